@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * wiremeter [EAL options] -- [options]
+ *
+ * Order matters: the application's options are read and checked first,
+ * so a bad one exits with code 2 before EAL touches any device; then EAL
+ * starts with what the options imply (pcap vdevs, --no-huge when there
+ * are no hugepages, default lcores); then ports, workers, the
+ * management loop, and the final report.
+ */
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "wm_app.h"
+#include "wm_output.h"
+
+RTE_LOG_REGISTER(wm_logtype_app, wm.app, NOTICE);
+
+struct wm_app wm_app;
+volatile bool wm_force_quit;
+
+#define EXIT_USAGE 2
+#define MAX_EAL_ARGS 512
+
+static void
+on_signal(int sig)
+{
+	RTE_SET_USED(sig);
+	wm_force_quit = true;
+}
+
+static bool
+has_arg(int argc, char **argv, const char *const *names)
+{
+	int i, j;
+
+	for (i = 1; i < argc; i++)
+		for (j = 0; names[j] != NULL; j++) {
+			size_t l = strlen(names[j]);
+
+			if (strncmp(argv[i], names[j], l) == 0 &&
+			    (argv[i][l] == '\0' || argv[i][l] == '=' || names[j][1] != '-'))
+				return true;
+		}
+	return false;
+}
+
+/* Are hugepages usable: hugetlbfs mounted and pages free? */
+static bool
+hugepages_available(void)
+{
+	char line[512];
+	bool mounted = false;
+	long free_pages = 0;
+	FILE *f;
+
+	f = fopen("/proc/mounts", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, " hugetlbfs ") != NULL)
+				mounted = true;
+		fclose(f);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+				break;
+		fclose(f);
+	}
+	return mounted && free_pages > 0;
+}
+
+static unsigned int
+usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return (unsigned int)CPU_COUNT(&set);
+}
+
+/*
+ * Build EAL's argv: the user's EAL options, plus what they leave out.
+ * Strings live until exit (EAL keeps pointers to some of them).
+ */
+static int
+build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out,
+	       uint64_t *pcap_pkts)
+{
+	static const char *const lcore_opts[] = {"-l", "-c", "--lcores", "-L", NULL};
+	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem",
+					       NULL};
+	static const char *const pci_opts[] = {"-a", "--allow", "-b", "--block", "--no-pci",
+					       "--vdev", NULL};
+	unsigned int i, cpus = usable_cpus();
+	int n = 0;
+	char buf[1200];
+
+	for (i = 0; i < (unsigned int)argc && n < MAX_EAL_ARGS - 8; i++)
+		out[n++] = argv[i];
+	if (!has_arg(argc, argv, lcore_opts)) {
+		/* The main lcore manages, every other core works; one core still gets a worker. */
+		if (cpus >= 2)
+			snprintf(buf, sizeof(buf), "-l0-%u", cpus - 1);
+		else
+			snprintf(buf, sizeof(buf), "--lcores=0@0,1@0");
+		out[n++] = strdup(buf);
+	}
+	for (i = 0; i < conf->n_pcaps && n < MAX_EAL_ARGS - 4; i++) {
+		if (strchr(conf->pcaps[i], ',') != NULL) {
+			fprintf(stderr, "wiremeter: error: --pcap %s: a ',' in the file name cannot "
+				"be passed to the pcap PMD\n", conf->pcaps[i]);
+			return -EINVAL;
+		}
+		out[n++] = strdup("--vdev");
+		snprintf(buf, sizeof(buf), "net_pcap_wm%u,rx_pcap=%s", i, conf->pcaps[i]);
+		out[n++] = strdup(buf);
+	}
+	/*
+	 * A pcap replay alone should not probe the host's PCI devices (the
+	 * kernel owns them); naming a device or a vdev keeps EAL's default.
+	 */
+	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts))
+		out[n++] = strdup("--no-pci");
+	if (!has_arg(argc, argv, mem_opts) && !hugepages_available()) {
+		/* Pools, flow tables and rings, in MB, with room for EAL itself. */
+		uint64_t mb = 256;
+
+		mb += ((uint64_t)(conf->mbufs ? conf->mbufs : 16384) * 2500 * (conf->n_pcaps + 1) +
+		       (pcap_pkts ? *pcap_pkts : 0) * 2500) >> 20;
+		mb += ((uint64_t)conf->flow_capacity * 320 * (cpus > 1 ? cpus - 1 : 1)) >> 20;
+		snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
+		out[n++] = strdup("--no-huge");
+		out[n++] = strdup(buf);
+		fprintf(stderr, "wiremeter: no hugepages available: running with --no-huge -m %lu\n",
+			(unsigned long)mb);
+	}
+	out[n] = NULL;
+	return n;
+}
+
+static int
+workers_create(struct wm_app *app)
+{
+	unsigned int lcore, idx = 0;
+	char name[RTE_RING_NAMESIZE];
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct wm_worker *w;
+		struct wm_flow_params fp;
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+
+		w = rte_zmalloc_socket("wm_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL)
+			goto nomem;
+		w->lcore_id = lcore;
+		w->index = idx;
+		w->socket_id = socket;
+		snprintf(name, sizeof(name), "wm_flows_%u", idx);
+		fp = (struct wm_flow_params){
+			.name = name,
+			.capacity = app->conf.flow_capacity,
+			.socket_id = socket,
+			.idle_ns = (uint64_t)(app->conf.idle_timeout * 1e9),
+			.active_ns = (uint64_t)(app->conf.active_timeout * 1e9),
+			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
+		};
+		w->flows = wm_flow_table_create(&fp);
+		if (w->flows == NULL) {
+			fprintf(stderr, "wiremeter: error: worker %u: cannot create a flow table of "
+				"%u flows: %s\n", idx, fp.capacity, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		snprintf(name, sizeof(name), "wm_export_%u", idx);
+		w->export_ring = rte_ring_create_elem(name, sizeof(struct wm_flow_export),
+						      WM_EXPORT_RING_SIZE, socket,
+						      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->export_ring == NULL)
+			goto nomem;
+		app->workers[idx++] = w;
+	}
+	app->n_workers = idx;
+	if (idx == 0) {
+		fprintf(stderr, "wiremeter: error: no worker lcore: give at least two lcores "
+			"(-l 0-1)\n");
+		return -EINVAL;
+	}
+	return 0;
+nomem:
+	fprintf(stderr, "wiremeter: error: out of memory creating workers: %s\n",
+		rte_strerror(rte_errno));
+	return -ENOMEM;
+}
+
+/* Software RSS rings, once ports have said whether they need them. */
+static int
+swrss_rings_create(struct wm_app *app)
+{
+	char name[RTE_RING_NAMESIZE];
+	bool need = false;
+	unsigned int i;
+
+	for (i = 0; i < WM_MAX_PORTS; i++)
+		need |= app->ports[i].sw_rss;
+	if (!need)
+		return 0;
+	for (i = 0; i < app->n_workers; i++) {
+		snprintf(name, sizeof(name), "wm_swrss_%u", i);
+		app->workers[i]->sw_in = rte_ring_create(name, WM_SWRSS_RING_SIZE,
+							 app->workers[i]->socket_id,
+							 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (app->workers[i]->sw_in == NULL) {
+			fprintf(stderr, "wiremeter: error: cannot create ring %s: %s\n", name,
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+clock_init(struct wm_app *app)
+{
+	struct timespec ts;
+
+	app->tsc_hz = rte_get_tsc_hz();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	app->tsc0 = rte_rdtsc();
+	app->epoch_ns_at_tsc0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char *eal_argv[MAX_EAL_ARGS];
+	struct wm_app *app = &wm_app;
+	char err[1400];
+	char **app_argv;
+	int dd, eal_argc, app_argc, rc, ret;
+	uint64_t pcap_pkts = 0;
+	unsigned int i;
+
+	/* Split at "--": EAL's options before, ours after. */
+	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
+		;
+	app_argc = dd < argc ? argc - dd : 1;
+	app_argv = calloc((size_t)app_argc + 1, sizeof(char *));
+	if (app_argv == NULL)
+		return 1;
+	app_argv[0] = argv[0];
+	for (i = 1; i < (unsigned int)app_argc; i++)
+		app_argv[i] = argv[dd + (int)i];
+
+	wm_conf_defaults(&app->conf);
+	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
+	if (rc == WM_CONF_EXIT)
+		return 0;
+	if (rc < 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < app->conf.n_pcaps; i++) {
+		uint64_t n = wm_pcap_count_packets(app->conf.pcaps[i], err, sizeof(err));
+
+		if (n == UINT64_MAX) {
+			fprintf(stderr, "wiremeter: error: --pcap: %s\n", err);
+			return EXIT_USAGE;
+		}
+		pcap_pkts += n;
+	}
+
+	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv, &pcap_pkts);
+	if (eal_argc < 0)
+		return EXIT_USAGE;
+	ret = rte_eal_init(eal_argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return EXIT_USAGE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	clock_init(app);
+
+	rc = workers_create(app);
+	if (rc == 0)
+		rc = wm_ports_init(app);
+	if (rc == 0)
+		rc = swrss_rings_create(app);
+	if (rc == 0)
+		rc = wm_output_open(&app->conf);
+	if (rc != 0) {
+		wm_ports_stop(app);
+		rte_eal_cleanup();
+		return EXIT_USAGE;
+	}
+	WM_LOG(NOTICE, "%u worker(s), %u port(s)%s", app->n_workers, app->n_ports,
+	       app->replay ? ", replay on packet time" : "");
+
+	for (i = 0; i < app->n_workers; i++)
+		rte_eal_remote_launch(wm_worker_main, app->workers[i], app->workers[i]->lcore_id);
+	rc = wm_mgmt_run(app);
+	rte_eal_mp_wait_lcore();
+	if (wm_output_close() != 0) {
+		fprintf(stderr, "wiremeter: error: --flows-json %s: write failed\n",
+			app->conf.flows_json);
+		rc = -EIO;
+	}
+	wm_ports_stop(app);
+	for (i = 0; i < app->n_workers; i++) {
+		wm_flow_table_free(app->workers[i]->flows);
+		rte_ring_free(app->workers[i]->export_ring);
+		rte_ring_free(app->workers[i]->sw_in);
+		rte_free(app->workers[i]);
+	}
+	wm_conf_free(&app->conf);
+	free(app_argv);
+	rte_eal_cleanup();
+	return rc == 0 ? 0 : 1;
+}

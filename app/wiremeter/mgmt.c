@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * The management loop on the main lcore: drain the workers' export
+ * rings into the record sink, print the periodic stats line, notice the
+ * end of a replay or a signal, and drive the graceful shutdown:
+ * workers stop Rx and flush every flow (forced end), the main lcore
+ * drains until every worker is done and every ring is empty.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "wm_app.h"
+#include "wm_output.h"
+
+#define DRAIN_BURST 256
+/* A replay whose Rx counters stop moving this long before the count is reached has ended. */
+#define REPLAY_STUCK_S 5
+
+static unsigned int
+drain_rings(struct wm_app *app)
+{
+	struct wm_flow_export recs[DRAIN_BURST];
+	unsigned int wi, total = 0;
+
+	for (wi = 0; wi < app->n_workers; wi++) {
+		unsigned int n, i;
+
+		n = rte_ring_dequeue_burst_elem(app->workers[wi]->export_ring, recs,
+						sizeof(recs[0]), DRAIN_BURST, NULL);
+		for (i = 0; i < n; i++)
+			wm_output_record(&recs[i]);
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * Has every pcap file been read? The PMD never says: compare what the
+ * port took (good, failed, or without an mbuf) with the file's count.
+ */
+static bool
+replay_finished(struct wm_app *app, uint64_t now_tsc)
+{
+	static uint64_t last_sum = UINT64_MAX, last_change_tsc;
+	uint64_t sum = 0;
+	bool all = true;
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct rte_eth_stats st;
+		uint64_t got;
+
+		if (rte_eth_stats_get(pid, &st) != 0)
+			continue;
+		got = st.ipackets + st.ierrors + st.rx_nombuf;
+		sum += got;
+		if (got < app->ports[pid].expected_pkts)
+			all = false;
+	}
+	if (sum != last_sum) {
+		last_sum = sum;
+		last_change_tsc = now_tsc;
+	} else if (!all && now_tsc - last_change_tsc > REPLAY_STUCK_S * rte_get_tsc_hz()) {
+		WM_LOG(WARNING, "replay: Rx stopped %ds short of the files' packet count; ending",
+		       REPLAY_STUCK_S);
+		return true;
+	}
+	return all;
+}
+
+struct stats_prev {
+	uint64_t tsc;
+	uint64_t ipackets;
+	uint64_t ibytes;
+};
+
+static void
+stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stats_prev *prev)
+{
+	uint64_t ipk = 0, iby = 0, drops = 0, active = 0, perr = 0;
+	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
+	unsigned int wi;
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(pid, &st) != 0)
+			continue;
+		ipk += st.ipackets;
+		iby += st.ibytes;
+		drops += st.imissed + st.rx_nombuf + st.ierrors;
+	}
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+
+		active += wm_read_u64(&wm_flow_table_stats(w->flows)->active);
+		RTE_ETH_FOREACH_DEV(pid)
+			perr += wm_read_u64(&w->port[pid].parse_errors);
+	}
+	if (dt <= 0)
+		dt = 1;
+	fprintf(stderr,
+		"[%.1fs] rx %.2f Mpps %.2f Gbps | flows %" PRIu64 " active %" PRIu64
+		" exported | parse errors %" PRIu64 " | drops %" PRIu64 "\n",
+		(double)(now_tsc - start_tsc) / (double)app->tsc_hz,
+		(double)(ipk - prev->ipackets) / dt / 1e6,
+		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr, drops);
+	prev->tsc = now_tsc;
+	prev->ipackets = ipk;
+	prev->ibytes = iby;
+}
+
+static bool
+all_done(struct wm_app *app)
+{
+	unsigned int wi;
+
+	for (wi = 0; wi < app->n_workers; wi++)
+		if (!app->workers[wi]->done || !rte_ring_empty(app->workers[wi]->export_ring))
+			return false;
+	return true;
+}
+
+int
+wm_mgmt_run(struct wm_app *app)
+{
+	uint64_t hz = app->tsc_hz, start = rte_rdtsc(), stop_tsc = 0, first = UINT64_MAX;
+	uint64_t interval = (uint64_t)(app->conf.stats_interval * (double)hz);
+	uint64_t next_stats = start + interval, next_eof_check = start;
+	struct stats_prev prev = {.tsc = start};
+	bool stopping = false;
+	unsigned int wi;
+
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		unsigned int n = drain_rings(app);
+
+		if (interval != 0 && now >= next_stats) {
+			stats_line(app, now, start, &prev);
+			next_stats += interval;
+		}
+		if (!stopping) {
+			bool end = wm_force_quit;
+
+			if (!end && app->replay && now >= next_eof_check) {
+				next_eof_check = now + hz / 1000;
+				end = replay_finished(app, now);
+			}
+			if (end) {
+				stopping = true;
+				stop_tsc = rte_rdtsc();
+				for (wi = 0; wi < app->n_workers; wi++)
+					app->workers[wi]->stop = true;
+			}
+		} else if (all_done(app)) {
+			drain_rings(app);
+			break;
+		}
+		if (n == 0)
+			usleep(100);
+	}
+	for (wi = 0; wi < app->n_workers; wi++) {
+		uint64_t f = app->workers[wi]->first_pkt_tsc;
+
+		if (f != 0 && f < first)
+			first = f;
+	}
+	return wm_report_write(app, first == UINT64_MAX || stop_tsc < first ? 0.0 :
+				    (double)(stop_tsc - first) / (double)hz);
+}

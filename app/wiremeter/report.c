@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * The end of a run: the human summary on stdout and the --report JSON,
+ * built from one snapshot of the counters so both say the same, with
+ * conservation computed and shown:
+ *   per port:  received = metered + parse errors + filtered
+ *   overall:   packets in exported records = packets metered
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <rte_ethdev.h>
+
+#include "wm_app.h"
+#include "wm_output.h"
+
+static const char *const reason_names[6] = {
+	"", "idleTimeout", "activeTimeout", "endOfFlow", "forcedEnd", "lackOfResources",
+};
+
+struct port_snap {
+	struct rte_eth_stats st;
+	struct wm_port_counters c;
+	bool ok;
+};
+
+static json_t *
+record_json(const struct wm_flow_export *e)
+{
+	char line[1024];
+
+	if (wm_output_format(e, line, sizeof(line)) < 0)
+		return json_null();
+	return json_loads(line, 0, NULL);
+}
+
+int
+wm_report_write(struct wm_app *app, double duration_s)
+{
+	static struct port_snap ps[WM_MAX_PORTS];
+	uint64_t parse_err[WM_PKT_ERR_MAX] = {0};
+	uint64_t metered = 0, perr = 0, filtered = 0, rx = 0, cycles = 0, frag = 0;
+	uint64_t active = 0, created = 0, evicted = 0;
+	bool all_ok = true;
+	unsigned int wi, e, i;
+	json_t *root, *jports, *jerr, *jtop, *jreason, *jcons;
+	uint16_t pid;
+	double cpp;
+	int rc = 0;
+
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+
+		for (e = 0; e < WM_PKT_ERR_MAX; e++)
+			parse_err[e] += w->parse_err[e];
+		RTE_ETH_FOREACH_DEV(pid) {
+			ps[pid].c.rx += w->port[pid].rx;
+			ps[pid].c.metered += w->port[pid].metered;
+			ps[pid].c.parse_errors += w->port[pid].parse_errors;
+			ps[pid].c.filtered += w->port[pid].filtered;
+		}
+		cycles += w->busy_cycles;
+		frag += w->frag_nonfirst;
+		active += fs->active;
+		created += fs->created;
+		evicted += fs->evicted;
+	}
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct port_snap *s = &ps[pid];
+
+		rte_eth_stats_get(pid, &s->st);
+		s->ok = s->st.ipackets == s->c.metered + s->c.parse_errors + s->c.filtered;
+		all_ok &= s->ok;
+		metered += s->c.metered;
+		perr += s->c.parse_errors;
+		filtered += s->c.filtered;
+		rx += s->c.rx;
+	}
+	all_ok &= wm_totals.pkts == metered;
+	cpp = rx ? (double)cycles / (double)rx : 0;
+
+	/* The human summary. */
+	printf("\n==== wiremeter summary ====\n");
+	printf("duration %.3f s, packets metered %" PRIu64 ", octets %" PRIu64
+	       ", flows created %" PRIu64 ", records exported %" PRIu64 "\n",
+	       duration_s, metered, wm_totals.octets, created, wm_totals.records);
+	printf("records by end reason:");
+	for (i = 1; i < 6; i++)
+		printf(" %s %" PRIu64, reason_names[i], wm_totals.by_reason[i]);
+	printf("\nevicted (table full) %" PRIu64 ", non-first fragments %" PRIu64
+	       ", cycles/packet %.1f\n", evicted, frag, cpp);
+	printf("\ntop %u flows by octets:\n", wm_totals.n_top);
+	for (i = 0; i < wm_totals.n_top; i++) {
+		char line[1024];
+
+		if (wm_output_format(&wm_totals.top[i], line, sizeof(line)) > 0)
+			printf("  %2u %s", i + 1, line);
+	}
+	printf("\nparse errors: %" PRIu64 "\n", perr);
+	for (e = 1; e < WM_PKT_ERR_MAX; e++)
+		if (parse_err[e] != 0)
+			printf("  %-22s %" PRIu64 "\n", wm_pkt_error_name(e), parse_err[e]);
+	printf("\nport  name                  rx-packets      rx-bytes   imissed   ierrors "
+	       "rx_nombuf     metered  parse-err  filtered  conservation\n");
+	RTE_ETH_FOREACH_DEV(pid) {
+		const struct port_snap *s = &ps[pid];
+
+		printf("%4u  %-18.18s %13" PRIu64 " %13" PRIu64 " %9" PRIu64 " %9" PRIu64
+		       " %9" PRIu64 " %11" PRIu64 " %10" PRIu64 " %9" PRIu64 "  %s\n",
+		       pid, app->ports[pid].name, s->st.ipackets, s->st.ibytes, s->st.imissed,
+		       s->st.ierrors, s->st.rx_nombuf, s->c.metered, s->c.parse_errors,
+		       s->c.filtered, s->ok ? "ok" : "MISMATCH");
+	}
+	printf("conservation: received %" PRIu64 " = metered %" PRIu64 " + parse errors %" PRIu64
+	       " + filtered %" PRIu64 "; exported packets %" PRIu64 " = metered: %s\n",
+	       rx, metered, perr, filtered, wm_totals.pkts, all_ok ? "ok" : "MISMATCH");
+	if (wm_totals.write_errors)
+		printf("flows-json write errors: %" PRIu64 "\n", wm_totals.write_errors);
+	fflush(stdout);
+
+	if (app->conf.report == NULL)
+		return 0;
+
+	root = json_object();
+	json_object_set_new(root, "durationSeconds", json_real(duration_s));
+	json_object_set_new(root, "packetsMetered", json_integer((json_int_t)metered));
+	json_object_set_new(root, "octetsMetered", json_integer((json_int_t)wm_totals.octets));
+	json_object_set_new(root, "flowsCreated", json_integer((json_int_t)created));
+	json_object_set_new(root, "flowsExported", json_integer((json_int_t)wm_totals.records));
+	json_object_set_new(root, "flowsEvicted", json_integer((json_int_t)evicted));
+	json_object_set_new(root, "fragmentsNonFirst", json_integer((json_int_t)frag));
+	json_object_set_new(root, "cyclesPerPacket", json_real(cpp));
+	jreason = json_object();
+	for (i = 1; i < 6; i++)
+		json_object_set_new(jreason, reason_names[i],
+				    json_integer((json_int_t)wm_totals.by_reason[i]));
+	json_object_set_new(root, "flowsByEndReason", jreason);
+	jerr = json_object();
+	for (e = 1; e < WM_PKT_ERR_MAX; e++)
+		json_object_set_new(jerr, wm_pkt_error_name(e),
+				    json_integer((json_int_t)parse_err[e]));
+	json_object_set_new(root, "parseErrors", jerr);
+	jports = json_array();
+	RTE_ETH_FOREACH_DEV(pid) {
+		const struct port_snap *s = &ps[pid];
+		json_t *p = json_object();
+
+		json_object_set_new(p, "portId", json_integer(pid));
+		json_object_set_new(p, "name", json_string(app->ports[pid].name));
+		json_object_set_new(p, "driver", json_string(app->ports[pid].driver));
+		json_object_set_new(p, "rxPackets", json_integer((json_int_t)s->st.ipackets));
+		json_object_set_new(p, "rxBytes", json_integer((json_int_t)s->st.ibytes));
+		json_object_set_new(p, "imissed", json_integer((json_int_t)s->st.imissed));
+		json_object_set_new(p, "ierrors", json_integer((json_int_t)s->st.ierrors));
+		json_object_set_new(p, "rxNoMbuf", json_integer((json_int_t)s->st.rx_nombuf));
+		json_object_set_new(p, "metered", json_integer((json_int_t)s->c.metered));
+		json_object_set_new(p, "parseErrors", json_integer((json_int_t)s->c.parse_errors));
+		json_object_set_new(p, "filtered", json_integer((json_int_t)s->c.filtered));
+		json_object_set_new(p, "conservationOk", json_boolean(s->ok));
+		json_array_append_new(jports, p);
+	}
+	json_object_set_new(root, "ports", jports);
+	jtop = json_array();
+	for (i = 0; i < wm_totals.n_top; i++)
+		json_array_append_new(jtop, record_json(&wm_totals.top[i]));
+	json_object_set_new(root, "topFlows", jtop);
+	jcons = json_object();
+	json_object_set_new(jcons, "received", json_integer((json_int_t)rx));
+	json_object_set_new(jcons, "metered", json_integer((json_int_t)metered));
+	json_object_set_new(jcons, "parseErrors", json_integer((json_int_t)perr));
+	json_object_set_new(jcons, "filtered", json_integer((json_int_t)filtered));
+	json_object_set_new(jcons, "exportedPackets", json_integer((json_int_t)wm_totals.pkts));
+	json_object_set_new(jcons, "ok", json_boolean(all_ok));
+	json_object_set_new(root, "conservation", jcons);
+	json_object_set_new(root, "flowsActiveAtEnd", json_integer((json_int_t)active));
+
+	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
+		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);
+		rc = -EIO;
+	}
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_APP_H
+#define WM_APP_H
+
+/*
+ * The application's shared state: ports, workers and the management
+ * lcore's view of them. Ownership rules, which make the data path
+ * lock-free:
+ * - a struct wm_worker is written only by its own lcore, except the
+ *   stop request, which the main lcore sets;
+ * - the main lcore reads workers' counters with relaxed atomic loads
+ *   and takes their flow records from each worker's SPSC export ring;
+ * - ports are configured by the main lcore before workers start and
+ *   stopped after they finish.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "wm_conf.h"
+#include "wm_flow.h"
+#include "wm_pkt.h"
+
+extern int wm_logtype_app;
+#define WM_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, wm_logtype_app, "wiremeter: " fmt "\n", ##__VA_ARGS__)
+
+#define WM_MAX_WORKERS		RTE_MAX_LCORE
+#define WM_MAX_PORTS		RTE_MAX_ETHPORTS
+#define WM_BURST		32
+#define WM_MAX_RXQ_PER_WORKER	64
+/* Records a worker can hold while its export ring is full. */
+#define WM_PENDING_MAX		(8 * WM_FLOW_BURST_MAX)
+#define WM_EXPORT_RING_SIZE	16384
+#define WM_SWRSS_RING_SIZE	4096
+
+/* One Rx queue a worker polls. */
+struct wm_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+/* Per worker, per port counters. Single writer: the worker. */
+struct wm_port_counters {
+	uint64_t rx;		/* packets taken from the port (or from software RSS) */
+	uint64_t metered;	/* packets counted in a flow */
+	uint64_t parse_errors;	/* packets refused by the parser */
+	uint64_t filtered;	/* packets a filter dropped (none without a filter) */
+};
+
+/*
+ * A worker lcore's whole state, cache aligned, passed to every stage.
+ * Everything here is written by the worker alone, but 'stop'.
+ */
+struct wm_worker {
+	unsigned int lcore_id;
+	unsigned int index;
+	int socket_id;
+	struct wm_rxq rxq[WM_MAX_RXQ_PER_WORKER]; /* hardware queues of this worker */
+	unsigned int n_rxq;
+	/* Software RSS: the distributor polls single-queue ports for everyone. */
+	bool distributor;
+	struct wm_rxq dist_q[WM_MAX_RXQ_PER_WORKER];
+	unsigned int n_dist_q;
+	struct rte_ring *sw_in;		/* packets from the distributor, or NULL */
+	struct wm_flow_table *flows;
+	struct rte_ring *export_ring;	/* SPSC to the main lcore, struct wm_flow_export */
+
+	/* Records that did not fit in the export ring yet; bounded. */
+	struct wm_flow_export pending[WM_PENDING_MAX];
+	unsigned int n_pending;
+
+	uint64_t now_ns;		/* the worker's clock (packet time in a replay) */
+	uint64_t first_pkt_tsc;		/* TSC of the first packet, 0 before */
+	uint64_t busy_cycles;		/* TSC spent on bursts that carried packets */
+	uint64_t polls;
+	uint64_t rx_stalls;		/* polls that skipped Rx because exports were pending */
+	uint64_t frag_nonfirst;		/* non-first IP fragments metered */
+	uint64_t parse_err[WM_PKT_ERR_MAX];
+	struct wm_port_counters port[WM_MAX_PORTS];
+
+	volatile bool stop;		/* set by the main lcore: stop Rx, flush, finish */
+	volatile bool done;		/* set by the worker when its last record is queued */
+} __rte_cache_aligned;
+
+/* How a port's packets get their time. */
+struct wm_port {
+	bool used;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char driver[32];
+	uint16_t nb_rxq;
+	bool sw_rss;		/* one queue shared by several workers */
+	bool replay;		/* a pcap file read once: it ends */
+	uint64_t expected_pkts;	/* packets in the file, for a replay */
+	uint32_t ts_mult;	/* Rx timestamp unit in ns (pcap: 1000), 0 = use the TSC */
+	struct rte_mempool *pool;
+};
+
+struct wm_app {
+	struct wm_conf conf;
+	struct wm_port ports[WM_MAX_PORTS];
+	unsigned int n_ports;
+	struct wm_worker *workers[WM_MAX_WORKERS];
+	unsigned int n_workers;
+	bool replay;			/* every port is a pcap file read once */
+	int ts_dynfield_offset;		/* mbuf Rx timestamp field, -1 when none */
+	uint64_t ts_dynflag;
+	uint64_t tsc_hz;
+	uint64_t epoch_ns_at_tsc0;	/* wall clock at tsc0, for TSC -> ns */
+	uint64_t tsc0;
+};
+
+extern struct wm_app wm_app;
+extern volatile bool wm_force_quit;
+
+/* TSC to ns since the epoch. */
+static inline uint64_t
+wm_tsc_to_ns(uint64_t tsc)
+{
+	uint64_t d = tsc - wm_app.tsc0;
+
+	return wm_app.epoch_ns_at_tsc0 + (uint64_t)((double)d * 1e9 / (double)wm_app.tsc_hz);
+}
+
+static inline uint64_t
+wm_read_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* port.c */
+int wm_ports_init(struct wm_app *app);
+void wm_ports_stop(struct wm_app *app);
+uint64_t wm_pcap_count_packets(const char *path, char *err, size_t errlen);
+
+/* worker.c */
+int wm_worker_main(void *arg);
+unsigned int wm_swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers);
+
+/* mgmt.c */
+int wm_mgmt_run(struct wm_app *app);
+
+#endif /* WM_APP_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_CONF_H
+#define WM_CONF_H
+
+/**
+ * @file
+ * wiremeter configuration: defaults, the JSON config file (jansson) and
+ * the application's command-line options, which override the file.
+ *
+ * No EAL dependency: the configuration is read and checked before EAL
+ * starts, so a bad value stops the program before any port is touched.
+ * Every error is one line that names the flag, key or file, and why.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most --pcap files at once (one ethdev each). */
+#define WM_CONF_MAX_PCAPS 32
+
+/** Largest flow table per worker. */
+#define WM_CONF_MAX_FLOW_CAPACITY (1u << 30)
+
+/** The whole running configuration. Owned by the main lcore; read-only after start. */
+struct wm_conf {
+	double idle_timeout;	/**< seconds; > 0 */
+	double active_timeout;	/**< seconds; > 0 */
+	double tcp_linger;	/**< seconds; >= 0 */
+	double stats_interval;	/**< seconds; 0 disables the stats line */
+	uint32_t flow_capacity;	/**< flows per worker */
+	uint32_t mbufs;		/**< mbufs per pool; 0 sizes automatically */
+	char *flows_json;	/**< JSON lines output path, or NULL */
+	char *report;		/**< final JSON report path, or NULL */
+	char *config_file;	/**< the -c file, or NULL */
+	char *pcaps[WM_CONF_MAX_PCAPS]; /**< --pcap files */
+	unsigned int n_pcaps;
+};
+
+/** wm_conf_parse_args() result when --help or --version was asked. */
+#define WM_CONF_EXIT 1
+
+/**
+ * Fill @p c with the defaults.
+ *
+ * @param c
+ *   The configuration to initialise; any previous content is ignored.
+ */
+void wm_conf_defaults(struct wm_conf *c);
+
+/**
+ * Apply a JSON config file on top of @p c.
+ *
+ * @param c
+ *   The configuration.
+ * @param path
+ *   The file.
+ * @param err
+ *   Buffer for one line naming what was wrong.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0, or -EINVAL (bad content) / -ENOENT (unreadable file) with @p err set.
+ */
+int wm_conf_load_file(struct wm_conf *c, const char *path, char *err, size_t errlen);
+
+/**
+ * Parse the application's options (the part of argv after EAL's "--"),
+ * loading -c FILE first so that every other flag overrides it.
+ *
+ * @param c
+ *   The configuration, already holding the defaults.
+ * @param argc
+ *   Number of arguments, argv[0] included.
+ * @param argv
+ *   The arguments; argv[0] is the program name.
+ * @param err
+ *   Buffer for one line naming what was wrong.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0; WM_CONF_EXIT after printing --help or --version to stdout; or a
+ *   negative errno with @p err set.
+ */
+int wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen);
+
+/**
+ * Release what the configuration holds.
+ *
+ * @param c
+ *   The configuration.
+ */
+void wm_conf_free(struct wm_conf *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WM_CONF_H */

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "wm_flow.h"
+
+/*
+ * The normalized flow key, 48 bytes so rte_hash uses its 48-byte compare.
+ * For bidirectional kinds the (a, pa) side is the smaller endpoint, so
+ * both directions build the same key; the record remembers which side
+ * spoke first. ESP and MACsec keys are directional (an SA or an SC is one
+ * direction), so they are never swapped.
+ */
+struct wm_flow_key {
+	uint8_t a[16];	/* IP address, MAC, or MACsec SCI (big-endian) */
+	uint8_t b[16];	/* IP address or MAC */
+	uint16_t pa;	/* port of a, ICMP 0, or MACsec AN, or EtherType */
+	uint16_t pb;	/* port of b */
+	uint16_t vlan;
+	uint8_t proto;
+	uint8_t kind;	/* WM_PKT_KIND_* plus KEY_F_* */
+	uint32_t spi;
+	uint32_t pad[2];
+};
+
+#define KEY_F_ESP	0x10
+#define KEY_F_FRAG	0x20
+
+/* Record state bits. */
+#define REC_IN_USE	0x01
+#define REC_INIT_B	0x02	/* the initiator is the key's b side */
+#define REC_FIN_A	0x04	/* FIN seen from the key's a side */
+#define REC_FIN_B	0x08
+#define REC_CLOSED	0x10	/* RST, or FIN both ways: lingering */
+
+#define NIL UINT32_MAX
+
+/* List heads live in the record array after the capacity records. */
+enum { LIST_LRU = 0, LIST_CLOSING, LIST_ACTIVE, LIST_COUNT };
+
+/*
+ * One flow, 128 bytes and cache-line aligned so it spans exactly two
+ * lines. Owned by the table's lcore; nobody else reads it.
+ *
+ * Two list memberships: (lru_prev, lru_next) puts the flow in the LRU
+ * list (most recently seen at the head) while it is open, or in the
+ * closing list (ordered by last packet) once TCP ended it; (act_prev,
+ * act_next) keeps it in the active list ordered by the start of its
+ * current active period.
+ */
+struct wm_flow_rec {
+	uint64_t first_ns;	/* first packet of the current record, 0 when none */
+	uint64_t last_ns;	/* last packet of the flow, any record */
+	uint64_t period_ns;	/* start of the current active period */
+	uint64_t pkts[2];	/* forward, reverse, since the last export */
+	uint64_t octets[2];
+	uint32_t lru_prev, lru_next;
+	uint32_t act_prev, act_next;
+	uint32_t hash_sig;
+	uint16_t min_len, max_len;
+	uint16_t in_port;
+	uint16_t icmp_type_code;
+	uint8_t tcp_flags[2];
+	uint8_t tos;
+	uint8_t state;		/* REC_* */
+	uint8_t smac[6], dmac[6];
+} __rte_cache_aligned;
+
+_Static_assert(sizeof(struct wm_flow_rec) <= 128, "a flow record must fit two cache lines");
+
+struct wm_flow_table {
+	struct rte_hash *hash;
+	struct wm_flow_rec *recs;	/* capacity records, then LIST_COUNT list heads */
+	uint32_t capacity;
+	uint64_t idle_ns;
+	uint64_t active_ns;
+	uint64_t linger_ns;
+	struct wm_flow_stats stats;
+};
+
+static inline struct wm_flow_rec *
+list_head(struct wm_flow_table *t, int list)
+{
+	return &t->recs[t->capacity + list];
+}
+
+/*
+ * Intrusive circular doubly linked lists through record indexes. The
+ * LRU/closing lists use lru_*, the active list act_*; a head record's
+ * links are the list ends.
+ */
+#define LIST_FNS(name, prev, next) \
+static inline void \
+name##_unlink(struct wm_flow_table *t, uint32_t i) \
+{ \
+	struct wm_flow_rec *r = &t->recs[i]; \
+	t->recs[r->prev].next = r->next; \
+	t->recs[r->next].prev = r->prev; \
+	r->prev = r->next = NIL; \
+} \
+static inline void \
+name##_push_front(struct wm_flow_table *t, uint32_t h, uint32_t i) \
+{ \
+	struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h]; \
+	r->next = head->next; \
+	r->prev = h; \
+	t->recs[head->next].prev = i; \
+	head->next = i; \
+} \
+static inline void \
+name##_push_back(struct wm_flow_table *t, uint32_t h, uint32_t i) \
+{ \
+	struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h]; \
+	r->prev = head->prev; \
+	r->next = h; \
+	t->recs[head->prev].next = i; \
+	head->prev = i; \
+}
+
+LIST_FNS(lru, lru_prev, lru_next)
+LIST_FNS(act, act_prev, act_next)
+
+struct wm_flow_table *
+wm_flow_table_create(const struct wm_flow_params *p)
+{
+	struct rte_hash_parameters hp = {0};
+	struct wm_flow_table *t;
+	uint32_t i;
+
+	if (p == NULL || p->name == NULL || p->capacity == 0 || p->capacity > (1u << 30) ||
+	    p->idle_ns == 0 || p->active_ns == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("wm_flow_table", sizeof(*t), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->capacity = p->capacity;
+	t->idle_ns = p->idle_ns;
+	t->active_ns = p->active_ns;
+	t->linger_ns = p->linger_ns;
+
+	hp.name = p->name;
+	hp.entries = p->capacity;
+	hp.key_len = sizeof(struct wm_flow_key);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = p->socket_id;
+	/* The extendable table guarantees room for every one of 'capacity' keys. */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->hash = rte_hash_create(&hp);
+	if (t->hash == NULL) {
+		if (rte_errno == 0)
+			rte_errno = ENOMEM;
+		rte_free(t);
+		return NULL;
+	}
+	t->recs = rte_zmalloc_socket("wm_flow_recs",
+				     sizeof(struct wm_flow_rec) * ((size_t)p->capacity + LIST_COUNT),
+				     RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->recs == NULL) {
+		rte_hash_free(t->hash);
+		rte_free(t);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < LIST_COUNT; i++) {
+		struct wm_flow_rec *h = list_head(t, i);
+		uint32_t hi = t->capacity + i;
+
+		h->lru_prev = h->lru_next = hi;
+		h->act_prev = h->act_next = hi;
+	}
+	return t;
+}
+
+void
+wm_flow_table_free(struct wm_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->hash);
+	rte_free(t->recs);
+	rte_free(t);
+}
+
+const struct wm_flow_stats *
+wm_flow_table_stats(const struct wm_flow_table *t)
+{
+	return &t->stats;
+}
+
+/* Compare endpoints (address, port) so both directions normalize alike. */
+static inline int
+endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	int c = memcmp(a, b, 16);
+
+	if (c != 0)
+		return c;
+	return (int)pa - (int)pb;
+}
+
+/*
+ * Build the key of a packet. Returns the packet's direction in key
+ * terms: 0 when the sender is the key's a side, 1 when it is b.
+ */
+static inline unsigned int
+key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
+{
+	const uint8_t *smac = m->eth + 6, *dmac = m->eth;
+	uint16_t sp = m->sport, dp = m->dport;
+	unsigned int dir = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->vlan = m->vlan;
+	k->kind = m->kind;
+
+	switch (m->kind) {
+	case WM_PKT_KIND_MACSEC:
+		for (int i = 0; i < 8; i++)
+			k->a[i] = (uint8_t)(m->macsec_sci >> (56 - 8 * i));
+		k->pa = m->macsec_an;
+		return 0;
+	case WM_PKT_KIND_L2:
+		k->pb = m->ethertype;
+		if (memcmp(smac, dmac, 6) <= 0) {
+			memcpy(k->a, smac, 6);
+			memcpy(k->b, dmac, 6);
+		} else {
+			memcpy(k->a, dmac, 6);
+			memcpy(k->b, smac, 6);
+			dir = 1;
+		}
+		return dir;
+	default:
+		break;
+	}
+
+	k->proto = m->proto;
+	if (m->flags & WM_PKT_F_FRAG_NONFIRST) {
+		/* No L4 header: every later fragment meters on ports 0. */
+		k->kind |= KEY_F_FRAG;
+		sp = dp = 0;
+	} else if (m->flags & WM_PKT_F_ESP) {
+		/* An SA is one direction: (source, destination, SPI), unswapped. */
+		k->kind |= KEY_F_ESP;
+		k->spi = m->spi;
+		memcpy(k->a, m->src, 16);
+		memcpy(k->b, m->dst, 16);
+		k->pa = sp;
+		k->pb = dp;
+		return 0;
+	}
+	if (endpoint_cmp(m->src, sp, m->dst, dp) <= 0) {
+		memcpy(k->a, m->src, 16);
+		memcpy(k->b, m->dst, 16);
+		k->pa = sp;
+		k->pb = dp;
+	} else {
+		memcpy(k->a, m->dst, 16);
+		memcpy(k->b, m->src, 16);
+		k->pa = dp;
+		k->pb = sp;
+		dir = 1;
+	}
+	return dir;
+}
+
+/* Fill an exported record from a flow, oriented so that src is the initiator. */
+static void
+export_fill(const struct wm_flow_table *t, uint32_t pos, const struct wm_flow_rec *r,
+	    uint8_t reason, struct wm_flow_export *e)
+{
+	const struct wm_flow_key *k = NULL;
+	unsigned int kind;
+	bool swap = (r->state & REC_INIT_B) != 0;
+
+	rte_hash_get_key_with_position(t->hash, (int32_t)pos, (void **)&k);
+	kind = k->kind & 0x0f;
+	memset(e, 0, sizeof(*e));
+	e->kind = (uint8_t)kind;
+	e->proto = k->proto;
+	e->vlan = k->vlan;
+	e->spi = k->spi;
+	if (k->kind & KEY_F_ESP)
+		e->flags |= WM_FLOW_REC_F_ESP;
+	if (k->kind & KEY_F_FRAG)
+		e->flags |= WM_FLOW_REC_F_FRAG;
+	if (kind == WM_FLOW_KIND_MACSEC) {
+		for (int i = 0; i < 8; i++)
+			e->sci = (e->sci << 8) | k->a[i];
+		e->an = (uint8_t)k->pa;
+		e->ethertype = WM_PKT_ETHERTYPE_MACSEC;
+	} else if (kind == WM_FLOW_KIND_L2) {
+		e->ethertype = k->pb;
+	}
+	memcpy(e->src, swap ? k->b : k->a, 16);
+	memcpy(e->dst, swap ? k->a : k->b, 16);
+	if (kind != WM_FLOW_KIND_L2 && kind != WM_FLOW_KIND_MACSEC) {
+		e->sport = swap ? k->pb : k->pa;
+		e->dport = swap ? k->pa : k->pb;
+	}
+	e->start_ns = r->first_ns;
+	e->end_ns = r->last_ns;
+	e->pkts[0] = r->pkts[0];
+	e->pkts[1] = r->pkts[1];
+	e->octets[0] = r->octets[0];
+	e->octets[1] = r->octets[1];
+	e->tcp_flags[0] = r->tcp_flags[0];
+	e->tcp_flags[1] = r->tcp_flags[1];
+	e->min_len = r->min_len;
+	e->max_len = r->max_len;
+	e->tos = r->tos;
+	e->in_port = r->in_port;
+	e->icmp_type_code = r->icmp_type_code;
+	e->end_reason = reason;
+	memcpy(e->smac, r->smac, 6);
+	memcpy(e->dmac, r->dmac, 6);
+}
+
+static inline bool
+rec_has_delta(const struct wm_flow_rec *r)
+{
+	return (r->pkts[0] | r->pkts[1]) != 0;
+}
+
+static inline void
+stats_exported(struct wm_flow_table *t, uint8_t reason)
+{
+	t->stats.exported++;
+	t->stats.by_reason[reason]++;
+}
+
+/* Export the current delta and clear it; the flow stays. */
+static void
+rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, uint8_t reason,
+		 struct wm_flow_export *e)
+{
+	export_fill(t, pos, r, reason, e);
+	stats_exported(t, reason);
+	r->pkts[0] = r->pkts[1] = 0;
+	r->octets[0] = r->octets[1] = 0;
+	r->tcp_flags[0] = r->tcp_flags[1] = 0;
+	r->first_ns = 0;
+	r->min_len = UINT16_MAX;
+	r->max_len = 0;
+}
+
+/*
+ * Remove a flow from the table. When it has counts not yet exported,
+ * they go to *e and 1 is returned; else 0.
+ */
+static unsigned int
+rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow_export *e)
+{
+	struct wm_flow_rec *r = &t->recs[pos];
+	struct wm_flow_key key;
+	const void *kp = NULL;
+	unsigned int n = 0;
+
+	if (rec_has_delta(r)) {
+		export_fill(t, pos, r, reason, e);
+		stats_exported(t, reason);
+		n = 1;
+	}
+	lru_unlink(t, pos);
+	act_unlink(t, pos);
+	rte_hash_get_key_with_position(t->hash, (int32_t)pos, (void **)&kp);
+	memcpy(&key, kp, sizeof(key));
+	rte_hash_del_key_with_hash(t->hash, &key, r->hash_sig);
+	r->state = 0;
+	t->stats.active--;
+	return n;
+}
+
+static void
+rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir,
+	 uint32_t sig)
+{
+	struct wm_flow_rec *r = &t->recs[pos];
+
+	memset(r, 0, sizeof(*r));
+	r->state = REC_IN_USE | (dir ? REC_INIT_B : 0);
+	r->hash_sig = sig;
+	r->period_ns = m->ts_ns;
+	r->last_ns = m->ts_ns;
+	r->min_len = UINT16_MAX;
+	r->in_port = m->port;
+	r->tos = m->tos;
+	r->icmp_type_code = m->icmp_type_code;
+	memcpy(r->smac, m->eth + 6, 6);
+	memcpy(r->dmac, m->eth, 6);
+	lru_push_front(t, t->capacity + LIST_LRU, pos);
+	act_push_back(t, t->capacity + LIST_ACTIVE, pos);
+	t->stats.created++;
+	t->stats.active++;
+}
+
+/* The least recently seen flow: the older of the LRU tail and the closing head. */
+static uint32_t
+oldest_flow(struct wm_flow_table *t)
+{
+	uint32_t lru = list_head(t, LIST_LRU)->lru_prev;
+	uint32_t cl = list_head(t, LIST_CLOSING)->lru_next;
+
+	if (lru >= t->capacity)
+		return cl;
+	if (cl >= t->capacity)
+		return lru;
+	return t->recs[cl].last_ns <= t->recs[lru].last_ns ? cl : lru;
+}
+
+/*
+ * Find or create the flow of a packet whose lookup missed. A full table
+ * first gives up its least recently seen flow (reason 5). Returns the
+ * position, or a negative errno; *n_out counts records written to *e.
+ */
+static int32_t
+flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
+	    const struct wm_pkt_meta *m, unsigned int dir, struct wm_flow_export *e,
+	    unsigned int *n_out, bool *evicted)
+{
+	int32_t pos;
+
+	pos = rte_hash_lookup_with_hash(t->hash, k, sig);
+	if (pos >= 0)
+		return pos;	/* created earlier in this burst */
+	if (t->stats.active >= t->capacity) {
+		uint32_t victim = oldest_flow(t);
+
+		*n_out += rec_remove(t, victim, WM_FLOW_END_RESOURCES, e);
+		t->stats.evicted++;
+		*evicted = true;
+	}
+	pos = rte_hash_add_key_with_hash(t->hash, k, sig);
+	if (pos < 0)
+		return pos;
+	rec_init(t, (uint32_t)pos, m, dir, sig);
+	return pos;
+}
+
+/*
+ * Apply the timeouts to a flow before a packet at ts is counted, so a
+ * record never spans an idle gap, a linger or an active period,
+ * whatever the timing of wm_flow_table_expire(). Returns the number of
+ * records written to *e (0 or 1) and sets *gone when the flow ended.
+ */
+static unsigned int
+rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flow_export *e,
+	       bool *gone)
+{
+	struct wm_flow_rec *r = &t->recs[pos];
+
+	*gone = false;
+	if (ts < r->last_ns)
+		return 0;
+	if ((r->state & REC_CLOSED) && ts - r->last_ns >= t->linger_ns) {
+		*gone = true;
+		return rec_remove(t, pos, WM_FLOW_END_EOF, e);
+	}
+	if (ts - r->last_ns >= t->idle_ns) {
+		*gone = true;
+		return rec_remove(t, pos, WM_FLOW_END_IDLE, e);
+	}
+	if (ts - r->period_ns >= t->active_ns) {
+		unsigned int n = 0;
+
+		if (rec_has_delta(r)) {
+			rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
+			n = 1;
+		}
+		/* Periods stay aligned on the flow's first packet. */
+		r->period_ns += (ts - r->period_ns) / t->active_ns * t->active_ns;
+		act_unlink(t, pos);
+		act_push_back(t, t->capacity + LIST_ACTIVE, pos);
+		return n;
+	}
+	return 0;
+}
+
+static inline void
+rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir)
+{
+	struct wm_flow_rec *r = &t->recs[pos];
+	unsigned int d = dir ^ ((r->state & REC_INIT_B) ? 1 : 0);
+	uint16_t len = m->l3_len > UINT16_MAX ? UINT16_MAX : (uint16_t)m->l3_len;
+
+	if (r->first_ns == 0 || m->ts_ns < r->first_ns)
+		r->first_ns = m->ts_ns;
+	if (m->ts_ns > r->last_ns)
+		r->last_ns = m->ts_ns;
+	r->pkts[d]++;
+	r->octets[d] += m->l3_len;
+	if (len < r->min_len)
+		r->min_len = len;
+	if (len > r->max_len)
+		r->max_len = len;
+	t->stats.pkts++;
+	t->stats.octets += m->l3_len;
+
+	if (m->proto == 6 && !(m->flags & WM_PKT_F_FRAG_NONFIRST)) {
+		uint8_t f = m->tcp_flags;
+
+		r->tcp_flags[d] |= f;
+		if (f & 0x01)	/* FIN, recorded by key side */
+			r->state |= dir ? REC_FIN_B : REC_FIN_A;
+		if ((f & 0x04) || (r->state & (REC_FIN_A | REC_FIN_B)) == (REC_FIN_A | REC_FIN_B))
+			r->state |= REC_CLOSED;
+	}
+	lru_unlink(t, pos);
+	if (r->state & REC_CLOSED) {
+		/* The closing list stays ordered by last packet: append. */
+		lru_push_back(t, t->capacity + LIST_CLOSING, pos);
+	} else {
+		lru_push_front(t, t->capacity + LIST_LRU, pos);
+	}
+}
+
+unsigned int
+wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *const *metas,
+			  unsigned int n, struct wm_flow_export *out)
+{
+	struct wm_flow_key keys[WM_FLOW_BURST_MAX];
+	const void *kptr[WM_FLOW_BURST_MAX];
+	hash_sig_t sigs[WM_FLOW_BURST_MAX];
+	int32_t pos[WM_FLOW_BURST_MAX];
+	uint8_t dirs[WM_FLOW_BURST_MAX];
+	unsigned int i, n_out = 0;
+	bool stale = false;
+
+	if (n > WM_FLOW_BURST_MAX)
+		n = WM_FLOW_BURST_MAX;
+	for (i = 0; i < n; i++) {
+		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i]);
+		sigs[i] = rte_hash_hash(t->hash, &keys[i]);
+		kptr[i] = &keys[i];
+	}
+	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
+	for (i = 0; i < n; i++)
+		if (pos[i] >= 0)
+			rte_prefetch0(&t->recs[pos[i]]);
+
+	for (i = 0; i < n; i++) {
+		const struct wm_pkt_meta *m = metas[i];
+		int32_t p = pos[i];
+		bool gone;
+
+		/*
+		 * An eviction or a timeout earlier in this burst may have
+		 * freed a position that a later lookup returned: look again.
+		 */
+		if (stale)
+			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
+		if (p >= 0) {
+			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);
+			if (gone) {
+				stale = true;
+				p = -ENOENT;
+			}
+		}
+		if (p < 0) {
+			p = flow_create(t, &keys[i], sigs[i], m, dirs[i], &out[n_out], &n_out,
+					&stale);
+			if (p < 0)
+				continue;	/* cannot happen with the extendable table */
+		}
+		rec_count(t, (uint32_t)p, m, dirs[i]);
+	}
+	return n_out;
+}
+
+unsigned int
+wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
+		     unsigned int max)
+{
+	uint32_t lru_h = t->capacity + LIST_LRU;
+	uint32_t cl_h = t->capacity + LIST_CLOSING;
+	uint32_t act_h = t->capacity + LIST_ACTIVE;
+	unsigned int n = 0, steps = 0;
+
+	/* Each loop touches at most 'max' flows: the work per call is bounded. */
+	while (n < max && steps < max) {
+		uint32_t i = t->recs[cl_h].lru_next;
+
+		if (i == cl_h || now < t->recs[i].last_ns + t->linger_ns)
+			break;
+		n += rec_remove(t, i, WM_FLOW_END_EOF, &out[n]);
+		steps++;
+	}
+	while (n < max && steps < max) {
+		uint32_t i = t->recs[lru_h].lru_prev;
+
+		if (i == lru_h || now < t->recs[i].last_ns + t->idle_ns)
+			break;
+		n += rec_remove(t, i, WM_FLOW_END_IDLE, &out[n]);
+		steps++;
+	}
+	while (n < max && steps < max) {
+		uint32_t i = t->recs[act_h].act_next;
+		struct wm_flow_rec *r;
+
+		if (i == act_h)
+			break;
+		r = &t->recs[i];
+		if (now < r->period_ns + t->active_ns)
+			break;
+		if (rec_has_delta(r)) {
+			rec_export_delta(t, i, r, WM_FLOW_END_ACTIVE, &out[n]);
+			n++;
+		}
+		r->period_ns += (now - r->period_ns) / t->active_ns * t->active_ns;
+		act_unlink(t, i);
+		act_push_back(t, act_h, i);
+		steps++;
+	}
+	return n;
+}
+
+unsigned int
+wm_flow_table_flush(struct wm_flow_table *t, enum wm_flow_end_reason reason,
+		    struct wm_flow_export *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max && t->stats.active > 0)
+		n += rec_remove(t, oldest_flow(t), (uint8_t)reason, &out[n]);
+	return n;
+}

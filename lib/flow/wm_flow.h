@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_FLOW_H
+#define WM_FLOW_H
+
+/**
+ * @file
+ * wiremeter flow table: one per worker lcore, no locks.
+ *
+ * A table meters bidirectional flows (RFC 5103): both directions of a
+ * conversation share one entry, and the sender of the first packet is
+ * the forward direction. Lookups are done in bulk with rte_hash; each
+ * entry's record is at most 128 bytes.
+ *
+ * Expiry, all on the caller's clock (packet time in a replay):
+ * - idle: a flow that saw no packet for idle_ns ends (flowEndReason 1);
+ * - active: a flow's counts are exported every active_ns after its
+ *   first packet as deltas (reason 2) and the flow goes on;
+ * - end of flow: after a TCP RST, or a FIN in both directions, the flow
+ *   lingers linger_ns to absorb the last ACKs, then ends (reason 3);
+ * - forced end at shutdown (reason 4), through wm_flow_table_flush();
+ * - lack of resources (reason 5): when the table is full, the least
+ *   recently seen flow is exported to make room, and counted.
+ *
+ * The rules are applied both when packets arrive (a packet that comes
+ * after its flow timed out starts a new flow, exactly) and by
+ * wm_flow_table_expire(), which the worker calls from its loop with a
+ * work budget, so quiet flows are noticed without a full-table walk.
+ *
+ * Thread safety: none. A table has one owner lcore, which is the only
+ * caller of every function except wm_flow_table_stats(), whose counters
+ * other threads may read with relaxed atomic loads.
+ */
+
+#include <stdint.h>
+
+#include "wm_pkt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** flowEndReason values (IANA IPFIX IE 136). */
+enum wm_flow_end_reason {
+	WM_FLOW_END_IDLE = 1,
+	WM_FLOW_END_ACTIVE = 2,
+	WM_FLOW_END_EOF = 3,
+	WM_FLOW_END_FORCED = 4,
+	WM_FLOW_END_RESOURCES = 5,
+};
+
+/** Flow kinds in exported records (same values as enum wm_pkt_kind). */
+#define WM_FLOW_KIND_L2		WM_PKT_KIND_L2
+#define WM_FLOW_KIND_IPV4	WM_PKT_KIND_IPV4
+#define WM_FLOW_KIND_IPV6	WM_PKT_KIND_IPV6
+#define WM_FLOW_KIND_MACSEC	WM_PKT_KIND_MACSEC
+
+/** Flags of an exported record. */
+#define WM_FLOW_REC_F_ESP	0x01 /**< ESP flow: spi is meaningful */
+#define WM_FLOW_REC_F_FRAG	0x02 /**< flow of non-first fragments (ports 0) */
+
+/**
+ * One exported flow record, oriented: src is the initiator. This is
+ * what crosses the ring from a worker to the management lcore, so it
+ * carries everything every output needs and nothing else.
+ */
+struct wm_flow_export {
+	uint8_t src[16];	/**< sourceIPv4/IPv6Address; source MAC for L2 */
+	uint8_t dst[16];	/**< destinationIPv4/IPv6Address; destination MAC for L2 */
+	uint64_t start_ns;	/**< flowStartNanoseconds */
+	uint64_t end_ns;	/**< flowEndNanoseconds */
+	uint64_t pkts[2];	/**< packetDeltaCount, reversePacketDeltaCount */
+	uint64_t octets[2];	/**< octetDeltaCount, reverseOctetDeltaCount */
+	uint64_t sci;		/**< macsecSCI (MACsec flows) */
+	uint32_t spi;		/**< ipsecSPI (ESP flows) */
+	uint16_t sport;		/**< sourceTransportPort */
+	uint16_t dport;		/**< destinationTransportPort */
+	uint16_t vlan;		/**< vlanId */
+	uint16_t in_port;	/**< ingressInterface */
+	uint16_t ethertype;	/**< ethernetType (L2 and MACsec flows) */
+	uint16_t icmp_type_code; /**< icmpTypeCode of the first packet */
+	uint16_t min_len;	/**< minimumIpTotalLength */
+	uint16_t max_len;	/**< maximumIpTotalLength */
+	uint8_t kind;		/**< WM_FLOW_KIND_* */
+	uint8_t proto;		/**< protocolIdentifier */
+	uint8_t tcp_flags[2];	/**< tcpControlBits, reverseTcpControlBits */
+	uint8_t tos;		/**< ipClassOfService */
+	uint8_t end_reason;	/**< flowEndReason */
+	uint8_t an;		/**< macsecAN */
+	uint8_t flags;		/**< WM_FLOW_REC_F_* */
+	uint8_t smac[6];	/**< sourceMacAddress (L2 and MACsec flows) */
+	uint8_t dmac[6];	/**< destinationMacAddress */
+};
+
+/** Parameters of wm_flow_table_create(). */
+struct wm_flow_params {
+	const char *name;	/**< unique name (rte_hash needs one) */
+	uint32_t capacity;	/**< maximum number of flows */
+	int socket_id;		/**< NUMA socket for the memory */
+	uint64_t idle_ns;	/**< idle timeout */
+	uint64_t active_ns;	/**< active timeout */
+	uint64_t linger_ns;	/**< linger after a TCP end of flow */
+};
+
+/** Counters of one table. Single writer: the owner lcore. */
+struct wm_flow_stats {
+	uint64_t active;	/**< flows in the table now */
+	uint64_t created;	/**< flows created */
+	uint64_t exported;	/**< records exported, all reasons */
+	uint64_t by_reason[6];	/**< records exported, by flowEndReason */
+	uint64_t evicted;	/**< flows ended early because the table was full */
+	uint64_t pkts;		/**< packets metered */
+	uint64_t octets;	/**< octets metered */
+};
+
+struct wm_flow_table;
+
+/**
+ * Create a flow table.
+ *
+ * @param params
+ *   Sizes and timeouts.
+ * @return
+ *   The table, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ */
+struct wm_flow_table *wm_flow_table_create(const struct wm_flow_params *params);
+
+/**
+ * Free a table and everything in it. Flows still in it are not exported.
+ *
+ * @param t
+ *   The table; NULL is allowed.
+ */
+void wm_flow_table_free(struct wm_flow_table *t);
+
+/**
+ * Meter a burst of parsed packets.
+ *
+ * Each meta must carry ts_ns and port (filled by the caller). A packet
+ * can end at most one earlier record: its flow timed out before it came,
+ * or it starts a new flow in a full table. Those records go to @p out.
+ *
+ * @param t
+ *   The table.
+ * @param metas
+ *   Parsed packets (only successfully parsed ones).
+ * @param n
+ *   Number of packets, at most WM_FLOW_BURST_MAX.
+ * @param out
+ *   Room for at least @p n records.
+ * @return
+ *   The number of records written to @p out.
+ */
+unsigned int wm_flow_table_update_bulk(struct wm_flow_table *t,
+				       const struct wm_pkt_meta *const *metas, unsigned int n,
+				       struct wm_flow_export *out);
+
+/** Largest burst wm_flow_table_update_bulk() takes. */
+#define WM_FLOW_BURST_MAX 64
+
+/**
+ * Export what is due at @p now: idle flows, ended flows whose linger has
+ * passed, and active flows whose period has ended.
+ *
+ * Work is bounded: at most @p max records are produced per call. Call
+ * again on the next poll to go on.
+ *
+ * @param t
+ *   The table.
+ * @param now
+ *   Current time in ns (packet time in a replay).
+ * @param out
+ *   Room for @p max records.
+ * @param max
+ *   Budget of records for this call.
+ * @return
+ *   The number of records written to @p out.
+ */
+unsigned int wm_flow_table_expire(struct wm_flow_table *t, uint64_t now,
+				  struct wm_flow_export *out, unsigned int max);
+
+/**
+ * Export and remove up to @p max flows with the given reason, least
+ * recently seen first. Used at shutdown (WM_FLOW_END_FORCED).
+ *
+ * @return
+ *   The number of records written; 0 once the table is empty.
+ */
+unsigned int wm_flow_table_flush(struct wm_flow_table *t, enum wm_flow_end_reason reason,
+				 struct wm_flow_export *out, unsigned int max);
+
+/**
+ * Counters of the table. The pointer stays valid for the table's life;
+ * readers on other threads use relaxed atomic loads.
+ */
+const struct wm_flow_stats *wm_flow_table_stats(const struct wm_flow_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WM_FLOW_H */
