@@ -108,14 +108,12 @@ usable_cpus(void)
  * Strings live until exit (EAL keeps pointers to some of them).
  */
 static int
-build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out,
-	       uint64_t *pcap_pkts)
+build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out, uint64_t *pcap_pkts)
 {
 	static const char *const lcore_opts[] = {"-l", "-c", "--lcores", "-L", NULL};
-	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem",
-					       NULL};
-	static const char *const pci_opts[] = {"-a", "--allow", "-b", "--block", "--no-pci",
-					       "--vdev", NULL};
+	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem", NULL};
+	static const char *const pci_opts[] = {"-a",	   "--allow", "-b", "--block",
+					       "--no-pci", "--vdev",  NULL};
 	unsigned int i, cpus = usable_cpus();
 	int n = 0;
 	char buf[1200];
@@ -132,8 +130,10 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out,
 	}
 	for (i = 0; i < conf->n_pcaps && n < MAX_EAL_ARGS - 4; i++) {
 		if (strchr(conf->pcaps[i], ',') != NULL) {
-			fprintf(stderr, "wiremeter: error: --pcap %s: a ',' in the file name cannot "
-				"be passed to the pcap PMD\n", conf->pcaps[i]);
+			fprintf(stderr,
+				"wiremeter: error: --pcap %s: a ',' in the file name cannot "
+				"be passed to the pcap PMD\n",
+				conf->pcaps[i]);
 			return -EINVAL;
 		}
 		out[n++] = strdup("--vdev");
@@ -151,12 +151,14 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out,
 		uint64_t mb = 256;
 
 		mb += ((uint64_t)(conf->mbufs ? conf->mbufs : 16384) * 2500 * (conf->n_pcaps + 1) +
-		       (pcap_pkts ? *pcap_pkts : 0) * 2500) >> 20;
+		       (pcap_pkts ? *pcap_pkts : 0) * 2500) >>
+		      20;
 		mb += ((uint64_t)conf->flow_capacity * 320 * (cpus > 1 ? cpus - 1 : 1)) >> 20;
 		snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
 		out[n++] = strdup("--no-huge");
 		out[n++] = strdup(buf);
-		fprintf(stderr, "wiremeter: no hugepages available: running with --no-huge -m %lu\n",
+		fprintf(stderr,
+			"wiremeter: no hugepages available: running with --no-huge -m %lu\n",
 			(unsigned long)mb);
 	}
 	out[n] = NULL;
@@ -191,8 +193,10 @@ workers_create(struct wm_app *app)
 		};
 		w->flows = wm_flow_table_create(&fp);
 		if (w->flows == NULL) {
-			fprintf(stderr, "wiremeter: error: worker %u: cannot create a flow table of "
-				"%u flows: %s\n", idx, fp.capacity, rte_strerror(rte_errno));
+			fprintf(stderr,
+				"wiremeter: error: worker %u: cannot create a flow table of "
+				"%u flows: %s\n",
+				idx, fp.capacity, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		snprintf(name, sizeof(name), "wm_export_%u", idx);
@@ -206,7 +210,7 @@ workers_create(struct wm_app *app)
 	app->n_workers = idx;
 	if (idx == 0) {
 		fprintf(stderr, "wiremeter: error: no worker lcore: give at least two lcores "
-			"(-l 0-1)\n");
+				"(-l 0-1)\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -230,9 +234,9 @@ swrss_rings_create(struct wm_app *app)
 		return 0;
 	for (i = 0; i < app->n_workers; i++) {
 		snprintf(name, sizeof(name), "wm_swrss_%u", i);
-		app->workers[i]->sw_in = rte_ring_create(name, WM_SWRSS_RING_SIZE,
-							 app->workers[i]->socket_id,
-							 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		app->workers[i]->sw_in =
+			rte_ring_create(name, WM_SWRSS_RING_SIZE, app->workers[i]->socket_id,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (app->workers[i]->sw_in == NULL) {
 			fprintf(stderr, "wiremeter: error: cannot create ring %s: %s\n", name,
 				rte_strerror(rte_errno));

@@ -116,7 +116,8 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 		" exported | parse errors %" PRIu64 " | drops %" PRIu64 "\n",
 		(double)(now_tsc - start_tsc) / (double)app->tsc_hz,
 		(double)(ipk - prev->ipackets) / dt / 1e6,
-		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr, drops);
+		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr,
+		drops);
 	prev->tsc = now_tsc;
 	prev->ipackets = ipk;
 	prev->ibytes = iby;
@@ -177,6 +178,7 @@ wm_mgmt_run(struct wm_app *app)
 		if (f != 0 && f < first)
 			first = f;
 	}
-	return wm_report_write(app, first == UINT64_MAX || stop_tsc < first ? 0.0 :
-				    (double)(stop_tsc - first) / (double)hz);
+	return wm_report_write(app, first == UINT64_MAX || stop_tsc < first
+					    ? 0.0
+					    : (double)(stop_tsc - first) / (double)hz);
 }

@@ -66,11 +66,11 @@ wm_output_format(const struct wm_flow_export *e, char *buf, size_t len)
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	size_t n = 0;
 
-#define PUT(...) \
-	do { \
+#define PUT(...)                                                                \
+	do {                                                                    \
 		int k_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
-		if (k_ > 0) \
-			n += (size_t)k_; \
+		if (k_ > 0)                                                     \
+			n += (size_t)k_;                                        \
 	} while (0)
 
 	PUT("{");
@@ -82,13 +82,13 @@ wm_output_format(const struct wm_flow_export *e, char *buf, size_t len)
 		PUT("\"source%sAddress\":\"%s\",\"destination%sAddress\":\"%s\","
 		    "\"sourceTransportPort\":%u,\"destinationTransportPort\":%u,"
 		    "\"protocolIdentifier\":%u,",
-		    v4 ? "IPv4" : "IPv6", a, v4 ? "IPv4" : "IPv6", b, e->sport, e->dport,
-		    e->proto);
+		    v4 ? "IPv4" : "IPv6", a, v4 ? "IPv4" : "IPv6", b, e->sport, e->dport, e->proto);
 	} else {
 		fmt_mac(a, sizeof(a), e->smac);
 		fmt_mac(b, sizeof(b), e->dmac);
 		PUT("\"sourceMacAddress\":\"%s\",\"destinationMacAddress\":\"%s\","
-		    "\"ethernetType\":%u,", a, b, e->ethertype);
+		    "\"ethernetType\":%u,",
+		    a, b, e->ethertype);
 	}
 	PUT("\"packetDeltaCount\":%" PRIu64 ",\"octetDeltaCount\":%" PRIu64
 	    ",\"reversePacketDeltaCount\":%" PRIu64 ",\"reverseOctetDeltaCount\":%" PRIu64
@@ -107,8 +107,8 @@ wm_output_format(const struct wm_flow_export *e, char *buf, size_t len)
 	} else if (e->kind == WM_FLOW_KIND_MACSEC) {
 		PUT("\"macsecSCI\":\"%016" PRIx64 "\",\"macsecAN\":%u,", e->sci, e->an);
 	}
-	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"ingressInterface\":%u}\n", e->end_reason,
-	    e->vlan, e->in_port);
+	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"ingressInterface\":%u}\n", e->end_reason, e->vlan,
+	    e->in_port);
 #undef PUT
 	return n < len ? (int)n : -ENOSPC;
 }

@@ -23,8 +23,8 @@
 
 #include "wm_app.h"
 
-#define RX_DESC_DEFAULT	1024
-#define POOL_CACHE	256
+#define RX_DESC_DEFAULT 1024
+#define POOL_CACHE 256
 
 /*
  * A symmetric Toeplitz key (0x6d5a repeated): the hash of (a, b) equals
@@ -104,7 +104,7 @@ port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *ex
 	if (strcmp(di->driver_name, "net_pcap") != 0)
 		return 0;
 	if (args == NULL || !devarg_get(args, "rx_pcap", file, sizeof(file))) {
-		p->ts_mult = 1000;	/* a live interface through libpcap */
+		p->ts_mult = 1000; /* a live interface through libpcap */
 		return 0;
 	}
 	p->expected_pkts = wm_pcap_count_packets(file, err, sizeof(err));
@@ -156,8 +156,7 @@ port_setup(struct wm_app *app, uint16_t pid)
 		nq = (uint16_t)nw;
 		pconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		pconf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
-		pconf.rx_adv_conf.rss_conf.rss_key_len =
-			di.hash_key_size ? di.hash_key_size : 40;
+		pconf.rx_adv_conf.rss_conf.rss_key_len = di.hash_key_size ? di.hash_key_size : 40;
 		pconf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			di.flow_type_rss_offloads;
@@ -198,7 +197,8 @@ port_setup(struct wm_app *app, uint16_t pid)
 	if (p->pool == NULL) {
 		fprintf(stderr,
 			"wiremeter: error: port %u: cannot create a pool of %lu mbufs on socket %d: "
-			"%s\n", pid, (unsigned long)n_mbufs, socket, rte_strerror(rte_errno));
+			"%s\n",
+			pid, (unsigned long)n_mbufs, socket, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	for (q = 0; q < nq; q++) {
@@ -271,7 +271,7 @@ wm_ports_init(struct wm_app *app)
 	}
 	if (app->n_ports == 0) {
 		fprintf(stderr, "wiremeter: error: no ports: bind a NIC with dpdk-devbind.py, or "
-			"give --vdev or --pcap\n");
+				"give --vdev or --pcap\n");
 		return -ENODEV;
 	}
 	app->replay = n_replay == app->n_ports;

@@ -97,7 +97,8 @@ wm_report_write(struct wm_app *app, double duration_s)
 	for (i = 1; i < 6; i++)
 		printf(" %s %" PRIu64, reason_names[i], wm_totals.by_reason[i]);
 	printf("\nevicted (table full) %" PRIu64 ", non-first fragments %" PRIu64
-	       ", cycles/packet %.1f\n", evicted, frag, cpp);
+	       ", cycles/packet %.1f\n",
+	       evicted, frag, cpp);
 	printf("\ntop %u flows by octets:\n", wm_totals.n_top);
 	for (i = 0; i < wm_totals.n_top; i++) {
 		char line[1024];

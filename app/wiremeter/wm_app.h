@@ -33,14 +33,14 @@ extern int wm_logtype_app;
 #define WM_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, wm_logtype_app, "wiremeter: " fmt "\n", ##__VA_ARGS__)
 
-#define WM_MAX_WORKERS		RTE_MAX_LCORE
-#define WM_MAX_PORTS		RTE_MAX_ETHPORTS
-#define WM_BURST		32
-#define WM_MAX_RXQ_PER_WORKER	64
+#define WM_MAX_WORKERS RTE_MAX_LCORE
+#define WM_MAX_PORTS RTE_MAX_ETHPORTS
+#define WM_BURST 32
+#define WM_MAX_RXQ_PER_WORKER 64
 /* Records a worker can hold while its export ring is full. */
-#define WM_PENDING_MAX		(8 * WM_FLOW_BURST_MAX)
-#define WM_EXPORT_RING_SIZE	16384
-#define WM_SWRSS_RING_SIZE	4096
+#define WM_PENDING_MAX (8 * WM_FLOW_BURST_MAX)
+#define WM_EXPORT_RING_SIZE 16384
+#define WM_SWRSS_RING_SIZE 4096
 
 /* One Rx queue a worker polls. */
 struct wm_rxq {
@@ -50,10 +50,10 @@ struct wm_rxq {
 
 /* Per worker, per port counters. Single writer: the worker. */
 struct wm_port_counters {
-	uint64_t rx;		/* packets taken from the port (or from software RSS) */
-	uint64_t metered;	/* packets counted in a flow */
-	uint64_t parse_errors;	/* packets refused by the parser */
-	uint64_t filtered;	/* packets a filter dropped (none without a filter) */
+	uint64_t rx;	       /* packets taken from the port (or from software RSS) */
+	uint64_t metered;      /* packets counted in a flow */
+	uint64_t parse_errors; /* packets refused by the parser */
+	uint64_t filtered;     /* packets a filter dropped (none without a filter) */
 };
 
 /*
@@ -70,25 +70,25 @@ struct wm_worker {
 	bool distributor;
 	struct wm_rxq dist_q[WM_MAX_RXQ_PER_WORKER];
 	unsigned int n_dist_q;
-	struct rte_ring *sw_in;		/* packets from the distributor, or NULL */
+	struct rte_ring *sw_in; /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
-	struct rte_ring *export_ring;	/* SPSC to the main lcore, struct wm_flow_export */
+	struct rte_ring *export_ring; /* SPSC to the main lcore, struct wm_flow_export */
 
 	/* Records that did not fit in the export ring yet; bounded. */
 	struct wm_flow_export pending[WM_PENDING_MAX];
 	unsigned int n_pending;
 
-	uint64_t now_ns;		/* the worker's clock (packet time in a replay) */
-	uint64_t first_pkt_tsc;		/* TSC of the first packet, 0 before */
-	uint64_t busy_cycles;		/* TSC spent on bursts that carried packets */
+	uint64_t now_ns;	/* the worker's clock (packet time in a replay) */
+	uint64_t first_pkt_tsc; /* TSC of the first packet, 0 before */
+	uint64_t busy_cycles;	/* TSC spent on bursts that carried packets */
 	uint64_t polls;
-	uint64_t rx_stalls;		/* polls that skipped Rx because exports were pending */
-	uint64_t frag_nonfirst;		/* non-first IP fragments metered */
+	uint64_t rx_stalls;	/* polls that skipped Rx because exports were pending */
+	uint64_t frag_nonfirst; /* non-first IP fragments metered */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
 	struct wm_port_counters port[WM_MAX_PORTS];
 
-	volatile bool stop;		/* set by the main lcore: stop Rx, flush, finish */
-	volatile bool done;		/* set by the worker when its last record is queued */
+	volatile bool stop; /* set by the main lcore: stop Rx, flush, finish */
+	volatile bool done; /* set by the worker when its last record is queued */
 } __rte_cache_aligned;
 
 /* How a port's packets get their time. */
@@ -99,7 +99,7 @@ struct wm_port {
 	uint16_t nb_rxq;
 	bool sw_rss;		/* one queue shared by several workers */
 	bool replay;		/* a pcap file read once: it ends */
-	uint64_t expected_pkts;	/* packets in the file, for a replay */
+	uint64_t expected_pkts; /* packets in the file, for a replay */
 	uint32_t ts_mult;	/* Rx timestamp unit in ns (pcap: 1000), 0 = use the TSC */
 	struct rte_mempool *pool;
 };
@@ -110,11 +110,11 @@ struct wm_app {
 	unsigned int n_ports;
 	struct wm_worker *workers[WM_MAX_WORKERS];
 	unsigned int n_workers;
-	bool replay;			/* every port is a pcap file read once */
-	int ts_dynfield_offset;		/* mbuf Rx timestamp field, -1 when none */
+	bool replay;		/* every port is a pcap file read once */
+	int ts_dynfield_offset; /* mbuf Rx timestamp field, -1 when none */
 	uint64_t ts_dynflag;
 	uint64_t tsc_hz;
-	uint64_t epoch_ns_at_tsc0;	/* wall clock at tsc0, for TSC -> ns */
+	uint64_t epoch_ns_at_tsc0; /* wall clock at tsc0, for TSC -> ns */
 	uint64_t tsc0;
 };
 

@@ -24,7 +24,7 @@ struct wm_totals {
 	uint64_t octets;
 	uint64_t by_reason[6];
 	uint64_t write_errors;
-	struct wm_flow_export top[WM_TOP_FLOWS];	/* most octets first */
+	struct wm_flow_export top[WM_TOP_FLOWS]; /* most octets first */
 	unsigned int n_top;
 };
 

@@ -25,9 +25,9 @@
 #include "wm_app.h"
 
 /* Expire on every idle poll, and on every EXPIRE_EVERY-th busy one. */
-#define EXPIRE_EVERY	8
-#define EXPIRE_BUDGET	WM_FLOW_BURST_MAX
-#define PREFETCH_AHEAD	4
+#define EXPIRE_EVERY 8
+#define EXPIRE_BUDGET WM_FLOW_BURST_MAX
+#define PREFETCH_AHEAD 4
 
 /* Move what we can from the pending records to the export ring. */
 static inline void
@@ -99,8 +99,8 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		ok[n_ok++] = meta;
 	}
 	if (n_ok > 0)
-		w->n_pending += wm_flow_table_update_bulk(w->flows, ok, n_ok,
-							  &w->pending[w->n_pending]);
+		w->n_pending +=
+			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
 	w->busy_cycles += rte_rdtsc() - tsc;
 }
 
@@ -253,8 +253,8 @@ expire_slice(struct wm_worker *w)
 		room = EXPIRE_BUDGET;
 	if (room == 0 || (w->now_ns == 0 && wm_app.replay))
 		return;
-	w->n_pending += wm_flow_table_expire(w->flows, worker_now(w), &w->pending[w->n_pending],
-					     room);
+	w->n_pending +=
+		wm_flow_table_expire(w->flows, worker_now(w), &w->pending[w->n_pending], room);
 }
 
 /* Shutdown: take what the distributor still sends, then flush every flow. */

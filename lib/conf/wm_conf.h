@@ -30,15 +30,15 @@ extern "C" {
 
 /** The whole running configuration. Owned by the main lcore; read-only after start. */
 struct wm_conf {
-	double idle_timeout;	/**< seconds; > 0 */
-	double active_timeout;	/**< seconds; > 0 */
-	double tcp_linger;	/**< seconds; >= 0 */
-	double stats_interval;	/**< seconds; 0 disables the stats line */
-	uint32_t flow_capacity;	/**< flows per worker */
-	uint32_t mbufs;		/**< mbufs per pool; 0 sizes automatically */
-	char *flows_json;	/**< JSON lines output path, or NULL */
-	char *report;		/**< final JSON report path, or NULL */
-	char *config_file;	/**< the -c file, or NULL */
+	double idle_timeout;		/**< seconds; > 0 */
+	double active_timeout;		/**< seconds; > 0 */
+	double tcp_linger;		/**< seconds; >= 0 */
+	double stats_interval;		/**< seconds; 0 disables the stats line */
+	uint32_t flow_capacity;		/**< flows per worker */
+	uint32_t mbufs;			/**< mbufs per pool; 0 sizes automatically */
+	char *flows_json;		/**< JSON lines output path, or NULL */
+	char *report;			/**< final JSON report path, or NULL */
+	char *config_file;		/**< the -c file, or NULL */
 	char *pcaps[WM_CONF_MAX_PCAPS]; /**< --pcap files */
 	unsigned int n_pcaps;
 };

@@ -23,30 +23,30 @@
  * direction), so they are never swapped.
  */
 struct wm_flow_key {
-	uint8_t a[16];	/* IP address, MAC, or MACsec SCI (big-endian) */
-	uint8_t b[16];	/* IP address or MAC */
-	uint16_t pa;	/* port of a, ICMP 0, or MACsec AN, or EtherType */
-	uint16_t pb;	/* port of b */
+	uint8_t a[16]; /* IP address, MAC, or MACsec SCI (big-endian) */
+	uint8_t b[16]; /* IP address or MAC */
+	uint16_t pa;   /* port of a, ICMP 0, or MACsec AN, or EtherType */
+	uint16_t pb;   /* port of b */
 	uint16_t vlan;
 	uint8_t proto;
-	uint8_t kind;	/* WM_PKT_KIND_* plus KEY_F_* */
+	uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
 	uint32_t spi;
 	uint32_t pad[2];
 };
 
-#define KEY_F_ESP	0x10
-#define KEY_F_FRAG	0x20
+#define KEY_F_ESP 0x10
+#define KEY_F_FRAG 0x20
 
 /* Record state bits. */
-#define REC_IN_USE	0x01
-#define REC_INIT_B	0x02	/* the initiator is the key's b side */
-#define REC_FIN_A	0x04	/* FIN seen from the key's a side */
-#define REC_FIN_B	0x08
-#define REC_CLOSED	0x10	/* RST, or FIN both ways: lingering */
+#define REC_IN_USE 0x01
+#define REC_INIT_B 0x02 /* the initiator is the key's b side */
+#define REC_FIN_A 0x04	/* FIN seen from the key's a side */
+#define REC_FIN_B 0x08
+#define REC_CLOSED 0x10 /* RST, or FIN both ways: lingering */
 
 #define NIL UINT32_MAX
 
-/* List heads live in the record array after the capacity records. */
+/* List heads live in the record array after the n_slots records. */
 enum { LIST_LRU = 0, LIST_CLOSING, LIST_ACTIVE, LIST_COUNT };
 
 /*
@@ -60,10 +60,10 @@ enum { LIST_LRU = 0, LIST_CLOSING, LIST_ACTIVE, LIST_COUNT };
  * current active period.
  */
 struct wm_flow_rec {
-	uint64_t first_ns;	/* first packet of the current record, 0 when none */
-	uint64_t last_ns;	/* last packet of the flow, any record */
-	uint64_t period_ns;	/* start of the current active period */
-	uint64_t pkts[2];	/* forward, reverse, since the last export */
+	uint64_t first_ns;  /* first packet of the current record, 0 when none */
+	uint64_t last_ns;   /* last packet of the flow, any record */
+	uint64_t period_ns; /* start of the current active period */
+	uint64_t pkts[2];   /* forward, reverse, since the last export */
 	uint64_t octets[2];
 	uint32_t lru_prev, lru_next;
 	uint32_t act_prev, act_next;
@@ -73,7 +73,7 @@ struct wm_flow_rec {
 	uint16_t icmp_type_code;
 	uint8_t tcp_flags[2];
 	uint8_t tos;
-	uint8_t state;		/* REC_* */
+	uint8_t state; /* REC_* */
 	uint8_t smac[6], dmac[6];
 } __rte_cache_aligned;
 
@@ -81,8 +81,9 @@ _Static_assert(sizeof(struct wm_flow_rec) <= 128, "a flow record must fit two ca
 
 struct wm_flow_table {
 	struct rte_hash *hash;
-	struct wm_flow_rec *recs;	/* capacity records, then LIST_COUNT list heads */
-	uint32_t capacity;
+	struct wm_flow_rec *recs; /* n_slots records, then LIST_COUNT list heads */
+	uint32_t capacity;	  /* most flows at once */
+	uint32_t n_slots;	  /* hash positions: records before the list heads */
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
@@ -92,7 +93,7 @@ struct wm_flow_table {
 static inline struct wm_flow_rec *
 list_head(struct wm_flow_table *t, int list)
 {
-	return &t->recs[t->capacity + list];
+	return &t->recs[t->n_slots + list];
 }
 
 /*
@@ -100,33 +101,30 @@ list_head(struct wm_flow_table *t, int list)
  * LRU/closing lists use lru_*, the active list act_*; a head record's
  * links are the list ends.
  */
-#define LIST_FNS(name, prev, next) \
-static inline void \
-name##_unlink(struct wm_flow_table *t, uint32_t i) \
-{ \
-	struct wm_flow_rec *r = &t->recs[i]; \
-	t->recs[r->prev].next = r->next; \
-	t->recs[r->next].prev = r->prev; \
-	r->prev = r->next = NIL; \
-} \
-static inline void \
-name##_push_front(struct wm_flow_table *t, uint32_t h, uint32_t i) \
-{ \
-	struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h]; \
-	r->next = head->next; \
-	r->prev = h; \
-	t->recs[head->next].prev = i; \
-	head->next = i; \
-} \
-static inline void \
-name##_push_back(struct wm_flow_table *t, uint32_t h, uint32_t i) \
-{ \
-	struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h]; \
-	r->prev = head->prev; \
-	r->next = h; \
-	t->recs[head->prev].next = i; \
-	head->prev = i; \
-}
+#define LIST_FNS(name, prev, next)                                                            \
+	static inline void name##_unlink(struct wm_flow_table *t, uint32_t i)                 \
+	{                                                                                     \
+		struct wm_flow_rec *r = &t->recs[i];                                          \
+		t->recs[r->prev].next = r->next;                                              \
+		t->recs[r->next].prev = r->prev;                                              \
+		r->prev = r->next = NIL;                                                      \
+	}                                                                                     \
+	static inline void name##_push_front(struct wm_flow_table *t, uint32_t h, uint32_t i) \
+	{                                                                                     \
+		struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h];                     \
+		r->next = head->next;                                                         \
+		r->prev = h;                                                                  \
+		t->recs[head->next].prev = i;                                                 \
+		head->next = i;                                                               \
+	}                                                                                     \
+	static inline void name##_push_back(struct wm_flow_table *t, uint32_t h, uint32_t i)  \
+	{                                                                                     \
+		struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h];                     \
+		r->prev = head->prev;                                                         \
+		r->next = h;                                                                  \
+		t->recs[head->prev].next = i;                                                 \
+		head->prev = i;                                                               \
+	}
 
 LIST_FNS(lru, lru_prev, lru_next)
 LIST_FNS(act, act_prev, act_next)
@@ -154,7 +152,9 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->linger_ns = p->linger_ns;
 
 	hp.name = p->name;
-	hp.entries = p->capacity;
+	/* rte_hash wants at least a few buckets' worth of entries. */
+	t->n_slots = RTE_MAX(p->capacity, 64u);
+	hp.entries = t->n_slots;
 	hp.key_len = sizeof(struct wm_flow_key);
 	hp.hash_func = rte_hash_crc;
 	hp.socket_id = p->socket_id;
@@ -168,7 +168,7 @@ wm_flow_table_create(const struct wm_flow_params *p)
 		return NULL;
 	}
 	t->recs = rte_zmalloc_socket("wm_flow_recs",
-				     sizeof(struct wm_flow_rec) * ((size_t)p->capacity + LIST_COUNT),
+				     sizeof(struct wm_flow_rec) * ((size_t)t->n_slots + LIST_COUNT),
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (t->recs == NULL) {
 		rte_hash_free(t->hash);
@@ -178,7 +178,7 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	}
 	for (i = 0; i < LIST_COUNT; i++) {
 		struct wm_flow_rec *h = list_head(t, i);
-		uint32_t hi = t->capacity + i;
+		uint32_t hi = t->n_slots + i;
 
 		h->lru_prev = h->lru_next = hi;
 		h->act_prev = h->act_next = hi;
@@ -403,8 +403,8 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	r->icmp_type_code = m->icmp_type_code;
 	memcpy(r->smac, m->eth + 6, 6);
 	memcpy(r->dmac, m->eth, 6);
-	lru_push_front(t, t->capacity + LIST_LRU, pos);
-	act_push_back(t, t->capacity + LIST_ACTIVE, pos);
+	lru_push_front(t, t->n_slots + LIST_LRU, pos);
+	act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 	t->stats.created++;
 	t->stats.active++;
 }
@@ -416,9 +416,9 @@ oldest_flow(struct wm_flow_table *t)
 	uint32_t lru = list_head(t, LIST_LRU)->lru_prev;
 	uint32_t cl = list_head(t, LIST_CLOSING)->lru_next;
 
-	if (lru >= t->capacity)
+	if (lru >= t->n_slots)
 		return cl;
-	if (cl >= t->capacity)
+	if (cl >= t->n_slots)
 		return lru;
 	return t->recs[cl].last_ns <= t->recs[lru].last_ns ? cl : lru;
 }
@@ -437,7 +437,7 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 
 	pos = rte_hash_lookup_with_hash(t->hash, k, sig);
 	if (pos >= 0)
-		return pos;	/* created earlier in this burst */
+		return pos; /* created earlier in this burst */
 	if (t->stats.active >= t->capacity) {
 		uint32_t victim = oldest_flow(t);
 
@@ -485,7 +485,7 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 		/* Periods stay aligned on the flow's first packet. */
 		r->period_ns += (ts - r->period_ns) / t->active_ns * t->active_ns;
 		act_unlink(t, pos);
-		act_push_back(t, t->capacity + LIST_ACTIVE, pos);
+		act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 		return n;
 	}
 	return 0;
@@ -515,7 +515,7 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 		uint8_t f = m->tcp_flags;
 
 		r->tcp_flags[d] |= f;
-		if (f & 0x01)	/* FIN, recorded by key side */
+		if (f & 0x01) /* FIN, recorded by key side */
 			r->state |= dir ? REC_FIN_B : REC_FIN_A;
 		if ((f & 0x04) || (r->state & (REC_FIN_A | REC_FIN_B)) == (REC_FIN_A | REC_FIN_B))
 			r->state |= REC_CLOSED;
@@ -523,9 +523,9 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 	lru_unlink(t, pos);
 	if (r->state & REC_CLOSED) {
 		/* The closing list stays ordered by last packet: append. */
-		lru_push_back(t, t->capacity + LIST_CLOSING, pos);
+		lru_push_back(t, t->n_slots + LIST_CLOSING, pos);
 	} else {
-		lru_push_front(t, t->capacity + LIST_LRU, pos);
+		lru_push_front(t, t->n_slots + LIST_LRU, pos);
 	}
 }
 
@@ -575,7 +575,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 			p = flow_create(t, &keys[i], sigs[i], m, dirs[i], &out[n_out], &n_out,
 					&stale);
 			if (p < 0)
-				continue;	/* cannot happen with the extendable table */
+				continue; /* cannot happen with the extendable table */
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
 	}
@@ -586,9 +586,9 @@ unsigned int
 wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
 		     unsigned int max)
 {
-	uint32_t lru_h = t->capacity + LIST_LRU;
-	uint32_t cl_h = t->capacity + LIST_CLOSING;
-	uint32_t act_h = t->capacity + LIST_ACTIVE;
+	uint32_t lru_h = t->n_slots + LIST_LRU;
+	uint32_t cl_h = t->n_slots + LIST_CLOSING;
+	uint32_t act_h = t->n_slots + LIST_ACTIVE;
 	unsigned int n = 0, steps = 0;
 
 	/* Each loop touches at most 'max' flows: the work per call is bounded. */
@@ -635,7 +635,12 @@ wm_flow_table_flush(struct wm_flow_table *t, enum wm_flow_end_reason reason,
 {
 	unsigned int n = 0;
 
-	while (n < max && t->stats.active > 0)
-		n += rec_remove(t, oldest_flow(t), (uint8_t)reason, &out[n]);
+	/* A TCP flow already ended by RST or FINs keeps its own reason: end of flow. */
+	while (n < max && t->stats.active > 0) {
+		uint32_t i = oldest_flow(t);
+
+		n += rec_remove(t, i, (t->recs[i].state & REC_CLOSED) ? WM_FLOW_END_EOF : reason,
+				&out[n]);
+	}
 	return n;
 }

@@ -52,14 +52,14 @@ enum wm_flow_end_reason {
 };
 
 /** Flow kinds in exported records (same values as enum wm_pkt_kind). */
-#define WM_FLOW_KIND_L2		WM_PKT_KIND_L2
-#define WM_FLOW_KIND_IPV4	WM_PKT_KIND_IPV4
-#define WM_FLOW_KIND_IPV6	WM_PKT_KIND_IPV6
-#define WM_FLOW_KIND_MACSEC	WM_PKT_KIND_MACSEC
+#define WM_FLOW_KIND_L2 WM_PKT_KIND_L2
+#define WM_FLOW_KIND_IPV4 WM_PKT_KIND_IPV4
+#define WM_FLOW_KIND_IPV6 WM_PKT_KIND_IPV6
+#define WM_FLOW_KIND_MACSEC WM_PKT_KIND_MACSEC
 
 /** Flags of an exported record. */
-#define WM_FLOW_REC_F_ESP	0x01 /**< ESP flow: spi is meaningful */
-#define WM_FLOW_REC_F_FRAG	0x02 /**< flow of non-first fragments (ports 0) */
+#define WM_FLOW_REC_F_ESP 0x01	/**< ESP flow: spi is meaningful */
+#define WM_FLOW_REC_F_FRAG 0x02 /**< flow of non-first fragments (ports 0) */
 
 /**
  * One exported flow record, oriented: src is the initiator. This is
@@ -67,52 +67,52 @@ enum wm_flow_end_reason {
  * carries everything every output needs and nothing else.
  */
 struct wm_flow_export {
-	uint8_t src[16];	/**< sourceIPv4/IPv6Address; source MAC for L2 */
-	uint8_t dst[16];	/**< destinationIPv4/IPv6Address; destination MAC for L2 */
-	uint64_t start_ns;	/**< flowStartNanoseconds */
-	uint64_t end_ns;	/**< flowEndNanoseconds */
-	uint64_t pkts[2];	/**< packetDeltaCount, reversePacketDeltaCount */
-	uint64_t octets[2];	/**< octetDeltaCount, reverseOctetDeltaCount */
-	uint64_t sci;		/**< macsecSCI (MACsec flows) */
-	uint32_t spi;		/**< ipsecSPI (ESP flows) */
-	uint16_t sport;		/**< sourceTransportPort */
-	uint16_t dport;		/**< destinationTransportPort */
-	uint16_t vlan;		/**< vlanId */
-	uint16_t in_port;	/**< ingressInterface */
-	uint16_t ethertype;	/**< ethernetType (L2 and MACsec flows) */
+	uint8_t src[16];	 /**< sourceIPv4/IPv6Address; source MAC for L2 */
+	uint8_t dst[16];	 /**< destinationIPv4/IPv6Address; destination MAC for L2 */
+	uint64_t start_ns;	 /**< flowStartNanoseconds */
+	uint64_t end_ns;	 /**< flowEndNanoseconds */
+	uint64_t pkts[2];	 /**< packetDeltaCount, reversePacketDeltaCount */
+	uint64_t octets[2];	 /**< octetDeltaCount, reverseOctetDeltaCount */
+	uint64_t sci;		 /**< macsecSCI (MACsec flows) */
+	uint32_t spi;		 /**< ipsecSPI (ESP flows) */
+	uint16_t sport;		 /**< sourceTransportPort */
+	uint16_t dport;		 /**< destinationTransportPort */
+	uint16_t vlan;		 /**< vlanId */
+	uint16_t in_port;	 /**< ingressInterface */
+	uint16_t ethertype;	 /**< ethernetType (L2 and MACsec flows) */
 	uint16_t icmp_type_code; /**< icmpTypeCode of the first packet */
-	uint16_t min_len;	/**< minimumIpTotalLength */
-	uint16_t max_len;	/**< maximumIpTotalLength */
-	uint8_t kind;		/**< WM_FLOW_KIND_* */
-	uint8_t proto;		/**< protocolIdentifier */
-	uint8_t tcp_flags[2];	/**< tcpControlBits, reverseTcpControlBits */
-	uint8_t tos;		/**< ipClassOfService */
-	uint8_t end_reason;	/**< flowEndReason */
-	uint8_t an;		/**< macsecAN */
-	uint8_t flags;		/**< WM_FLOW_REC_F_* */
-	uint8_t smac[6];	/**< sourceMacAddress (L2 and MACsec flows) */
-	uint8_t dmac[6];	/**< destinationMacAddress */
+	uint16_t min_len;	 /**< minimumIpTotalLength */
+	uint16_t max_len;	 /**< maximumIpTotalLength */
+	uint8_t kind;		 /**< WM_FLOW_KIND_* */
+	uint8_t proto;		 /**< protocolIdentifier */
+	uint8_t tcp_flags[2];	 /**< tcpControlBits, reverseTcpControlBits */
+	uint8_t tos;		 /**< ipClassOfService */
+	uint8_t end_reason;	 /**< flowEndReason */
+	uint8_t an;		 /**< macsecAN */
+	uint8_t flags;		 /**< WM_FLOW_REC_F_* */
+	uint8_t smac[6];	 /**< sourceMacAddress (L2 and MACsec flows) */
+	uint8_t dmac[6];	 /**< destinationMacAddress */
 };
 
 /** Parameters of wm_flow_table_create(). */
 struct wm_flow_params {
-	const char *name;	/**< unique name (rte_hash needs one) */
-	uint32_t capacity;	/**< maximum number of flows */
-	int socket_id;		/**< NUMA socket for the memory */
-	uint64_t idle_ns;	/**< idle timeout */
-	uint64_t active_ns;	/**< active timeout */
-	uint64_t linger_ns;	/**< linger after a TCP end of flow */
+	const char *name;   /**< unique name (rte_hash needs one) */
+	uint32_t capacity;  /**< maximum number of flows */
+	int socket_id;	    /**< NUMA socket for the memory */
+	uint64_t idle_ns;   /**< idle timeout */
+	uint64_t active_ns; /**< active timeout */
+	uint64_t linger_ns; /**< linger after a TCP end of flow */
 };
 
 /** Counters of one table. Single writer: the owner lcore. */
 struct wm_flow_stats {
-	uint64_t active;	/**< flows in the table now */
-	uint64_t created;	/**< flows created */
-	uint64_t exported;	/**< records exported, all reasons */
-	uint64_t by_reason[6];	/**< records exported, by flowEndReason */
-	uint64_t evicted;	/**< flows ended early because the table was full */
-	uint64_t pkts;		/**< packets metered */
-	uint64_t octets;	/**< octets metered */
+	uint64_t active;       /**< flows in the table now */
+	uint64_t created;      /**< flows created */
+	uint64_t exported;     /**< records exported, all reasons */
+	uint64_t by_reason[6]; /**< records exported, by flowEndReason */
+	uint64_t evicted;      /**< flows ended early because the table was full */
+	uint64_t pkts;	       /**< packets metered */
+	uint64_t octets;       /**< octets metered */
 };
 
 struct wm_flow_table;
@@ -178,12 +178,14 @@ unsigned int wm_flow_table_update_bulk(struct wm_flow_table *t,
  * @return
  *   The number of records written to @p out.
  */
-unsigned int wm_flow_table_expire(struct wm_flow_table *t, uint64_t now,
-				  struct wm_flow_export *out, unsigned int max);
+unsigned int wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
+				  unsigned int max);
 
 /**
  * Export and remove up to @p max flows with the given reason, least
- * recently seen first. Used at shutdown (WM_FLOW_END_FORCED).
+ * recently seen first. Used at shutdown (WM_FLOW_END_FORCED). A TCP flow
+ * that RST or FIN both ways already ended, and that still lingers, is
+ * exported with WM_FLOW_END_EOF instead.
  *
  * @return
  *   The number of records written; 0 once the table is empty.

@@ -33,27 +33,27 @@ extern "C" {
  * Parse error reasons. One X-macro list gives the enum and the names,
  * so the same name is used in the summary, the report and telemetry.
  */
-#define WM_PKT_FOREACH_ERROR(X) \
-	X(ETH_TRUNCATED, "ethTruncated") \
-	X(VLAN_TRUNCATED, "vlanTruncated") \
-	X(VLAN_TOO_DEEP, "vlanTooDeep") \
-	X(IPV4_TRUNCATED, "ipv4Truncated") \
-	X(IPV4_BAD_VERSION, "ipv4BadVersion") \
-	X(IPV4_BAD_IHL, "ipv4BadIhl") \
+#define WM_PKT_FOREACH_ERROR(X)                        \
+	X(ETH_TRUNCATED, "ethTruncated")               \
+	X(VLAN_TRUNCATED, "vlanTruncated")             \
+	X(VLAN_TOO_DEEP, "vlanTooDeep")                \
+	X(IPV4_TRUNCATED, "ipv4Truncated")             \
+	X(IPV4_BAD_VERSION, "ipv4BadVersion")          \
+	X(IPV4_BAD_IHL, "ipv4BadIhl")                  \
 	X(IPV4_BAD_TOTAL_LENGTH, "ipv4BadTotalLength") \
-	X(IPV6_TRUNCATED, "ipv6Truncated") \
-	X(IPV6_BAD_VERSION, "ipv6BadVersion") \
-	X(IPV6_BAD_EXT_CHAIN, "ipv6BadExtChain") \
-	X(TCP_TRUNCATED, "tcpTruncated") \
-	X(TCP_BAD_OFFSET, "tcpBadDataOffset") \
-	X(UDP_TRUNCATED, "udpTruncated") \
-	X(UDP_BAD_LENGTH, "udpBadLength") \
-	X(SCTP_TRUNCATED, "sctpTruncated") \
-	X(ICMP_TRUNCATED, "icmpTruncated") \
-	X(ESP_TRUNCATED, "espTruncated") \
-	X(GRE_TRUNCATED, "greTruncated") \
-	X(VXLAN_TRUNCATED, "vxlanTruncated") \
-	X(SECTAG_TRUNCATED, "sectagTruncated") \
+	X(IPV6_TRUNCATED, "ipv6Truncated")             \
+	X(IPV6_BAD_VERSION, "ipv6BadVersion")          \
+	X(IPV6_BAD_EXT_CHAIN, "ipv6BadExtChain")       \
+	X(TCP_TRUNCATED, "tcpTruncated")               \
+	X(TCP_BAD_OFFSET, "tcpBadDataOffset")          \
+	X(UDP_TRUNCATED, "udpTruncated")               \
+	X(UDP_BAD_LENGTH, "udpBadLength")              \
+	X(SCTP_TRUNCATED, "sctpTruncated")             \
+	X(ICMP_TRUNCATED, "icmpTruncated")             \
+	X(ESP_TRUNCATED, "espTruncated")               \
+	X(GRE_TRUNCATED, "greTruncated")               \
+	X(VXLAN_TRUNCATED, "vxlanTruncated")           \
+	X(SECTAG_TRUNCATED, "sectagTruncated")         \
 	X(SECTAG_BAD, "sectagInvalid")
 
 /** Parse result: 0 is success, any other value names the error. */
@@ -62,31 +62,31 @@ enum wm_pkt_error {
 #define WM_PKT_ERR_ENUM(e, s) WM_PKT_ERR_##e,
 	WM_PKT_FOREACH_ERROR(WM_PKT_ERR_ENUM)
 #undef WM_PKT_ERR_ENUM
-	WM_PKT_ERR_MAX
+		WM_PKT_ERR_MAX
 };
 
 /** What kind of flow a frame belongs to. */
 enum wm_pkt_kind {
-	WM_PKT_KIND_L2 = 0,	/**< non-IP frame: keyed by MACs and EtherType */
+	WM_PKT_KIND_L2 = 0, /**< non-IP frame: keyed by MACs and EtherType */
 	WM_PKT_KIND_IPV4 = 1,
 	WM_PKT_KIND_IPV6 = 2,
-	WM_PKT_KIND_MACSEC = 3,	/**< MACsec frame: keyed by SCI and AN */
+	WM_PKT_KIND_MACSEC = 3, /**< MACsec frame: keyed by SCI and AN */
 };
 
 /** Flags in wm_pkt_meta.flags. */
-#define WM_PKT_F_FRAG		0x01 /**< IP fragment (first or not) */
-#define WM_PKT_F_FRAG_NONFIRST	0x02 /**< non-first fragment: no L4 header */
-#define WM_PKT_F_ESP		0x04 /**< ESP packet (proto 50 or NAT-T) */
-#define WM_PKT_F_NATT		0x08 /**< ESP inside UDP 4500 */
-#define WM_PKT_F_VLAN		0x10 /**< at least one VLAN tag */
-#define WM_PKT_F_TUNNEL		0x20 /**< GRE or VXLAN outer header */
-#define WM_PKT_F_SCI		0x40 /**< MACsec SecTAG carried an explicit SCI */
+#define WM_PKT_F_FRAG 0x01	    /**< IP fragment (first or not) */
+#define WM_PKT_F_FRAG_NONFIRST 0x02 /**< non-first fragment: no L4 header */
+#define WM_PKT_F_ESP 0x04	    /**< ESP packet (proto 50 or NAT-T) */
+#define WM_PKT_F_NATT 0x08	    /**< ESP inside UDP 4500 */
+#define WM_PKT_F_VLAN 0x10	    /**< at least one VLAN tag */
+#define WM_PKT_F_TUNNEL 0x20	    /**< GRE or VXLAN outer header */
+#define WM_PKT_F_SCI 0x40	    /**< MACsec SecTAG carried an explicit SCI */
 
 /** Well-known numbers the parser uses. */
-#define WM_PKT_UDP_PORT_NATT	4500
-#define WM_PKT_UDP_PORT_VXLAN	4789
-#define WM_PKT_ETHERTYPE_MACSEC	0x88E5
-#define WM_PKT_MAX_VLAN		2
+#define WM_PKT_UDP_PORT_NATT 4500
+#define WM_PKT_UDP_PORT_VXLAN 4789
+#define WM_PKT_ETHERTYPE_MACSEC 0x88E5
+#define WM_PKT_MAX_VLAN 2
 
 /**
  * Everything the later stages need from one frame. Addresses are kept
@@ -95,32 +95,32 @@ enum wm_pkt_kind {
  * read headers without parsing again.
  */
 struct wm_pkt_meta {
-	uint8_t src[16];	/**< IP source address (IPv4: first 4 bytes) */
-	uint8_t dst[16];	/**< IP destination address */
-	uint8_t kind;		/**< enum wm_pkt_kind */
-	uint8_t proto;		/**< IP protocol (last header of the chain) */
-	uint8_t flags;		/**< WM_PKT_F_* */
-	uint8_t tcp_flags;	/**< TCP flags byte, 0 for other protocols */
-	uint8_t tos;		/**< IPv4 TOS / IPv6 traffic class */
-	uint8_t macsec_an;	/**< MACsec association number */
-	uint8_t macsec_tci;	/**< MACsec TCI byte with the AN bits */
-	uint8_t n_vlan;		/**< number of VLAN tags (0..2) */
-	uint16_t vlan;		/**< outer VLAN id, 0 when untagged */
-	uint16_t ethertype;	/**< EtherType after the VLAN tags */
-	uint16_t sport;		/**< source port, 0 when none */
-	uint16_t dport;		/**< destination port, 0 when none */
+	uint8_t src[16];	 /**< IP source address (IPv4: first 4 bytes) */
+	uint8_t dst[16];	 /**< IP destination address */
+	uint8_t kind;		 /**< enum wm_pkt_kind */
+	uint8_t proto;		 /**< IP protocol (last header of the chain) */
+	uint8_t flags;		 /**< WM_PKT_F_* */
+	uint8_t tcp_flags;	 /**< TCP flags byte, 0 for other protocols */
+	uint8_t tos;		 /**< IPv4 TOS / IPv6 traffic class */
+	uint8_t macsec_an;	 /**< MACsec association number */
+	uint8_t macsec_tci;	 /**< MACsec TCI byte with the AN bits */
+	uint8_t n_vlan;		 /**< number of VLAN tags (0..2) */
+	uint16_t vlan;		 /**< outer VLAN id, 0 when untagged */
+	uint16_t ethertype;	 /**< EtherType after the VLAN tags */
+	uint16_t sport;		 /**< source port, 0 when none */
+	uint16_t dport;		 /**< destination port, 0 when none */
 	uint16_t icmp_type_code; /**< ICMP type << 8 | code */
-	uint16_t l3_off;	/**< offset of the L3 header */
-	uint16_t l4_off;	/**< offset of the L4 header, 0 when none */
-	uint16_t payload_off;	/**< offset of the L4 payload, 0 when none */
-	uint32_t l3_len;	/**< IP total length; L2 payload length if not IP */
-	uint32_t spi;		/**< ESP SPI */
-	uint32_t esp_seq;	/**< ESP sequence number (low 32 bits) */
-	uint32_t macsec_pn;	/**< MACsec packet number (low 32 bits) */
-	uint64_t macsec_sci;	/**< MACsec SCI, explicit or implicit */
-	const uint8_t *eth;	/**< frame start: destination MAC, source MAC */
-	uint64_t ts_ns;		/**< packet time; set by the caller, not the parser */
-	uint16_t port;		/**< ingress port; set by the caller, not the parser */
+	uint16_t l3_off;	 /**< offset of the L3 header */
+	uint16_t l4_off;	 /**< offset of the L4 header, 0 when none */
+	uint16_t payload_off;	 /**< offset of the L4 payload, 0 when none */
+	uint32_t l3_len;	 /**< IP total length; L2 payload length if not IP */
+	uint32_t spi;		 /**< ESP SPI */
+	uint32_t esp_seq;	 /**< ESP sequence number (low 32 bits) */
+	uint32_t macsec_pn;	 /**< MACsec packet number (low 32 bits) */
+	uint64_t macsec_sci;	 /**< MACsec SCI, explicit or implicit */
+	const uint8_t *eth;	 /**< frame start: destination MAC, source MAC */
+	uint64_t ts_ns;		 /**< packet time; set by the caller, not the parser */
+	uint16_t port;		 /**< ingress port; set by the caller, not the parser */
 };
 
 /**

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * CUnit suite for lib/flow: biflow merge, each expiry reason at exact
+ * packet times, eviction order and capacity. rte_hash needs EAL, which
+ * starts here with --no-huge --no-pci and a private file prefix.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+
+#include "wm_flow.h"
+
+#define S 1000000000ull /* one second in ns */
+#define T0 (1700000000ull * S)
+
+static const uint8_t frame_ab[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}; /* dst, src */
+static const uint8_t frame_ba[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
+
+static struct wm_flow_table *tbl;
+static unsigned int tbl_seq;
+static struct wm_flow_export out[WM_FLOW_BURST_MAX * 4];
+
+static struct wm_flow_table *
+mk_table(uint32_t capacity, uint64_t idle, uint64_t active, uint64_t linger)
+{
+	char name[32];
+	struct wm_flow_params p = {
+		.name = name,
+		.capacity = capacity,
+		.socket_id = 0,
+		.idle_ns = idle,
+		.active_ns = active,
+		.linger_ns = linger,
+	};
+
+	snprintf(name, sizeof(name), "test_flow_%u", tbl_seq++);
+	return wm_flow_table_create(&p);
+}
+
+/* An IPv4 packet from 10.0.0.<s>:<sp> to 10.0.0.<d>:<dp>. */
+static struct wm_pkt_meta
+mk4(uint8_t s, uint16_t sp, uint8_t d, uint16_t dp, uint8_t proto, uint32_t len, uint64_t ts)
+{
+	struct wm_pkt_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = WM_PKT_KIND_IPV4;
+	m.proto = proto;
+	m.src[0] = 10;
+	m.src[3] = s;
+	m.dst[0] = 10;
+	m.dst[3] = d;
+	m.sport = sp;
+	m.dport = dp;
+	m.l3_len = len;
+	m.ts_ns = ts;
+	m.eth = s < d ? frame_ab : frame_ba;
+	return m;
+}
+
+static struct wm_pkt_meta
+mk_tcp(uint8_t s, uint16_t sp, uint8_t d, uint16_t dp, uint8_t flags, uint64_t ts)
+{
+	struct wm_pkt_meta m = mk4(s, sp, d, dp, 6, 40, ts);
+
+	m.tcp_flags = flags;
+	return m;
+}
+
+/* Meter one packet; returns the number of records it ended. */
+static unsigned int
+feed(struct wm_pkt_meta m)
+{
+	const struct wm_pkt_meta *p = &m;
+
+	return wm_flow_table_update_bulk(tbl, &p, 1, out);
+}
+
+static void
+setup_default(void)
+{
+	tbl = mk_table(1024, 30 * S, 300 * S, 1 * S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+}
+
+static void
+teardown(void)
+{
+	wm_flow_table_free(tbl);
+	tbl = NULL;
+}
+
+static void
+test_flow_create_rejects_bad_params(void)
+{
+	struct wm_flow_params p = {.name = "bad", .capacity = 0, .idle_ns = S, .active_ns = S};
+
+	CU_ASSERT_PTR_NULL(wm_flow_table_create(&p));
+	p.capacity = 16;
+	p.idle_ns = 0;
+	CU_ASSERT_PTR_NULL(wm_flow_table_create(&p));
+	CU_ASSERT_PTR_NULL(wm_flow_table_create(NULL));
+}
+
+static void
+test_flow_biflow_merge(void)
+{
+	setup_default();
+	/* The initiator is 10.0.0.9, the "larger" address: orientation follows it. */
+	CU_ASSERT_EQUAL(feed(mk_tcp(9, 5000, 1, 80, 0x02, T0)), 0);
+	CU_ASSERT_EQUAL(feed(mk_tcp(1, 80, 9, 5000, 0x12, T0 + 1000)), 0);
+	CU_ASSERT_EQUAL(feed(mk_tcp(9, 5000, 1, 80, 0x10, T0 + 2000)), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].src[3], 9);
+	CU_ASSERT_EQUAL(out[0].dst[3], 1);
+	CU_ASSERT_EQUAL(out[0].sport, 5000);
+	CU_ASSERT_EQUAL(out[0].dport, 80);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	CU_ASSERT_EQUAL(out[0].octets[0], 80);
+	CU_ASSERT_EQUAL(out[0].octets[1], 40);
+	CU_ASSERT_EQUAL(out[0].tcp_flags[0], 0x12);
+	CU_ASSERT_EQUAL(out[0].tcp_flags[1], 0x12);
+	CU_ASSERT_EQUAL(out[0].start_ns, T0);
+	CU_ASSERT_EQUAL(out[0].end_ns, T0 + 2000);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_FORCED);
+	CU_ASSERT_EQUAL(out[0].proto, 6);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->pkts, 3);
+	teardown();
+}
+
+static void
+test_flow_min_max_len_and_ports(void)
+{
+	struct wm_pkt_meta a = mk4(1, 1000, 2, 2000, 17, 100, T0);
+	struct wm_pkt_meta b = mk4(2, 2000, 1, 1000, 17, 1500, T0 + 5);
+
+	setup_default();
+	a.port = 3;
+	a.vlan = 7;
+	b.port = 4;
+	b.vlan = 7;
+	feed(a);
+	feed(b);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].min_len, 100);
+	CU_ASSERT_EQUAL(out[0].max_len, 1500);
+	CU_ASSERT_EQUAL(out[0].in_port, 3); /* the first packet's port */
+	CU_ASSERT_EQUAL(out[0].vlan, 7);
+	teardown();
+}
+
+static void
+test_flow_vlan_is_part_of_key(void)
+{
+	struct wm_pkt_meta a = mk4(1, 1, 2, 2, 17, 50, T0);
+	struct wm_pkt_meta b = a;
+
+	setup_default();
+	b.vlan = 100;
+	feed(a);
+	feed(b);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 2);
+	teardown();
+}
+
+static void
+test_flow_idle_expire_exact(void)
+{
+	setup_default();
+	feed(mk4(1, 10, 2, 20, 17, 60, T0));
+	feed(mk4(1, 10, 2, 20, 17, 60, T0 + 1 * S));
+	/* Due at last + idle exactly, not one ns before. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 31 * S - 1, out, 64), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 31 * S, out, 64), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[0].end_ns, T0 + 1 * S);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->by_reason[WM_FLOW_END_IDLE], 1);
+	teardown();
+}
+
+static void
+test_flow_idle_split_on_packet(void)
+{
+	setup_default();
+	CU_ASSERT_EQUAL(feed(mk4(1, 10, 2, 20, 17, 60, T0)), 0);
+	/* 30 s - 1 ns later: same flow. */
+	CU_ASSERT_EQUAL(feed(mk4(2, 20, 1, 10, 17, 70, T0 + 30 * S - 1)), 0);
+	/* Exactly 30 s after the last packet: the old flow ended, a new one starts. */
+	CU_ASSERT_EQUAL(feed(mk4(2, 20, 1, 10, 17, 80, T0 + 60 * S - 1)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	CU_ASSERT_EQUAL(out[0].src[3], 1);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	/* The new flow's initiator is the new first sender. */
+	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].octets[0], 80);
+	CU_ASSERT_EQUAL(out[0].start_ns, T0 + 60 * S - 1);
+	teardown();
+}
+
+static void
+test_flow_active_timeout_deltas(void)
+{
+	unsigned int i, n_rec = 0;
+	uint64_t sum = 0;
+
+	tbl = mk_table(64, 30 * S, 3 * S, 1 * S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	/* One packet every 500 ms for 10 s: periods [0,3) [3,6) [6,9) [9,..). */
+	for (i = 0; i < 20; i++) {
+		unsigned int n = feed(mk4(1, 1, 2, 2, 17, 100, T0 + i * (S / 2)));
+
+		if (n == 1) {
+			CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_ACTIVE);
+			CU_ASSERT_EQUAL(out[0].pkts[0], 6);
+			CU_ASSERT_EQUAL(out[0].octets[0], 600);
+			CU_ASSERT_EQUAL(out[0].start_ns, T0 + n_rec * 3 * S);
+			CU_ASSERT_EQUAL(out[0].end_ns, T0 + n_rec * 3 * S + 5 * (S / 2));
+			sum += out[0].pkts[0];
+			n_rec++;
+		}
+	}
+	CU_ASSERT_EQUAL(n_rec, 3);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[0].start_ns, T0 + 9 * S);
+	CU_ASSERT_EQUAL(sum + out[0].pkts[0], 20);
+	teardown();
+}
+
+static void
+test_flow_active_expire_from_loop(void)
+{
+	tbl = mk_table(64, 30 * S, 3 * S, 1 * S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk4(1, 1, 2, 2, 17, 100, T0));
+	feed(mk4(1, 1, 2, 2, 17, 100, T0 + 1 * S));
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 3 * S - 1, out, 64), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 3 * S, out, 64), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_ACTIVE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	/* The flow goes on; a period with no packet exports nothing. */
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 6 * S, out, 64), 0);
+	feed(mk4(2, 2, 1, 1, 17, 50, T0 + 7 * S));
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 0);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	CU_ASSERT_EQUAL(out[0].start_ns, T0 + 7 * S);
+	teardown();
+}
+
+static void
+test_flow_tcp_fin_both_ways_lingers(void)
+{
+	setup_default();
+	feed(mk_tcp(1, 4000, 2, 80, 0x02, T0));
+	feed(mk_tcp(2, 80, 1, 4000, 0x12, T0 + 1));
+	feed(mk_tcp(1, 4000, 2, 80, 0x11, T0 + 2)); /* FIN from the client */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 10 * S, out, 64), 0);
+	feed(mk_tcp(2, 80, 1, 4000, 0x11, T0 + 10 * S));       /* FIN back: closed */
+	feed(mk_tcp(1, 4000, 2, 80, 0x10, T0 + 10 * S + 100)); /* the last ACK */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 11 * S + 99, out, 64), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 11 * S + 100, out, 64), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_EOF);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 3);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 2);
+	CU_ASSERT_EQUAL(out[0].tcp_flags[0], 0x13);
+	CU_ASSERT_EQUAL(out[0].tcp_flags[1], 0x13);
+	teardown();
+}
+
+static void
+test_flow_tcp_rst_then_reuse(void)
+{
+	setup_default();
+	feed(mk_tcp(1, 4000, 2, 80, 0x02, T0));
+	feed(mk_tcp(2, 80, 1, 4000, 0x14, T0 + 5)); /* RST */
+	/* Within the linger: absorbed by the same flow. */
+	CU_ASSERT_EQUAL(feed(mk_tcp(1, 4000, 2, 80, 0x10, T0 + S / 2)), 0);
+	/* After the linger: the old flow ends (3) and the port's reuse is a new flow. */
+	CU_ASSERT_EQUAL(feed(mk_tcp(1, 4000, 2, 80, 0x02, T0 + S / 2 + S)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_EOF);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	teardown();
+}
+
+static void
+test_flow_flush_keeps_end_of_flow(void)
+{
+	setup_default();
+	feed(mk_tcp(1, 4000, 2, 80, 0x04, T0)); /* RST: ended */
+	feed(mk4(3, 1, 4, 2, 17, 60, T0 + 1));
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 2);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_EOF);
+	CU_ASSERT_EQUAL(out[1].end_reason, WM_FLOW_END_FORCED);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 0);
+	teardown();
+}
+
+static void
+test_flow_eviction_order(void)
+{
+	unsigned int i;
+
+	tbl = mk_table(4, 30 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	for (i = 1; i <= 4; i++)
+		CU_ASSERT_EQUAL(feed(mk4((uint8_t)i, 1, 100, 1, 17, 60, T0 + i)), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 4);
+	/* Flow 1 is seen again: flow 2 is now the least recently seen. */
+	CU_ASSERT_EQUAL(feed(mk4(1, 1, 100, 1, 17, 60, T0 + 5)), 0);
+	CU_ASSERT_EQUAL(feed(mk4(5, 1, 100, 1, 17, 60, T0 + 6)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_RESOURCES);
+	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	CU_ASSERT_EQUAL(feed(mk4(6, 1, 100, 1, 17, 60, T0 + 7)), 1);
+	CU_ASSERT_EQUAL(out[0].src[3], 3);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->evicted, 2);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 4);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->by_reason[WM_FLOW_END_RESOURCES], 2);
+	teardown();
+}
+
+static void
+test_flow_capacity_exact(void)
+{
+	const uint32_t cap = 5000;
+	unsigned int i, exported = 0;
+
+	tbl = mk_table(cap, 30 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	/* Exactly 'capacity' flows fit: no eviction until one more comes. */
+	for (i = 0; i < cap; i++) {
+		struct wm_pkt_meta m =
+			mk4(1, (uint16_t)(i & 0xffff), 2, (uint16_t)(i >> 16), 17, 60, T0 + i);
+
+		exported += feed(m);
+	}
+	CU_ASSERT_EQUAL(exported, 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, cap);
+	CU_ASSERT_EQUAL(feed(mk4(9, 9, 8, 8, 17, 60, T0 + cap)), 1);
+	CU_ASSERT_EQUAL(out[0].sport, 0); /* the first, least recently seen */
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, cap);
+	teardown();
+}
+
+static void
+test_flow_eviction_inside_burst(void)
+{
+	struct wm_pkt_meta m[3];
+	const struct wm_pkt_meta *p[3] = {&m[0], &m[1], &m[2]};
+	unsigned int n;
+
+	tbl = mk_table(2, 30 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk4(1, 1, 100, 1, 17, 60, T0 + 1)); /* F1 */
+	feed(mk4(2, 1, 100, 1, 17, 60, T0 + 2)); /* F2 */
+	/* X evicts F1, whose later packet in the same burst recreates it (evicting F2). */
+	m[0] = mk4(3, 1, 100, 1, 17, 60, T0 + 3);
+	m[1] = mk4(1, 1, 100, 1, 17, 70, T0 + 4);
+	m[2] = mk4(3, 1, 100, 1, 17, 80, T0 + 5);
+	n = wm_flow_table_update_bulk(tbl, p, 3, out);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(out[0].src[3], 1);
+	CU_ASSERT_EQUAL(out[0].octets[0], 60);
+	CU_ASSERT_EQUAL(out[1].src[3], 2);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 2);
+	/* Least recently seen first: F1 (t+4), then X (t+5). */
+	CU_ASSERT_EQUAL(out[0].src[3], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].octets[0], 70);
+	CU_ASSERT_EQUAL(out[1].src[3], 3);
+	CU_ASSERT_EQUAL(out[1].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[1].octets[0], 140);
+	teardown();
+}
+
+static void
+test_flow_same_new_flow_twice_in_burst(void)
+{
+	struct wm_pkt_meta m[2];
+	const struct wm_pkt_meta *p[2] = {&m[0], &m[1]};
+
+	setup_default();
+	m[0] = mk4(1, 1, 2, 2, 17, 60, T0);
+	m[1] = mk4(2, 2, 1, 1, 17, 61, T0 + 1);
+	CU_ASSERT_EQUAL(wm_flow_table_update_bulk(tbl, p, 2, out), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	teardown();
+}
+
+static void
+test_flow_esp_is_directional(void)
+{
+	struct wm_pkt_meta a = mk4(1, 0, 2, 0, 50, 100, T0);
+	struct wm_pkt_meta b = mk4(2, 0, 1, 0, 50, 120, T0 + 1);
+
+	setup_default();
+	a.flags = WM_PKT_F_ESP;
+	a.spi = 0x1111;
+	b.flags = WM_PKT_F_ESP;
+	b.spi = 0x2222;
+	feed(a);
+	feed(b);
+	feed(a);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 2);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 2);
+	CU_ASSERT_EQUAL(out[0].spi, 0x2222);
+	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 0);
+	CU_ASSERT_EQUAL(out[1].spi, 0x1111);
+	CU_ASSERT_EQUAL(out[1].pkts[0], 2);
+	CU_ASSERT(out[1].flags & WM_FLOW_REC_F_ESP);
+	teardown();
+}
+
+static void
+test_flow_fragments_on_port_zero(void)
+{
+	struct wm_pkt_meta first = mk4(1, 53, 2, 5000, 17, 1500, T0);
+	struct wm_pkt_meta later = mk4(1, 0, 2, 0, 17, 500, T0 + 1);
+
+	setup_default();
+	first.flags = WM_PKT_F_FRAG;
+	later.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
+	feed(first);
+	feed(later);
+	feed(later);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 2);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 2);
+	CU_ASSERT_EQUAL(out[0].sport, 53);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[1].sport, 0);
+	CU_ASSERT_EQUAL(out[1].dport, 0);
+	CU_ASSERT_EQUAL(out[1].pkts[0], 2);
+	CU_ASSERT(out[1].flags & WM_FLOW_REC_F_FRAG);
+	teardown();
+}
+
+static void
+test_flow_macsec_keyed_by_sci_an(void)
+{
+	struct wm_pkt_meta a;
+
+	setup_default();
+	memset(&a, 0, sizeof(a));
+	a.kind = WM_PKT_KIND_MACSEC;
+	a.macsec_sci = 0x0200000000010001ull;
+	a.macsec_an = 1;
+	a.l3_len = 80;
+	a.ts_ns = T0;
+	a.eth = frame_ab;
+	feed(a);
+	a.macsec_an = 2;
+	feed(a);
+	feed(a);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 2);
+	CU_ASSERT_EQUAL(out[0].kind, WM_FLOW_KIND_MACSEC);
+	CU_ASSERT_EQUAL(out[0].sci, 0x0200000000010001ull);
+	CU_ASSERT_EQUAL(out[0].an, 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[1].an, 2);
+	CU_ASSERT_EQUAL(out[1].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[1].smac[5], 1);
+	CU_ASSERT_EQUAL(out[1].dmac[5], 2);
+	teardown();
+}
+
+static void
+test_flow_expire_budget_bounds_work(void)
+{
+	unsigned int i, n;
+
+	setup_default();
+	for (i = 0; i < 200; i++)
+		feed(mk4(1, (uint16_t)i, 2, 1, 17, 60, T0));
+	n = wm_flow_table_expire(tbl, T0 + 100 * S, out, 64);
+	CU_ASSERT_EQUAL(n, 64);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 136);
+	n = wm_flow_table_expire(tbl, T0 + 100 * S, out, 64);
+	n += wm_flow_table_expire(tbl, T0 + 100 * S, out, 64);
+	n += wm_flow_table_expire(tbl, T0 + 100 * S, out, 64);
+	CU_ASSERT_EQUAL(n, 136);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	teardown();
+}
+
+int
+main(void)
+{
+	char prefix[64];
+	char *eal_args[] = {"test_flow", "--no-huge",	"--no-pci", "-m",   "256", "-l",
+			    "0",	 "--log-level", "*:error",  prefix, NULL};
+	CU_pSuite s;
+	unsigned int failed;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=wmtest_flow_%d", (int)getpid());
+	if (rte_eal_init(RTE_DIM(eal_args) - 1, eal_args) < 0) {
+		fprintf(stderr, "test_flow: EAL init failed\n");
+		return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("flow", NULL, NULL);
+	CU_add_test(s, "test_flow_create_rejects_bad_params", test_flow_create_rejects_bad_params);
+	CU_add_test(s, "test_flow_biflow_merge", test_flow_biflow_merge);
+	CU_add_test(s, "test_flow_min_max_len_and_ports", test_flow_min_max_len_and_ports);
+	CU_add_test(s, "test_flow_vlan_is_part_of_key", test_flow_vlan_is_part_of_key);
+	CU_add_test(s, "test_flow_idle_expire_exact", test_flow_idle_expire_exact);
+	CU_add_test(s, "test_flow_idle_split_on_packet", test_flow_idle_split_on_packet);
+	CU_add_test(s, "test_flow_active_timeout_deltas", test_flow_active_timeout_deltas);
+	CU_add_test(s, "test_flow_active_expire_from_loop", test_flow_active_expire_from_loop);
+	CU_add_test(s, "test_flow_tcp_fin_both_ways_lingers", test_flow_tcp_fin_both_ways_lingers);
+	CU_add_test(s, "test_flow_tcp_rst_then_reuse", test_flow_tcp_rst_then_reuse);
+	CU_add_test(s, "test_flow_flush_keeps_end_of_flow", test_flow_flush_keeps_end_of_flow);
+	CU_add_test(s, "test_flow_eviction_order", test_flow_eviction_order);
+	CU_add_test(s, "test_flow_capacity_exact", test_flow_capacity_exact);
+	CU_add_test(s, "test_flow_eviction_inside_burst", test_flow_eviction_inside_burst);
+	CU_add_test(s, "test_flow_same_new_flow_twice_in_burst",
+		    test_flow_same_new_flow_twice_in_burst);
+	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
+	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
+	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
+	CU_add_test(s, "test_flow_expire_budget_bounds_work", test_flow_expire_budget_bounds_work);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	rte_eal_cleanup();
+	return failed == 0 ? 0 : 1;
+}
