@@ -113,14 +113,14 @@ set_number(struct wm_conf *c, const struct opt_desc *o, double v, const char *wh
 
 	if (!isfinite(v) || v < o->min || (o->min_open && v == o->min) || v > o->max) {
 		if (o->type == OPT_COUNT)
-			return fail(err, errlen, -EINVAL, "%s: %g is out of range [%.0f, %.0f]",
+			return fail(err, errlen, -EINVAL, "%s: %.15g is out of range [%.0f, %.0f]",
 				    what, v, o->min, o->max);
-		return fail(err, errlen, -EINVAL, "%s: %g seconds is out of range %s%g, %g]", what,
+		return fail(err, errlen, -EINVAL, "%s: %.15g seconds is out of range %s%g, %g]", what,
 			    v, o->min_open ? "(" : "[", o->min, o->max);
 	}
 	if (o->type == OPT_COUNT) {
 		if (v != floor(v))
-			return fail(err, errlen, -EINVAL, "%s: %g is not a whole number", what, v);
+			return fail(err, errlen, -EINVAL, "%s: %.15g is not a whole number", what, v);
 		*(uint32_t *)(base + o->offset) = (uint32_t)v;
 	} else {
 		*(double *)(base + o->offset) = v;
@@ -293,9 +293,14 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 	lopts[N_OPTS + 1] = (struct option){"version", no_argument, NULL, 'v'};
 	lopts[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
 
-	/* Pass 1: the config file, so the flags of pass 2 override it. */
+	/*
+	 * Pass 1: the config file, so the flags of pass 2 override it.
+	 * optind = 0, not 1, makes glibc reinitialise getopt completely: with 1
+	 * it would resume inside a group of short options that an earlier call
+	 * left half-read ("-hv" returns at 'h'), and that group may be gone.
+	 */
 	opterr = 0;
-	optind = 1;
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":c:hv", lopts, &idx)) != -1) {
 		if (opt == 'c') {
 			free(c->config_file);
@@ -308,7 +313,7 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			return rc;
 	}
 
-	optind = 1;
+	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":c:hv", lopts, &idx)) != -1) {
 		/* Command-line --pcap files replace the config file's list. */
 		if (opt >= 256 && opts[opt - 256].type == OPT_PATH_LIST && !flag_pcaps) {
@@ -330,6 +335,15 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			return fail(err, errlen, -EINVAL, "%s: missing value",
 				    argv[optind - 1]);
 		case '?':
+			/*
+			 * optopt is the letter of an unknown short option, 0 for an
+			 * unknown long one and 'h' or 'v' for "--help=x". An unknown
+			 * letter inside a group ("-xq") leaves optind on the group, so
+			 * argv[optind - 1] would name the argument before it.
+			 */
+			if (optopt != 0 && optopt != 'h' && optopt != 'v')
+				return fail(err, errlen, -EINVAL,
+					    "unknown option '-%c' (see --help)", optopt);
 			return fail(err, errlen, -EINVAL, "unknown option '%s' (see --help)",
 				    argv[optind - 1]);
 		default:

@@ -202,15 +202,34 @@ wm_flow_table_stats(const struct wm_flow_table *t)
 	return &t->stats;
 }
 
-/* Compare endpoints (address, port) so both directions normalize alike. */
-static inline int
-endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+/*
+ * Order endpoints (address, port) so both directions normalize alike.
+ * Any total order works, so compare native 64-bit words, not bytes.
+ */
+static inline bool
+endpoint_le(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
 {
-	int c = memcmp(a, b, 16);
+	uint64_t a0, a1, b0, b1;
 
-	if (c != 0)
-		return c;
-	return (int)pa - (int)pb;
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	if (a0 != b0)
+		return a0 < b0;
+	if (a1 != b1)
+		return a1 < b1;
+	return pa <= pb;
+}
+
+static inline bool
+endpoint_le_mac(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x = 0, y = 0;
+
+	memcpy(&x, a, 6);
+	memcpy(&y, b, 6);
+	return x <= y;
 }
 
 /*
@@ -236,7 +255,7 @@ key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 		return 0;
 	case WM_PKT_KIND_L2:
 		k->pb = m->ethertype;
-		if (memcmp(smac, dmac, 6) <= 0) {
+		if (endpoint_le_mac(smac, dmac)) {
 			memcpy(k->a, smac, 6);
 			memcpy(k->b, dmac, 6);
 		} else {
@@ -264,7 +283,7 @@ key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 		k->pb = dp;
 		return 0;
 	}
-	if (endpoint_cmp(m->src, sp, m->dst, dp) <= 0) {
+	if (endpoint_le(m->src, sp, m->dst, dp)) {
 		memcpy(k->a, m->src, 16);
 		memcpy(k->b, m->dst, 16);
 		k->pa = sp;

@@ -65,7 +65,8 @@ rd32(const uint8_t *p)
 
 /*
  * Parse the L4 header at meta->l4_off, bounded by end. The caller has
- * already decided this is not a non-first fragment.
+ * already decided this is not a non-first fragment, and has set l3_off
+ * and l3_len to the IP packet as its header declares it.
  */
 static enum wm_pkt_error
 parse_l4(const uint8_t *data, uint32_t end, struct wm_pkt_meta *meta)
@@ -90,13 +91,19 @@ parse_l4(const uint8_t *data, uint32_t end, struct wm_pkt_meta *meta)
 		return WM_PKT_OK;
 	}
 	case IPPROTO_UDP_: {
+		/*
+		 * The UDP length must fit in the IP payload the IP header
+		 * declares, not in what was captured: a frame cut short by a
+		 * snap length is metered like TCP, not called a bad length.
+		 */
+		uint32_t ip_avail = (uint32_t)meta->l3_off + meta->l3_len - off;
 		uint32_t ulen, plen;
 
 		if (avail < 8)
 			return WM_PKT_ERR_UDP_TRUNCATED;
 		ulen = rd16(l4 + 4);
 		/* A first fragment carries a UDP length longer than itself. */
-		if (ulen < 8 || (!(meta->flags & WM_PKT_F_FRAG) && ulen > avail))
+		if (ulen < 8 || (!(meta->flags & WM_PKT_F_FRAG) && ulen > ip_avail))
 			return WM_PKT_ERR_UDP_BAD_LENGTH;
 		meta->sport = rd16(l4);
 		meta->dport = rd16(l4 + 2);
