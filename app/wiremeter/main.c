@@ -297,6 +297,10 @@ main(int argc, char **argv)
 		pcap_pkts += n;
 	}
 
+	/* Output files are opened now, so a bad path stops us before any port starts. */
+	if (wm_output_open(&app->conf) != 0)
+		return EXIT_USAGE;
+
 	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv, &pcap_pkts);
 	if (eal_argc < 0)
 		return EXIT_USAGE;
@@ -314,8 +318,6 @@ main(int argc, char **argv)
 		rc = wm_ports_init(app);
 	if (rc == 0)
 		rc = swrss_rings_create(app);
-	if (rc == 0)
-		rc = wm_output_open(&app->conf);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		rte_eal_cleanup();

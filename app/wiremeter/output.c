@@ -27,6 +27,17 @@ static char *flows_buf;
 int
 wm_output_open(const struct wm_conf *conf)
 {
+	if (conf->report != NULL) {
+		/* Written at the end; make sure now that it can be. */
+		FILE *f = fopen(conf->report, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "wiremeter: error: --report %s: %s\n", conf->report,
+				strerror(errno));
+			return -errno;
+		}
+		fclose(f);
+	}
 	if (conf->flows_json == NULL)
 		return 0;
 	flows_fp = fopen(conf->flows_json, "w");

@@ -1,0 +1,2254 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * CUnit suite for lib/pkt, the packet parser.
+ *
+ * Frames are built byte by byte by the small helpers below, so every
+ * expected offset in a test can be checked against the code that built
+ * the frame. A positive test compares every field of struct wm_pkt_meta
+ * the parser owns with an expected struct, so a field that should stay
+ * zero is checked as well. Every parse goes through a heap buffer of
+ * exactly the frame's length, so AddressSanitizer reports any read past
+ * the end that the parser's invariant forbids.
+ */
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "wm_pkt.h"
+
+#define PKT_MAX 512
+
+/* A frame under construction: bytes appended at len. */
+struct pkt {
+	uint8_t b[PKT_MAX];
+	uint32_t len;
+};
+
+static const uint8_t dst_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t src_mac[6] = {0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e};
+static const uint8_t v4_src[4] = {192, 0, 2, 1};
+static const uint8_t v4_dst[4] = {198, 51, 100, 2};
+static const uint8_t v6_src[16] = {0x20, 0x01, 0x0d, 0xb8, 0x11, 0x12, 0x13, 0x14,
+				   0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x01};
+static const uint8_t v6_dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0x21, 0x22, 0x23, 0x24,
+				   0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x02};
+
+/* The implicit SCI of src_mac: the MAC followed by port identifier 1. */
+#define SRC_MAC_SCI	UINT64_C(0x021a2b3c4d5e0001)
+
+#define TOS_V4		0xb8	/* DSCP EF */
+#define TC_V6		0xb8
+#define FLOW_LABEL_V6	0xabcde
+
+/* ---- frame builders ---- */
+
+static void
+put8(struct pkt *p, uint8_t v)
+{
+	/* A builder overflowing its frame is a bug in this file. */
+	if (p->len >= PKT_MAX)
+		abort();
+	p->b[p->len++] = v;
+}
+
+static void
+put16(struct pkt *p, uint16_t v)
+{
+	put8(p, (uint8_t)(v >> 8));
+	put8(p, (uint8_t)v);
+}
+
+static void
+put32(struct pkt *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p, (uint16_t)v);
+}
+
+static void
+putn(struct pkt *p, const uint8_t *src, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		put8(p, src[i]);
+}
+
+/* n bytes of a recognisable filler (never four zero bytes in a row). */
+static void
+put_fill(struct pkt *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		put8(p, (uint8_t)(0xa0 + i));
+}
+
+static void
+put_zero(struct pkt *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		put8(p, 0);
+}
+
+static void
+set16(struct pkt *p, uint32_t off, uint16_t v)
+{
+	p->b[off] = (uint8_t)(v >> 8);
+	p->b[off + 1] = (uint8_t)v;
+}
+
+/* Ethernet padding: zero bytes up to the 60-byte minimum frame (no FCS). */
+static void
+pad60(struct pkt *p)
+{
+	while (p->len < 60)
+		put8(p, 0);
+}
+
+/* Destination and source MAC; the caller appends tags and EtherType. */
+static void
+macs_put(struct pkt *p)
+{
+	p->len = 0;
+	putn(p, dst_mac, 6);
+	putn(p, src_mac, 6);
+}
+
+static void
+eth_put(struct pkt *p, uint16_t ethertype)
+{
+	macs_put(p);
+	put16(p, ethertype);
+}
+
+/* IPv4 header of ihl_words 32-bit words (options: NOPs, then EOL). */
+static uint32_t
+ipv4_put(struct pkt *p, uint8_t proto, uint16_t frag, uint8_t ihl_words)
+{
+	uint32_t off = p->len;
+	uint32_t i, hlen = ihl_words * 4u;
+
+	put8(p, (uint8_t)(0x40 | ihl_words));
+	put8(p, TOS_V4);
+	put16(p, 0);		/* total length, set by ipv4_done() */
+	put16(p, 0x1234);	/* identification */
+	put16(p, frag);
+	put8(p, 64);
+	put8(p, proto);
+	put16(p, 0);		/* checksum: the parser does not verify it */
+	putn(p, v4_src, 4);
+	putn(p, v4_dst, 4);
+	for (i = 20; i < hlen; i++)
+		put8(p, i + 1 == hlen ? 0x00 : 0x01);
+	return off;
+}
+
+static void
+ipv4_done(struct pkt *p, uint32_t ip_off)
+{
+	set16(p, ip_off + 2, (uint16_t)(p->len - ip_off));
+}
+
+static uint32_t
+ipv6_put(struct pkt *p, uint8_t nh)
+{
+	uint32_t off = p->len;
+
+	put32(p, (6u << 28) | ((uint32_t)TC_V6 << 20) | FLOW_LABEL_V6);
+	put16(p, 0);		/* payload length, set by ipv6_done() */
+	put8(p, nh);
+	put8(p, 64);
+	putn(p, v6_src, 16);
+	putn(p, v6_dst, 16);
+	return off;
+}
+
+static void
+ipv6_done(struct pkt *p, uint32_t ip_off)
+{
+	set16(p, ip_off + 4, (uint16_t)(p->len - ip_off - 40));
+}
+
+/* Hop-by-hop, routing or destination options header: (len8 + 1) * 8 bytes. */
+static void
+ext6_put(struct pkt *p, uint8_t nh, uint8_t len8)
+{
+	put8(p, nh);
+	put8(p, len8);
+	put_zero(p, (len8 + 1u) * 8 - 2);
+}
+
+/* Fragment header; frag_off in bytes (a multiple of 8). */
+static void
+frag6_put(struct pkt *p, uint8_t nh, uint16_t frag_off, int more)
+{
+	put8(p, nh);
+	put8(p, 0);
+	put16(p, (uint16_t)(frag_off | (more ? 1 : 0)));
+	put32(p, 0xcafe0001);
+}
+
+/* Authentication header: (len4 + 2) * 4 bytes. */
+static void
+ah_put(struct pkt *p, uint8_t nh, uint8_t len4)
+{
+	put8(p, nh);
+	put8(p, len4);
+	put16(p, 0);
+	put32(p, 0x0000a001);	/* SPI */
+	put32(p, 0x00000007);	/* sequence number */
+	put_fill(p, (len4 + 2u) * 4 - 12);
+}
+
+/* TCP header of doff_words 32-bit words (options: NOPs). */
+static uint32_t
+tcp_put(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags, uint8_t doff_words)
+{
+	uint32_t off = p->len;
+	uint32_t i;
+
+	put16(p, sport);
+	put16(p, dport);
+	put32(p, 0x01020304);
+	put32(p, 0x05060708);
+	put8(p, (uint8_t)(doff_words << 4));
+	put8(p, flags);
+	put16(p, 0xffff);
+	put16(p, 0);
+	put16(p, 0);
+	for (i = 20; i < doff_words * 4u; i++)
+		put8(p, 0x01);
+	return off;
+}
+
+static uint32_t
+udp_put(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint32_t off = p->len;
+
+	put16(p, sport);
+	put16(p, dport);
+	put16(p, 0);		/* length, set by udp_done() */
+	put16(p, 0);
+	return off;
+}
+
+static void
+udp_done(struct pkt *p, uint32_t udp_off)
+{
+	set16(p, udp_off + 4, (uint16_t)(p->len - udp_off));
+}
+
+/* ---- the frames the positive tests use ---- */
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+#define TCP_PSH 0x08
+#define TCP_FIN 0x01
+
+/* 14 + 20 + 20 + 10 = 64 bytes. */
+static void
+build_ipv4_tcp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0x4000, 5);
+	tcp_put(p, 40000, 443, TCP_SYN | TCP_ACK, 5);
+	put_fill(p, 10);
+	ipv4_done(p, ip);
+}
+
+/* IPv4 UDP 5353 -> 5353 with 12 payload bytes after the given L2 header. */
+static void
+ipv4_udp_after_l2(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 5353, 5353);
+	put_fill(p, 12);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+/* 802.1Q, PCP 5 and DEI set around VLAN id 123. */
+static void
+build_vlan(struct pkt *p)
+{
+	macs_put(p);
+	put16(p, 0x8100);
+	put16(p, 0xb07b);
+	put16(p, 0x0800);
+	ipv4_udp_after_l2(p);
+}
+
+/* QinQ: 802.1ad S-tag 200 outside a C-tag 100. */
+static void
+build_qinq(struct pkt *p)
+{
+	macs_put(p);
+	put16(p, 0x88a8);
+	put16(p, 0x00c8);
+	put16(p, 0x8100);
+	put16(p, 0x2064);
+	put16(p, 0x0800);
+	ipv4_udp_after_l2(p);
+}
+
+/* Pre-standard QinQ with TPID 0x9100 outside, VLAN id 4094. */
+static void
+build_qinq_9100(struct pkt *p)
+{
+	macs_put(p);
+	put16(p, 0x9100);
+	put16(p, 0x0ffe);
+	put16(p, 0x8100);
+	put16(p, 0x0005);
+	put16(p, 0x0800);
+	ipv4_udp_after_l2(p);
+}
+
+static void
+build_vlan_three_tags(struct pkt *p)
+{
+	macs_put(p);
+	put16(p, 0x88a8);
+	put16(p, 0x0001);
+	put16(p, 0x8100);
+	put16(p, 0x0002);
+	put16(p, 0x8100);
+	put16(p, 0x0003);
+	put16(p, 0x0800);
+	ipv4_udp_after_l2(p);
+}
+
+/* IHL 6: one word of options. */
+static void
+build_ipv4_opts6(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0, 6);
+	tcp_put(p, 1234, 80, TCP_ACK, 5);
+	put_fill(p, 4);
+	ipv4_done(p, ip);
+}
+
+/* IHL 15: the largest header, 40 bytes of options. */
+static void
+build_ipv4_opts15(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 15);
+	udp = udp_put(p, 999, 1000);
+	put_fill(p, 3);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+/* A 2-byte UDP payload: 44 bytes padded to 60; the IP total length is 30. */
+static void
+build_ipv4_udp_padded(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 5000, 5001);
+	put_fill(p, 2);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+	pad60(p);
+}
+
+/* First fragment: MF, offset 0; the UDP length is the whole datagram's. */
+static void
+build_ipv4_frag_first(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0x2000, 5);
+	udp = udp_put(p, 5004, 5005);
+	put_fill(p, 32);
+	set16(p, udp + 4, 1040);
+	ipv4_done(p, ip);
+}
+
+/* Last fragment: MF clear, offset 5 (40 bytes); bytes that look like ports. */
+static void
+build_ipv4_frag_last(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0x0005, 5);
+	put16(p, 0x1234);
+	put16(p, 0x5678);
+	put_fill(p, 20);
+	ipv4_done(p, ip);
+}
+
+/* Last fragment at offset 0x1000 (32768 bytes): the top bit of the offset alone. */
+static void
+build_ipv4_frag_far(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0x1000, 5);
+	put_fill(p, 24);
+	ipv4_done(p, ip);
+}
+
+/* Middle fragment: MF set and offset 185 (1480 bytes). */
+static void
+build_ipv4_frag_middle(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0x2000 | 185, 5);
+	put_fill(p, 24);
+	ipv4_done(p, ip);
+}
+
+/*
+ * A capture cut by a 96-byte snap length: the IP header says 1028 bytes
+ * (and the UDP header 1008), the frame holds 96.
+ */
+static void
+build_ipv4_udp_snap(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 12345, 53);
+	put_fill(p, 96 - 42);
+	set16(p, udp + 4, 1008);
+	set16(p, ip + 2, 1028);
+}
+
+/* The same cut with TCP. */
+static void
+build_ipv4_tcp_snap(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0, 5);
+	tcp_put(p, 12345, 80, TCP_ACK, 5);
+	put_fill(p, 96 - 54);
+	set16(p, ip + 2, 1028);
+}
+
+/* IPv6 UDP with 1000 payload bytes announced and 16 captured. */
+static void
+build_ipv6_udp_snap(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 17);
+	udp = udp_put(p, 4789, 4789);
+	put_fill(p, 16);
+	set16(p, udp + 4, 1008);
+	set16(p, ip + 4, 1008);
+}
+
+/* OSPF (89): a transport the parser does not know. */
+static void
+build_ipv4_ospf(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 89, 0, 5);
+	put_fill(p, 24);
+	ipv4_done(p, ip);
+}
+
+/* Destination options, then No Next Header (59). */
+static void
+build_ipv6_no_next(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 60);
+	ext6_put(p, 59, 0);
+	ipv6_done(p, ip);
+}
+
+/* 14 + 40 + 20 + 8 = 82 bytes. */
+static void
+build_ipv6_tcp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 6);
+	tcp_put(p, 50000, 22, TCP_PSH | TCP_ACK, 5);
+	put_fill(p, 8);
+	ipv6_done(p, ip);
+}
+
+/* Hop-by-hop (8) -> routing (24) -> destination options (16) -> TCP. */
+static void
+build_ipv6_ext_chain(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 0);
+	ext6_put(p, 43, 0);
+	ext6_put(p, 60, 2);
+	ext6_put(p, 6, 1);
+	tcp_put(p, 40001, 8080, TCP_SYN, 5);
+	put_fill(p, 4);
+	ipv6_done(p, ip);
+}
+
+static void
+build_ipv6_frag_first(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 44);
+	frag6_put(p, 17, 0, 1);
+	udp = udp_put(p, 7000, 7001);
+	put_fill(p, 16);
+	set16(p, udp + 4, 1000);
+	ipv6_done(p, ip);
+}
+
+static void
+build_ipv6_frag_nonfirst(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 44);
+	frag6_put(p, 17, 1232, 0);
+	put16(p, 0x1234);
+	put16(p, 0x5678);
+	put_fill(p, 12);
+	ipv6_done(p, ip);
+}
+
+/* AH with a 12-byte ICV (24 bytes in all), then TCP. */
+static void
+build_ipv6_ah_tcp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 51);
+	ah_put(p, 6, 4);
+	tcp_put(p, 443, 51000, TCP_ACK, 5);
+	put_fill(p, 6);
+	ipv6_done(p, ip);
+}
+
+/* n destination options headers (8 bytes each), then TCP. */
+static void
+ipv6_n_dstopts(struct pkt *p, int n)
+{
+	uint32_t ip;
+	int i;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 60);
+	for (i = 0; i < n; i++)
+		ext6_put(p, i + 1 < n ? 60 : 6, 0);
+	tcp_put(p, 1, 2, TCP_SYN, 5);
+	ipv6_done(p, ip);
+}
+
+static void
+build_ipv6_8_ext(struct pkt *p)
+{
+	ipv6_n_dstopts(p, 8);
+}
+
+static void
+build_ipv6_9_ext(struct pkt *p)
+{
+	ipv6_n_dstopts(p, 9);
+}
+
+static void
+build_ipv6_hopopts_second(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 60);
+	ext6_put(p, 0, 0);
+	ext6_put(p, 6, 0);
+	tcp_put(p, 1, 2, TCP_SYN, 5);
+	ipv6_done(p, ip);
+}
+
+/* TCP with 12 bytes of options: data offset 8. */
+static void
+build_tcp_options(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0, 5);
+	tcp_put(p, 65535, 1, TCP_FIN | TCP_PSH | TCP_ACK | 0xc0, 8);
+	put_fill(p, 5);
+	ipv4_done(p, ip);
+}
+
+static void
+build_ipv4_udp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 53000, 53);
+	put_fill(p, 20);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+static void
+build_ipv6_udp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 17);
+	udp = udp_put(p, 546, 547);
+	put_fill(p, 7);
+	udp_done(p, udp);
+	ipv6_done(p, ip);
+}
+
+/* SCTP common header (12 bytes) and one 16-byte DATA chunk. */
+static void
+build_ipv4_sctp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 132, 0, 5);
+	put16(p, 2905);
+	put16(p, 36412);
+	put32(p, 0x11223344);
+	put32(p, 0);
+	put_fill(p, 16);
+	ipv4_done(p, ip);
+}
+
+static void
+icmp_after_ip(struct pkt *p, uint8_t type, uint8_t code)
+{
+	put8(p, type);
+	put8(p, code);
+	put16(p, 0);
+	put16(p, 0x4321);	/* identifier: not a port */
+	put16(p, 0x0001);
+	put_fill(p, 16);
+}
+
+static void
+build_icmp_echo(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 1, 0, 5);
+	icmp_after_ip(p, 8, 0);
+	ipv4_done(p, ip);
+}
+
+/* Destination unreachable, port unreachable. */
+static void
+build_icmp_unreach(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 1, 0, 5);
+	icmp_after_ip(p, 3, 3);
+	ipv4_done(p, ip);
+}
+
+static void
+build_icmpv6_echo(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 58);
+	icmp_after_ip(p, 128, 0);
+	ipv6_done(p, ip);
+}
+
+static void
+build_ipv4_esp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 50, 0, 5);
+	put32(p, 0x12345678);
+	put32(p, 0x9abcdef0);
+	put_fill(p, 24);
+	ipv4_done(p, ip);
+}
+
+static void
+build_ipv6_esp(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, 50);
+	put32(p, 0xfedcba98);
+	put32(p, 0x00000001);
+	put_fill(p, 24);
+	ipv6_done(p, ip);
+}
+
+/* UDP-encapsulated ESP (RFC 3948), from a NATed port to 4500. */
+static void
+build_natt_esp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 61000, 4500);
+	put32(p, 0x00000102);
+	put32(p, 0x80000003);
+	put_fill(p, 24);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+/* IKE on 4500: the four-byte zero non-ESP marker, then an IKE header. */
+static void
+build_natt_ike(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 4500, 4500);
+	put32(p, 0);
+	put_fill(p, 28);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+/* NAT keepalive: one 0xFF byte; the zero padding after it is not UDP data. */
+static void
+build_natt_keepalive(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 4500, 4500);
+	put8(p, 0xff);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+	pad60(p);
+}
+
+/* GRE carrying transparent Ethernet bridging. */
+static void
+build_gre(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 47, 0, 5);
+	put16(p, 0x0000);
+	put16(p, 0x6558);
+	putn(p, src_mac, 6);
+	putn(p, dst_mac, 6);
+	put16(p, 0x0806);
+	put_fill(p, 28);
+	ipv4_done(p, ip);
+}
+
+static void
+build_vxlan(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 17, 0, 5);
+	udp = udp_put(p, 54321, 4789);
+	put32(p, 0x08000000);
+	put32(p, 0x12345600);
+	putn(p, src_mac, 6);
+	putn(p, dst_mac, 6);
+	put16(p, 0x0806);
+	put_fill(p, 28);
+	udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+/* SecTAG with SC, E, C and AN 2, an explicit SCI, 32 data and 16 ICV bytes. */
+static void
+build_macsec_sci(struct pkt *p)
+{
+	eth_put(p, 0x88e5);
+	put8(p, 0x2c | 2);
+	put8(p, 0);
+	put32(p, 0x01020304);
+	put32(p, 0x00112233);
+	put32(p, 0x44550007);
+	put_fill(p, 48);
+}
+
+/* SecTAG without SCI (E, C, AN 1), a PN with its top bit set, SL 42. */
+static void
+build_macsec_nosci(struct pkt *p)
+{
+	eth_put(p, 0x88e5);
+	put8(p, 0x0c | 1);
+	put8(p, 42);
+	put32(p, 0xfffffffe);
+	put_fill(p, 42 + 16);
+}
+
+/* ES set (end station) without SC: valid, SCI implicit; AN 3. */
+static void
+build_macsec_es(struct pkt *p)
+{
+	eth_put(p, 0x88e5);
+	put8(p, 0x40 | 3);
+	put8(p, 0);
+	put32(p, 0x00000001);
+	put_fill(p, 64);
+}
+
+/* ARP request, 42 bytes padded to 60. */
+static void
+build_arp(struct pkt *p)
+{
+	eth_put(p, 0x0806);
+	put16(p, 1);
+	put16(p, 0x0800);
+	put8(p, 6);
+	put8(p, 4);
+	put16(p, 1);
+	putn(p, src_mac, 6);
+	putn(p, v4_src, 4);
+	put_zero(p, 6);
+	putn(p, v4_dst, 4);
+	pad60(p);
+}
+
+/* 802.3 frame with an LLC header (an STP BPDU): length 38, padded to 60. */
+static void
+build_8023(struct pkt *p)
+{
+	eth_put(p, 38);
+	put8(p, 0x42);
+	put8(p, 0x42);
+	put8(p, 0x03);
+	put_zero(p, 35);
+	pad60(p);
+}
+
+/* ARP behind a VLAN tag: L2 payload starts after the tag. */
+static void
+build_vlan_arp(struct pkt *p)
+{
+	macs_put(p);
+	put16(p, 0x8100);
+	put16(p, 0x000a);
+	put16(p, 0x0806);
+	put_fill(p, 28);
+}
+
+typedef void (*pkt_builder)(struct pkt *p);
+
+/*
+ * Every frame the tests build, valid or not, with the result of parsing
+ * it whole. The truncation and fuzz tests start from these.
+ */
+static const struct {
+	const char *name;
+	pkt_builder build;
+	enum wm_pkt_error err;
+} all_frames[] = {
+	{"ipv4_tcp", build_ipv4_tcp, WM_PKT_OK},
+	{"vlan", build_vlan, WM_PKT_OK},
+	{"qinq", build_qinq, WM_PKT_OK},
+	{"qinq_9100", build_qinq_9100, WM_PKT_OK},
+	{"vlan_three_tags", build_vlan_three_tags, WM_PKT_ERR_VLAN_TOO_DEEP},
+	{"ipv4_opts6", build_ipv4_opts6, WM_PKT_OK},
+	{"ipv4_opts15", build_ipv4_opts15, WM_PKT_OK},
+	{"ipv4_udp_padded", build_ipv4_udp_padded, WM_PKT_OK},
+	{"ipv4_frag_first", build_ipv4_frag_first, WM_PKT_OK},
+	{"ipv4_frag_last", build_ipv4_frag_last, WM_PKT_OK},
+	{"ipv4_frag_middle", build_ipv4_frag_middle, WM_PKT_OK},
+	{"ipv4_frag_far", build_ipv4_frag_far, WM_PKT_OK},
+	{"ipv6_tcp", build_ipv6_tcp, WM_PKT_OK},
+	{"ipv6_ext_chain", build_ipv6_ext_chain, WM_PKT_OK},
+	{"ipv6_frag_first", build_ipv6_frag_first, WM_PKT_OK},
+	{"ipv6_frag_nonfirst", build_ipv6_frag_nonfirst, WM_PKT_OK},
+	{"ipv6_ah_tcp", build_ipv6_ah_tcp, WM_PKT_OK},
+	{"ipv6_8_ext", build_ipv6_8_ext, WM_PKT_OK},
+	{"ipv6_9_ext", build_ipv6_9_ext, WM_PKT_ERR_IPV6_BAD_EXT_CHAIN},
+	{"ipv6_hopopts_second", build_ipv6_hopopts_second, WM_PKT_ERR_IPV6_BAD_EXT_CHAIN},
+	{"tcp_options", build_tcp_options, WM_PKT_OK},
+	{"ipv4_udp_snap", build_ipv4_udp_snap, WM_PKT_OK},
+	{"ipv4_tcp_snap", build_ipv4_tcp_snap, WM_PKT_OK},
+	{"ipv6_udp_snap", build_ipv6_udp_snap, WM_PKT_OK},
+	{"ipv4_ospf", build_ipv4_ospf, WM_PKT_OK},
+	{"ipv6_no_next", build_ipv6_no_next, WM_PKT_OK},
+	{"ipv4_udp", build_ipv4_udp, WM_PKT_OK},
+	{"ipv6_udp", build_ipv6_udp, WM_PKT_OK},
+	{"ipv4_sctp", build_ipv4_sctp, WM_PKT_OK},
+	{"icmp_echo", build_icmp_echo, WM_PKT_OK},
+	{"icmp_unreach", build_icmp_unreach, WM_PKT_OK},
+	{"icmpv6_echo", build_icmpv6_echo, WM_PKT_OK},
+	{"ipv4_esp", build_ipv4_esp, WM_PKT_OK},
+	{"ipv6_esp", build_ipv6_esp, WM_PKT_OK},
+	{"natt_esp", build_natt_esp, WM_PKT_OK},
+	{"natt_ike", build_natt_ike, WM_PKT_OK},
+	{"natt_keepalive", build_natt_keepalive, WM_PKT_OK},
+	{"gre", build_gre, WM_PKT_OK},
+	{"vxlan", build_vxlan, WM_PKT_OK},
+	{"macsec_sci", build_macsec_sci, WM_PKT_OK},
+	{"macsec_nosci", build_macsec_nosci, WM_PKT_OK},
+	{"macsec_es", build_macsec_es, WM_PKT_OK},
+	{"arp", build_arp, WM_PKT_OK},
+	{"8023", build_8023, WM_PKT_OK},
+	{"vlan_arp", build_vlan_arp, WM_PKT_OK},
+};
+
+#define N_FRAMES (sizeof(all_frames) / sizeof(all_frames[0]))
+
+/* ---- parsing and checking ---- */
+
+/*
+ * Parse len bytes of src from a heap copy of exactly len bytes, so that
+ * AddressSanitizer flags any read past the end. meta is poisoned first:
+ * the parser must clear what it does not set. The copy is freed, so
+ * meta->eth is checked here and then cleared.
+ */
+static enum wm_pkt_error
+parse_exact(const uint8_t *src, uint32_t len, struct wm_pkt_meta *meta)
+{
+	enum wm_pkt_error err;
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, src, len);
+	memset(meta, 0xa5, sizeof(*meta));
+	err = wm_pkt_parse(buf, len, meta);
+	CU_ASSERT_PTR_EQUAL(meta->eth, buf);
+	meta->eth = NULL;
+	free(buf);
+	return err;
+}
+
+static enum wm_pkt_error
+parse_pkt(const struct pkt *p, struct wm_pkt_meta *meta)
+{
+	return parse_exact(p->b, p->len, meta);
+}
+
+static void
+field_eq(const char *field, uint64_t got, uint64_t exp, const char *file, unsigned int line)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "meta.%s == 0x%" PRIx64 " (got 0x%" PRIx64 ")", field, exp,
+		 got);
+	CU_assertImplementation(got == exp ? CU_TRUE : CU_FALSE, line, msg, file, "", CU_FALSE);
+}
+
+static void
+bytes_eq(const char *field, const uint8_t *got, const uint8_t *exp, const char *file,
+	 unsigned int line)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "meta.%s equals the expected 16 bytes", field);
+	CU_assertImplementation(memcmp(got, exp, 16) == 0 ? CU_TRUE : CU_FALSE, line, msg, file,
+				"", CU_FALSE);
+}
+
+/*
+ * Compare every field the parser owns; ts_ns and port belong to the
+ * caller, eth is checked by parse_exact().
+ */
+static void
+meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char *file,
+	unsigned int line)
+{
+#define FIELD_EQ(f) field_eq(#f, (uint64_t)got->f, (uint64_t)exp->f, file, line)
+	bytes_eq("src", got->src, exp->src, file, line);
+	bytes_eq("dst", got->dst, exp->dst, file, line);
+	FIELD_EQ(kind);
+	FIELD_EQ(proto);
+	FIELD_EQ(flags);
+	FIELD_EQ(tcp_flags);
+	FIELD_EQ(tos);
+	FIELD_EQ(macsec_an);
+	FIELD_EQ(macsec_tci);
+	FIELD_EQ(n_vlan);
+	FIELD_EQ(vlan);
+	FIELD_EQ(ethertype);
+	FIELD_EQ(sport);
+	FIELD_EQ(dport);
+	FIELD_EQ(icmp_type_code);
+	FIELD_EQ(l3_off);
+	FIELD_EQ(l4_off);
+	FIELD_EQ(payload_off);
+	FIELD_EQ(l3_len);
+	FIELD_EQ(spi);
+	FIELD_EQ(esp_seq);
+	FIELD_EQ(macsec_pn);
+	FIELD_EQ(macsec_sci);
+#undef FIELD_EQ
+}
+
+/* Build, parse (it must succeed) and compare with exp. */
+static void
+expect_frame(pkt_builder build, const struct wm_pkt_meta *exp, const char *file,
+	     unsigned int line)
+{
+	struct pkt p;
+	struct wm_pkt_meta m;
+	enum wm_pkt_error err;
+	char msg[96];
+
+	build(&p);
+	err = parse_pkt(&p, &m);
+	snprintf(msg, sizeof(msg), "parse returns ok (got %s)", wm_pkt_error_name(err));
+	CU_assertImplementation(err == WM_PKT_OK ? CU_TRUE : CU_FALSE, line, msg, file, "",
+				CU_FALSE);
+	if (err == WM_PKT_OK)
+		meta_eq(&m, exp, file, line);
+}
+
+#define EXPECT_FRAME(build, exp) expect_frame((build), (exp), __FILE__, __LINE__)
+
+/* Build and parse; the parse must fail with err. */
+static void
+expect_error(pkt_builder build, enum wm_pkt_error err, const char *file, unsigned int line)
+{
+	struct pkt p;
+	struct wm_pkt_meta m;
+	enum wm_pkt_error got;
+	char msg[128];
+
+	build(&p);
+	got = parse_pkt(&p, &m);
+	snprintf(msg, sizeof(msg), "parse returns %s (got %s)", wm_pkt_error_name(err),
+		 wm_pkt_error_name(got));
+	CU_assertImplementation(got == err ? CU_TRUE : CU_FALSE, line, msg, file, "", CU_FALSE);
+}
+
+#define EXPECT_ERROR(build, err) expect_error((build), (err), __FILE__, __LINE__)
+
+static void
+exp_v4(struct wm_pkt_meta *exp)
+{
+	memcpy(exp->src, v4_src, 4);
+	memcpy(exp->dst, v4_dst, 4);
+	exp->kind = WM_PKT_KIND_IPV4;
+	exp->ethertype = 0x0800;
+	exp->tos = TOS_V4;
+	exp->l3_off = 14;
+}
+
+static void
+exp_v6(struct wm_pkt_meta *exp)
+{
+	memcpy(exp->src, v6_src, 16);
+	memcpy(exp->dst, v6_dst, 16);
+	exp->kind = WM_PKT_KIND_IPV6;
+	exp->ethertype = 0x86dd;
+	exp->tos = TC_V6;
+	exp->l3_off = 14;
+}
+
+/* ---- L2 ---- */
+
+static void
+test_pkt_eth_ipv4_tcp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 6;
+	exp.sport = 40000;
+	exp.dport = 443;
+	exp.tcp_flags = TCP_SYN | TCP_ACK;
+	exp.l4_off = 34;
+	exp.payload_off = 54;
+	exp.l3_len = 50;
+	EXPECT_FRAME(build_ipv4_tcp, &exp);
+}
+
+static void
+test_pkt_vlan_8021q(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_VLAN;
+	exp.n_vlan = 1;
+	exp.vlan = 123;
+	exp.proto = 17;
+	exp.sport = 5353;
+	exp.dport = 5353;
+	exp.l3_off = 18;
+	exp.l4_off = 38;
+	exp.payload_off = 46;
+	exp.l3_len = 40;
+	EXPECT_FRAME(build_vlan, &exp);
+}
+
+static void
+test_pkt_qinq_outer_vlan_kept(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_VLAN;
+	exp.n_vlan = 2;
+	exp.vlan = 200;
+	exp.proto = 17;
+	exp.sport = 5353;
+	exp.dport = 5353;
+	exp.l3_off = 22;
+	exp.l4_off = 42;
+	exp.payload_off = 50;
+	exp.l3_len = 40;
+	EXPECT_FRAME(build_qinq, &exp);
+
+	exp.vlan = 4094;
+	EXPECT_FRAME(build_qinq_9100, &exp);
+}
+
+static void
+test_pkt_vlan_three_tags_too_deep(void)
+{
+	EXPECT_ERROR(build_vlan_three_tags, WM_PKT_ERR_VLAN_TOO_DEEP);
+}
+
+static void
+test_pkt_l2_arp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp.kind = WM_PKT_KIND_L2;
+	exp.ethertype = 0x0806;
+	exp.l3_off = 14;
+	exp.l3_len = 46;
+	EXPECT_FRAME(build_arp, &exp);
+
+	exp.flags = WM_PKT_F_VLAN;
+	exp.n_vlan = 1;
+	exp.vlan = 10;
+	exp.l3_off = 18;
+	exp.l3_len = 28;
+	EXPECT_FRAME(build_vlan_arp, &exp);
+}
+
+static void
+test_pkt_l2_8023_length(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp.kind = WM_PKT_KIND_L2;
+	exp.ethertype = 0;
+	exp.l3_off = 14;
+	exp.l3_len = 46;
+	EXPECT_FRAME(build_8023, &exp);
+}
+
+/* ---- IPv4 ---- */
+
+static void
+test_pkt_ipv4_options(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 6;
+	exp.sport = 1234;
+	exp.dport = 80;
+	exp.tcp_flags = TCP_ACK;
+	exp.l4_off = 38;
+	exp.payload_off = 58;
+	exp.l3_len = 48;
+	EXPECT_FRAME(build_ipv4_opts6, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 999;
+	exp.dport = 1000;
+	exp.l4_off = 74;
+	exp.payload_off = 82;
+	exp.l3_len = 71;
+	EXPECT_FRAME(build_ipv4_opts15, &exp);
+}
+
+static void
+test_pkt_ipv4_padding_l3_len(void)
+{
+	struct wm_pkt_meta exp = {0};
+	struct pkt p;
+
+	build_ipv4_udp_padded(&p);
+	CU_ASSERT_EQUAL(p.len, 60);
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 5000;
+	exp.dport = 5001;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 30;
+	EXPECT_FRAME(build_ipv4_udp_padded, &exp);
+}
+
+static void
+test_pkt_ipv4_first_fragment(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_FRAG;
+	exp.proto = 17;
+	exp.sport = 5004;
+	exp.dport = 5005;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 60;
+	EXPECT_FRAME(build_ipv4_frag_first, &exp);
+}
+
+static void
+test_pkt_ipv4_nonfirst_fragment(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
+	exp.proto = 17;
+	exp.l3_len = 44;
+	EXPECT_FRAME(build_ipv4_frag_last, &exp);
+
+	exp.proto = 6;
+	EXPECT_FRAME(build_ipv4_frag_middle, &exp);
+
+	exp.proto = 17;
+	EXPECT_FRAME(build_ipv4_frag_far, &exp);
+}
+
+/* ---- IPv6 ---- */
+
+static void
+test_pkt_ipv6_plain(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.proto = 6;
+	exp.sport = 50000;
+	exp.dport = 22;
+	exp.tcp_flags = TCP_PSH | TCP_ACK;
+	exp.l4_off = 54;
+	exp.payload_off = 74;
+	exp.l3_len = 68;
+	EXPECT_FRAME(build_ipv6_tcp, &exp);
+}
+
+static void
+test_pkt_ipv6_ext_chain(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.proto = 6;
+	exp.sport = 40001;
+	exp.dport = 8080;
+	exp.tcp_flags = TCP_SYN;
+	exp.l4_off = 54 + 8 + 24 + 16;
+	exp.payload_off = 54 + 8 + 24 + 16 + 20;
+	exp.l3_len = 40 + 8 + 24 + 16 + 20 + 4;
+	EXPECT_FRAME(build_ipv6_ext_chain, &exp);
+}
+
+static void
+test_pkt_ipv6_first_fragment(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.flags = WM_PKT_F_FRAG;
+	exp.proto = 17;
+	exp.sport = 7000;
+	exp.dport = 7001;
+	exp.l4_off = 62;
+	exp.payload_off = 70;
+	exp.l3_len = 40 + 8 + 8 + 16;
+	EXPECT_FRAME(build_ipv6_frag_first, &exp);
+}
+
+static void
+test_pkt_ipv6_nonfirst_fragment(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
+	exp.proto = 17;
+	exp.l3_len = 40 + 8 + 16;
+	EXPECT_FRAME(build_ipv6_frag_nonfirst, &exp);
+}
+
+static void
+test_pkt_ipv6_ah_tcp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.proto = 6;
+	exp.sport = 443;
+	exp.dport = 51000;
+	exp.tcp_flags = TCP_ACK;
+	exp.l4_off = 54 + 24;
+	exp.payload_off = 54 + 24 + 20;
+	exp.l3_len = 40 + 24 + 20 + 6;
+	EXPECT_FRAME(build_ipv6_ah_tcp, &exp);
+}
+
+static void
+test_pkt_ipv6_hopopts_not_first(void)
+{
+	EXPECT_ERROR(build_ipv6_hopopts_second, WM_PKT_ERR_IPV6_BAD_EXT_CHAIN);
+}
+
+static void
+test_pkt_ipv6_ext_chain_too_long(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	/* Eight headers is the limit and still parses. */
+	exp_v6(&exp);
+	exp.proto = 6;
+	exp.sport = 1;
+	exp.dport = 2;
+	exp.tcp_flags = TCP_SYN;
+	exp.l4_off = 54 + 8 * 8;
+	exp.payload_off = 54 + 8 * 8 + 20;
+	exp.l3_len = 40 + 8 * 8 + 20;
+	EXPECT_FRAME(build_ipv6_8_ext, &exp);
+
+	EXPECT_ERROR(build_ipv6_9_ext, WM_PKT_ERR_IPV6_BAD_EXT_CHAIN);
+}
+
+/* ---- L4 ---- */
+
+static void
+test_pkt_tcp_ports_flags(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 6;
+	exp.sport = 65535;
+	exp.dport = 1;
+	exp.tcp_flags = TCP_FIN | TCP_PSH | TCP_ACK | 0xc0;
+	exp.l4_off = 34;
+	exp.payload_off = 34 + 32;
+	exp.l3_len = 20 + 32 + 5;
+	EXPECT_FRAME(build_tcp_options, &exp);
+}
+
+static void
+test_pkt_udp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 53000;
+	exp.dport = 53;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 48;
+	EXPECT_FRAME(build_ipv4_udp, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_v6(&exp);
+	exp.proto = 17;
+	exp.sport = 546;
+	exp.dport = 547;
+	exp.l4_off = 54;
+	exp.payload_off = 62;
+	exp.l3_len = 55;
+	EXPECT_FRAME(build_ipv6_udp, &exp);
+}
+
+/*
+ * A frame cut short by a capture's snap length is metered on what its IP
+ * header says, whatever the transport; the UDP length is checked against
+ * the IP payload, not the captured bytes.
+ */
+static void
+test_pkt_snaplen_truncated(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 12345;
+	exp.dport = 53;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 1028;
+	EXPECT_FRAME(build_ipv4_udp_snap, &exp);
+
+	exp.proto = 6;
+	exp.dport = 80;
+	exp.tcp_flags = TCP_ACK;
+	exp.payload_off = 54;
+	EXPECT_FRAME(build_ipv4_tcp_snap, &exp);
+
+	/* VXLAN ports, but the capture holds the whole VXLAN header. */
+	memset(&exp, 0, sizeof(exp));
+	exp_v6(&exp);
+	exp.proto = 17;
+	exp.flags = WM_PKT_F_TUNNEL;
+	exp.sport = 4789;
+	exp.dport = 4789;
+	exp.l4_off = 54;
+	exp.payload_off = 62;
+	exp.l3_len = 40 + 1008;
+	EXPECT_FRAME(build_ipv6_udp_snap, &exp);
+}
+
+static void
+test_pkt_unknown_transport(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 89;
+	exp.l3_len = 44;
+	EXPECT_FRAME(build_ipv4_ospf, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_v6(&exp);
+	exp.proto = 59;
+	exp.l3_len = 48;
+	EXPECT_FRAME(build_ipv6_no_next, &exp);
+}
+
+static void
+test_pkt_sctp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 132;
+	exp.sport = 2905;
+	exp.dport = 36412;
+	exp.l4_off = 34;
+	exp.payload_off = 46;
+	exp.l3_len = 48;
+	EXPECT_FRAME(build_ipv4_sctp, &exp);
+}
+
+static void
+test_pkt_icmp_echo(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 1;
+	exp.icmp_type_code = 0x0800;
+	exp.l4_off = 34;
+	exp.payload_off = 38;
+	exp.l3_len = 44;
+	EXPECT_FRAME(build_icmp_echo, &exp);
+
+	exp.icmp_type_code = 0x0303;
+	EXPECT_FRAME(build_icmp_unreach, &exp);
+}
+
+static void
+test_pkt_icmpv6(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v6(&exp);
+	exp.proto = 58;
+	exp.icmp_type_code = 0x8000;
+	exp.l4_off = 54;
+	exp.payload_off = 58;
+	exp.l3_len = 64;
+	EXPECT_FRAME(build_icmpv6_echo, &exp);
+}
+
+static void
+test_pkt_esp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 50;
+	exp.flags = WM_PKT_F_ESP;
+	exp.spi = 0x12345678;
+	exp.esp_seq = 0x9abcdef0;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 52;
+	EXPECT_FRAME(build_ipv4_esp, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_v6(&exp);
+	exp.proto = 50;
+	exp.flags = WM_PKT_F_ESP;
+	exp.spi = 0xfedcba98;
+	exp.esp_seq = 1;
+	exp.l4_off = 54;
+	exp.payload_off = 62;
+	exp.l3_len = 72;
+	EXPECT_FRAME(build_ipv6_esp, &exp);
+}
+
+static void
+test_pkt_natt_esp(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.flags = WM_PKT_F_ESP | WM_PKT_F_NATT;
+	exp.sport = 61000;
+	exp.dport = 4500;
+	exp.spi = 0x00000102;
+	exp.esp_seq = 0x80000003;
+	exp.l4_off = 34;
+	exp.payload_off = 42;	/* the UDP payload: the ESP header */
+	exp.l3_len = 60;
+	EXPECT_FRAME(build_natt_esp, &exp);
+}
+
+static void
+test_pkt_natt_ike(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 4500;
+	exp.dport = 4500;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 60;
+	EXPECT_FRAME(build_natt_ike, &exp);
+}
+
+static void
+test_pkt_natt_keepalive(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.sport = 4500;
+	exp.dport = 4500;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 29;
+	EXPECT_FRAME(build_natt_keepalive, &exp);
+}
+
+static void
+test_pkt_gre(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 47;
+	exp.flags = WM_PKT_F_TUNNEL;
+	exp.l4_off = 34;
+	exp.l3_len = 20 + 4 + 14 + 28;
+	EXPECT_FRAME(build_gre, &exp);
+}
+
+static void
+test_pkt_vxlan(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.proto = 17;
+	exp.flags = WM_PKT_F_TUNNEL;
+	exp.sport = 54321;
+	exp.dport = 4789;
+	exp.l4_off = 34;
+	exp.payload_off = 42;
+	exp.l3_len = 20 + 8 + 8 + 14 + 28;
+	EXPECT_FRAME(build_vxlan, &exp);
+}
+
+/* ---- MACsec ---- */
+
+static void
+test_pkt_macsec_explicit_sci(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp.kind = WM_PKT_KIND_MACSEC;
+	exp.ethertype = WM_PKT_ETHERTYPE_MACSEC;
+	exp.flags = WM_PKT_F_SCI;
+	exp.macsec_tci = 0x2e;
+	exp.macsec_an = 2;
+	exp.macsec_pn = 0x01020304;
+	exp.macsec_sci = UINT64_C(0x0011223344550007);
+	exp.l3_off = 14;
+	exp.payload_off = 28;
+	exp.l3_len = 6 + 8 + 48;
+	EXPECT_FRAME(build_macsec_sci, &exp);
+}
+
+static void
+test_pkt_macsec_implicit_sci(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp.kind = WM_PKT_KIND_MACSEC;
+	exp.ethertype = WM_PKT_ETHERTYPE_MACSEC;
+	exp.macsec_tci = 0x0d;
+	exp.macsec_an = 1;
+	exp.macsec_pn = 0xfffffffe;
+	exp.macsec_sci = SRC_MAC_SCI;
+	exp.l3_off = 14;
+	exp.payload_off = 20;
+	exp.l3_len = 6 + 42 + 16;
+	EXPECT_FRAME(build_macsec_nosci, &exp);
+
+	exp.macsec_tci = 0x43;
+	exp.macsec_an = 3;
+	exp.macsec_pn = 1;
+	exp.l3_len = 6 + 64;
+	EXPECT_FRAME(build_macsec_es, &exp);
+}
+
+/*
+ * A buffer longer than 64 KiB (a multi-segment jumbo flattened by the
+ * caller): the parser describes at most its first 65535 bytes, so every
+ * offset fits the 16-bit fields, and never reads past the buffer.
+ */
+static void
+test_pkt_oversized_frame(void)
+{
+	const uint32_t len = 70000;
+	struct wm_pkt_meta m;
+	struct pkt p;
+	uint8_t *buf = calloc(1, len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	build_arp(&p);
+	memcpy(buf, p.b, p.len);
+	CU_ASSERT_EQUAL(wm_pkt_parse(buf, len, &m), WM_PKT_OK);
+	CU_ASSERT_EQUAL(m.kind, WM_PKT_KIND_L2);
+	CU_ASSERT_EQUAL(m.ethertype, 0x0806);
+	CU_ASSERT_EQUAL(m.l3_len, 65535 - 14);
+
+	build_ipv4_udp(&p);
+	memcpy(buf, p.b, p.len);
+	CU_ASSERT_EQUAL(wm_pkt_parse(buf, len, &m), WM_PKT_OK);
+	CU_ASSERT_EQUAL(m.kind, WM_PKT_KIND_IPV4);
+	CU_ASSERT_EQUAL(m.l3_len, 48);
+	CU_ASSERT_EQUAL(m.sport, 53000);
+	CU_ASSERT_EQUAL(m.dport, 53);
+	CU_ASSERT_EQUAL(m.payload_off, 42);
+	free(buf);
+}
+
+/* ---- malformed frames, one row per error and more ---- */
+
+#define B16(x)	(uint8_t)((x) >> 8), (uint8_t)(x)
+#define MACS	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e
+#define ETH(et)	MACS, B16(et)
+#define V4(vihl, total, frag, proto) \
+	(vihl), 0x00, B16(total), 0x12, 0x34, B16(frag), 64, (proto), 0x00, 0x00, \
+	192, 0, 2, 1, 198, 51, 100, 2
+#define V4H(total, proto) V4(0x45, (total), 0, (proto))
+#define V6ADDRS \
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, \
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2
+#define V6(vtc, plen, nh) (vtc), 0, 0, 0, B16(plen), (nh), 64, V6ADDRS
+#define V6H(plen, nh) V6(0x60, (plen), (nh))
+#define EXT8(nh) (nh), 0, 0, 0, 0, 0, 0, 0
+#define Z4	0, 0, 0, 0
+#define Z8	Z4, Z4
+#define TCPH(doff) B16(1000), B16(80), Z8, (uint8_t)((doff) << 4), 0x02, 0xff, 0xff, Z4
+#define UDPH(sp, dp, ulen) B16(sp), B16(dp), B16(ulen), 0, 0
+
+static const uint8_t m_eth_13[] = {MACS, 0x08};
+static const uint8_t m_vlan_15[] = {ETH(0x8100), 0x00};
+static const uint8_t m_vlan_17[] = {ETH(0x8100), 0x00, 0x01, 0x08};
+static const uint8_t m_vlan2_20[] = {ETH(0x88a8), B16(1), B16(0x8100), 0x00, 0x02};
+static const uint8_t m_vlan_3tags[] = {ETH(0x88a8), B16(1), B16(0x8100), B16(2),
+				       B16(0x8100), B16(3), B16(0x0800)};
+static const uint8_t m_vlan_3tags_9100[] = {ETH(0x9100), B16(1), B16(0x9100), B16(2),
+					    B16(0x9100), B16(3), B16(0x86dd)};
+static const uint8_t m_ipv4_19[] = {ETH(0x0800), V4H(20, 6)};	/* cut to 33 bytes */
+static const uint8_t m_ipv4_empty[] = {ETH(0x0800)};
+static const uint8_t m_ipv4_opts_cut[] = {ETH(0x0800), V4(0x4f, 60, 0, 6), Z8};
+/* IHL 6 with 23 header bytes captured: one byte short. */
+static const uint8_t m_ipv4_opts_cut1[] = {ETH(0x0800), V4(0x46, 40, 0, 132), 1, 1, 1};
+static const uint8_t m_ipv4_ver6[] = {ETH(0x0800), V4(0x65, 20, 0, 6)};
+static const uint8_t m_ipv4_ver0[] = {ETH(0x0800), V4(0x05, 20, 0, 6)};
+static const uint8_t m_ipv4_ihl4[] = {ETH(0x0800), V4(0x44, 20, 0, 6)};
+static const uint8_t m_ipv4_ihl0[] = {ETH(0x0800), V4(0x40, 20, 0, 6)};
+static const uint8_t m_ipv4_ihl_gt_total[] = {ETH(0x0800), V4(0x46, 20, 0, 6), Z4};
+static const uint8_t m_ipv4_total19[] = {ETH(0x0800), V4H(19, 6)};
+static const uint8_t m_ipv4_total0[] = {ETH(0x0800), V4H(0, 6)};
+static const uint8_t m_ipv6_39[] = {ETH(0x86dd), V6H(0, 59)};	/* cut to 53 bytes */
+static const uint8_t m_ipv6_ver4[] = {ETH(0x86dd), V6(0x40, 0, 59)};
+static const uint8_t m_ipv6_hbh_second[] = {ETH(0x86dd), V6H(24, 60), EXT8(0), EXT8(6),
+					    EXT8(0)};
+static const uint8_t m_ipv6_9ext[] = {ETH(0x86dd), V6H(72, 60), EXT8(60), EXT8(60), EXT8(60),
+				      EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(59)};
+/* A 16-byte hop-by-hop header in an 8-byte payload. */
+static const uint8_t m_ipv6_ext_over_plen[] = {ETH(0x86dd), V6H(8, 0), 6, 1, 0, 0, 0, 0, 0, 0,
+					       Z8};
+/* Payload length 4: not even one extension header fits. */
+static const uint8_t m_ipv6_ext_short[] = {ETH(0x86dd), V6H(4, 60), EXT8(6)};
+/* AH length 4 (24 bytes) with 16 bytes of payload. */
+static const uint8_t m_ipv6_ah_over[] = {ETH(0x86dd), V6H(16, 51), 6, 4, 0, 0, Z4, Z8};
+/* Fragment header cut short by the payload length. */
+static const uint8_t m_ipv6_frag_short[] = {ETH(0x86dd), V6H(6, 44), 17, 0, 0, 1, 0, 0, 0, 0};
+static const uint8_t m_tcp_19[] = {ETH(0x0800), V4H(39, 6), TCPH(5)};	/* cut */
+/* IP total length leaves 10 TCP bytes; the frame's padding does not count. */
+static const uint8_t m_tcp_padded[] = {ETH(0x0800), V4H(30, 6), TCPH(5), Z8};
+static const uint8_t m_tcp_doff4[] = {ETH(0x0800), V4H(40, 6), TCPH(4)};
+static const uint8_t m_tcp_doff6[] = {ETH(0x0800), V4H(40, 6), TCPH(6)};
+static const uint8_t m_tcp_doff15[] = {ETH(0x0800), V4H(60, 6), TCPH(15), Z8, Z8, Z4};
+static const uint8_t m_ipv6_tcp_19[] = {ETH(0x86dd), V6H(19, 6), TCPH(5)};
+static const uint8_t m_udp_7[] = {ETH(0x0800), V4H(27, 17), UDPH(1, 2, 8)};
+static const uint8_t m_udp_len7[] = {ETH(0x0800), V4H(28, 17), UDPH(1, 2, 7)};
+static const uint8_t m_udp_len0[] = {ETH(0x0800), V4H(28, 17), UDPH(1, 2, 0)};
+static const uint8_t m_udp_len9[] = {ETH(0x0800), V4H(28, 17), UDPH(1, 2, 9)};
+/* UDP length 16 but IP total 28: the padding after the IP packet is not UDP. */
+static const uint8_t m_udp_len_padded[] = {ETH(0x0800), V4H(28, 17), UDPH(1, 2, 16), Z8};
+static const uint8_t m_ipv6_udp_len[] = {ETH(0x86dd), V6H(8, 17), UDPH(1, 2, 12)};
+static const uint8_t m_sctp_11[] = {ETH(0x0800), V4H(31, 132), B16(1), B16(2), Z4, 0, 0, 0};
+static const uint8_t m_icmp_3[] = {ETH(0x0800), V4H(23, 1), 8, 0, 0};
+static const uint8_t m_icmpv6_3[] = {ETH(0x86dd), V6H(3, 58), 128, 0, 0};
+static const uint8_t m_esp_7[] = {ETH(0x0800), V4H(27, 50), 0, 0, 1, 0, 0, 0, 1};
+static const uint8_t m_ipv6_esp_4[] = {ETH(0x86dd), V6H(4, 50), 0, 0, 1, 0};
+static const uint8_t m_natt_esp_4[] = {ETH(0x0800), V4H(32, 17), UDPH(4500, 4500, 12),
+				       0, 0, 1, 0};
+static const uint8_t m_natt_esp_7[] = {ETH(0x0800), V4H(35, 17), UDPH(1000, 4500, 15),
+				       0, 0, 1, 0, 0, 0, 0};
+static const uint8_t m_gre_3[] = {ETH(0x0800), V4H(23, 47), 0, 0, 0x65};
+static const uint8_t m_vxlan_7[] = {ETH(0x0800), V4H(35, 17), UDPH(1000, 4789, 15),
+				    0x08, 0, 0, 0, 0, 0, 1};
+static const uint8_t m_vxlan_0[] = {ETH(0x0800), V4H(28, 17), UDPH(1000, 4789, 8)};
+static const uint8_t m_sectag_5[] = {ETH(0x88e5), 0x0c, 0, 0, 0, 0};
+static const uint8_t m_sectag_sci_13[] = {ETH(0x88e5), 0x2c, 0, 0, 0, 0, 1,
+					  0, 0x11, 0x22, 0x33, 0x44, 0x55, 0};
+static const uint8_t m_sectag_v[] = {ETH(0x88e5), 0x8c, 0, 0, 0, 0, 1, Z8};
+static const uint8_t m_sectag_sl[] = {ETH(0x88e5), 0x0c, 0x40, 0, 0, 0, 1, Z8};
+static const uint8_t m_sectag_sl80[] = {ETH(0x88e5), 0x0c, 0x80, 0, 0, 0, 1, Z8};
+static const uint8_t m_sectag_sc_es[] = {ETH(0x88e5), 0x6c, 0, 0, 0, 0, 1, Z8, Z8};
+static const uint8_t m_sectag_sc_scb[] = {ETH(0x88e5), 0x3c, 0, 0, 0, 0, 1, Z8, Z8};
+
+struct malformed {
+	const char *name;
+	const uint8_t *bytes;
+	uint32_t len;
+	enum wm_pkt_error err;
+};
+
+#define ROW(a, e)	{#a, a, sizeof(a), WM_PKT_ERR_##e}
+#define ROWN(a, n, e)	{#a "[0.." #n ")", a, n, WM_PKT_ERR_##e}
+
+static const struct malformed malformed_rows[] = {
+	ROWN(m_eth_13, 0, ETH_TRUNCATED),
+	ROW(m_eth_13, ETH_TRUNCATED),
+	ROW(m_vlan_15, VLAN_TRUNCATED),
+	ROW(m_vlan_17, VLAN_TRUNCATED),
+	ROW(m_vlan2_20, VLAN_TRUNCATED),
+	ROW(m_vlan_3tags, VLAN_TOO_DEEP),
+	ROW(m_vlan_3tags_9100, VLAN_TOO_DEEP),
+	ROWN(m_ipv4_19, 33, IPV4_TRUNCATED),
+	ROW(m_ipv4_empty, IPV4_TRUNCATED),
+	ROW(m_ipv4_opts_cut, IPV4_TRUNCATED),
+	ROW(m_ipv4_opts_cut1, IPV4_TRUNCATED),
+	ROW(m_ipv4_ver6, IPV4_BAD_VERSION),
+	ROW(m_ipv4_ver0, IPV4_BAD_VERSION),
+	ROW(m_ipv4_ihl4, IPV4_BAD_IHL),
+	ROW(m_ipv4_ihl0, IPV4_BAD_IHL),
+	ROW(m_ipv4_ihl_gt_total, IPV4_BAD_IHL),
+	ROW(m_ipv4_total19, IPV4_BAD_TOTAL_LENGTH),
+	ROW(m_ipv4_total0, IPV4_BAD_TOTAL_LENGTH),
+	ROWN(m_ipv6_39, 53, IPV6_TRUNCATED),
+	ROW(m_ipv6_ver4, IPV6_BAD_VERSION),
+	ROW(m_ipv6_hbh_second, IPV6_BAD_EXT_CHAIN),
+	ROW(m_ipv6_9ext, IPV6_BAD_EXT_CHAIN),
+	ROW(m_ipv6_ext_over_plen, IPV6_BAD_EXT_CHAIN),
+	ROW(m_ipv6_ext_short, IPV6_BAD_EXT_CHAIN),
+	ROW(m_ipv6_ah_over, IPV6_BAD_EXT_CHAIN),
+	ROW(m_ipv6_frag_short, IPV6_BAD_EXT_CHAIN),
+	ROWN(m_tcp_19, 53, TCP_TRUNCATED),
+	ROW(m_tcp_padded, TCP_TRUNCATED),
+	ROWN(m_ipv6_tcp_19, 73, TCP_TRUNCATED),
+	ROW(m_tcp_doff4, TCP_BAD_OFFSET),
+	ROW(m_tcp_doff6, TCP_BAD_OFFSET),
+	ROW(m_tcp_doff15, TCP_BAD_OFFSET),
+	ROWN(m_udp_7, 41, UDP_TRUNCATED),
+	ROW(m_udp_len7, UDP_BAD_LENGTH),
+	ROW(m_udp_len0, UDP_BAD_LENGTH),
+	ROW(m_udp_len9, UDP_BAD_LENGTH),
+	ROW(m_udp_len_padded, UDP_BAD_LENGTH),
+	ROW(m_ipv6_udp_len, UDP_BAD_LENGTH),
+	ROW(m_sctp_11, SCTP_TRUNCATED),
+	ROW(m_icmp_3, ICMP_TRUNCATED),
+	ROW(m_icmpv6_3, ICMP_TRUNCATED),
+	ROW(m_esp_7, ESP_TRUNCATED),
+	ROW(m_ipv6_esp_4, ESP_TRUNCATED),
+	ROW(m_natt_esp_4, ESP_TRUNCATED),
+	ROW(m_natt_esp_7, ESP_TRUNCATED),
+	ROW(m_gre_3, GRE_TRUNCATED),
+	ROW(m_vxlan_7, VXLAN_TRUNCATED),
+	ROW(m_vxlan_0, VXLAN_TRUNCATED),
+	ROW(m_sectag_5, SECTAG_TRUNCATED),
+	ROW(m_sectag_sci_13, SECTAG_TRUNCATED),
+	ROW(m_sectag_v, SECTAG_BAD),
+	ROW(m_sectag_sl, SECTAG_BAD),
+	ROW(m_sectag_sl80, SECTAG_BAD),
+	ROW(m_sectag_sc_es, SECTAG_BAD),
+	ROW(m_sectag_sc_scb, SECTAG_BAD),
+};
+
+#define N_MALFORMED (sizeof(malformed_rows) / sizeof(malformed_rows[0]))
+
+static void
+test_pkt_malformed_table(void)
+{
+	unsigned int seen[WM_PKT_ERR_MAX] = {0};
+	struct wm_pkt_meta m;
+	char msg[160];
+	size_t i;
+	int e;
+
+	for (i = 0; i < N_MALFORMED; i++) {
+		const struct malformed *r = &malformed_rows[i];
+		enum wm_pkt_error got = parse_exact(r->bytes, r->len, &m);
+
+		snprintf(msg, sizeof(msg), "%s: expected %s, got %s", r->name,
+			 wm_pkt_error_name(r->err), wm_pkt_error_name(got));
+		CU_assertImplementation(got == r->err ? CU_TRUE : CU_FALSE, __LINE__, msg,
+					__FILE__, "", CU_FALSE);
+		if (r->err > WM_PKT_OK && r->err < WM_PKT_ERR_MAX)
+			seen[r->err]++;
+	}
+	/* The table must name every error at least once. */
+	for (e = WM_PKT_OK + 1; e < WM_PKT_ERR_MAX; e++) {
+		snprintf(msg, sizeof(msg), "a malformed row expects %s",
+			 wm_pkt_error_name((enum wm_pkt_error)e));
+		CU_assertImplementation(seen[e] > 0 ? CU_TRUE : CU_FALSE, __LINE__, msg, __FILE__,
+					"", CU_FALSE);
+	}
+}
+
+/* The names are part of the output format, so they are spelled out here. */
+static void
+test_pkt_error_names(void)
+{
+	static const struct {
+		enum wm_pkt_error err;
+		const char *name;
+	} names[] = {
+		{WM_PKT_OK, "ok"},
+		{WM_PKT_ERR_ETH_TRUNCATED, "ethTruncated"},
+		{WM_PKT_ERR_VLAN_TRUNCATED, "vlanTruncated"},
+		{WM_PKT_ERR_VLAN_TOO_DEEP, "vlanTooDeep"},
+		{WM_PKT_ERR_IPV4_TRUNCATED, "ipv4Truncated"},
+		{WM_PKT_ERR_IPV4_BAD_VERSION, "ipv4BadVersion"},
+		{WM_PKT_ERR_IPV4_BAD_IHL, "ipv4BadIhl"},
+		{WM_PKT_ERR_IPV4_BAD_TOTAL_LENGTH, "ipv4BadTotalLength"},
+		{WM_PKT_ERR_IPV6_TRUNCATED, "ipv6Truncated"},
+		{WM_PKT_ERR_IPV6_BAD_VERSION, "ipv6BadVersion"},
+		{WM_PKT_ERR_IPV6_BAD_EXT_CHAIN, "ipv6BadExtChain"},
+		{WM_PKT_ERR_TCP_TRUNCATED, "tcpTruncated"},
+		{WM_PKT_ERR_TCP_BAD_OFFSET, "tcpBadDataOffset"},
+		{WM_PKT_ERR_UDP_TRUNCATED, "udpTruncated"},
+		{WM_PKT_ERR_UDP_BAD_LENGTH, "udpBadLength"},
+		{WM_PKT_ERR_SCTP_TRUNCATED, "sctpTruncated"},
+		{WM_PKT_ERR_ICMP_TRUNCATED, "icmpTruncated"},
+		{WM_PKT_ERR_ESP_TRUNCATED, "espTruncated"},
+		{WM_PKT_ERR_GRE_TRUNCATED, "greTruncated"},
+		{WM_PKT_ERR_VXLAN_TRUNCATED, "vxlanTruncated"},
+		{WM_PKT_ERR_SECTAG_TRUNCATED, "sectagTruncated"},
+		{WM_PKT_ERR_SECTAG_BAD, "sectagInvalid"},
+	};
+	unsigned int covered[WM_PKT_ERR_MAX] = {0};
+	char msg[160];
+	size_t i;
+	int e;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *got = wm_pkt_error_name(names[i].err);
+
+		snprintf(msg, sizeof(msg), "name of %d is \"%s\" (got \"%s\")", (int)names[i].err,
+			 names[i].name, got != NULL ? got : "(null)");
+		CU_assertImplementation(got != NULL && strcmp(got, names[i].name) == 0 ?
+					CU_TRUE : CU_FALSE, __LINE__, msg, __FILE__, "", CU_FALSE);
+		if ((unsigned int)names[i].err < WM_PKT_ERR_MAX)
+			covered[names[i].err]++;
+	}
+	/* A new error value needs a line above. */
+	for (e = WM_PKT_OK; e < WM_PKT_ERR_MAX; e++) {
+		snprintf(msg, sizeof(msg), "error value %d has exactly one expected name", e);
+		CU_assertImplementation(covered[e] == 1 ? CU_TRUE : CU_FALSE, __LINE__, msg,
+					__FILE__, "", CU_FALSE);
+	}
+	CU_ASSERT_EQUAL(sizeof(names) / sizeof(names[0]), (size_t)WM_PKT_ERR_MAX);
+	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name(WM_PKT_ERR_MAX), "unknown");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)(WM_PKT_ERR_MAX + 1)),
+			       "unknown");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)1000), "unknown");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)-1), "unknown");
+}
+
+/* ---- robustness ---- */
+
+/*
+ * What must hold for any input: the result is a known value, and a
+ * successful parse describes only bytes that exist, with offsets in
+ * order. Returns 0 when it holds.
+ */
+static int
+check_sane(uint32_t len, enum wm_pkt_error err, const struct wm_pkt_meta *m, char *why,
+	   size_t why_len)
+{
+	if ((unsigned int)err >= WM_PKT_ERR_MAX) {
+		snprintf(why, why_len, "result %d out of range", (int)err);
+		return -1;
+	}
+	if (err != WM_PKT_OK)
+		return 0;
+	if (m->l3_off > len || m->l4_off > len || m->payload_off > len) {
+		snprintf(why, why_len, "offsets l3 %u l4 %u payload %u beyond len %u",
+			 m->l3_off, m->l4_off, m->payload_off, len);
+		return -1;
+	}
+	if (m->l4_off != 0 && m->l4_off < m->l3_off) {
+		snprintf(why, why_len, "l4_off %u before l3_off %u", m->l4_off, m->l3_off);
+		return -1;
+	}
+	if (m->l4_off != 0 && m->payload_off != 0 && m->payload_off < m->l4_off) {
+		snprintf(why, why_len, "payload_off %u before l4_off %u", m->payload_off,
+			 m->l4_off);
+		return -1;
+	}
+	if (m->n_vlan > WM_PKT_MAX_VLAN || m->kind > WM_PKT_KIND_MACSEC) {
+		snprintf(why, why_len, "n_vlan %u kind %u", m->n_vlan, m->kind);
+		return -1;
+	}
+	if ((m->flags & WM_PKT_F_FRAG_NONFIRST) &&
+	    (m->l4_off != 0 || m->sport != 0 || m->dport != 0)) {
+		snprintf(why, why_len, "non-first fragment with L4 data");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_pkt_truncated_prefixes(void)
+{
+	struct wm_pkt_meta m;
+	struct pkt p;
+	char why[128], msg[256];
+	size_t i;
+	uint32_t len;
+
+	for (i = 0; i < N_FRAMES; i++) {
+		all_frames[i].build(&p);
+		for (len = 0; len <= p.len; len++) {
+			enum wm_pkt_error err = parse_exact(p.b, len, &m);
+
+			if (len < 14) {
+				snprintf(msg, sizeof(msg), "%s[0..%u): ethTruncated (got %s)",
+					 all_frames[i].name, len, wm_pkt_error_name(err));
+				CU_assertImplementation(err == WM_PKT_ERR_ETH_TRUNCATED ?
+							CU_TRUE : CU_FALSE, __LINE__, msg,
+							__FILE__, "", CU_FALSE);
+			}
+			if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+				snprintf(msg, sizeof(msg), "%s[0..%u): %s", all_frames[i].name,
+					 len, why);
+				CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "",
+							CU_FALSE);
+			}
+			if (len == p.len) {
+				snprintf(msg, sizeof(msg), "%s whole: %s (got %s)",
+					 all_frames[i].name,
+					 wm_pkt_error_name(all_frames[i].err),
+					 wm_pkt_error_name(err));
+				CU_assertImplementation(err == all_frames[i].err ? CU_TRUE :
+							CU_FALSE, __LINE__, msg, __FILE__, "",
+							CU_FALSE);
+			}
+		}
+	}
+	/* The malformed rows' prefixes must be as safe as the valid frames'. */
+	for (i = 0; i < N_MALFORMED; i++) {
+		for (len = 0; len <= malformed_rows[i].len; len++) {
+			enum wm_pkt_error err = parse_exact(malformed_rows[i].bytes, len, &m);
+
+			if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+				snprintf(msg, sizeof(msg), "%s[0..%u): %s",
+					 malformed_rows[i].name, len, why);
+				CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "",
+							CU_FALSE);
+			}
+		}
+	}
+}
+
+/* splitmix64: small, fast, and the same sequence on every machine. */
+static uint64_t
+rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+rng_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)(rng_next(state) % n);
+}
+
+#define FUZZ_SEED	UINT64_C(0x776d706b74667a31)	/* "wmpktfz1" */
+#define FUZZ_ITERATIONS	200000
+
+/*
+ * Random frames that reach past the Ethernet header: a random EtherType
+ * from the ones the parser knows (tags included), then random bytes with
+ * a plausible IP version nibble.
+ */
+static uint32_t
+fuzz_random_frame(uint64_t *rng, uint8_t *buf)
+{
+	static const uint16_t ethertypes[] = {0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100,
+					      0x88e5, 0x0806, 0x0026};
+	uint32_t len = rng_below(rng, 160);
+	uint32_t i, off = 12;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)rng_next(rng);
+	/* Stack up to three random tags, then a known EtherType. */
+	while (off + 4 <= len && rng_below(rng, 3) == 0) {
+		uint16_t tpid = ethertypes[2 + rng_below(rng, 3)];
+
+		buf[off] = (uint8_t)(tpid >> 8);
+		buf[off + 1] = (uint8_t)tpid;
+		off += 4;
+	}
+	if (off + 2 <= len) {
+		uint16_t et = ethertypes[rng_below(rng, sizeof(ethertypes) /
+							sizeof(ethertypes[0]))];
+
+		buf[off] = (uint8_t)(et >> 8);
+		buf[off + 1] = (uint8_t)et;
+		if (off + 2 < len && rng_below(rng, 4) != 0) {
+			uint8_t ihl = (uint8_t)rng_below(rng, 16);
+
+			buf[off + 2] = et == 0x86dd ? (uint8_t)(0x60 | (buf[off + 2] & 0x0f)) :
+				       (uint8_t)(0x40 | ihl);
+		}
+	}
+	return len;
+}
+
+/* A known frame with a few bytes changed, then cut or extended. */
+static uint32_t
+fuzz_mutated_frame(uint64_t *rng, uint8_t *buf)
+{
+	static const uint8_t interesting[] = {0x00, 0x01, 0x06, 0x11, 0x2c, 0x32, 0x33, 0x3b,
+					      0x3c, 0x2b, 0x00, 0x7f, 0x80, 0xff, 0x45, 0x60};
+	struct pkt p;
+	uint32_t n, i, len;
+
+	all_frames[rng_below(rng, N_FRAMES)].build(&p);
+	n = 1 + rng_below(rng, 4);
+	for (i = 0; i < n; i++) {
+		uint32_t at = rng_below(rng, p.len);
+
+		switch (rng_below(rng, 3)) {
+		case 0:
+			p.b[at] ^= (uint8_t)(1u << rng_below(rng, 8));
+			break;
+		case 1:
+			p.b[at] = interesting[rng_below(rng, sizeof(interesting))];
+			break;
+		default:
+			p.b[at] = (uint8_t)rng_next(rng);
+			break;
+		}
+	}
+	len = p.len;
+	switch (rng_below(rng, 4)) {
+	case 0:
+		len = rng_below(rng, p.len + 1);
+		break;
+	case 1:
+		while (len < p.len + 32 && len < PKT_MAX)
+			p.b[len++] = (uint8_t)rng_next(rng);
+		len = p.len + rng_below(rng, len - p.len + 1);
+		break;
+	default:
+		break;
+	}
+	memcpy(buf, p.b, len);
+	return len;
+}
+
+static void
+test_pkt_fuzz(void)
+{
+	uint64_t rng = FUZZ_SEED;
+	uint8_t frame[PKT_MAX];
+	struct wm_pkt_meta m;
+	unsigned int failures = 0, ok = 0;
+	char why[128], msg[256];
+	long it;
+
+	for (it = 0; it < FUZZ_ITERATIONS; it++) {
+		uint32_t len = (it & 1) ? fuzz_random_frame(&rng, frame) :
+					  fuzz_mutated_frame(&rng, frame);
+		enum wm_pkt_error err = parse_exact(frame, len, &m);
+
+		if (err == WM_PKT_OK)
+			ok++;
+		if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+			/* Report the first few only: one bug fails thousands of inputs. */
+			if (failures++ < 5) {
+				snprintf(msg, sizeof(msg), "fuzz iteration %ld (len %u): %s", it,
+					 len, why);
+				CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "",
+							CU_FALSE);
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(failures, 0);
+	/* A fuzzer whose inputs all fail early tests little. */
+	CU_ASSERT(ok > FUZZ_ITERATIONS / 10);
+}
+
+/* ---- runner ---- */
+
+#define TEST(fn) {#fn, fn}
+
+static const struct {
+	const char *name;
+	CU_TestFunc fn;
+} tests[] = {
+	TEST(test_pkt_eth_ipv4_tcp),
+	TEST(test_pkt_vlan_8021q),
+	TEST(test_pkt_qinq_outer_vlan_kept),
+	TEST(test_pkt_vlan_three_tags_too_deep),
+	TEST(test_pkt_l2_arp),
+	TEST(test_pkt_l2_8023_length),
+	TEST(test_pkt_ipv4_options),
+	TEST(test_pkt_ipv4_padding_l3_len),
+	TEST(test_pkt_ipv4_first_fragment),
+	TEST(test_pkt_ipv4_nonfirst_fragment),
+	TEST(test_pkt_ipv6_plain),
+	TEST(test_pkt_ipv6_ext_chain),
+	TEST(test_pkt_ipv6_first_fragment),
+	TEST(test_pkt_ipv6_nonfirst_fragment),
+	TEST(test_pkt_ipv6_ah_tcp),
+	TEST(test_pkt_ipv6_hopopts_not_first),
+	TEST(test_pkt_ipv6_ext_chain_too_long),
+	TEST(test_pkt_tcp_ports_flags),
+	TEST(test_pkt_udp),
+	TEST(test_pkt_snaplen_truncated),
+	TEST(test_pkt_unknown_transport),
+	TEST(test_pkt_sctp),
+	TEST(test_pkt_icmp_echo),
+	TEST(test_pkt_icmpv6),
+	TEST(test_pkt_esp),
+	TEST(test_pkt_natt_esp),
+	TEST(test_pkt_natt_ike),
+	TEST(test_pkt_natt_keepalive),
+	TEST(test_pkt_gre),
+	TEST(test_pkt_vxlan),
+	TEST(test_pkt_macsec_explicit_sci),
+	TEST(test_pkt_macsec_implicit_sci),
+	TEST(test_pkt_oversized_frame),
+	TEST(test_pkt_malformed_table),
+	TEST(test_pkt_error_names),
+	TEST(test_pkt_truncated_prefixes),
+	TEST(test_pkt_fuzz),
+};
+
+int
+main(void)
+{
+	unsigned int failed;
+	CU_pSuite suite;
+	size_t i;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	suite = CU_add_suite("pkt", NULL, NULL);
+	if (suite == NULL)
+		goto err;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto err;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS)
+		goto err;
+	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
+		 CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failed != 0 ? 1 : 0;
+err:
+	fprintf(stderr, "test_pkt: CUnit error: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return 1;
+}
