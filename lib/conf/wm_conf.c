@@ -115,12 +115,13 @@ set_number(struct wm_conf *c, const struct opt_desc *o, double v, const char *wh
 		if (o->type == OPT_COUNT)
 			return fail(err, errlen, -EINVAL, "%s: %.15g is out of range [%.0f, %.0f]",
 				    what, v, o->min, o->max);
-		return fail(err, errlen, -EINVAL, "%s: %.15g seconds is out of range %s%g, %g]", what,
-			    v, o->min_open ? "(" : "[", o->min, o->max);
+		return fail(err, errlen, -EINVAL, "%s: %.15g seconds is out of range %s%g, %g]",
+			    what, v, o->min_open ? "(" : "[", o->min, o->max);
 	}
 	if (o->type == OPT_COUNT) {
 		if (v != floor(v))
-			return fail(err, errlen, -EINVAL, "%s: %.15g is not a whole number", what, v);
+			return fail(err, errlen, -EINVAL, "%s: %.15g is not a whole number", what,
+				    v);
 		*(uint32_t *)(base + o->offset) = (uint32_t)v;
 	} else {
 		*(double *)(base + o->offset) = v;

@@ -27,9 +27,19 @@ def run(eal, app, name, timeout=120):
     cmd = [ARGS.wiremeter, "--file-prefix", "wma%d_%s" % (os.getpid(), name),
            "--log-level=*:warning"] + eal + ["--", "--flows-json", out, "--report", rep] + app
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    recs = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-    report = json.load(open(rep)) if p.returncode == 0 else None
+    recs = read_lines(out) if os.path.exists(out) else []
+    report = read_json(rep) if p.returncode == 0 else None
     return p.returncode, p.stdout, p.stderr, recs, report
+
+
+def read_lines(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f]
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 def canon(recs):
@@ -68,8 +78,8 @@ class AppTest(unittest.TestCase):
                 p.kill()
                 p.wait()
         self.assertEqual(p.returncode, 0, stderr)
-        report = json.load(open(rep))
-        recs = [json.loads(l) for l in open(out)]
+        report = read_json(rep)
+        recs = read_lines(out)
         total = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs)
         self.assertGreater(report["packetsMetered"], 1000)
         self.assertEqual(total, report["packetsMetered"])
