@@ -50,7 +50,8 @@ def main(out):
     p.append(at(Ether(src=A, dst="ff:ff:ff:ff:ff:ff") / ARP(psrc="192.0.2.10", pdst="192.0.2.1"), 0.600))
     p.append(at(Ether(src="02:00:00:00:00:03", dst=A) / ARP(op=2, psrc="192.0.2.1", pdst="192.0.2.10"), 0.601))
     p.append(at(Ether(bytes(e1 / IP(**c) / TCP(sport=1, dport=2))[:30]), 0.700))
-    wrpcap(out, p)
+    # A capture is in time order; so is this one.
+    wrpcap(out, sorted(p, key=lambda x: x.time))
 
 
 if __name__ == "__main__":

@@ -116,6 +116,13 @@ struct wm_app {
 	uint64_t tsc_hz;
 	uint64_t epoch_ns_at_tsc0; /* wall clock at tsc0, for TSC -> ns */
 	uint64_t tsc0;
+	/*
+	 * Packet time of a replay as the distributor has dealt it: written
+	 * (release) by the distributor once a burst is wholly in the
+	 * workers' rings, read (acquire) by workers whose ring is empty, so
+	 * a worker with no traffic of its own still sees time pass.
+	 */
+	uint64_t replay_clock;
 };
 
 extern struct wm_app wm_app;

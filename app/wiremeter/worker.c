@@ -189,18 +189,26 @@ swrss_poll(struct wm_worker *w)
 		uint16_t n, i;
 
 		n = rte_eth_rx_burst(w->dist_q[q].port, w->dist_q[q].queue, pkts, WM_BURST);
+		uint64_t clock = 0;
+
 		for (i = 0; i < n; i++) {
 			struct wm_pkt_meta meta;
 			unsigned int wi = 0;
+			uint64_t ts;
 
 			/* A malformed packet goes to worker 0, which counts it. */
 			if (wm_pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 					 rte_pktmbuf_data_len(pkts[i]), &meta) == WM_PKT_OK)
 				wi = wm_swrss_worker(&meta, n_workers);
 			swrss_stash[wi].pkts[swrss_stash[wi].n++] = pkts[i];
+			ts = pkt_time(pkts[i], 0);
+			if (ts > clock)
+				clock = ts;
 		}
 		if (!swrss_flush(n_workers))
 			return;
+		if (clock > wm_app.replay_clock)
+			__atomic_store_n(&wm_app.replay_clock, clock, __ATOMIC_RELEASE);
 	}
 }
 
@@ -235,7 +243,13 @@ ring_in_process(struct wm_worker *w)
 static inline uint64_t
 worker_now(struct wm_worker *w)
 {
-	if (!wm_app.replay) {
+	if (wm_app.replay) {
+		/* Read the clock first: if the ring is empty after, every packet dealt before it was met. */
+		uint64_t c = __atomic_load_n(&wm_app.replay_clock, __ATOMIC_ACQUIRE);
+
+		if (w->sw_in != NULL && c > w->now_ns && rte_ring_empty(w->sw_in))
+			w->now_ns = c;
+	} else {
 		uint64_t t = wm_tsc_to_ns(rte_rdtsc());
 
 		if (t > w->now_ns)
@@ -251,10 +265,11 @@ expire_slice(struct wm_worker *w)
 
 	if (room > EXPIRE_BUDGET)
 		room = EXPIRE_BUDGET;
-	if (room == 0 || (w->now_ns == 0 && wm_app.replay))
+	uint64_t now = worker_now(w);
+
+	if (room == 0 || now == 0)
 		return;
-	w->n_pending +=
-		wm_flow_table_expire(w->flows, worker_now(w), &w->pending[w->n_pending], room);
+	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
 }
 
 /* Shutdown: take what the distributor still sends, then flush every flow. */
@@ -272,6 +287,24 @@ worker_finish(struct wm_worker *w)
 				ring_in_process(w);
 			pending_flush(w);
 		}
+	}
+	/*
+	 * First what is due by the clock, as it would have been had the
+	 * input gone on, so a replay's records do not depend on when its
+	 * end was noticed; then everything else, as a forced end.
+	 */
+	for (;;) {
+		unsigned int room = WM_PENDING_MAX - w->n_pending, k = 0;
+		uint64_t now = worker_now(w);
+
+		if (room > EXPIRE_BUDGET)
+			room = EXPIRE_BUDGET;
+		if (room > 0 && now != 0)
+			k = wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
+		w->n_pending += k;
+		pending_flush(w);
+		if (k == 0 && w->n_pending == 0)
+			break;
 	}
 	for (;;) {
 		unsigned int room = WM_PENDING_MAX - w->n_pending;

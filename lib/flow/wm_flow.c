@@ -443,7 +443,7 @@ oldest_flow(struct wm_flow_table *t)
 }
 
 /*
- * Find or create the flow of a packet whose lookup missed. A full table
+ * Create the flow of a packet whose lookup missed. A full table
  * first gives up its least recently seen flow (reason 5). Returns the
  * position, or a negative errno; *n_out counts records written to *e.
  */
@@ -454,9 +454,6 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 {
 	int32_t pos;
 
-	pos = rte_hash_lookup_with_hash(t->hash, k, sig);
-	if (pos >= 0)
-		return pos; /* created earlier in this burst */
 	if (t->stats.active >= t->capacity) {
 		uint32_t victim = oldest_flow(t);
 
@@ -578,10 +575,11 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		bool gone;
 
 		/*
-		 * An eviction or a timeout earlier in this burst may have
-		 * freed a position that a later lookup returned: look again.
+		 * A miss may have been created by an earlier packet of this
+		 * burst, and an eviction or a timeout earlier in the burst may
+		 * have freed a position a hit returned: look again in both cases.
 		 */
-		if (stale)
+		if (stale || p < 0)
 			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
 		if (p >= 0) {
 			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);

@@ -48,14 +48,17 @@ def canon(recs):
 
 class AppTest(unittest.TestCase):
     def test_swrss_matches_single_worker(self):
-        """One single-queue port dealt to two workers by software RSS: same records."""
-        rc1, _, err1, one, rep1 = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0"], "one")
+        """One single-queue port dealt to two workers by software RSS: same records,
+        timeouts included (short ones, so the replay clock decides many of them)."""
+        opts = ["--pcap", SAMPLE, "--stats-interval", "0", "--idle-timeout", "0.05",
+                "--active-timeout", "0.5"]
+        rc1, _, err1, one, rep1 = run(["-l", "0-1"], opts, "one")
         self.assertEqual(rc1, 0, err1)
         # Three lcores on two CPUs: the main lcore and two workers sharing CPU 1.
-        rc3, _, err3, three, rep3 = run(["--lcores", "0@0,1@1,2@1"],
-                                        ["--pcap", SAMPLE, "--stats-interval", "0"], "three")
+        rc3, _, err3, three, rep3 = run(["--lcores", "0@0,1@1,2@1"], opts, "three")
         self.assertEqual(rc3, 0, err3)
         self.assertGreater(len(one), 5)
+        self.assertGreater(rep1["flowsByEndReason"]["idleTimeout"], 3)
         self.assertEqual(canon(one), canon(three))
         self.assertTrue(rep3["conservation"]["ok"])
         self.assertEqual(rep1["packetsMetered"], rep3["packetsMetered"])

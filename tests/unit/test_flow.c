@@ -413,6 +413,27 @@ test_flow_same_new_flow_twice_in_burst(void)
 }
 
 static void
+test_flow_timeouts_apply_inside_one_burst(void)
+{
+	struct wm_pkt_meta m[3];
+	const struct wm_pkt_meta *p[3] = {&m[0], &m[1], &m[2]};
+
+	setup_default();
+	/* A new flow, then the same flow after an idle gap, in one burst. */
+	m[0] = mk4(1, 1, 2, 2, 1, 84, T0);
+	m[1] = mk4(2, 2, 1, 1, 1, 84, T0 + 1);
+	m[2] = mk4(1, 1, 2, 2, 1, 84, T0 + 31 * S);
+	CU_ASSERT_EQUAL(wm_flow_table_update_bulk(tbl, p, 3, out), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 1);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].start_ns, T0 + 31 * S);
+	teardown();
+}
+
+static void
 test_flow_esp_is_directional(void)
 {
 	struct wm_pkt_meta a = mk4(1, 0, 2, 0, 50, 100, T0);
@@ -541,6 +562,8 @@ main(void)
 	CU_add_test(s, "test_flow_eviction_inside_burst", test_flow_eviction_inside_burst);
 	CU_add_test(s, "test_flow_same_new_flow_twice_in_burst",
 		    test_flow_same_new_flow_twice_in_burst);
+	CU_add_test(s, "test_flow_timeouts_apply_inside_one_burst",
+		    test_flow_timeouts_apply_inside_one_burst);
 	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
 	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
 	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
