@@ -21,10 +21,10 @@
 #endif
 
 enum opt_type {
-	OPT_SECONDS,	/* double seconds within [min, max], min exclusive when min_open */
-	OPT_COUNT,	/* uint32 within [min, max] */
-	OPT_PATH,	/* a string */
-	OPT_PATH_LIST,	/* repeatable string (flag) / array of strings (JSON) */
+	OPT_SECONDS,   /* double seconds within [min, max], min exclusive when min_open */
+	OPT_COUNT,     /* uint32 within [min, max] */
+	OPT_PATH,      /* a string */
+	OPT_PATH_LIST, /* repeatable string (flag) / array of strings (JSON) */
 };
 
 /*
@@ -33,12 +33,12 @@ enum opt_type {
  * cannot disagree on what is valid.
  */
 struct opt_desc {
-	const char *flag;	/* long option without the dashes */
-	const char *key;	/* JSON key */
+	const char *flag; /* long option without the dashes */
+	const char *key;  /* JSON key */
 	enum opt_type type;
-	size_t offset;		/* in struct wm_conf */
+	size_t offset; /* in struct wm_conf */
 	double min, max;
-	bool min_open;		/* min itself is not allowed */
+	bool min_open; /* min itself is not allowed */
 	const char *help;
 };
 
@@ -267,13 +267,15 @@ usage(const char *prog)
 	size_t i;
 
 	printf("Usage: %s [EAL options] -- [options]\n\n"
-	       "  -c FILE                  JSON config; flags override it\n", prog);
+	       "  -c FILE                  JSON config; flags override it\n",
+	       prog);
 	for (i = 0; i < N_OPTS; i++) {
 		char left[64];
 
 		snprintf(left, sizeof(left), "--%s %s", opts[i].flag,
-			 opts[i].type == OPT_PATH || opts[i].type == OPT_PATH_LIST ? "FILE" :
-			 opts[i].type == OPT_COUNT ? "N" : "S");
+			 opts[i].type == OPT_PATH || opts[i].type == OPT_PATH_LIST ? "FILE"
+			 : opts[i].type == OPT_COUNT				   ? "N"
+										   : "S");
 		printf("  %-24s %s\n", left, opts[i].help);
 	}
 	printf("  -h, --help               this text\n"
@@ -333,8 +335,7 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			printf("wiremeter %s\n", WM_VERSION);
 			return WM_CONF_EXIT;
 		case ':':
-			return fail(err, errlen, -EINVAL, "%s: missing value",
-				    argv[optind - 1]);
+			return fail(err, errlen, -EINVAL, "%s: missing value", argv[optind - 1]);
 		case '?':
 			/*
 			 * optopt is the letter of an unknown short option, 0 for an

@@ -14,32 +14,31 @@
 
 #include "wm_pkt.h"
 
-#define ETHERTYPE_IPV4	0x0800
-#define ETHERTYPE_IPV6	0x86DD
-#define ETHERTYPE_VLAN	0x8100
-#define ETHERTYPE_QINQ	0x88A8
-#define ETHERTYPE_QINQ1	0x9100
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86DD
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88A8
+#define ETHERTYPE_QINQ1 0x9100
 
-#define IPPROTO_HOPOPTS_	0
-#define IPPROTO_ICMP_		1
-#define IPPROTO_TCP_		6
-#define IPPROTO_UDP_		17
-#define IPPROTO_ROUTING_	43
-#define IPPROTO_FRAGMENT_	44
-#define IPPROTO_GRE_		47
-#define IPPROTO_ESP_		50
-#define IPPROTO_AH_		51
-#define IPPROTO_ICMPV6_		58
-#define IPPROTO_DSTOPTS_	60
-#define IPPROTO_SCTP_		132
+#define IPPROTO_HOPOPTS_ 0
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_ROUTING_ 43
+#define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_GRE_ 47
+#define IPPROTO_ESP_ 50
+#define IPPROTO_AH_ 51
+#define IPPROTO_ICMPV6_ 58
+#define IPPROTO_DSTOPTS_ 60
+#define IPPROTO_SCTP_ 132
 
 /* An IPv6 packet with more extension headers than this is treated as an attack on parsers. */
-#define IPV6_MAX_EXT_HEADERS	8
+#define IPV6_MAX_EXT_HEADERS 8
 
-static const char *const wm_pkt_error_names[WM_PKT_ERR_MAX] = {
-	[WM_PKT_OK] = "ok",
+static const char *const wm_pkt_error_names[WM_PKT_ERR_MAX] = {[WM_PKT_OK] = "ok",
 #define WM_PKT_ERR_NAME(e, s) [WM_PKT_ERR_##e] = s,
-	WM_PKT_FOREACH_ERROR(WM_PKT_ERR_NAME)
+							       WM_PKT_FOREACH_ERROR(WM_PKT_ERR_NAME)
 #undef WM_PKT_ERR_NAME
 };
 
@@ -306,8 +305,8 @@ parse_sectag(const uint8_t *data, uint32_t len, struct wm_pkt_meta *meta)
 		/* Implicit SCI: the source MAC followed by port identifier 1. */
 		const uint8_t *smac = data + 6;
 
-		meta->macsec_sci = ((uint64_t)rd16(smac) << 48) | ((uint64_t)rd32(smac + 2) << 16) |
-				   0x0001;
+		meta->macsec_sci =
+			((uint64_t)rd16(smac) << 48) | ((uint64_t)rd32(smac + 2) << 16) | 0x0001;
 		meta->payload_off = (uint16_t)(off + 6);
 	}
 	meta->l3_len = avail;

@@ -30,20 +30,20 @@
 
 #include "wm_conf.h"
 
-#define MAX_ARGS	80
-#define MAX_FILES	64
-#define DIR_LEN		256	/* the temporary directory's name */
-#define PATH_LEN	512	/* a file in it */
-#define ERR_LEN		1024
+#define MAX_ARGS 80
+#define MAX_FILES 64
+#define DIR_LEN 256  /* the temporary directory's name */
+#define PATH_LEN 512 /* a file in it */
+#define ERR_LEN 1024
 
 /* Arguments after argv[0], which is always "wiremeter". */
-#define ARGS(...)	((const char *const[]){__VA_ARGS__, NULL})
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static char dir[DIR_LEN];		/* the suite's mkdtemp directory */
-static char pcap_a[PATH_LEN];		/* empty, readable "pcaps" in dir */
+static char dir[DIR_LEN];     /* the suite's mkdtemp directory */
+static char pcap_a[PATH_LEN]; /* empty, readable "pcaps" in dir */
 static char pcap_b[PATH_LEN];
 static char pcap_c[PATH_LEN];
-static char pcap_missing[PATH_LEN];	/* a name in dir that never exists */
+static char pcap_missing[PATH_LEN]; /* a name in dir that never exists */
 
 /* Every file the suite wrote, removed by suite_clean. */
 static char *files[MAX_FILES];
@@ -302,12 +302,13 @@ test_conf_flags_all(void)
 	snprintf(flows, sizeof(flows), "%s/flows.jsonl", dir);
 	snprintf(report, sizeof(report), "%s/report.json", dir);
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "2.5", "--active-timeout", "60",
-					    "--tcp-linger", "0.25", "--stats-interval", "0",
-					    "--flow-capacity", "1024", "--mbufs", "8191",
-					    "--flows-json", flows, "--report", report, "--pcap",
-					    pcap_a, "--pcap", pcap_b, "--pcap", pcap_c)),
-			0);
+	CU_ASSERT_EQUAL(
+		parse(&c, err,
+		      ARGS("--idle-timeout", "2.5", "--active-timeout", "60", "--tcp-linger",
+			   "0.25", "--stats-interval", "0", "--flow-capacity", "1024", "--mbufs",
+			   "8191", "--flows-json", flows, "--report", report, "--pcap", pcap_a,
+			   "--pcap", pcap_b, "--pcap", pcap_c)),
+		0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 2.5, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(c.active_timeout, 60.0, 0.0);
@@ -334,9 +335,9 @@ test_conf_flags_equals_form(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout=7", "--flow-capacity=2048",
-					    "--report=r.json")),
-			0);
+	CU_ASSERT_EQUAL(
+		parse(&c, err, ARGS("--idle-timeout=7", "--flow-capacity=2048", "--report=r.json")),
+		0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 7.0, 0.0);
 	CU_ASSERT_EQUAL(c.flow_capacity, 2048);
@@ -352,8 +353,9 @@ test_conf_flags_last_wins(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "7", "--report", "r1.json",
-					    "--idle-timeout", "8", "--report", "r2.json")),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--idle-timeout", "7", "--report", "r1.json", "--idle-timeout",
+				   "8", "--report", "r2.json")),
 			0);
 	CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 8.0, 0.0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.report);
@@ -369,10 +371,10 @@ test_conf_flags_range_edges(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "86400", "--active-timeout",
-					    "86400", "--tcp-linger", "3600", "--stats-interval",
-					    "86400", "--flow-capacity", "1073741824", "--mbufs",
-					    "1073741824")),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--idle-timeout", "86400", "--active-timeout", "86400",
+				   "--tcp-linger", "3600", "--stats-interval", "86400",
+				   "--flow-capacity", "1073741824", "--mbufs", "1073741824")),
 			0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 86400.0, 0.0);
@@ -384,8 +386,9 @@ test_conf_flags_range_edges(void)
 	wm_conf_free(&c);
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "0.001", "--tcp-linger", "0",
-					    "--flow-capacity", "1", "--mbufs", "0")),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--idle-timeout", "0.001", "--tcp-linger", "0",
+				   "--flow-capacity", "1", "--mbufs", "0")),
 			0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 0.001, 0.0);
@@ -516,8 +519,9 @@ test_conf_flags_override_file_c_first(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "--idle-timeout", "7", "--flow-capacity",
-					    "100", "--report", "flag_report.json")),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("-c", path, "--idle-timeout", "7", "--flow-capacity", "100",
+				   "--report", "flag_report.json")),
 			0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	check_overridden(&c, path);
@@ -532,8 +536,9 @@ test_conf_flags_override_file_c_last(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "7", "--flow-capacity", "100",
-					    "--report", "flag_report.json", "-c", path)),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--idle-timeout", "7", "--flow-capacity", "100", "--report",
+				   "flag_report.json", "-c", path)),
 			0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	check_overridden(&c, path);
@@ -548,8 +553,9 @@ test_conf_flags_override_file_c_middle(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "7", "-c", path, "--flow-capacity",
-					    "100", "--report=flag_report.json")),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--idle-timeout", "7", "-c", path, "--flow-capacity", "100",
+				   "--report=flag_report.json")),
 			0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	check_overridden(&c, path);
@@ -828,8 +834,8 @@ test_conf_file_wrong_type(void)
 	const char *path = write_file("wrong_type.json", "{\"idle_timeout\": \"ten\"}\n");
 	char msg[ERR_LEN];
 
-	snprintf(msg, sizeof(msg),
-		 "config %s: key 'idle_timeout': expected a number, got a string", path);
+	snprintf(msg, sizeof(msg), "config %s: key 'idle_timeout': expected a number, got a string",
+		 path);
 	check_file_error(path, -EINVAL, msg);
 
 	path = write_file("wrong_type_bool.json", "{\"flow_capacity\": true}\n");
@@ -885,8 +891,8 @@ test_conf_file_pcap_not_string(void)
 static void
 test_conf_file_pcap_missing(void)
 {
-	const char *path = write_conf("pcap_missing.json", "{\"pcap\": [\"%s\", \"%s\"]}\n",
-				      pcap_a, pcap_missing);
+	const char *path = write_conf("pcap_missing.json", "{\"pcap\": [\"%s\", \"%s\"]}\n", pcap_a,
+				      pcap_missing);
 	char msg[ERR_LEN];
 
 	snprintf(msg, sizeof(msg),
@@ -898,8 +904,8 @@ test_conf_file_pcap_missing(void)
 static void
 test_conf_file_duplicate_key(void)
 {
-	const char *path = write_file("duplicate.json",
-				      "{\"idle_timeout\": 1,\n \"idle_timeout\": 2}\n");
+	const char *path =
+		write_file("duplicate.json", "{\"idle_timeout\": 1,\n \"idle_timeout\": 2}\n");
 	char msg[ERR_LEN];
 
 	snprintf(msg, sizeof(msg),
@@ -960,8 +966,7 @@ test_conf_version(void)
 	size_t n;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("--version"), out, sizeof(out)),
-			WM_CONF_EXIT);
+	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("--version"), out, sizeof(out)), WM_CONF_EXIT);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	/* The version itself is the build's; the line's shape is the library's. */
 	n = strlen(out);
@@ -992,9 +997,9 @@ test_conf_free_no_leak(void)
 	struct wm_conf c;
 
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "-c", path, "--report", "r.json",
-					    "--flows-json", "f.jsonl", "--pcap", pcap_a, "--pcap",
-					    pcap_b)),
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("-c", path, "-c", path, "--report", "r.json", "--flows-json",
+				   "f.jsonl", "--pcap", pcap_a, "--pcap", pcap_b)),
 			0);
 	CU_ASSERT_PTR_NOT_NULL(c.config_file);
 	CU_ASSERT_EQUAL(c.n_pcaps, 2);
@@ -1008,9 +1013,10 @@ test_conf_free_no_leak(void)
 
 	/* An error after allocations leaves them for wm_conf_free. */
 	wm_conf_defaults(&c);
-	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "--report", "r.json", "--pcap", pcap_c,
-					    "--mbufs", "-1")),
-			-EINVAL);
+	CU_ASSERT_EQUAL(
+		parse(&c, err,
+		      ARGS("-c", path, "--report", "r.json", "--pcap", pcap_c, "--mbufs", "-1")),
+		-EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--mbufs: -1 is out of range [0, 1073741824]");
 	wm_conf_free(&c);
 }
@@ -1026,9 +1032,9 @@ test_conf_repeated_calls(void)
 	/* The same arguments, parsed again and again, give the same result. */
 	for (i = 0; i < 3; i++) {
 		wm_conf_defaults(&c);
-		CU_ASSERT_EQUAL(parse(&c, err, ARGS("--idle-timeout", "7", "-c", path,
-						    "--flow-capacity", "100", "--report",
-						    "flag_report.json")),
+		CU_ASSERT_EQUAL(parse(&c, err,
+				      ARGS("--idle-timeout", "7", "-c", path, "--flow-capacity",
+					   "100", "--report", "flag_report.json")),
 				0);
 		check_overridden(&c, path);
 		wm_conf_free(&c);
@@ -1067,7 +1073,10 @@ test_conf_repeated_calls(void)
 	wm_conf_free(&c);
 }
 
-#define TEST(fn) {#fn, fn}
+#define TEST(fn)        \
+	{               \
+#fn, fn \
+	}
 
 static const struct {
 	const char *name;

@@ -42,11 +42,11 @@ static const uint8_t v6_dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0x21, 0x22, 0x23, 0x2
 				   0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x02};
 
 /* The implicit SCI of src_mac: the MAC followed by port identifier 1. */
-#define SRC_MAC_SCI	UINT64_C(0x021a2b3c4d5e0001)
+#define SRC_MAC_SCI UINT64_C(0x021a2b3c4d5e0001)
 
-#define TOS_V4		0xb8	/* DSCP EF */
-#define TC_V6		0xb8
-#define FLOW_LABEL_V6	0xabcde
+#define TOS_V4 0xb8 /* DSCP EF */
+#define TC_V6 0xb8
+#define FLOW_LABEL_V6 0xabcde
 
 /* ---- frame builders ---- */
 
@@ -141,12 +141,12 @@ ipv4_put(struct pkt *p, uint8_t proto, uint16_t frag, uint8_t ihl_words)
 
 	put8(p, (uint8_t)(0x40 | ihl_words));
 	put8(p, TOS_V4);
-	put16(p, 0);		/* total length, set by ipv4_done() */
-	put16(p, 0x1234);	/* identification */
+	put16(p, 0);	  /* total length, set by ipv4_done() */
+	put16(p, 0x1234); /* identification */
 	put16(p, frag);
 	put8(p, 64);
 	put8(p, proto);
-	put16(p, 0);		/* checksum: the parser does not verify it */
+	put16(p, 0); /* checksum: the parser does not verify it */
 	putn(p, v4_src, 4);
 	putn(p, v4_dst, 4);
 	for (i = 20; i < hlen; i++)
@@ -166,7 +166,7 @@ ipv6_put(struct pkt *p, uint8_t nh)
 	uint32_t off = p->len;
 
 	put32(p, (6u << 28) | ((uint32_t)TC_V6 << 20) | FLOW_LABEL_V6);
-	put16(p, 0);		/* payload length, set by ipv6_done() */
+	put16(p, 0); /* payload length, set by ipv6_done() */
 	put8(p, nh);
 	put8(p, 64);
 	putn(p, v6_src, 16);
@@ -206,8 +206,8 @@ ah_put(struct pkt *p, uint8_t nh, uint8_t len4)
 	put8(p, nh);
 	put8(p, len4);
 	put16(p, 0);
-	put32(p, 0x0000a001);	/* SPI */
-	put32(p, 0x00000007);	/* sequence number */
+	put32(p, 0x0000a001); /* SPI */
+	put32(p, 0x00000007); /* sequence number */
 	put_fill(p, (len4 + 2u) * 4 - 12);
 }
 
@@ -239,7 +239,7 @@ udp_put(struct pkt *p, uint16_t sport, uint16_t dport)
 
 	put16(p, sport);
 	put16(p, dport);
-	put16(p, 0);		/* length, set by udp_done() */
+	put16(p, 0); /* length, set by udp_done() */
 	put16(p, 0);
 	return off;
 }
@@ -668,7 +668,7 @@ icmp_after_ip(struct pkt *p, uint8_t type, uint8_t code)
 	put8(p, type);
 	put8(p, code);
 	put16(p, 0);
-	put16(p, 0x4321);	/* identifier: not a port */
+	put16(p, 0x4321); /* identifier: not a port */
 	put16(p, 0x0001);
 	put_fill(p, 16);
 }
@@ -984,8 +984,7 @@ field_eq(const char *field, uint64_t got, uint64_t exp, const char *file, unsign
 {
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "meta.%s == 0x%" PRIx64 " (got 0x%" PRIx64 ")", field, exp,
-		 got);
+	snprintf(msg, sizeof(msg), "meta.%s == 0x%" PRIx64 " (got 0x%" PRIx64 ")", field, exp, got);
 	CU_assertImplementation(got == exp ? CU_TRUE : CU_FALSE, line, msg, file, "", CU_FALSE);
 }
 
@@ -996,8 +995,8 @@ bytes_eq(const char *field, const uint8_t *got, const uint8_t *exp, const char *
 	char msg[96];
 
 	snprintf(msg, sizeof(msg), "meta.%s equals the expected 16 bytes", field);
-	CU_assertImplementation(memcmp(got, exp, 16) == 0 ? CU_TRUE : CU_FALSE, line, msg, file,
-				"", CU_FALSE);
+	CU_assertImplementation(memcmp(got, exp, 16) == 0 ? CU_TRUE : CU_FALSE, line, msg, file, "",
+				CU_FALSE);
 }
 
 /*
@@ -1037,8 +1036,7 @@ meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char
 
 /* Build, parse (it must succeed) and compare with exp. */
 static void
-expect_frame(pkt_builder build, const struct wm_pkt_meta *exp, const char *file,
-	     unsigned int line)
+expect_frame(pkt_builder build, const struct wm_pkt_meta *exp, const char *file, unsigned int line)
 {
 	struct pkt p;
 	struct wm_pkt_meta m;
@@ -1559,7 +1557,7 @@ test_pkt_natt_esp(void)
 	exp.spi = 0x00000102;
 	exp.esp_seq = 0x80000003;
 	exp.l4_off = 34;
-	exp.payload_off = 42;	/* the UDP payload: the ESP header */
+	exp.payload_off = 42; /* the UDP payload: the ESP header */
 	exp.l3_len = 60;
 	EXPECT_FRAME(build_natt_esp, &exp);
 }
@@ -1700,21 +1698,21 @@ test_pkt_oversized_frame(void)
 
 /* ---- malformed frames, one row per error and more ---- */
 
-#define B16(x)	(uint8_t)((x) >> 8), (uint8_t)(x)
-#define MACS	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e
-#define ETH(et)	MACS, B16(et)
-#define V4(vihl, total, frag, proto) \
-	(vihl), 0x00, B16(total), 0x12, 0x34, B16(frag), 64, (proto), 0x00, 0x00, \
-	192, 0, 2, 1, 198, 51, 100, 2
+#define B16(x) (uint8_t)((x) >> 8), (uint8_t)(x)
+#define MACS 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e
+#define ETH(et) MACS, B16(et)
+#define V4(vihl, total, frag, proto)                                                            \
+	(vihl), 0x00, B16(total), 0x12, 0x34, B16(frag), 64, (proto), 0x00, 0x00, 192, 0, 2, 1, \
+		198, 51, 100, 2
 #define V4H(total, proto) V4(0x45, (total), 0, (proto))
-#define V6ADDRS \
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, \
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2
+#define V6ADDRS                                                                                   \
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x20, 0x01, 0x0d, 0xb8, 0, 0, \
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 2
 #define V6(vtc, plen, nh) (vtc), 0, 0, 0, B16(plen), (nh), 64, V6ADDRS
 #define V6H(plen, nh) V6(0x60, (plen), (nh))
 #define EXT8(nh) (nh), 0, 0, 0, 0, 0, 0, 0
-#define Z4	0, 0, 0, 0
-#define Z8	Z4, Z4
+#define Z4 0, 0, 0, 0
+#define Z8 Z4, Z4
 #define TCPH(doff) B16(1000), B16(80), Z8, (uint8_t)((doff) << 4), 0x02, 0xff, 0xff, Z4
 #define UDPH(sp, dp, ulen) B16(sp), B16(dp), B16(ulen), 0, 0
 
@@ -1726,7 +1724,7 @@ static const uint8_t m_vlan_3tags[] = {ETH(0x88a8), B16(1), B16(0x8100), B16(2),
 				       B16(0x8100), B16(3), B16(0x0800)};
 static const uint8_t m_vlan_3tags_9100[] = {ETH(0x9100), B16(1), B16(0x9100), B16(2),
 					    B16(0x9100), B16(3), B16(0x86dd)};
-static const uint8_t m_ipv4_19[] = {ETH(0x0800), V4H(20, 6)};	/* cut to 33 bytes */
+static const uint8_t m_ipv4_19[] = {ETH(0x0800), V4H(20, 6)}; /* cut to 33 bytes */
 static const uint8_t m_ipv4_empty[] = {ETH(0x0800)};
 static const uint8_t m_ipv4_opts_cut[] = {ETH(0x0800), V4(0x4f, 60, 0, 6), Z8};
 /* IHL 6 with 23 header bytes captured: one byte short. */
@@ -1738,22 +1736,21 @@ static const uint8_t m_ipv4_ihl0[] = {ETH(0x0800), V4(0x40, 20, 0, 6)};
 static const uint8_t m_ipv4_ihl_gt_total[] = {ETH(0x0800), V4(0x46, 20, 0, 6), Z4};
 static const uint8_t m_ipv4_total19[] = {ETH(0x0800), V4H(19, 6)};
 static const uint8_t m_ipv4_total0[] = {ETH(0x0800), V4H(0, 6)};
-static const uint8_t m_ipv6_39[] = {ETH(0x86dd), V6H(0, 59)};	/* cut to 53 bytes */
+static const uint8_t m_ipv6_39[] = {ETH(0x86dd), V6H(0, 59)}; /* cut to 53 bytes */
 static const uint8_t m_ipv6_ver4[] = {ETH(0x86dd), V6(0x40, 0, 59)};
-static const uint8_t m_ipv6_hbh_second[] = {ETH(0x86dd), V6H(24, 60), EXT8(0), EXT8(6),
-					    EXT8(0)};
-static const uint8_t m_ipv6_9ext[] = {ETH(0x86dd), V6H(72, 60), EXT8(60), EXT8(60), EXT8(60),
-				      EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(60), EXT8(59)};
+static const uint8_t m_ipv6_hbh_second[] = {ETH(0x86dd), V6H(24, 60), EXT8(0), EXT8(6), EXT8(0)};
+static const uint8_t m_ipv6_9ext[] = {ETH(0x86dd), V6H(72, 60), EXT8(60), EXT8(60),
+				      EXT8(60),	   EXT8(60),	EXT8(60), EXT8(60),
+				      EXT8(60),	   EXT8(60),	EXT8(59)};
 /* A 16-byte hop-by-hop header in an 8-byte payload. */
-static const uint8_t m_ipv6_ext_over_plen[] = {ETH(0x86dd), V6H(8, 0), 6, 1, 0, 0, 0, 0, 0, 0,
-					       Z8};
+static const uint8_t m_ipv6_ext_over_plen[] = {ETH(0x86dd), V6H(8, 0), 6, 1, 0, 0, 0, 0, 0, 0, Z8};
 /* Payload length 4: not even one extension header fits. */
 static const uint8_t m_ipv6_ext_short[] = {ETH(0x86dd), V6H(4, 60), EXT8(6)};
 /* AH length 4 (24 bytes) with 16 bytes of payload. */
 static const uint8_t m_ipv6_ah_over[] = {ETH(0x86dd), V6H(16, 51), 6, 4, 0, 0, Z4, Z8};
 /* Fragment header cut short by the payload length. */
 static const uint8_t m_ipv6_frag_short[] = {ETH(0x86dd), V6H(6, 44), 17, 0, 0, 1, 0, 0, 0, 0};
-static const uint8_t m_tcp_19[] = {ETH(0x0800), V4H(39, 6), TCPH(5)};	/* cut */
+static const uint8_t m_tcp_19[] = {ETH(0x0800), V4H(39, 6), TCPH(5)}; /* cut */
 /* IP total length leaves 10 TCP bytes; the frame's padding does not count. */
 static const uint8_t m_tcp_padded[] = {ETH(0x0800), V4H(30, 6), TCPH(5), Z8};
 static const uint8_t m_tcp_doff4[] = {ETH(0x0800), V4H(40, 6), TCPH(4)};
@@ -1772,17 +1769,16 @@ static const uint8_t m_icmp_3[] = {ETH(0x0800), V4H(23, 1), 8, 0, 0};
 static const uint8_t m_icmpv6_3[] = {ETH(0x86dd), V6H(3, 58), 128, 0, 0};
 static const uint8_t m_esp_7[] = {ETH(0x0800), V4H(27, 50), 0, 0, 1, 0, 0, 0, 1};
 static const uint8_t m_ipv6_esp_4[] = {ETH(0x86dd), V6H(4, 50), 0, 0, 1, 0};
-static const uint8_t m_natt_esp_4[] = {ETH(0x0800), V4H(32, 17), UDPH(4500, 4500, 12),
-				       0, 0, 1, 0};
-static const uint8_t m_natt_esp_7[] = {ETH(0x0800), V4H(35, 17), UDPH(1000, 4500, 15),
-				       0, 0, 1, 0, 0, 0, 0};
+static const uint8_t m_natt_esp_4[] = {ETH(0x0800), V4H(32, 17), UDPH(4500, 4500, 12), 0, 0, 1, 0};
+static const uint8_t m_natt_esp_7[] = {
+	ETH(0x0800), V4H(35, 17), UDPH(1000, 4500, 15), 0, 0, 1, 0, 0, 0, 0};
 static const uint8_t m_gre_3[] = {ETH(0x0800), V4H(23, 47), 0, 0, 0x65};
-static const uint8_t m_vxlan_7[] = {ETH(0x0800), V4H(35, 17), UDPH(1000, 4789, 15),
-				    0x08, 0, 0, 0, 0, 0, 1};
+static const uint8_t m_vxlan_7[] = {
+	ETH(0x0800), V4H(35, 17), UDPH(1000, 4789, 15), 0x08, 0, 0, 0, 0, 0, 1};
 static const uint8_t m_vxlan_0[] = {ETH(0x0800), V4H(28, 17), UDPH(1000, 4789, 8)};
 static const uint8_t m_sectag_5[] = {ETH(0x88e5), 0x0c, 0, 0, 0, 0};
-static const uint8_t m_sectag_sci_13[] = {ETH(0x88e5), 0x2c, 0, 0, 0, 0, 1,
-					  0, 0x11, 0x22, 0x33, 0x44, 0x55, 0};
+static const uint8_t m_sectag_sci_13[] = {ETH(0x88e5), 0x2c, 0,	   0,	 0,    0,    1,
+					  0,	       0x11, 0x22, 0x33, 0x44, 0x55, 0};
 static const uint8_t m_sectag_v[] = {ETH(0x88e5), 0x8c, 0, 0, 0, 0, 1, Z8};
 static const uint8_t m_sectag_sl[] = {ETH(0x88e5), 0x0c, 0x40, 0, 0, 0, 1, Z8};
 static const uint8_t m_sectag_sl80[] = {ETH(0x88e5), 0x0c, 0x80, 0, 0, 0, 1, Z8};
@@ -1796,8 +1792,14 @@ struct malformed {
 	enum wm_pkt_error err;
 };
 
-#define ROW(a, e)	{#a, a, sizeof(a), WM_PKT_ERR_##e}
-#define ROWN(a, n, e)	{#a "[0.." #n ")", a, n, WM_PKT_ERR_##e}
+#define ROW(a, e)                                \
+	{                                        \
+#a, a, sizeof(a), WM_PKT_ERR_##e \
+	}
+#define ROWN(a, n, e)                                  \
+	{                                              \
+#a "[0.." #n ")", a, n, WM_PKT_ERR_##e \
+	}
 
 static const struct malformed malformed_rows[] = {
 	ROWN(m_eth_13, 0, ETH_TRUNCATED),
@@ -1874,8 +1876,8 @@ test_pkt_malformed_table(void)
 
 		snprintf(msg, sizeof(msg), "%s: expected %s, got %s", r->name,
 			 wm_pkt_error_name(r->err), wm_pkt_error_name(got));
-		CU_assertImplementation(got == r->err ? CU_TRUE : CU_FALSE, __LINE__, msg,
-					__FILE__, "", CU_FALSE);
+		CU_assertImplementation(got == r->err ? CU_TRUE : CU_FALSE, __LINE__, msg, __FILE__,
+					"", CU_FALSE);
 		if (r->err > WM_PKT_OK && r->err < WM_PKT_ERR_MAX)
 			seen[r->err]++;
 	}
@@ -1929,8 +1931,9 @@ test_pkt_error_names(void)
 
 		snprintf(msg, sizeof(msg), "name of %d is \"%s\" (got \"%s\")", (int)names[i].err,
 			 names[i].name, got != NULL ? got : "(null)");
-		CU_assertImplementation(got != NULL && strcmp(got, names[i].name) == 0 ?
-					CU_TRUE : CU_FALSE, __LINE__, msg, __FILE__, "", CU_FALSE);
+		CU_assertImplementation(got != NULL && strcmp(got, names[i].name) == 0 ? CU_TRUE
+										       : CU_FALSE,
+					__LINE__, msg, __FILE__, "", CU_FALSE);
 		if ((unsigned int)names[i].err < WM_PKT_ERR_MAX)
 			covered[names[i].err]++;
 	}
@@ -1945,7 +1948,7 @@ test_pkt_error_names(void)
 	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)(WM_PKT_ERR_MAX + 1)),
 			       "unknown");
 	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)1000), "unknown");
-	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error)-1), "unknown");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_error_name((enum wm_pkt_error) - 1), "unknown");
 }
 
 /* ---- robustness ---- */
@@ -1966,8 +1969,8 @@ check_sane(uint32_t len, enum wm_pkt_error err, const struct wm_pkt_meta *m, cha
 	if (err != WM_PKT_OK)
 		return 0;
 	if (m->l3_off > len || m->l4_off > len || m->payload_off > len) {
-		snprintf(why, why_len, "offsets l3 %u l4 %u payload %u beyond len %u",
-			 m->l3_off, m->l4_off, m->payload_off, len);
+		snprintf(why, why_len, "offsets l3 %u l4 %u payload %u beyond len %u", m->l3_off,
+			 m->l4_off, m->payload_off, len);
 		return -1;
 	}
 	if (m->l4_off != 0 && m->l4_off < m->l3_off) {
@@ -2008,24 +2011,23 @@ test_pkt_truncated_prefixes(void)
 			if (len < 14) {
 				snprintf(msg, sizeof(msg), "%s[0..%u): ethTruncated (got %s)",
 					 all_frames[i].name, len, wm_pkt_error_name(err));
-				CU_assertImplementation(err == WM_PKT_ERR_ETH_TRUNCATED ?
-							CU_TRUE : CU_FALSE, __LINE__, msg,
-							__FILE__, "", CU_FALSE);
+				CU_assertImplementation(err == WM_PKT_ERR_ETH_TRUNCATED ? CU_TRUE
+											: CU_FALSE,
+							__LINE__, msg, __FILE__, "", CU_FALSE);
 			}
 			if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
-				snprintf(msg, sizeof(msg), "%s[0..%u): %s", all_frames[i].name,
-					 len, why);
+				snprintf(msg, sizeof(msg), "%s[0..%u): %s", all_frames[i].name, len,
+					 why);
 				CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "",
 							CU_FALSE);
 			}
 			if (len == p.len) {
 				snprintf(msg, sizeof(msg), "%s whole: %s (got %s)",
-					 all_frames[i].name,
-					 wm_pkt_error_name(all_frames[i].err),
+					 all_frames[i].name, wm_pkt_error_name(all_frames[i].err),
 					 wm_pkt_error_name(err));
-				CU_assertImplementation(err == all_frames[i].err ? CU_TRUE :
-							CU_FALSE, __LINE__, msg, __FILE__, "",
-							CU_FALSE);
+				CU_assertImplementation(err == all_frames[i].err ? CU_TRUE
+										 : CU_FALSE,
+							__LINE__, msg, __FILE__, "", CU_FALSE);
 			}
 		}
 	}
@@ -2035,8 +2037,8 @@ test_pkt_truncated_prefixes(void)
 			enum wm_pkt_error err = parse_exact(malformed_rows[i].bytes, len, &m);
 
 			if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
-				snprintf(msg, sizeof(msg), "%s[0..%u): %s",
-					 malformed_rows[i].name, len, why);
+				snprintf(msg, sizeof(msg), "%s[0..%u): %s", malformed_rows[i].name,
+					 len, why);
 				CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "",
 							CU_FALSE);
 			}
@@ -2061,8 +2063,8 @@ rng_below(uint64_t *state, uint32_t n)
 	return (uint32_t)(rng_next(state) % n);
 }
 
-#define FUZZ_SEED	UINT64_C(0x776d706b74667a31)	/* "wmpktfz1" */
-#define FUZZ_ITERATIONS	200000
+#define FUZZ_SEED UINT64_C(0x776d706b74667a31) /* "wmpktfz1" */
+#define FUZZ_ITERATIONS 200000
 
 /*
  * Random frames that reach past the Ethernet header: a random EtherType
@@ -2072,8 +2074,8 @@ rng_below(uint64_t *state, uint32_t n)
 static uint32_t
 fuzz_random_frame(uint64_t *rng, uint8_t *buf)
 {
-	static const uint16_t ethertypes[] = {0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100,
-					      0x88e5, 0x0806, 0x0026};
+	static const uint16_t ethertypes[] = {0x0800, 0x86dd, 0x8100, 0x88a8,
+					      0x9100, 0x88e5, 0x0806, 0x0026};
 	uint32_t len = rng_below(rng, 160);
 	uint32_t i, off = 12;
 
@@ -2088,16 +2090,16 @@ fuzz_random_frame(uint64_t *rng, uint8_t *buf)
 		off += 4;
 	}
 	if (off + 2 <= len) {
-		uint16_t et = ethertypes[rng_below(rng, sizeof(ethertypes) /
-							sizeof(ethertypes[0]))];
+		uint16_t et =
+			ethertypes[rng_below(rng, sizeof(ethertypes) / sizeof(ethertypes[0]))];
 
 		buf[off] = (uint8_t)(et >> 8);
 		buf[off + 1] = (uint8_t)et;
 		if (off + 2 < len && rng_below(rng, 4) != 0) {
 			uint8_t ihl = (uint8_t)rng_below(rng, 16);
 
-			buf[off + 2] = et == 0x86dd ? (uint8_t)(0x60 | (buf[off + 2] & 0x0f)) :
-				       (uint8_t)(0x40 | ihl);
+			buf[off + 2] = et == 0x86dd ? (uint8_t)(0x60 | (buf[off + 2] & 0x0f))
+						    : (uint8_t)(0x40 | ihl);
 		}
 	}
 	return len;
@@ -2157,8 +2159,8 @@ test_pkt_fuzz(void)
 	long it;
 
 	for (it = 0; it < FUZZ_ITERATIONS; it++) {
-		uint32_t len = (it & 1) ? fuzz_random_frame(&rng, frame) :
-					  fuzz_mutated_frame(&rng, frame);
+		uint32_t len =
+			(it & 1) ? fuzz_random_frame(&rng, frame) : fuzz_mutated_frame(&rng, frame);
 		enum wm_pkt_error err = parse_exact(frame, len, &m);
 
 		if (err == WM_PKT_OK)
@@ -2180,7 +2182,10 @@ test_pkt_fuzz(void)
 
 /* ---- runner ---- */
 
-#define TEST(fn) {#fn, fn}
+#define TEST(fn)        \
+	{               \
+#fn, fn \
+	}
 
 static const struct {
 	const char *name;
