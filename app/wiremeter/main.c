@@ -67,13 +67,13 @@ has_arg(int argc, char **argv, const char *const *names)
 	return false;
 }
 
-/* Are hugepages usable: hugetlbfs mounted and pages free? */
-static bool
-hugepages_available(void)
+/* Free hugepage memory in MB, 0 when hugetlbfs is not mounted. */
+static uint64_t
+hugepages_free_mb(void)
 {
 	char line[512];
 	bool mounted = false;
-	long free_pages = 0;
+	long free_pages = 0, page_kb = 0;
 	FILE *f;
 
 	f = fopen("/proc/mounts", "r");
@@ -85,12 +85,13 @@ hugepages_available(void)
 	}
 	f = fopen("/proc/meminfo", "r");
 	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-				break;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			sscanf(line, "HugePages_Free: %ld", &free_pages);
+			sscanf(line, "Hugepagesize: %ld", &page_kb);
+		}
 		fclose(f);
 	}
-	return mounted && free_pages > 0;
+	return mounted ? (uint64_t)free_pages * (uint64_t)page_kb / 1024 : 0;
 }
 
 static unsigned int
@@ -146,20 +147,30 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out, ui
 	 */
 	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts))
 		out[n++] = strdup("--no-pci");
-	if (!has_arg(argc, argv, mem_opts) && !hugepages_available()) {
+	if (!has_arg(argc, argv, mem_opts)) {
 		/* Pools, flow tables and rings, in MB, with room for EAL itself. */
-		uint64_t mb = 256;
+		uint64_t mb = 256, free_mb = hugepages_free_mb();
 
 		mb += ((uint64_t)(conf->mbufs ? conf->mbufs : 16384) * 2500 * (conf->n_pcaps + 1) +
 		       (pcap_pkts ? *pcap_pkts : 0) * 2500) >>
 		      20;
 		mb += ((uint64_t)conf->flow_capacity * 320 * (cpus > 1 ? cpus - 1 : 1)) >> 20;
-		snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
-		out[n++] = strdup("--no-huge");
-		out[n++] = strdup(buf);
-		fprintf(stderr,
-			"wiremeter: no hugepages available: running with --no-huge -m %lu\n",
-			(unsigned long)mb);
+		if (free_mb < mb) {
+			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
+			out[n++] = strdup("--no-huge");
+			out[n++] = strdup(buf);
+			if (free_mb == 0)
+				fprintf(stderr,
+					"wiremeter: no hugepages available: running with "
+					"--no-huge -m %lu\n",
+					(unsigned long)mb);
+			else
+				fprintf(stderr,
+					"wiremeter: %lu MB of hugepages free, about %lu MB "
+					"needed: running with --no-huge -m %lu\n",
+					(unsigned long)free_mb, (unsigned long)mb,
+					(unsigned long)mb);
+		}
 	}
 	out[n] = NULL;
 	return n;

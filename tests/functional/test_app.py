@@ -98,6 +98,30 @@ class AppTest(unittest.TestCase):
         self.assertGreaterEqual(len(lines), 3, stderr)
         self.assertIn("conservation:", stdout)
 
+    def test_net_ring_port_idles_and_stops(self):
+        """Any ethdev EAL brings up is metered: a net_ring port with no traffic
+        runs until SIGINT, then exits 0 with an empty, conserved report."""
+        rep = os.path.join(ARGS.workdir, "ring.report.json")
+        cmd = [ARGS.wiremeter, "--file-prefix", "wma%d_ring" % os.getpid(), "-l", "0-1",
+               "--log-level=*:warning", "--vdev", "net_ring0", "--", "--report", rep,
+               "--stats-interval", "0"]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.5)
+            self.assertIsNone(p.poll(), "wiremeter ended by itself on a live port")
+            p.send_signal(signal.SIGTERM)
+            _, stderr = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertEqual(p.returncode, 0, stderr)
+        report = read_json(rep)
+        self.assertEqual(report["ports"][0]["driver"], "net_ring")
+        self.assertEqual(report["packetsMetered"], 0)
+        self.assertEqual(report["flowsExported"], 0)
+        self.assertTrue(report["conservation"]["ok"])
+
     def test_summary_names_everything(self):
         rc, stdout, err, recs, report = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0"], "summary")
         self.assertEqual(rc, 0, err)
