@@ -212,12 +212,21 @@ swrss_poll(struct wm_worker *w)
 	}
 }
 
+/* Can the pending buffer take every record one more burst may end? */
+static inline bool
+room_for_burst(const struct wm_worker *w)
+{
+	return w->n_pending + WM_BURST <= WM_PENDING_MAX;
+}
+
 static inline void
 rx_and_process(struct wm_worker *w, uint16_t port, uint16_t queue)
 {
 	struct rte_mbuf *pkts[WM_BURST];
 	uint16_t n;
 
+	if (!room_for_burst(w))
+		return;
 	n = rte_eth_rx_burst(port, queue, pkts, WM_BURST);
 	if (n == 0)
 		return;
@@ -231,6 +240,8 @@ ring_in_process(struct wm_worker *w)
 	struct rte_mbuf *pkts[WM_BURST];
 	unsigned int n;
 
+	if (!room_for_burst(w))
+		return 0;
 	n = rte_ring_dequeue_burst(w->sw_in, (void **)pkts, WM_BURST, NULL);
 	if (n == 0)
 		return 0;
@@ -283,8 +294,7 @@ worker_finish(struct wm_worker *w)
 	if (w->sw_in != NULL) {
 		/* The distributor flushed its stash before it set done. */
 		while (!(w->index == 0 || wm_app.workers[0]->done) || !rte_ring_empty(w->sw_in)) {
-			if (w->n_pending + WM_BURST <= WM_PENDING_MAX)
-				ring_in_process(w);
+			ring_in_process(w);
 			pending_flush(w);
 		}
 	}
@@ -327,8 +337,8 @@ wm_worker_main(void *arg)
 
 	while (!w->stop) {
 		pending_flush(w);
-		/* Rx only when a whole burst's records can be held. */
-		if (w->n_pending + WM_BURST <= WM_PENDING_MAX) {
+		/* Rx only when a whole burst's records can be held (checked per burst too). */
+		if (room_for_burst(w)) {
 			for (q = 0; q < w->n_rxq; q++)
 				rx_and_process(w, w->rxq[q].port, w->rxq[q].queue);
 			if (w->distributor)
