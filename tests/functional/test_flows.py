@@ -1,0 +1,763 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wiremeter authors
+"""Functional tests: wiremeter on generated pcaps, compared with known truth.
+
+    test_flows.py --wiremeter PATH --workdir DIR [--only REGEX] [--timeout S]
+
+scripts/gen_traces.py writes the traces and their truth into DIR/traces. Each
+trace is replayed once through the pcap vdev:
+
+    PATH --file-prefix wmf<pid>_<n> -l 0-1 --log-level=*:notice -- \
+         --pcap TRACE [--pcap TRACE2] --flows-json OUT.jsonl --report REPORT.json [options]
+
+and checked:
+  - the JSON lines equal the truth's records exactly, as a multiset (records
+    are paired by their key fields; every missing, extra or different field
+    is reported);
+  - the report: packetsMetered is the sum of the lines' packet counts,
+    parseErrors holds exactly every error name with the expected counts,
+    every port has rxPackets == metered + parseErrors + filtered == the
+    frames in its file, flowsExported is the number of lines, and
+    conservation.ok is true;
+  - for traces whose truth allows it, tshark's TCP/UDP conversation
+    statistics (frames per direction) agree with the lines' packet counts;
+  - the truth itself agrees with tshark (frames, timestamps, conversations),
+    so a generator mistake shows up without the app.
+A config-error group checks exit code 2 and one stderr line naming the
+offending flag, key or file.
+
+Prints "N passed, M failed[, K skipped]" last; exits 0 only when nothing
+failed, 77 when scapy or tshark is missing.
+"""
+
+import argparse
+import ipaddress
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+PARSE_ERRORS = [
+    "ethTruncated", "vlanTruncated", "vlanTooDeep", "ipv4Truncated", "ipv4BadVersion",
+    "ipv4BadIhl", "ipv4BadTotalLength", "ipv6Truncated", "ipv6BadVersion", "ipv6BadExtChain",
+    "tcpTruncated", "tcpBadDataOffset", "udpTruncated", "udpBadLength", "sctpTruncated",
+    "icmpTruncated", "espTruncated", "greTruncated", "vxlanTruncated", "sectagTruncated",
+    "sectagInvalid",
+]
+
+# Fields whose hex letters may come in either case (the README fixes no case).
+HEX_FIELDS = ("sourceMacAddress", "destinationMacAddress", "macsecSCI")
+
+OPT = None              # parsed command line
+TRACES = {}             # name -> truth
+RUN_SEQ = itertools.count()
+
+
+# ---------------------------------------------------------------------------
+# Running the app
+# ---------------------------------------------------------------------------
+
+class Run:
+    """One finished (or killed) wiremeter process and what it wrote."""
+
+    def __init__(self, cmd, rc, out, err, timed_out, rundir):
+        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
+        self.timed_out = timed_out
+        self.rundir = rundir
+
+    def describe(self):
+        tail = "\n".join(self.err.splitlines()[-15:])
+        return "command: %s\nexit code: %s%s\nstderr (last lines):\n%s" % (
+            " ".join(self.cmd), self.rc, " (killed after timeout)" if self.timed_out else "",
+            tail)
+
+
+def run_wiremeter(app_args, rundir, timeout=None):
+    """Run wiremeter with the suite's EAL options; kill it (by PID) on timeout."""
+    os.makedirs(rundir, exist_ok=True)
+    n = next(RUN_SEQ)
+    cmd = [OPT.wiremeter, "--file-prefix", "wmf%d_%d" % (os.getpid(), n), "-l", "0-1",
+           "--log-level=*:notice", "--"] + app_args
+    timed_out = False
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, cwd=rundir)
+    except OSError as exc:
+        return Run(cmd, None, "", "cannot start: %s" % exc, False, rundir)
+    try:
+        out, err = proc.communicate(timeout=timeout or OPT.timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        # SIGTERM first (the app flushes and exits), then SIGKILL, both by PID.
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+    out = out.decode("utf-8", "replace")
+    err = err.decode("utf-8", "replace")
+    with open(os.path.join(rundir, "stdout.txt"), "w") as f:
+        f.write(out)
+    with open(os.path.join(rundir, "stderr.txt"), "w") as f:
+        f.write(err)
+    with open(os.path.join(rundir, "command.txt"), "w") as f:
+        f.write(" ".join(cmd) + "\n")
+    return Run(cmd, proc.returncode, out, err, timed_out, rundir)
+
+
+_trace_runs = {}
+
+# Runs of a trace configured another way; each must give the trace's truth.
+#   name: (trace, how) where how is
+#     "flags"           --pcap ... --flows-json --report and the trace's options
+#     "config"          the trace's options as config keys (-c), files as flags
+#     "config_override" a config with other values, overridden by the flags
+#     "config_only"     everything in the config: pcap array, flows_json, report
+VARIANTS = {
+    "idle_from_config": ("idle", "config"),
+    "idle_flag_overrides_config": ("idle", "config_override"),
+    "active_from_config": ("active", "config"),
+    "two_files_from_config": ("two_files", "config_only"),
+}
+
+# How a trace's command-line options map to config keys, and a value each
+# can be overridden from.
+OPTION_KEYS = {
+    "--idle-timeout": ("idle_timeout", 30),
+    "--active-timeout": ("active_timeout", 300),
+    "--flow-capacity": ("flow_capacity", 262144),
+}
+
+
+def _options_as_config(options):
+    cfg = {}
+    for flag, value in zip(options[::2], options[1::2]):
+        cfg[OPTION_KEYS[flag][0]] = int(value)
+    return cfg
+
+
+def trace_run(key):
+    """Replay a trace (or a variant) once, cached: the Run, its JSON lines and report."""
+    if key in _trace_runs:
+        return _trace_runs[key]
+    name, how = VARIANTS.get(key, (key, "flags"))
+    truth = TRACES[name]
+    rundir = os.path.join(OPT.workdir, "runs", key)
+    shutil.rmtree(rundir, ignore_errors=True)
+    os.makedirs(rundir)
+    flows = os.path.join(rundir, "flows.jsonl")
+    report = os.path.join(rundir, "report.json")
+    pcaps = [os.path.join(OPT.workdir, "traces", p) for p in truth["pcaps"]]
+    files = []
+    for p in pcaps:
+        files += ["--pcap", p]
+    files += ["--flows-json", flows, "--report", report]
+    cfg = None
+    if how == "flags":
+        args = files + truth["options"]
+    elif how == "config":
+        cfg = _options_as_config(truth["options"])
+        args = files
+    elif how == "config_override":
+        cfg = {OPTION_KEYS[f][0]: OPTION_KEYS[f][1] for f in truth["options"][::2]}
+        args = files + truth["options"]
+    else:
+        cfg = _options_as_config(truth["options"])
+        cfg.update({"pcap": pcaps, "flows_json": flows, "report": report})
+        args = []
+    if cfg is not None:
+        path = os.path.join(rundir, "config.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f, indent=1)
+        args = ["-c", path] + args
+    run = run_wiremeter(args, rundir)
+    lines, line_errors = [], []
+    if os.path.exists(flows):
+        with open(flows) as f:
+            for i, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    line_errors.append("line %d is not JSON (%s): %r" % (i, exc, line[:200]))
+                    continue
+                if not isinstance(obj, dict):
+                    line_errors.append("line %d is not an object: %r" % (i, line[:200]))
+                    continue
+                lines.append(obj)
+    rep, rep_error = None, None
+    if os.path.exists(report):
+        try:
+            with open(report) as f:
+                rep = json.load(f)
+        except ValueError as exc:
+            rep_error = "report is not JSON: %s" % exc
+    result = (run, lines, line_errors, rep, rep_error,
+              os.path.exists(flows), os.path.exists(report))
+    _trace_runs[key] = result
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Record comparison
+# ---------------------------------------------------------------------------
+
+def _norm_addr(a):
+    try:
+        return str(ipaddress.ip_address(a))
+    except (ValueError, TypeError):
+        return a
+
+
+def record_key(r):
+    """Key fields of a record, independent of which side is the source."""
+    port = r.get("ingressInterface")
+    vlan = r.get("vlanId")
+    if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
+        sci = r.get("macsecSCI")
+        return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,
+                r.get("macsecAN"))
+    for fam in ("IPv4", "IPv6"):
+        if "source%sAddress" % fam in r or "destination%sAddress" % fam in r:
+            a = (str(_norm_addr(r.get("source%sAddress" % fam))), str(r.get("sourceTransportPort")))
+            b = (str(_norm_addr(r.get("destination%sAddress" % fam))),
+                 str(r.get("destinationTransportPort")))
+            return ("ip" + fam, port, vlan, r.get("protocolIdentifier"),
+                    tuple(sorted([a, b])), r.get("ipsecSPI"))
+    if "sourceMacAddress" in r or "destinationMacAddress" in r:
+        macs = sorted(str(r.get(k, "")).lower() for k in ("sourceMacAddress",
+                                                         "destinationMacAddress"))
+        return ("l2", port, vlan, r.get("ethernetType"), tuple(macs))
+    return ("unrecognised", json.dumps(r, sort_keys=True))
+
+
+def _same(field, exp, got):
+    if field in HEX_FIELDS and isinstance(exp, str) and isinstance(got, str):
+        return exp.lower() == got.lower()
+    return exp == got and type(exp) is type(got)
+
+
+def field_diff(exp, got):
+    """Lines naming every field that is missing, extra or different."""
+    out = []
+    for k in sorted(set(exp) | set(got)):
+        if k not in got:
+            out.append("    %s: expected %s, missing" % (k, json.dumps(exp[k])))
+        elif k not in exp:
+            out.append("    %s: not expected, got %s" % (k, json.dumps(got[k])))
+        elif not _same(k, exp[k], got[k]):
+            out.append("    %s: expected %s, got %s" % (k, json.dumps(exp[k]), json.dumps(got[k])))
+    return out
+
+
+def _tkey(r):
+    s, e = r.get("flowStartNanoseconds"), r.get("flowEndNanoseconds")
+    return (s if isinstance(s, int) else -1, e if isinstance(e, int) else -1)
+
+
+def _brief(r):
+    return json.dumps(r, sort_keys=True)
+
+
+def compare_records(expected, got):
+    """Compare two lists of records as multisets; return a list of problem lines."""
+    groups = {}
+    for r in expected:
+        groups.setdefault(record_key(r), ([], []))[0].append(r)
+    for r in got:
+        groups.setdefault(record_key(r), ([], []))[1].append(r)
+    problems, missing, extra = [], [], []
+    for key in sorted(groups, key=repr):
+        exp, gotl = (sorted(x, key=_tkey) for x in groups[key])
+        for e_rec, g_rec in zip(exp, gotl):
+            diff = field_diff(e_rec, g_rec)
+            if diff:
+                problems.append("  record %s differs:" % _describe_key(e_rec))
+                problems.extend(diff)
+        missing.extend(exp[len(gotl):])
+        extra.extend(gotl[len(exp):])
+    for r in missing:
+        problems.append("  missing record: %s" % _brief(r))
+        near = _nearest(r, extra)
+        if near is not None:
+            problems.append("    closest unexpected record differs in:")
+            problems.extend("  " + d for d in field_diff(r, near))
+    for r in extra:
+        problems.append("  unexpected record: %s" % _brief(r))
+    if problems:
+        problems.insert(0, "records: %d expected, %d got" % (len(expected), len(got)))
+    return problems
+
+
+def _describe_key(r):
+    for fam in ("IPv4", "IPv6"):
+        if "source%sAddress" % fam in r:
+            s = "%s:%s -> %s:%s proto %s" % (
+                r["source%sAddress" % fam], r.get("sourceTransportPort"),
+                r["destination%sAddress" % fam], r.get("destinationTransportPort"),
+                r.get("protocolIdentifier"))
+            if "ipsecSPI" in r:
+                s += " spi 0x%x" % r["ipsecSPI"]
+            break
+    else:
+        if "macsecSCI" in r:
+            s = "MACsec SCI %s AN %s" % (r["macsecSCI"], r.get("macsecAN"))
+        else:
+            s = "L2 %s -> %s type 0x%04x" % (r.get("sourceMacAddress"),
+                                             r.get("destinationMacAddress"),
+                                             r.get("ethernetType", 0))
+    return "%s vlan %s port %s start %s" % (s, r.get("vlanId"), r.get("ingressInterface"),
+                                             r.get("flowStartNanoseconds"))
+
+
+def _nearest(r, candidates):
+    best, best_score = None, -1
+    for c in candidates:
+        score = sum(1 for k in r if k in c and _same(k, r[k], c[k]))
+        if score > best_score:
+            best, best_score = c, score
+    return best if best_score >= len(r) // 2 else None
+
+
+# ---------------------------------------------------------------------------
+# tshark
+# ---------------------------------------------------------------------------
+
+_tshark_cache = {}
+
+
+def tshark_summary(pcap):
+    """(frame timestamps as µs ints, {"tcp": [...], "udp": [...]}) for one pcap.
+
+    Conversations are (endpoint A, endpoint B, frames A->B, frames B->A) with
+    endpoints as (address, port) in tshark's order.
+    """
+    if pcap in _tshark_cache:
+        return _tshark_cache[pcap]
+    cmd = ["tshark", "-n", "-r", pcap, "-T", "fields", "-e", "frame.time_epoch",
+           "-z", "conv,tcp", "-z", "conv,udp"]
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if res.returncode != 0:
+        raise RuntimeError("tshark failed on %s: %s" % (pcap, res.stderr.decode()[-500:]))
+    times, convs, section = [], {"tcp": [], "udp": []}, None
+    for line in res.stdout.decode().splitlines():
+        if section is None and re.match(r"^\d+\.\d+$", line.strip()):
+            sec, frac = line.strip().split(".")
+            times.append(int(sec) * 1000000 + int((frac + "000000000")[:9]) // 1000)
+            continue
+        if line.startswith("TCP Conversations"):
+            section = "tcp"
+        elif line.startswith("UDP Conversations"):
+            section = "udp"
+        elif section and "<->" in line:
+            convs[section].append(_parse_conv(line))
+    _tshark_cache[pcap] = (times, convs)
+    return times, convs
+
+
+def _split_endpoint(s):
+    addr, port = s.rsplit(":", 1)
+    return (str(ipaddress.ip_address(addr)), int(port))
+
+
+def _parse_conv(line):
+    left, right = line.split("<->")
+    a = _split_endpoint(left.strip())
+    toks = right.split()
+    b = _split_endpoint(toks[0])
+    vals, i = [], 1
+    for _ in range(3):               # "<-" (B to A), "->" (A to B), total
+        vals.append(int(toks[i]))
+        i += 2                           # frames, bytes
+        if i < len(toks) and not re.match(r"^[\d.,]+$", toks[i]):
+            i += 1                       # the bytes' unit
+    return (a, b, vals[1], vals[0])
+
+
+def _norm_conv(a, b, ab, ba):
+    return (a, b, ab, ba) if a <= b else (b, a, ba, ab)
+
+
+def conversations_from_records(records, proto, port):
+    """(endpoint, endpoint, frames, frames) per record of @p proto on @p port."""
+    out = []
+    for r in records:
+        if r.get("protocolIdentifier") != proto or r.get("ingressInterface") != port:
+            continue
+        if r.get("sourceTransportPort") == 0 and r.get("destinationTransportPort") == 0:
+            continue                     # non-first fragments: no transport header
+        fam = "IPv4" if "sourceIPv4Address" in r else "IPv6"
+        a = (_norm_addr(r.get("source%sAddress" % fam)), r.get("sourceTransportPort"))
+        b = (_norm_addr(r.get("destination%sAddress" % fam)), r.get("destinationTransportPort"))
+        out.append(_norm_conv(a, b, r.get("packetDeltaCount"), r.get("reversePacketDeltaCount")))
+    return out
+
+
+def _aggregate(convs):
+    agg = {}
+    for a, b, ab, ba in convs:
+        cur = agg.get((a, b), (0, 0))
+        agg[(a, b)] = (cur[0] + ab, cur[1] + ba)
+    return agg
+
+
+def cross_check(truth, records):
+    """Problems found comparing records with tshark's conversations."""
+    problems = []
+    for port, pcap in enumerate(truth["pcaps"]):
+        _, convs = tshark_summary(os.path.join(OPT.workdir, "traces", pcap))
+        for proto_name, proto in (("tcp", 6), ("udp", 17)):
+            if proto_name not in truth["crossCheck"]:
+                continue
+            ts = [_norm_conv(*c) for c in convs[proto_name]]
+            ours = conversations_from_records(records, proto, port)
+            if proto_name == "tcp":
+                # One TCP connection is one tshark stream and one record here.
+                if sorted(ts) != sorted(ours):
+                    problems.append("port %d %s: tshark conversations %s, records give %s" % (
+                        port, proto_name, sorted(ts), sorted(ours)))
+            else:
+                # UDP: tshark keys on the 5-tuple only (no VLAN, no timeouts).
+                ta, oa = _aggregate(ts), _aggregate(ours)
+                if ta != oa:
+                    problems.append("port %d %s: tshark frames per 5-tuple %s, records give %s"
+                                    % (port, proto_name, sorted(ta.items()),
+                                       sorted(oa.items())))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+
+class TruthTests(unittest.TestCase):
+    """The generated traces against tshark, without the app."""
+
+
+class TraceTests(unittest.TestCase):
+    """wiremeter on each trace: records and report."""
+
+
+class CrossCheckTests(unittest.TestCase):
+    """wiremeter's records against tshark's conversation statistics."""
+
+
+class ConfigErrorTests(unittest.TestCase):
+    """Bad options and configs: exit code 2 and one stderr line naming the culprit."""
+
+    def _expect_error(self, tag, extra, name, config=None):
+        rundir = os.path.join(OPT.workdir, "runs", "config_" + tag)
+        shutil.rmtree(rundir, ignore_errors=True)
+        os.makedirs(rundir)
+        args = []
+        if config is not None:
+            path = os.path.join(rundir, "config.json")
+            with open(path, "w") as f:
+                f.write(config)
+            args += ["-c", path]
+            name = name or path
+        good_pcap = os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])
+        if "--pcap" not in extra:
+            args += ["--pcap", good_pcap]
+        if "--flows-json" not in extra:
+            args += ["--flows-json", os.path.join(rundir, "flows.jsonl")]
+        args += ["--report", os.path.join(rundir, "report.json")] + extra
+        run = run_wiremeter(args, rundir, timeout=30)
+        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
+        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
+        lines = [ln for ln in run.err.splitlines() if ln.strip()]
+        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
+                         % (len(lines), run.err))
+        self.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+
+    def test_idle_timeout_not_a_number(self):
+        self._expect_error("idle_abc", ["--idle-timeout", "abc"], "idle-timeout")
+
+    def test_idle_timeout_negative(self):
+        self._expect_error("idle_neg", ["--idle-timeout", "-1"], "idle-timeout")
+
+    def test_flow_capacity_zero(self):
+        self._expect_error("capacity0", ["--flow-capacity", "0"], "flow-capacity")
+
+    def test_stats_interval_not_a_number(self):
+        self._expect_error("stats_x", ["--stats-interval", "x"], "stats-interval")
+
+    def test_unknown_option(self):
+        self._expect_error("bogus", ["--bogus"], "bogus")
+
+    def test_config_file_missing(self):
+        path = os.path.join(OPT.workdir, "runs", "no-such-config.json")
+        self._expect_error("cfg_missing", ["-c", path], path)
+
+    def test_config_invalid_json(self):
+        self._expect_error("cfg_badjson", [], None, config='{"idle_timeout": 5,\n')
+
+    def test_config_unknown_key(self):
+        self._expect_error("cfg_unknown", [], "nope", config='{"nope": 1}\n')
+
+    def test_config_wrong_type(self):
+        self._expect_error("cfg_type", [], "idle_timeout", config='{"idle_timeout": "ten"}\n')
+
+    def test_pcap_missing(self):
+        path = os.path.join(OPT.workdir, "traces", "no-such-trace.pcap")
+        self._expect_error("pcap_missing", ["--pcap", path], path)
+
+    def test_pcap_not_a_pcap(self):
+        path = os.path.join(OPT.workdir, "traces", "index.json")
+        self._expect_error("pcap_not_pcap", ["--pcap", path], path)
+
+    def test_flows_json_unwritable(self):
+        path = os.path.join(OPT.workdir, "runs", "no-such-dir", "flows.jsonl")
+        self._expect_error("flows_unwritable", ["--flows-json", path], path)
+
+
+def _truth_test(name):
+    def test(self):
+        truth = TRACES[name]
+        problems = []
+        for port, pcap in enumerate(truth["pcaps"]):
+            times, _ = tshark_summary(os.path.join(OPT.workdir, "traces", pcap))
+            if len(times) != truth["packets"][port]:
+                problems.append("%s: tshark reads %d frames, truth says %d" % (
+                    pcap, len(times), truth["packets"][port]))
+            if len(set(times)) != len(times):
+                problems.append("%s: timestamps are not distinct" % pcap)
+            if truth["portMetered"][port] + truth["portParseErrors"][port] != len(times):
+                problems.append("%s: good + bad frames != frames" % pcap)
+            # Every record's start and end is the time of one of its port's frames.
+            for r in truth["records"]:
+                if r["ingressInterface"] != port:
+                    continue
+                for k in ("flowStartNanoseconds", "flowEndNanoseconds"):
+                    if r[k] % 1000 or r[k] // 1000 not in times:
+                        problems.append("%s: %s %d is no frame's time" % (pcap, k, r[k]))
+        good = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"]
+                   for r in truth["records"])
+        if good != sum(truth["portMetered"]):
+            problems.append("records hold %d packets, %d good frames sent" % (
+                good, sum(truth["portMetered"])))
+        if sum(truth["parseErrors"].values()) != sum(truth["portParseErrors"]):
+            problems.append("parse error counts do not add up")
+        if sorted(truth["parseErrors"]) != sorted(PARSE_ERRORS):
+            problems.append("truth parseErrors names differ from the parser's list")
+        problems += cross_check(truth, truth["records"])
+        if problems:
+            self.fail("truth of %s:\n%s" % (name, "\n".join(problems)))
+    test.__doc__ = "truth of trace %s agrees with tshark" % name
+    return test
+
+
+def _trace_test(key):
+    name, how = VARIANTS.get(key, (key, "flags"))
+
+    def test(self):
+        truth = TRACES[name]
+        run, lines, line_errors, rep, rep_error, has_flows, has_report = trace_run(key)
+        problems = []
+        if run.timed_out or run.rc != 0:
+            problems.append("wiremeter did not exit 0 by itself\n" + run.describe())
+        if not has_flows:
+            problems.append("no flows file written")
+        problems += line_errors
+        problems += compare_records(truth["records"], lines)
+        problems += check_report(truth, lines, rep, rep_error, has_report)
+        if problems:
+            self.fail("trace %s (%s)\n  pcaps: %s  options: %s (%s)\n  output: %s\n%s" % (
+                name, truth["description"], ", ".join(truth["pcaps"]),
+                " ".join(truth["options"]) or "-", how, run.rundir, "\n".join(problems)))
+    if how == "flags":
+        test.__doc__ = "trace %s: %s" % (name, TRACES[name]["description"][:60])
+    else:
+        test.__doc__ = "trace %s, options given as: %s" % (name, how)
+    return test
+
+
+def _num(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def check_report(truth, lines, rep, rep_error, has_report):
+    if not has_report:
+        return ["report: no report file written"]
+    if rep_error:
+        return ["report: " + rep_error]
+    if not isinstance(rep, dict):
+        return ["report: not a JSON object"]
+    p = []
+    total = 0
+    for r in lines:
+        a, b = r.get("packetDeltaCount"), r.get("reversePacketDeltaCount")
+        if _num(a) and _num(b):
+            total += a + b
+    if rep.get("packetsMetered") != total:
+        p.append("report: packetsMetered %r, the JSON lines hold %d packets" % (
+            rep.get("packetsMetered"), total))
+    good = sum(truth["portMetered"])
+    if rep.get("packetsMetered") != good:
+        p.append("report: packetsMetered %r, %d good packets were sent" % (
+            rep.get("packetsMetered"), good))
+    pe = rep.get("parseErrors")
+    if not isinstance(pe, dict):
+        p.append("report: parseErrors is not an object: %r" % (pe,))
+    else:
+        for k in PARSE_ERRORS:
+            if k not in pe:
+                p.append("report: parseErrors.%s missing (expected %d)" % (
+                    k, truth["parseErrors"][k]))
+            elif pe[k] != truth["parseErrors"][k] or not _num(pe[k]):
+                p.append("report: parseErrors.%s = %r, expected %d" % (
+                    k, pe[k], truth["parseErrors"][k]))
+        for k in sorted(set(pe) - set(PARSE_ERRORS)):
+            p.append("report: parseErrors.%s is not a known error name (value %r)" % (k, pe[k]))
+    ports = rep.get("ports")
+    if not isinstance(ports, list):
+        p.append("report: ports is not a list: %r" % (ports,))
+    else:
+        by_id = {}
+        for entry in ports:
+            if isinstance(entry, dict):
+                by_id[entry.get("portId")] = entry
+        if sorted(by_id, key=repr) != list(range(len(truth["pcaps"]))):
+            p.append("report: portIds %r, expected %r" % (
+                sorted(by_id, key=repr), list(range(len(truth["pcaps"])))))
+        for pid, entry in sorted(by_id.items(), key=lambda kv: repr(kv[0])):
+            vals = {k: entry.get(k) for k in ("rxPackets", "metered", "parseErrors", "filtered")}
+            if not all(_num(v) for v in vals.values()):
+                p.append("report: port %r lacks counters: %r" % (pid, entry))
+                continue
+            if vals["rxPackets"] != vals["metered"] + vals["parseErrors"] + vals["filtered"]:
+                p.append("report: port %r rxPackets %d != metered %d + parseErrors %d + "
+                         "filtered %d" % (pid, vals["rxPackets"], vals["metered"],
+                                          vals["parseErrors"], vals["filtered"]))
+            if isinstance(pid, int) and 0 <= pid < len(truth["pcaps"]):
+                exp = {"rxPackets": truth["packets"][pid], "metered": truth["portMetered"][pid],
+                       "parseErrors": truth["portParseErrors"][pid], "filtered": 0}
+                for k, v in exp.items():
+                    if vals[k] != v:
+                        p.append("report: port %d %s = %d, expected %d (%s)" % (
+                            pid, k, vals[k], v, truth["pcaps"][pid]))
+    if rep.get("flowsExported") != len(lines):
+        p.append("report: flowsExported %r, %d JSON lines" % (rep.get("flowsExported"),
+                                                                len(lines)))
+    cons = rep.get("conservation")
+    if not isinstance(cons, dict) or cons.get("ok") is not True:
+        p.append("report: conservation.ok is not true: %r" % (cons,))
+    return p
+
+
+def _cross_test(name):
+    def test(self):
+        truth = TRACES[name]
+        run, lines, _, _, _, _, _ = trace_run(name)
+        if run.timed_out or run.rc != 0:
+            self.fail("wiremeter did not exit 0 by itself\n" + run.describe())
+        problems = cross_check(truth, lines)
+        if problems:
+            self.fail("trace %s vs tshark (%s):\n%s" % (name, ", ".join(truth["crossCheck"]),
+                                                       "\n".join(problems)))
+    test.__doc__ = "trace %s: records agree with tshark conv,%s" % (
+        name, ",".join(TRACES[name]["crossCheck"]))
+    return test
+
+
+def build_suite():
+    for name in TRACES:
+        setattr(TruthTests, "test_truth_" + name, _truth_test(name))
+        setattr(TraceTests, "test_" + name, _trace_test(name))
+        if TRACES[name]["crossCheck"]:
+            setattr(CrossCheckTests, "test_tshark_" + name, _cross_test(name))
+    for key in VARIANTS:
+        setattr(TraceTests, "test_" + key, _trace_test(key))
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for cls in (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests):
+        for test in loader.loadTestsFromTestCase(cls):
+            if OPT.only and not re.search(OPT.only, test.id()):
+                continue
+            suite.addTest(test)
+    return suite
+
+
+def main():
+    global OPT
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
+    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
+    ap.add_argument("--only", help="run only the tests whose id matches this regex")
+    ap.add_argument("--timeout", type=float, default=30.0,
+                    help="seconds a trace replay may take before it is killed (default 30)")
+    OPT = ap.parse_args()
+    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
+    OPT.workdir = os.path.abspath(OPT.workdir)
+
+    missing = []
+    try:
+        import scapy  # noqa: F401  (the generator needs it)
+    except ImportError:
+        missing.append("scapy (apt-get install -y python3-scapy)")
+    if shutil.which("tshark") is None:
+        missing.append("tshark (apt-get install -y tshark)")
+    if missing:
+        print("skipped: missing %s" % ", ".join(missing))
+        return 77
+
+    tracedir = os.path.join(OPT.workdir, "traces")
+    shutil.rmtree(tracedir, ignore_errors=True)
+    os.makedirs(tracedir)
+    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    if res.returncode != 0:
+        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
+        print("trace generation failed (exit %d)" % res.returncode)
+        if res.returncode == 77:
+            return 77
+        print("0 passed, 1 failed")
+        return 1
+    with open(os.path.join(tracedir, "index.json")) as f:
+        for name in json.load(f):
+            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
+                TRACES[name] = json.load(tf)
+
+    suite = build_suite()
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped
+    cleanup_runtime_dirs()
+    line = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    sys.stdout.flush()
+    print(line)
+    return 0 if failed == 0 else 1
+
+
+def cleanup_runtime_dirs():
+    """Remove the EAL runtime directories of the file prefixes this run used."""
+    prefix = "wmf%d_" % os.getpid()
+    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
+                                               "dpdk")):
+        try:
+            names = os.listdir(base)
+        except OSError:
+            continue
+        for n in names:
+            if n.startswith(prefix):
+                shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
