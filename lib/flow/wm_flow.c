@@ -31,8 +31,10 @@ struct wm_flow_key {
 	uint8_t proto;
 	uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
 	uint32_t spi;
-	uint32_t pad[2];
+	uint32_t pad;
 };
+
+_Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
 
 #define KEY_F_ESP 0x10
 #define KEY_F_FRAG 0x20
@@ -60,7 +62,7 @@ enum { LIST_LRU = 0, LIST_CLOSING, LIST_ACTIVE, LIST_COUNT };
  * current active period.
  */
 struct wm_flow_rec {
-	uint64_t first_ns;  /* first packet of the current record, 0 when none */
+	uint64_t first_ns;  /* first packet of the current record, UINT64_MAX when none */
 	uint64_t last_ns;   /* last packet of the flow, any record */
 	uint64_t period_ns; /* start of the current active period */
 	uint64_t pkts[2];   /* forward, reverse, since the last export */
@@ -300,14 +302,12 @@ key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 
 /* Fill an exported record from a flow, oriented so that src is the initiator. */
 static void
-export_fill(const struct wm_flow_table *t, uint32_t pos, const struct wm_flow_rec *r,
-	    uint8_t reason, struct wm_flow_export *e)
+export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, uint8_t reason,
+	    struct wm_flow_export *e)
 {
-	const struct wm_flow_key *k = NULL;
 	unsigned int kind;
 	bool swap = (r->state & REC_INIT_B) != 0;
 
-	rte_hash_get_key_with_position(t->hash, (int32_t)pos, (void **)&k);
 	kind = k->kind & 0x0f;
 	memset(e, 0, sizeof(*e));
 	e->kind = (uint8_t)kind;
@@ -350,6 +350,39 @@ export_fill(const struct wm_flow_table *t, uint32_t pos, const struct wm_flow_re
 	memcpy(e->dmac, r->dmac, 6);
 }
 
+/* Both lines of a record: the packet path touches both. */
+static inline void
+prefetch_rec(const struct wm_flow_rec *r)
+{
+	rte_prefetch0(r);
+	rte_prefetch0((const char *)r + RTE_CACHE_LINE_SIZE);
+}
+
+/*
+ * Move a flow to the next active period that holds 'at' (periods stay
+ * aligned on its first packet) and requeue it in the active list, which
+ * is ordered by period start: walk back from the tail, a few steps at
+ * most, to its place.
+ */
+static void
+rec_next_period(struct wm_flow_table *t, uint32_t pos, uint64_t at)
+{
+	uint32_t h = t->n_slots + LIST_ACTIVE, prev;
+	struct wm_flow_rec *r = &t->recs[pos];
+	unsigned int steps = 0;
+
+	r->period_ns += (at - r->period_ns) / t->active_ns * t->active_ns;
+	act_unlink(t, pos);
+	prev = t->recs[h].act_prev;
+	while (prev != h && t->recs[prev].period_ns > r->period_ns && steps++ < 16)
+		prev = t->recs[prev].act_prev;
+	/* Insert after 'prev'. */
+	r->act_prev = prev;
+	r->act_next = t->recs[prev].act_next;
+	t->recs[r->act_next].act_prev = pos;
+	t->recs[prev].act_next = pos;
+}
+
 static inline bool
 rec_has_delta(const struct wm_flow_rec *r)
 {
@@ -363,17 +396,30 @@ stats_exported(struct wm_flow_table *t, uint8_t reason)
 	t->stats.by_reason[reason]++;
 }
 
+/*
+ * The key of a position. In DPDK 22.11 this costs a lookup, so callers
+ * fetch it once per export or removal, never per packet.
+ */
+static inline const struct wm_flow_key *
+pos_key(const struct wm_flow_table *t, uint32_t pos)
+{
+	const struct wm_flow_key *k = NULL;
+
+	rte_hash_get_key_with_position(t->hash, (int32_t)pos, (void **)&k);
+	return k;
+}
+
 /* Export the current delta and clear it; the flow stays. */
 static void
 rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, uint8_t reason,
 		 struct wm_flow_export *e)
 {
-	export_fill(t, pos, r, reason, e);
+	export_fill(pos_key(t, pos), r, reason, e);
 	stats_exported(t, reason);
 	r->pkts[0] = r->pkts[1] = 0;
 	r->octets[0] = r->octets[1] = 0;
 	r->tcp_flags[0] = r->tcp_flags[1] = 0;
-	r->first_ns = 0;
+	r->first_ns = UINT64_MAX;
 	r->min_len = UINT16_MAX;
 	r->max_len = 0;
 }
@@ -386,19 +432,16 @@ static unsigned int
 rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow_export *e)
 {
 	struct wm_flow_rec *r = &t->recs[pos];
-	struct wm_flow_key key;
-	const void *kp = NULL;
+	struct wm_flow_key key = *pos_key(t, pos);
 	unsigned int n = 0;
 
 	if (rec_has_delta(r)) {
-		export_fill(t, pos, r, reason, e);
+		export_fill(&key, r, reason, e);
 		stats_exported(t, reason);
 		n = 1;
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
-	rte_hash_get_key_with_position(t->hash, (int32_t)pos, (void **)&kp);
-	memcpy(&key, kp, sizeof(key));
 	rte_hash_del_key_with_hash(t->hash, &key, r->hash_sig);
 	r->state = 0;
 	t->stats.active--;
@@ -414,6 +457,7 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	memset(r, 0, sizeof(*r));
 	r->state = REC_IN_USE | (dir ? REC_INIT_B : 0);
 	r->hash_sig = sig;
+	r->first_ns = UINT64_MAX;
 	r->period_ns = m->ts_ns;
 	r->last_ns = m->ts_ns;
 	r->min_len = UINT16_MAX;
@@ -487,7 +531,8 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 		*gone = true;
 		return rec_remove(t, pos, WM_FLOW_END_EOF, e);
 	}
-	if (ts - r->last_ns >= t->idle_ns) {
+	/* An ended TCP flow waits for its linger only, so its reason is always 3. */
+	if (!(r->state & REC_CLOSED) && ts - r->last_ns >= t->idle_ns) {
 		*gone = true;
 		return rec_remove(t, pos, WM_FLOW_END_IDLE, e);
 	}
@@ -498,10 +543,7 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 			rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
 			n = 1;
 		}
-		/* Periods stay aligned on the flow's first packet. */
-		r->period_ns += (ts - r->period_ns) / t->active_ns * t->active_ns;
-		act_unlink(t, pos);
-		act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
+		rec_next_period(t, pos, ts);
 		return n;
 	}
 	return 0;
@@ -514,7 +556,7 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 	unsigned int d = dir ^ ((r->state & REC_INIT_B) ? 1 : 0);
 	uint16_t len = m->l3_len > UINT16_MAX ? UINT16_MAX : (uint16_t)m->l3_len;
 
-	if (r->first_ns == 0 || m->ts_ns < r->first_ns)
+	if (m->ts_ns < r->first_ns)
 		r->first_ns = m->ts_ns;
 	if (m->ts_ns > r->last_ns)
 		r->last_ns = m->ts_ns;
@@ -536,11 +578,13 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 		if ((f & 0x04) || (r->state & (REC_FIN_A | REC_FIN_B)) == (REC_FIN_A | REC_FIN_B))
 			r->state |= REC_CLOSED;
 	}
-	lru_unlink(t, pos);
 	if (r->state & REC_CLOSED) {
 		/* The closing list stays ordered by last packet: append. */
+		lru_unlink(t, pos);
 		lru_push_back(t, t->n_slots + LIST_CLOSING, pos);
-	} else {
+	} else if (list_head(t, LIST_LRU)->lru_next != pos) {
+		/* Moving to the front touches both neighbours: skip it when already there. */
+		lru_unlink(t, pos);
 		lru_push_front(t, t->n_slots + LIST_LRU, pos);
 	}
 }
@@ -555,7 +599,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	int32_t pos[WM_FLOW_BURST_MAX];
 	uint8_t dirs[WM_FLOW_BURST_MAX];
 	unsigned int i, n_out = 0;
-	bool stale = false;
+	bool stale = false, created = false;
 
 	if (n > WM_FLOW_BURST_MAX)
 		n = WM_FLOW_BURST_MAX;
@@ -567,7 +611,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
 	for (i = 0; i < n; i++)
 		if (pos[i] >= 0)
-			rte_prefetch0(&t->recs[pos[i]]);
+			prefetch_rec(&t->recs[pos[i]]);
 
 	for (i = 0; i < n; i++) {
 		const struct wm_pkt_meta *m = metas[i];
@@ -579,7 +623,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		 * burst, and an eviction or a timeout earlier in the burst may
 		 * have freed a position a hit returned: look again in both cases.
 		 */
-		if (stale || p < 0)
+		if (stale || (p < 0 && created))
 			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
 		if (p >= 0) {
 			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);
@@ -591,8 +635,12 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		if (p < 0) {
 			p = flow_create(t, &keys[i], sigs[i], m, dirs[i], &out[n_out], &n_out,
 					&stale);
-			if (p < 0)
-				continue; /* cannot happen with the extendable table */
+			if (p < 0) {
+				/* Cannot happen with the extendable table; counted if it does. */
+				t->stats.not_metered++;
+				continue;
+			}
+			created = true;
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
 	}
@@ -638,12 +686,23 @@ wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_expor
 			rec_export_delta(t, i, r, WM_FLOW_END_ACTIVE, &out[n]);
 			n++;
 		}
-		r->period_ns += (now - r->period_ns) / t->active_ns * t->active_ns;
-		act_unlink(t, i);
-		act_push_back(t, act_h, i);
+		rec_next_period(t, i, now);
 		steps++;
 	}
 	return n;
+}
+
+bool
+wm_flow_table_due(const struct wm_flow_table *t, uint64_t now)
+{
+	const struct wm_flow_rec *cl = &t->recs[t->recs[t->n_slots + LIST_CLOSING].lru_next];
+	const struct wm_flow_rec *lru = &t->recs[t->recs[t->n_slots + LIST_LRU].lru_prev];
+	const struct wm_flow_rec *act = &t->recs[t->recs[t->n_slots + LIST_ACTIVE].act_next];
+
+	/* A list head record has state 0, so an empty list is never due. */
+	return (cl->state != 0 && now >= cl->last_ns + t->linger_ns) ||
+	       (lru->state != 0 && now >= lru->last_ns + t->idle_ns) ||
+	       (act->state != 0 && now >= act->period_ns + t->active_ns);
 }
 
 unsigned int

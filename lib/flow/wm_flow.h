@@ -34,6 +34,7 @@
  * other threads may read with relaxed atomic loads.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "wm_pkt.h"
@@ -113,6 +114,7 @@ struct wm_flow_stats {
 	uint64_t evicted;      /**< flows ended early because the table was full */
 	uint64_t pkts;	       /**< packets metered */
 	uint64_t octets;       /**< octets metered */
+	uint64_t not_metered;  /**< packets no flow could be made for (stays 0) */
 };
 
 struct wm_flow_table;
@@ -180,6 +182,16 @@ unsigned int wm_flow_table_update_bulk(struct wm_flow_table *t,
  */
 unsigned int wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
 				  unsigned int max);
+
+/**
+ * Is anything due at @p now? wm_flow_table_expire() may return 0 while
+ * work remains (its budget went on flows with nothing left to export):
+ * a caller that must finish everything due loops on this.
+ *
+ * @return
+ *   true when at least one flow's timeout has passed at @p now.
+ */
+bool wm_flow_table_due(const struct wm_flow_table *t, uint64_t now);
 
 /**
  * Export and remove up to @p max flows with the given reason, least

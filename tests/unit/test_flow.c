@@ -434,6 +434,66 @@ test_flow_timeouts_apply_inside_one_burst(void)
 }
 
 static void
+test_flow_time_zero_is_a_time(void)
+{
+	setup_default();
+	/* Traces made by text2pcap start at 0: 0 is a real first-packet time. */
+	feed(mk4(1, 1, 2, 2, 17, 60, 0));
+	feed(mk4(1, 1, 2, 2, 17, 60, S));
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].start_ns, 0);
+	CU_ASSERT_EQUAL(out[0].end_ns, S);
+	teardown();
+}
+
+static void
+test_flow_due_tells_remaining_work(void)
+{
+	unsigned int i;
+
+	tbl = mk_table(1024, 10 * S, 3 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	CU_ASSERT_FALSE(wm_flow_table_due(tbl, T0 + 1000 * S));
+	/* 100 flows whose only packets the active timeout exported... */
+	for (i = 0; i < 100; i++)
+		feed(mk4(1, (uint16_t)i, 2, 2, 17, 60, T0));
+	CU_ASSERT_FALSE(wm_flow_table_due(tbl, T0 + 3 * S - 1));
+	CU_ASSERT_TRUE(wm_flow_table_due(tbl, T0 + 3 * S));
+	i = 0;
+	while (wm_flow_table_due(tbl, T0 + 3 * S))
+		i += wm_flow_table_expire(tbl, T0 + 3 * S, out + i, 8);
+	CU_ASSERT_EQUAL(i, 100);
+	/* ...then go idle with nothing left to export, while one flow stays open. */
+	feed(mk4(9, 9, 8, 8, 17, 60, T0 + 19 * S));
+	/* The budget goes on flows with nothing to export: 0 returned, work left. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 20 * S, out, 8), 0);
+	CU_ASSERT_TRUE(wm_flow_table_due(tbl, T0 + 20 * S));
+	i = 0;
+	while (wm_flow_table_due(tbl, T0 + 20 * S))
+		i += wm_flow_table_expire(tbl, T0 + 20 * S, out + i, 8);
+	CU_ASSERT_EQUAL(i, 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 29 * S, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	teardown();
+}
+
+static void
+test_flow_closed_flow_ignores_idle(void)
+{
+	/* Linger longer than idle: an ended TCP flow still ends with reason 3. */
+	tbl = mk_table(64, 2 * S, 300 * S, 5 * S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk_tcp(1, 4000, 2, 80, 0x04, T0));
+	CU_ASSERT_EQUAL(feed(mk_tcp(1, 4000, 2, 80, 0x10, T0 + 3 * S)), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 8 * S - 1, out, 64), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 8 * S, out, 64), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_EOF);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	teardown();
+}
+
+static void
 test_flow_esp_is_directional(void)
 {
 	struct wm_pkt_meta a = mk4(1, 0, 2, 0, 50, 100, T0);
@@ -564,6 +624,9 @@ main(void)
 		    test_flow_same_new_flow_twice_in_burst);
 	CU_add_test(s, "test_flow_timeouts_apply_inside_one_burst",
 		    test_flow_timeouts_apply_inside_one_burst);
+	CU_add_test(s, "test_flow_time_zero_is_a_time", test_flow_time_zero_is_a_time);
+	CU_add_test(s, "test_flow_due_tells_remaining_work", test_flow_due_tells_remaining_work);
+	CU_add_test(s, "test_flow_closed_flow_ignores_idle", test_flow_closed_flow_ignores_idle);
 	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
 	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
 	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
