@@ -94,14 +94,129 @@ hugepages_free_mb(void)
 	return mounted ? (uint64_t)free_pages * (uint64_t)page_kb / 1024 : 0;
 }
 
+/*
+ * Default lcores: one per CPU this process may run on (its affinity set,
+ * which taskset or a container's cpuset narrows), the first managing.
+ * With one CPU, a worker shares it with the main lcore.
+ */
 static unsigned int
-usable_cpus(void)
+default_lcores(char *buf, size_t len)
 {
+	unsigned int cpu, n = 0;
+	size_t off;
 	cpu_set_t set;
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	return (unsigned int)CPU_COUNT(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+	}
+	off = (size_t)snprintf(buf, len, "--lcores=");
+	for (cpu = 0; cpu < CPU_SETSIZE && n < RTE_MAX_LCORE && off < len; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%u@%u", n ? "," : "", n, cpu);
+		n++;
+		if (n == 1 && CPU_COUNT(&set) == 1)
+			off += (size_t)snprintf(buf + off, len - off, ",1@%u", cpu);
+	}
+	return n > 1 ? n : 2;
+}
+
+/* Sum the packets of the files endless pcap vdevs hold in memory ("--vdev ...,infinite_rx=1"). */
+static uint64_t
+endless_pcap_packets(int argc, char **argv)
+{
+	char err[1200], args[2048], *save = NULL, *kv;
+	uint64_t total = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], "--vdev=", 7) == 0)
+			v = argv[i] + 7;
+		if (v == NULL || strstr(v, "infinite_rx=1") == NULL)
+			continue;
+		snprintf(args, sizeof(args), "%s", v);
+		for (kv = strtok_r(args, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save))
+			if (strncmp(kv, "rx_pcap=", 8) == 0) {
+				uint64_t n = wm_pcap_count_packets(kv + 8, err, sizeof(err));
+
+				if (n != UINT64_MAX)
+					total += n;
+			}
+	}
+	return total;
+}
+
+/* How many lcores an -l / --lcores list names ("0-4", "0@0,(1-8)@1"); 0 when unknown. */
+static unsigned int
+count_lcores(const char *list)
+{
+	unsigned int n = 0;
+	const char *p = list;
+
+	while (*p != '\0') {
+		unsigned long a, b;
+		char *end;
+
+		if (*p == '(' || *p == ',' || *p == ')') {
+			p++;
+			continue;
+		}
+		if (*p == '@') {
+			/* Skip the CPU set an lcore group is placed on. */
+			p++;
+			if (*p == '(')
+				while (*p != '\0' && *p != ')')
+					p++;
+			else
+				while (*p != '\0' && *p != ',')
+					p++;
+			continue;
+		}
+		a = strtoul(p, &end, 10);
+		if (end == p)
+			return 0;
+		b = a;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		n += b >= a ? (unsigned int)(b - a + 1) : 1;
+		p = end;
+	}
+	return n;
+}
+
+/* The lcores the user's EAL options name, or 0. */
+static unsigned int
+user_lcores(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--lcores") == 0) &&
+		    i + 1 < argc)
+			return count_lcores(argv[i + 1]);
+		if (strncmp(argv[i], "--lcores=", 9) == 0)
+			return count_lcores(argv[i] + 9);
+		if (strncmp(argv[i], "-l", 2) == 0 && argv[i][2] != '\0')
+			return count_lcores(argv[i] + 2);
+	}
+	return 0;
+}
+
+static int
+count_arg(int argc, char **argv, const char *name)
+{
+	size_t l = strlen(name);
+	int i, n = 0;
+
+	for (i = 1; i < argc; i++)
+		if (strncmp(argv[i], name, l) == 0)
+			n++;
+	return n;
 }
 
 /*
@@ -109,27 +224,30 @@ usable_cpus(void)
  * Strings live until exit (EAL keeps pointers to some of them).
  */
 static int
-build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out, uint64_t *pcap_pkts)
+build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 {
 	static const char *const lcore_opts[] = {"-l", "-c", "--lcores", "-L", NULL};
 	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem", NULL};
 	static const char *const pci_opts[] = {"-a",	   "--allow", "-b", "--block",
 					       "--no-pci", "--vdev",  NULL};
-	unsigned int i, cpus = usable_cpus();
+	unsigned int i, lcores;
 	int n = 0;
-	char buf[1200];
+	char buf[4096];
 
-	for (i = 0; i < (unsigned int)argc && n < MAX_EAL_ARGS - 8; i++)
+	/* Room for what we add: the pcap vdevs and a handful of options. */
+	if (argc > MAX_EAL_ARGS - 2 * WM_CONF_MAX_PCAPS - 8) {
+		fprintf(stderr, "wiremeter: error: more than %d EAL arguments\n",
+			MAX_EAL_ARGS - 2 * WM_CONF_MAX_PCAPS - 8);
+		return -E2BIG;
+	}
+	for (i = 0; i < (unsigned int)argc; i++)
 		out[n++] = argv[i];
+	lcores = user_lcores(argc, argv);
 	if (!has_arg(argc, argv, lcore_opts)) {
-		/* The main lcore manages, every other core works; one core still gets a worker. */
-		if (cpus >= 2)
-			snprintf(buf, sizeof(buf), "-l0-%u", cpus - 1);
-		else
-			snprintf(buf, sizeof(buf), "--lcores=0@0,1@0");
+		lcores = default_lcores(buf, sizeof(buf));
 		out[n++] = strdup(buf);
 	}
-	for (i = 0; i < conf->n_pcaps && n < MAX_EAL_ARGS - 4; i++) {
+	for (i = 0; i < conf->n_pcaps; i++) {
 		if (strchr(conf->pcaps[i], ',') != NULL) {
 			fprintf(stderr,
 				"wiremeter: error: --pcap %s: a ',' in the file name cannot "
@@ -148,13 +266,23 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out, ui
 	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts))
 		out[n++] = strdup("--no-pci");
 	if (!has_arg(argc, argv, mem_opts)) {
-		/* Pools, flow tables and rings, in MB, with room for EAL itself. */
+		/*
+		 * What the pools, flow tables and rings take, in MB, plus room
+		 * for EAL: port.c sizes each pool at about 2 x 1024 descriptors
+		 * per queue, the lcores' caches and the software RSS rings.
+		 */
+		uint64_t workers = lcores > 1 ? lcores - 1 : 1;
+		uint64_t ports = conf->n_pcaps + (uint64_t)count_arg(argc, argv, "--vdev") +
+				 (uint64_t)count_arg(argc, argv, "-a");
+		uint64_t per_pool =
+			conf->mbufs ? conf->mbufs
+				    : 2048 * workers + 256 * (workers + 2) + 4128 * workers + 2048;
 		uint64_t mb = 256, free_mb = hugepages_free_mb();
 
-		mb += ((uint64_t)(conf->mbufs ? conf->mbufs : 16384) * 2500 * (conf->n_pcaps + 1) +
-		       (pcap_pkts ? *pcap_pkts : 0) * 2500) >>
-		      20;
-		mb += ((uint64_t)conf->flow_capacity * 320 * (cpus > 1 ? cpus - 1 : 1)) >> 20;
+		if (ports == 0)
+			ports = 1;
+		mb += (ports * per_pool + endless_pcap_packets(argc, argv)) * 2500 >> 20;
+		mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
 		if (free_mb < mb) {
 			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
 			out[n++] = strdup("--no-huge");
@@ -276,7 +404,6 @@ main(int argc, char **argv)
 	char err[1400];
 	char **app_argv;
 	int dd, eal_argc, app_argc, rc, ret;
-	uint64_t pcap_pkts = 0;
 	unsigned int i;
 
 	/* Split at "--": EAL's options before, ours after. */
@@ -298,21 +425,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* A file that is not a readable Ethernet pcap is a usage error, found now. */
 	for (i = 0; i < app->conf.n_pcaps; i++) {
-		uint64_t n = wm_pcap_count_packets(app->conf.pcaps[i], err, sizeof(err));
-
-		if (n == UINT64_MAX) {
+		if (wm_pcap_count_packets(app->conf.pcaps[i], err, sizeof(err)) == UINT64_MAX) {
 			fprintf(stderr, "wiremeter: error: --pcap: %s\n", err);
 			return EXIT_USAGE;
 		}
-		pcap_pkts += n;
 	}
 
 	/* Output files are opened now, so a bad path stops us before any port starts. */
 	if (wm_output_open(&app->conf) != 0)
 		return EXIT_USAGE;
 
-	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv, &pcap_pkts);
+	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv);
 	if (eal_argc < 0)
 		return EXIT_USAGE;
 	ret = rte_eal_init(eal_argc, eal_argv);

@@ -67,6 +67,9 @@ replay_finished(struct wm_app *app, uint64_t now_tsc)
 		sum += got;
 		if (got < app->ports[pid].expected_pkts)
 			all = false;
+		else if (!app->clocks[pid].eof)
+			/* This file is read: its clock must no longer hold the others back. */
+			__atomic_store_n(&app->clocks[pid].eof, true, __ATOMIC_RELEASE);
 	}
 	if (sum != last_sum) {
 		last_sum = sum;
@@ -129,7 +132,8 @@ all_done(struct wm_app *app)
 	unsigned int wi;
 
 	for (wi = 0; wi < app->n_workers; wi++)
-		if (!app->workers[wi]->done || !rte_ring_empty(app->workers[wi]->export_ring))
+		if (!__atomic_load_n(&app->workers[wi]->done, __ATOMIC_ACQUIRE) ||
+		    !rte_ring_empty(app->workers[wi]->export_ring))
 			return false;
 	return true;
 }
@@ -162,8 +166,12 @@ wm_mgmt_run(struct wm_app *app)
 			if (end) {
 				stopping = true;
 				stop_tsc = rte_rdtsc();
+				for (wi = 0; wi < WM_MAX_PORTS; wi++)
+					__atomic_store_n(&app->clocks[wi].eof, true,
+							 __ATOMIC_RELEASE);
 				for (wi = 0; wi < app->n_workers; wi++)
-					app->workers[wi]->stop = true;
+					__atomic_store_n(&app->workers[wi]->stop, true,
+							 __ATOMIC_RELEASE);
 			}
 		} else if (all_done(app)) {
 			drain_rings(app);

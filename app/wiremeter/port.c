@@ -25,6 +25,8 @@
 
 #define RX_DESC_DEFAULT 1024
 #define POOL_CACHE 256
+/* A vdev with more queues than this and no RSS is read on one queue. */
+#define MAX_FIXED_QUEUES 16
 
 /*
  * A symmetric Toeplitz key (0x6d5a repeated): the hash of (a, b) equals
@@ -63,62 +65,50 @@ wm_pcap_count_packets(const char *path, char *err, size_t errlen)
 	return n;
 }
 
-/* Value of key=VALUE in a devargs string such as "rx_pcap=x.pcap,infinite_rx=1". */
-static bool
-devarg_get(const char *args, const char *key, char *val, size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p = args;
-
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-			size_t vl = n - kl - 1;
-
-			if (vl >= len)
-				vl = len - 1;
-			memcpy(val, p + kl + 1, vl);
-			val[vl] = '\0';
-			return true;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return false;
-}
-
 /*
- * Learn how a port ends and stamps time. A pcap vdev reading a file
- * once is a replay: it stamps file time in microseconds, and its end is
- * known by counting the file's packets (the PMD never signals it).
+ * Learn how a port ends and stamps time, from its devargs
+ * ("rx_pcap=a.pcap,rx_pcap=b.pcap,infinite_rx=1"). A pcap vdev reading
+ * files once is a replay: it stamps file time in microseconds, and its
+ * end is known by counting the files' packets (the PMD never signals
+ * it). An endless replay holds its files in our pool and stamps nothing.
  */
 static int
 port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *extra_mbufs)
 {
 	const struct rte_devargs *da = rte_dev_devargs(di->device);
-	const char *args = da != NULL ? da->args : NULL;
-	char file[1024], inf[16], err[1200];
+	char args[2048], err[1200], *save = NULL, *kv;
+	bool files = false, live = false, infinite = false;
+	uint64_t pkts = 0;
 
 	*extra_mbufs = 0;
 	if (strcmp(di->driver_name, "net_pcap") != 0)
 		return 0;
-	if (args == NULL || !devarg_get(args, "rx_pcap", file, sizeof(file))) {
-		p->ts_mult = 1000; /* a live interface through libpcap */
+	snprintf(args, sizeof(args), "%s", da != NULL && da->args != NULL ? da->args : "");
+	for (kv = strtok_r(args, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+		if (strncmp(kv, "rx_pcap=", 8) == 0) {
+			uint64_t n = wm_pcap_count_packets(kv + 8, err, sizeof(err));
+
+			if (n == UINT64_MAX) {
+				fprintf(stderr, "wiremeter: error: port %s: %s\n", p->name, err);
+				return -EINVAL;
+			}
+			pkts += n;
+			files = true;
+		} else if (strncmp(kv, "rx_iface", 8) == 0 || strncmp(kv, "iface=", 6) == 0) {
+			live = true;
+		} else if (strncmp(kv, "infinite_rx=", 12) == 0) {
+			infinite = strcmp(kv + 12, "0") != 0;
+		}
+	}
+	if (infinite) {
+		*extra_mbufs = pkts;
 		return 0;
 	}
-	p->expected_pkts = wm_pcap_count_packets(file, err, sizeof(err));
-	if (p->expected_pkts == UINT64_MAX) {
-		fprintf(stderr, "wiremeter: error: port %s: %s\n", p->name, err);
-		return -EINVAL;
+	p->ts_mult = 1000; /* file or libpcap live time, in microseconds */
+	if (files && !live) {
+		p->replay = true;
+		p->expected_pkts = pkts;
 	}
-	if (devarg_get(args, "infinite_rx", inf, sizeof(inf)) && strcmp(inf, "0") != 0) {
-		/* The PMD copies the whole file into mbufs of our pool, and stamps nothing. */
-		*extra_mbufs = p->expected_pkts;
-		return 0;
-	}
-	p->replay = true;
-	p->ts_mult = 1000;
 	return 0;
 }
 
@@ -131,6 +121,7 @@ port_setup(struct wm_app *app, uint16_t pid)
 	uint16_t nb_rxd = RX_DESC_DEFAULT, nb_txd = 0, nq, q;
 	unsigned int nw = app->n_workers;
 	uint64_t extra = 0, n_mbufs;
+	bool rss;
 	char pname[RTE_MEMPOOL_NAMESIZE];
 	int socket, rc;
 
@@ -152,7 +143,8 @@ port_setup(struct wm_app *app, uint16_t pid)
 
 	memset(&pconf, 0, sizeof(pconf));
 	nq = 1;
-	if (nw > 1 && di.max_rx_queues >= nw && (di.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+	rss = nw > 1 && di.max_rx_queues >= nw && (di.flow_type_rss_offloads & RTE_ETH_RSS_IP);
+	if (rss) {
 		nq = (uint16_t)nw;
 		pconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		pconf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
@@ -160,15 +152,22 @@ port_setup(struct wm_app *app, uint16_t pid)
 		pconf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			di.flow_type_rss_offloads;
+	} else if (di.max_rx_queues > 1 && di.max_rx_queues <= MAX_FIXED_QUEUES &&
+		   di.flow_type_rss_offloads == 0) {
+		/*
+		 * A vdev made with a set of queues and no RSS (several rx_pcap
+		 * files, af_packet qpairs, af_xdp queue_count): read them all.
+		 */
+		nq = di.max_rx_queues;
 	}
 	p->nb_rxq = nq;
-	p->sw_rss = nq == 1 && nw > 1;
+	p->sw_rss = !rss && nw > 1;
 
 	rc = rte_eth_dev_configure(pid, nq, 0, &pconf);
 	if (rc != 0) {
-		/* Some PMDs want a Tx queue (af_xdp pairs them): give them one. */
+		/* Some PMDs pair Rx and Tx queues (af_xdp, tap): give them as many. */
 		nb_txd = 512;
-		rc = rte_eth_dev_configure(pid, nq, 1, &pconf);
+		rc = rte_eth_dev_configure(pid, nq, nq, &pconf);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "wiremeter: error: port %u (%s): configure failed: %s\n", pid,
@@ -184,7 +183,7 @@ port_setup(struct wm_app *app, uint16_t pid)
 	 */
 	n_mbufs = 2ull * nq * nb_rxd + (uint64_t)POOL_CACHE * (rte_lcore_count() + 1) +
 		  (p->sw_rss ? (uint64_t)WM_SWRSS_RING_SIZE * nw + WM_BURST * nw : 0) + extra +
-		  (nb_txd ? 2ull * nb_txd : 0) + 1024;
+		  (nb_txd ? 2ull * nq * nb_txd : 0) + 1024;
 	if (app->conf.mbufs != 0) {
 		if (app->conf.mbufs < n_mbufs)
 			WM_LOG(WARNING, "port %u: --mbufs %u is below the %lu this port needs", pid,
@@ -209,11 +208,11 @@ port_setup(struct wm_app *app, uint16_t pid)
 			return rc;
 		}
 	}
-	if (nb_txd) {
-		rc = rte_eth_tx_queue_setup(pid, 0, nb_txd, socket, NULL);
+	for (q = 0; nb_txd && q < nq; q++) {
+		rc = rte_eth_tx_queue_setup(pid, q, nb_txd, socket, NULL);
 		if (rc != 0) {
-			fprintf(stderr, "wiremeter: error: port %u: Tx queue setup failed: %s\n",
-				pid, rte_strerror(-rc));
+			fprintf(stderr, "wiremeter: error: port %u: Tx queue %u setup failed: %s\n",
+				pid, q, rte_strerror(-rc));
 			return rc;
 		}
 	}
@@ -226,22 +225,33 @@ port_setup(struct wm_app *app, uint16_t pid)
 	/* Not every PMD has a promiscuous mode (pcap files): that is fine. */
 	rte_eth_promiscuous_enable(pid);
 
-	/* Give queues to workers: queue i to worker i, or all to the distributor. */
-	if (nq == 1) {
-		struct wm_worker *w = app->workers[0];
+	/*
+	 * Give queues to workers: with RSS, queue i to worker i; else every
+	 * queue to worker 0, which meters them alone or, with several
+	 * workers, deals their packets out (software RSS).
+	 */
+	for (q = 0; q < nq; q++) {
+		struct wm_worker *w = app->workers[rss ? q : 0];
 
+		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
+			fprintf(stderr,
+				"wiremeter: error: port %u: more than %d Rx queues for one "
+				"worker\n",
+				pid, WM_MAX_RXQ_PER_WORKER);
+			return -E2BIG;
+		}
 		if (p->sw_rss) {
 			w->distributor = true;
-			w->dist_q[w->n_dist_q++] = (struct wm_rxq){pid, 0};
+			w->dist_q[w->n_dist_q++] = (struct wm_rxq){pid, q};
 		} else {
-			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, 0};
-		}
-	} else {
-		for (q = 0; q < nq; q++) {
-			struct wm_worker *w = app->workers[q];
-
 			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, q};
 		}
+	}
+	for (q = 0; q < nw; q++) {
+		struct wm_worker *w = app->workers[q];
+
+		if (rss || p->sw_rss || q == 0)
+			w->clock_ports[w->n_clock_ports++] = pid;
 	}
 	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver, nq,
 	       p->sw_rss ? " with software RSS" : "", (unsigned long)n_mbufs);

@@ -78,7 +78,9 @@ struct wm_worker {
 	struct wm_flow_export pending[WM_PENDING_MAX];
 	unsigned int n_pending;
 
-	uint64_t now_ns;	/* the worker's clock (packet time in a replay) */
+	uint64_t now_ns;		    /* the worker's clock (packet time in a replay) */
+	uint16_t clock_ports[WM_MAX_PORTS]; /* ports this worker meters packets of */
+	unsigned int n_clock_ports;
 	uint64_t first_pkt_tsc; /* TSC of the first packet, 0 before */
 	uint64_t busy_cycles;	/* TSC spent on bursts that carried packets */
 	uint64_t polls;
@@ -104,6 +106,18 @@ struct wm_port {
 	struct rte_mempool *pool;
 };
 
+/*
+ * A replay port's packet time: the latest time its one reader (the
+ * worker polling it, or the distributor once the packets are in the
+ * workers' rings) has delivered, stored with release. eof is set by the
+ * main lcore once the file has been read. Cache aligned: written per
+ * burst by one lcore, read by the others.
+ */
+struct wm_port_clock {
+	uint64_t ns;
+	bool eof;
+} __rte_cache_aligned;
+
 struct wm_app {
 	struct wm_conf conf;
 	struct wm_port ports[WM_MAX_PORTS];
@@ -116,13 +130,9 @@ struct wm_app {
 	uint64_t tsc_hz;
 	uint64_t epoch_ns_at_tsc0; /* wall clock at tsc0, for TSC -> ns */
 	uint64_t tsc0;
-	/*
-	 * Packet time of a replay as the distributor has dealt it: written
-	 * (release) by the distributor once a burst is wholly in the
-	 * workers' rings, read (acquire) by workers whose ring is empty, so
-	 * a worker with no traffic of its own still sees time pass.
-	 */
-	uint64_t replay_clock;
+	/* Replay clocks, one per port; see struct wm_port_clock. */
+	struct wm_port_clock clocks[WM_MAX_PORTS];
+	bool dist_done; /* the distributor has delivered its last packet (release) */
 };
 
 extern struct wm_app wm_app;

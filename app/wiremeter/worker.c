@@ -24,7 +24,7 @@
 
 #include "wm_app.h"
 
-/* Expire on every idle poll, and on every EXPIRE_EVERY-th busy one. */
+/* Expire on every EXPIRE_EVERY-th poll, busy or idle, with a bounded budget. */
 #define EXPIRE_EVERY 8
 #define EXPIRE_BUDGET WM_FLOW_BURST_MAX
 #define PREFETCH_AHEAD 4
@@ -56,17 +56,28 @@ pkt_time(const struct rte_mbuf *m, uint64_t burst_ns)
 	return burst_ns;
 }
 
+/* Publish a replay port's packet time; only the port's one reader calls this. */
+static inline void
+port_clock_advance(uint16_t port, uint64_t ns)
+{
+	struct wm_port_clock *c = &wm_app.clocks[port];
+
+	if (ns > c->ns)
+		__atomic_store_n(&c->ns, ns, __ATOMIC_RELEASE);
+}
+
 /*
  * Parse and meter one burst. Every packet ends in exactly one of:
- * metered, parse error. The caller frees the mbufs.
+ * metered, parse error. The caller frees the mbufs. Returns the
+ * latest packet time of the burst.
  */
-static void
+static uint64_t
 process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct wm_pkt_meta metas[WM_BURST];
 	const struct wm_pkt_meta *ok[WM_BURST];
 	uint64_t tsc = rte_rdtsc();
-	uint64_t burst_ns = wm_tsc_to_ns(tsc);
+	uint64_t burst_ns = wm_tsc_to_ns(tsc), latest = 0;
 	unsigned int i, n_ok = 0;
 
 	if (unlikely(w->first_pkt_tsc == 0))
@@ -91,8 +102,12 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		}
 		meta->ts_ns = pkt_time(m, burst_ns);
 		meta->port = m->port;
-		if (meta->ts_ns > w->now_ns)
-			w->now_ns = meta->ts_ns;
+		if (meta->ts_ns > latest)
+			latest = meta->ts_ns;
+		/* Non-IP frames count their bytes: all segments, not the first only. */
+		if (unlikely(m->nb_segs > 1) &&
+		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
+			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
 		if (unlikely(meta->flags & WM_PKT_F_FRAG_NONFIRST))
 			w->frag_nonfirst++;
 		pc->metered++;
@@ -102,6 +117,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		w->n_pending +=
 			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
 	w->busy_cycles += rte_rdtsc() - tsc;
+	return latest;
 }
 
 /*
@@ -145,8 +161,10 @@ wm_swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers)
  * Distributor: take bursts from single-queue ports and deal the packets
  * to the workers' rings by symmetric hash. A packet a full ring refuses
  * stays in the stash and Rx pauses until it is delivered, so a slow
- * worker makes the port back up (and the NIC count imissed) rather than
- * losing packets silently.
+ * worker makes the ports back up (and count imissed) rather than lose
+ * packets silently. Ports take turns to be polled first, so a backed-up
+ * ring cannot starve the later ones. Only worker 0 runs this code, so
+ * this state has one owner.
  */
 struct swrss_stash {
 	struct rte_mbuf *pkts[WM_BURST];
@@ -154,6 +172,8 @@ struct swrss_stash {
 };
 
 static struct swrss_stash swrss_stash[WM_MAX_WORKERS];
+static uint64_t swrss_clock[WM_MAX_PORTS]; /* dealt, not yet published: stash not empty */
+static unsigned int swrss_next;
 
 static bool
 swrss_flush(unsigned int n_workers)
@@ -177,20 +197,33 @@ swrss_flush(unsigned int n_workers)
 	return empty;
 }
 
+/*
+ * Once every dealt packet is in a ring, their time may be published: a
+ * worker that then finds its ring empty has met every one of them.
+ */
+static void
+swrss_publish(const struct wm_worker *w)
+{
+	unsigned int q;
+
+	for (q = 0; q < w->n_dist_q; q++)
+		port_clock_advance(w->dist_q[q].port, swrss_clock[w->dist_q[q].port]);
+}
+
 static void
 swrss_poll(struct wm_worker *w)
 {
-	unsigned int n_workers = wm_app.n_workers, q;
+	unsigned int n_workers = wm_app.n_workers, k;
 
 	if (!swrss_flush(n_workers))
 		return;
-	for (q = 0; q < w->n_dist_q; q++) {
+	for (k = 0; k < w->n_dist_q; k++) {
+		const struct wm_rxq *rq = &w->dist_q[(swrss_next + k) % w->n_dist_q];
 		struct rte_mbuf *pkts[WM_BURST];
+		uint64_t clock = 0;
 		uint16_t n, i;
 
-		n = rte_eth_rx_burst(w->dist_q[q].port, w->dist_q[q].queue, pkts, WM_BURST);
-		uint64_t clock = 0;
-
+		n = rte_eth_rx_burst(rq->port, rq->queue, pkts, WM_BURST);
 		for (i = 0; i < n; i++) {
 			struct wm_pkt_meta meta;
 			unsigned int wi = 0;
@@ -205,11 +238,13 @@ swrss_poll(struct wm_worker *w)
 			if (ts > clock)
 				clock = ts;
 		}
+		if (clock > swrss_clock[rq->port])
+			swrss_clock[rq->port] = clock;
 		if (!swrss_flush(n_workers))
-			return;
-		if (clock > wm_app.replay_clock)
-			__atomic_store_n(&wm_app.replay_clock, clock, __ATOMIC_RELEASE);
+			break;
+		swrss_publish(w);
 	}
+	swrss_next++;
 }
 
 /* Can the pending buffer take every record one more burst may end? */
@@ -223,6 +258,7 @@ static inline void
 rx_and_process(struct wm_worker *w, uint16_t port, uint16_t queue)
 {
 	struct rte_mbuf *pkts[WM_BURST];
+	uint64_t latest;
 	uint16_t n;
 
 	if (!room_for_burst(w))
@@ -230,8 +266,10 @@ rx_and_process(struct wm_worker *w, uint16_t port, uint16_t queue)
 	n = rte_eth_rx_burst(port, queue, pkts, WM_BURST);
 	if (n == 0)
 		return;
-	process_burst(w, pkts, n);
+	latest = process_burst(w, pkts, n);
 	rte_pktmbuf_free_bulk(pkts, n);
+	if (wm_app.replay)
+		port_clock_advance(port, latest);
 }
 
 static inline unsigned int
@@ -250,22 +288,44 @@ ring_in_process(struct wm_worker *w)
 	return n;
 }
 
-/* The worker's clock: packet time in a replay; else never behind the TSC. */
+/*
+ * A replay's clock for this worker: the earliest packet time among the
+ * ports it gets packets from that are still being read, so a fast port
+ * cannot age out a slow port's flows; once every port is read, the
+ * latest. A worker fed by the distributor takes it only when its ring is
+ * empty (read the clocks first): then every packet dealt before the
+ * clocks were published has been metered.
+ */
+static uint64_t
+replay_now(struct wm_worker *w)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, t;
+	unsigned int i;
+
+	for (i = 0; i < w->n_clock_ports; i++) {
+		const struct wm_port_clock *c = &wm_app.clocks[w->clock_ports[i]];
+		uint64_t ns = __atomic_load_n(&c->ns, __ATOMIC_ACQUIRE);
+
+		if (ns > hi)
+			hi = ns;
+		if (!__atomic_load_n(&c->eof, __ATOMIC_ACQUIRE) && ns < lo)
+			lo = ns;
+	}
+	t = lo != UINT64_MAX ? lo : hi;
+	if (w->sw_in != NULL && !rte_ring_empty(w->sw_in))
+		return w->now_ns;
+	if (t > w->now_ns)
+		w->now_ns = t;
+	return w->now_ns;
+}
+
+/* The worker's clock: packet time in a replay; else the TSC. */
 static inline uint64_t
 worker_now(struct wm_worker *w)
 {
-	if (wm_app.replay) {
-		/* Read the clock first: if the ring is empty after, every packet dealt before it was met. */
-		uint64_t c = __atomic_load_n(&wm_app.replay_clock, __ATOMIC_ACQUIRE);
-
-		if (w->sw_in != NULL && c > w->now_ns && rte_ring_empty(w->sw_in))
-			w->now_ns = c;
-	} else {
-		uint64_t t = wm_tsc_to_ns(rte_rdtsc());
-
-		if (t > w->now_ns)
-			w->now_ns = t;
-	}
+	if (wm_app.replay)
+		return replay_now(w);
+	w->now_ns = wm_tsc_to_ns(rte_rdtsc());
 	return w->now_ns;
 }
 
@@ -273,27 +333,34 @@ static inline void
 expire_slice(struct wm_worker *w)
 {
 	unsigned int room = WM_PENDING_MAX - w->n_pending;
+	uint64_t now = worker_now(w);
 
 	if (room > EXPIRE_BUDGET)
 		room = EXPIRE_BUDGET;
-	uint64_t now = worker_now(w);
-
 	if (room == 0 || now == 0)
 		return;
 	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
 }
 
-/* Shutdown: take what the distributor still sends, then flush every flow. */
+/*
+ * Shutdown: deliver what the distributor still holds, meter what is in
+ * the rings, export what is due by the clock, then flush the rest.
+ */
 static void
 worker_finish(struct wm_worker *w)
 {
 	if (w->distributor) {
-		while (!swrss_flush(wm_app.n_workers))
+		/* Our own ring must drain too, or a full one would never empty. */
+		while (!swrss_flush(wm_app.n_workers)) {
+			ring_in_process(w);
 			pending_flush(w);
+		}
+		swrss_publish(w);
+		__atomic_store_n(&wm_app.dist_done, true, __ATOMIC_RELEASE);
 	}
 	if (w->sw_in != NULL) {
-		/* The distributor flushed its stash before it set done. */
-		while (!(w->index == 0 || wm_app.workers[0]->done) || !rte_ring_empty(w->sw_in)) {
+		while (!__atomic_load_n(&wm_app.dist_done, __ATOMIC_ACQUIRE) ||
+		       !rte_ring_empty(w->sw_in)) {
 			ring_in_process(w);
 			pending_flush(w);
 		}
@@ -303,18 +370,9 @@ worker_finish(struct wm_worker *w)
 	 * input gone on, so a replay's records do not depend on when its
 	 * end was noticed; then everything else, as a forced end.
 	 */
-	for (;;) {
-		unsigned int room = WM_PENDING_MAX - w->n_pending, k = 0;
-		uint64_t now = worker_now(w);
-
-		if (room > EXPIRE_BUDGET)
-			room = EXPIRE_BUDGET;
-		if (room > 0 && now != 0)
-			k = wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
-		w->n_pending += k;
+	while (wm_flow_table_due(w->flows, worker_now(w)) || w->n_pending > 0) {
+		expire_slice(w);
 		pending_flush(w);
-		if (k == 0 && w->n_pending == 0)
-			break;
 	}
 	for (;;) {
 		unsigned int room = WM_PENDING_MAX - w->n_pending;
@@ -335,24 +393,22 @@ wm_worker_main(void *arg)
 	struct wm_worker *w = arg;
 	unsigned int q;
 
-	while (!w->stop) {
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		pending_flush(w);
-		/* Rx only when a whole burst's records can be held (checked per burst too). */
-		if (room_for_burst(w)) {
-			for (q = 0; q < w->n_rxq; q++)
-				rx_and_process(w, w->rxq[q].port, w->rxq[q].queue);
-			if (w->distributor)
-				swrss_poll(w);
-			if (w->sw_in != NULL)
-				ring_in_process(w);
-		} else {
+		for (q = 0; q < w->n_rxq; q++)
+			rx_and_process(w, w->rxq[q].port, w->rxq[q].queue);
+		if (w->distributor)
+			swrss_poll(w);
+		if (w->sw_in != NULL)
+			ring_in_process(w);
+		if (!room_for_burst(w))
 			w->rx_stalls++;
-		}
 		w->polls++;
 		if ((w->polls % EXPIRE_EVERY) == 0)
 			expire_slice(w);
 	}
 	worker_finish(w);
-	w->done = true;
+	/* Release: the main lcore that sees done also sees every record in the ring. */
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	return 0;
 }
