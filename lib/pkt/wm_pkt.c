@@ -81,12 +81,17 @@ parse_l4(const uint8_t *data, uint32_t end, struct wm_pkt_meta *meta)
 		if (avail < 20)
 			return WM_PKT_ERR_TCP_TRUNCATED;
 		hlen = (uint32_t)(l4[12] >> 4) * 4;
-		if (hlen < 20 || hlen > avail)
+		/*
+		 * The data offset must fit the IP packet; options cut off by a
+		 * capture's snap length are fine (ports and flags came first),
+		 * but then there is no payload to point at.
+		 */
+		if (hlen < 20 || hlen > (uint32_t)meta->l3_off + meta->l3_len - off)
 			return WM_PKT_ERR_TCP_BAD_OFFSET;
 		meta->sport = rd16(l4);
 		meta->dport = rd16(l4 + 2);
 		meta->tcp_flags = l4[13];
-		meta->payload_off = (uint16_t)(off + hlen);
+		meta->payload_off = hlen <= avail ? (uint16_t)(off + hlen) : 0;
 		return WM_PKT_OK;
 	}
 	case IPPROTO_UDP_: {

@@ -458,6 +458,19 @@ build_ipv4_tcp_snap(struct pkt *p)
 	set16(p, ip + 2, 1028);
 }
 
+/* A SYN with 20 bytes of TCP options, captured with a 68-byte snap length. */
+static void
+build_ipv4_tcp_options_snap(struct pkt *p)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, 6, 0, 5);
+	tcp_put(p, 12345, 80, TCP_SYN, 10);
+	set16(p, ip + 2, 60);
+	p->len = 68;
+}
+
 /* IPv6 UDP with 1000 payload bytes announced and 16 captured. */
 static void
 build_ipv6_udp_snap(struct pkt *p)
@@ -1440,6 +1453,12 @@ test_pkt_snaplen_truncated(void)
 	exp.tcp_flags = TCP_ACK;
 	exp.payload_off = 54;
 	EXPECT_FRAME(build_ipv4_tcp_snap, &exp);
+
+	/* TCP options cut by the snap length: metered, with no payload to point at. */
+	exp.tcp_flags = TCP_SYN;
+	exp.payload_off = 0;
+	exp.l3_len = 60;
+	EXPECT_FRAME(build_ipv4_tcp_options_snap, &exp);
 
 	/* VXLAN ports, but the capture holds the whole VXLAN header. */
 	memset(&exp, 0, sizeof(exp));
