@@ -449,7 +449,9 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	clock_init(app);
 
-	rc = workers_create(app);
+	rc = wm_filter_init(app);
+	if (rc == 0)
+		rc = workers_create(app);
 	if (rc == 0)
 		rc = wm_ports_init(app);
 	if (rc == 0)
@@ -472,6 +474,7 @@ main(int argc, char **argv)
 		rc = -EIO;
 	}
 	wm_ports_stop(app);
+	wm_filter_free(app);
 	for (i = 0; i < app->n_workers; i++) {
 		wm_flow_table_free(app->workers[i]->flows);
 		rte_ring_free(app->workers[i]->export_ring);

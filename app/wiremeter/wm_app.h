@@ -130,6 +130,8 @@ struct wm_app {
 	uint64_t tsc_hz;
 	uint64_t epoch_ns_at_tsc0; /* wall clock at tsc0, for TSC -> ns */
 	uint64_t tsc0;
+	struct rte_bpf *filter;		    /* --filter, or NULL; read-only once workers run */
+	uint64_t (*filter_jit)(void *mbuf); /* its JIT code, or NULL to interpret */
 	/* Replay clocks, one per port; see struct wm_port_clock. */
 	struct wm_port_clock clocks[WM_MAX_PORTS];
 	bool dist_done; /* the distributor has delivered its last packet (release) */
@@ -157,6 +159,11 @@ wm_read_u64(const uint64_t *p)
 int wm_ports_init(struct wm_app *app);
 void wm_ports_stop(struct wm_app *app);
 uint64_t wm_pcap_count_packets(const char *path, char *err, size_t errlen);
+
+/* filter.c */
+struct rte_bpf;
+int wm_filter_init(struct wm_app *app);
+void wm_filter_free(struct wm_app *app);
 
 /* worker.c */
 int wm_worker_main(void *arg);

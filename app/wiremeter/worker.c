@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include <rte_bpf.h>
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -66,9 +67,22 @@ port_clock_advance(uint16_t port, uint64_t ns)
 		__atomic_store_n(&c->ns, ns, __ATOMIC_RELEASE);
 }
 
+/* Does the --filter program refuse this packet (returns 0 for it)? */
+static inline bool
+filter_drops(struct rte_mbuf *m)
+{
+	void *ctx = m;
+	uint64_t rc;
+
+	if (wm_app.filter_jit != NULL)
+		return wm_app.filter_jit(m) == 0;
+	rte_bpf_exec_burst(wm_app.filter, &ctx, &rc, 1);
+	return rc == 0;
+}
+
 /*
  * Parse and meter one burst. Every packet ends in exactly one of:
- * metered, parse error. The caller frees the mbufs. Returns the
+ * filtered, metered, parse error. The caller frees the mbufs. Returns the
  * latest packet time of the burst.
  */
 static uint64_t
@@ -93,6 +107,10 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		pc->rx++;
+		if (unlikely(wm_app.filter != NULL) && filter_drops(m)) {
+			pc->filtered++;
+			continue;
+		}
 		err = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				   meta);
 		if (unlikely(err != WM_PKT_OK)) {

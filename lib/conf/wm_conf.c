@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <pcap/pcap.h>
 
 #include "wm_conf.h"
 
@@ -25,6 +26,7 @@ enum opt_type {
 	OPT_COUNT,     /* uint32 within [min, max] */
 	OPT_PATH,      /* a string */
 	OPT_PATH_LIST, /* repeatable string (flag) / array of strings (JSON) */
+	OPT_FILTER,    /* a pcap filter expression, checked by compiling it */
 };
 
 /*
@@ -61,6 +63,8 @@ static const struct opt_desc opts[] = {
 	 "write one JSON line per exported flow record to FILE"},
 	{"report", "report", OPT_PATH, OFF(report), 0, 0, false,
 	 "write the final JSON report to FILE"},
+	{"filter", "filter", OPT_FILTER, OFF(filter), 0, 0, false,
+	 "meter only packets matching this pcap filter (e.g. 'tcp or udp')"},
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
 };
@@ -86,10 +90,11 @@ wm_conf_free(struct wm_conf *c)
 
 	free(c->flows_json);
 	free(c->report);
+	free(c->filter);
 	free(c->config_file);
 	for (i = 0; i < c->n_pcaps; i++)
 		free(c->pcaps[i]);
-	c->flows_json = c->report = c->config_file = NULL;
+	c->flows_json = c->report = c->config_file = c->filter = NULL;
 	c->n_pcaps = 0;
 }
 
@@ -161,6 +166,32 @@ set_path(struct wm_conf *c, const struct opt_desc *o, const char *v, const char 
 	return *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
 }
 
+/* A filter is kept only if libpcap compiles it for Ethernet. */
+static int
+set_filter(struct wm_conf *c, const char *expr, const char *what, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *pc;
+	int rc;
+
+	if (expr[0] == '\0')
+		return fail(err, errlen, -EINVAL, "%s: empty filter", what);
+	pc = pcap_open_dead(DLT_EN10MB, 65535);
+	if (pc == NULL)
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", what);
+	rc = pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc != 0) {
+		fail(err, errlen, -EINVAL, "%s: '%s': %s", what, expr, pcap_geterr(pc));
+		pcap_close(pc);
+		return -EINVAL;
+	}
+	pcap_freecode(&prog);
+	pcap_close(pc);
+	free(c->filter);
+	c->filter = strdup(expr);
+	return c->filter == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
+}
+
 /* Apply one flag's text value. */
 static int
 apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *err, size_t errlen)
@@ -170,6 +201,8 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 	double v;
 
 	snprintf(what, sizeof(what), "--%s", o->flag);
+	if (o->type == OPT_FILTER)
+		return set_filter(c, arg, what, err, errlen);
 	if (o->type == OPT_PATH || o->type == OPT_PATH_LIST)
 		return set_path(c, o, arg, what, err, errlen);
 	errno = 0;
@@ -197,6 +230,10 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 			return fail(err, errlen, -EINVAL, "%s: expected a number, got %s", what,
 				    json_is_string(v) ? "a string" : "another type");
 		return set_number(c, o, json_number_value(v), what, err, errlen);
+	case OPT_FILTER:
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL, "%s: expected a filter string", what);
+		return set_filter(c, json_string_value(v), what, err, errlen);
 	case OPT_PATH:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
@@ -273,9 +310,10 @@ usage(const char *prog)
 		char left[64];
 
 		snprintf(left, sizeof(left), "--%s %s", opts[i].flag,
-			 opts[i].type == OPT_PATH || opts[i].type == OPT_PATH_LIST ? "FILE"
-			 : opts[i].type == OPT_COUNT				   ? "N"
-										   : "S");
+			 opts[i].type == OPT_FILTER				     ? "EXPR"
+			 : opts[i].type == OPT_PATH || opts[i].type == OPT_PATH_LIST ? "FILE"
+			 : opts[i].type == OPT_COUNT				     ? "N"
+										     : "S");
 		printf("  %-24s %s\n", left, opts[i].help);
 	}
 	printf("  -h, --help               this text\n"

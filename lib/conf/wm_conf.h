@@ -38,6 +38,7 @@ struct wm_conf {
 	uint32_t mbufs;			/**< mbufs per pool; 0 sizes automatically */
 	char *flows_json;		/**< JSON lines output path, or NULL */
 	char *report;			/**< final JSON report path, or NULL */
+	char *filter;			/**< pcap filter expression, or NULL */
 	char *config_file;		/**< the -c file, or NULL */
 	char *pcaps[WM_CONF_MAX_PCAPS]; /**< --pcap files */
 	unsigned int n_pcaps;

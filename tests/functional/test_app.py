@@ -122,6 +122,28 @@ class AppTest(unittest.TestCase):
         self.assertEqual(report["flowsExported"], 0)
         self.assertTrue(report["conservation"]["ok"])
 
+    def test_filter_counts_what_it_drops(self):
+        """--filter: libpcap syntax, compiled to rte_bpf; refused packets are counted
+        as filtered and conservation still holds."""
+        rc, _, err, recs, report = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0",
+                                                       "--filter", "tcp or icmp"], "filter")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(recs)
+        self.assertTrue(all(r["protocolIdentifier"] in (1, 6) for r in recs), recs)
+        port = report["ports"][0]
+        # The sample: 14 TCP (12 IPv4, 2 IPv6) and 6 ICMP metered, one truncated TCP
+        # frame passes the filter and fails the parser, the other 11 are refused.
+        self.assertEqual(report["packetsMetered"], 20)
+        self.assertEqual(port["filtered"], 11)
+        self.assertEqual(port["parseErrors"], 1)
+        self.assertEqual(port["rxTaken"], port["metered"] + port["parseErrors"] + port["filtered"])
+        self.assertTrue(report["conservation"]["ok"])
+        bad = subprocess.run([ARGS.wiremeter, "--", "--pcap", SAMPLE, "--filter", "tcp port"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--filter", bad.stderr)
+        self.assertIn("syntax error", bad.stderr)
+
     def test_summary_names_everything(self):
         rc, stdout, err, recs, report = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0"], "summary")
         self.assertEqual(rc, 0, err)

@@ -617,6 +617,23 @@ test_conf_not_a_number(void)
 }
 
 static void
+test_conf_filter(void)
+{
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_PTR_NULL(c.filter);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--filter", "tcp or (udp and port 53)")), 0);
+	CU_ASSERT_STRING_EQUAL(c.filter, "tcp or (udp and port 53)");
+	wm_conf_free(&c);
+	CU_ASSERT_PTR_NULL(c.filter);
+	check_args_error(ARGS("--filter", "tcp port"), -EINVAL,
+			 "--filter: 'tcp port': can't parse filter expression: syntax error");
+	check_args_error(ARGS("--filter", ""), -EINVAL, "--filter: empty filter");
+}
+
+static void
 test_conf_stats_interval_not_number(void)
 {
 	check_args_error(ARGS("--stats-interval", "x"), -EINVAL,
@@ -1099,6 +1116,7 @@ static const struct {
 	TEST(test_conf_pcap_flag_replaces_file_list),
 	TEST(test_conf_not_a_number),
 	TEST(test_conf_stats_interval_not_number),
+	TEST(test_conf_filter),
 	TEST(test_conf_negative),
 	TEST(test_conf_zero_not_allowed),
 	TEST(test_conf_seconds_out_of_range),

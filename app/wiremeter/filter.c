@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * The optional packet filter: a pcap expression compiled by libpcap,
+ * converted to eBPF and loaded into rte_bpf (as dpdk-dumpcap does), run
+ * JIT-compiled on x86. Built once on the main lcore before the workers
+ * start; afterwards read-only, so workers share it without locks.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <pcap/pcap.h>
+
+#include <rte_bpf.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "wm_app.h"
+
+int
+wm_filter_init(struct wm_app *app)
+{
+	struct rte_bpf_prm *prm;
+	struct bpf_program prog;
+	struct rte_bpf_jit jit;
+	pcap_t *pc;
+
+	if (app->conf.filter == NULL)
+		return 0;
+	pc = pcap_open_dead(DLT_EN10MB, 65535);
+	if (pc == NULL || pcap_compile(pc, &prog, app->conf.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		fprintf(stderr, "wiremeter: error: --filter '%s': %s\n", app->conf.filter,
+			pc != NULL ? pcap_geterr(pc) : "out of memory");
+		if (pc != NULL)
+			pcap_close(pc);
+		return -EINVAL;
+	}
+	prm = rte_bpf_convert(&prog);
+	pcap_freecode(&prog);
+	pcap_close(pc);
+	if (prm == NULL) {
+		fprintf(stderr, "wiremeter: error: --filter '%s': cannot convert to eBPF: %s\n",
+			app->conf.filter, rte_strerror(rte_errno));
+		return -EINVAL;
+	}
+	app->filter = rte_bpf_load(prm);
+	rte_free(prm);
+	if (app->filter == NULL) {
+		fprintf(stderr, "wiremeter: error: --filter '%s': cannot load: %s\n",
+			app->conf.filter, rte_strerror(rte_errno));
+		return -EINVAL;
+	}
+	if (rte_bpf_get_jit(app->filter, &jit) == 0 && jit.func != NULL)
+		app->filter_jit = jit.func;
+	WM_LOG(INFO, "filter '%s'%s", app->conf.filter,
+	       app->filter_jit != NULL ? " (JIT)" : " (interpreted)");
+	return 0;
+}
+
+void
+wm_filter_free(struct wm_app *app)
+{
+	rte_bpf_destroy(app->filter);
+	app->filter = NULL;
+	app->filter_jit = NULL;
+}
