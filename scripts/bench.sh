@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The wiremeter authors
+#
+# Throughput figures: wiremeter with one worker against dpdk-testpmd in
+# rxonly mode (the do-nothing ceiling), both reading the same pcap through
+# the pcap PMD with infinite_rx=1, for 64-byte and IMIX frames with 1k, 64k
+# and 1M flows. Prints Mpps for each, their ratio and wiremeter's cycles per
+# packet, then a markdown table for the README.
+#
+# A benchmark, not a test: it always exits 0. A figure it cannot measure is
+# printed as n/a with the reason.
+#
+# Environment:
+#   BENCH_SECONDS  measuring time per run (default 10)
+#   BENCH_DIR      where the generated pcaps are cached (default build/bench)
+#   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
+#   BENCH_FRAMES   frame mixes (default "64 imix")
+#   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
+#
+# Method:
+#   testpmd   -i --forward-mode=rxonly driven through a FIFO: start, WARMUP
+#             seconds, `show port stats all`, BENCH_SECONDS, `show port stats
+#             all`: the second Rx-pps is testpmd's average over that interval
+#             (it times the interval between two shows with the TSC).
+#   wiremeter -l 0-1 (one worker, the main lcore manages), SIGINT
+#             BENCH_SECONDS after it reports its ports started; Mpps =
+#             packetsMetered / durationSeconds of its --report (first packet
+#             to stop), cycles per packet = cyclesPerPacket of the report.
+# Both get the same memory: hugepages when enough can be reserved (the
+# reservation is undone at exit), else --no-huge -m MB.
+
+set -uo pipefail
+
+# shellcheck source=scripts/setup.sh
+source "$(dirname "$0")/setup.sh"
+
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
+BENCH_PACKETS=${BENCH_PACKETS:-1048576}
+BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
+BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
+WARMUP=2		# seconds of Rx before testpmd's measurement starts
+FLOW_CAPACITY=2097152
+MBUFS=$((BENCH_PACKETS + 16384))
+# Memory for the largest run: bytes per mbuf with its headers
+# (RTE_MBUF_DEFAULT_BUF_SIZE 2176 + struct + mempool header, rounded up),
+# bytes per flow-table entry, and slack. wiremeter checks the free
+# hugepages against its own estimate before it starts, and that estimate
+# counts an endless file's packets on top of --mbufs: reserve that much,
+# or it would run with --no-huge while testpmd has hugepages.
+MEM_MB=$(( ((MBUFS + BENCH_PACKETS) * 2560 + FLOW_CAPACITY * 320) / 1048576 + 512 ))
+PREFIX=wmbench$$
+TMP=$(mktemp -d /tmp/wmbench.XXXXXX)
+HUGE_ORIG=""
+HUGE_MOUNTED=0
+MEM_ARGS=()
+TESTPMD_MEM_ARGS=()
+MEM_MODE=""
+CHILD=""
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+# Hugepage files an EAL with our prefix left (none with --huge-unlink).
+remove_hugepage_files() {
+	local m
+	while read -r m; do
+		rm -f "$m/${PREFIX}"map_*
+	done < <(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts)
+}
+
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup() {
+	if [[ -n $CHILD ]] && kill -0 "$CHILD" 2>/dev/null; then
+		kill -KILL "$CHILD" 2>/dev/null
+		wait "$CHILD" 2>/dev/null
+	fi
+	rm -rf "/var/run/dpdk/$PREFIX" "$TMP"
+	remove_hugepage_files
+	if [[ -n $HUGE_ORIG ]]; then
+		echo "$HUGE_ORIG" > /proc/sys/vm/nr_hugepages 2>/dev/null
+	fi
+	if [[ $HUGE_MOUNTED -eq 1 ]]; then
+		umount /dev/hugepages 2>/dev/null
+	fi
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+# A write to testpmd's FIFO after it died must fail, not kill the script.
+trap '' PIPE
+
+# Reserve enough 2 MB hugepages for the largest run, or fall back to --no-huge.
+setup_memory() {
+	local need free total size_kb
+	size_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+	if [[ $(id -u) -ne 0 || ${size_kb:-0} -ne 2048 ]]; then
+		MEM_ARGS=(--no-huge -m "$MEM_MB")
+		TESTPMD_MEM_ARGS=("${MEM_ARGS[@]}")
+		MEM_MODE="--no-huge -m $MEM_MB (not root, or no 2 MB hugepages)"
+		return
+	fi
+	# Some headroom: other DPDK processes may take a few pages meanwhile.
+	need=$(( (MEM_MB + 1) / 2 + 128 ))
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	total=$(cat /proc/sys/vm/nr_hugepages)
+	if [[ $free -lt $need ]]; then
+		HUGE_ORIG=$total
+		echo $((total + need - free)) > /proc/sys/vm/nr_hugepages 2>/dev/null
+		free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	fi
+	if ! grep -q ' hugetlbfs ' /proc/mounts; then
+		mkdir -p /dev/hugepages
+		mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null && HUGE_MOUNTED=1
+	fi
+	if [[ $free -ge $need ]] && grep -q ' hugetlbfs ' /proc/mounts; then
+		# EAL keeps its hugepage files after exit unless told otherwise;
+		# with a prefix of our own nobody would ever free them. wiremeter
+		# does not get --huge-unlink: it may add --no-huge by itself, which
+		# EAL refuses together with --huge-unlink; its files are removed
+		# after it exits.
+		MEM_ARGS=()
+		TESTPMD_MEM_ARGS=(--huge-unlink)
+		MEM_MODE="2 MB hugepages ($free free, $need needed)"
+	else
+		MEM_ARGS=(--no-huge -m "$MEM_MB")
+		TESTPMD_MEM_ARGS=("${MEM_ARGS[@]}")
+		MEM_MODE="--no-huge -m $MEM_MB (only $free of $need hugepages could be reserved)"
+	fi
+}
+
+# Wait until file $1 matches regex $2, process $3 is alive, up to $4 seconds.
+wait_for() {
+	local file=$1 re=$2 pid=$3 limit=$4 t=0
+	while (( t < limit * 10 )); do
+		grep -qE "$re" "$file" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# Stop process $1 with SIGINT, then SIGKILL after $2 seconds. Returns its status.
+stop_child() {
+	local pid=$1 limit=$2 t=0
+	kill -INT "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && (( t < limit * 10 )); do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	local rc=$?
+	CHILD=""
+	rm -rf "/var/run/dpdk/$PREFIX"
+	remove_hugepage_files
+	return $rc
+}
+
+last_lines() { grep -vE '^\s*$' "$1" | tail -n "${2:-3}" | tr '\n' ' ' | cut -c1-300; }
+
+# testpmd rxonly on pcap $1: sets TP (Mpps) or TP_ERR.
+#
+# testpmd runs interactive, driven through a FIFO: `start`, WARMUP seconds,
+# `show port stats all` (sets testpmd's reference point), BENCH_SECONDS,
+# `show port stats all` again: that Rx-pps is testpmd's own average over
+# exactly the interval between the two commands, timed with the TSC.
+run_testpmd() {
+	local pcap=$1 log=$TMP/testpmd.log fifo=$TMP/testpmd.in
+	TP="" TP_ERR=""
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	dpdk-testpmd --file-prefix "$PREFIX" -l 0-1 "${TESTPMD_MEM_ARGS[@]}" \
+		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" -- \
+		-i --forward-mode=rxonly --total-num-mbufs="$MBUFS" <"$fifo" >"$log" 2>&1 &
+	CHILD=$!
+	exec 3>"$fifo"
+	if wait_for "$log" 'testpmd> ' "$CHILD" 180; then
+		echo "start" >&3
+		sleep "$WARMUP"
+		echo "show port stats all" >&3
+		sleep "$BENCH_SECONDS"
+		echo "show port stats all" >&3
+		sleep 0.5
+		echo "stop" >&3
+		echo "quit" >&3
+	fi
+	exec 3>&-
+	stop_child "$CHILD" 30
+	cp "$log" "$BENCH_DIR/last-testpmd.log" 2>/dev/null
+	if [[ $(grep -c 'Rx-pps:' "$log") -lt 2 ]]; then
+		TP_ERR="testpmd gave no measurement: $(last_lines "$log")"
+		return
+	fi
+	TP=$(grep -oE 'Rx-pps: +[0-9]+' "$log" | tail -n 1 | awk '{ printf "%.2f", $2 / 1e6 }')
+	if grep -qE 'RX-nombuf: +[1-9]' "$log"; then
+		NOTES+=("$CUR: testpmd counted RX-nombuf: the pool is short of mbufs")
+	fi
+}
+
+# wiremeter, one worker, on pcap $1 holding $2 flows: sets WM (Mpps), WM_CPP or WM_ERR.
+run_wiremeter() {
+	local pcap=$1 flows=$2 log=$TMP/wiremeter.log rep=$TMP/report.json
+	WM="" WM_CPP="" WM_ERR=""
+	if [[ ! -x $WM_BIN ]]; then
+		WM_ERR="no wiremeter binary at $WM_BIN (build failed)"
+		return
+	fi
+	rm -f "$rep"
+	"$WM_BIN" --file-prefix "$PREFIX" -l 0-1 "${MEM_ARGS[@]}" --log-level='*:notice' \
+		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" -- \
+		--report "$rep" --stats-interval 0 --flow-capacity "$FLOW_CAPACITY" \
+		--idle-timeout 300 --mbufs "$MBUFS" </dev/null >"$log" 2>&1 &
+	CHILD=$!
+	if ! wait_for "$log" 'worker\(s\), [0-9]+ port\(s\)' "$CHILD" 180; then
+		stop_child "$CHILD" 5
+		cp "$log" "$BENCH_DIR/last-wiremeter.log" 2>/dev/null
+		local why
+		why=$(grep -iE 'error|invalid|cannot be|not enough|no such' "$log" | tail -n 3 |
+			tr '\n' ' ' | cut -c1-300)
+		WM_ERR="wiremeter did not start: ${why:-$(last_lines "$log")}"
+		WM_ERR+=" (log: $BENCH_DIR/last-wiremeter.log)"
+		return
+	fi
+	if [[ ${#MEM_ARGS[@]} -eq 0 ]] && grep -q 'running with --no-huge' "$log"; then
+		local fallback
+		fallback=$(grep -m1 'running with --no-huge' "$log")
+		NOTES+=("$CUR: wiremeter ran without hugepages, unlike testpmd: $fallback")
+	fi
+	sleep "$BENCH_SECONDS"
+	stop_child "$CHILD" 120
+	local rc=$?
+	cp "$log" "$BENCH_DIR/last-wiremeter.log" 2>/dev/null
+	if [[ $rc -ne 0 || ! -s $rep ]]; then
+		WM_ERR="wiremeter exited with $rc, report $([[ -s $rep ]] && echo written ||
+			echo missing): $(last_lines "$log")"
+		return
+	fi
+	cp "$rep" "$BENCH_DIR/last-report.json" 2>/dev/null
+	local vals
+	vals=$(/usr/bin/python3 - "$rep" "$flows" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+flows = int(sys.argv[2])
+d = r.get("durationSeconds") or 0
+m = r.get("packetsMetered") or 0
+if d <= 0 or m <= 0:
+    print("ERR report has packetsMetered %r, durationSeconds %r" % (m, d))
+    sys.exit()
+notes = []
+for p in r.get("ports", []):
+    lost = p.get("imissed", 0) + p.get("rxNoMbuf", 0) + p.get("ierrors", 0)
+    if lost:
+        notes.append("port %s lost %d" % (p.get("name"), lost))
+    if not p.get("conservationOk", True):
+        notes.append("port %s conservation MISMATCH" % p.get("name"))
+if r.get("flowsCreated") != flows:
+    notes.append("flowsCreated %r, the pcap has %d flows" % (r.get("flowsCreated"), flows))
+print("%.2f %.1f %s" % (m / d / 1e6, r.get("cyclesPerPacket", 0), "; ".join(notes)))
+PY
+)
+	if [[ $vals == ERR* ]]; then
+		WM_ERR=${vals#ERR }
+		return
+	fi
+	read -r WM WM_CPP WM_NOTE <<<"$vals"
+	[[ -n ${WM_NOTE:-} ]] && NOTES+=("$CUR: wiremeter: $WM_NOTE")
+}
+
+ratio() {
+	if [[ -n $1 && -n $2 ]]; then
+		awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "n/a" }'
+	else
+		echo "n/a"
+	fi
+}
+
+flows_label() {
+	case $1 in
+	1024) echo "1k" ;; 65536) echo "64k" ;; 1048576) echo "1M" ;; *) echo "$1" ;;
+	esac
+}
+
+# --- setup ---------------------------------------------------------------
+
+say "installing what is missing and building (scripts/setup.sh)"
+wm_install_deps || say "could not install every package; going on with what is there"
+command -v dpdk-testpmd >/dev/null || say "dpdk-testpmd missing: testpmd figures will be n/a"
+if ! wm_build; then
+	say "build failed: wiremeter figures will be n/a"
+fi
+mkdir -p "$BENCH_DIR"
+setup_memory
+say "memory: $MEM_MODE"
+
+MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+CPUS=$(nproc --all)
+CORES=$(lscpu -p=CORE 2>/dev/null | grep -v '^#' | sort -u | wc -l)
+DPDK_VER=$(dpkg-query -W -f '${Version}' dpdk 2>/dev/null || echo "?")
+DATE=$(date -u +%Y-%m-%d)
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+COMMIT=$(git -C "$WM_ROOT" describe --always --dirty 2>/dev/null || echo "?")
+if awk -v l="$LOAD" 'BEGIN { exit !(l > 0.5) }'; then
+	say "warning: load average $LOAD before the first run: other work shares these CPUs"
+fi
+ROWS=()
+NOTES=()
+
+for frames in $BENCH_FRAMES; do
+	for flows in $BENCH_FLOWS; do
+		label="$( [[ $frames == 64 ]] && echo "64 B" || echo "IMIX") / $(flows_label "$flows") flows"
+		CUR=$label
+		say "$label: generating the pcap (cached in $BENCH_DIR)"
+		pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames "$frames" \
+			--flows "$flows" --packets "$BENCH_PACKETS" --dir "$BENCH_DIR") || pcap=""
+		if [[ -z $pcap ]]; then
+			say "$label: cannot generate the pcap"
+			ROWS+=("| $label | n/a | n/a | n/a | n/a |")
+			continue
+		fi
+		if command -v dpdk-testpmd >/dev/null; then
+			say "$label: testpmd rxonly, ${BENCH_SECONDS} s"
+			run_testpmd "$pcap"
+		else
+			TP="" TP_ERR="dpdk-testpmd is not installed"
+		fi
+		say "$label: wiremeter, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" "$flows"
+		[[ -n $TP_ERR ]] && NOTES+=("$label: testpmd n/a: $TP_ERR")
+		[[ -n $WM_ERR ]] && NOTES+=("$label: wiremeter n/a: $WM_ERR")
+		printf '%-22s testpmd %8s Mpps   wiremeter %8s Mpps   ratio %6s   %s cycles/packet\n' \
+			"$label" "${TP:-n/a}" "${WM:-n/a}" "$(ratio "$WM" "$TP")" "${WM_CPP:-n/a}"
+		ROWS+=("| $label | ${TP:-n/a} | ${WM:-n/a} | $(ratio "$WM" "$TP") | ${WM_CPP:-n/a} |")
+	done
+done
+
+LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
+cat <<EOF
+
+### Throughput ($DATE)
+
+Machine: $MODEL, $CPUS CPUs ($CORES cores), DPDK $DPDK_VER, memory: ${MEM_MODE%% (*},
+wiremeter $COMMIT. The pcap PMD with \`infinite_rx=1\` replays $BENCH_PACKETS packets from
+memory, ${BENCH_SECONDS} s per run; wiremeter has one worker (\`-l 0-1\`), testpmd runs
+\`--forward-mode=rxonly\` (the ceiling). Frame sizes include the FCS; IMIX is 7:4:1 of
+64/576/1500 bytes. Cycles/packet is wiremeter's \`cyclesPerPacket\`: parse and flow update,
+without the Rx burst (here the pcap PMD's copy) and the mbuf free. Load average
+before/after: $LOAD/$LOAD_END.
+
+| frames / flows | testpmd rxonly (Mpps) | wiremeter (Mpps) | wiremeter / testpmd | cycles/packet |
+|---|---|---|---|---|
+EOF
+printf '%s\n' "${ROWS[@]}"
+if [[ ${#NOTES[@]} -gt 0 ]]; then
+	echo
+	printf -- '- %s\n' "${NOTES[@]}"
+fi
+exit 0
