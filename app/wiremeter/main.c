@@ -281,7 +281,10 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 
 		if (ports == 0)
 			ports = 1;
-		mb += (ports * per_pool + endless_pcap_packets(argc, argv)) * 2500 >> 20;
+		/* --mbufs sizes each pool whole, endless files included (port.c). */
+		mb += (ports * per_pool + (conf->mbufs ? 0 : endless_pcap_packets(argc, argv))) *
+			      2500 >>
+		      20;
 		mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
 		if (free_mb < mb) {
 			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);

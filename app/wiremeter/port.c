@@ -163,12 +163,13 @@ port_setup(struct wm_app *app, uint16_t pid)
 	p->nb_rxq = nq;
 	p->sw_rss = !rss && nw > 1;
 
-	rc = rte_eth_dev_configure(pid, nq, 0, &pconf);
-	if (rc != 0) {
-		/* Some PMDs pair Rx and Tx queues (af_xdp, tap): give them as many. */
+	/*
+	 * No Tx is needed, but some PMDs pair Rx and Tx queues (af_xdp,
+	 * tap): give as many Tx queues to any that has them.
+	 */
+	if (di.max_tx_queues >= nq)
 		nb_txd = 512;
-		rc = rte_eth_dev_configure(pid, nq, nq, &pconf);
-	}
+	rc = rte_eth_dev_configure(pid, nq, nb_txd ? nq : 0, &pconf);
 	if (rc != 0) {
 		fprintf(stderr, "wiremeter: error: port %u (%s): configure failed: %s\n", pid,
 			p->name, rte_strerror(-rc));

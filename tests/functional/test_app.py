@@ -9,6 +9,7 @@ periodic stats line; the quick-start summary. Run by meson (suite functional):
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,12 +25,30 @@ def run(eal, app, name, timeout=120):
     """Run wiremeter to completion; returns (rc, stdout, stderr, records, report)."""
     out = os.path.join(ARGS.workdir, name + ".jsonl")
     rep = os.path.join(ARGS.workdir, name + ".report.json")
-    cmd = [ARGS.wiremeter, "--file-prefix", "wma%d_%s" % (os.getpid(), name),
+    prefix = "wma%d_%s" % (os.getpid(), name)
+    cmd = [ARGS.wiremeter, "--file-prefix", prefix,
            "--log-level=*:warning"] + eal + ["--", "--flows-json", out, "--report", rep] + app
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    finally:
+        eal_cleanup(prefix)
     recs = read_lines(out) if os.path.exists(out) else []
     report = read_json(rep) if p.returncode == 0 else None
     return p.returncode, p.stdout, p.stderr, recs, report
+
+
+def eal_cleanup(prefix):
+    """Remove what a DPDK primary with this --file-prefix leaves: its runtime
+    directory and, with hugepages, its hugepage files."""
+    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
+    for d in ("/dev/hugepages",):
+        if os.path.isdir(d):
+            for f in os.listdir(d):
+                if f.startswith(prefix + "map_"):
+                    try:
+                        os.unlink(os.path.join(d, f))
+                    except OSError:
+                        pass
 
 
 def read_lines(path):
@@ -80,6 +99,7 @@ class AppTest(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            eal_cleanup("wma%d_endless" % os.getpid())
         self.assertEqual(p.returncode, 0, stderr)
         report = read_json(rep)
         recs = read_lines(out)
@@ -115,6 +135,7 @@ class AppTest(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            eal_cleanup("wma%d_ring" % os.getpid())
         self.assertEqual(p.returncode, 0, stderr)
         report = read_json(rep)
         self.assertEqual(report["ports"][0]["driver"], "net_ring")
@@ -138,7 +159,8 @@ class AppTest(unittest.TestCase):
         self.assertEqual(port["parseErrors"], 1)
         self.assertEqual(port["rxTaken"], port["metered"] + port["parseErrors"] + port["filtered"])
         self.assertTrue(report["conservation"]["ok"])
-        bad = subprocess.run([ARGS.wiremeter, "--", "--pcap", SAMPLE, "--filter", "tcp port"],
+        bad = subprocess.run([ARGS.wiremeter, "--file-prefix", "wma%d_bad" % os.getpid(), "--",
+                              "--pcap", SAMPLE, "--filter", "tcp port"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(bad.returncode, 2)
         self.assertIn("--filter", bad.stderr)

@@ -8,6 +8,7 @@
  * starts here with --no-huge --no-pci and a private file prefix.
  */
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,6 +590,15 @@ test_flow_expire_budget_bounds_work(void)
 	teardown();
 }
 
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 int
 main(void)
 {
@@ -636,5 +646,8 @@ main(void)
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
 	rte_eal_cleanup();
+	/* Leave no runtime directory behind (EAL keeps it after cleanup). */
+	snprintf(prefix, sizeof(prefix), "/var/run/dpdk/wmtest_flow_%d", (int)getpid());
+	nftw(prefix, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? 0 : 1;
 }
