@@ -42,6 +42,8 @@ struct wm_app wm_app;
 volatile bool wm_force_quit;
 
 #define EXIT_USAGE 2
+/* A pool needs room beyond its per-lcore caches (256 each) and one burst. */
+#define MIN_MBUFS 1024
 #define MAX_EAL_ARGS 512
 
 static void
@@ -329,8 +331,9 @@ workers_create(struct wm_app *app)
 			.name = name,
 			.capacity = app->conf.flow_capacity,
 			.socket_id = socket,
-			.idle_ns = (uint64_t)(app->conf.idle_timeout * 1e9),
-			.active_ns = (uint64_t)(app->conf.active_timeout * 1e9),
+			/* At least 1 ns: a timeout below that is no timeout. */
+			.idle_ns = RTE_MAX((uint64_t)(app->conf.idle_timeout * 1e9), 1ull),
+			.active_ns = RTE_MAX((uint64_t)(app->conf.active_timeout * 1e9), 1ull),
 			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
 		};
 		w->flows = wm_flow_table_create(&fp);
@@ -426,6 +429,11 @@ main(int argc, char **argv)
 		return 0;
 	if (rc < 0) {
 		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (app->conf.mbufs != 0 && app->conf.mbufs < MIN_MBUFS) {
+		fprintf(stderr, "wiremeter: error: --mbufs: %u is below the %u a pool needs\n",
+			app->conf.mbufs, MIN_MBUFS);
 		return EXIT_USAGE;
 	}
 	/* A file that is not a readable Ethernet pcap is a usage error, found now. */

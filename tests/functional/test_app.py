@@ -166,6 +166,21 @@ class AppTest(unittest.TestCase):
         self.assertIn("--filter", bad.stderr)
         self.assertIn("syntax error", bad.stderr)
 
+    def test_usage_errors_found_before_ports(self):
+        """Errors only the app can see still stop it with code 2 and one named line."""
+        comma = os.path.join(ARGS.workdir, "a,b.pcap")
+        shutil.copy(SAMPLE, comma)
+        for args, needle in ((["--mbufs", "100"], "--mbufs"),
+                             (["--pcap", comma], "a,b.pcap"),
+                             (["--pcap", SAMPLE, "--report", "/nonexistent/dir/r.json"], "--report")):
+            p = subprocess.run([ARGS.wiremeter, "--file-prefix", "wma%d_usage" % os.getpid(), "--"] + args,
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            lines = [l for l in p.stderr.splitlines() if l.startswith("wiremeter: error")]
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(needle, lines[0])
+        eal_cleanup("wma%d_usage" % os.getpid())
+
     def test_summary_names_everything(self):
         rc, stdout, err, recs, report = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0"], "summary")
         self.assertEqual(rc, 0, err)
