@@ -46,10 +46,9 @@ MBUFS=$((BENCH_PACKETS + 16384))
 # Memory for the largest run: bytes per mbuf with its headers
 # (RTE_MBUF_DEFAULT_BUF_SIZE 2176 + struct + mempool header, rounded up),
 # bytes per flow-table entry, and slack. wiremeter checks the free
-# hugepages against its own estimate before it starts, and that estimate
-# counts an endless file's packets on top of --mbufs: reserve that much,
-# or it would run with --no-huge while testpmd has hugepages.
-MEM_MB=$(( ((MBUFS + BENCH_PACKETS) * 2560 + FLOW_CAPACITY * 320) / 1048576 + 512 ))
+# hugepages against its own estimate before it starts: reserve at least
+# that much, or it would run with --no-huge while testpmd has hugepages.
+MEM_MB=$(( (MBUFS * 2560 + FLOW_CAPACITY * 320) / 1048576 + 768 ))
 PREFIX=wmbench$$
 TMP=$(mktemp -d /tmp/wmbench.XXXXXX)
 HUGE_ORIG=""
