@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
@@ -52,40 +53,47 @@ _Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys
 enum { LIST_LRU = 0, LIST_CLOSING, LIST_ACTIVE, LIST_COUNT };
 
 /*
- * One flow, 128 bytes and cache-line aligned so it spans exactly two
- * lines. Owned by the table's lcore; nobody else reads it.
+ * One flow, in two cache lines kept in two arrays, indexed by the flow's
+ * rte_hash position. The hot line is everything a packet reads or
+ * writes, so metering a packet touches one line of flow state; the cold
+ * line is written when the flow starts and read when it is exported.
+ * Owned by the table's lcore; nobody else reads either.
  *
- * Two list memberships: (lru_prev, lru_next) puts the flow in the LRU
- * list (most recently seen at the head) while it is open, or in the
- * closing list (ordered by last packet) once TCP ended it; (act_prev,
- * act_next) keeps it in the active list ordered by the start of its
- * current active period.
+ * List memberships: (lru_prev, lru_next) puts the flow in the LRU list
+ * (most recently seen at the head) while it is open, or in the closing
+ * list (ordered by last packet) once TCP ended it; the cold (act_prev,
+ * act_next) keep it in the active list ordered by period_ns.
  */
 struct wm_flow_rec {
 	uint64_t first_ns;  /* first packet of the current record, UINT64_MAX when none */
 	uint64_t last_ns;   /* last packet of the flow, any record */
 	uint64_t period_ns; /* start of the current active period */
-	uint64_t pkts[2];   /* forward, reverse, since the last export */
-	uint64_t octets[2];
+	uint64_t octets[2]; /* forward, reverse, since the last export */
+	uint32_t pkts[2];   /* likewise; a record is exported before one wraps */
 	uint32_t lru_prev, lru_next;
+	uint16_t min_len, max_len;
+	uint8_t tcp_flags[2];
+	uint8_t state; /* REC_* */
+	uint8_t tos;
+} __rte_cache_aligned;
+
+struct wm_flow_cold {
 	uint32_t act_prev, act_next;
 	uint32_t hash_sig;
-	uint16_t min_len, max_len;
 	uint16_t in_port;
 	uint16_t icmp_type_code;
-	uint8_t tcp_flags[2];
-	uint8_t tos;
-	uint8_t state; /* REC_* */
 	uint8_t smac[6], dmac[6];
 } __rte_cache_aligned;
 
-_Static_assert(sizeof(struct wm_flow_rec) <= 128, "a flow record must fit two cache lines");
+_Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
+_Static_assert(sizeof(struct wm_flow_cold) == RTE_CACHE_LINE_SIZE, "one cold line per flow");
 
 struct wm_flow_table {
 	struct rte_hash *hash;
-	struct wm_flow_rec *recs; /* n_slots records, then LIST_COUNT list heads */
-	uint32_t capacity;	  /* most flows at once */
-	uint32_t n_slots;	  /* hash positions: records before the list heads */
+	struct wm_flow_rec *recs;  /* n_slots records, then LIST_COUNT list heads */
+	struct wm_flow_cold *cold; /* the same, cold halves */
+	uint32_t capacity;	   /* most flows at once */
+	uint32_t n_slots;	   /* hash positions: records before the list heads */
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
@@ -100,36 +108,34 @@ list_head(struct wm_flow_table *t, int list)
 
 /*
  * Intrusive circular doubly linked lists through record indexes. The
- * LRU/closing lists use lru_*, the active list act_*; a head record's
- * links are the list ends.
+ * LRU/closing lists use recs[].lru_*, the active list cold[].act_*; a
+ * head entry's links are the list ends.
  */
-#define LIST_FNS(name, prev, next)                                                            \
+#define LIST_FNS(name, arr, prev, next)                                                       \
 	static inline void name##_unlink(struct wm_flow_table *t, uint32_t i)                 \
 	{                                                                                     \
-		struct wm_flow_rec *r = &t->recs[i];                                          \
-		t->recs[r->prev].next = r->next;                                              \
-		t->recs[r->next].prev = r->prev;                                              \
-		r->prev = r->next = NIL;                                                      \
+		uint32_t p_ = t->arr[i].prev, n_ = t->arr[i].next;                            \
+		t->arr[p_].next = n_;                                                         \
+		t->arr[n_].prev = p_;                                                         \
+		t->arr[i].prev = t->arr[i].next = NIL;                                        \
 	}                                                                                     \
 	static inline void name##_push_front(struct wm_flow_table *t, uint32_t h, uint32_t i) \
 	{                                                                                     \
-		struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h];                     \
-		r->next = head->next;                                                         \
-		r->prev = h;                                                                  \
-		t->recs[head->next].prev = i;                                                 \
-		head->next = i;                                                               \
+		t->arr[i].next = t->arr[h].next;                                              \
+		t->arr[i].prev = h;                                                           \
+		t->arr[t->arr[h].next].prev = i;                                              \
+		t->arr[h].next = i;                                                           \
 	}                                                                                     \
 	static inline void name##_push_back(struct wm_flow_table *t, uint32_t h, uint32_t i)  \
 	{                                                                                     \
-		struct wm_flow_rec *r = &t->recs[i], *head = &t->recs[h];                     \
-		r->prev = head->prev;                                                         \
-		r->next = h;                                                                  \
-		t->recs[head->prev].next = i;                                                 \
-		head->prev = i;                                                               \
+		t->arr[i].prev = t->arr[h].prev;                                              \
+		t->arr[i].next = h;                                                           \
+		t->arr[t->arr[h].prev].next = i;                                              \
+		t->arr[h].prev = i;                                                           \
 	}
 
-LIST_FNS(lru, lru_prev, lru_next)
-LIST_FNS(act, act_prev, act_next)
+LIST_FNS(lru, recs, lru_prev, lru_next)
+LIST_FNS(act, cold, act_prev, act_next)
 
 struct wm_flow_table *
 wm_flow_table_create(const struct wm_flow_params *p)
@@ -172,18 +178,22 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->recs = rte_zmalloc_socket("wm_flow_recs",
 				     sizeof(struct wm_flow_rec) * ((size_t)t->n_slots + LIST_COUNT),
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (t->recs == NULL) {
+	t->cold = rte_zmalloc_socket(
+		"wm_flow_cold", sizeof(struct wm_flow_cold) * ((size_t)t->n_slots + LIST_COUNT),
+		RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->recs == NULL || t->cold == NULL) {
+		rte_free(t->recs);
+		rte_free(t->cold);
 		rte_hash_free(t->hash);
 		rte_free(t);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
 	for (i = 0; i < LIST_COUNT; i++) {
-		struct wm_flow_rec *h = list_head(t, i);
 		uint32_t hi = t->n_slots + i;
 
-		h->lru_prev = h->lru_next = hi;
-		h->act_prev = h->act_next = hi;
+		t->recs[hi].lru_prev = t->recs[hi].lru_next = hi;
+		t->cold[hi].act_prev = t->cold[hi].act_next = hi;
 	}
 	return t;
 }
@@ -195,6 +205,7 @@ wm_flow_table_free(struct wm_flow_table *t)
 		return;
 	rte_hash_free(t->hash);
 	rte_free(t->recs);
+	rte_free(t->cold);
 	rte_free(t);
 }
 
@@ -302,8 +313,8 @@ key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 
 /* Fill an exported record from a flow, oriented so that src is the initiator. */
 static void
-export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, uint8_t reason,
-	    struct wm_flow_export *e)
+export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const struct wm_flow_cold *c,
+	    uint8_t reason, struct wm_flow_export *e)
 {
 	unsigned int kind;
 	bool swap = (r->state & REC_INIT_B) != 0;
@@ -343,19 +354,18 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, uint8_t re
 	e->min_len = r->min_len;
 	e->max_len = r->max_len;
 	e->tos = r->tos;
-	e->in_port = r->in_port;
-	e->icmp_type_code = r->icmp_type_code;
+	e->in_port = c->in_port;
+	e->icmp_type_code = c->icmp_type_code;
 	e->end_reason = reason;
-	memcpy(e->smac, r->smac, 6);
-	memcpy(e->dmac, r->dmac, 6);
+	memcpy(e->smac, c->smac, 6);
+	memcpy(e->dmac, c->dmac, 6);
 }
 
-/* Both lines of a record: the packet path touches both. */
+/* The hot line is all a packet touches. */
 static inline void
 prefetch_rec(const struct wm_flow_rec *r)
 {
 	rte_prefetch0(r);
-	rte_prefetch0((const char *)r + RTE_CACHE_LINE_SIZE);
 }
 
 /*
@@ -371,16 +381,18 @@ rec_next_period(struct wm_flow_table *t, uint32_t pos, uint64_t at)
 	struct wm_flow_rec *r = &t->recs[pos];
 	unsigned int steps = 0;
 
+	struct wm_flow_cold *c = &t->cold[pos];
+
 	r->period_ns += (at - r->period_ns) / t->active_ns * t->active_ns;
 	act_unlink(t, pos);
-	prev = t->recs[h].act_prev;
+	prev = t->cold[h].act_prev;
 	while (prev != h && t->recs[prev].period_ns > r->period_ns && steps++ < 16)
-		prev = t->recs[prev].act_prev;
+		prev = t->cold[prev].act_prev;
 	/* Insert after 'prev'. */
-	r->act_prev = prev;
-	r->act_next = t->recs[prev].act_next;
-	t->recs[r->act_next].act_prev = pos;
-	t->recs[prev].act_next = pos;
+	c->act_prev = prev;
+	c->act_next = t->cold[prev].act_next;
+	t->cold[c->act_next].act_prev = pos;
+	t->cold[prev].act_next = pos;
 }
 
 static inline bool
@@ -414,7 +426,7 @@ static void
 rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, uint8_t reason,
 		 struct wm_flow_export *e)
 {
-	export_fill(pos_key(t, pos), r, reason, e);
+	export_fill(pos_key(t, pos), r, &t->cold[pos], reason, e);
 	stats_exported(t, reason);
 	r->pkts[0] = r->pkts[1] = 0;
 	r->octets[0] = r->octets[1] = 0;
@@ -436,13 +448,13 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	unsigned int n = 0;
 
 	if (rec_has_delta(r)) {
-		export_fill(&key, r, reason, e);
+		export_fill(&key, r, &t->cold[pos], reason, e);
 		stats_exported(t, reason);
 		n = 1;
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
-	rte_hash_del_key_with_hash(t->hash, &key, r->hash_sig);
+	rte_hash_del_key_with_hash(t->hash, &key, t->cold[pos].hash_sig);
 	r->state = 0;
 	t->stats.active--;
 	return n;
@@ -453,19 +465,20 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	 uint32_t sig)
 {
 	struct wm_flow_rec *r = &t->recs[pos];
+	struct wm_flow_cold *c = &t->cold[pos];
 
 	memset(r, 0, sizeof(*r));
 	r->state = REC_IN_USE | (dir ? REC_INIT_B : 0);
-	r->hash_sig = sig;
 	r->first_ns = UINT64_MAX;
 	r->period_ns = m->ts_ns;
 	r->last_ns = m->ts_ns;
 	r->min_len = UINT16_MAX;
-	r->in_port = m->port;
 	r->tos = m->tos;
-	r->icmp_type_code = m->icmp_type_code;
-	memcpy(r->smac, m->eth + 6, 6);
-	memcpy(r->dmac, m->eth, 6);
+	c->hash_sig = sig;
+	c->in_port = m->port;
+	c->icmp_type_code = m->icmp_type_code;
+	memcpy(c->smac, m->eth + 6, 6);
+	memcpy(c->dmac, m->eth, 6);
 	lru_push_front(t, t->n_slots + LIST_LRU, pos);
 	act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 	t->stats.created++;
@@ -545,6 +558,11 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 		}
 		rec_next_period(t, pos, ts);
 		return n;
+	}
+	/* 2^32 - 1 packets in one period (5 minutes at 14 Mpps): export before the count wraps. */
+	if (unlikely(r->pkts[0] == UINT32_MAX || r->pkts[1] == UINT32_MAX)) {
+		rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
+		return 1;
 	}
 	return 0;
 }
@@ -674,7 +692,7 @@ wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_expor
 		steps++;
 	}
 	while (n < max && steps < max) {
-		uint32_t i = t->recs[act_h].act_next;
+		uint32_t i = t->cold[act_h].act_next;
 		struct wm_flow_rec *r;
 
 		if (i == act_h)
@@ -697,7 +715,7 @@ wm_flow_table_due(const struct wm_flow_table *t, uint64_t now)
 {
 	const struct wm_flow_rec *cl = &t->recs[t->recs[t->n_slots + LIST_CLOSING].lru_next];
 	const struct wm_flow_rec *lru = &t->recs[t->recs[t->n_slots + LIST_LRU].lru_prev];
-	const struct wm_flow_rec *act = &t->recs[t->recs[t->n_slots + LIST_ACTIVE].act_next];
+	const struct wm_flow_rec *act = &t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_next];
 
 	/* A list head record has state 0, so an empty list is never due. */
 	return (cl->state != 0 && now >= cl->last_ns + t->linger_ns) ||

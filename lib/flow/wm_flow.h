@@ -12,7 +12,8 @@
  * A table meters bidirectional flows (RFC 5103): both directions of a
  * conversation share one entry, and the sender of the first packet is
  * the forward direction. Lookups are done in bulk with rte_hash; each
- * entry's record is at most 128 bytes.
+ * entry's record is 128 bytes: a hot cache line that packets touch and a
+ * cold one written at creation and read at export.
  *
  * Expiry, all on the caller's clock (packet time in a replay):
  * - idle: a flow that saw no packet for idle_ns ends (flowEndReason 1);
