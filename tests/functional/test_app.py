@@ -61,6 +61,28 @@ def read_json(path):
         return json.load(f)
 
 
+def run_until_signal(name, eal, app, seconds, sig):
+    """Start wiremeter on a live or endless input, check it is still running
+    after 'seconds', send 'sig'; returns (rc, stdout, stderr)."""
+    prefix = "wma%d_%s" % (os.getpid(), name)
+    cmd = [ARGS.wiremeter, "--file-prefix", prefix, "-l", "0-1", "--log-level=*:warning"] + \
+        eal + ["--"] + app
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(seconds)
+        if p.poll() is not None:
+            out, err = p.communicate()
+            raise AssertionError("wiremeter ended by itself (rc %d): %s" % (p.returncode, err))
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        eal_cleanup(prefix)
+    return p.returncode, out, err
+
+
 def canon(recs):
     return sorted(json.dumps(r, sort_keys=True) for r in recs)
 
@@ -86,21 +108,10 @@ class AppTest(unittest.TestCase):
         """An endless replay stopped by SIGINT: exit 0, every metered packet exported (reason 4)."""
         out = os.path.join(ARGS.workdir, "endless.jsonl")
         rep = os.path.join(ARGS.workdir, "endless.report.json")
-        cmd = [ARGS.wiremeter, "--file-prefix", "wma%d_endless" % os.getpid(), "-l", "0-1",
-               "--log-level=*:warning", "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE,
-               "--", "--flows-json", out, "--report", rep, "--stats-interval", "0.5"]
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            time.sleep(3)
-            self.assertIsNone(p.poll(), "wiremeter ended by itself on an endless replay")
-            p.send_signal(signal.SIGINT)
-            stdout, stderr = p.communicate(timeout=60)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            eal_cleanup("wma%d_endless" % os.getpid())
-        self.assertEqual(p.returncode, 0, stderr)
+        rc, stdout, stderr = run_until_signal(
+            "endless", ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE],
+            ["--flows-json", out, "--report", rep, "--stats-interval", "0.5"], 3, signal.SIGINT)
+        self.assertEqual(rc, 0, stderr)
         report = read_json(rep)
         recs = read_lines(out)
         total = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs)
@@ -122,21 +133,10 @@ class AppTest(unittest.TestCase):
         """Any ethdev EAL brings up is metered: a net_ring port with no traffic
         runs until SIGINT, then exits 0 with an empty, conserved report."""
         rep = os.path.join(ARGS.workdir, "ring.report.json")
-        cmd = [ARGS.wiremeter, "--file-prefix", "wma%d_ring" % os.getpid(), "-l", "0-1",
-               "--log-level=*:warning", "--vdev", "net_ring0", "--", "--report", rep,
-               "--stats-interval", "0"]
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            time.sleep(1.5)
-            self.assertIsNone(p.poll(), "wiremeter ended by itself on a live port")
-            p.send_signal(signal.SIGTERM)
-            _, stderr = p.communicate(timeout=60)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            eal_cleanup("wma%d_ring" % os.getpid())
-        self.assertEqual(p.returncode, 0, stderr)
+        rc, _, stderr = run_until_signal("ring", ["--vdev", "net_ring0"],
+                                         ["--report", rep, "--stats-interval", "0"], 1.5,
+                                         signal.SIGTERM)
+        self.assertEqual(rc, 0, stderr)
         report = read_json(rep)
         self.assertEqual(report["ports"][0]["driver"], "net_ring")
         self.assertEqual(report["packetsMetered"], 0)
