@@ -286,6 +286,14 @@ wm_ports_init(struct wm_app *app)
 		return -ENODEV;
 	}
 	app->replay = n_replay == app->n_ports;
+	/*
+	 * Files read beside live ports cannot set the clock (their time is
+	 * the recording's): they are metered on the TSC like the rest.
+	 */
+	if (!app->replay)
+		for (i = 0; i < WM_MAX_PORTS; i++)
+			if (app->ports[i].replay)
+				app->ports[i].ts_mult = 0;
 
 	/* The pcap PMD registers the Rx timestamp field; others may not. */
 	app->ts_dynfield_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
