@@ -181,6 +181,37 @@ class AppTest(unittest.TestCase):
             self.assertIn(needle, lines[0])
         eal_cleanup("wma%d_usage" % os.getpid())
 
+    def test_garbage_frames_and_full_table(self):
+        """20000 random frames (most with an IP, IPv6, VLAN or MACsec EtherType) into a
+        table of 500 flows: no crash, every frame a parse error or metered, every
+        metered packet in a record, evictions counted as lack of resources."""
+        import random
+        import struct
+        rnd = random.Random(7)
+        path = os.path.join(ARGS.workdir, "garbage.pcap")
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for i in range(20000):
+                n = rnd.randint(1, 300)
+                b = bytearray(rnd.getrandbits(8) for _ in range(n))
+                if n > 15 and rnd.random() < 0.7:
+                    b[12:14] = rnd.choice([b"\x08\x00", b"\x86\xdd", b"\x81\x00", b"\x88\xe5"])
+                    b[14] = {b"\x08\x00": 0x45, b"\x86\xdd": 0x60}.get(bytes(b[12:14]), b[14])
+                f.write(struct.pack("<IIII", 1700000000 + i // 1000, (i % 1000) * 1000, n, n))
+                f.write(bytes(b))
+        rc, _, err, recs, report = run(["-l", "0-1"], ["--pcap", path, "--stats-interval", "0",
+                                                       "--flow-capacity", "500"], "garbage")
+        self.assertEqual(rc, 0, err)
+        port = report["ports"][0]
+        self.assertEqual(port["rxPackets"], 20000)
+        self.assertEqual(port["metered"] + port["parseErrors"], 20000)
+        self.assertGreater(port["parseErrors"], 1000)
+        self.assertEqual(sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs),
+                         report["packetsMetered"])
+        self.assertGreater(report["flowsEvicted"], 1000)
+        self.assertEqual(report["flowsByEndReason"]["lackOfResources"], report["flowsEvicted"])
+        self.assertTrue(report["conservation"]["ok"])
+
     def test_summary_names_everything(self):
         rc, stdout, err, recs, report = run(["-l", "0-1"], ["--pcap", SAMPLE, "--stats-interval", "0"], "summary")
         self.assertEqual(rc, 0, err)
