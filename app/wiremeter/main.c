@@ -279,30 +279,35 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 		uint64_t per_pool =
 			conf->mbufs ? conf->mbufs
 				    : 2048 * workers + 256 * (workers + 2) + 4128 * workers + 2048;
-		uint64_t mb = 256, free_mb = hugepages_free_mb();
+		uint64_t mb = 256, free_mb = hugepages_free_mb(), n_mbufs, mb_nohuge;
 
 		if (ports == 0)
 			ports = 1;
 		/* --mbufs sizes each pool whole, endless files included (port.c). */
-		mb += (ports * per_pool + (conf->mbufs ? 0 : endless_pcap_packets(argc, argv))) *
-			      2500 >>
-		      20;
+		n_mbufs = ports * per_pool + (conf->mbufs ? 0 : endless_pcap_packets(argc, argv));
 		mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
+		/*
+		 * An mbuf takes about 2.5 KB in hugepages; in 4 KB pages a
+		 * mempool places one per page, as objects may not straddle
+		 * pages whose IO addresses are not contiguous.
+		 */
+		mb_nohuge = mb + (n_mbufs * 4096 >> 20);
+		mb += n_mbufs * 2500 >> 20;
 		if (free_mb < mb) {
-			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb);
+			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb_nohuge);
 			out[n++] = strdup("--no-huge");
 			out[n++] = strdup(buf);
 			if (free_mb == 0)
 				fprintf(stderr,
 					"wiremeter: no hugepages available: running with "
 					"--no-huge -m %lu\n",
-					(unsigned long)mb);
+					(unsigned long)mb_nohuge);
 			else
 				fprintf(stderr,
 					"wiremeter: %lu MB of hugepages free, about %lu MB "
 					"needed: running with --no-huge -m %lu\n",
 					(unsigned long)free_mb, (unsigned long)mb,
-					(unsigned long)mb);
+					(unsigned long)mb_nohuge);
 		}
 	}
 	out[n] = NULL;

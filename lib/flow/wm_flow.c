@@ -137,6 +137,27 @@ list_head(struct wm_flow_table *t, int list)
 LIST_FNS(lru, recs, lru_prev, lru_next)
 LIST_FNS(act, cold, act_prev, act_next)
 
+/*
+ * The key's hash: CRC32-C over its six 8-byte words, inlined on the
+ * packet path. rte_hash calls the same function (through hash_func)
+ * when it needs a signature itself, so both always agree.
+ */
+static inline uint32_t
+flow_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t w[6];
+	uint32_t h = init;
+
+	RTE_SET_USED(len);
+	memcpy(w, key, sizeof(w)); /* the key may be 4-byte aligned */
+	h = rte_hash_crc_8byte(w[0], h);
+	h = rte_hash_crc_8byte(w[1], h);
+	h = rte_hash_crc_8byte(w[2], h);
+	h = rte_hash_crc_8byte(w[3], h);
+	h = rte_hash_crc_8byte(w[4], h);
+	return rte_hash_crc_8byte(w[5], h);
+}
+
 struct wm_flow_table *
 wm_flow_table_create(const struct wm_flow_params *p)
 {
@@ -164,7 +185,7 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->n_slots = RTE_MAX(p->capacity, 64u);
 	hp.entries = t->n_slots;
 	hp.key_len = sizeof(struct wm_flow_key);
-	hp.hash_func = rte_hash_crc;
+	hp.hash_func = flow_key_hash;
 	hp.socket_id = p->socket_id;
 	/* The extendable table guarantees room for every one of 'capacity' keys. */
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
@@ -623,7 +644,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		n = WM_FLOW_BURST_MAX;
 	for (i = 0; i < n; i++) {
 		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i]);
-		sigs[i] = rte_hash_hash(t->hash, &keys[i]);
+		sigs[i] = flow_key_hash(&keys[i], sizeof(keys[i]), 0);
 		kptr[i] = &keys[i];
 	}
 	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
