@@ -51,7 +51,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	uint64_t active = 0, created = 0, evicted = 0;
 	bool all_ok = true;
 	unsigned int wi, e, i;
-	json_t *root, *jports, *jerr, *jtop, *jreason, *jcons;
+	json_t *root, *jports, *jerr, *jtop, *jreason, *jcons, *jworkers;
 	uint16_t pid;
 	double cpp;
 	int rc = 0;
@@ -163,6 +163,8 @@ wm_report_write(struct wm_app *app, double duration_s)
 		json_object_set_new(p, "portId", json_integer(pid));
 		json_object_set_new(p, "name", json_string(app->ports[pid].name));
 		json_object_set_new(p, "driver", json_string(app->ports[pid].driver));
+		json_object_set_new(p, "rxQueues", json_integer(app->ports[pid].nb_rxq));
+		json_object_set_new(p, "softwareRss", json_boolean(app->ports[pid].sw_rss));
 		json_object_set_new(p, "rxPackets", json_integer((json_int_t)s->st.ipackets));
 		json_object_set_new(p, "rxBytes", json_integer((json_int_t)s->st.ibytes));
 		json_object_set_new(p, "imissed", json_integer((json_int_t)s->st.imissed));
@@ -193,6 +195,29 @@ wm_report_write(struct wm_app *app, double duration_s)
 	json_object_set_new(jcons, "ok", json_boolean(all_ok));
 	json_object_set_new(root, "conservation", jcons);
 	json_object_set_new(root, "flowsActiveAtEnd", json_integer((json_int_t)active));
+	jworkers = json_array();
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+		json_t *jw = json_object();
+		uint64_t taken = 0;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			taken += w->port[pid].rx;
+		json_object_set_new(jw, "lcore", json_integer(w->lcore_id));
+		json_object_set_new(jw, "rxQueues", json_integer(w->n_rxq));
+		json_object_set_new(jw, "distributor", json_boolean(w->distributor));
+		json_object_set_new(jw, "packets", json_integer((json_int_t)taken));
+		json_object_set_new(jw, "busyCycles", json_integer((json_int_t)w->busy_cycles));
+		json_object_set_new(jw, "cyclesPerPacket",
+				    json_real(taken ? (double)w->busy_cycles / (double)taken : 0));
+		json_object_set_new(jw, "rxStalls", json_integer((json_int_t)w->rx_stalls));
+		json_object_set_new(jw, "flowsCreated", json_integer((json_int_t)fs->created));
+		json_object_set_new(jw, "flowsEvicted", json_integer((json_int_t)fs->evicted));
+		json_object_set_new(jw, "notMetered", json_integer((json_int_t)fs->not_metered));
+		json_array_append_new(jworkers, jw);
+	}
+	json_object_set_new(root, "workers", jworkers);
 
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);

@@ -101,6 +101,12 @@ class AppTest(unittest.TestCase):
         self.assertGreater(len(one), 5)
         self.assertGreater(rep1["flowsByEndReason"]["idleTimeout"], 3)
         self.assertEqual(canon(one), canon(three))
+        # Two workers, the first dealing the single queue's packets to both.
+        self.assertTrue(rep3["ports"][0]["softwareRss"])
+        self.assertFalse(rep1["ports"][0]["softwareRss"])
+        self.assertEqual([w["distributor"] for w in rep3["workers"]], [True, False])
+        self.assertEqual(sum(w["packets"] for w in rep3["workers"]), rep3["ports"][0]["rxPackets"])
+        self.assertTrue(all(w["packets"] > 0 for w in rep3["workers"]))
         self.assertTrue(rep3["conservation"]["ok"])
         self.assertEqual(rep1["packetsMetered"], rep3["packetsMetered"])
 
