@@ -131,7 +131,6 @@ port_setup(struct wm_app *app, uint16_t pid)
 			rte_strerror(-rc));
 		return rc;
 	}
-	p->used = true;
 	rte_eth_dev_get_name_by_port(pid, p->name);
 	snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
 	rc = port_classify(p, &di, &extra);

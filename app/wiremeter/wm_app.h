@@ -95,7 +95,6 @@ struct wm_worker {
 
 /* How a port's packets get their time. */
 struct wm_port {
-	bool used;
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
 	uint16_t nb_rxq;
@@ -167,7 +166,6 @@ void wm_filter_free(struct wm_app *app);
 
 /* worker.c */
 int wm_worker_main(void *arg);
-unsigned int wm_swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers);
 
 /* mgmt.c */
 int wm_mgmt_run(struct wm_app *app);

@@ -142,8 +142,8 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
  * A symmetric hash of a parsed packet: both directions of a flow pick
  * the same worker, as a symmetric RSS key does on a NIC.
  */
-unsigned int
-wm_swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers)
+static unsigned int
+swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers)
 {
 	uint32_t h = 0;
 	unsigned int i;
@@ -250,7 +250,7 @@ swrss_poll(struct wm_worker *w)
 			/* A malformed packet goes to worker 0, which counts it. */
 			if (wm_pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 					 rte_pktmbuf_data_len(pkts[i]), &meta) == WM_PKT_OK)
-				wi = wm_swrss_worker(&meta, n_workers);
+				wi = swrss_worker(&meta, n_workers);
 			swrss_stash[wi].pkts[swrss_stash[wi].n++] = pkts[i];
 			ts = pkt_time(pkts[i], 0);
 			if (ts > clock)
