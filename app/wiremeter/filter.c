@@ -10,15 +10,46 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <pcap/pcap.h>
 
+#include <bpf_def.h>
 #include <rte_bpf.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "wm_app.h"
+
+/*
+ * Work around two bugs of DPDK 22.11's eBPF path, found by comparing
+ * filters with tcpdump on the same packets:
+ * - rte_bpf_convert() turns the classic 1- and 4-byte indexed loads
+ *   (ldb/ld [x + k], as in "tcp[13]" or "tcp[4:4]") into loads indexed
+ *   by A (r0) instead of X, which it keeps in r7; 2-byte ones are right.
+ *   Every indexed load is made to use r7.
+ * - the x86 JIT encodes "jset #k" wrongly when k fits in a signed byte
+ *   (the program crashes): such programs are interpreted instead.
+ * Returns whether the JIT may be used.
+ */
+static bool
+filter_fix_convert(struct rte_bpf_prm *prm)
+{
+	struct ebpf_insn *ins = (struct ebpf_insn *)(uintptr_t)prm->ins;
+	bool jit_ok = true;
+	uint32_t i;
+
+	for (i = 0; i < prm->nb_ins; i++) {
+		if (BPF_CLASS(ins[i].code) == BPF_LD && BPF_MODE(ins[i].code) == BPF_IND)
+			ins[i].src_reg = EBPF_REG_7;
+		if (ins[i].code == (BPF_JMP | BPF_JSET | BPF_K) && ins[i].imm >= INT8_MIN &&
+		    ins[i].imm <= INT8_MAX)
+			jit_ok = false;
+	}
+	return jit_ok;
+}
 
 int
 wm_filter_init(struct wm_app *app)
@@ -26,6 +57,7 @@ wm_filter_init(struct wm_app *app)
 	struct rte_bpf_prm *prm;
 	struct bpf_program prog;
 	struct rte_bpf_jit jit;
+	bool jit_ok;
 	pcap_t *pc;
 
 	if (app->conf.filter == NULL)
@@ -46,6 +78,7 @@ wm_filter_init(struct wm_app *app)
 			app->conf.filter, rte_strerror(rte_errno));
 		return -EINVAL;
 	}
+	jit_ok = filter_fix_convert(prm);
 	app->filter = rte_bpf_load(prm);
 	rte_free(prm);
 	if (app->filter == NULL) {
@@ -53,7 +86,7 @@ wm_filter_init(struct wm_app *app)
 			app->conf.filter, rte_strerror(rte_errno));
 		return -EINVAL;
 	}
-	if (rte_bpf_get_jit(app->filter, &jit) == 0 && jit.func != NULL)
+	if (jit_ok && rte_bpf_get_jit(app->filter, &jit) == 0 && jit.func != NULL)
 		app->filter_jit = jit.func;
 	WM_LOG(INFO, "filter '%s'%s", app->conf.filter,
 	       app->filter_jit != NULL ? " (JIT)" : " (interpreted)");

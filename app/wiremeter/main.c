@@ -12,6 +12,7 @@
  * management loop, and the final report.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -205,6 +206,23 @@ user_lcores(int argc, char **argv)
 			return count_lcores(argv[i] + 9);
 		if (strncmp(argv[i], "-l", 2) == 0 && argv[i][2] != '\0')
 			return count_lcores(argv[i] + 2);
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			/* A hexadecimal coremask: one lcore per bit. */
+			const char *m = argv[i + 1];
+			unsigned int n = 0;
+
+			if (m[0] == '0' && (m[1] == 'x' || m[1] == 'X'))
+				m += 2;
+			for (; *m != '\0'; m++) {
+				int d = isdigit((unsigned char)*m) ? *m - '0'
+					: isxdigit((unsigned char)*m)
+						? tolower((unsigned char)*m) - 'a' + 10
+						: 0;
+
+				n += (unsigned int)__builtin_popcount((unsigned int)d);
+			}
+			return n;
+		}
 	}
 	return 0;
 }

@@ -104,9 +104,15 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct wm_port_counters *pc = &w->port[m->port];
 		enum wm_pkt_error err;
 
+		uint64_t ts;
+
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		pc->rx++;
+		/* Every packet moves the clock, metered or not. */
+		ts = pkt_time(m, burst_ns);
+		if (ts > latest)
+			latest = ts;
 		if (unlikely(wm_app.filter != NULL) && filter_drops(m)) {
 			pc->filtered++;
 			continue;
@@ -118,10 +124,8 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			pc->parse_errors++;
 			continue;
 		}
-		meta->ts_ns = pkt_time(m, burst_ns);
+		meta->ts_ns = ts;
 		meta->port = m->port;
-		if (meta->ts_ns > latest)
-			latest = meta->ts_ns;
 		/* Non-IP frames count their bytes: all segments, not the first only. */
 		if (unlikely(m->nb_segs > 1) &&
 		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
@@ -355,7 +359,7 @@ expire_slice(struct wm_worker *w)
 
 	if (room > EXPIRE_BUDGET)
 		room = EXPIRE_BUDGET;
-	if (room == 0 || now == 0)
+	if (room == 0)
 		return;
 	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
 }

@@ -400,11 +400,12 @@ rec_next_period(struct wm_flow_table *t, uint32_t pos, uint64_t at)
 {
 	uint32_t h = t->n_slots + LIST_ACTIVE, prev;
 	struct wm_flow_rec *r = &t->recs[pos];
+	struct wm_flow_cold *c = &t->cold[pos];
 	unsigned int steps = 0;
 
-	struct wm_flow_cold *c = &t->cold[pos];
-
-	r->period_ns += (at - r->period_ns) / t->active_ns * t->active_ns;
+	/* Callers move forward only: at is at least a period past period_ns. */
+	if (at > r->period_ns)
+		r->period_ns += (at - r->period_ns) / t->active_ns * t->active_ns;
 	act_unlink(t, pos);
 	prev = t->cold[h].act_prev;
 	while (prev != h && t->recs[prev].period_ns > r->period_ns && steps++ < 16)
@@ -534,9 +535,21 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 
 	if (t->stats.active >= t->capacity) {
 		uint32_t victim = oldest_flow(t);
+		const struct wm_flow_rec *v = &t->recs[victim];
 
-		*n_out += rec_remove(t, victim, WM_FLOW_END_RESOURCES, e);
-		t->stats.evicted++;
+		/*
+		 * A victim whose timeout has passed by this packet's time ends
+		 * for that reason: expiry had not reached it yet, but the
+		 * table was not really short of room for it.
+		 */
+		if ((v->state & REC_CLOSED) && m->ts_ns >= v->last_ns + t->linger_ns) {
+			*n_out += rec_remove(t, victim, WM_FLOW_END_EOF, e);
+		} else if (!(v->state & REC_CLOSED) && m->ts_ns >= v->last_ns + t->idle_ns) {
+			*n_out += rec_remove(t, victim, WM_FLOW_END_IDLE, e);
+		} else {
+			*n_out += rec_remove(t, victim, WM_FLOW_END_RESOURCES, e);
+			t->stats.evicted++;
+		}
 		*evicted = true;
 	}
 	pos = rte_hash_add_key_with_hash(t->hash, k, sig);
@@ -559,6 +572,12 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 	struct wm_flow_rec *r = &t->recs[pos];
 
 	*gone = false;
+	/* 2^32 - 1 packets in one period (5 minutes at 14 Mpps): export before the count wraps. */
+	if (unlikely(r->pkts[0] == UINT32_MAX || r->pkts[1] == UINT32_MAX)) {
+		rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
+		return 1;
+	}
+	/* A packet older than the flow's last one (out of order) ends nothing. */
 	if (ts < r->last_ns)
 		return 0;
 	if ((r->state & REC_CLOSED) && ts - r->last_ns >= t->linger_ns) {
@@ -570,7 +589,8 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 		*gone = true;
 		return rec_remove(t, pos, WM_FLOW_END_IDLE, e);
 	}
-	if (ts - r->period_ns >= t->active_ns) {
+	/* Not ts - period: expiry may have moved the period past a late packet. */
+	if (ts >= r->period_ns + t->active_ns) {
 		unsigned int n = 0;
 
 		if (rec_has_delta(r)) {
@@ -579,11 +599,6 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 		}
 		rec_next_period(t, pos, ts);
 		return n;
-	}
-	/* 2^32 - 1 packets in one period (5 minutes at 14 Mpps): export before the count wraps. */
-	if (unlikely(r->pkts[0] == UINT32_MAX || r->pkts[1] == UINT32_MAX)) {
-		rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
-		return 1;
 	}
 	return 0;
 }

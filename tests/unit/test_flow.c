@@ -495,6 +495,62 @@ test_flow_closed_flow_ignores_idle(void)
 }
 
 static void
+test_flow_full_table_ends_due_victim_by_its_reason(void)
+{
+	tbl = mk_table(2, 10 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk4(1, 1, 100, 1, 17, 60, T0));
+	feed(mk4(2, 1, 100, 1, 17, 60, T0 + 5 * S));
+	/* Flow 1 is idle by this packet's time: not an eviction. */
+	CU_ASSERT_EQUAL(feed(mk4(3, 1, 100, 1, 17, 60, T0 + 10 * S)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	CU_ASSERT_EQUAL(out[0].src[3], 1);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->evicted, 0);
+	/* Flow 2 is not: it is evicted. */
+	CU_ASSERT_EQUAL(feed(mk4(4, 1, 100, 1, 17, 60, T0 + 11 * S)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_RESOURCES);
+	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->evicted, 1);
+	teardown();
+}
+
+static void
+test_flow_late_packet_after_period_moved(void)
+{
+	unsigned int n;
+
+	tbl = mk_table(64, 1000 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk4(1, 1, 2, 2, 17, 60, T0));
+	feed(mk4(1, 1, 2, 2, 17, 60, T0 + 299 * S));
+	/* Expiry ends the first period at 300 s... */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 300 * S, out, 8), 1);
+	/* ...then a packet stamped just before it arrives: it joins the new period. */
+	n = feed(mk4(1, 1, 2, 2, 17, 60, T0 + 300 * S - 500000));
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(feed(mk4(1, 1, 2, 2, 17, 60, T0 + 350 * S)), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 599 * S, out, 8), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 600 * S, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(out[0].end_ns, T0 + 350 * S);
+	teardown();
+}
+
+static void
+test_flow_closed_at_time_zero_expires(void)
+{
+	tbl = mk_table(64, 10 * S, 300 * S, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk_tcp(1, 4000, 2, 80, 0x02, 0));
+	feed(mk_tcp(2, 80, 1, 4000, 0x14, 0));
+	CU_ASSERT_TRUE(wm_flow_table_due(tbl, 0));
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, 0, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_EOF);
+	CU_ASSERT_FALSE(wm_flow_table_due(tbl, 0));
+	teardown();
+}
+
+static void
 test_flow_esp_is_directional(void)
 {
 	struct wm_pkt_meta a = mk4(1, 0, 2, 0, 50, 100, T0);
@@ -637,6 +693,12 @@ main(void)
 	CU_add_test(s, "test_flow_time_zero_is_a_time", test_flow_time_zero_is_a_time);
 	CU_add_test(s, "test_flow_due_tells_remaining_work", test_flow_due_tells_remaining_work);
 	CU_add_test(s, "test_flow_closed_flow_ignores_idle", test_flow_closed_flow_ignores_idle);
+	CU_add_test(s, "test_flow_full_table_ends_due_victim_by_its_reason",
+		    test_flow_full_table_ends_due_victim_by_its_reason);
+	CU_add_test(s, "test_flow_late_packet_after_period_moved",
+		    test_flow_late_packet_after_period_moved);
+	CU_add_test(s, "test_flow_closed_at_time_zero_expires",
+		    test_flow_closed_at_time_zero_expires);
 	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
 	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
 	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
