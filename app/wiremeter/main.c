@@ -31,6 +31,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -393,13 +394,27 @@ static int
 swrss_rings_create(struct wm_app *app)
 {
 	char name[RTE_RING_NAMESIZE];
+	static const struct rte_mbuf_dynfield clock_field = {
+		.name = "wm_replay_clock",
+		.size = sizeof(uint64_t),
+		.align = __alignof__(uint64_t),
+	};
 	bool need = false;
 	unsigned int i;
 
+	app->clock_dynfield = -1;
 	for (i = 0; i < WM_MAX_PORTS; i++)
 		need |= app->ports[i].sw_rss;
 	if (!need)
 		return 0;
+	if (app->replay) {
+		app->clock_dynfield = rte_mbuf_dynfield_register(&clock_field);
+		if (app->clock_dynfield < 0) {
+			fprintf(stderr, "wiremeter: error: cannot register an mbuf field: %s\n",
+				rte_strerror(rte_errno));
+			return -ENOSPC;
+		}
+	}
 	for (i = 0; i < app->n_workers; i++) {
 		snprintf(name, sizeof(name), "wm_swrss_%u", i);
 		app->workers[i]->sw_in =

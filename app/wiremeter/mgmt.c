@@ -67,9 +67,6 @@ replay_finished(struct wm_app *app, uint64_t now_tsc)
 		sum += got;
 		if (got < app->ports[pid].expected_pkts)
 			all = false;
-		else if (!app->clocks[pid].eof)
-			/* This file is read: its clock must no longer hold the others back. */
-			__atomic_store_n(&app->clocks[pid].eof, true, __ATOMIC_RELEASE);
 	}
 	if (sum != last_sum) {
 		last_sum = sum;
@@ -166,9 +163,6 @@ wm_mgmt_run(struct wm_app *app)
 			if (end) {
 				stopping = true;
 				stop_tsc = rte_rdtsc();
-				for (wi = 0; wi < WM_MAX_PORTS; wi++)
-					__atomic_store_n(&app->clocks[wi].eof, true,
-							 __ATOMIC_RELEASE);
 				for (wi = 0; wi < app->n_workers; wi++)
 					__atomic_store_n(&app->workers[wi]->stop, true,
 							 __ATOMIC_RELEASE);

@@ -247,12 +247,6 @@ port_setup(struct wm_app *app, uint16_t pid)
 			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, q};
 		}
 	}
-	for (q = 0; q < nw; q++) {
-		struct wm_worker *w = app->workers[q];
-
-		if (rss || p->sw_rss || q == 0)
-			w->clock_ports[w->n_clock_ports++] = pid;
-	}
 	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver, nq,
 	       p->sw_rss ? " with software RSS" : "", (unsigned long)n_mbufs);
 	return 0;

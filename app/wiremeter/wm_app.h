@@ -78,9 +78,15 @@ struct wm_worker {
 	struct wm_flow_export pending[WM_PENDING_MAX];
 	unsigned int n_pending;
 
-	uint64_t now_ns;		    /* the worker's clock (packet time in a replay) */
-	uint16_t clock_ports[WM_MAX_PORTS]; /* ports this worker meters packets of */
-	unsigned int n_clock_ports;
+	uint64_t now_ns; /* the worker's clock (packet time in a replay) */
+	/*
+	 * Replay clocks of the queues this worker reads (rxq, then dist_q):
+	 * the latest packet time each delivered, and whether its file ended
+	 * (a file queue that returns nothing is at its end).
+	 */
+	uint64_t q_last[2 * WM_MAX_RXQ_PER_WORKER];
+	bool q_done[2 * WM_MAX_RXQ_PER_WORKER];
+	uint64_t dealt_clock;	/* the replay clock stamped on the last packet from sw_in */
 	uint64_t first_pkt_tsc; /* TSC of the first packet, 0 before */
 	uint64_t busy_cycles;	/* TSC spent on bursts that carried packets */
 	uint64_t polls;
@@ -105,18 +111,6 @@ struct wm_port {
 	struct rte_mempool *pool;
 };
 
-/*
- * A replay port's packet time: the latest time its one reader (the
- * worker polling it, or the distributor once the packets are in the
- * workers' rings) has delivered, stored with release. eof is set by the
- * main lcore once the file has been read. Cache aligned: written per
- * burst by one lcore, read by the others.
- */
-struct wm_port_clock {
-	uint64_t ns;
-	bool eof;
-} __rte_cache_aligned;
-
 struct wm_app {
 	struct wm_conf conf;
 	struct wm_port ports[WM_MAX_PORTS];
@@ -131,8 +125,15 @@ struct wm_app {
 	uint64_t tsc0;
 	struct rte_bpf *filter;		    /* --filter, or NULL; read-only once workers run */
 	uint64_t (*filter_jit)(void *mbuf); /* its JIT code, or NULL to interpret */
-	/* Replay clocks, one per port; see struct wm_port_clock. */
-	struct wm_port_clock clocks[WM_MAX_PORTS];
+	/*
+	 * Software RSS in a replay: the distributor's clock, the earliest of
+	 * its unfinished queues' latest packet times, which no packet dealt
+	 * later can be older than. Stamped on every dealt mbuf (dynfield at
+	 * clock_dynfield) and published here (release) once every dealt
+	 * packet is in a ring; read (acquire) by workers whose ring is empty.
+	 */
+	uint64_t replay_clock __rte_cache_aligned;
+	int clock_dynfield;
 	bool dist_done; /* the distributor has delivered its last packet (release) */
 };
 

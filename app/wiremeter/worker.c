@@ -57,14 +57,37 @@ pkt_time(const struct rte_mbuf *m, uint64_t burst_ns)
 	return burst_ns;
 }
 
-/* Publish a replay port's packet time; only the port's one reader calls this. */
-static inline void
-port_clock_advance(uint16_t port, uint64_t ns)
+/*
+ * The replay clock of a set of queues: the earliest latest-packet time
+ * among queues whose file is not at its end (no packet they deliver
+ * later can be older, files being in time order), or the latest once
+ * all are.
+ */
+static uint64_t
+queues_clock(const struct wm_worker *w, unsigned int first, unsigned int n)
 {
-	struct wm_port_clock *c = &wm_app.clocks[port];
+	uint64_t lo = UINT64_MAX, hi = 0;
+	unsigned int i;
 
-	if (ns > c->ns)
-		__atomic_store_n(&c->ns, ns, __ATOMIC_RELEASE);
+	for (i = first; i < first + n; i++) {
+		if (w->q_last[i] > hi)
+			hi = w->q_last[i];
+		if (!w->q_done[i] && w->q_last[i] < lo)
+			lo = w->q_last[i];
+	}
+	return lo != UINT64_MAX ? lo : hi;
+}
+
+/* Note what a queue delivered: its latest time, or its end when it gave nothing. */
+static inline void
+queue_seen(struct wm_worker *w, unsigned int qi, uint16_t n, uint64_t latest)
+{
+	if (!wm_app.replay)
+		return;
+	if (n == 0)
+		w->q_done[qi] = true;
+	else if (latest > w->q_last[qi])
+		w->q_last[qi] = latest;
 }
 
 /* Does the --filter program refuse this packet (returns 0 for it)? */
@@ -194,8 +217,8 @@ struct swrss_stash {
 };
 
 static struct swrss_stash swrss_stash[WM_MAX_WORKERS];
-static uint64_t swrss_clock[WM_MAX_PORTS]; /* dealt, not yet published: stash not empty */
 static unsigned int swrss_next;
+static uint64_t swrss_clock; /* the clock stamped on packets dealt now */
 
 static bool
 swrss_flush(unsigned int n_workers)
@@ -220,16 +243,17 @@ swrss_flush(unsigned int n_workers)
 }
 
 /*
- * Once every dealt packet is in a ring, their time may be published: a
- * worker that then finds its ring empty has met every one of them.
+ * Once every dealt packet is in a ring, the distributor's clock may be
+ * published: a worker that then finds its ring empty has met them all.
  */
 static void
-swrss_publish(const struct wm_worker *w)
+swrss_publish(struct wm_worker *w)
 {
-	unsigned int q;
-
-	for (q = 0; q < w->n_dist_q; q++)
-		port_clock_advance(w->dist_q[q].port, swrss_clock[w->dist_q[q].port]);
+	if (!wm_app.replay)
+		return;
+	swrss_clock = queues_clock(w, WM_MAX_RXQ_PER_WORKER, w->n_dist_q);
+	if (swrss_clock > wm_app.replay_clock)
+		__atomic_store_n(&wm_app.replay_clock, swrss_clock, __ATOMIC_RELEASE);
 }
 
 static void
@@ -240,7 +264,8 @@ swrss_poll(struct wm_worker *w)
 	if (!swrss_flush(n_workers))
 		return;
 	for (k = 0; k < w->n_dist_q; k++) {
-		const struct wm_rxq *rq = &w->dist_q[(swrss_next + k) % w->n_dist_q];
+		unsigned int qi = (swrss_next + k) % w->n_dist_q;
+		const struct wm_rxq *rq = &w->dist_q[qi];
 		struct rte_mbuf *pkts[WM_BURST];
 		uint64_t clock = 0;
 		uint16_t n, i;
@@ -259,9 +284,12 @@ swrss_poll(struct wm_worker *w)
 			ts = pkt_time(pkts[i], 0);
 			if (ts > clock)
 				clock = ts;
+			/* No packet dealt after this one can be older than the stamp. */
+			if (wm_app.clock_dynfield >= 0)
+				*RTE_MBUF_DYNFIELD(pkts[i], wm_app.clock_dynfield, uint64_t *) =
+					swrss_clock;
 		}
-		if (clock > swrss_clock[rq->port])
-			swrss_clock[rq->port] = clock;
+		queue_seen(w, WM_MAX_RXQ_PER_WORKER + qi, n, clock);
 		if (!swrss_flush(n_workers))
 			break;
 		swrss_publish(w);
@@ -277,21 +305,20 @@ room_for_burst(const struct wm_worker *w)
 }
 
 static inline void
-rx_and_process(struct wm_worker *w, uint16_t port, uint16_t queue)
+rx_and_process(struct wm_worker *w, unsigned int qi)
 {
 	struct rte_mbuf *pkts[WM_BURST];
-	uint64_t latest;
+	uint64_t latest = 0;
 	uint16_t n;
 
 	if (!room_for_burst(w))
 		return;
-	n = rte_eth_rx_burst(port, queue, pkts, WM_BURST);
-	if (n == 0)
-		return;
-	latest = process_burst(w, pkts, n);
-	rte_pktmbuf_free_bulk(pkts, n);
-	if (wm_app.replay)
-		port_clock_advance(port, latest);
+	n = rte_eth_rx_burst(w->rxq[qi].port, w->rxq[qi].queue, pkts, WM_BURST);
+	if (n > 0) {
+		latest = process_burst(w, pkts, n);
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	queue_seen(w, qi, n, latest);
 }
 
 static inline unsigned int
@@ -306,36 +333,38 @@ ring_in_process(struct wm_worker *w)
 	if (n == 0)
 		return 0;
 	process_burst(w, pkts, (uint16_t)n);
+	if (wm_app.clock_dynfield >= 0) {
+		uint64_t c = *RTE_MBUF_DYNFIELD(pkts[n - 1], wm_app.clock_dynfield, uint64_t *);
+
+		if (c > w->dealt_clock)
+			w->dealt_clock = c;
+	}
 	rte_pktmbuf_free_bulk(pkts, n);
 	return n;
 }
 
 /*
- * A replay's clock for this worker: the earliest packet time among the
- * ports it gets packets from that are still being read, so a fast port
- * cannot age out a slow port's flows; once every port is read, the
- * latest. A worker fed by the distributor takes it only when its ring is
- * empty (read the clocks first): then every packet dealt before the
- * clocks were published has been metered.
+ * A replay's clock for this worker. Its own queues: their clock (it
+ * meters what it reads at once). Packets from the distributor: the
+ * stamp on the last one it metered, or the published clock when its
+ * ring is empty (read the clock first: then every packet dealt before
+ * it was published has been metered).
  */
 static uint64_t
 replay_now(struct wm_worker *w)
 {
-	uint64_t lo = UINT64_MAX, hi = 0, t;
-	unsigned int i;
+	uint64_t t = 0;
 
-	for (i = 0; i < w->n_clock_ports; i++) {
-		const struct wm_port_clock *c = &wm_app.clocks[w->clock_ports[i]];
-		uint64_t ns = __atomic_load_n(&c->ns, __ATOMIC_ACQUIRE);
+	if (w->sw_in != NULL) {
+		uint64_t c = __atomic_load_n(&wm_app.replay_clock, __ATOMIC_ACQUIRE);
 
-		if (ns > hi)
-			hi = ns;
-		if (!__atomic_load_n(&c->eof, __ATOMIC_ACQUIRE) && ns < lo)
-			lo = ns;
+		t = rte_ring_empty(w->sw_in) ? c : w->dealt_clock;
 	}
-	t = lo != UINT64_MAX ? lo : hi;
-	if (w->sw_in != NULL && !rte_ring_empty(w->sw_in))
-		return w->now_ns;
+	if (w->n_rxq > 0) {
+		uint64_t own = queues_clock(w, 0, w->n_rxq);
+
+		t = w->sw_in != NULL && t < own ? t : own;
+	}
 	if (t > w->now_ns)
 		w->now_ns = t;
 	return w->now_ns;
@@ -371,6 +400,12 @@ expire_slice(struct wm_worker *w)
 static void
 worker_finish(struct wm_worker *w)
 {
+	uint32_t sweep = 0;
+	unsigned int q;
+
+	/* Input has ended (the files are read, or we were told to stop). */
+	for (q = 0; q < 2 * WM_MAX_RXQ_PER_WORKER; q++)
+		w->q_done[q] = true;
 	if (w->distributor) {
 		/* Our own ring must drain too, or a full one would never empty. */
 		while (!swrss_flush(wm_app.n_workers)) {
@@ -396,6 +431,16 @@ worker_finish(struct wm_worker *w)
 		expire_slice(w);
 		pending_flush(w);
 	}
+	/* Then what the lists' order hid: inputs out of step in time. */
+	while (sweep != UINT32_MAX) {
+		unsigned int room = WM_PENDING_MAX - w->n_pending;
+
+		if (room > EXPIRE_BUDGET)
+			room = EXPIRE_BUDGET;
+		w->n_pending += wm_flow_table_sweep(w->flows, worker_now(w),
+						    &w->pending[w->n_pending], room, &sweep);
+		pending_flush(w);
+	}
 	for (;;) {
 		unsigned int room = WM_PENDING_MAX - w->n_pending;
 
@@ -418,7 +463,7 @@ wm_worker_main(void *arg)
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		pending_flush(w);
 		for (q = 0; q < w->n_rxq; q++)
-			rx_and_process(w, w->rxq[q].port, w->rxq[q].queue);
+			rx_and_process(w, q);
 		if (w->distributor)
 			swrss_poll(w);
 		if (w->sw_in != NULL)

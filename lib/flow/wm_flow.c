@@ -746,6 +746,34 @@ wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_expor
 	return n;
 }
 
+unsigned int
+wm_flow_table_sweep(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
+		    unsigned int max, uint32_t *cursor)
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	/* Each flow ends at most one record: stop when the budget is spent. */
+	for (i = *cursor; i < t->n_slots && n < max; i++) {
+		struct wm_flow_rec *r = &t->recs[i];
+
+		if (!(r->state & REC_IN_USE))
+			continue;
+		if (r->state & REC_CLOSED) {
+			if (now >= r->last_ns + t->linger_ns)
+				n += rec_remove(t, i, WM_FLOW_END_EOF, &out[n]);
+		} else if (now >= r->last_ns + t->idle_ns) {
+			n += rec_remove(t, i, WM_FLOW_END_IDLE, &out[n]);
+		} else if (now >= r->period_ns + t->active_ns) {
+			if (rec_has_delta(r))
+				rec_export_delta(t, i, r, WM_FLOW_END_ACTIVE, &out[n++]);
+			rec_next_period(t, i, now);
+		}
+	}
+	*cursor = i >= t->n_slots ? UINT32_MAX : i;
+	return n;
+}
+
 bool
 wm_flow_table_due(const struct wm_flow_table *t, uint64_t now)
 {

@@ -195,6 +195,31 @@ unsigned int wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct 
 bool wm_flow_table_due(const struct wm_flow_table *t, uint64_t now);
 
 /**
+ * Walk the whole table once, in slices, and export every flow due at
+ * @p now, wherever it stands in the expiry lists. Those lists are kept
+ * in the order flows were last touched, which is packet time order when
+ * packets come in time order; with several inputs out of step, a due
+ * flow can stand behind one that is not. Used at shutdown, before the
+ * forced flush, so that no flow due by the clock ends as forced.
+ *
+ * @param t
+ *   The table.
+ * @param now
+ *   Current time in ns.
+ * @param out
+ *   Room for @p max records.
+ * @param max
+ *   Budget of records for this call.
+ * @param cursor
+ *   Where to go on from: 0 to start; set to UINT32_MAX once the walk
+ *   is over.
+ * @return
+ *   The number of records written to @p out.
+ */
+unsigned int wm_flow_table_sweep(struct wm_flow_table *t, uint64_t now, struct wm_flow_export *out,
+				 unsigned int max, uint32_t *cursor);
+
+/**
  * Export and remove up to @p max flows with the given reason, least
  * recently seen first. Used at shutdown (WM_FLOW_END_FORCED). A TCP flow
  * that RST or FIN both ways already ended, and that still lingers, is

@@ -110,6 +110,53 @@ class AppTest(unittest.TestCase):
         self.assertTrue(rep3["conservation"]["ok"])
         self.assertEqual(rep1["packetsMetered"], rep3["packetsMetered"])
 
+    def test_several_files_same_records_any_workers(self):
+        """Four files read together (four ports, or one vdev with four rx_pcap queues),
+        many short flows, a small table and a 1 s idle timeout: the records are the
+        same with one worker and with two fed by software RSS, no idle flow is evicted
+        for room, and only flows still open at the end are forced (reason 4)."""
+        import struct
+        files = []
+        for fi in range(4):
+            path = os.path.join(ARGS.workdir, "many%d.pcap" % fi)
+            pkts = []
+            for k in range(3000):
+                ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0,
+                                 bytes([10, fi, k >> 8, k & 255]), bytes([10, 99, 0, 1]))
+                frame = (b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip +
+                         struct.pack("!HHHH", 1000 + k % 500, 53, 26, 0) + b"\0" * 18)
+                for j in range(3):
+                    pkts.append((k * 3000 + j * 100000 + fi * 100, frame))
+            pkts.sort(key=lambda x: x[0])
+            with open(path, "wb") as f:
+                f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+                for us, fr in pkts:
+                    f.write(struct.pack("<IIII", 1700000000 + us // 1000000, us % 1000000,
+                                        len(fr), len(fr)) + fr)
+            files.append(path)
+        opts = ["--idle-timeout", "1", "--flow-capacity", "3000", "--stats-interval", "0"]
+        ports = [a for f in files for a in ("--pcap", f)]
+        vdev = ["--vdev", "net_pcap0," + ",".join("rx_pcap=" + f for f in files)]
+        results = []
+        for name, eal, app in (("many1", ["-l", "0-1"], ports),
+                               ("many2", ["--lcores", "0@0,1@1,2@1"], ports),
+                               ("manyq1", ["-l", "0-1"] + vdev, []),
+                               ("manyq2", ["--lcores", "0@0,1@1,2@1"] + vdev, [])):
+            rc, _, err, recs, report = run(eal, opts + app, name)
+            self.assertEqual(rc, 0, (name, err))
+            self.assertEqual(len(recs), 12000, name)
+            self.assertEqual(report["flowsEvicted"], 0, name)
+            self.assertTrue(report["conservation"]["ok"], name)
+            # Flows are 3 ms apart: those whose last packet is within 1 s of the end
+            # of their file are still open when it ends.
+            self.assertLess(report["flowsByEndReason"]["forcedEnd"], 4 * 340, name)
+            for r in recs:
+                r.pop("ingressInterface")
+            results.append(canon(recs))
+        self.assertEqual(results[0], results[1])
+        self.assertEqual(results[0], results[2])
+        self.assertEqual(results[0], results[3])
+
     def test_sigint_endless_replay_loses_nothing(self):
         """An endless replay stopped by SIGINT: exit 0, every metered packet exported (reason 4)."""
         out = os.path.join(ARGS.workdir, "endless.jsonl")

@@ -551,6 +551,28 @@ test_flow_closed_at_time_zero_expires(void)
 }
 
 static void
+test_flow_sweep_finds_what_lists_hide(void)
+{
+	uint32_t cursor = 0;
+	unsigned int n = 0;
+
+	tbl = mk_table(64, 10 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	/* Touched in this order, but B's packet is older (two inputs out of step). */
+	feed(mk4(1, 1, 2, 2, 17, 60, T0 + 10 * S)); /* A */
+	feed(mk4(3, 3, 4, 4, 17, 60, T0 + 5 * S));  /* B */
+	/* At 16 s B is idle, A is not; the LRU tail is A, so expiry stops there. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 16 * S, out, 8), 0);
+	while (cursor != UINT32_MAX)
+		n += wm_flow_table_sweep(tbl, T0 + 16 * S, out + n, 1, &cursor);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(out[0].src[3], 3);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	teardown();
+}
+
+static void
 test_flow_esp_is_directional(void)
 {
 	struct wm_pkt_meta a = mk4(1, 0, 2, 0, 50, 100, T0);
@@ -699,6 +721,8 @@ main(void)
 		    test_flow_late_packet_after_period_moved);
 	CU_add_test(s, "test_flow_closed_at_time_zero_expires",
 		    test_flow_closed_at_time_zero_expires);
+	CU_add_test(s, "test_flow_sweep_finds_what_lists_hide",
+		    test_flow_sweep_finds_what_lists_hide);
 	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
 	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
 	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
