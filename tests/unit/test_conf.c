@@ -29,6 +29,7 @@
 #include <CUnit/Basic.h>
 
 #include "wm_conf.h"
+#include "wm_cunit.h"
 
 #define MAX_ARGS 80
 #define MAX_FILES 64
@@ -1090,84 +1091,55 @@ test_conf_repeated_calls(void)
 	wm_conf_free(&c);
 }
 
-#define TEST(fn)        \
-	{               \
-#fn, fn \
-	}
-
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
-	TEST(test_conf_defaults),
-	TEST(test_conf_no_args_keeps_defaults),
-	TEST(test_conf_flags_all),
-	TEST(test_conf_flags_equals_form),
-	TEST(test_conf_flags_last_wins),
-	TEST(test_conf_flags_range_edges),
-	TEST(test_conf_file_all_keys),
-	TEST(test_conf_file_via_c_flag),
-	TEST(test_conf_file_partial),
-	TEST(test_conf_file_pcap_string),
-	TEST(test_conf_file_pcap_array),
-	TEST(test_conf_flags_override_file_c_first),
-	TEST(test_conf_flags_override_file_c_last),
-	TEST(test_conf_flags_override_file_c_middle),
-	TEST(test_conf_pcap_flag_replaces_file_list),
-	TEST(test_conf_not_a_number),
-	TEST(test_conf_stats_interval_not_number),
-	TEST(test_conf_filter),
-	TEST(test_conf_negative),
-	TEST(test_conf_zero_not_allowed),
-	TEST(test_conf_seconds_out_of_range),
-	TEST(test_conf_count_out_of_range),
-	TEST(test_conf_count_fractional),
-	TEST(test_conf_missing_value),
-	TEST(test_conf_empty_path),
-	TEST(test_conf_unknown_option),
-	TEST(test_conf_unexpected_argument),
-	TEST(test_conf_pcap_missing),
-	TEST(test_conf_too_many_pcaps),
-	TEST(test_conf_file_missing),
-	TEST(test_conf_file_invalid_json),
-	TEST(test_conf_file_not_object),
-	TEST(test_conf_file_unknown_key),
-	TEST(test_conf_file_wrong_type),
-	TEST(test_conf_file_bad_value),
-	TEST(test_conf_file_pcap_not_string),
-	TEST(test_conf_file_pcap_missing),
-	TEST(test_conf_file_duplicate_key),
-	TEST(test_conf_file_too_many_pcaps),
-	TEST(test_conf_help),
-	TEST(test_conf_version),
-	TEST(test_conf_free_no_leak),
-	TEST(test_conf_repeated_calls),
+static const struct wm_test tests[] = {
+	WM_TEST(test_conf_defaults),
+	WM_TEST(test_conf_no_args_keeps_defaults),
+	WM_TEST(test_conf_flags_all),
+	WM_TEST(test_conf_flags_equals_form),
+	WM_TEST(test_conf_flags_last_wins),
+	WM_TEST(test_conf_flags_range_edges),
+	WM_TEST(test_conf_file_all_keys),
+	WM_TEST(test_conf_file_via_c_flag),
+	WM_TEST(test_conf_file_partial),
+	WM_TEST(test_conf_file_pcap_string),
+	WM_TEST(test_conf_file_pcap_array),
+	WM_TEST(test_conf_flags_override_file_c_first),
+	WM_TEST(test_conf_flags_override_file_c_last),
+	WM_TEST(test_conf_flags_override_file_c_middle),
+	WM_TEST(test_conf_pcap_flag_replaces_file_list),
+	WM_TEST(test_conf_not_a_number),
+	WM_TEST(test_conf_stats_interval_not_number),
+	WM_TEST(test_conf_filter),
+	WM_TEST(test_conf_negative),
+	WM_TEST(test_conf_zero_not_allowed),
+	WM_TEST(test_conf_seconds_out_of_range),
+	WM_TEST(test_conf_count_out_of_range),
+	WM_TEST(test_conf_count_fractional),
+	WM_TEST(test_conf_missing_value),
+	WM_TEST(test_conf_empty_path),
+	WM_TEST(test_conf_unknown_option),
+	WM_TEST(test_conf_unexpected_argument),
+	WM_TEST(test_conf_pcap_missing),
+	WM_TEST(test_conf_too_many_pcaps),
+	WM_TEST(test_conf_file_missing),
+	WM_TEST(test_conf_file_invalid_json),
+	WM_TEST(test_conf_file_not_object),
+	WM_TEST(test_conf_file_unknown_key),
+	WM_TEST(test_conf_file_wrong_type),
+	WM_TEST(test_conf_file_bad_value),
+	WM_TEST(test_conf_file_pcap_not_string),
+	WM_TEST(test_conf_file_pcap_missing),
+	WM_TEST(test_conf_file_duplicate_key),
+	WM_TEST(test_conf_file_too_many_pcaps),
+	WM_TEST(test_conf_help),
+	WM_TEST(test_conf_version),
+	WM_TEST(test_conf_free_no_leak),
+	WM_TEST(test_conf_repeated_calls),
 };
 
 int
 main(void)
 {
-	unsigned int failed;
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("conf", suite_init, suite_clean);
-	if (suite == NULL)
-		goto err;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto err;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto err;
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
-		 CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed != 0 ? 1 : 0;
-err:
-	fprintf(stderr, "test_conf: CUnit error: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return wm_cunit_run("conf", suite_init, suite_clean, tests,
+			    sizeof(tests) / sizeof(tests[0]));
 }

@@ -14,12 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
-#include <CUnit/CUnit.h>
-
 #include <rte_common.h>
 #include <rte_eal.h>
 
+#include "wm_cunit.h"
 #include "wm_flow.h"
 
 #define S 1000000000ull /* one second in ns */
@@ -668,6 +666,36 @@ test_flow_expire_budget_bounds_work(void)
 	teardown();
 }
 
+static const struct wm_test tests[] = {
+	WM_TEST(test_flow_create_rejects_bad_params),
+	WM_TEST(test_flow_biflow_merge),
+	WM_TEST(test_flow_min_max_len_and_ports),
+	WM_TEST(test_flow_vlan_is_part_of_key),
+	WM_TEST(test_flow_idle_expire_exact),
+	WM_TEST(test_flow_idle_split_on_packet),
+	WM_TEST(test_flow_active_timeout_deltas),
+	WM_TEST(test_flow_active_expire_from_loop),
+	WM_TEST(test_flow_tcp_fin_both_ways_lingers),
+	WM_TEST(test_flow_tcp_rst_then_reuse),
+	WM_TEST(test_flow_flush_keeps_end_of_flow),
+	WM_TEST(test_flow_eviction_order),
+	WM_TEST(test_flow_capacity_exact),
+	WM_TEST(test_flow_eviction_inside_burst),
+	WM_TEST(test_flow_same_new_flow_twice_in_burst),
+	WM_TEST(test_flow_timeouts_apply_inside_one_burst),
+	WM_TEST(test_flow_time_zero_is_a_time),
+	WM_TEST(test_flow_due_tells_remaining_work),
+	WM_TEST(test_flow_closed_flow_ignores_idle),
+	WM_TEST(test_flow_full_table_ends_due_victim_by_its_reason),
+	WM_TEST(test_flow_late_packet_after_period_moved),
+	WM_TEST(test_flow_closed_at_time_zero_expires),
+	WM_TEST(test_flow_sweep_finds_what_lists_hide),
+	WM_TEST(test_flow_esp_is_directional),
+	WM_TEST(test_flow_fragments_on_port_zero),
+	WM_TEST(test_flow_macsec_keyed_by_sci_an),
+	WM_TEST(test_flow_expire_budget_bounds_work),
+};
+
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -683,57 +711,17 @@ main(void)
 	char prefix[64];
 	char *eal_args[] = {"test_flow", "--no-huge",	"--no-pci", "-m",   "256", "-l",
 			    "0",	 "--log-level", "*:error",  prefix, NULL};
-	CU_pSuite s;
-	unsigned int failed;
+	int rc;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=wmtest_flow_%d", (int)getpid());
 	if (rte_eal_init(RTE_DIM(eal_args) - 1, eal_args) < 0) {
 		fprintf(stderr, "test_flow: EAL init failed\n");
 		return 1;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("flow", NULL, NULL);
-	CU_add_test(s, "test_flow_create_rejects_bad_params", test_flow_create_rejects_bad_params);
-	CU_add_test(s, "test_flow_biflow_merge", test_flow_biflow_merge);
-	CU_add_test(s, "test_flow_min_max_len_and_ports", test_flow_min_max_len_and_ports);
-	CU_add_test(s, "test_flow_vlan_is_part_of_key", test_flow_vlan_is_part_of_key);
-	CU_add_test(s, "test_flow_idle_expire_exact", test_flow_idle_expire_exact);
-	CU_add_test(s, "test_flow_idle_split_on_packet", test_flow_idle_split_on_packet);
-	CU_add_test(s, "test_flow_active_timeout_deltas", test_flow_active_timeout_deltas);
-	CU_add_test(s, "test_flow_active_expire_from_loop", test_flow_active_expire_from_loop);
-	CU_add_test(s, "test_flow_tcp_fin_both_ways_lingers", test_flow_tcp_fin_both_ways_lingers);
-	CU_add_test(s, "test_flow_tcp_rst_then_reuse", test_flow_tcp_rst_then_reuse);
-	CU_add_test(s, "test_flow_flush_keeps_end_of_flow", test_flow_flush_keeps_end_of_flow);
-	CU_add_test(s, "test_flow_eviction_order", test_flow_eviction_order);
-	CU_add_test(s, "test_flow_capacity_exact", test_flow_capacity_exact);
-	CU_add_test(s, "test_flow_eviction_inside_burst", test_flow_eviction_inside_burst);
-	CU_add_test(s, "test_flow_same_new_flow_twice_in_burst",
-		    test_flow_same_new_flow_twice_in_burst);
-	CU_add_test(s, "test_flow_timeouts_apply_inside_one_burst",
-		    test_flow_timeouts_apply_inside_one_burst);
-	CU_add_test(s, "test_flow_time_zero_is_a_time", test_flow_time_zero_is_a_time);
-	CU_add_test(s, "test_flow_due_tells_remaining_work", test_flow_due_tells_remaining_work);
-	CU_add_test(s, "test_flow_closed_flow_ignores_idle", test_flow_closed_flow_ignores_idle);
-	CU_add_test(s, "test_flow_full_table_ends_due_victim_by_its_reason",
-		    test_flow_full_table_ends_due_victim_by_its_reason);
-	CU_add_test(s, "test_flow_late_packet_after_period_moved",
-		    test_flow_late_packet_after_period_moved);
-	CU_add_test(s, "test_flow_closed_at_time_zero_expires",
-		    test_flow_closed_at_time_zero_expires);
-	CU_add_test(s, "test_flow_sweep_finds_what_lists_hide",
-		    test_flow_sweep_finds_what_lists_hide);
-	CU_add_test(s, "test_flow_esp_is_directional", test_flow_esp_is_directional);
-	CU_add_test(s, "test_flow_fragments_on_port_zero", test_flow_fragments_on_port_zero);
-	CU_add_test(s, "test_flow_macsec_keyed_by_sci_an", test_flow_macsec_keyed_by_sci_an);
-	CU_add_test(s, "test_flow_expire_budget_bounds_work", test_flow_expire_budget_bounds_work);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	rc = wm_cunit_run("flow", NULL, NULL, tests, RTE_DIM(tests));
 	rte_eal_cleanup();
 	/* Leave no runtime directory behind (EAL keeps it after cleanup). */
 	snprintf(prefix, sizeof(prefix), "/var/run/dpdk/wmtest_flow_%d", (int)getpid());
 	nftw(prefix, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

@@ -22,6 +22,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "wm_cunit.h"
 #include "wm_pkt.h"
 
 #define PKT_MAX 512
@@ -2201,78 +2202,48 @@ test_pkt_fuzz(void)
 
 /* ---- runner ---- */
 
-#define TEST(fn)        \
-	{               \
-#fn, fn \
-	}
-
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
-	TEST(test_pkt_eth_ipv4_tcp),
-	TEST(test_pkt_vlan_8021q),
-	TEST(test_pkt_qinq_outer_vlan_kept),
-	TEST(test_pkt_vlan_three_tags_too_deep),
-	TEST(test_pkt_l2_arp),
-	TEST(test_pkt_l2_8023_length),
-	TEST(test_pkt_ipv4_options),
-	TEST(test_pkt_ipv4_padding_l3_len),
-	TEST(test_pkt_ipv4_first_fragment),
-	TEST(test_pkt_ipv4_nonfirst_fragment),
-	TEST(test_pkt_ipv6_plain),
-	TEST(test_pkt_ipv6_ext_chain),
-	TEST(test_pkt_ipv6_first_fragment),
-	TEST(test_pkt_ipv6_nonfirst_fragment),
-	TEST(test_pkt_ipv6_ah_tcp),
-	TEST(test_pkt_ipv6_hopopts_not_first),
-	TEST(test_pkt_ipv6_ext_chain_too_long),
-	TEST(test_pkt_tcp_ports_flags),
-	TEST(test_pkt_udp),
-	TEST(test_pkt_snaplen_truncated),
-	TEST(test_pkt_unknown_transport),
-	TEST(test_pkt_sctp),
-	TEST(test_pkt_icmp_echo),
-	TEST(test_pkt_icmpv6),
-	TEST(test_pkt_esp),
-	TEST(test_pkt_natt_esp),
-	TEST(test_pkt_natt_ike),
-	TEST(test_pkt_natt_keepalive),
-	TEST(test_pkt_gre),
-	TEST(test_pkt_vxlan),
-	TEST(test_pkt_macsec_explicit_sci),
-	TEST(test_pkt_macsec_implicit_sci),
-	TEST(test_pkt_oversized_frame),
-	TEST(test_pkt_malformed_table),
-	TEST(test_pkt_error_names),
-	TEST(test_pkt_truncated_prefixes),
-	TEST(test_pkt_fuzz),
+static const struct wm_test tests[] = {
+	WM_TEST(test_pkt_eth_ipv4_tcp),
+	WM_TEST(test_pkt_vlan_8021q),
+	WM_TEST(test_pkt_qinq_outer_vlan_kept),
+	WM_TEST(test_pkt_vlan_three_tags_too_deep),
+	WM_TEST(test_pkt_l2_arp),
+	WM_TEST(test_pkt_l2_8023_length),
+	WM_TEST(test_pkt_ipv4_options),
+	WM_TEST(test_pkt_ipv4_padding_l3_len),
+	WM_TEST(test_pkt_ipv4_first_fragment),
+	WM_TEST(test_pkt_ipv4_nonfirst_fragment),
+	WM_TEST(test_pkt_ipv6_plain),
+	WM_TEST(test_pkt_ipv6_ext_chain),
+	WM_TEST(test_pkt_ipv6_first_fragment),
+	WM_TEST(test_pkt_ipv6_nonfirst_fragment),
+	WM_TEST(test_pkt_ipv6_ah_tcp),
+	WM_TEST(test_pkt_ipv6_hopopts_not_first),
+	WM_TEST(test_pkt_ipv6_ext_chain_too_long),
+	WM_TEST(test_pkt_tcp_ports_flags),
+	WM_TEST(test_pkt_udp),
+	WM_TEST(test_pkt_snaplen_truncated),
+	WM_TEST(test_pkt_unknown_transport),
+	WM_TEST(test_pkt_sctp),
+	WM_TEST(test_pkt_icmp_echo),
+	WM_TEST(test_pkt_icmpv6),
+	WM_TEST(test_pkt_esp),
+	WM_TEST(test_pkt_natt_esp),
+	WM_TEST(test_pkt_natt_ike),
+	WM_TEST(test_pkt_natt_keepalive),
+	WM_TEST(test_pkt_gre),
+	WM_TEST(test_pkt_vxlan),
+	WM_TEST(test_pkt_macsec_explicit_sci),
+	WM_TEST(test_pkt_macsec_implicit_sci),
+	WM_TEST(test_pkt_oversized_frame),
+	WM_TEST(test_pkt_malformed_table),
+	WM_TEST(test_pkt_error_names),
+	WM_TEST(test_pkt_truncated_prefixes),
+	WM_TEST(test_pkt_fuzz),
 };
 
 int
 main(void)
 {
-	unsigned int failed;
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("pkt", NULL, NULL);
-	if (suite == NULL)
-		goto err;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto err;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto err;
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
-		 CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed != 0 ? 1 : 0;
-err:
-	fprintf(stderr, "test_pkt: CUnit error: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return wm_cunit_run("pkt", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
 }
