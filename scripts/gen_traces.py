@@ -36,6 +36,7 @@ A truth file holds:
 import ipaddress
 import json
 import os
+import re
 import struct
 import sys
 
@@ -53,13 +54,16 @@ except ImportError as exc:  # pragma: no cover - reported by the caller
     sys.exit(77)
 
 # Parse error names, in the order of WM_PKT_FOREACH_ERROR (lib/pkt/wm_pkt.h).
-PARSE_ERRORS = [
-    "ethTruncated", "vlanTruncated", "vlanTooDeep", "ipv4Truncated", "ipv4BadVersion",
-    "ipv4BadIhl", "ipv4BadTotalLength", "ipv6Truncated", "ipv6BadVersion", "ipv6BadExtChain",
-    "tcpTruncated", "tcpBadDataOffset", "udpTruncated", "udpBadLength", "sctpTruncated",
-    "icmpTruncated", "espTruncated", "greTruncated", "vxlanTruncated", "sectagTruncated",
-    "sectagInvalid",
-]
+def _parse_error_names():
+    """The parse error names, from the parser's own X-macro list, so the
+    names are written once (lib/pkt/wm_pkt.h, WM_PKT_FOREACH_ERROR)."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "pkt",
+                          "wm_pkt.h")
+    with open(header) as f:
+        return re.findall(r'X\(\w+, "(\w+)"\)', f.read())
+
+
+PARSE_ERRORS = _parse_error_names()
 
 # flowEndReason values.
 IDLE, ACTIVE, END_OF_FLOW, FORCED, RESOURCES = 1, 2, 3, 4, 5

@@ -130,8 +130,9 @@ default_lcores(char *buf, size_t len)
 static uint64_t
 endless_pcap_packets(int argc, char **argv)
 {
-	char err[1200], args[2048], *save = NULL, *kv;
+	struct wm_pcap_args pa;
 	uint64_t total = 0;
+	char err[1200];
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -141,16 +142,10 @@ endless_pcap_packets(int argc, char **argv)
 			v = argv[++i];
 		else if (strncmp(argv[i], "--vdev=", 7) == 0)
 			v = argv[i] + 7;
-		if (v == NULL || strstr(v, "infinite_rx=1") == NULL)
-			continue;
-		snprintf(args, sizeof(args), "%s", v);
-		for (kv = strtok_r(args, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save))
-			if (strncmp(kv, "rx_pcap=", 8) == 0) {
-				uint64_t n = wm_pcap_count_packets(kv + 8, err, sizeof(err));
-
-				if (n != UINT64_MAX)
-					total += n;
-			}
+		/* A bad file is reported by the port's setup, with its name. */
+		if (v != NULL && strncmp(v, "net_pcap", 8) == 0 &&
+		    wm_pcap_args_parse(v, &pa, err, sizeof(err)) == 0 && pa.infinite)
+			total += pa.file_pkts;
 	}
 	return total;
 }

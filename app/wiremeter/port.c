@@ -65,49 +65,58 @@ wm_pcap_count_packets(const char *path, char *err, size_t errlen)
 	return n;
 }
 
+int
+wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t errlen)
+{
+	char buf[2048], *save = NULL, *kv;
+
+	memset(pa, 0, sizeof(*pa));
+	snprintf(buf, sizeof(buf), "%s", args != NULL ? args : "");
+	for (kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+		if (strncmp(kv, "rx_pcap=", 8) == 0) {
+			uint64_t n = wm_pcap_count_packets(kv + 8, err, errlen);
+
+			if (n == UINT64_MAX)
+				return -EINVAL;
+			pa->file_pkts += n;
+			pa->files = true;
+		} else if (strncmp(kv, "rx_iface", 8) == 0 || strncmp(kv, "iface=", 6) == 0) {
+			pa->live = true;
+		} else if (strncmp(kv, "infinite_rx=", 12) == 0) {
+			pa->infinite = strcmp(kv + 12, "0") != 0;
+		}
+	}
+	return 0;
+}
+
 /*
- * Learn how a port ends and stamps time, from its devargs
- * ("rx_pcap=a.pcap,rx_pcap=b.pcap,infinite_rx=1"). A pcap vdev reading
- * files once is a replay: it stamps file time in microseconds, and its
- * end is known by counting the files' packets (the PMD never signals
- * it). An endless replay holds its files in our pool and stamps nothing.
+ * Learn how a port ends and stamps time. A pcap vdev reading files
+ * once is a replay: it stamps file time in microseconds, and its end is
+ * known by counting the files' packets (the PMD never signals it). An
+ * endless replay holds its files in our pool and stamps nothing.
  */
 static int
 port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *extra_mbufs)
 {
 	const struct rte_devargs *da = rte_dev_devargs(di->device);
-	char args[2048], err[1200], *save = NULL, *kv;
-	bool files = false, live = false, infinite = false;
-	uint64_t pkts = 0;
+	struct wm_pcap_args pa;
+	char err[1200];
 
 	*extra_mbufs = 0;
 	if (strcmp(di->driver_name, "net_pcap") != 0)
 		return 0;
-	snprintf(args, sizeof(args), "%s", da != NULL && da->args != NULL ? da->args : "");
-	for (kv = strtok_r(args, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
-		if (strncmp(kv, "rx_pcap=", 8) == 0) {
-			uint64_t n = wm_pcap_count_packets(kv + 8, err, sizeof(err));
-
-			if (n == UINT64_MAX) {
-				fprintf(stderr, "wiremeter: error: port %s: %s\n", p->name, err);
-				return -EINVAL;
-			}
-			pkts += n;
-			files = true;
-		} else if (strncmp(kv, "rx_iface", 8) == 0 || strncmp(kv, "iface=", 6) == 0) {
-			live = true;
-		} else if (strncmp(kv, "infinite_rx=", 12) == 0) {
-			infinite = strcmp(kv + 12, "0") != 0;
-		}
+	if (wm_pcap_args_parse(da != NULL ? da->args : NULL, &pa, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: port %s: %s\n", p->name, err);
+		return -EINVAL;
 	}
-	if (infinite) {
-		*extra_mbufs = pkts;
+	if (pa.infinite) {
+		*extra_mbufs = pa.file_pkts;
 		return 0;
 	}
 	p->ts_mult = 1000; /* file or libpcap live time, in microseconds */
-	if (files && !live) {
+	if (pa.files && !pa.live) {
 		p->replay = true;
-		p->expected_pkts = pkts;
+		p->expected_pkts = pa.file_pkts;
 	}
 	return 0;
 }

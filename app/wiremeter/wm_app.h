@@ -160,6 +160,15 @@ int wm_ports_init(struct wm_app *app);
 void wm_ports_stop(struct wm_app *app);
 uint64_t wm_pcap_count_packets(const char *path, char *err, size_t errlen);
 
+/* What a pcap vdev's arguments say ("rx_pcap=a.pcap,rx_pcap=b.pcap,infinite_rx=1"). */
+struct wm_pcap_args {
+	uint64_t file_pkts; /* packets in all its rx_pcap files */
+	bool files;	    /* it reads files */
+	bool live;	    /* it reads an interface */
+	bool infinite;	    /* infinite_rx: the files are held in the pool and looped */
+};
+int wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t errlen);
+
 /* filter.c */
 struct rte_bpf;
 int wm_filter_init(struct wm_app *app);

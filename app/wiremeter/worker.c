@@ -115,6 +115,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	const struct wm_pkt_meta *ok[WM_BURST];
 	uint64_t tsc = rte_rdtsc();
 	uint64_t burst_ns = wm_tsc_to_ns(tsc), latest = 0;
+	const bool filter = wm_app.filter != NULL;
 	unsigned int i, n_ok = 0;
 
 	if (unlikely(w->first_pkt_tsc == 0))
@@ -126,7 +127,6 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct wm_pkt_meta *meta = &metas[i];
 		struct wm_port_counters *pc = &w->port[m->port];
 		enum wm_pkt_error err;
-
 		uint64_t ts;
 
 		if (i + PREFETCH_AHEAD < n)
@@ -136,7 +136,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		ts = pkt_time(m, burst_ns);
 		if (ts > latest)
 			latest = ts;
-		if (unlikely(wm_app.filter != NULL) && filter_drops(m)) {
+		if (unlikely(filter) && filter_drops(m)) {
 			pc->filtered++;
 			continue;
 		}
@@ -304,6 +304,13 @@ room_for_burst(const struct wm_worker *w)
 	return w->n_pending + WM_BURST <= WM_PENDING_MAX;
 }
 
+/* Room in the pending buffer, at most 'budget' records. */
+static inline unsigned int
+pending_room(const struct wm_worker *w, unsigned int budget)
+{
+	return RTE_MIN(WM_PENDING_MAX - w->n_pending, budget);
+}
+
 static inline void
 rx_and_process(struct wm_worker *w, unsigned int qi)
 {
@@ -383,11 +390,9 @@ worker_now(struct wm_worker *w)
 static inline void
 expire_slice(struct wm_worker *w)
 {
-	unsigned int room = WM_PENDING_MAX - w->n_pending;
+	unsigned int room = pending_room(w, EXPIRE_BUDGET);
 	uint64_t now = worker_now(w);
 
-	if (room > EXPIRE_BUDGET)
-		room = EXPIRE_BUDGET;
 	if (room == 0)
 		return;
 	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
@@ -433,20 +438,15 @@ worker_finish(struct wm_worker *w)
 	}
 	/* Then what the lists' order hid: inputs out of step in time. */
 	while (sweep != UINT32_MAX) {
-		unsigned int room = WM_PENDING_MAX - w->n_pending;
-
-		if (room > EXPIRE_BUDGET)
-			room = EXPIRE_BUDGET;
-		w->n_pending += wm_flow_table_sweep(w->flows, worker_now(w),
-						    &w->pending[w->n_pending], room, &sweep);
+		w->n_pending +=
+			wm_flow_table_sweep(w->flows, worker_now(w), &w->pending[w->n_pending],
+					    pending_room(w, EXPIRE_BUDGET), &sweep);
 		pending_flush(w);
 	}
 	for (;;) {
-		unsigned int room = WM_PENDING_MAX - w->n_pending;
-
-		if (room > 0)
-			w->n_pending += wm_flow_table_flush(w->flows, WM_FLOW_END_FORCED,
-							    &w->pending[w->n_pending], room);
+		w->n_pending +=
+			wm_flow_table_flush(w->flows, WM_FLOW_END_FORCED, &w->pending[w->n_pending],
+					    pending_room(w, WM_PENDING_MAX));
 		pending_flush(w);
 		if (w->n_pending == 0 && wm_flow_table_stats(w->flows)->active == 0)
 			break;

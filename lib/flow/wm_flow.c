@@ -522,6 +522,42 @@ oldest_flow(struct wm_flow_table *t)
 }
 
 /*
+ * The timeout rules, in one place. A flow ends at 'now' when its linger
+ * has passed since its last packet (it ended by RST or FINs: reason 3;
+ * an ended flow waits for its linger only, never for the idle timeout),
+ * or when the idle timeout has (reason 1). Returns the reason, or 0.
+ */
+static inline uint8_t
+rec_end_due(const struct wm_flow_table *t, const struct wm_flow_rec *r, uint64_t now)
+{
+	if (r->state & REC_CLOSED)
+		return now >= r->last_ns + t->linger_ns ? WM_FLOW_END_EOF : 0;
+	return now >= r->last_ns + t->idle_ns ? WM_FLOW_END_IDLE : 0;
+}
+
+/* Has the flow's active period ended by 'now'? */
+static inline bool
+rec_period_due(const struct wm_flow_table *t, const struct wm_flow_rec *r, uint64_t now)
+{
+	return now >= r->period_ns + t->active_ns;
+}
+
+/* End an active period: export its counts, if any (reason 2), and start the next. */
+static unsigned int
+rec_period_end(struct wm_flow_table *t, uint32_t pos, uint64_t now, struct wm_flow_export *e)
+{
+	struct wm_flow_rec *r = &t->recs[pos];
+	unsigned int n = 0;
+
+	if (rec_has_delta(r)) {
+		rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
+		n = 1;
+	}
+	rec_next_period(t, pos, now);
+	return n;
+}
+
+/*
  * Create the flow of a packet whose lookup missed. A full table
  * first gives up its least recently seen flow (reason 5). Returns the
  * position, or a negative errno; *n_out counts records written to *e.
@@ -535,21 +571,18 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 
 	if (t->stats.active >= t->capacity) {
 		uint32_t victim = oldest_flow(t);
-		const struct wm_flow_rec *v = &t->recs[victim];
-
 		/*
 		 * A victim whose timeout has passed by this packet's time ends
 		 * for that reason: expiry had not reached it yet, but the
 		 * table was not really short of room for it.
 		 */
-		if ((v->state & REC_CLOSED) && m->ts_ns >= v->last_ns + t->linger_ns) {
-			*n_out += rec_remove(t, victim, WM_FLOW_END_EOF, e);
-		} else if (!(v->state & REC_CLOSED) && m->ts_ns >= v->last_ns + t->idle_ns) {
-			*n_out += rec_remove(t, victim, WM_FLOW_END_IDLE, e);
-		} else {
-			*n_out += rec_remove(t, victim, WM_FLOW_END_RESOURCES, e);
+		uint8_t reason = rec_end_due(t, &t->recs[victim], m->ts_ns);
+
+		if (reason == 0) {
+			reason = WM_FLOW_END_RESOURCES;
 			t->stats.evicted++;
 		}
+		*n_out += rec_remove(t, victim, reason, e);
 		*evicted = true;
 	}
 	pos = rte_hash_add_key_with_hash(t->hash, k, sig);
@@ -570,6 +603,7 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 	       bool *gone)
 {
 	struct wm_flow_rec *r = &t->recs[pos];
+	uint8_t reason;
 
 	*gone = false;
 	/* 2^32 - 1 packets in one period (5 minutes at 14 Mpps): export before the count wraps. */
@@ -580,26 +614,14 @@ rec_check_time(struct wm_flow_table *t, uint32_t pos, uint64_t ts, struct wm_flo
 	/* A packet older than the flow's last one (out of order) ends nothing. */
 	if (ts < r->last_ns)
 		return 0;
-	if ((r->state & REC_CLOSED) && ts - r->last_ns >= t->linger_ns) {
+	reason = rec_end_due(t, r, ts);
+	if (reason != 0) {
 		*gone = true;
-		return rec_remove(t, pos, WM_FLOW_END_EOF, e);
+		return rec_remove(t, pos, reason, e);
 	}
-	/* An ended TCP flow waits for its linger only, so its reason is always 3. */
-	if (!(r->state & REC_CLOSED) && ts - r->last_ns >= t->idle_ns) {
-		*gone = true;
-		return rec_remove(t, pos, WM_FLOW_END_IDLE, e);
-	}
-	/* Not ts - period: expiry may have moved the period past a late packet. */
-	if (ts >= r->period_ns + t->active_ns) {
-		unsigned int n = 0;
-
-		if (rec_has_delta(r)) {
-			rec_export_delta(t, pos, r, WM_FLOW_END_ACTIVE, e);
-			n = 1;
-		}
-		rec_next_period(t, pos, ts);
-		return n;
-	}
+	/* Expiry may have moved the period past a late packet: that is not due. */
+	if (rec_period_due(t, r, ts))
+		return rec_period_end(t, pos, ts, e);
 	return 0;
 }
 
@@ -714,7 +736,7 @@ wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_expor
 	while (n < max && steps < max) {
 		uint32_t i = t->recs[cl_h].lru_next;
 
-		if (i == cl_h || now < t->recs[i].last_ns + t->linger_ns)
+		if (i == cl_h || rec_end_due(t, &t->recs[i], now) == 0)
 			break;
 		n += rec_remove(t, i, WM_FLOW_END_EOF, &out[n]);
 		steps++;
@@ -722,25 +744,17 @@ wm_flow_table_expire(struct wm_flow_table *t, uint64_t now, struct wm_flow_expor
 	while (n < max && steps < max) {
 		uint32_t i = t->recs[lru_h].lru_prev;
 
-		if (i == lru_h || now < t->recs[i].last_ns + t->idle_ns)
+		if (i == lru_h || rec_end_due(t, &t->recs[i], now) == 0)
 			break;
 		n += rec_remove(t, i, WM_FLOW_END_IDLE, &out[n]);
 		steps++;
 	}
 	while (n < max && steps < max) {
 		uint32_t i = t->cold[act_h].act_next;
-		struct wm_flow_rec *r;
 
-		if (i == act_h)
+		if (i == act_h || !rec_period_due(t, &t->recs[i], now))
 			break;
-		r = &t->recs[i];
-		if (now < r->period_ns + t->active_ns)
-			break;
-		if (rec_has_delta(r)) {
-			rec_export_delta(t, i, r, WM_FLOW_END_ACTIVE, &out[n]);
-			n++;
-		}
-		rec_next_period(t, i, now);
+		n += rec_period_end(t, i, now, &out[n]);
 		steps++;
 	}
 	return n;
@@ -755,20 +769,16 @@ wm_flow_table_sweep(struct wm_flow_table *t, uint64_t now, struct wm_flow_export
 
 	/* Each flow ends at most one record: stop when the budget is spent. */
 	for (i = *cursor; i < t->n_slots && n < max; i++) {
-		struct wm_flow_rec *r = &t->recs[i];
+		const struct wm_flow_rec *r = &t->recs[i];
+		uint8_t reason;
 
 		if (!(r->state & REC_IN_USE))
 			continue;
-		if (r->state & REC_CLOSED) {
-			if (now >= r->last_ns + t->linger_ns)
-				n += rec_remove(t, i, WM_FLOW_END_EOF, &out[n]);
-		} else if (now >= r->last_ns + t->idle_ns) {
-			n += rec_remove(t, i, WM_FLOW_END_IDLE, &out[n]);
-		} else if (now >= r->period_ns + t->active_ns) {
-			if (rec_has_delta(r))
-				rec_export_delta(t, i, r, WM_FLOW_END_ACTIVE, &out[n++]);
-			rec_next_period(t, i, now);
-		}
+		reason = rec_end_due(t, r, now);
+		if (reason != 0)
+			n += rec_remove(t, i, reason, &out[n]);
+		else if (rec_period_due(t, r, now))
+			n += rec_period_end(t, i, now, &out[n]);
 	}
 	*cursor = i >= t->n_slots ? UINT32_MAX : i;
 	return n;
@@ -782,9 +792,9 @@ wm_flow_table_due(const struct wm_flow_table *t, uint64_t now)
 	const struct wm_flow_rec *act = &t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_next];
 
 	/* A list head record has state 0, so an empty list is never due. */
-	return (cl->state != 0 && now >= cl->last_ns + t->linger_ns) ||
-	       (lru->state != 0 && now >= lru->last_ns + t->idle_ns) ||
-	       (act->state != 0 && now >= act->period_ns + t->active_ns);
+	return (cl->state != 0 && rec_end_due(t, cl, now) != 0) ||
+	       (lru->state != 0 && rec_end_due(t, lru, now) != 0) ||
+	       (act->state != 0 && rec_period_due(t, act, now));
 }
 
 unsigned int
