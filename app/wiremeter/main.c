@@ -480,6 +480,9 @@ main(int argc, char **argv)
 	/* Output files are opened now, so a bad path stops us before any port starts. */
 	if (wm_output_open(&app->conf) != 0)
 		return EXIT_USAGE;
+	/* Collectors too: a file that cannot be created or a host that does not resolve. */
+	if (wm_exporter_open(&app->conf) != 0)
+		return EXIT_USAGE;
 
 	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv);
 	if (eal_argc < 0)
@@ -500,6 +503,8 @@ main(int argc, char **argv)
 		rc = wm_ports_init(app);
 	if (rc == 0)
 		rc = swrss_rings_create(app);
+	if (rc == 0)
+		rc = wm_exporter_init(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		rte_eal_cleanup();
@@ -517,6 +522,7 @@ main(int argc, char **argv)
 			app->conf.flows_json);
 		rc = -EIO;
 	}
+	wm_exporter_close(app);
 	wm_ports_stop(app);
 	wm_filter_free(app);
 	for (i = 0; i < app->n_workers; i++) {

@@ -90,6 +90,7 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 {
 	uint64_t ipk = 0, iby = 0, drops = 0, active = 0, perr = 0;
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
+	char ipfix[128];
 	unsigned int wi;
 	uint16_t pid;
 
@@ -111,12 +112,21 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	}
 	if (dt <= 0)
 		dt = 1;
+	ipfix[0] = '\0';
+	if (wm_exporter_enabled()) {
+		struct wm_exporter_totals et;
+
+		wm_exporter_totals(&et);
+		snprintf(ipfix, sizeof(ipfix),
+			 " | ipfix sent %" PRIu64 " queued %" PRIu64 " not sent %" PRIu64,
+			 et.records_sent, et.queued, et.records_not_sent);
+	}
 	fprintf(stderr,
 		"[%.1fs] rx %.2f Mpps %.2f Gbps | flows %" PRIu64 " active %" PRIu64
-		" exported | parse errors %" PRIu64 " | drops %" PRIu64 "\n",
+		" exported | parse errors %" PRIu64 "%s | drops %" PRIu64 "\n",
 		(double)(now_tsc - start_tsc) / (double)app->tsc_hz,
 		(double)(ipk - prev->ipackets) / dt / 1e6,
-		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr,
+		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr, ipfix,
 		drops);
 	prev->tsc = now_tsc;
 	prev->ipackets = ipk;
@@ -130,7 +140,9 @@ all_done(struct wm_app *app)
 
 	for (wi = 0; wi < app->n_workers; wi++)
 		if (!__atomic_load_n(&app->workers[wi]->done, __ATOMIC_ACQUIRE) ||
-		    !rte_ring_empty(app->workers[wi]->export_ring))
+		    !rte_ring_empty(app->workers[wi]->export_ring) ||
+		    (app->workers[wi]->ipfix_full != NULL &&
+		     !rte_ring_empty(app->workers[wi]->ipfix_full)))
 			return false;
 	return true;
 }
@@ -147,7 +159,7 @@ wm_mgmt_run(struct wm_app *app)
 
 	for (;;) {
 		uint64_t now = rte_rdtsc();
-		unsigned int n = drain_rings(app);
+		unsigned int n = drain_rings(app) + wm_exporter_poll(app, stopping);
 
 		if (interval != 0 && now >= next_stats) {
 			stats_line(app, now, start, &prev);
@@ -169,6 +181,7 @@ wm_mgmt_run(struct wm_app *app)
 			}
 		} else if (all_done(app)) {
 			drain_rings(app);
+			wm_exporter_finish(app);
 			break;
 		}
 		if (n == 0)

@@ -131,6 +131,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	       rx, metered, perr, filtered, wm_totals.pkts, all_ok ? "ok" : "MISMATCH");
 	if (wm_totals.write_errors)
 		printf("flows-json write errors: %" PRIu64 "\n", wm_totals.write_errors);
+	wm_exporter_summary(app);
 	fflush(stdout);
 
 	if (app->conf.report == NULL)
@@ -218,6 +219,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 		json_array_append_new(jworkers, jw);
 	}
 	json_object_set_new(root, "workers", jworkers);
+	json_object_set_new(root, "ipfix", wm_exporter_report_json(app));
 
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);

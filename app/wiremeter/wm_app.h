@@ -27,6 +27,7 @@
 
 #include "wm_conf.h"
 #include "wm_flow.h"
+#include "wm_ipfix.h"
 #include "wm_pkt.h"
 
 extern int wm_logtype_app;
@@ -41,6 +42,23 @@ extern int wm_logtype_app;
 #define WM_PENDING_MAX (8 * WM_FLOW_BURST_MAX)
 #define WM_EXPORT_RING_SIZE 16384
 #define WM_SWRSS_RING_SIZE 4096
+
+/* IPFIX message buffers per worker, and the rings that carry them. */
+#define WM_IPFIX_BUFS 512
+
+/*
+ * An IPFIX message a worker built, on its way to the main lcore. The
+ * buffer belongs to the worker while it is on the free ring or being
+ * filled, to the main lcore while it is on the full ring, until the main
+ * lcore has copied it to every collector's queue and put it back.
+ */
+struct wm_ipfix_buf {
+	uint16_t len;	  /* message bytes in data */
+	uint32_t records; /* data records in it */
+	uint64_t pkts;	  /* packets in its flow records, for not-sent counts */
+	uint64_t octets;  /* octets in its flow records */
+	uint8_t data[] __rte_aligned(8);
+};
 
 /* One Rx queue a worker polls. */
 struct wm_rxq {
@@ -73,6 +91,24 @@ struct wm_worker {
 	struct rte_ring *sw_in; /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
 	struct rte_ring *export_ring; /* SPSC to the main lcore, struct wm_flow_export */
+
+	/*
+	 * IPFIX: this worker is Observation Domain domain_id. Records are
+	 * encoded into ipfix_cur (taken from ipfix_free) and the message goes
+	 * to ipfix_full when the next record would not fit or it has waited
+	 * ipfix_flush_tsc. ipfix_enc is NULL when no collector is configured.
+	 */
+	struct wm_ipfix_encoder *ipfix_enc;
+	struct rte_ring *ipfix_free; /* SPSC main -> worker: empty buffers */
+	struct rte_ring *ipfix_full; /* SPSC worker -> main: finished messages */
+	struct wm_ipfix_buf *ipfix_cur;
+	struct wm_ipfix_msg ipfix_msg;
+	uint64_t ipfix_opened_tsc; /* TSC when ipfix_cur took its first record */
+	uint64_t ipfix_flush_tsc;
+	uint32_t domain_id;
+	uint64_t ipfix_records;	 /* data records encoded */
+	uint64_t ipfix_messages; /* messages handed to the main lcore */
+	uint64_t ipfix_no_buf;	 /* times no free buffer was there (records waited) */
 
 	/* Records that did not fit in the export ring yet; bounded. */
 	struct wm_flow_export pending[WM_PENDING_MAX];
@@ -176,6 +212,25 @@ void wm_filter_free(struct wm_app *app);
 
 /* worker.c */
 int wm_worker_main(void *arg);
+
+/* exporter.c: the main lcore's side of IPFIX export. */
+int wm_exporter_open(const struct wm_conf *conf);
+int wm_exporter_init(struct wm_app *app);
+unsigned int wm_exporter_poll(struct wm_app *app, bool stopping);
+void wm_exporter_finish(struct wm_app *app);
+void wm_exporter_close(struct wm_app *app);
+bool wm_exporter_enabled(void);
+
+/* Export figures for the stats line and the report. */
+struct wm_exporter_totals {
+	uint64_t records_sent;	   /* data records handed to a transport, over all collectors */
+	uint64_t records_not_sent; /* records dropped or refused, over all collectors */
+	uint64_t queued;	   /* messages waiting in collectors' queues */
+};
+void wm_exporter_totals(struct wm_exporter_totals *t);
+struct json_t;
+struct json_t *wm_exporter_report_json(struct wm_app *app);
+void wm_exporter_summary(struct wm_app *app);
 
 /* mgmt.c */
 int wm_mgmt_run(struct wm_app *app);

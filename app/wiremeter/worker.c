@@ -30,18 +30,96 @@
 #define EXPIRE_BUDGET WM_FLOW_BURST_MAX
 #define PREFETCH_AHEAD 4
 
-/* Move what we can from the pending records to the export ring. */
+/* Hand the message being built to the main lcore. */
+static void
+ipfix_handoff(struct wm_worker *w)
+{
+	struct wm_ipfix_buf *b = w->ipfix_cur;
+
+	b->len = wm_ipfix_msg_finish(&w->ipfix_msg, 0, 0); /* the main lcore stamps both */
+	b->records = w->ipfix_msg.records;
+	b->pkts = w->ipfix_msg.pkts;
+	b->octets = w->ipfix_msg.octets;
+	/* Cannot fail: the ring has room for every buffer there is. */
+	rte_ring_enqueue(w->ipfix_full, b);
+	w->ipfix_cur = NULL;
+	w->ipfix_messages++;
+}
+
+/* Start a message in a free buffer; false when none is free yet. */
+static bool
+ipfix_open(struct wm_worker *w)
+{
+	void *b;
+
+	if (rte_ring_dequeue(w->ipfix_free, &b) != 0) {
+		w->ipfix_no_buf++;
+		return false;
+	}
+	w->ipfix_cur = b;
+	wm_ipfix_msg_init(&w->ipfix_msg, w->ipfix_cur->data, (uint16_t)wm_app.conf.ipfix_mtu,
+			  w->domain_id);
+	w->ipfix_opened_tsc = rte_rdtsc();
+	return true;
+}
+
+/*
+ * Encode records into this worker's IPFIX messages. Returns how many
+ * were encoded: fewer than n only when no buffer is free (the main lcore
+ * is behind), and the rest wait in the pending buffer.
+ */
+static unsigned int
+ipfix_encode(struct wm_worker *w, const struct wm_flow_export *recs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		if (w->ipfix_cur == NULL && !ipfix_open(w))
+			break;
+		rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, &recs[i]);
+		if (rc == -ENOSPC) {
+			ipfix_handoff(w);
+			if (!ipfix_open(w))
+				break;
+			/* Fits in an empty message: the MTU was checked against the encoder. */
+			rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, &recs[i]);
+		}
+		w->ipfix_records += (unsigned int)rc;
+	}
+	return i;
+}
+
+/* A message that has waited the flush interval goes, full or not. */
+static inline void
+ipfix_age(struct wm_worker *w)
+{
+	if (w->ipfix_cur != NULL && !wm_ipfix_msg_empty(&w->ipfix_msg) &&
+	    rte_rdtsc() - w->ipfix_opened_tsc >= w->ipfix_flush_tsc)
+		ipfix_handoff(w);
+}
+
+/*
+ * Move what we can from the pending records to the outputs: the export
+ * ring (JSON lines, totals) and, with collectors, this worker's IPFIX
+ * message. A record leaves the pending buffer only when both took it.
+ */
 static inline void
 pending_flush(struct wm_worker *w)
 {
-	unsigned int k;
+	unsigned int n = w->n_pending, k;
 
-	if (w->n_pending == 0)
+	if (n == 0)
 		return;
+	n = RTE_MIN(n, rte_ring_free_count(w->export_ring));
+	if (w->ipfix_enc != NULL)
+		n = ipfix_encode(w, w->pending, n);
+	if (n == 0)
+		return;
+	/* Takes all n: the single producer saw that much room. */
 	k = rte_ring_enqueue_burst_elem(w->export_ring, w->pending, sizeof(struct wm_flow_export),
-					w->n_pending, NULL);
-	if (k == 0)
-		return;
+					n, NULL);
 	if (k < w->n_pending)
 		memmove(w->pending, &w->pending[k], (w->n_pending - k) * sizeof(w->pending[0]));
 	w->n_pending -= k;
@@ -471,10 +549,15 @@ wm_worker_main(void *arg)
 		if (!room_for_burst(w))
 			w->rx_stalls++;
 		w->polls++;
-		if ((w->polls % EXPIRE_EVERY) == 0)
+		if ((w->polls % EXPIRE_EVERY) == 0) {
 			expire_slice(w);
+			if (w->ipfix_enc != NULL)
+				ipfix_age(w);
+		}
 	}
 	worker_finish(w);
+	if (w->ipfix_cur != NULL && !wm_ipfix_msg_empty(&w->ipfix_msg))
+		ipfix_handoff(w);
 	/* Release: the main lcore that sees done also sees every record in the ring. */
 	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
 	return 0;

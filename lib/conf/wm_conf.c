@@ -16,6 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "wm_conf.h"
+#include "wm_ipfix_transport.h"
 
 #ifndef WM_VERSION
 #define WM_VERSION "0.1.0"
@@ -27,6 +28,8 @@ enum opt_type {
 	OPT_PATH,      /* a string */
 	OPT_PATH_LIST, /* repeatable string (flag) / array of strings (JSON) */
 	OPT_FILTER,    /* a pcap filter expression, checked by compiling it */
+	OPT_URI_LIST,  /* repeatable IPFIX collector URI (flag) / array of them (JSON) */
+	OPT_CHOICE,    /* one word of 'choices', stored as its index (uint32) */
 };
 
 /*
@@ -42,7 +45,10 @@ struct opt_desc {
 	double min, max;
 	bool min_open; /* min itself is not allowed */
 	const char *help;
+	const char *const *choices; /* OPT_CHOICE: the words, NULL-terminated */
 };
+
+static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
@@ -67,6 +73,22 @@ static const struct opt_desc opts[] = {
 	 "meter only packets matching this pcap filter (e.g. 'tcp or udp')"},
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
+	{"ipfix", "ipfix", OPT_URI_LIST, 0, 0, 0, false,
+	 "export IPFIX to udp://HOST:PORT, tcp://HOST:PORT or file:PATH (repeatable)"},
+	{"ipfix-mode", "ipfix_mode", OPT_CHOICE, OFF(ipfix_mode), 0, 0, false,
+	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
+	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
+	 UINT32_MAX, false, "Observation Domain ID of worker 0; worker i has ID+i (default 1)"},
+	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 512, 65507, false,
+	 "largest IPFIX message in bytes (default 1400)"},
+	{"template-refresh", "template_refresh", OPT_SECONDS, OFF(template_refresh), 0, 86400, true,
+	 "seconds between template and options resends over UDP (default 60)"},
+	{"ipfix-flush", "ipfix_flush", OPT_SECONDS, OFF(ipfix_flush), 0, 3600, true,
+	 "seconds a partly filled IPFIX message may wait (default 1)"},
+	{"ipfix-queue", "ipfix_queue", OPT_COUNT, OFF(ipfix_queue), 16, 1u << 20, false,
+	 "IPFIX messages queued per collector before dropping (default 8192)"},
+	{"ipfix-pen", "ipfix_pen", OPT_COUNT, OFF(ipfix_pen), 1, UINT32_MAX, false,
+	 "Private Enterprise Number of wiremeter's own IPFIX elements (default 32473)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -81,6 +103,13 @@ wm_conf_defaults(struct wm_conf *c)
 	c->stats_interval = 5;
 	c->flow_capacity = 262144;
 	c->mbufs = 0;
+	c->ipfix_mode = WM_CONF_IPFIX_BIFLOW;
+	c->observation_domain = 1;
+	c->ipfix_mtu = 1400;
+	c->ipfix_queue = 8192;
+	c->ipfix_pen = 32473;
+	c->template_refresh = 60;
+	c->ipfix_flush = 1;
 }
 
 void
@@ -94,8 +123,11 @@ wm_conf_free(struct wm_conf *c)
 	free(c->config_file);
 	for (i = 0; i < c->n_pcaps; i++)
 		free(c->pcaps[i]);
+	for (i = 0; i < c->n_ipfix; i++)
+		free(c->ipfix[i]);
 	c->flows_json = c->report = c->config_file = c->filter = NULL;
 	c->n_pcaps = 0;
+	c->n_ipfix = 0;
 }
 
 static int
@@ -148,6 +180,42 @@ add_pcap(struct wm_conf *c, const char *path, const char *what, char *err, size_
 		return fail(err, errlen, -ENOMEM, "%s: out of memory", what);
 	c->n_pcaps++;
 	return 0;
+}
+
+/* A collector is kept only if its URI is well formed (nothing is opened yet). */
+static int
+add_collector(struct wm_conf *c, const char *uri, const char *what, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (c->n_ipfix == WM_CONF_MAX_COLLECTORS)
+		return fail(err, errlen, -EINVAL, "%s: more than %d collectors", what,
+			    WM_CONF_MAX_COLLECTORS);
+	if (wm_ipfix_transport_check(uri, why, sizeof(why)) < 0)
+		return fail(err, errlen, -EINVAL, "%s: '%s': %s", what, uri, why);
+	c->ipfix[c->n_ipfix] = strdup(uri);
+	if (c->ipfix[c->n_ipfix] == NULL)
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", what);
+	c->n_ipfix++;
+	return 0;
+}
+
+static int
+set_choice(struct wm_conf *c, const struct opt_desc *o, const char *v, const char *what, char *err,
+	   size_t errlen)
+{
+	char list[128] = "";
+	unsigned int i;
+
+	for (i = 0; o->choices[i] != NULL; i++) {
+		if (strcmp(v, o->choices[i]) == 0) {
+			*(uint32_t *)((char *)c + o->offset) = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i == 0 ? "" : (o->choices[i + 1] == NULL ? " or " : ", "), o->choices[i]);
+	}
+	return fail(err, errlen, -EINVAL, "%s: '%s' is not one of %s", what, v, list);
 }
 
 static int
@@ -205,6 +273,10 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 		return set_filter(c, arg, what, err, errlen);
 	if (o->type == OPT_PATH || o->type == OPT_PATH_LIST)
 		return set_path(c, o, arg, what, err, errlen);
+	if (o->type == OPT_URI_LIST)
+		return add_collector(c, arg, what, err, errlen);
+	if (o->type == OPT_CHOICE)
+		return set_choice(c, o, arg, what, err, errlen);
 	errno = 0;
 	v = strtod(arg, &end);
 	if (arg[0] == '\0' || *end != '\0' || errno != 0)
@@ -238,23 +310,34 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
 		return set_path(c, o, json_string_value(v), what, err, errlen);
+	case OPT_CHOICE:
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL, "%s: expected a string", what);
+		return set_choice(c, o, json_string_value(v), what, err, errlen);
 	case OPT_PATH_LIST:
+	case OPT_URI_LIST: {
+		const bool uri = o->type == OPT_URI_LIST;
+		const char *noun = uri ? "collector URI" : "file name";
+
 		if (json_is_string(v))
-			return add_pcap(c, json_string_value(v), what, err, errlen);
+			return uri ? add_collector(c, json_string_value(v), what, err, errlen)
+				   : add_pcap(c, json_string_value(v), what, err, errlen);
 		if (!json_is_array(v))
-			return fail(err, errlen, -EINVAL, "%s: expected an array of file names",
-				    what);
+			return fail(err, errlen, -EINVAL, "%s: expected an array of %ss", what,
+				    noun);
 		json_array_foreach(v, i, el) {
 			int rc;
 
 			if (!json_is_string(el))
 				return fail(err, errlen, -EINVAL,
-					    "%s: element %zu is not a file name string", what, i);
-			rc = add_pcap(c, json_string_value(el), what, err, errlen);
+					    "%s: element %zu is not a %s string", what, i, noun);
+			rc = uri ? add_collector(c, json_string_value(el), what, err, errlen)
+				 : add_pcap(c, json_string_value(el), what, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
 		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -309,11 +392,13 @@ usage(const char *prog)
 	for (i = 0; i < N_OPTS; i++) {
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s %s", opts[i].flag,
-			 opts[i].type == OPT_FILTER				     ? "EXPR"
-			 : opts[i].type == OPT_PATH || opts[i].type == OPT_PATH_LIST ? "FILE"
-			 : opts[i].type == OPT_COUNT				     ? "N"
-										     : "S");
+		static const char *const arg_names[] = {
+			[OPT_SECONDS] = "S",	  [OPT_COUNT] = "N",	 [OPT_PATH] = "FILE",
+			[OPT_PATH_LIST] = "FILE", [OPT_FILTER] = "EXPR", [OPT_URI_LIST] = "URI",
+			[OPT_CHOICE] = "MODE",
+		};
+
+		snprintf(left, sizeof(left), "--%s %s", opts[i].flag, arg_names[opts[i].type]);
 		printf("  %-24s %s\n", left, opts[i].help);
 	}
 	printf("  -h, --help               this text\n"
@@ -324,7 +409,7 @@ int
 wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option lopts[N_OPTS + 3];
-	bool flag_pcaps = false;
+	bool flag_pcaps = false, flag_ipfix = false;
 	size_t i;
 	int opt, idx, rc;
 
@@ -356,12 +441,18 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":c:hv", lopts, &idx)) != -1) {
-		/* Command-line --pcap files replace the config file's list. */
+		/* Command-line --pcap files and collectors replace the config file's lists. */
 		if (opt >= 256 && opts[opt - 256].type == OPT_PATH_LIST && !flag_pcaps) {
 			for (i = 0; i < c->n_pcaps; i++)
 				free(c->pcaps[i]);
 			c->n_pcaps = 0;
 			flag_pcaps = true;
+		}
+		if (opt >= 256 && opts[opt - 256].type == OPT_URI_LIST && !flag_ipfix) {
+			for (i = 0; i < c->n_ipfix; i++)
+				free(c->ipfix[i]);
+			c->n_ipfix = 0;
+			flag_ipfix = true;
 		}
 		switch (opt) {
 		case 'c':

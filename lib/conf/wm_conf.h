@@ -25,6 +25,15 @@ extern "C" {
 /** Most --pcap files at once (one ethdev each). */
 #define WM_CONF_MAX_PCAPS 32
 
+/** Most IPFIX collectors at once. */
+#define WM_CONF_MAX_COLLECTORS 8
+
+/** IPFIX export modes (--ipfix-mode). */
+enum wm_conf_ipfix_mode {
+	WM_CONF_IPFIX_BIFLOW,  /**< RFC 5103 biflow records */
+	WM_CONF_IPFIX_UNIFLOW, /**< a forward and a reverse record */
+};
+
 /** Largest flow table per worker. */
 #define WM_CONF_MAX_FLOW_CAPACITY (1u << 30)
 
@@ -42,6 +51,15 @@ struct wm_conf {
 	char *config_file;		/**< the -c file, or NULL */
 	char *pcaps[WM_CONF_MAX_PCAPS]; /**< --pcap files */
 	unsigned int n_pcaps;
+	char *ipfix[WM_CONF_MAX_COLLECTORS]; /**< --ipfix collector URIs */
+	unsigned int n_ipfix;
+	uint32_t ipfix_mode;	     /**< enum wm_conf_ipfix_mode */
+	uint32_t observation_domain; /**< first worker's Observation Domain ID */
+	uint32_t ipfix_mtu;	     /**< largest IPFIX message */
+	uint32_t ipfix_queue;	     /**< messages queued per collector */
+	uint32_t ipfix_pen;	     /**< PEN of wiremeter's own elements */
+	double template_refresh;     /**< seconds between template resends (UDP) */
+	double ipfix_flush;	     /**< seconds a partly filled message may wait */
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * TCP transport (RFC 7011 §10.4): a stream of IPFIX messages to one
+ * collector, made and remade without ever blocking the caller.
+ *
+ * States. DOWN: no socket; the next attempt is due at retry_at_ns.
+ * CONNECTING: a non-blocking connect() is in progress; poll() looks at
+ * it with a zero-timeout poll(2) and reads SO_ERROR once it is writable,
+ * and gives up after WM_TCP_CONNECT_TIMEOUT_NS (a collector behind a
+ * black hole would otherwise hold us for the kernel's two minutes of SYN
+ * retries). UP: connected; poll() watches for the collector closing or
+ * resetting the connection, and finishes a partly written message.
+ *
+ * Backoff. Each failed attempt and each lost connection schedules the
+ * next attempt backoff_ns later and doubles backoff_ns, from 100 ms up
+ * to 5 s; a connection that is made resets it to 100 ms. So a collector
+ * that is down is tried 100, 200, 400 ... ms apart, then every 5 s, and
+ * one that restarts is reached again 100 ms after it went away. Times
+ * come from the caller's now_ns: a failure noticed in send() is
+ * scheduled from the time of the last poll (a loop ago), one noticed in
+ * open() by the first poll.
+ *
+ * Message integrity. A message is never cut: when send() takes only part
+ * of one, the rest is copied to pend and written by later polls and
+ * sends before any other message is taken (send says -EAGAIN meanwhile).
+ * At most one message is pending, so pend is WM_IPFIX_TRANSPORT_MSG_MAX
+ * bytes. A connection lost with a message half written leaves the
+ * collector a truncated message, which it discards with the connection.
+ *
+ * Acknowledgements. written counts the bytes handed to the kernel over
+ * all connections of this transport, so that offsets keep growing across
+ * reconnects. Each message taken is tracked in inflight with its end
+ * offset (written when it was taken, plus its length). On Linux,
+ * SIOCOUTQ on a TCP socket is write_seq - snd_una: the bytes written on
+ * this connection that its peer has not acknowledged, sent or not. So
+ * written - SIOCOUTQ is the offset up to which the collector's host has
+ * everything, and acked keeps the highest value seen. A message whose
+ * end is at or below acked is acknowledged; take_acked() gives its
+ * cookie back.
+ *
+ * Disconnects. The set not acknowledged is decided from a SIOCOUTQ read
+ * just before close(). An RST makes the kernel purge its write queue,
+ * but purging leaves write_seq and snd_una alone, and SIOCOUTQ still
+ * answers on the dead socket (state CLOSE), so the value read after an
+ * RST is the true count of bytes never acknowledged: test_transport.c
+ * checks this. Every message not wholly acknowledged, the pending one
+ * included, moves from inflight to unacked, oldest first, for
+ * take_unacked(); the caller sends them again on the next connection.
+ * Should SIOCOUTQ fail, acked stays at the last value take_acked() or
+ * busy() confirmed, and messages acknowledged since then are resent too.
+ * That is the safe side: the collector may then see such a message
+ * twice (once on each connection), which costs it a duplicate, where the
+ * other choice would lose data silently.
+ *
+ * What acknowledgement does not promise: the collector's kernel acks
+ * bytes its application has not read yet. A collector that dies or
+ * resets with unread data loses it, and we cannot know; a collector that
+ * reads everything before it closes loses nothing.
+ *
+ * Bounds. inflight and unacked together hold at most WM_IPFIX_TRACK_CAP
+ * entries: send() says -EAGAIN when they are full, so moving inflight
+ * entries to unacked at a disconnect always has room. The caller frees
+ * room by calling take_acked() and take_unacked().
+ *
+ * Errors. Any send() error other than "would block" means the
+ * connection is dead (the kernel reports it on the socket): it is
+ * counted as a disconnect, not in stats.errors, and send returns
+ * -ENOTCONN like any send between connections. The caller keeps that
+ * message, and gets the unacknowledged ones back from take_unacked().
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
+
+#include "transport_priv.h"
+
+#define WM_TCP_NS_PER_MS 1000000ull
+#define WM_TCP_BACKOFF_MIN_NS (100 * WM_TCP_NS_PER_MS)
+#define WM_TCP_BACKOFF_MAX_NS (5000 * WM_TCP_NS_PER_MS)
+#define WM_TCP_CONNECT_TIMEOUT_NS (10000 * WM_TCP_NS_PER_MS)
+/* A time not known yet: the next poll fills it in. */
+#define WM_TCP_TIME_UNSET UINT64_MAX
+/* Reads per poll of what a collector should not send, bounding poll's work. */
+#define WM_TCP_DRAIN_MAX 16
+
+enum wm_tcp_state {
+	WM_TCP_DOWN,
+	WM_TCP_CONNECTING,
+	WM_TCP_UP,
+};
+
+/*
+ * One TCP transport. Owned by one thread (the management lcore); no
+ * field is touched by any other.
+ */
+struct wm_tcp {
+	struct wm_ipfix_transport base;		       /* first: see transport_priv.h */
+	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX]; /* resolved once, at open */
+	unsigned int n_addrs;
+	unsigned int addr_idx; /* the address of this or the next attempt */
+	enum wm_tcp_state state;
+	int fd;				/* -1 when DOWN */
+	bool new_session;		/* UP reached; poll has not said so yet */
+	uint64_t backoff_ns;		/* delay after the next failure */
+	uint64_t retry_delay_ns;	/* DOWN: delay of the scheduled attempt */
+	uint64_t retry_at_ns;		/* DOWN: when to try, or WM_TCP_TIME_UNSET */
+	uint64_t last_now_ns;		/* now_ns of the last poll, or WM_TCP_TIME_UNSET */
+	uint64_t connect_start_ns;	/* CONNECTING: when it began, or WM_TCP_TIME_UNSET */
+	uint64_t written;		/* bytes handed to the kernel, all connections */
+	uint64_t conn_base;		/* written when this connection was made */
+	uint64_t acked;			/* offset up to which the peer host acked; <= written */
+	uint8_t *pend;			/* rest of a partly written message */
+	size_t pend_off;		/* its next byte to write */
+	size_t pend_len;		/* its end; 0 when nothing is pending */
+	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
+	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
+};
+
+static struct wm_tcp *
+tcp_of(struct wm_ipfix_transport *t)
+{
+	return (struct wm_tcp *)t;
+}
+
+static const struct wm_tcp *
+tcp_of_const(const struct wm_ipfix_transport *t)
+{
+	return (const struct wm_tcp *)t;
+}
+
+/*
+ * Bytes of this connection its peer has not acknowledged, or -1 when
+ * the kernel does not say or says something impossible (more than was
+ * written on this connection).
+ */
+static int64_t
+tcp_outq(const struct wm_tcp *t)
+{
+	int outq;
+
+	if (t->fd < 0 || ioctl(t->fd, SIOCOUTQ, &outq) != 0 || outq < 0 ||
+	    (uint64_t)outq > t->written - t->conn_base)
+		return -1;
+	return outq;
+}
+
+/* Move acked forward from a SIOCOUTQ reading; it never goes back. */
+static void
+tcp_update_acked(struct wm_tcp *t)
+{
+	int64_t outq;
+
+	if (t->state != WM_TCP_UP)
+		return;
+	outq = tcp_outq(t);
+	if (outq >= 0 && t->written - (uint64_t)outq > t->acked)
+		t->acked = t->written - (uint64_t)outq;
+}
+
+/* DOWN, the next attempt after the current backoff, the backoff doubled. */
+static void
+tcp_schedule_retry(struct wm_tcp *t)
+{
+	t->state = WM_TCP_DOWN;
+	t->retry_delay_ns = t->backoff_ns;
+	t->retry_at_ns = t->last_now_ns == WM_TCP_TIME_UNSET ? WM_TCP_TIME_UNSET
+							     : t->last_now_ns + t->retry_delay_ns;
+	t->backoff_ns *= 2;
+	if (t->backoff_ns > WM_TCP_BACKOFF_MAX_NS)
+		t->backoff_ns = WM_TCP_BACKOFF_MAX_NS;
+}
+
+/* A connect attempt failed: the next one goes to the next address. */
+static void
+tcp_attempt_failed(struct wm_tcp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	t->base.stats.connect_failures++;
+	t->addr_idx = (t->addr_idx + 1) % t->n_addrs;
+	tcp_schedule_retry(t);
+}
+
+/*
+ * An established connection ended (the collector closed or reset it, or
+ * a send failed). See "Disconnects" at the top of this file.
+ */
+static void
+tcp_conn_lost(struct wm_tcp *t)
+{
+	uint32_t n, keep, i;
+
+	tcp_update_acked(t);
+	close(t->fd);
+	t->fd = -1;
+
+	/* inflight is in stream order: the unacknowledged part is a tail. */
+	n = wm_ipfix_track_count(&t->inflight);
+	for (keep = n; keep > 0 && wm_ipfix_track_at(&t->inflight, keep - 1)->end > t->acked;
+	     keep--)
+		;
+	for (i = keep; i < n; i++)
+		wm_ipfix_track_push(&t->unacked, wm_ipfix_track_at(&t->inflight, i)->cookie, 0);
+	t->inflight.tail -= n - keep;
+	t->base.stats.resent += n - keep;
+	t->base.stats.disconnects++;
+
+	/*
+	 * The rest of a partly written message is dropped with it; the
+	 * next connection starts at written, after every byte of this one,
+	 * so no entry left in inflight (all <= acked) is confused with the
+	 * new connection's.
+	 */
+	t->pend_off = 0;
+	t->pend_len = 0;
+	t->new_session = false;
+	tcp_schedule_retry(t);
+}
+
+/*
+ * A connection to ourselves: connecting to a local port nobody listens
+ * on, the kernel may pick that very port as our source and the SYN meets
+ * itself (a TCP simultaneous open). Treat it as refused, or we would
+ * export into our own receive buffer.
+ */
+static bool
+tcp_self_connected(int fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+
+	memset(&local, 0, sizeof(local));
+	memset(&peer, 0, sizeof(peer));
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+		return false;
+	return llen == plen && memcmp(&local, &peer, llen) == 0;
+}
+
+static void
+tcp_established(struct wm_tcp *t)
+{
+	if (tcp_self_connected(t->fd)) {
+		tcp_attempt_failed(t);
+		return;
+	}
+	t->state = WM_TCP_UP;
+	t->conn_base = t->written;
+	t->backoff_ns = WM_TCP_BACKOFF_MIN_NS;
+	t->new_session = true;
+	t->base.stats.sessions++;
+}
+
+static void
+tcp_connect_start(struct wm_tcp *t, uint64_t now_ns)
+{
+	const struct wm_ipfix_addr *a = &t->addrs[t->addr_idx];
+	int one = 1;
+
+	t->base.stats.connect_attempts++;
+	t->connect_start_ns = now_ns;
+	t->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (t->fd < 0) {
+		tcp_attempt_failed(t);
+		return;
+	}
+	/* Messages go out whole and at once; Nagle would only delay the last one. */
+	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(t->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
+		tcp_established(t);
+		return;
+	}
+	if (errno == EINPROGRESS) {
+		t->state = WM_TCP_CONNECTING;
+		return;
+	}
+	tcp_attempt_failed(t);
+}
+
+/* CONNECTING: has the connect finished, failed, or taken too long? */
+static void
+tcp_connect_check(struct wm_tcp *t, uint64_t now_ns)
+{
+	struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int rc, so_error = 0;
+
+	if (t->connect_start_ns == WM_TCP_TIME_UNSET)
+		t->connect_start_ns = now_ns;
+	rc = poll(&p, 1, 0);
+	if (rc < 0)
+		return; /* EINTR or ENOMEM: look again next time */
+	if (rc == 0) {
+		if (now_ns - t->connect_start_ns >= WM_TCP_CONNECT_TIMEOUT_NS)
+			tcp_attempt_failed(t);
+		return;
+	}
+	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0 || so_error != 0 ||
+	    !(p.revents & POLLOUT)) {
+		tcp_attempt_failed(t);
+		return;
+	}
+	tcp_established(t);
+}
+
+/*
+ * UP: has the collector closed or reset the connection? A collector
+ * never sends on it (RFC 7011 §10.4), so readable means a FIN (recv
+ * gives 0) or an error; anything it sends anyway is read and dropped,
+ * WM_TCP_DRAIN_MAX reads at most, so that it cannot fill our receive
+ * buffer. @return false when the connection is gone.
+ */
+static bool
+tcp_peer_check(struct wm_tcp *t)
+{
+	struct pollfd p = {.fd = t->fd, .events = POLLIN};
+	char scratch[2048];
+	ssize_t n;
+	int i;
+
+	if (poll(&p, 1, 0) <= 0)
+		return true;
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return false;
+	for (i = 0; i < WM_TCP_DRAIN_MAX; i++) {
+		n = recv(t->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return false;
+		return errno == EAGAIN || errno == EINTR;
+	}
+	return true;
+}
+
+/*
+ * Write as much of @p buf as the socket takes now. @return the bytes
+ * written (0 when it took none), or a negative errno when the
+ * connection is dead. written follows every byte.
+ */
+static ssize_t
+tcp_write(struct wm_tcp *t, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = send(t->fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			done += (size_t)n;
+			t->written += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 &&
+		    (errno == EAGAIN || errno == EINTR || errno == ENOBUFS || errno == ENOMEM))
+			break;
+		return n < 0 ? -errno : -EPIPE;
+	}
+	return (ssize_t)done;
+}
+
+/* Write what is pending. @return 0 when none is left, -EAGAIN, or -errno (dead). */
+static int
+tcp_flush(struct wm_tcp *t)
+{
+	ssize_t n;
+
+	if (t->pend_len == 0)
+		return 0;
+	n = tcp_write(t, t->pend + t->pend_off, t->pend_len - t->pend_off);
+	if (n < 0)
+		return (int)n;
+	t->pend_off += (size_t)n;
+	if (t->pend_off < t->pend_len)
+		return -EAGAIN;
+	t->pend_off = 0;
+	t->pend_len = 0;
+	return 0;
+}
+
+static int
+tcp_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
+{
+	struct wm_tcp *t = tcp_of(base);
+	int rc;
+
+	t->last_now_ns = now_ns;
+	switch (t->state) {
+	case WM_TCP_CONNECTING:
+		tcp_connect_check(t, now_ns);
+		break;
+	case WM_TCP_UP:
+		if (!tcp_peer_check(t)) {
+			tcp_conn_lost(t);
+			break;
+		}
+		rc = tcp_flush(t);
+		if (rc < 0 && rc != -EAGAIN)
+			tcp_conn_lost(t);
+		break;
+	case WM_TCP_DOWN:
+		if (t->retry_at_ns != WM_TCP_TIME_UNSET && now_ns >= t->retry_at_ns) {
+			tcp_connect_start(t, now_ns);
+			if (t->state == WM_TCP_CONNECTING)
+				tcp_connect_check(t, now_ns);
+		}
+		break;
+	}
+	if (t->state == WM_TCP_DOWN && t->retry_at_ns == WM_TCP_TIME_UNSET)
+		t->retry_at_ns = now_ns + t->retry_delay_ns;
+	if (t->new_session) {
+		t->new_session = false;
+		return WM_IPFIX_TRANSPORT_NEW_SESSION;
+	}
+	return 0;
+}
+
+static bool
+tcp_up(const struct wm_ipfix_transport *base)
+{
+	return tcp_of_const(base)->state == WM_TCP_UP;
+}
+
+static int
+tcp_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t cookie)
+{
+	struct wm_tcp *t = tcp_of(base);
+	uint64_t end;
+	ssize_t n;
+	int rc;
+
+	if (t->state != WM_TCP_UP)
+		return -ENOTCONN;
+	rc = tcp_flush(t);
+	if (rc == -EAGAIN)
+		return -EAGAIN;
+	if (rc < 0) {
+		tcp_conn_lost(t);
+		return -ENOTCONN;
+	}
+	if (wm_ipfix_track_count(&t->inflight) + wm_ipfix_track_count(&t->unacked) >=
+	    WM_IPFIX_TRACK_CAP)
+		return -EAGAIN;
+
+	end = t->written + len;
+	n = tcp_write(t, msg, len);
+	if (n < 0) {
+		tcp_conn_lost(t);
+		return -ENOTCONN;
+	}
+	if (n == 0)
+		return -EAGAIN;
+	if ((size_t)n < len) {
+		memcpy(t->pend, (const uint8_t *)msg + n, len - (size_t)n);
+		t->pend_off = 0;
+		t->pend_len = len - (size_t)n;
+	}
+	wm_ipfix_track_push(&t->inflight, cookie, end);
+	t->base.stats.messages++;
+	t->base.stats.bytes += len;
+	return 0;
+}
+
+static unsigned int
+tcp_take_acked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
+{
+	struct wm_tcp *t = tcp_of(base);
+	unsigned int n = 0;
+
+	tcp_update_acked(t);
+	while (n < max && wm_ipfix_track_count(&t->inflight) > 0 &&
+	       wm_ipfix_track_at(&t->inflight, 0)->end <= t->acked) {
+		cookies[n++] = wm_ipfix_track_at(&t->inflight, 0)->cookie;
+		t->inflight.head++;
+	}
+	return n;
+}
+
+static unsigned int
+tcp_take_unacked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
+{
+	return wm_ipfix_track_take(&tcp_of(base)->unacked, cookies, max);
+}
+
+static bool
+tcp_busy(const struct wm_ipfix_transport *base)
+{
+	const struct wm_tcp *t = tcp_of_const(base);
+
+	if (t->pend_len > 0)
+		return true;
+	/* An unreadable queue counts as busy: better wait than drop. */
+	return t->state == WM_TCP_UP && tcp_outq(t) != 0;
+}
+
+static int
+tcp_close(struct wm_ipfix_transport *base)
+{
+	struct wm_tcp *t = tcp_of(base);
+
+	/*
+	 * A plain close: the kernel goes on sending what it holds. A
+	 * pending partial message is dropped; a caller that cares waits
+	 * for busy() to be false first.
+	 */
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->pend);
+	wm_ipfix_track_fini(&t->inflight);
+	wm_ipfix_track_fini(&t->unacked);
+	free(t);
+	return 0;
+}
+
+static struct wm_ipfix_transport *
+tcp_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
+{
+	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
+	struct wm_tcp *t;
+	int n;
+
+	n = wm_ipfix_resolve(u, SOCK_STREAM, addrs, WM_IPFIX_ADDR_MAX, err, errlen);
+	if (n < 0) {
+		errno = -n;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto nomem;
+	t->fd = -1;
+	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
+	if (t->pend == NULL || wm_ipfix_track_init(&t->inflight) != 0 ||
+	    wm_ipfix_track_init(&t->unacked) != 0)
+		goto nomem;
+	memcpy(t->addrs, addrs, sizeof(addrs[0]) * (size_t)n);
+	t->n_addrs = (unsigned int)n;
+	t->backoff_ns = WM_TCP_BACKOFF_MIN_NS;
+	t->state = WM_TCP_DOWN;
+	t->retry_at_ns = WM_TCP_TIME_UNSET;
+	t->last_now_ns = WM_TCP_TIME_UNSET;
+
+	/* Connect errors are not open's: they are retried, as after any failure. */
+	tcp_connect_start(t, WM_TCP_TIME_UNSET);
+	return &t->base;
+
+nomem:
+	if (t != NULL)
+		tcp_close(&t->base);
+	wm_ipfix_err(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return NULL;
+}
+
+const struct wm_ipfix_transport_ops wm_ipfix_tcp_ops = {
+	.open = tcp_open,
+	.poll = tcp_poll,
+	.up = tcp_up,
+	.send = tcp_send,
+	.take_acked = tcp_take_acked,
+	.take_unacked = tcp_take_unacked,
+	.busy = tcp_busy,
+	.close = tcp_close,
+};

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_IPFIX_H
+#define WM_IPFIX_H
+
+/**
+ * @file
+ * wiremeter IPFIX encoder (RFC 7011, RFC 5103 biflows).
+ *
+ * An encoder holds the templates of one export mode; a message is a
+ * caller's buffer that records are appended to until the next one would
+ * not fit. Workers build data messages in their own buffers with their
+ * own encoder; the management lcore builds template and options
+ * messages. Nothing here allocates after wm_ipfix_encoder_create(),
+ * takes a lock or needs EAL.
+ *
+ * Templates (IDs fixed, so a collector's view survives restarts):
+ * IPv4 flows, IPv6 flows, L2 flows, MACsec flows, ESP over IPv4 and over
+ * IPv6; options templates for exporting-process reliability statistics
+ * and metering-process statistics (RFC 7011 §4, scoped by
+ * observationDomainId) and for interface names (scoped by
+ * ingressInterface, variable-length strings).
+ *
+ * Modes: biflow (one record per biflow, reverse elements under PEN 29305)
+ * and uniflow (a forward record, and a reverse one when the reverse
+ * direction saw packets, each with biflowDirection saying which).
+ * flowDirection is always ingress: wiremeter observes packets as they
+ * arrive; the port they arrived on is ingressInterface.
+ *
+ * Elements with no IANA number are enterprise elements under a
+ * configurable PEN (default 32473, RFC 5612's documentation number);
+ * their numbers are the WM_IPFIX_EE_* values.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipfix_proto.h"
+#include "wm_flow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Default Private Enterprise Number of wiremeter's own elements. */
+#define WM_IPFIX_DEFAULT_PEN 32473
+
+/** Smallest and largest message size the encoder accepts. */
+#define WM_IPFIX_MTU_MIN 512
+#define WM_IPFIX_MTU_MAX 65507
+
+/** Longest interface name or description in an interface record; longer ones are cut. */
+#define WM_IPFIX_NAME_MAX 127
+
+/** Enterprise element numbers under the configured PEN. */
+enum wm_ipfix_ee {
+	WM_IPFIX_EE_MACSEC_SCI = 1, /**< macsecSCI, unsigned64 */
+	WM_IPFIX_EE_MACSEC_AN = 2,  /**< macsecAN, unsigned8 */
+};
+
+/** Template IDs. */
+enum wm_ipfix_template_id {
+	WM_IPFIX_TID_IPV4 = 256,
+	WM_IPFIX_TID_IPV6,
+	WM_IPFIX_TID_L2,
+	WM_IPFIX_TID_MACSEC,
+	WM_IPFIX_TID_ESP4,
+	WM_IPFIX_TID_ESP6,
+	WM_IPFIX_TID_OPT_EXPORT, /**< exporting-process reliability statistics */
+	WM_IPFIX_TID_OPT_METER,	 /**< metering-process statistics */
+	WM_IPFIX_TID_OPT_IFACE,	 /**< interface names */
+	WM_IPFIX_TID_END,
+};
+
+/** Number of templates an encoder announces. */
+#define WM_IPFIX_N_TEMPLATES (WM_IPFIX_TID_END - WM_IPFIX_TID_IPV4)
+
+/** Export modes. */
+enum wm_ipfix_mode {
+	WM_IPFIX_BIFLOW,  /**< one record per biflow, RFC 5103 reverse elements */
+	WM_IPFIX_UNIFLOW, /**< a forward and a reverse record per biflow */
+};
+
+/** Parameters of wm_ipfix_encoder_create(). */
+struct wm_ipfix_params {
+	enum wm_ipfix_mode mode;
+	uint32_t pen; /**< PEN of the enterprise elements */
+};
+
+/**
+ * Exporting-process reliability statistics of one observation domain
+ * toward one collector (RFC 7011 §4.3).
+ */
+struct wm_ipfix_export_stats {
+	uint32_t domain_id;	  /**< observationDomainId (scope) */
+	uint64_t messages;	  /**< exportedMessageTotalCount */
+	uint64_t records;	  /**< exportedFlowRecordTotalCount */
+	uint64_t octets;	  /**< exportedOctetTotalCount (message bytes) */
+	uint64_t not_sent_flows;  /**< notSentFlowTotalCount */
+	uint64_t not_sent_pkts;	  /**< notSentPacketTotalCount */
+	uint64_t not_sent_octets; /**< notSentOctetTotalCount */
+	uint64_t init_time_ms;	  /**< systemInitTimeMilliseconds */
+};
+
+/** Metering-process statistics of one observation domain (RFC 7011 §4.1). */
+struct wm_ipfix_meter_stats {
+	uint32_t domain_id;	 /**< observationDomainId (scope) */
+	uint64_t observed_flows; /**< observedFlowTotalCount */
+	uint64_t packets;	 /**< packetTotalCount: packets metered */
+	uint64_t octets;	 /**< octetTotalCount: their octets */
+	uint64_t ignored_pkts;	 /**< ignoredPacketTotalCount: parse errors and filtered */
+	uint64_t init_time_ms;	 /**< systemInitTimeMilliseconds */
+};
+
+/**
+ * A message being built in a caller's buffer. Fields are the encoder's;
+ * the caller reads len, records, pkts and octets.
+ */
+struct wm_ipfix_msg {
+	uint8_t *buf;	    /**< the caller's buffer */
+	uint16_t cap;	    /**< its size: the path MTU's payload */
+	uint16_t len;	    /**< bytes used, header included */
+	uint16_t set_off;   /**< offset of the open set's header, 0 when none */
+	uint16_t set_id;    /**< ID of the open set */
+	uint32_t domain_id; /**< observation domain */
+	uint32_t records;   /**< data records in the message (options data included) */
+	uint64_t pkts;	    /**< packets in its flow records, for not-sent accounting */
+	uint64_t octets;    /**< octets in its flow records */
+};
+
+struct wm_ipfix_encoder;
+
+/**
+ * Create an encoder: build the templates of the mode.
+ *
+ * @param p
+ *   Mode and PEN.
+ * @return
+ *   The encoder, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct wm_ipfix_encoder *wm_ipfix_encoder_create(const struct wm_ipfix_params *p);
+
+/** Free an encoder; NULL is a no-op. */
+void wm_ipfix_encoder_free(struct wm_ipfix_encoder *enc);
+
+/**
+ * Size of the largest single set the encoder can produce (one template,
+ * or one data record with its set header) plus the message header: the
+ * smallest usable message size.
+ */
+uint16_t wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc);
+
+/**
+ * Bytes one flow record of template @p tid takes in a data set (without
+ * the set header), or 0 for an unknown or variable-length template.
+ */
+uint16_t wm_ipfix_record_len(const struct wm_ipfix_encoder *enc, uint16_t tid);
+
+/**
+ * The data template a flow record is encoded with.
+ */
+uint16_t wm_ipfix_flow_template(const struct wm_flow_export *e);
+
+/**
+ * Start a message in @p buf.
+ *
+ * @param m
+ *   The message.
+ * @param buf
+ *   Room for @p cap bytes.
+ * @param cap
+ *   The largest message: the path MTU's payload (WM_IPFIX_MTU_MIN..MAX).
+ * @param domain_id
+ *   Observation Domain ID written in the header.
+ */
+void wm_ipfix_msg_init(struct wm_ipfix_msg *m, void *buf, uint16_t cap, uint32_t domain_id);
+
+/** Does the message hold no set yet? */
+static inline bool
+wm_ipfix_msg_empty(const struct wm_ipfix_msg *m)
+{
+	return m->len <= sizeof(struct ipfix_msg_hdr);
+}
+
+/**
+ * Append one flow as data records: one record in biflow mode; in
+ * uniflow mode the forward record and, when the reverse direction saw
+ * packets, the reverse one. All or nothing: when they do not fit,
+ * nothing is written.
+ *
+ * @return
+ *   The number of records appended (1 or 2), or -ENOSPC.
+ */
+int wm_ipfix_msg_add_flow(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+			  const struct wm_flow_export *e);
+
+/**
+ * Append template records (the flow templates, then the options
+ * templates) from @p *cursor on, as many whole ones as fit.
+ *
+ * @param m
+ *   The message.
+ * @param enc
+ *   The encoder.
+ * @param cursor
+ *   Index of the next template to add: 0 to start; advanced past what was
+ *   added. The templates are all out when it reaches WM_IPFIX_N_TEMPLATES.
+ * @return
+ *   The number of templates appended, or -ENOSPC when not even one fits.
+ */
+int wm_ipfix_msg_add_templates(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+			       unsigned int *cursor);
+
+/**
+ * Append an exporting-process reliability statistics record.
+ *
+ * @return
+ *   1, or -ENOSPC.
+ */
+int wm_ipfix_msg_add_export_stats(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+				  const struct wm_ipfix_export_stats *s);
+
+/**
+ * Append a metering-process statistics record.
+ *
+ * @return
+ *   1, or -ENOSPC.
+ */
+int wm_ipfix_msg_add_meter_stats(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+				 const struct wm_ipfix_meter_stats *s);
+
+/**
+ * Append an interface record: ingressInterface, interfaceName and
+ * interfaceDescription (variable-length strings, cut at WM_IPFIX_NAME_MAX
+ * bytes so that a record always fits the smallest message).
+ *
+ * @return
+ *   1, or -ENOSPC.
+ */
+int wm_ipfix_msg_add_interface(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+			       uint32_t ifindex, const char *name, const char *descr);
+
+/**
+ * Close the open set and write the message header.
+ *
+ * @param m
+ *   The message.
+ * @param export_time
+ *   Seconds since the Unix epoch.
+ * @param sequence
+ *   Data records sent before this message in this domain, mod 2^32.
+ * @return
+ *   The message's length in bytes.
+ */
+uint16_t wm_ipfix_msg_finish(struct wm_ipfix_msg *m, uint32_t export_time, uint32_t sequence);
+
+/**
+ * Rewrite the export time and sequence number of a finished message, for
+ * a copy sent on another transport session.
+ */
+void wm_ipfix_msg_stamp(void *msg, uint32_t export_time, uint32_t sequence);
+
+/**
+ * Sequence numbering of one Observation Domain on one transport session
+ * (RFC 7011 §3.1): a message carries the number of data records sent
+ * before it in the session, mod 2^32. Template records do not count;
+ * options data records do.
+ */
+struct wm_ipfix_seq {
+	uint32_t next; /**< sequence number of the next message */
+};
+
+/**
+ * Stamp a finished message with its export time and its sequence
+ * number, and count its data records.
+ *
+ * @param s
+ *   The domain's numbering on this session.
+ * @param msg
+ *   The finished message.
+ * @param records
+ *   Data records in it (0 for a template-only message).
+ * @param export_time
+ *   Seconds since the Unix epoch.
+ */
+static inline void
+wm_ipfix_seq_stamp(struct wm_ipfix_seq *s, void *msg, uint32_t records, uint32_t export_time)
+{
+	wm_ipfix_msg_stamp(msg, export_time, s->next);
+	s->next += records; /* unsigned: wraps mod 2^32 as the RFC says */
+}
+
+/**
+ * A periodic deadline on a caller's clock: template refresh (RFC 7011
+ * §8.4), statistics. Due at start + k * interval for k >= 1; a late check
+ * does not shift later deadlines, and a very late one does not make
+ * several due at once.
+ */
+struct wm_ipfix_period {
+	uint64_t interval; /**< in the caller's unit */
+	uint64_t next;	   /**< next deadline */
+};
+
+/** Start the period at @p now: the first deadline is now + interval. */
+static inline void
+wm_ipfix_period_start(struct wm_ipfix_period *p, uint64_t interval, uint64_t now)
+{
+	p->interval = interval;
+	p->next = now + interval;
+}
+
+/**
+ * Has a deadline passed at @p now? When it has, the next deadline is
+ * the first one after @p now.
+ */
+static inline bool
+wm_ipfix_period_due(struct wm_ipfix_period *p, uint64_t now)
+{
+	if (now < p->next)
+		return false;
+	p->next += p->interval * ((now - p->next) / p->interval + 1);
+	return true;
+}
+
+/** Nanoseconds since the Unix epoch as dateTimeNanoseconds (NTP format, RFC 7011 §6.1.10). */
+uint64_t wm_ipfix_ntp_time(uint64_t ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WM_IPFIX_H */
