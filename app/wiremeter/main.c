@@ -345,6 +345,8 @@ workers_create(struct wm_app *app)
 		w->lcore_id = lcore;
 		w->index = idx;
 		w->socket_id = socket;
+		if (wm_seq_setup(app, w) != 0)
+			return -ENOMEM;
 		snprintf(name, sizeof(name), "wm_flows_%u", idx);
 		fp = (struct wm_flow_params){
 			.name = name,
@@ -355,6 +357,7 @@ workers_create(struct wm_app *app)
 			.active_ns = RTE_MAX((uint64_t)(app->conf.active_timeout * 1e9), 1ull),
 			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
 		};
+		wm_seq_hooks(w, &fp.hooks);
 		w->flows = wm_flow_table_create(&fp);
 		if (w->flows == NULL) {
 			fprintf(stderr,
@@ -527,6 +530,7 @@ main(int argc, char **argv)
 	wm_filter_free(app);
 	for (i = 0; i < app->n_workers; i++) {
 		wm_flow_table_free(app->workers[i]->flows);
+		wm_seq_teardown(app->workers[i]);
 		rte_ring_free(app->workers[i]->export_ring);
 		rte_ring_free(app->workers[i]->sw_in);
 		rte_free(app->workers[i]);

@@ -27,19 +27,38 @@
 /* A replay whose Rx counters stop moving this long before the count is reached has ended. */
 #define REPLAY_STUCK_S 5
 
+/*
+ * Take records from every worker. A record's stream snapshots were
+ * queued on the worker's sequence ring before the record itself, so
+ * they are there when the record is.
+ */
 static unsigned int
 drain_rings(struct wm_app *app)
 {
 	struct wm_flow_export recs[DRAIN_BURST];
+	struct wm_gap_event gaps[DRAIN_BURST];
 	unsigned int wi, total = 0;
 
 	for (wi = 0; wi < app->n_workers; wi++) {
+		struct wm_worker *w = app->workers[wi];
 		unsigned int n, i;
 
-		n = rte_ring_dequeue_burst_elem(app->workers[wi]->export_ring, recs,
-						sizeof(recs[0]), DRAIN_BURST, NULL);
+		n = rte_ring_dequeue_burst_elem(w->export_ring, recs, sizeof(recs[0]), DRAIN_BURST,
+						NULL);
+		for (i = 0; i < n; i++) {
+			struct wm_seq_snapshot snaps[2];
+			unsigned int ns = wm_seq_count(&recs[i]);
+
+			if (ns != 0 && rte_ring_dequeue_bulk_elem(w->seq_ring, snaps,
+								  sizeof(snaps[0]), ns, NULL) != ns)
+				ns = 0; /* cannot happen: the worker queued them first */
+			wm_output_record(&recs[i], snaps, ns);
+		}
+		total += n;
+		n = rte_ring_dequeue_burst_elem(w->gap_ring, gaps, sizeof(gaps[0]), DRAIN_BURST,
+						NULL);
 		for (i = 0; i < n; i++)
-			wm_output_record(&recs[i]);
+			wm_output_gap(&gaps[i]);
 		total += n;
 	}
 	return total;
@@ -123,11 +142,12 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	}
 	fprintf(stderr,
 		"[%.1fs] rx %.2f Mpps %.2f Gbps | flows %" PRIu64 " active %" PRIu64
-		" exported | parse errors %" PRIu64 "%s | drops %" PRIu64 "\n",
+		" exported | parse errors %" PRIu64 " | seq lost %" PRIu64 " in %" PRIu64
+		" streams%s | drops %" PRIu64 "\n",
 		(double)(now_tsc - start_tsc) / (double)app->tsc_hz,
 		(double)(ipk - prev->ipackets) / dt / 1e6,
-		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr, ipfix,
-		drops);
+		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr,
+		wm_totals.seq.lost, wm_totals.seq.with_loss, ipfix, drops);
 	prev->tsc = now_tsc;
 	prev->ipackets = ipk;
 	prev->ibytes = iby;
@@ -141,6 +161,7 @@ all_done(struct wm_app *app)
 	for (wi = 0; wi < app->n_workers; wi++)
 		if (!__atomic_load_n(&app->workers[wi]->done, __ATOMIC_ACQUIRE) ||
 		    !rte_ring_empty(app->workers[wi]->export_ring) ||
+		    !rte_ring_empty(app->workers[wi]->gap_ring) ||
 		    (app->workers[wi]->ipfix_full != NULL &&
 		     !rte_ring_empty(app->workers[wi]->ipfix_full)))
 			return false;

@@ -10,6 +10,7 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct wm_totals wm_totals;
 
 static FILE *flows_fp;
 static char *flows_buf;
+static FILE *gaps_fp;
 
 int
 wm_output_open(const struct wm_conf *conf)
@@ -37,6 +39,14 @@ wm_output_open(const struct wm_conf *conf)
 			return -errno;
 		}
 		fclose(f);
+	}
+	if (conf->gaps_json != NULL) {
+		gaps_fp = fopen(conf->gaps_json, "w");
+		if (gaps_fp == NULL) {
+			fprintf(stderr, "wiremeter: error: --gaps-json %s: %s\n", conf->gaps_json,
+				strerror(errno));
+			return -errno;
+		}
 	}
 	if (conf->flows_json == NULL)
 		return 0;
@@ -59,7 +69,10 @@ wm_output_close(void)
 
 	if (flows_fp != NULL && fclose(flows_fp) != 0)
 		rc = -errno;
+	if (gaps_fp != NULL && fclose(gaps_fp) != 0)
+		rc = -errno;
 	flows_fp = NULL;
+	gaps_fp = NULL;
 	free(flows_buf);
 	flows_buf = NULL;
 	return rc;
@@ -71,9 +84,90 @@ fmt_mac(char *buf, size_t len, const uint8_t *m)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-int
-wm_output_format(const struct wm_flow_export *e, char *buf, size_t len)
+/* The stream's identity fields that its flow's own fields do not already give. */
+static const char *const counter_names[] = {
+#define WM_SEQ_NAME(f, n) #n,
+	WM_SEQ_FOREACH_COUNTER(WM_SEQ_NAME)
+#undef WM_SEQ_NAME
+};
+
+/*
+ * Write name with the RFC 5103 "reverse" prefix when rev is set:
+ * seqLostCount -> reverseSeqLostCount.
+ */
+static int
+put_name(char *buf, size_t len, const char *name, bool rev)
 {
+	if (!rev)
+		return snprintf(buf, len, "\"%s\":", name);
+	return snprintf(buf, len, "\"reverse%c%s\":", toupper((unsigned char)name[0]), name + 1);
+}
+
+/*
+ * A stream's kind and identity; with all_ids false, leave out the ESP and
+ * MACsec ones, which their flow's fields already give. Returns the bytes
+ * written.
+ */
+static size_t
+format_identity(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf, size_t len)
+{
+	size_t n = 0;
+
+#define PUTN(name)                                                            \
+	do {                                                                  \
+		int k_ = put_name(buf + n, n < len ? len - n : 0, name, rev); \
+		if (k_ > 0)                                                   \
+			n += (size_t)k_;                                      \
+	} while (0)
+#define PUTV(...)                                                               \
+	do {                                                                    \
+		int k_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
+		if (k_ > 0)                                                     \
+			n += (size_t)k_;                                        \
+	} while (0)
+
+	PUTN("seqStreamKind");
+	PUTV("\"%s\",", wm_seq_kind_name(s->kind));
+	if (s->kind == WM_SEQ_KIND_RTP) {
+		PUTN("rtpSSRC");
+		PUTV("%u,", s->rtp_ssrc);
+	} else if (s->kind == WM_SEQ_KIND_TESTER) {
+		PUTN("testerStreamId");
+		PUTV("%u,", s->tester_id);
+	} else if (all_ids && s->kind == WM_SEQ_KIND_ESP) {
+		PUTN("ipsecSPI");
+		PUTV("%u,", s->esp_spi);
+	} else if (all_ids && s->kind == WM_SEQ_KIND_MACSEC) {
+		PUTN("macsecSCI");
+		PUTV("\"%016" PRIx64 "\",", s->macsec_sci);
+		PUTN("macsecAN");
+		PUTV("%u,", s->macsec_an);
+	}
+	return n;
+}
+
+/* A stream's identity and counters in a flow line; returns the bytes written. */
+static size_t
+format_stream(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf, size_t len)
+{
+	const uint64_t *v = (const uint64_t *)&s->c;
+	size_t n = format_identity(s, rev, all_ids, buf, len);
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(counter_names); i++) {
+		PUTN(counter_names[i]);
+		PUTV("%" PRIu64 ",", v[i]);
+	}
+	return n;
+}
+#undef PUTN
+#undef PUTV
+
+int
+wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		 unsigned int n_streams, char *buf, size_t len)
+{
+	unsigned int si;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	size_t n = 0;
 
@@ -118,6 +212,10 @@ wm_output_format(const struct wm_flow_export *e, char *buf, size_t len)
 	} else if (e->kind == WM_FLOW_KIND_MACSEC) {
 		PUT("\"macsecSCI\":\"%016" PRIx64 "\",\"macsecAN\":%u,", e->sci, e->an);
 	}
+	/* The flow's own fields name an ESP or MACsec stream already. */
+	for (si = 0; si < n_streams; si++)
+		n += format_stream(&streams[si], streams[si].dir != 0, streams[si].dir != 0,
+				   buf + n, n < len ? len - n : 0);
 	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"ingressInterface\":%u}\n", e->end_reason, e->vlan,
 	    e->in_port);
 #undef PUT
@@ -146,20 +244,126 @@ top_insert(const struct wm_flow_export *e)
 	wm_totals.n_top = n;
 }
 
-void
-wm_output_record(const struct wm_flow_export *e)
+/* How bad a stream is: lost first, then out of order or repeated. */
+static bool
+worse(const struct wm_seq_snapshot *a, const struct wm_seq_snapshot *b)
 {
+	uint64_t ma = a->c.late + a->c.dup + a->c.too_old, mb = b->c.late + b->c.dup + b->c.too_old;
+
+	return a->c.lost != b->c.lost ? a->c.lost > b->c.lost : ma > mb;
+}
+
+/* A stream that ended: count it, and keep it if it is among the worst. */
+static void
+stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
+{
+	struct wm_seq_totals *t = &wm_totals.seq;
+	unsigned int i, n = t->n_worst;
+
+	t->tracked++;
+	t->lost += st->c.lost;
+	if (st->c.lost != 0)
+		t->with_loss++;
+	if (st->c.lost + st->c.late + st->c.dup + st->c.too_old == 0)
+		return;
+	t->impaired++;
+	if (n == WM_SEQ_WORST && !worse(st, &t->worst[n - 1].s))
+		return;
+	if (n < WM_SEQ_WORST)
+		n++;
+	for (i = n - 1; i > 0 && worse(st, &t->worst[i - 1].s); i--)
+		t->worst[i] = t->worst[i - 1];
+	t->worst[i].e = *e;
+	t->worst[i].s = *st;
+	t->n_worst = n;
+}
+
+void
+wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		 unsigned int n_streams)
+{
+	unsigned int i;
+
 	wm_totals.records++;
 	wm_totals.pkts += e->pkts[0] + e->pkts[1];
 	wm_totals.octets += rec_octets(e);
 	if (e->end_reason < RTE_DIM(wm_totals.by_reason))
 		wm_totals.by_reason[e->end_reason]++;
 	top_insert(e);
+	for (i = 0; i < n_streams; i++)
+		if (streams[i].final)
+			stream_ended(e, &streams[i]);
 	if (flows_fp != NULL) {
-		char line[1024];
-		int n = wm_output_format(e, line, sizeof(line));
+		char line[4096];
+		int n = wm_output_format(e, streams, n_streams, line, sizeof(line));
 
 		if (n > 0 && fwrite(line, 1, (size_t)n, flows_fp) != (size_t)n)
 			wm_totals.write_errors++;
 	}
+}
+
+/* The packet's endpoints in a gap event line. */
+static size_t
+format_endpoints(const struct wm_gap_event *g, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	bool v4 = g->pkt_kind == WM_PKT_KIND_IPV4;
+	int k;
+
+	if (g->pkt_kind == WM_PKT_KIND_MACSEC || g->pkt_kind == WM_PKT_KIND_L2) {
+		fmt_mac(a, sizeof(a), g->src);
+		fmt_mac(b, sizeof(b), g->dst);
+		k = snprintf(buf, len,
+			     "\"sourceMacAddress\":\"%s\",\"destinationMacAddress\":\"%s\",", a, b);
+	} else {
+		inet_ntop(v4 ? AF_INET : AF_INET6, g->src, a, sizeof(a));
+		inet_ntop(v4 ? AF_INET : AF_INET6, g->dst, b, sizeof(b));
+		k = snprintf(buf, len,
+			     "\"source%sAddress\":\"%s\",\"destination%sAddress\":\"%s\","
+			     "\"sourceTransportPort\":%u,\"destinationTransportPort\":%u,"
+			     "\"protocolIdentifier\":%u,",
+			     v4 ? "IPv4" : "IPv6", a, v4 ? "IPv4" : "IPv6", b, g->sport, g->dport,
+			     g->proto);
+	}
+	return k > 0 ? (size_t)k : 0;
+}
+
+void
+wm_output_gap(const struct wm_gap_event *g)
+{
+	char line[1024];
+	size_t n = 0;
+	int k;
+
+	wm_totals.seq.gap_events++;
+	if (gaps_fp == NULL)
+		return;
+	k = snprintf(line, sizeof(line), "{\"timeNanoseconds\":%" PRIu64 ",\"event\":\"%s\",",
+		     g->ts_ns, wm_seq_class_name((enum wm_seq_class)g->ev.type));
+	n += k > 0 ? (size_t)k : 0;
+	n += format_identity(&g->id, false, true, line + n, sizeof(line) - n);
+	n += format_endpoints(g, line + n, sizeof(line) - n);
+	k = snprintf(line + n, sizeof(line) - n,
+		     "\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ",\"missing\":%" PRIu64
+		     ",\"distance\":%" PRId64 "}\n",
+		     g->ev.expected, g->ev.received, g->ev.missing, g->ev.distance);
+	n += k > 0 ? (size_t)k : 0;
+	if (n >= sizeof(line) || fwrite(line, 1, n, gaps_fp) != n)
+		wm_totals.write_errors++;
+}
+
+int
+wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len)
+{
+	size_t n;
+
+	if (len < 4)
+		return -ENOSPC;
+	buf[0] = '{';
+	n = 1 + format_stream(s, false, true, buf + 1, len - 1);
+	if (n + 2 > len)
+		return -ENOSPC;
+	buf[n - 1] = '}'; /* over the last comma */
+	buf[n] = '\0';
+	return (int)n;
 }

@@ -37,9 +37,97 @@ record_json(const struct wm_flow_export *e)
 {
 	char line[1024];
 
-	if (wm_output_format(e, line, sizeof(line)) < 0)
+	if (wm_output_format(e, NULL, 0, line, sizeof(line)) < 0)
 		return json_null();
 	return json_loads(line, 0, NULL);
+}
+
+/* Sequence figures the workers counted. */
+struct seq_worker_sums {
+	uint64_t pkts, streams, pool_full, other_kind, gaps_dropped;
+};
+
+static void
+seq_worker_sums(const struct wm_app *app, struct seq_worker_sums *t)
+{
+	unsigned int wi;
+
+	memset(t, 0, sizeof(*t));
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+
+		t->pkts += w->seq_pkts;
+		t->streams += w->seq_streams;
+		t->pool_full += w->seq_pool_full;
+		t->other_kind += w->seq_other_kind;
+		t->gaps_dropped += w->gaps_dropped;
+	}
+}
+
+/* The summary's sequence part: totals and the worst streams. */
+static void
+seq_summary(const struct wm_app *app)
+{
+	const struct wm_seq_totals *t = &wm_totals.seq;
+	struct seq_worker_sums ws;
+	unsigned int i;
+
+	seq_worker_sums(app, &ws);
+	if (ws.streams == 0 && ws.pool_full == 0)
+		return;
+	printf("sequence streams: %" PRIu64 " tracked (%" PRIu64 " packets), %" PRIu64
+	       " with loss, %" PRIu64 " lost; %" PRIu64 " with loss, reordering or duplicates; "
+	       "%" PRIu64 " gap events (%" PRIu64 " not logged); %" PRIu64
+	       " packets untracked (stream pool full)\n",
+	       t->tracked, ws.pkts, t->with_loss, t->lost, t->impaired, t->gap_events,
+	       ws.gaps_dropped, ws.pool_full);
+	for (i = 0; i < t->n_worst && i < WM_TOP_FLOWS; i++) {
+		const struct wm_seq_snapshot *st = &t->worst[i].s;
+		char line[1024];
+
+		if (wm_output_stream_json(st, line, sizeof(line)) < 0)
+			continue;
+		printf("  %-6s lost %" PRIu64 " late %" PRIu64 " dup %" PRIu64 " too-old %" PRIu64
+		       " gaps %" PRIu64 " restarts %" PRIu64 " %s\n",
+		       wm_seq_kind_name(st->kind), st->c.lost, st->c.late, st->c.dup, st->c.too_old,
+		       st->c.gap_events, st->c.restarts, line);
+	}
+}
+
+static json_t *
+seq_report_json(const struct wm_app *app)
+{
+	const struct wm_seq_totals *t = &wm_totals.seq;
+	struct seq_worker_sums ws;
+	json_t *o = json_object(), *worst = json_array();
+	unsigned int i;
+
+	seq_worker_sums(app, &ws);
+	json_object_set_new(o, "tracked", json_integer((json_int_t)t->tracked));
+	json_object_set_new(o, "packetsTracked", json_integer((json_int_t)ws.pkts));
+	json_object_set_new(o, "withLoss", json_integer((json_int_t)t->with_loss));
+	json_object_set_new(o, "impaired", json_integer((json_int_t)t->impaired));
+	json_object_set_new(o, "lost", json_integer((json_int_t)t->lost));
+	json_object_set_new(o, "gapEvents", json_integer((json_int_t)t->gap_events));
+	json_object_set_new(o, "gapEventsDropped", json_integer((json_int_t)ws.gaps_dropped));
+	json_object_set_new(o, "poolFull", json_integer((json_int_t)ws.pool_full));
+	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));
+	for (i = 0; i < t->n_worst; i++) {
+		char line[2048];
+		json_t *js;
+
+		if (wm_output_stream_json(&t->worst[i].s, line, sizeof(line)) < 0)
+			continue;
+		js = json_loads(line, 0, NULL);
+		if (js == NULL)
+			continue;
+		json_object_set_new(js, "direction",
+				    json_string(t->worst[i].s.dir ? "reverse" : "forward"));
+		json_object_set_new(js, "flow", record_json(&t->worst[i].e));
+		json_array_append_new(worst, js);
+	}
+	json_object_set_new(o, "worst", worst);
+	return o;
 }
 
 int
@@ -108,7 +196,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	for (i = 0; i < wm_totals.n_top; i++) {
 		char line[1024];
 
-		if (wm_output_format(&wm_totals.top[i], line, sizeof(line)) > 0)
+		if (wm_output_format(&wm_totals.top[i], NULL, 0, line, sizeof(line)) > 0)
 			printf("  %2u %s", i + 1, line);
 	}
 	printf("\nparse errors: %" PRIu64 "\n", perr);
@@ -131,6 +219,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	       rx, metered, perr, filtered, wm_totals.pkts, all_ok ? "ok" : "MISMATCH");
 	if (wm_totals.write_errors)
 		printf("flows-json write errors: %" PRIu64 "\n", wm_totals.write_errors);
+	seq_summary(app);
 	wm_exporter_summary(app);
 	fflush(stdout);
 
@@ -220,6 +309,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	}
 	json_object_set_new(root, "workers", jworkers);
 	json_object_set_new(root, "ipfix", wm_exporter_report_json(app));
+	json_object_set_new(root, "seqStreams", seq_report_json(app));
 
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);

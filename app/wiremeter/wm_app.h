@@ -29,6 +29,7 @@
 #include "wm_flow.h"
 #include "wm_ipfix.h"
 #include "wm_pkt.h"
+#include "wm_seq.h"
 
 extern int wm_logtype_app;
 #define WM_LOG(level, fmt, ...) \
@@ -58,6 +59,26 @@ struct wm_ipfix_buf {
 	uint64_t pkts;	  /* packets in its flow records, for not-sent counts */
 	uint64_t octets;  /* octets in its flow records */
 	uint8_t data[] __rte_aligned(8);
+};
+
+/* Gap events a worker can queue for the main lcore; more are counted and dropped. */
+#define WM_GAP_RING_SIZE 4096
+/* Stream records on their way to the main lcore: two per flow record at most. */
+#define WM_SEQ_RING_SIZE (2 * WM_EXPORT_RING_SIZE)
+
+/*
+ * One gap event (a gap, late, duplicate, too old, jump, protocol
+ * violation or restart) with its time, stream and packet endpoints:
+ * what --gaps-json writes as a line.
+ */
+struct wm_gap_event {
+	uint64_t ts_ns;
+	struct wm_seq_event ev;
+	struct wm_seq_snapshot id; /* the stream's identity (counters not filled) */
+	uint8_t pkt_kind;	   /* enum wm_pkt_kind of the packet */
+	uint8_t proto;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16]; /* addresses, or MACs for MACsec */
 };
 
 /* One Rx queue a worker polls. */
@@ -110,8 +131,28 @@ struct wm_worker {
 	uint64_t ipfix_messages; /* messages handed to the main lcore */
 	uint64_t ipfix_no_buf;	 /* times no free buffer was there (records waited) */
 
+	/*
+	 * Sequence tracking (lib/seq): streams live in seq_pool, taken by a
+	 * flow direction when its first sequence-bearing packet comes (the
+	 * flow table's hooks), identified by seq_id[handle]. NULL pool: off.
+	 */
+	struct wm_seq_pool *seq_pool;
+	struct wm_seq_detect *seq_det;
+	struct wm_seq_snapshot *seq_id;	       /* per stream: kind and identity */
+	struct wm_seq_id burst_ids[WM_BURST];  /* detection of the burst being metered */
+	uint8_t burst_res[WM_BURST];	       /* enum wm_seq_detect_result, same index */
+	const struct wm_pkt_meta *burst_metas; /* its metas, to index burst_ids */
+	struct rte_ring *seq_ring; /* SPSC to main: struct wm_seq_snapshot, before their flow */
+	struct rte_ring *gap_ring; /* SPSC to main: struct wm_gap_event */
+	uint64_t seq_pkts;	   /* sequence-bearing packets tracked */
+	uint64_t seq_streams;	   /* streams started */
+	uint64_t seq_pool_full;	   /* packets untracked: no free stream */
+	uint64_t seq_other_kind;   /* packets of another kind than their flow's stream */
+	uint64_t gaps_dropped;	   /* gap events the ring could not take */
+
 	/* Records that did not fit in the export ring yet; bounded. */
 	struct wm_flow_export pending[WM_PENDING_MAX];
+	struct wm_seq_snapshot pending_seq[WM_PENDING_MAX][2]; /* their streams, as seq[] says */
 	unsigned int n_pending;
 
 	uint64_t now_ns; /* the worker's clock (packet time in a replay) */
@@ -212,6 +253,36 @@ void wm_filter_free(struct wm_app *app);
 
 /* worker.c */
 int wm_worker_main(void *arg);
+
+/* seq.c: sequence tracking, worker side (hooks, exports) and setup. */
+int wm_seq_setup(struct wm_app *app, struct wm_worker *w);
+void wm_seq_teardown(struct wm_worker *w);
+void wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h);
+void wm_seq_exported(struct wm_worker *w, unsigned int from);
+
+/*
+ * Does a parsed packet carry a sequence number to track? Marks it
+ * WM_PKT_F_SEQ for the flow table's hook. Index i is the packet's place
+ * in the burst's metas.
+ */
+static inline void
+wm_seq_detect(struct wm_worker *w, struct wm_pkt_meta *meta, uint32_t len, unsigned int i)
+{
+	enum wm_seq_detect_result r;
+
+	/* Only MACsec, ESP and UDP can carry one. */
+	if (meta->kind != WM_PKT_KIND_MACSEC && meta->proto != 17 && meta->proto != 50)
+		return;
+	r = wm_seq_detect_pkt(w->seq_det, meta, len, &w->burst_ids[i]);
+	w->burst_res[i] = (uint8_t)r;
+	if (r != WM_SEQ_DETECT_NONE)
+		meta->flags |= WM_PKT_F_SEQ;
+}
+static inline unsigned int
+wm_seq_count(const struct wm_flow_export *e)
+{
+	return (e->seq[0] != 0) + (e->seq[1] != 0);
+}
 
 /* exporter.c: the main lcore's side of IPFIX export. */
 int wm_exporter_open(const struct wm_conf *conf);

@@ -14,8 +14,25 @@
 
 #include "wm_conf.h"
 #include "wm_flow.h"
+#include "wm_seq.h"
 
 #define WM_TOP_FLOWS 10
+/* Streams the report lists, worst first. */
+#define WM_SEQ_WORST 100
+
+/* Sequence streams that ended (their last record), and gap events. Main lcore only. */
+struct wm_seq_totals {
+	uint64_t tracked;    /* streams ended */
+	uint64_t with_loss;  /* of them, with seqLostCount > 0 */
+	uint64_t impaired;   /* with loss, late, duplicate or too-old packets */
+	uint64_t lost;	     /* their seqLostCount, summed */
+	uint64_t gap_events; /* gap events taken from the workers */
+	struct {
+		struct wm_flow_export e; /* its flow's last record */
+		struct wm_seq_snapshot s;
+	} worst[WM_SEQ_WORST];
+	unsigned int n_worst;
+};
 
 /* Totals over every exported record. Written by the main lcore only. */
 struct wm_totals {
@@ -26,6 +43,7 @@ struct wm_totals {
 	uint64_t write_errors;
 	struct wm_flow_export top[WM_TOP_FLOWS]; /* most octets first */
 	unsigned int n_top;
+	struct wm_seq_totals seq;
 };
 
 extern struct wm_totals wm_totals;
@@ -34,9 +52,17 @@ struct wm_app;
 
 int wm_output_open(const struct wm_conf *conf);
 int wm_output_close(void);
-void wm_output_record(const struct wm_flow_export *e);
+/* A flow record and the snapshots of its streams (as many as wm_seq_count(e)). */
+void wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		      unsigned int n_streams);
 /* One record as a JSON line (with the newline); returns its length or -ENOSPC. */
-int wm_output_format(const struct wm_flow_export *e, char *buf, size_t len);
+int wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		     unsigned int n_streams, char *buf, size_t len);
+struct wm_gap_event;
+/* A stream's kind, identity and counters as one JSON object; returns its length or -ENOSPC. */
+int wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len);
+/* One gap event: counted, and written to --gaps-json. */
+void wm_output_gap(const struct wm_gap_event *g);
 
 /* Print the summary on stdout and write --report; returns 0 or a negative errno. */
 int wm_report_write(struct wm_app *app, double duration_s);

@@ -63,28 +63,39 @@ ipfix_open(struct wm_worker *w)
 	return true;
 }
 
+/* Records from[..n_pending) were just exported: take their streams' counters. */
+static inline void
+pending_added(struct wm_worker *w, unsigned int from)
+{
+	if (w->seq_pool != NULL && w->n_pending > from)
+		wm_seq_exported(w, from);
+}
+
 /*
  * Encode records into this worker's IPFIX messages. Returns how many
  * were encoded: fewer than n only when no buffer is free (the main lcore
  * is behind), and the rest wait in the pending buffer.
  */
 static unsigned int
-ipfix_encode(struct wm_worker *w, const struct wm_flow_export *recs, unsigned int n)
+ipfix_encode(struct wm_worker *w, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
+		const struct wm_flow_export *e = &w->pending[i];
+		const unsigned int ns = wm_seq_count(e);
 		int rc;
 
 		if (w->ipfix_cur == NULL && !ipfix_open(w))
 			break;
-		rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, &recs[i]);
+		rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, e, w->pending_seq[i], ns);
 		if (rc == -ENOSPC) {
 			ipfix_handoff(w);
 			if (!ipfix_open(w))
 				break;
 			/* Fits in an empty message: the MTU was checked against the encoder. */
-			rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, &recs[i]);
+			rc = wm_ipfix_msg_add_flow(&w->ipfix_msg, w->ipfix_enc, e,
+						   w->pending_seq[i], ns);
 		}
 		w->ipfix_records += (unsigned int)rc;
 	}
@@ -108,20 +119,41 @@ ipfix_age(struct wm_worker *w)
 static inline void
 pending_flush(struct wm_worker *w)
 {
-	unsigned int n = w->n_pending, k;
+	unsigned int n = w->n_pending, k, i;
 
 	if (n == 0)
 		return;
 	n = RTE_MIN(n, rte_ring_free_count(w->export_ring));
+	if (w->seq_pool != NULL) {
+		/* Their stream records go first, and must fit too. */
+		unsigned int room = rte_ring_free_count(w->seq_ring), need = 0;
+
+		for (i = 0; i < n; i++) {
+			need += wm_seq_count(&w->pending[i]);
+			if (need > room)
+				break;
+		}
+		n = i;
+	}
 	if (w->ipfix_enc != NULL)
-		n = ipfix_encode(w, w->pending, n);
+		n = ipfix_encode(w, n);
 	if (n == 0)
 		return;
+	if (w->seq_pool != NULL)
+		for (i = 0; i < n; i++)
+			if (wm_seq_count(&w->pending[i]) != 0)
+				rte_ring_enqueue_burst_elem(w->seq_ring, w->pending_seq[i],
+							    sizeof(struct wm_seq_snapshot),
+							    wm_seq_count(&w->pending[i]), NULL);
 	/* Takes all n: the single producer saw that much room. */
 	k = rte_ring_enqueue_burst_elem(w->export_ring, w->pending, sizeof(struct wm_flow_export),
 					n, NULL);
-	if (k < w->n_pending)
+	if (k < w->n_pending) {
 		memmove(w->pending, &w->pending[k], (w->n_pending - k) * sizeof(w->pending[0]));
+		if (w->seq_pool != NULL)
+			memmove(w->pending_seq, &w->pending_seq[k],
+				(w->n_pending - k) * sizeof(w->pending_seq[0]));
+	}
 	w->n_pending -= k;
 }
 
@@ -233,12 +265,19 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
 		if (unlikely(meta->flags & WM_PKT_F_FRAG_NONFIRST))
 			w->frag_nonfirst++;
+		if (w->seq_pool != NULL)
+			wm_seq_detect(w, meta, rte_pktmbuf_data_len(m), i);
 		pc->metered++;
 		ok[n_ok++] = meta;
 	}
-	if (n_ok > 0)
+	if (n_ok > 0) {
+		unsigned int from = w->n_pending;
+
+		w->burst_metas = metas; /* for the sequence hook */
 		w->n_pending +=
 			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
+		pending_added(w, from);
+	}
 	w->busy_cycles += rte_rdtsc() - tsc;
 	return latest;
 }
@@ -468,12 +507,13 @@ worker_now(struct wm_worker *w)
 static inline void
 expire_slice(struct wm_worker *w)
 {
-	unsigned int room = pending_room(w, EXPIRE_BUDGET);
+	unsigned int room = pending_room(w, EXPIRE_BUDGET), from = w->n_pending;
 	uint64_t now = worker_now(w);
 
 	if (room == 0)
 		return;
 	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
+	pending_added(w, from);
 }
 
 /*
@@ -516,15 +556,21 @@ worker_finish(struct wm_worker *w)
 	}
 	/* Then what the lists' order hid: inputs out of step in time. */
 	while (sweep != UINT32_MAX) {
+		unsigned int from = w->n_pending;
+
 		w->n_pending +=
 			wm_flow_table_sweep(w->flows, worker_now(w), &w->pending[w->n_pending],
 					    pending_room(w, EXPIRE_BUDGET), &sweep);
+		pending_added(w, from);
 		pending_flush(w);
 	}
 	for (;;) {
+		unsigned int from = w->n_pending;
+
 		w->n_pending +=
 			wm_flow_table_flush(w->flows, WM_FLOW_END_FORCED, &w->pending[w->n_pending],
 					    pending_room(w, WM_PENDING_MAX));
+		pending_added(w, from);
 		pending_flush(w);
 		if (w->n_pending == 0 && wm_flow_table_stats(w->flows)->active == 0)
 			break;

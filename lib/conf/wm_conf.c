@@ -2,8 +2,10 @@
  * Copyright(c) 2026 The wiremeter authors
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -30,27 +32,41 @@ enum opt_type {
 	OPT_FILTER,    /* a pcap filter expression, checked by compiling it */
 	OPT_URI_LIST,  /* repeatable IPFIX collector URI (flag) / array of them (JSON) */
 	OPT_CHOICE,    /* one word of 'choices', stored as its index (uint32) */
+	OPT_WHOLE,     /* whole number within [min, max], max <= 2^53, stored as a double */
+	OPT_BOOL,      /* on|off (flag) / true|false (JSON), stored as 0 or 1 (uint32) */
+	OPT_PORT_LIST, /* UDP ports and ranges, "5004-5005,6000" (struct wm_conf_port_range) */
+	OPT_SPI_LIST,  /* IPsec SPIs 1..2^32-1, decimal or 0x hex (uint32) */
+	OPT_SCI_LIST,  /* MACsec SCIs, 16 hex digits with an optional 0x (uint64) */
 };
 
 /*
  * One table for every setting: its flag, its JSON key, its type and its
  * bounds. Flags and config keys are checked by the same code, so they
  * cannot disagree on what is valid.
+ *
+ * A key with dots is a path through nested objects: "seq.esp.window" is
+ * {"seq": {"esp": {"window": ...}}}. Every proper prefix of such a path
+ * ("seq", "seq.esp") is a group, which the file must give as an object;
+ * the groups are implied by the table and need no entry of their own.
  */
 struct opt_desc {
 	const char *flag; /* long option without the dashes */
-	const char *key;  /* JSON key */
+	const char *key;  /* JSON key, or a dotted path of keys */
 	enum opt_type type;
 	size_t offset; /* in struct wm_conf */
 	double min, max;
 	bool min_open; /* min itself is not allowed */
 	const char *help;
 	const char *const *choices; /* OPT_CHOICE: the words, NULL-terminated */
+	size_t count_offset;	    /* list types: their unsigned int count in struct wm_conf */
 };
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
+
+/* 2^53: the largest J, since every whole number up to it is exact in a double. */
+#define WHOLE_MAX 9007199254740992.0
 
 static const struct opt_desc opts[] = {
 	{"idle-timeout", "idle_timeout", OPT_SECONDS, OFF(idle_timeout), 0, 86400, true,
@@ -79,7 +95,7 @@ static const struct opt_desc opts[] = {
 	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
 	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
 	 UINT32_MAX, false, "Observation Domain ID of worker 0; worker i has ID+i (default 1)"},
-	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 512, 65507, false,
+	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 640, 65507, false,
 	 "largest IPFIX message in bytes (default 1400)"},
 	{"template-refresh", "template_refresh", OPT_SECONDS, OFF(template_refresh), 0, 86400, true,
 	 "seconds between template and options resends over UDP (default 60)"},
@@ -89,6 +105,59 @@ static const struct opt_desc opts[] = {
 	 "IPFIX messages queued per collector before dropping (default 8192)"},
 	{"ipfix-pen", "ipfix_pen", OPT_COUNT, OFF(ipfix_pen), 1, UINT32_MAX, false,
 	 "Private Enterprise Number of wiremeter's own IPFIX elements (default 32473)"},
+
+	/* Sequence-gap tracking: the JSON object "seq" (SEQUENCE.md). */
+	{"gaps-json", "gaps_json", OPT_PATH, OFF(gaps_json), 0, 0, false,
+	 "write one JSON line per sequence gap event to FILE"},
+	{"seq-streams", "seq.streams", OPT_COUNT, OFF(seq_streams), 1, 1u << 24, false,
+	 "sequence streams tracked per worker, 1..2^24 (default 65536)"},
+	{"seq-rtp-ports", "seq.rtp_ports", OPT_PORT_LIST, OFF(rtp_ports), 0, 0, false,
+	 "UDP ports and ranges that carry RTP, e.g. 5004-5005,6000 (default 5004-5005)", NULL,
+	 OFF(n_rtp_ports)},
+	{"seq-rtp-heuristic", "seq.rtp_heuristic", OPT_BOOL, OFF(rtp_heuristic), 0, 0, false,
+	 "also take RTP on other UDP ports once a few packets are in sequence (default off)"},
+	{"seq-tester-ports", "seq.tester_ports", OPT_PORT_LIST, OFF(tester_ports), 0, 0, false,
+	 "UDP ports and ranges where a TRex trailer is taken at once (default none)", NULL,
+	 OFF(n_tester_ports)},
+	{"seq-tester-any-udp", "seq.tester_any_udp", OPT_BOOL, OFF(tester_any_udp), 0, 0, false,
+	 "also take TRex trailers on other UDP ports once confirmed (default on)"},
+	{"seq-macsec-window", "seq.macsec.window", OPT_COUNT, OFF(seq[WM_CONF_SEQ_MACSEC].window),
+	 1, 32768, false, "MACsec: reorder window W in packets, 1..32768 (default 960)"},
+	{"seq-macsec-jump", "seq.macsec.jump", OPT_WHOLE, OFF(seq[WM_CONF_SEQ_MACSEC].jump), 1,
+	 WHOLE_MAX, false,
+	 "MACsec: a jump forward beyond J is suspect until confirmed, 1..2^53 (default 2^30)"},
+	{"seq-macsec-restart-k", "seq.macsec.restart_k", OPT_COUNT,
+	 OFF(seq[WM_CONF_SEQ_MACSEC].restart_k), 1, 8, false,
+	 "MACsec: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
+	{"seq-macsec-xpn", "seq.macsec.xpn", OPT_BOOL, OFF(seq[WM_CONF_SEQ_MACSEC].ext64), 0, 0,
+	 false, "MACsec: extended packet numbers (XPN) on every SC (default off)"},
+	{"seq-macsec-xpn-scis", "seq.macsec.xpn_scis", OPT_SCI_LIST, OFF(xpn_scis), 0, 0, false,
+	 "MACsec: SCIs (16 hex digits) with XPN when --seq-macsec-xpn is off", NULL,
+	 OFF(n_xpn_scis)},
+	{"seq-esp-window", "seq.esp.window", OPT_COUNT, OFF(seq[WM_CONF_SEQ_ESP].window), 1, 32768,
+	 false, "ESP: reorder window W in packets, 1..32768 (default 960)"},
+	{"seq-esp-jump", "seq.esp.jump", OPT_WHOLE, OFF(seq[WM_CONF_SEQ_ESP].jump), 1, WHOLE_MAX,
+	 false, "ESP: a jump forward beyond J is suspect until confirmed, 1..2^53 (default 2^30)"},
+	{"seq-esp-restart-k", "seq.esp.restart_k", OPT_COUNT, OFF(seq[WM_CONF_SEQ_ESP].restart_k),
+	 1, 8, false, "ESP: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
+	{"seq-esp-esn", "seq.esp.esn", OPT_BOOL, OFF(seq[WM_CONF_SEQ_ESP].ext64), 0, 0, false,
+	 "ESP: extended sequence numbers (ESN) on every SA (default off)"},
+	{"seq-esp-esn-spis", "seq.esp.esn_spis", OPT_SPI_LIST, OFF(esn_spis), 0, 0, false,
+	 "ESP: SPIs with ESN when --seq-esp-esn is off, e.g. 0x1001,4098", NULL, OFF(n_esn_spis)},
+	{"seq-rtp-window", "seq.rtp.window", OPT_COUNT, OFF(seq[WM_CONF_SEQ_RTP].window), 1, 32768,
+	 false, "RTP: reorder window W in packets, 1..32768 (default 100)"},
+	{"seq-rtp-jump", "seq.rtp.jump", OPT_WHOLE, OFF(seq[WM_CONF_SEQ_RTP].jump), 1, WHOLE_MAX,
+	 false, "RTP: a jump forward beyond J is suspect until confirmed, 1..2^53 (default 3000)"},
+	{"seq-rtp-restart-k", "seq.rtp.restart_k", OPT_COUNT, OFF(seq[WM_CONF_SEQ_RTP].restart_k),
+	 1, 8, false, "RTP: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
+	{"seq-tester-window", "seq.tester.window", OPT_COUNT, OFF(seq[WM_CONF_SEQ_TESTER].window),
+	 1, 32768, false, "TRex streams: reorder window W in packets, 1..32768 (default 960)"},
+	{"seq-tester-jump", "seq.tester.jump", OPT_WHOLE, OFF(seq[WM_CONF_SEQ_TESTER].jump), 1,
+	 WHOLE_MAX, false,
+	 "TRex streams: a jump forward beyond J is suspect until confirmed, 1..2^53 (default 2^20)"},
+	{"seq-tester-restart-k", "seq.tester.restart_k", OPT_COUNT,
+	 OFF(seq[WM_CONF_SEQ_TESTER].restart_k), 1, 8, false,
+	 "TRex streams: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -110,6 +179,19 @@ wm_conf_defaults(struct wm_conf *c)
 	c->ipfix_pen = 32473;
 	c->template_refresh = 60;
 	c->ipfix_flush = 1;
+
+	c->seq_streams = 65536;
+	c->seq[WM_CONF_SEQ_MACSEC] = (struct wm_conf_seq_profile){960, 2, 1u << 30, 0};
+	c->seq[WM_CONF_SEQ_ESP] = (struct wm_conf_seq_profile){960, 2, 1u << 30, 0};
+	c->seq[WM_CONF_SEQ_RTP] = (struct wm_conf_seq_profile){100, 2, 3000, 0};
+	c->seq[WM_CONF_SEQ_TESTER] = (struct wm_conf_seq_profile){960, 2, 1u << 20, 0};
+	c->rtp_ports[0] = (struct wm_conf_port_range){5004, 5005};
+	c->n_rtp_ports = 1;
+	c->rtp_heuristic = 0;
+	c->n_tester_ports = 0;
+	c->tester_any_udp = 1;
+	c->n_esn_spis = 0;
+	c->n_xpn_scis = 0;
 }
 
 void
@@ -121,11 +203,12 @@ wm_conf_free(struct wm_conf *c)
 	free(c->report);
 	free(c->filter);
 	free(c->config_file);
+	free(c->gaps_json);
 	for (i = 0; i < c->n_pcaps; i++)
 		free(c->pcaps[i]);
 	for (i = 0; i < c->n_ipfix; i++)
 		free(c->ipfix[i]);
-	c->flows_json = c->report = c->config_file = c->filter = NULL;
+	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
 	c->n_pcaps = 0;
 	c->n_ipfix = 0;
 }
@@ -147,23 +230,225 @@ set_number(struct wm_conf *c, const struct opt_desc *o, double v, const char *wh
 	   size_t errlen)
 {
 	char *base = (char *)c;
+	char text[32];
 
+	/* Whole numbers in full (2^53 + 2, not 9.00719925474099e+15); others in 15 digits. */
+	if (fabs(v) < 0x1p63 && v == floor(v))
+		snprintf(text, sizeof(text), "%.0f", v);
+	else
+		snprintf(text, sizeof(text), "%.15g", v);
 	if (!isfinite(v) || v < o->min || (o->min_open && v == o->min) || v > o->max) {
-		if (o->type == OPT_COUNT)
-			return fail(err, errlen, -EINVAL, "%s: %.15g is out of range [%.0f, %.0f]",
-				    what, v, o->min, o->max);
-		return fail(err, errlen, -EINVAL, "%s: %.15g seconds is out of range %s%g, %g]",
-			    what, v, o->min_open ? "(" : "[", o->min, o->max);
+		if (o->type != OPT_SECONDS)
+			return fail(err, errlen, -EINVAL, "%s: %s is out of range [%.0f, %.0f]",
+				    what, text, o->min, o->max);
+		return fail(err, errlen, -EINVAL, "%s: %s seconds is out of range %s%g, %g]", what,
+			    text, o->min_open ? "(" : "[", o->min, o->max);
 	}
-	if (o->type == OPT_COUNT) {
-		if (v != floor(v))
-			return fail(err, errlen, -EINVAL, "%s: %.15g is not a whole number", what,
-				    v);
+	if (o->type != OPT_SECONDS && v != floor(v))
+		return fail(err, errlen, -EINVAL, "%s: %s is not a whole number", what, text);
+	if (o->type == OPT_COUNT)
 		*(uint32_t *)(base + o->offset) = (uint32_t)v;
-	} else {
+	else
 		*(double *)(base + o->offset) = v;
-	}
 	return 0;
+}
+
+/* What a JSON value is, for "expected X, got Y". */
+static const char *
+json_kind(const json_t *v)
+{
+	if (json_is_string(v))
+		return "a string";
+	if (json_is_number(v))
+		return "a number";
+	if (json_is_object(v))
+		return "an object";
+	if (json_is_array(v))
+		return "an array";
+	return "another type";
+}
+
+static void
+set_bool(struct wm_conf *c, const struct opt_desc *o, bool on)
+{
+	*(uint32_t *)((char *)c + o->offset) = on ? 1 : 0;
+}
+
+/*
+ * Lists of ports, SPIs and SCIs. The elements are read as text, whether
+ * they come from a flag, a JSON string or a JSON number (printed first),
+ * so a flag and a file accept the same things and say the same about
+ * what they refuse. A list is built apart and replaces the old one only
+ * when all of it is good: a flag's list replaces the file's, and a
+ * file's list replaces the default.
+ */
+struct list_info {
+	unsigned int max;  /* most elements */
+	size_t size;	   /* of one element in struct wm_conf */
+	const char *many;  /* "more than 8 port ranges" */
+	const char *array; /* "expected an array of ports and port ranges" */
+	const char *one;   /* "element 2 is not a port or a port range" */
+};
+
+static const struct list_info port_list = {WM_CONF_MAX_PORT_RANGES,
+					   sizeof(struct wm_conf_port_range), "port ranges",
+					   "ports and port ranges", "a port or a port range"};
+static const struct list_info spi_list = {WM_CONF_MAX_SEQ_IDS, sizeof(uint32_t), "SPIs", "SPIs",
+					  "an SPI"};
+static const struct list_info sci_list = {WM_CONF_MAX_SEQ_IDS, sizeof(uint64_t), "SCIs", "SCIs",
+					  "an SCI string"};
+
+static const struct list_info *
+list_info(const struct opt_desc *o)
+{
+	return o->type == OPT_PORT_LIST	 ? &port_list
+	       : o->type == OPT_SPI_LIST ? &spi_list
+					 : &sci_list;
+}
+
+/* A list under construction; the union's members share its address. */
+struct list_buf {
+	unsigned int n;
+	union {
+		struct wm_conf_port_range port[WM_CONF_MAX_PORT_RANGES];
+		uint32_t spi[WM_CONF_MAX_SEQ_IDS];
+		uint64_t sci[WM_CONF_MAX_SEQ_IDS];
+	};
+};
+
+/*
+ * Read s[0, len) as digits of @p base (10 or 16), nothing else and at
+ * least one. An overlong number saturates at UINT64_MAX, so that it is
+ * reported as out of range rather than as not a number.
+ */
+static bool
+parse_digits(const char *s, size_t len, unsigned int base, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned int d;
+
+		if (s[i] >= '0' && s[i] <= '9')
+			d = (unsigned int)(s[i] - '0');
+		else if (base == 16 && isxdigit((unsigned char)s[i]))
+			d = (unsigned int)(tolower((unsigned char)s[i]) - 'a' + 10);
+		else
+			return false;
+		v = v > (UINT64_MAX - d) / base ? UINT64_MAX : v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+hex_prefix(const char *s, size_t len)
+{
+	return len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
+/* Add the element s[0, len) to @p l: a port or "A-B", an SPI, or an SCI. */
+static int
+list_add(const struct opt_desc *o, struct list_buf *l, const char *s, size_t len, const char *what,
+	 char *err, size_t errlen)
+{
+	const struct list_info *li = list_info(o);
+	const int n = (int)len;
+	uint64_t a, b;
+
+	if (o->type == OPT_PORT_LIST) {
+		const char *dash = memchr(s, '-', len);
+		const size_t alen = dash == NULL ? len : (size_t)(dash - s);
+
+		if (!parse_digits(s, alen, 10, &a) ||
+		    (dash != NULL && !parse_digits(dash + 1, len - alen - 1, 10, &b)))
+			return fail(err, errlen, -EINVAL,
+				    "%s: '%.*s' is not a port or a port range", what, n, s);
+		if (dash == NULL)
+			b = a;
+		if (a < 1 || a > UINT16_MAX)
+			return fail(err, errlen, -EINVAL,
+				    "%s: port %.*s is out of range [1, 65535]", what, (int)alen, s);
+		if (b < 1 || b > UINT16_MAX)
+			return fail(err, errlen, -EINVAL,
+				    "%s: port %.*s is out of range [1, 65535]", what,
+				    (int)(len - alen - 1), dash + 1);
+		if (a > b)
+			return fail(err, errlen, -EINVAL,
+				    "%s: range '%.*s' has its first port above its last", what, n,
+				    s);
+	} else if (o->type == OPT_SPI_LIST) {
+		if (!(hex_prefix(s, len) ? parse_digits(s + 2, len - 2, 16, &a)
+					 : parse_digits(s, len, 10, &a)))
+			return fail(err, errlen, -EINVAL, "%s: '%.*s' is not an SPI", what, n, s);
+		if (a < 1 || a > UINT32_MAX)
+			return fail(err, errlen, -EINVAL,
+				    "%s: SPI %.*s is out of range [1, 4294967295]", what, n, s);
+	} else {
+		const size_t skip = hex_prefix(s, len) ? 2 : 0;
+
+		if (len - skip != 16 || !parse_digits(s + skip, 16, 16, &a))
+			return fail(err, errlen, -EINVAL,
+				    "%s: '%.*s' is not an SCI (16 hex digits)", what, n, s);
+	}
+	if (l->n == li->max)
+		return fail(err, errlen, -EINVAL, "%s: more than %u %s", what, li->max, li->many);
+	if (o->type == OPT_PORT_LIST)
+		l->port[l->n] = (struct wm_conf_port_range){(uint16_t)a, (uint16_t)b};
+	else if (o->type == OPT_SPI_LIST)
+		l->spi[l->n] = (uint32_t)a;
+	else
+		l->sci[l->n] = a;
+	l->n++;
+	return 0;
+}
+
+/* Add the elements of a comma-separated list, as given to a flag. */
+static int
+list_add_text(const struct opt_desc *o, struct list_buf *l, const char *text, const char *what,
+	      char *err, size_t errlen)
+{
+	const char *s = text;
+
+	if (text[0] == '\0')
+		return fail(err, errlen, -EINVAL, "%s: empty list", what);
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		const size_t len = comma == NULL ? strlen(s) : (size_t)(comma - s);
+		int rc;
+
+		if (len == 0)
+			return fail(err, errlen, -EINVAL, "%s: empty element in '%s'", what, text);
+		rc = list_add(o, l, s, len, what, err, errlen);
+		if (rc < 0 || comma == NULL)
+			return rc;
+		s = comma + 1;
+	}
+}
+
+/* Add a JSON number as one element, read like its text. SCIs are too wide for a number. */
+static int
+list_add_number(const struct opt_desc *o, struct list_buf *l, const json_t *v, const char *what,
+		char *err, size_t errlen)
+{
+	char text[64];
+
+	if (json_is_integer(v))
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		snprintf(text, sizeof(text), "%.15g", json_real_value(v));
+	return list_add(o, l, text, strlen(text), what, err, errlen);
+}
+
+/* Replace the configuration's list with @p l. */
+static void
+list_commit(struct wm_conf *c, const struct opt_desc *o, const struct list_buf *l)
+{
+	memcpy((char *)c + o->offset, &l->port, l->n * list_info(o)->size);
+	*(unsigned int *)((char *)c + o->count_offset) = l->n;
 }
 
 static int
@@ -277,11 +562,25 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 		return add_collector(c, arg, what, err, errlen);
 	if (o->type == OPT_CHOICE)
 		return set_choice(c, o, arg, what, err, errlen);
+	if (o->type == OPT_BOOL) {
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return fail(err, errlen, -EINVAL, "%s: '%s' is not on or off", what, arg);
+		set_bool(c, o, strcmp(arg, "on") == 0);
+		return 0;
+	}
+	if (o->type == OPT_PORT_LIST || o->type == OPT_SPI_LIST || o->type == OPT_SCI_LIST) {
+		struct list_buf l = {.n = 0};
+		int rc = list_add_text(o, &l, arg, what, err, errlen);
+
+		if (rc == 0)
+			list_commit(c, o, &l);
+		return rc;
+	}
 	errno = 0;
 	v = strtod(arg, &end);
 	if (arg[0] == '\0' || *end != '\0' || errno != 0)
 		return fail(err, errlen, -EINVAL, "%s: '%s' is not %s", what, arg,
-			    o->type == OPT_COUNT ? "a whole number" : "a number of seconds");
+			    o->type == OPT_SECONDS ? "a number of seconds" : "a whole number");
 	return set_number(c, o, v, what, err, errlen);
 }
 
@@ -298,10 +597,50 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 	switch (o->type) {
 	case OPT_SECONDS:
 	case OPT_COUNT:
+	case OPT_WHOLE:
 		if (!json_is_number(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a number, got %s", what,
-				    json_is_string(v) ? "a string" : "another type");
+				    json_kind(v));
 		return set_number(c, o, json_number_value(v), what, err, errlen);
+	case OPT_BOOL:
+		if (!json_is_boolean(v))
+			return fail(err, errlen, -EINVAL, "%s: expected true or false, got %s",
+				    what, json_kind(v));
+		set_bool(c, o, json_is_true(v));
+		return 0;
+	case OPT_PORT_LIST:
+	case OPT_SPI_LIST:
+	case OPT_SCI_LIST: {
+		const struct list_info *li = list_info(o);
+		const bool numbers = o->type != OPT_SCI_LIST;
+		struct list_buf l = {.n = 0};
+		int rc = 0;
+
+		/* A string is a list as a flag gives it; a number, one element. */
+		if (json_is_string(v))
+			rc = list_add_text(o, &l, json_string_value(v), what, err, errlen);
+		else if (numbers && json_is_number(v))
+			rc = list_add_number(o, &l, v, what, err, errlen);
+		else if (json_is_array(v))
+			json_array_foreach(v, i, el) {
+				if (json_is_string(el))
+					rc = list_add(o, &l, json_string_value(el),
+						      json_string_length(el), what, err, errlen);
+				else if (numbers && json_is_number(el))
+					rc = list_add_number(o, &l, el, what, err, errlen);
+				else
+					rc = fail(err, errlen, -EINVAL, "%s: element %zu is not %s",
+						  what, i, li->one);
+				if (rc < 0)
+					break;
+			}
+		else
+			return fail(err, errlen, -EINVAL, "%s: expected an array of %s, got %s",
+				    what, li->array, json_kind(v));
+		if (rc == 0)
+			list_commit(c, o, &l);
+		return rc;
+	}
 	case OPT_FILTER:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a filter string", what);
@@ -342,13 +681,87 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 	return -EINVAL;
 }
 
+/* The option whose key is @p key, or NULL. */
+static const struct opt_desc *
+find_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].key, key) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Whether @p key is a group: a proper prefix, up to a dot, of some option's key. */
+static bool
+is_group(const char *key)
+{
+	const size_t len = strlen(key);
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strncmp(opts[i].key, key, len) == 0 && opts[i].key[len] == '.')
+			return true;
+	return false;
+}
+
+/* Longest dotted key; a longer member name can only be unknown. */
+#define KEY_LEN 128
+
+/*
+ * Apply the members of @p obj, the group @p prefix ("" at the top level,
+ * else a dotted key such as "seq.esp"). A member is an option, applied,
+ * or a group, which must be an object and is walked in turn; the table
+ * holds the groups, so the recursion is as deep as its longest key.
+ */
+static int
+load_object(struct wm_conf *c, json_t *obj, const char *prefix, const char *path, char *err,
+	    size_t errlen)
+{
+	const char *dot = prefix[0] == '\0' ? "" : ".";
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(obj, name, v) {
+		const struct opt_desc *o = NULL;
+		bool group = false;
+		char key[KEY_LEN];
+		int n, rc;
+
+		n = snprintf(key, sizeof(key), "%s%s%s", prefix, dot, name);
+		if (n > 0 && (size_t)n < sizeof(key)) {
+			o = find_key(key);
+			group = o == NULL && is_group(key);
+		}
+		if (o == NULL && !group)
+			return fail(err, errlen, -EINVAL, "config %s: unknown key '%s%s%s'", path,
+				    prefix, dot, name);
+		/* "seq.streams" is a path, not a name: it would dodge duplicate checks. */
+		if (strchr(name, '.') != NULL)
+			return fail(err, errlen, -EINVAL,
+				    "config %s: key '%s': use nested objects, not a '.' in a name",
+				    path, key);
+		if (o != NULL)
+			rc = apply_json(c, o, v, path, err, errlen);
+		else if (!json_is_object(v))
+			rc = fail(err, errlen, -EINVAL,
+				  "config %s: key '%s': expected an object, got %s", path, key,
+				  json_kind(v));
+		else
+			rc = load_object(c, v, key, path, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 wm_conf_load_file(struct wm_conf *c, const char *path, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	const char *key;
-	json_t *root, *v;
-	int rc = 0;
+	json_t *root;
+	int rc;
 
 	if (access(path, R_OK) != 0)
 		return fail(err, errlen, -ENOENT, "config %s: cannot read: %s", path,
@@ -362,21 +775,7 @@ wm_conf_load_file(struct wm_conf *c, const char *path, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "config %s: the top level must be an object",
 			    path);
 	}
-	json_object_foreach(root, key, v) {
-		const struct opt_desc *o = NULL;
-		size_t i;
-
-		for (i = 0; i < N_OPTS; i++)
-			if (strcmp(opts[i].key, key) == 0)
-				o = &opts[i];
-		if (o == NULL) {
-			rc = fail(err, errlen, -EINVAL, "config %s: unknown key '%s'", path, key);
-			break;
-		}
-		rc = apply_json(c, o, v, path, err, errlen);
-		if (rc < 0)
-			break;
-	}
+	rc = load_object(c, root, "", path, err, errlen);
 	json_decref(root);
 	return rc;
 }
@@ -393,13 +792,18 @@ usage(const char *prog)
 		char left[64];
 
 		static const char *const arg_names[] = {
-			[OPT_SECONDS] = "S",	  [OPT_COUNT] = "N",	 [OPT_PATH] = "FILE",
-			[OPT_PATH_LIST] = "FILE", [OPT_FILTER] = "EXPR", [OPT_URI_LIST] = "URI",
-			[OPT_CHOICE] = "MODE",
+			[OPT_SECONDS] = "S",	  [OPT_COUNT] = "N",	   [OPT_PATH] = "FILE",
+			[OPT_PATH_LIST] = "FILE", [OPT_FILTER] = "EXPR",   [OPT_URI_LIST] = "URI",
+			[OPT_CHOICE] = "MODE",	  [OPT_WHOLE] = "N",	   [OPT_BOOL] = "on|off",
+			[OPT_PORT_LIST] = "LIST", [OPT_SPI_LIST] = "LIST", [OPT_SCI_LIST] = "LIST",
 		};
 
 		snprintf(left, sizeof(left), "--%s %s", opts[i].flag, arg_names[opts[i].type]);
-		printf("  %-24s %s\n", left, opts[i].help);
+		/* A flag too wide for the column gets a line of its own. */
+		if (strlen(left) > 24)
+			printf("  %s\n  %-24s %s\n", left, "", opts[i].help);
+		else
+			printf("  %-24s %s\n", left, opts[i].help);
 	}
 	printf("  -h, --help               this text\n"
 	       "  -v, --version            the version\n");

@@ -37,6 +37,34 @@ enum wm_conf_ipfix_mode {
 /** Largest flow table per worker. */
 #define WM_CONF_MAX_FLOW_CAPACITY (1u << 30)
 
+/** Most port ranges in a port list (seq.rtp_ports, seq.tester_ports). */
+#define WM_CONF_MAX_PORT_RANGES 8
+/** Most SPIs with ESN, or SCIs with XPN, named one by one. */
+#define WM_CONF_MAX_SEQ_IDS 64
+
+/** Sequence stream kinds, in lib/seq's order (enum wm_seq_kind). */
+enum wm_conf_seq_kind {
+	WM_CONF_SEQ_MACSEC,
+	WM_CONF_SEQ_ESP,
+	WM_CONF_SEQ_RTP,
+	WM_CONF_SEQ_TESTER,
+	WM_CONF_SEQ_KINDS,
+};
+
+/** Tracking parameters of one stream kind (SEQUENCE.md: W, J, K, ESN/XPN). */
+struct wm_conf_seq_profile {
+	uint32_t window;    /**< W, 1..32768 */
+	uint32_t restart_k; /**< K, 1..8 */
+	double jump;	    /**< J, 1..2^53 */
+	uint32_t ext64;	    /**< ESP: ESN on for every SA; MACsec: XPN on for every SC (0/1) */
+};
+
+/** An inclusive range of UDP ports. */
+struct wm_conf_port_range {
+	uint16_t first;
+	uint16_t last;
+};
+
 /** The whole running configuration. Owned by the main lcore; read-only after start. */
 struct wm_conf {
 	double idle_timeout;		/**< seconds; > 0 */
@@ -60,6 +88,21 @@ struct wm_conf {
 	uint32_t ipfix_pen;	     /**< PEN of wiremeter's own elements */
 	double template_refresh;     /**< seconds between template resends (UDP) */
 	double ipfix_flush;	     /**< seconds a partly filled message may wait */
+
+	/* Sequence-gap tracking (JSON object "seq"; SEQUENCE.md). */
+	char *gaps_json;				   /**< gap event JSON lines, or NULL */
+	uint32_t seq_streams;				   /**< streams per worker */
+	struct wm_conf_seq_profile seq[WM_CONF_SEQ_KINDS]; /**< per kind */
+	struct wm_conf_port_range rtp_ports[WM_CONF_MAX_PORT_RANGES];
+	unsigned int n_rtp_ports;
+	uint32_t rtp_heuristic; /**< RTP on any UDP port after K sequential packets (0/1) */
+	struct wm_conf_port_range tester_ports[WM_CONF_MAX_PORT_RANGES];
+	unsigned int n_tester_ports;
+	uint32_t tester_any_udp;		/**< TRex trailers on any UDP port (0/1) */
+	uint32_t esn_spis[WM_CONF_MAX_SEQ_IDS]; /**< SAs with ESN when seq.esp.esn is off */
+	unsigned int n_esn_spis;
+	uint64_t xpn_scis[WM_CONF_MAX_SEQ_IDS]; /**< SCs with XPN when seq.macsec.xpn is off */
+	unsigned int n_xpn_scis;
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */

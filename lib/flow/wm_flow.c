@@ -83,6 +83,7 @@ struct wm_flow_cold {
 	uint16_t in_port;
 	uint16_t icmp_type_code;
 	uint8_t smac[6], dmac[6];
+	uint32_t seq[2]; /* the caller's handles, by direction from the initiator */
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
@@ -97,6 +98,7 @@ struct wm_flow_table {
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
+	struct wm_flow_hooks hooks;
 	struct wm_flow_stats stats;
 };
 
@@ -158,6 +160,23 @@ flow_key_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc_8byte(w[5], h);
 }
 
+/* Hooks of a table whose caller keeps nothing per flow. */
+static void
+hook_seq_pkt_none(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(seq);
+	RTE_SET_USED(dir);
+	RTE_SET_USED(m);
+}
+
+static void
+hook_seq_drop_none(void *ctx, const uint32_t seq[2])
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(seq);
+}
+
 struct wm_flow_table *
 wm_flow_table_create(const struct wm_flow_params *p)
 {
@@ -179,6 +198,11 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->idle_ns = p->idle_ns;
 	t->active_ns = p->active_ns;
 	t->linger_ns = p->linger_ns;
+	t->hooks = p->hooks;
+	if (t->hooks.seq_pkt == NULL || t->hooks.seq_drop == NULL) {
+		t->hooks.seq_pkt = hook_seq_pkt_none;
+		t->hooks.seq_drop = hook_seq_drop_none;
+	}
 
 	hp.name = p->name;
 	/* rte_hash wants at least a few buckets' worth of entries. */
@@ -380,6 +404,8 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	e->end_reason = reason;
 	memcpy(e->smac, c->smac, 6);
 	memcpy(e->dmac, c->dmac, 6);
+	e->seq[0] = c->seq[0];
+	e->seq[1] = c->seq[1];
 }
 
 /* The hot line is all a packet touches. */
@@ -473,6 +499,9 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 		export_fill(&key, r, &t->cold[pos], reason, e);
 		stats_exported(t, reason);
 		n = 1;
+	} else if ((t->cold[pos].seq[0] | t->cold[pos].seq[1]) != 0) {
+		/* No record to carry the handles: give them back now. */
+		t->hooks.seq_drop(t->hooks.ctx, t->cold[pos].seq);
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
@@ -497,6 +526,7 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	r->min_len = UINT16_MAX;
 	r->tos = m->tos;
 	c->hash_sig = sig;
+	c->seq[0] = c->seq[1] = 0;
 	c->in_port = m->port;
 	c->icmp_type_code = m->icmp_type_code;
 	memcpy(c->smac, m->eth + 6, 6);
@@ -719,6 +749,12 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 			created = true;
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
+		if (unlikely(m->flags & WM_PKT_F_SEQ)) {
+			const struct wm_flow_rec *r = &t->recs[p];
+
+			t->hooks.seq_pkt(t->hooks.ctx, t->cold[p].seq,
+					 dirs[i] ^ ((r->state & REC_INIT_B) ? 1 : 0), m);
+		}
 	}
 	return n_out;
 }

@@ -94,16 +94,43 @@ struct wm_flow_export {
 	uint8_t flags;		 /**< WM_FLOW_REC_F_* */
 	uint8_t smac[6];	 /**< sourceMacAddress (L2 and MACsec flows) */
 	uint8_t dmac[6];	 /**< destinationMacAddress */
+	/**
+	 * Sequence streams of the flow, forward and reverse: the handles the
+	 * caller's hook stored (0: none). With a reason other than active
+	 * timeout the flow is gone and the handles are the caller's to free.
+	 */
+	uint32_t seq[2];
+};
+
+/**
+ * Hooks for per-flow state the caller keeps elsewhere (sequence streams).
+ * Each flow has two 32-bit handles, one per direction, initiator first,
+ * 0 when unused, that only these hooks write.
+ */
+struct wm_flow_hooks {
+	/**
+	 * Called for each packet with WM_PKT_F_SEQ set, in packet order, once
+	 * the packet is counted in its flow: @p seq are the flow's handles and
+	 * @p dir the packet's direction (0 from the initiator).
+	 */
+	void (*seq_pkt)(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m);
+	/**
+	 * Called when a flow that holds handles is removed without a record
+	 * (nothing to export since its last active-timeout record).
+	 */
+	void (*seq_drop)(void *ctx, const uint32_t seq[2]);
+	void *ctx; /**< passed to both */
 };
 
 /** Parameters of wm_flow_table_create(). */
 struct wm_flow_params {
-	const char *name;   /**< unique name (rte_hash needs one) */
-	uint32_t capacity;  /**< maximum number of flows */
-	int socket_id;	    /**< NUMA socket for the memory */
-	uint64_t idle_ns;   /**< idle timeout */
-	uint64_t active_ns; /**< active timeout */
-	uint64_t linger_ns; /**< linger after a TCP end of flow */
+	const char *name;	    /**< unique name (rte_hash needs one) */
+	uint32_t capacity;	    /**< maximum number of flows */
+	int socket_id;		    /**< NUMA socket for the memory */
+	uint64_t idle_ns;	    /**< idle timeout */
+	uint64_t active_ns;	    /**< active timeout */
+	uint64_t linger_ns;	    /**< linger after a TCP end of flow */
+	struct wm_flow_hooks hooks; /**< all NULL when the caller keeps nothing per flow */
 };
 
 /** Counters of one table. Single writer: the owner lcore. */

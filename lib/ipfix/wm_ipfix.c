@@ -58,6 +58,15 @@ enum field_src {
 	F_ETHTYPE,
 	F_SCI,
 	F_AN,
+	/* A sequence stream record: the stream's own fields. */
+	F_S_DIR,
+	F_S_KIND,
+	F_S_SPI,
+	F_S_SSRC,
+	F_S_TESTER,
+	F_S_SCI,
+	F_S_AN,
+	F_S_COUNTER, /* the counter numbered by the field's arg */
 	/* Options records are written by their own functions; these only name fields. */
 	F_OPT,
 };
@@ -74,24 +83,21 @@ struct field_def {
 	uint16_t len;  /* bytes on the wire, or IPFIX_VARLEN */
 	uint8_t src;   /* enum field_src */
 	uint8_t space; /* enum field_space */
+	uint8_t arg;   /* F_S_COUNTER: which counter */
 };
 
-#define IANA(ie, len, src)                      \
-	{                                       \
-		IPFIX_IE_##ie, len, src, S_IANA \
-	}
-#define REV(ie, len, src)                          \
-	{                                          \
-		IPFIX_IE_##ie, len, src, S_REVERSE \
-	}
-#define OWN(ee, len, src)                         \
-	{                                         \
-		WM_IPFIX_EE_##ee, len, src, S_OWN \
-	}
-#define END                \
-	{                  \
-		0, 0, 0, 0 \
-	}
+/* clang-format off */
+#define IANA(ie, len, src) {IPFIX_IE_##ie, len, src, S_IANA, 0}
+#define REV(ie, len, src) {IPFIX_IE_##ie, len, src, S_REVERSE, 0}
+#define OWN(ee, len, src) {WM_IPFIX_EE_##ee, len, src, S_OWN, 0}
+#define END {0, 0, 0, 0, 0}
+/* The counters of a stream record, numbered from WM_IPFIX_EE_SEQ_COUNTERS in list order. */
+#define SEQ_COUNTER_FIELD(f, n) \
+	{WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_##f, 8, F_S_COUNTER, S_OWN, WM_SEQ_CTR_##f},
+/* clang-format on */
+
+_Static_assert(sizeof(struct wm_seq_counters) == WM_SEQ_CTR_MAX * sizeof(uint64_t),
+	       "the counters are read as an array");
 
 /*
  * The counters and times of every flow template. The times are given in
@@ -132,6 +138,30 @@ static const struct field_def t_esp4[] = {V4, IP_FIELDS(ICMP_TYPE_CODE_IPV4),
 static const struct field_def t_esp6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
 
+/*
+ * Sequence stream records: which flow (its key as exported, times,
+ * interface), which way the stream goes in it, what the stream is, and
+ * its counters.
+ */
+/* clang-format off */
+#define STREAM_FIELDS \
+	IANA(FLOW_START_NANOSECONDS, 8, F_START_NS), IANA(FLOW_END_NANOSECONDS, 8, F_END_NS), \
+	IANA(INGRESS_INTERFACE, 4, F_INPORT), IANA(BIFLOW_DIRECTION, 1, F_S_DIR), \
+	OWN(SEQ_STREAM_KIND, IPFIX_VARLEN, F_S_KIND)
+#define STREAM_IP_FIELDS \
+	IANA(SOURCE_TRANSPORT_PORT, 2, F_SPORT), IANA(DESTINATION_TRANSPORT_PORT, 2, F_DPORT), \
+	IANA(PROTOCOL_IDENTIFIER, 1, F_PROTO), STREAM_FIELDS, IANA(IPSEC_SPI, 4, F_S_SPI), \
+	OWN(RTP_SSRC, 4, F_S_SSRC), OWN(TESTER_STREAM_ID, 2, F_S_TESTER)
+
+static const struct field_def t_seq4[] = {
+	V4, STREAM_IP_FIELDS, WM_SEQ_FOREACH_COUNTER(SEQ_COUNTER_FIELD) END};
+static const struct field_def t_seq6[] = {
+	V6, STREAM_IP_FIELDS, WM_SEQ_FOREACH_COUNTER(SEQ_COUNTER_FIELD) END};
+static const struct field_def t_seq_l2[] = {
+	MACS, OWN(MACSEC_SCI, 8, F_S_SCI), OWN(MACSEC_AN, 1, F_S_AN), STREAM_FIELDS,
+	WM_SEQ_FOREACH_COUNTER(SEQ_COUNTER_FIELD) END};
+/* clang-format on */
+
 /* Options templates: the scope field first. */
 static const struct field_def t_opt_export[] = {IANA(OBSERVATION_DOMAIN_ID, 4, F_OPT),
 						IANA(EXPORTED_MESSAGE_TOTAL_COUNT, 8, F_OPT),
@@ -167,6 +197,9 @@ static const struct {
 	[WM_IPFIX_TID_OPT_EXPORT - WM_IPFIX_TID_IPV4] = {t_opt_export, 1},
 	[WM_IPFIX_TID_OPT_METER - WM_IPFIX_TID_IPV4] = {t_opt_meter, 1},
 	[WM_IPFIX_TID_OPT_IFACE - WM_IPFIX_TID_IPV4] = {t_opt_iface, 1},
+	[WM_IPFIX_TID_SEQ4 - WM_IPFIX_TID_IPV4] = {t_seq4, 0},
+	[WM_IPFIX_TID_SEQ6 - WM_IPFIX_TID_IPV4] = {t_seq6, 0},
+	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 0},
 };
 
 #define MAX_FIELDS 40
@@ -176,8 +209,9 @@ struct tmpl {
 	struct field_def f[MAX_FIELDS];
 	uint16_t n;
 	uint16_t scope;
-	uint16_t rec_len;  /* fixed record length; 0 when a field has variable length */
-	uint16_t tmpl_len; /* bytes of the template record */
+	uint16_t rec_len;   /* record length; 0 when a field has variable length */
+	uint16_t fixed_len; /* bytes of the fixed-length fields */
+	uint16_t tmpl_len;  /* bytes of the template record */
 };
 
 struct wm_ipfix_encoder {
@@ -270,10 +304,9 @@ wm_ipfix_encoder_create(const struct wm_ipfix_params *p)
 			if (d->len == IPFIX_VARLEN)
 				varlen = true;
 			else
-				t->rec_len += d->len;
+				t->fixed_len += d->len;
 		}
-		if (varlen)
-			t->rec_len = 0;
+		t->rec_len = varlen ? 0 : t->fixed_len;
 	}
 	return enc;
 }
@@ -282,6 +315,20 @@ void
 wm_ipfix_encoder_free(struct wm_ipfix_encoder *enc)
 {
 	free(enc);
+}
+
+/* Longest name of a stream kind ("macsec", "tester"). */
+#define STREAM_KIND_MAX 8
+
+static uint16_t
+stream_max_len(const struct wm_ipfix_encoder *enc)
+{
+	uint16_t most = 0, tid;
+
+	for (tid = WM_IPFIX_TID_SEQ4; tid <= WM_IPFIX_TID_SEQ_L2; tid++)
+		if (enc->t[tid - WM_IPFIX_TID_IPV4].fixed_len > most)
+			most = enc->t[tid - WM_IPFIX_TID_IPV4].fixed_len;
+	return most + 1 + STREAM_KIND_MAX;
 }
 
 uint16_t
@@ -293,11 +340,15 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 	for (i = 0; i < WM_IPFIX_N_TEMPLATES; i++) {
 		uint16_t rec = enc->t[i].rec_len;
 
-		/* The interface record: two strings, cut. */
-		if (enc->t[i].rec_len == 0)
+		/* The interface record: two strings, cut; a stream record: its kind's name. */
+		if (i == WM_IPFIX_TID_OPT_IFACE - WM_IPFIX_TID_IPV4)
 			rec = 4 + 2 * (1 + WM_IPFIX_NAME_MAX);
-		if (enc->mode == WM_IPFIX_UNIFLOW && enc->t[i].scope == 0)
-			rec *= 2; /* forward and reverse records go together */
+		else if (enc->t[i].rec_len == 0)
+			rec = enc->t[i].fixed_len + 1 + STREAM_KIND_MAX;
+		/* A flow goes with its reverse record (uniflow) and two stream records. */
+		if (i <= WM_IPFIX_TID_ESP6 - WM_IPFIX_TID_IPV4)
+			rec = (enc->mode == WM_IPFIX_UNIFLOW ? 2 : 1) * rec +
+			      2 * (sizeof(struct ipfix_set_hdr) + stream_max_len(enc));
 		if (rec > most)
 			most = rec;
 		if (enc->t[i].tmpl_len > most)
@@ -384,12 +435,32 @@ set_reserve(struct wm_ipfix_msg *m, uint16_t set_id, size_t need)
 	return p;
 }
 
+/* A variable-length string (RFC 7011 §7) with its one-byte length, cut at WM_IPFIX_NAME_MAX. */
+static size_t
+varlen_size(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return 1 + (n > WM_IPFIX_NAME_MAX ? WM_IPFIX_NAME_MAX : n);
+}
+
+static void
+put_varlen(uint8_t **p, const char *s)
+{
+	size_t n = varlen_size(s) - 1;
+
+	put8(p, (uint8_t)n);
+	if (n != 0)
+		putb(p, s, n);
+}
+
 /*
  * One flow record's fields, oriented for the record: a uniflow reverse
  * record swaps the endpoints and takes the reverse counters.
  */
-static void
-write_flow(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, bool reverse)
+static uint8_t *
+write_fields(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, bool reverse,
+	     const struct wm_seq_snapshot *st)
 {
 	const unsigned int fw = reverse ? 1 : 0, rv = reverse ? 0 : 1;
 	const uint8_t *src = reverse ? e->dst : e->src, *dst = reverse ? e->src : e->dst;
@@ -494,30 +565,93 @@ write_flow(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, boo
 		case F_AN:
 			put8(&p, e->an);
 			break;
+		case F_S_DIR:
+			put8(&p, st->dir ? IPFIX_BIFLOW_DIRECTION_REVERSE_INITIATOR
+					 : IPFIX_BIFLOW_DIRECTION_INITIATOR);
+			break;
+		case F_S_KIND:
+			put_varlen(&p, wm_seq_kind_name(st->kind));
+			break;
+		case F_S_SPI:
+			put32(&p, st->esp_spi);
+			break;
+		case F_S_SSRC:
+			put32(&p, st->rtp_ssrc);
+			break;
+		case F_S_TESTER:
+			put16(&p, st->tester_id);
+			break;
+		case F_S_SCI:
+			put64(&p, st->macsec_sci);
+			break;
+		case F_S_AN:
+			put8(&p, st->macsec_an);
+			break;
+		case F_S_COUNTER:
+			put64(&p, ((const uint64_t *)&st->c)[f->arg]);
+			break;
 		default: /* F_OPT never appears in a flow template */
 			break;
 		}
+	}
+	return p;
+}
+
+/* The stream template that goes with a flow template. */
+static uint16_t
+stream_template(uint16_t flow_tid)
+{
+	switch (flow_tid) {
+	case WM_IPFIX_TID_IPV4:
+	case WM_IPFIX_TID_ESP4:
+		return WM_IPFIX_TID_SEQ4;
+	case WM_IPFIX_TID_IPV6:
+	case WM_IPFIX_TID_ESP6:
+		return WM_IPFIX_TID_SEQ6;
+	default:
+		return WM_IPFIX_TID_SEQ_L2;
 	}
 }
 
 int
 wm_ipfix_msg_add_flow(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
-		      const struct wm_flow_export *e)
+		      const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		      unsigned int n_streams)
 {
-	const uint16_t tid = wm_ipfix_flow_template(e);
+	const uint16_t tid = wm_ipfix_flow_template(e), sid = stream_template(tid);
 	const struct tmpl *t = &enc->t[tid - WM_IPFIX_TID_IPV4];
+	const struct tmpl *st = &enc->t[sid - WM_IPFIX_TID_IPV4];
 	const bool two = enc->mode == WM_IPFIX_UNIFLOW && e->pkts[1] != 0;
-	uint8_t *p = set_reserve(m, tid, (size_t)t->rec_len * (two ? 2 : 1));
+	const struct wm_ipfix_msg saved = *m;
+	size_t slen[2] = {0, 0};
+	unsigned int i;
+	uint8_t *p;
 
+	for (i = 0; i < n_streams && i < 2; i++)
+		slen[i] = st->fixed_len + varlen_size(wm_seq_kind_name(streams[i].kind));
+	p = set_reserve(m, tid, (size_t)t->rec_len * (two ? 2 : 1));
 	if (p == NULL)
 		return -ENOSPC;
-	write_flow(p, t, e, false);
+	write_fields(p, t, e, false, NULL);
 	if (two)
-		write_flow(p + t->rec_len, t, e, true);
-	m->records += two ? 2 : 1;
+		write_fields(p + t->rec_len, t, e, true, NULL);
+	for (i = 0; i < n_streams && i < 2; i++) {
+		p = set_reserve(m, sid, slen[i]);
+		if (p == NULL) {
+			/*
+			 * All or nothing: forget the flow record too. What was
+			 * written past saved.len is dead; a set closed on the way
+			 * is closed again, with its true length, later.
+			 */
+			*m = saved;
+			return -ENOSPC;
+		}
+		write_fields(p, st, e, false, &streams[i]);
+	}
+	m->records += (two ? 2 : 1) + i;
 	m->pkts += e->pkts[0] + e->pkts[1];
 	m->octets += e->octets[0] + e->octets[1];
-	return two ? 2 : 1;
+	return (int)((two ? 2 : 1) + i);
 }
 
 int
@@ -595,25 +729,6 @@ wm_ipfix_msg_add_meter_stats(struct wm_ipfix_msg *m, const struct wm_ipfix_encod
 	put64(&p, s->init_time_ms);
 	m->records++;
 	return 1;
-}
-
-/* A variable-length string (RFC 7011 §7) with its one-byte length, cut at WM_IPFIX_NAME_MAX. */
-static size_t
-varlen_size(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	return 1 + (n > WM_IPFIX_NAME_MAX ? WM_IPFIX_NAME_MAX : n);
-}
-
-static void
-put_varlen(uint8_t **p, const char *s)
-{
-	size_t n = varlen_size(s) - 1;
-
-	put8(p, (uint8_t)n);
-	if (n != 0)
-		putb(p, s, n);
 }
 
 int

@@ -40,6 +40,7 @@
 
 #include "ipfix_proto.h"
 #include "wm_flow.h"
+#include "wm_seq.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +50,7 @@ extern "C" {
 #define WM_IPFIX_DEFAULT_PEN 32473
 
 /** Smallest and largest message size the encoder accepts. */
-#define WM_IPFIX_MTU_MIN 512
+#define WM_IPFIX_MTU_MIN 640
 #define WM_IPFIX_MTU_MAX 65507
 
 /** Longest interface name or description in an interface record; longer ones are cut. */
@@ -57,8 +58,13 @@ extern "C" {
 
 /** Enterprise element numbers under the configured PEN. */
 enum wm_ipfix_ee {
-	WM_IPFIX_EE_MACSEC_SCI = 1, /**< macsecSCI, unsigned64 */
-	WM_IPFIX_EE_MACSEC_AN = 2,  /**< macsecAN, unsigned8 */
+	WM_IPFIX_EE_MACSEC_SCI = 1,	  /**< macsecSCI, unsigned64 */
+	WM_IPFIX_EE_MACSEC_AN = 2,	  /**< macsecAN, unsigned8 */
+	WM_IPFIX_EE_SEQ_STREAM_KIND = 3,  /**< seqStreamKind, string */
+	WM_IPFIX_EE_RTP_SSRC = 4,	  /**< rtpSSRC, unsigned32 */
+	WM_IPFIX_EE_TESTER_STREAM_ID = 5, /**< testerStreamId, unsigned16 */
+	/** The stream counters, in WM_SEQ_FOREACH_COUNTER order, unsigned64 each. */
+	WM_IPFIX_EE_SEQ_COUNTERS = 10,
 };
 
 /** Template IDs. */
@@ -72,6 +78,9 @@ enum wm_ipfix_template_id {
 	WM_IPFIX_TID_OPT_EXPORT, /**< exporting-process reliability statistics */
 	WM_IPFIX_TID_OPT_METER,	 /**< metering-process statistics */
 	WM_IPFIX_TID_OPT_IFACE,	 /**< interface names */
+	WM_IPFIX_TID_SEQ4,	 /**< a sequence stream of an IPv4 flow */
+	WM_IPFIX_TID_SEQ6,	 /**< a sequence stream of an IPv6 flow */
+	WM_IPFIX_TID_SEQ_L2,	 /**< a sequence stream of a MACsec flow */
 	WM_IPFIX_TID_END,
 };
 
@@ -188,14 +197,29 @@ wm_ipfix_msg_empty(const struct wm_ipfix_msg *m)
 /**
  * Append one flow as data records: one record in biflow mode; in
  * uniflow mode the forward record and, when the reverse direction saw
- * packets, the reverse one. All or nothing: when they do not fit,
+ * packets, the reverse one. Then one stream record (templates SEQ4,
+ * SEQ6, SEQ_L2) for each sequence stream the flow carries: the flow's
+ * key, times and interface, biflowDirection (1: the stream goes the
+ * flow's forward way, 2: the reverse way), the stream's kind and
+ * identity, and its counters. All or nothing: when they do not fit,
  * nothing is written.
  *
+ * @param m
+ *   The message.
+ * @param enc
+ *   The encoder.
+ * @param e
+ *   The flow.
+ * @param streams
+ *   Its streams, or NULL.
+ * @param n_streams
+ *   How many (0..2).
  * @return
- *   The number of records appended (1 or 2), or -ENOSPC.
+ *   The number of records appended, or -ENOSPC.
  */
 int wm_ipfix_msg_add_flow(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
-			  const struct wm_flow_export *e);
+			  const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+			  unsigned int n_streams);
 
 /**
  * Append template records (the flow templates, then the options

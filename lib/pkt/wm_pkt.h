@@ -81,6 +81,7 @@ enum wm_pkt_kind {
 #define WM_PKT_F_VLAN 0x10	    /**< at least one VLAN tag */
 #define WM_PKT_F_TUNNEL 0x20	    /**< GRE or VXLAN outer header */
 #define WM_PKT_F_SCI 0x40	    /**< MACsec SecTAG carried an explicit SCI */
+#define WM_PKT_F_SEQ 0x80	    /**< set by the caller: a sequence-bearing packet to track */
 
 /** Well-known numbers the parser uses. */
 #define WM_PKT_UDP_PORT_NATT 4500

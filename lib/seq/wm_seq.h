@@ -552,6 +552,22 @@ struct wm_seq_id {
 	uint64_t epoch;
 };
 
+/**
+ * A stream's identity and counters at one moment: what an exported flow
+ * record carries for each stream it holds (JSON lines, IPFIX, reports).
+ */
+struct wm_seq_snapshot {
+	uint8_t kind;	     /**< enum wm_seq_kind */
+	uint8_t dir;	     /**< 0: the flow's forward direction, 1: its reverse */
+	uint8_t macsec_an;   /**< MACsec AN */
+	uint8_t final;	     /**< the stream ended with this record */
+	uint16_t tester_id;  /**< TRex hw_id (testerStreamId) */
+	uint32_t esp_spi;    /**< ESP SPI */
+	uint32_t rtp_ssrc;   /**< RTP SSRC */
+	uint64_t macsec_sci; /**< MACsec SCI */
+	struct wm_seq_counters c;
+};
+
 /** A per-worker detector (opaque): configuration and validation table. */
 struct wm_seq_detect;
 

@@ -32,7 +32,7 @@
 #include "wm_cunit.h"
 
 #define MAX_ARGS 80
-#define MAX_FILES 64
+#define MAX_FILES 160
 #define DIR_LEN 256  /* the temporary directory's name */
 #define PATH_LEN 512 /* a file in it */
 #define ERR_LEN 1024
@@ -1091,6 +1091,741 @@ test_conf_repeated_calls(void)
 	wm_conf_free(&c);
 }
 
+/* ---- sequence-gap tracking: the "seq" object and the --seq-* flags ---- */
+
+/* Assert that @p c holds exactly the sequence defaults (SEQUENCE.md). */
+static void
+check_seq_defaults(const struct wm_conf *c)
+{
+	static const struct {
+		uint32_t window;
+		double jump;
+	} want[WM_CONF_SEQ_KINDS] = {
+		[WM_CONF_SEQ_MACSEC] = {960, 1073741824.0},
+		[WM_CONF_SEQ_ESP] = {960, 1073741824.0},
+		[WM_CONF_SEQ_RTP] = {100, 3000.0},
+		[WM_CONF_SEQ_TESTER] = {960, 1048576.0},
+	};
+	unsigned int k;
+
+	CU_ASSERT_PTR_NULL(c->gaps_json);
+	CU_ASSERT_EQUAL(c->seq_streams, 65536);
+	for (k = 0; k < WM_CONF_SEQ_KINDS; k++) {
+		CU_ASSERT_EQUAL(c->seq[k].window, want[k].window);
+		CU_ASSERT_EQUAL(c->seq[k].restart_k, 2);
+		CU_ASSERT_DOUBLE_EQUAL(c->seq[k].jump, want[k].jump, 0.0);
+		CU_ASSERT_EQUAL(c->seq[k].ext64, 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(c->n_rtp_ports, 1);
+	CU_ASSERT_EQUAL(c->rtp_ports[0].first, 5004);
+	CU_ASSERT_EQUAL(c->rtp_ports[0].last, 5005);
+	CU_ASSERT_EQUAL(c->rtp_heuristic, 0);
+	CU_ASSERT_EQUAL(c->n_tester_ports, 0);
+	CU_ASSERT_EQUAL(c->tester_any_udp, 1);
+	CU_ASSERT_EQUAL(c->n_esn_spis, 0);
+	CU_ASSERT_EQUAL(c->n_xpn_scis, 0);
+}
+
+static void
+check_ports(const struct wm_conf_port_range *r, unsigned int n, unsigned int want_n,
+	    const uint16_t (*want)[2])
+{
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(n, want_n);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(r[i].first, want[i][0]);
+		CU_ASSERT_EQUAL(r[i].last, want[i][1]);
+	}
+}
+
+static void
+test_conf_seq_defaults(void)
+{
+	const char *path = write_file("seq_other_keys.json", "{\"idle_timeout\": 9}\n");
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+
+	memset(&c, 0x5a, sizeof(c));
+	wm_conf_defaults(&c);
+	check_seq_defaults(&c);
+	wm_conf_free(&c);
+	check_seq_defaults(&c);
+
+	/* Neither other flags nor a file without "seq" touch them. */
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "--flow-capacity", "10")), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_seq_defaults(&c);
+	wm_conf_free(&c);
+
+	/* An empty "seq" object, and empty kind objects, change nothing either. */
+	path = write_file("seq_empty.json", "{\"seq\": {\"esp\": {}, \"rtp\": {}}}\n");
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_seq_defaults(&c);
+	wm_conf_free(&c);
+}
+
+static void
+test_conf_seq_flags_all(void)
+{
+	static const uint16_t rtp[][2] = {{5004, 5005}, {6000, 6000}, {1, 65535}};
+	static const uint16_t tester[][2] = {{4000, 4009}};
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(
+		parse(&c, err,
+		      ARGS("--gaps-json", "gaps.jsonl", "--seq-streams", "16777216",
+			   "--seq-rtp-ports", "5004-5005,6000,1-65535", "--seq-rtp-heuristic", "on",
+			   "--seq-tester-ports", "4000-4009", "--seq-tester-any-udp", "off",
+			   "--seq-macsec-window", "32768", "--seq-macsec-jump", "9007199254740992",
+			   "--seq-macsec-restart-k", "8", "--seq-macsec-xpn", "on",
+			   "--seq-macsec-xpn-scis", "0011223344550001,0xAABBCCDDEEFF0002",
+			   "--seq-esp-window", "1", "--seq-esp-jump", "1", "--seq-esp-restart-k",
+			   "1", "--seq-esp-esn", "on", "--seq-esp-esn-spis",
+			   "0x1001,4098,4294967295", "--seq-rtp-window", "200", "--seq-rtp-jump",
+			   "6000", "--seq-rtp-restart-k", "3", "--seq-tester-window", "64",
+			   "--seq-tester-jump", "1000000", "--seq-tester-restart-k", "4")),
+		0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.gaps_json);
+	CU_ASSERT_STRING_EQUAL(c.gaps_json, "gaps.jsonl");
+	CU_ASSERT_EQUAL(c.seq_streams, 1u << 24);
+	check_ports(c.rtp_ports, c.n_rtp_ports, 3, rtp);
+	CU_ASSERT_EQUAL(c.rtp_heuristic, 1);
+	check_ports(c.tester_ports, c.n_tester_ports, 1, tester);
+	CU_ASSERT_EQUAL(c.tester_any_udp, 0);
+
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_MACSEC].window, 32768);
+	CU_ASSERT_DOUBLE_EQUAL(c.seq[WM_CONF_SEQ_MACSEC].jump, 9007199254740992.0, 0.0);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_MACSEC].restart_k, 8);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_MACSEC].ext64, 1);
+	CU_ASSERT_EQUAL_FATAL(c.n_xpn_scis, 2);
+	CU_ASSERT(c.xpn_scis[0] == UINT64_C(0x0011223344550001));
+	CU_ASSERT(c.xpn_scis[1] == UINT64_C(0xAABBCCDDEEFF0002));
+
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].window, 1);
+	CU_ASSERT_DOUBLE_EQUAL(c.seq[WM_CONF_SEQ_ESP].jump, 1.0, 0.0);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].restart_k, 1);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].ext64, 1);
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 3);
+	CU_ASSERT_EQUAL(c.esn_spis[0], 0x1001);
+	CU_ASSERT_EQUAL(c.esn_spis[1], 4098);
+	CU_ASSERT_EQUAL(c.esn_spis[2], UINT32_MAX);
+
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_RTP].window, 200);
+	CU_ASSERT_DOUBLE_EQUAL(c.seq[WM_CONF_SEQ_RTP].jump, 6000.0, 0.0);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_RTP].restart_k, 3);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_RTP].ext64, 0);
+
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_TESTER].window, 64);
+	CU_ASSERT_DOUBLE_EQUAL(c.seq[WM_CONF_SEQ_TESTER].jump, 1000000.0, 0.0);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_TESTER].restart_k, 4);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_TESTER].ext64, 0);
+	wm_conf_free(&c);
+	CU_ASSERT_PTR_NULL(c.gaps_json);
+}
+
+/* on|off both ways, and the last of a repeated flag wins, lists included. */
+static void
+test_conf_seq_flags_bool_and_last_wins(void)
+{
+	static const uint16_t last[][2] = {{7000, 7001}};
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--seq-rtp-heuristic", "on", "--seq-rtp-heuristic=off",
+				   "--seq-tester-any-udp", "off", "--seq-tester-any-udp", "on",
+				   "--seq-esp-esn", "on", "--seq-esp-esn", "off", "--seq-rtp-ports",
+				   "6000,6001,6002", "--seq-rtp-ports", "7000-7001",
+				   "--seq-esp-esn-spis", "1,2", "--seq-esp-esn-spis", "3")),
+			0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(c.rtp_heuristic, 0);
+	CU_ASSERT_EQUAL(c.tester_any_udp, 1);
+	CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].ext64, 0);
+	check_ports(c.rtp_ports, c.n_rtp_ports, 1, last);
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 1);
+	CU_ASSERT_EQUAL(c.esn_spis[0], 3);
+	wm_conf_free(&c);
+}
+
+/* Lists at their limits: the most ranges and IDs, the widest values, both hex cases. */
+static void
+test_conf_seq_list_limits(void)
+{
+	static const uint16_t eight[][2] = {{1, 1},	  {2, 3},	{10, 20},	{100, 100},
+					    {5004, 5005}, {6000, 6009}, {65535, 65535}, {1, 65535}};
+	char spis[WM_CONF_MAX_SEQ_IDS * 12], scis[WM_CONF_MAX_SEQ_IDS * 20];
+	char err[ERR_LEN];
+	struct wm_conf c;
+	size_t ls = 0, lc = 0;
+	unsigned int i;
+
+	for (i = 0; i < WM_CONF_MAX_SEQ_IDS; i++) {
+		ls += (size_t)snprintf(spis + ls, sizeof(spis) - ls, "%s%u", i == 0 ? "" : ",",
+				       i + 1);
+		lc += (size_t)snprintf(scis + lc, sizeof(scis) - lc, "%s%016x", i == 0 ? "" : ",",
+				       i);
+	}
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--seq-rtp-ports",
+				   "1,2-3,10-20,100-100,5004-5005,6000-6009,"
+				   "65535,1-65535",
+				   "--seq-esp-esn-spis", spis, "--seq-macsec-xpn-scis", scis)),
+			0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_ports(c.rtp_ports, c.n_rtp_ports, WM_CONF_MAX_PORT_RANGES, eight);
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, WM_CONF_MAX_SEQ_IDS);
+	CU_ASSERT_EQUAL_FATAL(c.n_xpn_scis, WM_CONF_MAX_SEQ_IDS);
+	for (i = 0; i < WM_CONF_MAX_SEQ_IDS; i++) {
+		CU_ASSERT_EQUAL(c.esn_spis[i], i + 1);
+		CU_ASSERT(c.xpn_scis[i] == i);
+	}
+	wm_conf_free(&c);
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("--seq-esp-esn-spis", "0XfFfFfFfF,0x1,007",
+				   "--seq-macsec-xpn-scis", "0Xffffffffffffffff,aBcDeF0123456789")),
+			0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 3);
+	CU_ASSERT_EQUAL(c.esn_spis[0], UINT32_MAX);
+	CU_ASSERT_EQUAL(c.esn_spis[1], 1);
+	/* A leading 0 is decimal, not octal. */
+	CU_ASSERT_EQUAL(c.esn_spis[2], 7);
+	CU_ASSERT_EQUAL_FATAL(c.n_xpn_scis, 2);
+	CU_ASSERT(c.xpn_scis[0] == UINT64_MAX);
+	CU_ASSERT(c.xpn_scis[1] == UINT64_C(0xabcdef0123456789));
+	wm_conf_free(&c);
+}
+
+/* Several kinds at once in nested objects, lists in every JSON form. */
+static const char *
+write_seq_conf(const char *name)
+{
+	return write_conf(name,
+			  "{\n"
+			  "\t\"idle_timeout\": 11,\n"
+			  "\t\"gaps_json\": \"%s/file_gaps.jsonl\",\n"
+			  "\t\"seq\": {\n"
+			  "\t\t\"streams\": 1024,\n"
+			  "\t\t\"rtp_ports\": [5004, \"6000-6009\", 7000.0],\n"
+			  "\t\t\"rtp_heuristic\": true,\n"
+			  "\t\t\"tester_ports\": \"4000-4001,4500\",\n"
+			  "\t\t\"tester_any_udp\": false,\n"
+			  "\t\t\"macsec\": {\"window\": 2048, \"xpn\": true,\n"
+			  "\t\t\t\"xpn_scis\": [\"0011223344550001\", \"0x0011223344550002\"]},\n"
+			  "\t\t\"esp\": {\"window\": 64, \"jump\": 4294967296, \"restart_k\": 3,\n"
+			  "\t\t\t\"esn\": true, \"esn_spis\": [4097, \"0x1002\", \"4099\"]},\n"
+			  "\t\t\"rtp\": {\"jump\": 100, \"restart_k\": 4},\n"
+			  "\t\t\"tester\": {\"window\": 128, \"jump\": 65536.0}\n"
+			  "\t}\n"
+			  "}\n",
+			  dir);
+}
+
+static void
+check_seq_conf(const struct wm_conf *c)
+{
+	static const uint16_t rtp[][2] = {{5004, 5004}, {6000, 6009}, {7000, 7000}};
+	static const uint16_t tester[][2] = {{4000, 4001}, {4500, 4500}};
+	char path[PATH_LEN];
+
+	CU_ASSERT_DOUBLE_EQUAL(c->idle_timeout, 11.0, 0.0);
+	snprintf(path, sizeof(path), "%s/file_gaps.jsonl", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->gaps_json);
+	CU_ASSERT_STRING_EQUAL(c->gaps_json, path);
+	CU_ASSERT_EQUAL(c->seq_streams, 1024);
+	check_ports(c->rtp_ports, c->n_rtp_ports, 3, rtp);
+	CU_ASSERT_EQUAL(c->rtp_heuristic, 1);
+	check_ports(c->tester_ports, c->n_tester_ports, 2, tester);
+	CU_ASSERT_EQUAL(c->tester_any_udp, 0);
+
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_MACSEC].window, 2048);
+	CU_ASSERT_DOUBLE_EQUAL(c->seq[WM_CONF_SEQ_MACSEC].jump, 1073741824.0, 0.0);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_MACSEC].restart_k, 2);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_MACSEC].ext64, 1);
+	CU_ASSERT_EQUAL_FATAL(c->n_xpn_scis, 2);
+	CU_ASSERT(c->xpn_scis[0] == UINT64_C(0x0011223344550001));
+	CU_ASSERT(c->xpn_scis[1] == UINT64_C(0x0011223344550002));
+
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_ESP].window, 64);
+	CU_ASSERT_DOUBLE_EQUAL(c->seq[WM_CONF_SEQ_ESP].jump, 4294967296.0, 0.0);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_ESP].restart_k, 3);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_ESP].ext64, 1);
+	CU_ASSERT_EQUAL_FATAL(c->n_esn_spis, 3);
+	CU_ASSERT_EQUAL(c->esn_spis[0], 4097);
+	CU_ASSERT_EQUAL(c->esn_spis[1], 0x1002);
+	CU_ASSERT_EQUAL(c->esn_spis[2], 4099);
+
+	/* What a kind's object leaves out keeps its default. */
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_RTP].window, 100);
+	CU_ASSERT_DOUBLE_EQUAL(c->seq[WM_CONF_SEQ_RTP].jump, 100.0, 0.0);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_RTP].restart_k, 4);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_TESTER].window, 128);
+	CU_ASSERT_DOUBLE_EQUAL(c->seq[WM_CONF_SEQ_TESTER].jump, 65536.0, 0.0);
+	CU_ASSERT_EQUAL(c->seq[WM_CONF_SEQ_TESTER].restart_k, 2);
+}
+
+static void
+test_conf_seq_file_nested(void)
+{
+	const char *path = write_seq_conf("seq_nested.json");
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_seq_conf(&c);
+	wm_conf_free(&c);
+
+	/* The same through -c. */
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_seq_conf(&c);
+	wm_conf_free(&c);
+}
+
+/* Other JSON forms of a list: [] is none, a lone number or string is one list. */
+static void
+test_conf_seq_file_list_forms(void)
+{
+	static const uint16_t one[][2] = {{6000, 6000}};
+	static const uint16_t two[][2] = {{6000, 6009}, {7000, 7000}};
+	const char *path = write_file("seq_list_empty.json",
+				      "{\"seq\": {\"rtp_ports\": [], \"esp\": {\"esn_spis\": []},\n"
+				      " \"macsec\": {\"xpn_scis\": []}}}\n");
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(c.n_rtp_ports, 0);
+	CU_ASSERT_EQUAL(c.n_esn_spis, 0);
+	CU_ASSERT_EQUAL(c.n_xpn_scis, 0);
+	wm_conf_free(&c);
+
+	path = write_file("seq_list_number.json",
+			  "{\"seq\": {\"rtp_ports\": 6000, \"esp\": {\"esn_spis\": 4096},\n"
+			  " \"macsec\": {\"xpn_scis\": \"0011223344550001,0011223344550002\"}}}\n");
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_ports(c.rtp_ports, c.n_rtp_ports, 1, one);
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 1);
+	CU_ASSERT_EQUAL(c.esn_spis[0], 4096);
+	CU_ASSERT_EQUAL_FATAL(c.n_xpn_scis, 2);
+	CU_ASSERT(c.xpn_scis[1] == UINT64_C(0x0011223344550002));
+	wm_conf_free(&c);
+
+	path = write_file("seq_list_string.json",
+			  "{\"seq\": {\"rtp_ports\": \"6000-6009,7000\", \"esp\": {\"esn_spis\": "
+			  "\"0x10,16\"}}}\n");
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	check_ports(c.rtp_ports, c.n_rtp_ports, 2, two);
+	CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 2);
+	CU_ASSERT_EQUAL(c.esn_spis[0], 16);
+	CU_ASSERT_EQUAL(c.esn_spis[1], 16);
+	wm_conf_free(&c);
+}
+
+static void
+test_conf_seq_flags_override_file(void)
+{
+	static const uint16_t file_tester[][2] = {{4000, 4001}, {4500, 4500}};
+	static const uint16_t flag_rtp[][2] = {{8000, 8001}};
+	const char *path = write_seq_conf("seq_override.json");
+	char err[ERR_LEN];
+	struct wm_conf c;
+	unsigned int i;
+
+	/* Flags before and after -c both win over the file. */
+	for (i = 0; i < 2; i++) {
+		const char *const *args =
+			i == 0 ? ARGS("-c", path, "--seq-esp-window", "512", "--seq-rtp-ports",
+				      "8000-8001", "--seq-esp-esn", "off", "--seq-esp-esn-spis",
+				      "0x2001", "--gaps-json", "flag_gaps.jsonl")
+			       : ARGS("--seq-esp-window", "512", "--seq-rtp-ports", "8000-8001",
+				      "--seq-esp-esn", "off", "--seq-esp-esn-spis", "0x2001",
+				      "--gaps-json", "flag_gaps.jsonl", "-c", path);
+
+		wm_conf_defaults(&c);
+		CU_ASSERT_EQUAL(parse(&c, err, args), 0);
+		CU_ASSERT_STRING_EQUAL(err, "");
+		CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].window, 512);
+		CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].ext64, 0);
+		/* A list flag replaces the file's list; it does not add to it. */
+		check_ports(c.rtp_ports, c.n_rtp_ports, 1, flag_rtp);
+		CU_ASSERT_EQUAL_FATAL(c.n_esn_spis, 1);
+		CU_ASSERT_EQUAL(c.esn_spis[0], 0x2001);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c.gaps_json);
+		CU_ASSERT_STRING_EQUAL(c.gaps_json, "flag_gaps.jsonl");
+		/* What the flags did not name comes from the file, within a kind too. */
+		CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_ESP].restart_k, 3);
+		CU_ASSERT_DOUBLE_EQUAL(c.seq[WM_CONF_SEQ_ESP].jump, 4294967296.0, 0.0);
+		CU_ASSERT_EQUAL(c.seq[WM_CONF_SEQ_MACSEC].window, 2048);
+		CU_ASSERT_EQUAL(c.n_xpn_scis, 2);
+		check_ports(c.tester_ports, c.n_tester_ports, 2, file_tester);
+		CU_ASSERT_EQUAL(c.rtp_heuristic, 1);
+		CU_ASSERT_EQUAL(c.seq_streams, 1024);
+		wm_conf_free(&c);
+	}
+}
+
+static void
+test_conf_seq_bad_flags(void)
+{
+	char many[256];
+	unsigned int i;
+	size_t len = 0;
+
+	/* Port lists. */
+	check_args_error(ARGS("--seq-rtp-ports", "6000-5000"), -EINVAL,
+			 "--seq-rtp-ports: range '6000-5000' has its first port above its last");
+	check_args_error(ARGS("--seq-rtp-ports", "0"), -EINVAL,
+			 "--seq-rtp-ports: port 0 is out of range [1, 65535]");
+	check_args_error(ARGS("--seq-rtp-ports", "70000"), -EINVAL,
+			 "--seq-rtp-ports: port 70000 is out of range [1, 65535]");
+	check_args_error(ARGS("--seq-tester-ports", "5004-65536"), -EINVAL,
+			 "--seq-tester-ports: port 65536 is out of range [1, 65535]");
+	check_args_error(ARGS("--seq-rtp-ports", "0-10"), -EINVAL,
+			 "--seq-rtp-ports: port 0 is out of range [1, 65535]");
+	check_args_error(
+		ARGS("--seq-rtp-ports", "99999999999999999999999"), -EINVAL,
+		"--seq-rtp-ports: port 99999999999999999999999 is out of range [1, 65535]");
+	check_args_error(ARGS("--seq-rtp-ports", ""), -EINVAL, "--seq-rtp-ports: empty list");
+	check_args_error(ARGS("--seq-tester-ports="), -EINVAL, "--seq-tester-ports: empty list");
+	check_args_error(ARGS("--seq-rtp-ports", "5004,"), -EINVAL,
+			 "--seq-rtp-ports: empty element in '5004,'");
+	check_args_error(ARGS("--seq-rtp-ports", "5004,,6000"), -EINVAL,
+			 "--seq-rtp-ports: empty element in '5004,,6000'");
+	check_args_error(ARGS("--seq-rtp-ports", "rtp"), -EINVAL,
+			 "--seq-rtp-ports: 'rtp' is not a port or a port range");
+	check_args_error(ARGS("--seq-rtp-ports", "5004-"), -EINVAL,
+			 "--seq-rtp-ports: '5004-' is not a port or a port range");
+	check_args_error(ARGS("--seq-rtp-ports", "-5004"), -EINVAL,
+			 "--seq-rtp-ports: '-5004' is not a port or a port range");
+	check_args_error(ARGS("--seq-rtp-ports", "1-2-3"), -EINVAL,
+			 "--seq-rtp-ports: '1-2-3' is not a port or a port range");
+	check_args_error(ARGS("--seq-rtp-ports", "5004, 6000"), -EINVAL,
+			 "--seq-rtp-ports: ' 6000' is not a port or a port range");
+	for (i = 0; i <= WM_CONF_MAX_PORT_RANGES; i++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len, "%s%u", i == 0 ? "" : ",",
+					6000 + i);
+	check_args_error(ARGS("--seq-rtp-ports", many), -EINVAL,
+			 "--seq-rtp-ports: more than 8 port ranges");
+
+	/* on|off. */
+	check_args_error(ARGS("--seq-rtp-heuristic", "maybe"), -EINVAL,
+			 "--seq-rtp-heuristic: 'maybe' is not on or off");
+	check_args_error(ARGS("--seq-tester-any-udp", "true"), -EINVAL,
+			 "--seq-tester-any-udp: 'true' is not on or off");
+	check_args_error(ARGS("--seq-esp-esn", "ON"), -EINVAL,
+			 "--seq-esp-esn: 'ON' is not on or off");
+	check_args_error(ARGS("--seq-macsec-xpn="), -EINVAL,
+			 "--seq-macsec-xpn: '' is not on or off");
+
+	/* SCIs and SPIs. */
+	check_args_error(ARGS("--seq-macsec-xpn-scis", "001122334455000"), -EINVAL,
+			 "--seq-macsec-xpn-scis: '001122334455000' is not an SCI (16 hex digits)");
+	check_args_error(
+		ARGS("--seq-macsec-xpn-scis", "00112233445500010"), -EINVAL,
+		"--seq-macsec-xpn-scis: '00112233445500010' is not an SCI (16 hex digits)");
+	check_args_error(ARGS("--seq-macsec-xpn-scis", "0011223344550001,001122334455000g"),
+			 -EINVAL,
+			 "--seq-macsec-xpn-scis: '001122334455000g' is not an SCI (16 hex digits)");
+	check_args_error(
+		ARGS("--seq-macsec-xpn-scis", "0x001122334455000"), -EINVAL,
+		"--seq-macsec-xpn-scis: '0x001122334455000' is not an SCI (16 hex digits)");
+	check_args_error(ARGS("--seq-macsec-xpn-scis", ""), -EINVAL,
+			 "--seq-macsec-xpn-scis: empty list");
+	check_args_error(ARGS("--seq-esp-esn-spis", "0"), -EINVAL,
+			 "--seq-esp-esn-spis: SPI 0 is out of range [1, 4294967295]");
+	check_args_error(ARGS("--seq-esp-esn-spis", "4096,0x0"), -EINVAL,
+			 "--seq-esp-esn-spis: SPI 0x0 is out of range [1, 4294967295]");
+	check_args_error(ARGS("--seq-esp-esn-spis", "4294967296"), -EINVAL,
+			 "--seq-esp-esn-spis: SPI 4294967296 is out of range [1, 4294967295]");
+	check_args_error(ARGS("--seq-esp-esn-spis", "0x100000000"), -EINVAL,
+			 "--seq-esp-esn-spis: SPI 0x100000000 is out of range [1, 4294967295]");
+	check_args_error(ARGS("--seq-esp-esn-spis", "0x"), -EINVAL,
+			 "--seq-esp-esn-spis: '0x' is not an SPI");
+	check_args_error(ARGS("--seq-esp-esn-spis", "12ab"), -EINVAL,
+			 "--seq-esp-esn-spis: '12ab' is not an SPI");
+	check_args_error(ARGS("--seq-esp-esn-spis", "-1"), -EINVAL,
+			 "--seq-esp-esn-spis: '-1' is not an SPI");
+
+	/* Windows, jumps, restart K, streams. */
+	check_args_error(ARGS("--seq-esp-window", "0"), -EINVAL,
+			 "--seq-esp-window: 0 is out of range [1, 32768]");
+	check_args_error(ARGS("--seq-macsec-window", "40000"), -EINVAL,
+			 "--seq-macsec-window: 40000 is out of range [1, 32768]");
+	check_args_error(ARGS("--seq-rtp-window", "64.5"), -EINVAL,
+			 "--seq-rtp-window: 64.5 is not a whole number");
+	check_args_error(ARGS("--seq-tester-window", "w"), -EINVAL,
+			 "--seq-tester-window: 'w' is not a whole number");
+	check_args_error(ARGS("--seq-rtp-restart-k", "9"), -EINVAL,
+			 "--seq-rtp-restart-k: 9 is out of range [1, 8]");
+	check_args_error(ARGS("--seq-esp-restart-k", "0"), -EINVAL,
+			 "--seq-esp-restart-k: 0 is out of range [1, 8]");
+	check_args_error(ARGS("--seq-macsec-jump", "0"), -EINVAL,
+			 "--seq-macsec-jump: 0 is out of range [1, 9007199254740992]");
+	check_args_error(ARGS("--seq-tester-jump", "1.5"), -EINVAL,
+			 "--seq-tester-jump: 1.5 is not a whole number");
+	check_args_error(ARGS("--seq-esp-jump", "9007199254740994"), -EINVAL,
+			 "--seq-esp-jump: 9007199254740994 is out of range [1, 9007199254740992]");
+	check_args_error(ARGS("--seq-rtp-jump", "-3000"), -EINVAL,
+			 "--seq-rtp-jump: -3000 is out of range [1, 9007199254740992]");
+	check_args_error(ARGS("--seq-rtp-jump", "2^30"), -EINVAL,
+			 "--seq-rtp-jump: '2^30' is not a whole number");
+	check_args_error(ARGS("--seq-streams", "0"), -EINVAL,
+			 "--seq-streams: 0 is out of range [1, 16777216]");
+	check_args_error(ARGS("--seq-streams", "16777217"), -EINVAL,
+			 "--seq-streams: 16777217 is out of range [1, 16777216]");
+	check_args_error(ARGS("--gaps-json", ""), -EINVAL, "--gaps-json: empty file name");
+	check_args_error(ARGS("--seq-esp-window"), -EINVAL, "--seq-esp-window: missing value");
+}
+
+/* Too many SPIs or SCIs, and a bad list leaves the old one in place. */
+static void
+test_conf_seq_too_many_ids(void)
+{
+	char spis[(WM_CONF_MAX_SEQ_IDS + 1) * 12], scis[(WM_CONF_MAX_SEQ_IDS + 1) * 20];
+	char err[ERR_LEN];
+	struct wm_conf c;
+	size_t ls = 0, lc = 0;
+	unsigned int i;
+
+	for (i = 0; i <= WM_CONF_MAX_SEQ_IDS; i++) {
+		ls += (size_t)snprintf(spis + ls, sizeof(spis) - ls, "%s%u", i == 0 ? "" : ",",
+				       i + 1);
+		lc += (size_t)snprintf(scis + lc, sizeof(scis) - lc, "%s%016x", i == 0 ? "" : ",",
+				       i);
+	}
+	check_args_error(ARGS("--seq-esp-esn-spis", spis), -EINVAL,
+			 "--seq-esp-esn-spis: more than 64 SPIs");
+	check_args_error(ARGS("--seq-macsec-xpn-scis", scis), -EINVAL,
+			 "--seq-macsec-xpn-scis: more than 64 SCIs");
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--seq-rtp-ports", "5004,0")), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--seq-rtp-ports: port 0 is out of range [1, 65535]");
+	check_seq_defaults(&c);
+	wm_conf_free(&c);
+}
+
+/* Load @p text as dir/@p name, expect -EINVAL and "config PATH: " + @p msg. */
+static void
+check_json_error(const char *name, const char *text, const char *msg)
+{
+	const char *path = write_file(name, text);
+	char full[ERR_LEN];
+
+	snprintf(full, sizeof(full), "config %s: %s", path, msg);
+	check_file_error(path, -EINVAL, full);
+}
+
+static void
+test_conf_seq_file_bad_structure(void)
+{
+	check_json_error("seq_unknown_nested.json", "{\"seq\": {\"esp\": {\"windwo\": 960}}}",
+			 "unknown key 'seq.esp.windwo'");
+	check_json_error("seq_unknown_kind.json", "{\"seq\": {\"ipsec\": {\"window\": 960}}}",
+			 "unknown key 'seq.ipsec'");
+	check_json_error("seq_unknown_member.json", "{\"seq\": {\"stream\": 1}}",
+			 "unknown key 'seq.stream'");
+	check_json_error("seq_not_object.json", "{\"seq\": 5}",
+			 "key 'seq': expected an object, got a number");
+	check_json_error("seq_array.json", "{\"seq\": [1]}",
+			 "key 'seq': expected an object, got an array");
+	check_json_error("seq_null.json", "{\"seq\": null}",
+			 "key 'seq': expected an object, got another type");
+	check_json_error("seq_esp_array.json", "{\"seq\": {\"esp\": []}}",
+			 "key 'seq.esp': expected an object, got an array");
+	check_json_error("seq_esp_string.json", "{\"seq\": {\"esp\": \"on\"}}",
+			 "key 'seq.esp': expected an object, got a string");
+	/* An object where a value belongs. */
+	check_json_error("seq_streams_object.json", "{\"seq\": {\"streams\": {\"n\": 1}}}",
+			 "key 'seq.streams': expected a number, got an object");
+	check_json_error("seq_window_object.json", "{\"seq\": {\"rtp\": {\"window\": {}}}}",
+			 "key 'seq.rtp.window': expected a number, got an object");
+	check_json_error("seq_esn_object.json", "{\"seq\": {\"esp\": {\"esn\": {}}}}",
+			 "key 'seq.esp.esn': expected true or false, got an object");
+	check_json_error("seq_ports_object.json", "{\"seq\": {\"rtp_ports\": {\"a\": 5004}}}",
+			 "key 'seq.rtp_ports': expected an array of ports and port ranges, got an "
+			 "object");
+	/* A dotted name is not a shortcut for nesting, at any depth. */
+	check_json_error("seq_dotted.json", "{\"seq.streams\": 5}",
+			 "key 'seq.streams': use nested objects, not a '.' in a name");
+	check_json_error("seq_dotted_inner.json", "{\"seq\": {\"esp.window\": 5}}",
+			 "key 'seq.esp.window': use nested objects, not a '.' in a name");
+	check_json_error("seq_dotted_unknown.json", "{\"a.b\": 5}", "unknown key 'a.b'");
+	check_json_error("seq_dotted_flat.json", "{\"idle.timeout\": 5}",
+			 "unknown key 'idle.timeout'");
+	/* A flat key inside "seq" is unknown there, and a nested one at the top. */
+	check_json_error("seq_flat_inside.json", "{\"seq\": {\"idle_timeout\": 5}}",
+			 "unknown key 'seq.idle_timeout'");
+	check_json_error("seq_nested_top.json", "{\"window\": 5}", "unknown key 'window'");
+	check_json_error("seq_deep.json", "{\"seq\": {\"esp\": {\"window\": {\"x\": 1}}}}",
+			 "key 'seq.esp.window': expected a number, got an object");
+}
+
+static void
+test_conf_seq_file_bad_value(void)
+{
+	char text[4096];
+	size_t len;
+	unsigned int i;
+
+	check_json_error(
+		"seq_bad_range.json", "{\"seq\": {\"rtp_ports\": [5004, \"6000-5000\"]}}",
+		"key 'seq.rtp_ports': range '6000-5000' has its first port above its last");
+	check_json_error("seq_port0.json", "{\"seq\": {\"rtp_ports\": [0]}}",
+			 "key 'seq.rtp_ports': port 0 is out of range [1, 65535]");
+	check_json_error("seq_port70000.json", "{\"seq\": {\"tester_ports\": 70000}}",
+			 "key 'seq.tester_ports': port 70000 is out of range [1, 65535]");
+	check_json_error("seq_port_frac.json", "{\"seq\": {\"rtp_ports\": [5004.5]}}",
+			 "key 'seq.rtp_ports': '5004.5' is not a port or a port range");
+	check_json_error("seq_port_neg.json", "{\"seq\": {\"rtp_ports\": [-1]}}",
+			 "key 'seq.rtp_ports': '-1' is not a port or a port range");
+	check_json_error("seq_port_bool.json", "{\"seq\": {\"rtp_ports\": [5004, true]}}",
+			 "key 'seq.rtp_ports': element 1 is not a port or a port range");
+	check_json_error("seq_port_nested.json", "{\"seq\": {\"rtp_ports\": [[5004]]}}",
+			 "key 'seq.rtp_ports': element 0 is not a port or a port range");
+	/* In an array a string is one element; a comma list is a lone string. */
+	check_json_error("seq_port_commas.json", "{\"seq\": {\"rtp_ports\": [\"5004,6000\"]}}",
+			 "key 'seq.rtp_ports': '5004,6000' is not a port or a port range");
+	check_json_error("seq_port_empty.json", "{\"seq\": {\"rtp_ports\": \"\"}}",
+			 "key 'seq.rtp_ports': empty list");
+	len = (size_t)snprintf(text, sizeof(text), "{\"seq\": {\"rtp_ports\": [");
+	for (i = 0; i <= WM_CONF_MAX_PORT_RANGES; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u", i == 0 ? "" : ", ",
+					6000 + i);
+	snprintf(text + len, sizeof(text) - len, "]}}");
+	check_json_error("seq_too_many_ports.json", text,
+			 "key 'seq.rtp_ports': more than 8 port ranges");
+
+	check_json_error("seq_heuristic_string.json", "{\"seq\": {\"rtp_heuristic\": \"on\"}}",
+			 "key 'seq.rtp_heuristic': expected true or false, got a string");
+	check_json_error("seq_any_udp_number.json", "{\"seq\": {\"tester_any_udp\": 1}}",
+			 "key 'seq.tester_any_udp': expected true or false, got a number");
+	check_json_error("seq_xpn_null.json", "{\"seq\": {\"macsec\": {\"xpn\": null}}}",
+			 "key 'seq.macsec.xpn': expected true or false, got another type");
+
+	check_json_error(
+		"seq_sci_short.json",
+		"{\"seq\": {\"macsec\": {\"xpn_scis\": [\"001122334455000\"]}}}",
+		"key 'seq.macsec.xpn_scis': '001122334455000' is not an SCI (16 hex digits)");
+	check_json_error(
+		"seq_sci_nonhex.json",
+		"{\"seq\": {\"macsec\": {\"xpn_scis\": [\"00112233445566zz\"]}}}",
+		"key 'seq.macsec.xpn_scis': '00112233445566zz' is not an SCI (16 hex digits)");
+	check_json_error("seq_sci_number.json", "{\"seq\": {\"macsec\": {\"xpn_scis\": [1]}}}",
+			 "key 'seq.macsec.xpn_scis': element 0 is not an SCI string");
+	check_json_error("seq_sci_lone_number.json", "{\"seq\": {\"macsec\": {\"xpn_scis\": 1}}}",
+			 "key 'seq.macsec.xpn_scis': expected an array of SCIs, got a number");
+	check_json_error("seq_spi0.json", "{\"seq\": {\"esp\": {\"esn_spis\": [4096, 0]}}}",
+			 "key 'seq.esp.esn_spis': SPI 0 is out of range [1, 4294967295]");
+	check_json_error("seq_spi_big.json", "{\"seq\": {\"esp\": {\"esn_spis\": [4294967296]}}}",
+			 "key 'seq.esp.esn_spis': SPI 4294967296 is out of range [1, 4294967295]");
+	check_json_error("seq_spi_hex0.json", "{\"seq\": {\"esp\": {\"esn_spis\": [\"0x0\"]}}}",
+			 "key 'seq.esp.esn_spis': SPI 0x0 is out of range [1, 4294967295]");
+	check_json_error("seq_spi_word.json", "{\"seq\": {\"esp\": {\"esn_spis\": [\"spi\"]}}}",
+			 "key 'seq.esp.esn_spis': 'spi' is not an SPI");
+	check_json_error("seq_spi_null.json", "{\"seq\": {\"esp\": {\"esn_spis\": [null]}}}",
+			 "key 'seq.esp.esn_spis': element 0 is not an SPI");
+	check_json_error("seq_spi_object.json", "{\"seq\": {\"esp\": {\"esn_spis\": {}}}}",
+			 "key 'seq.esp.esn_spis': expected an array of SPIs, got an object");
+
+	check_json_error("seq_window0.json", "{\"seq\": {\"esp\": {\"window\": 0}}}",
+			 "key 'seq.esp.window': 0 is out of range [1, 32768]");
+	check_json_error("seq_window40000.json", "{\"seq\": {\"macsec\": {\"window\": 40000}}}",
+			 "key 'seq.macsec.window': 40000 is out of range [1, 32768]");
+	check_json_error("seq_restart_k9.json", "{\"seq\": {\"tester\": {\"restart_k\": 9}}}",
+			 "key 'seq.tester.restart_k': 9 is out of range [1, 8]");
+	check_json_error("seq_jump0.json", "{\"seq\": {\"rtp\": {\"jump\": 0}}}",
+			 "key 'seq.rtp.jump': 0 is out of range [1, 9007199254740992]");
+	check_json_error("seq_jump_frac.json", "{\"seq\": {\"rtp\": {\"jump\": 1.5}}}",
+			 "key 'seq.rtp.jump': 1.5 is not a whole number");
+	check_json_error("seq_jump_string.json", "{\"seq\": {\"esp\": {\"jump\": \"2^30\"}}}",
+			 "key 'seq.esp.jump': expected a number, got a string");
+	check_json_error("seq_streams0.json", "{\"seq\": {\"streams\": 0}}",
+			 "key 'seq.streams': 0 is out of range [1, 16777216]");
+	check_json_error("seq_gaps_empty.json", "{\"gaps_json\": \"\"}",
+			 "key 'gaps_json': empty file name");
+}
+
+/* Duplicates are refused inside nested objects too (jansson's own message). */
+static void
+test_conf_seq_file_duplicate_key(void)
+{
+	check_json_error("seq_duplicate.json",
+			 "{\"seq\": {\"esp\": {\"window\": 1,\n \"window\": 2}}}",
+			 "line 2 column 9: duplicate object key near '\"window\"'");
+	check_json_error("seq_duplicate_group.json",
+			 "{\"seq\": {\"esp\": {}},\n \"seq\": {\"rtp\": {}}}",
+			 "line 2 column 6: duplicate object key near '\"seq\"'");
+}
+
+static void
+test_conf_seq_help(void)
+{
+	char err[ERR_LEN], out[16384];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("--help"), out, sizeof(out)), WM_CONF_EXIT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --gaps-json FILE         write one JSON line"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-streams N          sequence streams"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-rtp-ports LIST     UDP ports and ranges"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-esp-esn on|off     ESP: extended sequence"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-esp-window N       ESP: reorder window W"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-rtp-jump N         RTP: a jump forward"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "(default 3000)\n"));
+	/* A flag wider than the column gets a line of its own, the help the next. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-tester-any-udp on|off\n"
+					   "                           also take TRex trailers"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --seq-macsec-xpn-scis LIST\n"
+					   "                           MACsec: SCIs"));
+	wm_conf_free(&c);
+}
+
+/* Everything the "seq" part can own, owned by the file and then by a flag, and freed. */
+static void
+test_conf_seq_free_no_leak(void)
+{
+	const char *path = write_seq_conf("seq_free.json");
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "--gaps-json", "g.jsonl")), 0);
+	CU_ASSERT_STRING_EQUAL(c.gaps_json, "g.jsonl");
+	wm_conf_free(&c);
+	CU_ASSERT_PTR_NULL(c.gaps_json);
+	wm_conf_free(&c);
+
+	/* An error after the file set gaps_json leaves it for wm_conf_free. */
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path, "--seq-esp-window", "0")), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--seq-esp-window: 0 is out of range [1, 32768]");
+	CU_ASSERT_PTR_NOT_NULL(c.gaps_json);
+	wm_conf_free(&c);
+}
+
 static const struct wm_test tests[] = {
 	WM_TEST(test_conf_defaults),
 	WM_TEST(test_conf_no_args_keeps_defaults),
@@ -1135,6 +1870,20 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_version),
 	WM_TEST(test_conf_free_no_leak),
 	WM_TEST(test_conf_repeated_calls),
+	WM_TEST(test_conf_seq_defaults),
+	WM_TEST(test_conf_seq_flags_all),
+	WM_TEST(test_conf_seq_flags_bool_and_last_wins),
+	WM_TEST(test_conf_seq_list_limits),
+	WM_TEST(test_conf_seq_file_nested),
+	WM_TEST(test_conf_seq_file_list_forms),
+	WM_TEST(test_conf_seq_flags_override_file),
+	WM_TEST(test_conf_seq_bad_flags),
+	WM_TEST(test_conf_seq_too_many_ids),
+	WM_TEST(test_conf_seq_file_bad_structure),
+	WM_TEST(test_conf_seq_file_bad_value),
+	WM_TEST(test_conf_seq_file_duplicate_key),
+	WM_TEST(test_conf_seq_help),
+	WM_TEST(test_conf_seq_free_no_leak),
 };
 
 int

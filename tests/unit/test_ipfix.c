@@ -142,7 +142,7 @@ test_ipfix_biflow_record_vector(void)
 
 	wm_ipfix_msg_init(&m, buf, 1400, 7);
 	CU_ASSERT_TRUE(wm_ipfix_msg_empty(&m));
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_finish(&m, 1700000000, 42), sizeof(want));
 	CU_ASSERT_EQUAL(m.records, 1);
 	CU_ASSERT_EQUAL(m.pkts, 18);
@@ -245,7 +245,7 @@ test_ipfix_uniflow_two_records(void)
 	CU_ASSERT_EQUAL(rd16(t + 2), 21);
 
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 2);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 2);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_finish(&m, 0, 0), 16 + 4 + 2 * rl);
 	r1 = buf + 20;
 	r2 = r1 + rl;
@@ -275,7 +275,7 @@ test_ipfix_uniflow_two_records(void)
 	e.pkts[1] = 0;
 	e.octets[1] = 0;
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
 	wm_ipfix_encoder_free(enc);
 }
 
@@ -292,10 +292,10 @@ test_ipfix_mtu_boundary(void)
 
 	wm_ipfix_msg_init(&m, buf, (uint16_t)(16 + 4 + k * rl), 1);
 	for (i = 0; i < k; i++)
-		CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
+		CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
 	CU_ASSERT_EQUAL(m.len, m.cap);
 	len = m.len;
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), -ENOSPC);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), -ENOSPC);
 	CU_ASSERT_EQUAL(m.len, len); /* unchanged */
 	CU_ASSERT_EQUAL(m.records, k);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_finish(&m, 0, 0), m.cap);
@@ -303,19 +303,19 @@ test_ipfix_mtu_boundary(void)
 
 	wm_ipfix_msg_init(&m, buf, (uint16_t)(16 + 4 + k * rl - 1), 1);
 	for (i = 0; i < k - 1; i++)
-		CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), -ENOSPC);
+		CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), -ENOSPC);
 
 	/* A record of another template needs a set header too. */
 	wm_ipfix_msg_init(&m, buf, (uint16_t)(16 + 4 + rl + 4 + rl - 1), 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
 	e.flags |= WM_FLOW_REC_F_ESP;
 	e.proto = 50;
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), -ENOSPC);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), -ENOSPC);
 	/* The same template again needs no set header: it fits. */
 	e.flags = 0;
 	e.proto = 6;
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
 	CU_ASSERT_EQUAL(m.len, m.cap - 3);
 	wm_ipfix_encoder_free(enc);
 }
@@ -330,7 +330,7 @@ test_ipfix_uniflow_pair_not_split(void)
 	struct wm_ipfix_msg m;
 
 	wm_ipfix_msg_init(&m, buf, (uint16_t)(16 + 4 + 2 * rl - 1), 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e), -ENOSPC);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), -ENOSPC);
 	CU_ASSERT_TRUE(wm_ipfix_msg_empty(&m));
 	CU_ASSERT_EQUAL(m.records, 0);
 	wm_ipfix_encoder_free(enc);
@@ -357,10 +357,10 @@ test_ipfix_sets_by_template(void)
 	CU_ASSERT_EQUAL(rl2, 6 + 6 + 2 + 4 * 8 + 4 * 8 + 1 + 2 + 4 + 1 + 1);
 	CU_ASSERT_EQUAL(wm_ipfix_record_len(enc, WM_IPFIX_TID_MACSEC), rl2 + 9);
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
-	wm_ipfix_msg_add_flow(&m, enc, &v4);
-	wm_ipfix_msg_add_flow(&m, enc, &v4);
-	wm_ipfix_msg_add_flow(&m, enc, &l2);
-	wm_ipfix_msg_add_flow(&m, enc, &mac);
+	wm_ipfix_msg_add_flow(&m, enc, &v4, NULL, 0);
+	wm_ipfix_msg_add_flow(&m, enc, &v4, NULL, 0);
+	wm_ipfix_msg_add_flow(&m, enc, &l2, NULL, 0);
+	wm_ipfix_msg_add_flow(&m, enc, &mac, NULL, 0);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_finish(&m, 0, 0), 16 + 4 + 2 * r4 + 4 + rl2 + 4 + rl2 + 9);
 	p = buf + 16;
 	CU_ASSERT_EQUAL(rd16(p), WM_IPFIX_TID_IPV4);
@@ -491,7 +491,7 @@ test_ipfix_sequence_across_messages(void)
 		if (per_msg[i] == 0)
 			wm_ipfix_msg_add_templates(&m, enc, &cursor);
 		for (k = 0; k < per_msg[i]; k++)
-			wm_ipfix_msg_add_flow(&m, enc, &e);
+			wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0);
 		wm_ipfix_msg_finish(&m, 0, 0);
 		wm_ipfix_seq_stamp(&seq, buf, m.records, 1234);
 		CU_ASSERT_EQUAL(rd32(buf + 8), want);
@@ -504,7 +504,7 @@ test_ipfix_sequence_across_messages(void)
 	seq.next = 0xfffffffeu;
 	wm_ipfix_msg_init(&m, buf, 1400, 5);
 	for (k = 0; k < 3; k++)
-		wm_ipfix_msg_add_flow(&m, enc, &e);
+		wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0);
 	wm_ipfix_msg_finish(&m, 0, 0);
 	wm_ipfix_seq_stamp(&seq, buf, m.records, 0);
 	CU_ASSERT_EQUAL(rd32(buf + 8), 0xfffffffeu);

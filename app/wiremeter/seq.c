@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * Sequence tracking on a worker: lib/seq wired to the flow table.
+ *
+ * A stream belongs to one direction of one flow. The flow table keeps
+ * two handles per flow (initiator's direction first) and calls our hook
+ * for every packet the burst loop marked WM_PKT_F_SEQ, in packet order,
+ * once the packet is counted in its flow; the hook starts the stream on
+ * the first such packet and feeds it. When the flow is exported, its
+ * streams' windows are finalized and their counters copied next to the
+ * record (pending_seq), and a flow that ends gives its streams back.
+ * Gap events go to the main lcore through a bounded ring; what does not
+ * fit is counted.
+ *
+ * Everything here runs on the worker's lcore, but wm_seq_setup() and
+ * wm_seq_teardown(), which the main lcore calls before launch and after
+ * the workers are done.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "wm_app.h"
+
+/* Is 64-bit extension on for this stream (ESN for an SA, XPN for an SC)? */
+static bool
+stream_ext64(const struct wm_conf *c, const struct wm_seq_id *id)
+{
+	unsigned int i;
+
+	if (id->kind == WM_SEQ_KIND_ESP) {
+		if (c->seq[WM_CONF_SEQ_ESP].ext64)
+			return true;
+		for (i = 0; i < c->n_esn_spis; i++)
+			if (c->esn_spis[i] == id->esp_spi)
+				return true;
+	} else if (id->kind == WM_SEQ_KIND_MACSEC) {
+		if (c->seq[WM_CONF_SEQ_MACSEC].ext64)
+			return true;
+		for (i = 0; i < c->n_xpn_scis; i++)
+			if (c->xpn_scis[i] == id->macsec_sci)
+				return true;
+	}
+	return false;
+}
+
+static void
+identity_set(struct wm_seq_snapshot *s, const struct wm_seq_id *id)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = id->kind;
+	s->macsec_an = id->macsec_an;
+	s->macsec_sci = id->macsec_sci;
+	s->esp_spi = id->esp_spi;
+	s->rtp_ssrc = id->rtp_ssrc;
+	s->tester_id = id->tester_hw_id;
+}
+
+static void
+gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
+	 const struct wm_seq_event *ev)
+{
+	struct wm_gap_event g;
+
+	g.ts_ns = m->ts_ns;
+	g.ev = *ev;
+	g.id = *id;
+	g.pkt_kind = m->kind;
+	g.proto = m->proto;
+	g.sport = m->sport;
+	g.dport = m->dport;
+	if (m->kind == WM_PKT_KIND_MACSEC) {
+		memcpy(g.src, m->eth + 6, 6);
+		memcpy(g.dst, m->eth, 6);
+	} else {
+		memcpy(g.src, m->src, sizeof(g.src));
+		memcpy(g.dst, m->dst, sizeof(g.dst));
+	}
+	if (rte_ring_enqueue_elem(w->gap_ring, &g, sizeof(g)) != 0)
+		w->gaps_dropped++;
+}
+
+/* The flow table's hook: a sequence-bearing packet, counted in its flow. */
+static void
+hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
+{
+	struct wm_worker *w = ctx;
+	const unsigned int i = (unsigned int)(m - w->burst_metas);
+	const struct wm_seq_id *id = &w->burst_ids[i];
+	struct wm_seq_snapshot *s;
+	struct wm_seq_event ev;
+	enum wm_seq_class cls;
+	uint32_t h = seq[dir];
+
+	if (h == 0) {
+		int idx;
+
+		/* A heuristic still collecting evidence starts nothing. */
+		if (w->burst_res[i] != WM_SEQ_DETECT_YES)
+			return;
+		idx = wm_seq_stream_alloc(w->seq_pool, (enum wm_seq_kind)id->kind,
+					  stream_ext64(&wm_app.conf, id), id->epoch);
+		if (idx < 0) {
+			w->seq_pool_full++;
+			return;
+		}
+		h = seq[dir] = (uint32_t)idx + 1;
+		identity_set(&w->seq_id[idx], id);
+		w->seq_streams++;
+	}
+	s = &w->seq_id[h - 1];
+	if (unlikely(s->kind != id->kind)) {
+		w->seq_other_kind++;
+		return;
+	}
+	cls = wm_seq_stream_update(w->seq_pool, h - 1, id->raw, id->epoch, &ev);
+	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */
+	if (unlikely(cls == WM_SEQ_RESTART))
+		identity_set(s, id);
+	w->seq_pkts++;
+	if (wm_seq_class_is_event(cls))
+		gap_push(w, m, s, &ev);
+}
+
+/* The flow table's hook: a flow ends with nothing left to export. */
+static void
+hook_seq_drop(void *ctx, const uint32_t seq[2])
+{
+	struct wm_worker *w = ctx;
+	unsigned int d;
+
+	for (d = 0; d < 2; d++)
+		if (seq[d] != 0)
+			wm_seq_stream_release(w->seq_pool, seq[d] - 1);
+}
+
+void
+wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h)
+{
+	h->seq_pkt = hook_seq_pkt;
+	h->seq_drop = hook_seq_drop;
+	h->ctx = w;
+}
+
+/*
+ * Records pending[from..n_pending) were just exported: finalize their
+ * streams' windows (a hole still open now is lost, SEQUENCE.md), copy
+ * the counters next to each record, forward stream first, and give back
+ * the streams of flows that ended.
+ */
+void
+wm_seq_exported(struct wm_worker *w, unsigned int from)
+{
+	unsigned int i, d;
+
+	for (i = from; i < w->n_pending; i++) {
+		const struct wm_flow_export *e = &w->pending[i];
+		const bool final = e->end_reason != WM_FLOW_END_ACTIVE;
+		unsigned int k = 0;
+
+		for (d = 0; d < 2; d++) {
+			struct wm_seq_snapshot *s = &w->pending_seq[i][k];
+			uint32_t idx;
+
+			if (e->seq[d] == 0)
+				continue;
+			idx = e->seq[d] - 1;
+			wm_seq_stream_finalize(w->seq_pool, idx);
+			*s = w->seq_id[idx];
+			s->dir = (uint8_t)d;
+			s->final = final;
+			wm_seq_stream_counters(w->seq_pool, idx, &s->c);
+			if (final)
+				wm_seq_stream_release(w->seq_pool, idx);
+			k++;
+		}
+	}
+}
+
+int
+wm_seq_setup(struct wm_app *app, struct wm_worker *w)
+{
+	const struct wm_conf *c = &app->conf;
+	struct wm_seq_detect_conf dc;
+	struct wm_seq_profiles prof;
+	char name[RTE_RING_NAMESIZE];
+	unsigned int k, i;
+
+	wm_seq_profiles_default(&prof);
+	for (k = 0; k < WM_SEQ_KIND_MAX; k++) {
+		prof.kind[k].window = c->seq[k].window;
+		prof.kind[k].restart_k = (uint8_t)c->seq[k].restart_k;
+		prof.kind[k].jump = (uint64_t)c->seq[k].jump;
+		prof.kind[k].ext64 = c->seq[k].ext64 != 0;
+	}
+	if (wm_seq_profiles_validate(&prof) != 0) {
+		fprintf(stderr, "wiremeter: error: seq: the window, jump or restart settings do "
+				"not fit together\n");
+		return -EINVAL;
+	}
+	wm_seq_detect_conf_default(&dc);
+	dc.n_rtp_ports = (uint8_t)c->n_rtp_ports;
+	for (i = 0; i < c->n_rtp_ports; i++) {
+		dc.rtp_ports[i].first = c->rtp_ports[i].first;
+		dc.rtp_ports[i].last = c->rtp_ports[i].last;
+	}
+	dc.rtp_heuristic = c->rtp_heuristic != 0;
+	dc.n_tester_ports = (uint8_t)c->n_tester_ports;
+	for (i = 0; i < c->n_tester_ports; i++) {
+		dc.tester_ports[i].first = c->tester_ports[i].first;
+		dc.tester_ports[i].last = c->tester_ports[i].last;
+	}
+	dc.tester_any_udp = c->tester_any_udp != 0;
+
+	w->seq_pool = wm_seq_pool_create(c->seq_streams, &prof);
+	w->seq_det = wm_seq_detect_create(&dc);
+	w->seq_id = calloc(c->seq_streams, sizeof(*w->seq_id));
+	snprintf(name, sizeof(name), "wm_seq_%u", w->index);
+	w->seq_ring = rte_ring_create_elem(name, sizeof(struct wm_seq_snapshot), WM_SEQ_RING_SIZE,
+					   w->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "wm_gaps_%u", w->index);
+	w->gap_ring = rte_ring_create_elem(name, sizeof(struct wm_gap_event), WM_GAP_RING_SIZE,
+					   w->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->seq_pool == NULL || w->seq_det == NULL || w->seq_id == NULL || w->seq_ring == NULL ||
+	    w->gap_ring == NULL) {
+		fprintf(stderr,
+			"wiremeter: error: worker %u: out of memory for %u sequence streams\n",
+			w->index, c->seq_streams);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+wm_seq_teardown(struct wm_worker *w)
+{
+	wm_seq_pool_free(w->seq_pool);
+	wm_seq_detect_free(w->seq_det);
+	free(w->seq_id);
+	rte_ring_free(w->seq_ring);
+	rte_ring_free(w->gap_ring);
+	w->seq_pool = NULL;
+}
