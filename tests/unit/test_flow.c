@@ -595,6 +595,101 @@ test_flow_esp_is_directional(void)
 	teardown();
 }
 
+/* What the sequence hooks saw: calls, in order. */
+static struct {
+	unsigned int pkt_calls, drop_calls;
+	unsigned int dirs[16];
+	uint32_t dropped[2];
+	uint32_t next_handle;
+} hk;
+
+/* Start a stream on a direction's first packet, as the app does. */
+static void
+hook_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
+{
+	CU_ASSERT_PTR_EQUAL(ctx, &hk);
+	CU_ASSERT(m->flags & WM_PKT_F_SEQ);
+	if (hk.pkt_calls < RTE_DIM(hk.dirs))
+		hk.dirs[hk.pkt_calls] = dir;
+	hk.pkt_calls++;
+	if (seq[dir] == 0)
+		seq[dir] = ++hk.next_handle;
+}
+
+static void
+hook_drop(void *ctx, const uint32_t seq[2])
+{
+	CU_ASSERT_PTR_EQUAL(ctx, &hk);
+	hk.drop_calls++;
+	hk.dropped[0] = seq[0];
+	hk.dropped[1] = seq[1];
+}
+
+static struct wm_flow_table *
+mk_hooked_table(void)
+{
+	char name[32];
+	struct wm_flow_params p = {
+		.name = name,
+		.capacity = 64,
+		.socket_id = 0,
+		.idle_ns = 30 * S,
+		.active_ns = 10 * S,
+		.linger_ns = S,
+		.hooks = {.seq_pkt = hook_pkt, .seq_drop = hook_drop, .ctx = &hk},
+	};
+
+	memset(&hk, 0, sizeof(hk));
+	snprintf(name, sizeof(name), "test_flow_%u", tbl_seq++);
+	return wm_flow_table_create(&p);
+}
+
+/*
+ * The sequence hook runs for marked packets only, with the direction from
+ * the initiator; the handles ride on the exported record, stay with the
+ * flow over an active-timeout record, and a flow removed with nothing to
+ * export gives them back through the drop hook.
+ */
+static void
+test_flow_seq_hooks(void)
+{
+	struct wm_pkt_meta a = mk4(2, 5004, 1, 6000, 17, 60, T0); /* initiator: .2 */
+	struct wm_pkt_meta b = mk4(1, 6000, 2, 5004, 17, 60, T0 + 1);
+	struct wm_pkt_meta plain = mk4(2, 5004, 1, 6000, 17, 60, T0 + 2);
+
+	tbl = mk_hooked_table();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	a.flags = WM_PKT_F_SEQ;
+	b.flags = WM_PKT_F_SEQ;
+	feed(a);
+	feed(b);
+	feed(plain);
+	CU_ASSERT_EQUAL(hk.pkt_calls, 2);
+	CU_ASSERT_EQUAL(hk.dirs[0], 0);
+	CU_ASSERT_EQUAL(hk.dirs[1], 1);
+	/* Active timeout: a record with both handles; the flow keeps them. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 10 * S, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_ACTIVE);
+	CU_ASSERT_EQUAL(out[0].seq[0], 1);
+	CU_ASSERT_EQUAL(out[0].seq[1], 2);
+	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	/* No packet since: idle removal has nothing to export, so the drop hook frees them. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 10 * S + 30 * S, out, 8), 0);
+	CU_ASSERT_EQUAL(hk.drop_calls, 1);
+	CU_ASSERT_EQUAL(hk.dropped[0], 1);
+	CU_ASSERT_EQUAL(hk.dropped[1], 2);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	/* A new flow on the same key starts without handles. */
+	a.ts_ns = T0 + 100 * S;
+	feed(a);
+	CU_ASSERT_EQUAL(hk.next_handle, 3);
+	CU_ASSERT_EQUAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].seq[0], 3);
+	CU_ASSERT_EQUAL(out[0].seq[1], 0);
+	CU_ASSERT_EQUAL(hk.drop_calls, 1);
+	teardown();
+}
+
 static void
 test_flow_fragments_on_port_zero(void)
 {
@@ -691,6 +786,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_flow_closed_at_time_zero_expires),
 	WM_TEST(test_flow_sweep_finds_what_lists_hide),
 	WM_TEST(test_flow_esp_is_directional),
+	WM_TEST(test_flow_seq_hooks),
 	WM_TEST(test_flow_fragments_on_port_zero),
 	WM_TEST(test_flow_macsec_keyed_by_sci_an),
 	WM_TEST(test_flow_expire_budget_bounds_work),
