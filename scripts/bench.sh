@@ -8,6 +8,18 @@
 # and 1M flows. Prints Mpps for each, their ratio and wiremeter's cycles per
 # packet, then a markdown table for the README.
 #
+# Then two more sections:
+#   export  IPFIX records encoded per second on one core, and bytes per
+#           record, in both modes (tests/bench/bench_ipfix.c: the encoder
+#           as a worker runs it, 1400-byte messages). Target: 2 M/s.
+#   seq     the cost of sequence tracking: wiremeter on a pcap where every
+#           packet is RTP (64 B, 1k flows, each direction a stream: 512
+#           packets per stream and per loop of the file, so the restart
+#           at each loop costs little), with
+#           tracking off (--seq-streams 0) and on; cycles per packet of
+#           each and the increase. Target: at most +15 %. Plus the tracker
+#           alone (tests/bench/bench_seq.c), in ns per packet.
+#
 # A benchmark, not a test: it always exits 0. A figure it cannot measure is
 # printed as n/a with the reason.
 #
@@ -17,6 +29,7 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
+#   BENCH_SECTIONS which sections run (default "throughput export seq")
 #
 # Method:
 #   testpmd   -i --forward-mode=rxonly driven through a FIFO: start, WARMUP
@@ -40,6 +53,7 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq"}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
 FLOW_CAPACITY=2097152
 MBUFS=$((BENCH_PACKETS + 16384))
@@ -202,6 +216,7 @@ run_testpmd() {
 # wiremeter, one worker, on pcap $1 holding $2 flows: sets WM (Mpps), WM_CPP or WM_ERR.
 run_wiremeter() {
 	local pcap=$1 flows=$2 log=$TMP/wiremeter.log rep=$TMP/report.json
+	local extra=("${@:3}")
 	WM="" WM_CPP="" WM_ERR=""
 	if [[ ! -x $WM_BIN ]]; then
 		WM_ERR="no wiremeter binary at $WM_BIN (build failed)"
@@ -211,7 +226,7 @@ run_wiremeter() {
 	"$WM_BIN" --file-prefix "$PREFIX" -l 0-1 "${MEM_ARGS[@]}" --log-level='*:notice' \
 		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" -- \
 		--report "$rep" --stats-interval 0 --flow-capacity "$FLOW_CAPACITY" \
-		--idle-timeout 300 --mbufs "$MBUFS" </dev/null >"$log" 2>&1 &
+		--idle-timeout 300 --mbufs "$MBUFS" "${extra[@]}" </dev/null >"$log" 2>&1 &
 	CHILD=$!
 	if ! wait_for "$log" 'worker\(s\), [0-9]+ port\(s\)' "$CHILD" 180; then
 		stop_child "$CHILD" 5
@@ -307,33 +322,79 @@ fi
 ROWS=()
 NOTES=()
 
-for frames in $BENCH_FRAMES; do
-	for flows in $BENCH_FLOWS; do
-		label="$( [[ $frames == 64 ]] && echo "64 B" || echo "IMIX") / $(flows_label "$flows") flows"
-		CUR=$label
-		say "$label: generating the pcap (cached in $BENCH_DIR)"
-		pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames "$frames" \
-			--flows "$flows" --packets "$BENCH_PACKETS" --dir "$BENCH_DIR") || pcap=""
-		if [[ -z $pcap ]]; then
-			say "$label: cannot generate the pcap"
-			ROWS+=("| $label | n/a | n/a | n/a | n/a |")
-			continue
-		fi
-		if command -v dpdk-testpmd >/dev/null; then
-			say "$label: testpmd rxonly, ${BENCH_SECONDS} s"
-			run_testpmd "$pcap"
-		else
-			TP="" TP_ERR="dpdk-testpmd is not installed"
-		fi
-		say "$label: wiremeter, ${BENCH_SECONDS} s"
-		run_wiremeter "$pcap" "$flows"
-		[[ -n $TP_ERR ]] && NOTES+=("$label: testpmd n/a: $TP_ERR")
-		[[ -n $WM_ERR ]] && NOTES+=("$label: wiremeter n/a: $WM_ERR")
-		printf '%-22s testpmd %8s Mpps   wiremeter %8s Mpps   ratio %6s   %s cycles/packet\n' \
-			"$label" "${TP:-n/a}" "${WM:-n/a}" "$(ratio "$WM" "$TP")" "${WM_CPP:-n/a}"
-		ROWS+=("| $label | ${TP:-n/a} | ${WM:-n/a} | $(ratio "$WM" "$TP") | ${WM_CPP:-n/a} |")
+has_section() { [[ " $BENCH_SECTIONS " == *" $1 "* ]]; }
+
+if has_section throughput; then
+	for frames in $BENCH_FRAMES; do
+		for flows in $BENCH_FLOWS; do
+			label="$( [[ $frames == 64 ]] && echo "64 B" || echo "IMIX") / $(flows_label "$flows") flows"
+			CUR=$label
+			say "$label: generating the pcap (cached in $BENCH_DIR)"
+			pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames "$frames" \
+				--flows "$flows" --packets "$BENCH_PACKETS" --dir "$BENCH_DIR") || pcap=""
+			if [[ -z $pcap ]]; then
+				say "$label: cannot generate the pcap"
+				ROWS+=("| $label | n/a | n/a | n/a | n/a |")
+				continue
+			fi
+			if command -v dpdk-testpmd >/dev/null; then
+				say "$label: testpmd rxonly, ${BENCH_SECONDS} s"
+				run_testpmd "$pcap"
+			else
+				TP="" TP_ERR="dpdk-testpmd is not installed"
+			fi
+			say "$label: wiremeter, ${BENCH_SECONDS} s"
+			run_wiremeter "$pcap" "$flows"
+			[[ -n $TP_ERR ]] && NOTES+=("$label: testpmd n/a: $TP_ERR")
+			[[ -n $WM_ERR ]] && NOTES+=("$label: wiremeter n/a: $WM_ERR")
+			printf '%-22s testpmd %8s Mpps   wiremeter %8s Mpps   ratio %6s   %s cycles/packet\n' \
+				"$label" "${TP:-n/a}" "${WM:-n/a}" "$(ratio "$WM" "$TP")" "${WM_CPP:-n/a}"
+			ROWS+=("| $label | ${TP:-n/a} | ${WM:-n/a} | $(ratio "$WM" "$TP") | ${WM_CPP:-n/a} |")
+		done
 	done
-done
+
+fi
+
+EXPORT_LINES=()
+if has_section export; then
+	say "export: IPFIX encoding on one core"
+	if [[ -x $WM_BUILD/tests/bench_ipfix ]]; then
+		mapfile -t EXPORT_LINES < <("$WM_BUILD/tests/bench_ipfix" 20000000 1400)
+		printf '%s\n' "${EXPORT_LINES[@]}"
+	else
+		EXPORT_LINES=("n/a: no $WM_BUILD/tests/bench_ipfix (build failed)")
+	fi
+fi
+
+SEQ_ROWS=()
+SEQ_LINES=()
+if has_section seq; then
+	CUR="seq"
+	say "seq: generating the RTP pcap (64 B, 1k flows)"
+	pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames 64 --flows 1024 \
+		--packets "$BENCH_PACKETS" --payload rtp --dir "$BENCH_DIR") || pcap=""
+	if [[ -n $pcap ]]; then
+		say "seq: wiremeter, tracking off, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" 1024 --seq-streams 0
+		OFF_CPP=$WM_CPP OFF_MPPS=$WM
+		[[ -n $WM_ERR ]] && NOTES+=("seq off: wiremeter n/a: $WM_ERR")
+		say "seq: wiremeter, tracking on, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" 1024 --seq-streams 4096
+		[[ -n $WM_ERR ]] && NOTES+=("seq on: wiremeter n/a: $WM_ERR")
+		INC=$(awk -v a="${WM_CPP:-}" -v b="${OFF_CPP:-}" \
+			'BEGIN { if (a > 0 && b > 0) printf "%+.0f %%", 100 * (a - b) / b; else print "n/a" }')
+		SEQ_ROWS+=("| off (--seq-streams 0) | ${OFF_MPPS:-n/a} | ${OFF_CPP:-n/a} | |")
+		SEQ_ROWS+=("| on (2048 streams) | ${WM:-n/a} | ${WM_CPP:-n/a} | $INC |")
+		printf 'seq tracking: off %s cycles/packet, on %s cycles/packet: %s\n' \
+			"${OFF_CPP:-n/a}" "${WM_CPP:-n/a}" "$INC"
+	else
+		SEQ_ROWS+=("| n/a: cannot generate the pcap | | | |")
+	fi
+	if [[ -x $WM_BUILD/tests/bench_seq ]]; then
+		mapfile -t SEQ_LINES < <("$WM_BUILD/tests/bench_seq" 20000000 65536)
+		printf '%s\n' "${SEQ_LINES[@]}"
+	fi
+fi
 
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 cat <<EOF
@@ -352,6 +413,18 @@ before/after: $LOAD/$LOAD_END.
 |---|---|---|---|---|
 EOF
 printf '%s\n' "${ROWS[@]}"
+if [[ ${#EXPORT_LINES[@]} -gt 0 ]]; then
+	printf '\n### IPFIX encoding, one core\n\n```\n'
+	printf '%s\n' "${EXPORT_LINES[@]}"
+	printf '```\n'
+fi
+if [[ ${#SEQ_ROWS[@]} -gt 0 ]]; then
+	printf '\n### Sequence tracking, every packet RTP (64 B, 1k flows, 2048 streams)\n\n'
+	printf '| tracking | wiremeter (Mpps) | cycles/packet | increase |\n|---|---|---|---|\n'
+	printf '%s\n' "${SEQ_ROWS[@]}"
+	[[ ${#SEQ_LINES[@]} -gt 0 ]] && printf '\nThe tracker alone:\n\n```\n%s\n```\n' \
+		"$(printf '%s\n' "${SEQ_LINES[@]}")"
+fi
 if [[ ${#NOTES[@]} -gt 0 ]]; then
 	echo
 	printf -- '- %s\n' "${NOTES[@]}"

@@ -3,7 +3,8 @@
 # Copyright(c) 2026 The wiremeter authors
 """Write benchmark pcaps fast, with plain struct packing (no scapy).
 
-Usage: gen_bench_trace.py --frames {64,imix} --flows N --packets N [--dir DIR]
+Usage: gen_bench_trace.py --frames {64,imix} --flows N --packets N [--payload {zero,rtp}]
+                          [--dir DIR]
 
 Prints the path of the pcap. The file is cached: its name holds every
 parameter and the generator's version, it is written to a temporary name
@@ -25,6 +26,11 @@ address space; servers are 172.16.0.0/12 addresses, client ports
 1024..65023, server ports one of 53, 80, 123, 443, 8080 (never a
 tunnel's or ESP's port such as 4789 or 4500, which the parser would
 treat differently), all derived from f.
+
+Payload: zeros, or with --payload rtp an RTP header (version 2, payload
+type 96) in every packet and server port 5004, so every packet carries a
+sequence number wiremeter tracks: each direction of flow f is its own
+stream (SSRC 2f or 2f+1) numbered 0, 1, 2, ... in the order of the file.
 """
 
 import argparse
@@ -55,7 +61,7 @@ def flow_addrs(f):
     return client, server, cport, sport
 
 
-def generate(path, frames, nflows, npackets):
+def generate(path, frames, nflows, npackets, payload="zero"):
     sizes = IMIX_PATTERN if frames == "imix" else (64,)
     rec_hdr = struct.Struct("<IIII")
     # Ethernet (14) + IPv4 (20) + UDP (8), the payload is zeros.
@@ -63,6 +69,9 @@ def generate(path, frames, nflows, npackets):
     chunk = bytearray()
     # Precompute the per-flow fields once (at most 2^20 flows).
     flows = [flow_addrs(f) for f in range(nflows)]
+    if payload == "rtp":
+        flows = [(c, s, cp, 5004) for c, s, cp, _ in flows]
+    rtp = struct.Struct("!BBHII")
     zero = bytes(1500)
     ts0 = 1700000000
     with open(path + ".tmp", "wb") as out:
@@ -85,7 +94,12 @@ def generate(path, frames, nflows, npackets):
             chunk += hdr.pack(dmac, smac, 0x0800,
                               0x45, 0, ip_len, ip_id, 0, 64, 17, csum, src, dst,
                               sp, dp, ip_len - 20, 0)
-            chunk += zero[:cap - 42]
+            if payload == "rtp":
+                # Direction k & 1 of flow f: its (k >> 1)-th packet.
+                chunk += rtp.pack(0x80, 96, (k >> 1) & 0xFFFF, k * 160, 2 * f + (k & 1))
+                chunk += zero[:cap - 42 - rtp.size]
+            else:
+                chunk += zero[:cap - 42]
             if len(chunk) >= 1 << 22:
                 out.write(chunk)
                 chunk = bytearray()
@@ -98,15 +112,16 @@ def main():
     ap.add_argument("--frames", choices=("64", "imix"), required=True)
     ap.add_argument("--flows", type=int, required=True)
     ap.add_argument("--packets", type=int, required=True)
+    ap.add_argument("--payload", choices=("zero", "rtp"), default="zero")
     ap.add_argument("--dir", default=os.environ.get("BENCH_DIR", "build/bench"))
     a = ap.parse_args()
     if not 1 <= a.flows <= 1 << 24 or a.packets < a.flows:
         ap.error("need 1 <= flows <= 2^24 and packets >= flows")
     os.makedirs(a.dir, exist_ok=True)
-    path = os.path.join(a.dir, "bench-v%d-%s-%dflows-%dpkts.pcap" % (
-        VERSION, a.frames, a.flows, a.packets))
+    path = os.path.join(a.dir, "bench-v%d-%s-%dflows-%dpkts%s.pcap" % (
+        VERSION, a.frames, a.flows, a.packets, "" if a.payload == "zero" else "-" + a.payload))
     if not os.path.exists(path):
-        generate(path, a.frames, a.flows, a.packets)
+        generate(path, a.frames, a.flows, a.packets, a.payload)
     print(os.path.abspath(path))
     return 0
 

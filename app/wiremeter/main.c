@@ -508,6 +508,7 @@ main(int argc, char **argv)
 		rc = swrss_rings_create(app);
 	if (rc == 0)
 		rc = wm_exporter_init(app);
+	app->gaps_wanted = app->conf.gaps_json != NULL;
 	if (rc != 0) {
 		wm_ports_stop(app);
 		rte_eal_cleanup();

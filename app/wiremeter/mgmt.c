@@ -55,6 +55,8 @@ drain_rings(struct wm_app *app)
 			wm_output_record(&recs[i], snaps, ns);
 		}
 		total += n;
+		if (w->gap_ring == NULL)
+			continue;
 		n = rte_ring_dequeue_burst_elem(w->gap_ring, gaps, sizeof(gaps[0]), DRAIN_BURST,
 						NULL);
 		for (i = 0; i < n; i++)
@@ -161,7 +163,8 @@ all_done(struct wm_app *app)
 	for (wi = 0; wi < app->n_workers; wi++)
 		if (!__atomic_load_n(&app->workers[wi]->done, __ATOMIC_ACQUIRE) ||
 		    !rte_ring_empty(app->workers[wi]->export_ring) ||
-		    !rte_ring_empty(app->workers[wi]->gap_ring) ||
+		    (app->workers[wi]->gap_ring != NULL &&
+		     !rte_ring_empty(app->workers[wi]->gap_ring)) ||
 		    (app->workers[wi]->ipfix_full != NULL &&
 		     !rte_ring_empty(app->workers[wi]->ipfix_full)))
 			return false;

@@ -335,7 +335,6 @@ wm_output_gap(const struct wm_gap_event *g)
 	size_t n = 0;
 	int k;
 
-	wm_totals.seq.gap_events++;
 	if (gaps_fp == NULL)
 		return;
 	k = snprintf(line, sizeof(line), "{\"timeNanoseconds\":%" PRIu64 ",\"event\":\"%s\",",

@@ -44,7 +44,7 @@ record_json(const struct wm_flow_export *e)
 
 /* Sequence figures the workers counted. */
 struct seq_worker_sums {
-	uint64_t pkts, streams, pool_full, other_kind, gaps_dropped;
+	uint64_t pkts, streams, pool_full, other_kind, gap_events, gaps_dropped;
 };
 
 static void
@@ -60,6 +60,7 @@ seq_worker_sums(const struct wm_app *app, struct seq_worker_sums *t)
 		t->streams += w->seq_streams;
 		t->pool_full += w->seq_pool_full;
 		t->other_kind += w->seq_other_kind;
+		t->gap_events += w->gap_events;
 		t->gaps_dropped += w->gaps_dropped;
 	}
 }
@@ -79,7 +80,7 @@ seq_summary(const struct wm_app *app)
 	       " with loss, %" PRIu64 " lost; %" PRIu64 " with loss, reordering or duplicates; "
 	       "%" PRIu64 " gap events (%" PRIu64 " not logged); %" PRIu64
 	       " packets untracked (stream pool full)\n",
-	       t->tracked, ws.pkts, t->with_loss, t->lost, t->impaired, t->gap_events,
+	       t->tracked, ws.pkts, t->with_loss, t->lost, t->impaired, ws.gap_events,
 	       ws.gaps_dropped, ws.pool_full);
 	for (i = 0; i < t->n_worst && i < WM_TOP_FLOWS; i++) {
 		const struct wm_seq_snapshot *st = &t->worst[i].s;
@@ -108,7 +109,7 @@ seq_report_json(const struct wm_app *app)
 	json_object_set_new(o, "withLoss", json_integer((json_int_t)t->with_loss));
 	json_object_set_new(o, "impaired", json_integer((json_int_t)t->impaired));
 	json_object_set_new(o, "lost", json_integer((json_int_t)t->lost));
-	json_object_set_new(o, "gapEvents", json_integer((json_int_t)t->gap_events));
+	json_object_set_new(o, "gapEvents", json_integer((json_int_t)ws.gap_events));
 	json_object_set_new(o, "gapEventsDropped", json_integer((json_int_t)ws.gaps_dropped));
 	json_object_set_new(o, "poolFull", json_integer((json_int_t)ws.pool_full));
 	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));

@@ -125,8 +125,11 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	if (unlikely(cls == WM_SEQ_RESTART))
 		identity_set(s, id);
 	w->seq_pkts++;
-	if (wm_seq_class_is_event(cls))
-		gap_push(w, m, s, &ev);
+	if (wm_seq_class_is_event(cls)) {
+		w->gap_events++;
+		if (wm_app.gaps_wanted)
+			gap_push(w, m, s, &ev);
+	}
 }
 
 /* The flow table's hook: a flow ends with nothing left to export. */
@@ -144,6 +147,8 @@ hook_seq_drop(void *ctx, const uint32_t seq[2])
 void
 wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h)
 {
+	if (w->seq_pool == NULL)
+		return;
 	h->seq_pkt = hook_seq_pkt;
 	h->seq_drop = hook_seq_drop;
 	h->ctx = w;
@@ -193,6 +198,8 @@ wm_seq_setup(struct wm_app *app, struct wm_worker *w)
 	char name[RTE_RING_NAMESIZE];
 	unsigned int k, i;
 
+	if (c->seq_streams == 0)
+		return 0; /* tracking off: no pool, no rings, no hooks */
 	wm_seq_profiles_default(&prof);
 	for (k = 0; k < WM_SEQ_KIND_MAX; k++) {
 		prof.kind[k].window = c->seq[k].window;

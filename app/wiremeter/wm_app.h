@@ -148,6 +148,7 @@ struct wm_worker {
 	uint64_t seq_streams;	   /* streams started */
 	uint64_t seq_pool_full;	   /* packets untracked: no free stream */
 	uint64_t seq_other_kind;   /* packets of another kind than their flow's stream */
+	uint64_t gap_events;	   /* gap events (gap, late, duplicate, ...) */
 	uint64_t gaps_dropped;	   /* gap events the ring could not take */
 
 	/* Records that did not fit in the export ring yet; bounded. */
@@ -212,6 +213,11 @@ struct wm_app {
 	uint64_t replay_clock __rte_cache_aligned;
 	int clock_dynfield;
 	bool dist_done; /* the distributor has delivered its last packet (release) */
+	/*
+	 * Does anybody read gap events (--gaps-json, telemetry)? Set before
+	 * the workers start; when nobody does, workers only count them.
+	 */
+	bool gaps_wanted;
 };
 
 extern struct wm_app wm_app;

@@ -22,11 +22,10 @@
 
 /* Sequence streams that ended (their last record), and gap events. Main lcore only. */
 struct wm_seq_totals {
-	uint64_t tracked;    /* streams ended */
-	uint64_t with_loss;  /* of them, with seqLostCount > 0 */
-	uint64_t impaired;   /* with loss, late, duplicate or too-old packets */
-	uint64_t lost;	     /* their seqLostCount, summed */
-	uint64_t gap_events; /* gap events taken from the workers */
+	uint64_t tracked;   /* streams ended */
+	uint64_t with_loss; /* of them, with seqLostCount > 0 */
+	uint64_t impaired;  /* with loss, late, duplicate or too-old packets */
+	uint64_t lost;	    /* their seqLostCount, summed */
 	struct {
 		struct wm_flow_export e; /* its flow's last record */
 		struct wm_seq_snapshot s;

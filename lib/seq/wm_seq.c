@@ -37,6 +37,10 @@
 
 #include "wm_seq.h"
 
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#endif
+
 /* How the wire number is extended to 64 bits. */
 enum seq_ext_mode {
 	SEQ_EXT_SERIAL = 0, /* serial arithmetic on the wire width */
@@ -512,7 +516,20 @@ window_advance(struct wm_seq_stream *s, uint64_t ext)
 	uint64_t t = s->last;
 	uint64_t old_lo = window_low(s, t), new_lo = window_low(s, ext);
 
-	if (new_lo > old_lo) {
+	if (likely(ext == t + 1)) {
+		/*
+		 * The common case, the next number: at most one position,
+		 * old_lo, leaves the window (when it was full), so test and
+		 * clear that one bit instead of walking ranges of blocks.
+		 */
+		if (new_lo > old_lo) {
+			uint64_t *blk = bit_block(s, old_lo), bit = UINT64_C(1) << (old_lo & 63);
+
+			if (old_lo >= s->floor && (*blk & bit) == 0)
+				count_lost(s, 1);
+			*blk &= ~bit;
+		}
+	} else if (new_lo > old_lo) {
 		uint64_t leave_hi = new_lo - 1 < t ? new_lo - 1 : t;
 		uint64_t from = old_lo > s->floor ? old_lo : s->floor;
 		uint64_t lost = 0;
