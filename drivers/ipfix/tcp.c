@@ -85,6 +85,9 @@
 
 #include "transport_priv.h"
 
+/* Unacknowledged data older than this ends the connection (TCP_USER_TIMEOUT). */
+#define USER_TIMEOUT_MS 30000
+
 #define WM_TCP_NS_PER_MS 1000000ull
 #define WM_TCP_BACKOFF_MIN_NS (100 * WM_TCP_NS_PER_MS)
 #define WM_TCP_BACKOFF_MAX_NS (5000 * WM_TCP_NS_PER_MS)
@@ -267,7 +270,7 @@ static void
 tcp_connect_start(struct wm_tcp *t, uint64_t now_ns)
 {
 	const struct wm_ipfix_addr *a = &t->addrs[t->addr_idx];
-	int one = 1;
+	int one = 1, user_timeout = USER_TIMEOUT_MS;
 
 	t->base.stats.connect_attempts++;
 	t->connect_start_ns = now_ns;
@@ -278,6 +281,13 @@ tcp_connect_start(struct wm_tcp *t, uint64_t now_ns)
 	}
 	/* Messages go out whole and at once; Nagle would only delay the last one. */
 	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * A collector host that dies without a word would otherwise hold the
+	 * connection for the kernel's whole retransmission time (about 15
+	 * minutes) while our queue fills: give up on data unacknowledged for
+	 * USER_TIMEOUT_MS, reconnect, and send it again.
+	 */
+	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
 	if (connect(t->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
 		tcp_established(t);
 		return;
