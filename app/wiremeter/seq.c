@@ -29,6 +29,17 @@
 
 #include "wm_app.h"
 
+/*
+ * A flow's handle for a stream: its pool index plus one (0 is "none"),
+ * with the kind in the top bits so that a packet of another kind is told
+ * apart without touching the stream's identity (another cache line).
+ */
+#define H_KIND_SHIFT 28
+#define H_MAKE(idx, kind) (((uint32_t)(idx) + 1) | ((uint32_t)(kind) << H_KIND_SHIFT))
+#define H_IDX(h) (((h) & ((1u << H_KIND_SHIFT) - 1)) - 1)
+#define H_KIND(h) ((h) >> H_KIND_SHIFT)
+_Static_assert((1u << 24) + 1 < (1u << H_KIND_SHIFT), "seq.streams fits below the kind");
+
 /* Is 64-bit extension on for this stream (ESN for an SA, XPN for an SC)? */
 static bool
 stream_ext64(const struct wm_conf *c, const struct wm_seq_id *id)
@@ -94,7 +105,6 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	struct wm_worker *w = ctx;
 	const unsigned int i = (unsigned int)(m - w->burst_metas);
 	const struct wm_seq_id *id = &w->burst_ids[i];
-	struct wm_seq_snapshot *s;
 	struct wm_seq_event ev;
 	enum wm_seq_class cls;
 	uint32_t h = seq[dir];
@@ -111,25 +121,23 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 			w->seq_pool_full++;
 			return;
 		}
-		h = seq[dir] = (uint32_t)idx + 1;
+		h = seq[dir] = H_MAKE(idx, id->kind);
 		identity_set(&w->seq_id[idx], id);
 		w->seq_streams++;
-	}
-	s = &w->seq_id[h - 1];
-	if (unlikely(s->kind != id->kind)) {
+	} else if (unlikely(H_KIND(h) != id->kind)) {
 		w->seq_other_kind++;
 		return;
 	}
-	cls = wm_seq_stream_update(w->seq_pool, h - 1, id->raw, id->epoch, &ev);
-	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */
-	if (unlikely(cls == WM_SEQ_RESTART))
-		identity_set(s, id);
+	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
 	w->seq_pkts++;
-	if (wm_seq_class_is_event(cls)) {
-		w->gap_events++;
-		if (wm_app.gaps_wanted)
-			gap_push(w, m, s, &ev);
-	}
+	if (likely(!wm_seq_class_is_event(cls)))
+		return;
+	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */
+	if (cls == WM_SEQ_RESTART)
+		identity_set(&w->seq_id[H_IDX(h)], id);
+	w->gap_events++;
+	if (wm_app.gaps_wanted)
+		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev);
 }
 
 /* The flow table's hook: a flow ends with nothing left to export. */
@@ -141,7 +149,7 @@ hook_seq_drop(void *ctx, const uint32_t seq[2])
 
 	for (d = 0; d < 2; d++)
 		if (seq[d] != 0)
-			wm_seq_stream_release(w->seq_pool, seq[d] - 1);
+			wm_seq_stream_release(w->seq_pool, H_IDX(seq[d]));
 }
 
 void
@@ -176,7 +184,7 @@ wm_seq_exported(struct wm_worker *w, unsigned int from)
 
 			if (e->seq[d] == 0)
 				continue;
-			idx = e->seq[d] - 1;
+			idx = H_IDX(e->seq[d]);
 			wm_seq_stream_finalize(w->seq_pool, idx);
 			*s = w->seq_id[idx];
 			s->dir = (uint8_t)d;
