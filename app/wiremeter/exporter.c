@@ -56,8 +56,9 @@
 /* A message in a collector's queue or control list. */
 struct slot {
 	uint16_t len;
-	uint32_t records;
-	uint32_t domain; /* worker index */
+	uint32_t records; /* data records, for the sequence number */
+	uint32_t flows;	  /* of them, flow records, for the counters */
+	uint32_t domain;  /* worker index */
 	uint64_t pkts;
 	uint64_t octets;
 };
@@ -343,7 +344,7 @@ count_not_sent(struct collector *c, const struct slot *s)
 {
 	struct domain_state *ds = &c->dom[s->domain];
 
-	ds->not_sent_flows += s->records;
+	ds->not_sent_flows += s->flows;
 	ds->not_sent_pkts += s->pkts;
 	ds->not_sent_octets += s->octets;
 }
@@ -360,6 +361,7 @@ enqueue(unsigned int domain, const struct wm_ipfix_buf *b)
 
 		if (c->end - c->first == c->cap) {
 			const struct slot lost = {.records = b->records,
+						  .flows = b->flows,
 						  .domain = domain,
 						  .pkts = b->pkts,
 						  .octets = b->octets};
@@ -371,6 +373,7 @@ enqueue(unsigned int domain, const struct wm_ipfix_buf *b)
 		s = &c->slots[c->end % c->cap];
 		*s = (struct slot){.len = b->len,
 				   .records = b->records,
+				   .flows = b->flows,
 				   .domain = domain,
 				   .pkts = b->pkts,
 				   .octets = b->octets};
@@ -420,7 +423,7 @@ send_one(struct collector *c, uint8_t *msg, const struct slot *s, uint64_t cooki
 	ds->records += s->records;
 	ds->octets += s->len;
 	if (flows)
-		ds->flow_records += s->records;
+		ds->flow_records += s->flows;
 	return 0;
 }
 
@@ -626,6 +629,36 @@ wm_exporter_totals(struct wm_exporter_totals *t)
 		}
 		t->queued += c->end - c->next;
 	}
+}
+
+unsigned int
+wm_exporter_collectors(struct wm_exporter_collector *out, unsigned int max)
+{
+	unsigned int i, d;
+
+	for (i = 0; i < ex.n_col && i < max; i++) {
+		const struct collector *c = &ex.col[i];
+		const struct wm_ipfix_transport_stats *ts = wm_ipfix_transport_stats(c->t);
+		struct wm_exporter_collector *o = &out[i];
+
+		memset(o, 0, sizeof(*o));
+		snprintf(o->uri, sizeof(o->uri), "%s", wm_ipfix_transport_uri(c->t));
+		for (d = 0; d < ex.n_domains; d++) {
+			o->messages += c->dom[d].messages;
+			o->flow_records += c->dom[d].flow_records;
+			o->octets += c->dom[d].octets;
+			o->not_sent_flows += c->dom[d].not_sent_flows;
+			o->not_sent_pkts += c->dom[d].not_sent_pkts;
+			o->not_sent_octets += c->dom[d].not_sent_octets;
+		}
+		o->queued = c->end - c->next;
+		o->dropped_msgs = c->dropped_msgs;
+		o->resent = c->resent;
+		o->sessions = ts->sessions;
+		o->disconnects = ts->disconnects;
+		o->send_errors = ts->errors;
+	}
+	return i;
 }
 
 static const char *const kind_names[] = {

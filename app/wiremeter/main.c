@@ -32,10 +32,12 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pdump.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_ctl.h"
 #include "wm_output.h"
 
 RTE_LOG_REGISTER(wm_logtype_app, wm.app, NOTICE);
@@ -246,22 +248,39 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem", NULL};
 	static const char *const pci_opts[] = {"-a",	   "--allow", "-b", "--block",
 					       "--no-pci", "--vdev",  NULL};
+	static const char *const dev_opts[] = {"-a", "--allow", "--vdev", NULL};
+	const int room = MAX_EAL_ARGS - 2 * WM_CONF_MAX_PCAPS - 2 * WM_CONF_MAX_PORTS - 10;
 	unsigned int i, lcores;
+	bool conf_ports = false;
 	int n = 0;
 	char buf[4096];
 
-	/* Room for what we add: the pcap vdevs and a handful of options. */
-	if (argc > MAX_EAL_ARGS - 2 * WM_CONF_MAX_PCAPS - 8) {
-		fprintf(stderr, "wiremeter: error: more than %d EAL arguments\n",
-			MAX_EAL_ARGS - 2 * WM_CONF_MAX_PCAPS - 8);
+	/* Room for what we add: the pcap vdevs, the config's ports and a handful of options. */
+	if (argc > room) {
+		fprintf(stderr, "wiremeter: error: more than %d EAL arguments\n", room);
 		return -E2BIG;
 	}
 	for (i = 0; i < (unsigned int)argc; i++)
 		out[n++] = argv[i];
 	lcores = user_lcores(argc, argv);
 	if (!has_arg(argc, argv, lcore_opts)) {
-		lcores = default_lcores(buf, sizeof(buf));
-		out[n++] = strdup(buf);
+		if (conf->lcores != NULL) {
+			/* The config's "lcores", as -l. */
+			out[n++] = strdup("-l");
+			out[n++] = strdup(conf->lcores);
+			lcores = count_lcores(conf->lcores);
+		} else {
+			lcores = default_lcores(buf, sizeof(buf));
+			out[n++] = strdup(buf);
+		}
+	}
+	/* The config's "ports", unless the command line names devices itself. */
+	if (conf->n_ports > 0 && !has_arg(argc, argv, dev_opts)) {
+		for (i = 0; i < conf->n_ports; i++) {
+			out[n++] = strdup(wm_conf_port_is_pci(conf->ports[i]) ? "-a" : "--vdev");
+			out[n++] = strdup(conf->ports[i]);
+		}
+		conf_ports = true;
 	}
 	for (i = 0; i < conf->n_pcaps; i++) {
 		if (strchr(conf->pcaps[i], ',') != NULL) {
@@ -279,7 +298,7 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 	 * A pcap replay alone should not probe the host's PCI devices (the
 	 * kernel owns them); naming a device or a vdev keeps EAL's default.
 	 */
-	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts))
+	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts) && !conf_ports)
 		out[n++] = strdup("--no-pci");
 	if (!has_arg(argc, argv, mem_opts)) {
 		/*
@@ -289,7 +308,8 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 		 */
 		uint64_t workers = lcores > 1 ? lcores - 1 : 1;
 		uint64_t ports = conf->n_pcaps + (uint64_t)count_arg(argc, argv, "--vdev") +
-				 (uint64_t)count_arg(argc, argv, "-a");
+				 (uint64_t)count_arg(argc, argv, "-a") +
+				 (conf_ports ? conf->n_ports : 0);
 		uint64_t per_pool =
 			conf->mbufs ? conf->mbufs
 				    : 2048 * workers + 256 * (workers + 2) + 4128 * workers + 2048;
@@ -298,7 +318,7 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 		if (ports == 0)
 			ports = 1;
 		/* --mbufs sizes each pool whole, endless files included (port.c). */
-		n_mbufs = ports * per_pool + (conf->mbufs ? 0 : endless_pcap_packets(argc, argv));
+		n_mbufs = ports * per_pool + (conf->mbufs ? 0 : endless_pcap_packets(n, out));
 		mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
 		/*
 		 * An mbuf takes about 2.5 KB in hugepages; in 4 KB pages a
@@ -498,6 +518,9 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	clock_init(app);
+	/* dpdk-dumpcap and dpdk-pdump capture from our ports through this (secondary processes). */
+	if (rte_pdump_init() != 0)
+		WM_LOG(WARNING, "pdump: cannot serve captures: %s", rte_strerror(rte_errno));
 
 	rc = wm_filter_init(app);
 	if (rc == 0)
@@ -508,7 +531,9 @@ main(int argc, char **argv)
 		rc = swrss_rings_create(app);
 	if (rc == 0)
 		rc = wm_exporter_init(app);
-	app->gaps_wanted = app->conf.gaps_json != NULL;
+	if (rc == 0)
+		rc = wm_ctl_init(app);
+	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		rte_eal_cleanup();
@@ -519,7 +544,13 @@ main(int argc, char **argv)
 
 	for (i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(wm_worker_main, app->workers[i], app->workers[i]->lcore_id);
+	/* Telemetry answers from now on; the console and its command file start. */
+	wm_ctl_open();
+	if (wm_console_open(app) != 0)
+		wm_force_quit = true;
 	rc = wm_mgmt_run(app);
+	wm_console_close();
+	wm_ctl_close(); /* no telemetry callback runs past this */
 	rte_eal_mp_wait_lcore();
 	if (wm_output_close() != 0) {
 		fprintf(stderr, "wiremeter: error: --flows-json %s: write failed\n",
@@ -536,6 +567,8 @@ main(int argc, char **argv)
 		rte_ring_free(app->workers[i]->sw_in);
 		rte_free(app->workers[i]);
 	}
+	wm_ctl_free(app);
+	rte_pdump_uninit();
 	wm_conf_free(&app->conf);
 	free(app_argv);
 	rte_eal_cleanup();

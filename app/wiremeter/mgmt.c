@@ -21,6 +21,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_ctl.h"
 #include "wm_output.h"
 
 #define DRAIN_BURST 256
@@ -37,6 +38,7 @@ drain_rings(struct wm_app *app)
 {
 	struct wm_flow_export recs[DRAIN_BURST];
 	struct wm_gap_event gaps[DRAIN_BURST];
+	struct wm_seq_end ends[16];
 	unsigned int wi, total = 0;
 
 	for (wi = 0; wi < app->n_workers; wi++) {
@@ -57,10 +59,16 @@ drain_rings(struct wm_app *app)
 		total += n;
 		if (w->gap_ring == NULL)
 			continue;
+		n = rte_ring_dequeue_burst_elem(w->seq_end_ring, ends, sizeof(ends[0]),
+						RTE_DIM(ends), NULL);
+		for (i = 0; i < n; i++)
+			wm_output_streams_ended(&ends[i].e, ends[i].s, ends[i].n);
+		total += n;
 		n = rte_ring_dequeue_burst_elem(w->gap_ring, gaps, sizeof(gaps[0]), DRAIN_BURST,
 						NULL);
 		for (i = 0; i < n; i++)
 			wm_output_gap(&gaps[i]);
+		wm_ctl_gaps_note(gaps, n); /* the recent ones, for telemetry and the console */
 		total += n;
 	}
 	return total;
@@ -109,9 +117,10 @@ struct stats_prev {
 static void
 stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stats_prev *prev)
 {
-	uint64_t ipk = 0, iby = 0, drops = 0, active = 0, perr = 0;
+	uint64_t ipk = 0, iby = 0, drops = 0, active = 0;
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
-	char ipfix[128];
+	struct wm_stats_figures f = {0};
+	char line[512];
 	unsigned int wi;
 	uint16_t pid;
 
@@ -128,28 +137,22 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 		const struct wm_worker *w = app->workers[wi];
 
 		active += wm_read_u64(&wm_flow_table_stats(w->flows)->active);
-		RTE_ETH_FOREACH_DEV(pid)
-			perr += wm_read_u64(&w->port[pid].parse_errors);
 	}
 	if (dt <= 0)
 		dt = 1;
-	ipfix[0] = '\0';
-	if (wm_exporter_enabled()) {
-		struct wm_exporter_totals et;
-
-		wm_exporter_totals(&et);
-		snprintf(ipfix, sizeof(ipfix),
-			 " | ipfix sent %" PRIu64 " queued %" PRIu64 " not sent %" PRIu64,
-			 et.records_sent, et.queued, et.records_not_sent);
-	}
-	fprintf(stderr,
-		"[%.1fs] rx %.2f Mpps %.2f Gbps | flows %" PRIu64 " active %" PRIu64
-		" exported | parse errors %" PRIu64 " | seq lost %" PRIu64 " in %" PRIu64
-		" streams%s | drops %" PRIu64 "\n",
-		(double)(now_tsc - start_tsc) / (double)app->tsc_hz,
-		(double)(ipk - prev->ipackets) / dt / 1e6,
-		(double)(iby - prev->ibytes) * 8 / dt / 1e9, active, wm_totals.records, perr,
-		wm_totals.seq.lost, wm_totals.seq.with_loss, ipfix, drops);
+	f.seconds = (double)(now_tsc - start_tsc) / (double)app->tsc_hz;
+	f.mpps = (double)(ipk - prev->ipackets) / dt / 1e6;
+	f.gbps = (double)(iby - prev->ibytes) * 8 / dt / 1e9;
+	f.active = active;
+	f.exported = wm_totals.records;
+	f.seq_lost = wm_totals.seq.lost;
+	f.seq_streams = wm_totals.seq.with_loss;
+	f.drops = drops;
+	f.ipfix = wm_exporter_enabled();
+	if (f.ipfix)
+		wm_exporter_totals(&f.ex);
+	wm_stats_line_format(&f, line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
 	prev->tsc = now_tsc;
 	prev->ipackets = ipk;
 	prev->ibytes = iby;
@@ -164,11 +167,19 @@ all_done(struct wm_app *app)
 		if (!__atomic_load_n(&app->workers[wi]->done, __ATOMIC_ACQUIRE) ||
 		    !rte_ring_empty(app->workers[wi]->export_ring) ||
 		    (app->workers[wi]->gap_ring != NULL &&
-		     !rte_ring_empty(app->workers[wi]->gap_ring)) ||
+		     (!rte_ring_empty(app->workers[wi]->gap_ring) ||
+		      !rte_ring_empty(app->workers[wi]->seq_end_ring))) ||
 		    (app->workers[wi]->ipfix_full != NULL &&
 		     !rte_ring_empty(app->workers[wi]->ipfix_full)))
 			return false;
 	return true;
+}
+
+void
+wm_mgmt_service(void)
+{
+	drain_rings(&wm_app);
+	wm_exporter_poll(&wm_app, false);
 }
 
 int
@@ -189,14 +200,21 @@ wm_mgmt_run(struct wm_app *app)
 			stats_line(app, now, start, &prev);
 			next_stats += interval;
 		}
+		wm_ctl_publish(app, now, false);
 		if (!stopping) {
-			bool end = wm_force_quit;
+			bool end;
+
+			/* The console ('quit' sets wm_force_quit, like SIGINT). */
+			n += wm_console_poll(app);
+			end = wm_force_quit;
 
 			if (!end && app->replay && now >= next_eof_check) {
 				next_eof_check = now + hz / 1000;
 				end = replay_finished(app, now);
 			}
 			if (end) {
+				/* The terminal is the user's again before the summary. */
+				wm_console_close();
 				stopping = true;
 				stop_tsc = rte_rdtsc();
 				for (wi = 0; wi < app->n_workers; wi++)

@@ -279,6 +279,16 @@ stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 }
 
 void
+wm_output_streams_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+			unsigned int n_streams)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_streams; i++)
+		stream_ended(e, &streams[i]);
+}
+
+void
 wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		 unsigned int n_streams)
 {
@@ -328,26 +338,35 @@ format_endpoints(const struct wm_gap_event *g, char *buf, size_t len)
 	return k > 0 ? (size_t)k : 0;
 }
 
-void
-wm_output_gap(const struct wm_gap_event *g)
+int
+wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len)
 {
-	char line[1024];
 	size_t n = 0;
 	int k;
 
-	if (gaps_fp == NULL)
-		return;
-	k = snprintf(line, sizeof(line), "{\"timeNanoseconds\":%" PRIu64 ",\"event\":\"%s\",",
-		     g->ts_ns, wm_seq_class_name((enum wm_seq_class)g->ev.type));
+	k = snprintf(buf, len, "{\"timeNanoseconds\":%" PRIu64 ",\"event\":\"%s\",", g->ts_ns,
+		     wm_seq_class_name((enum wm_seq_class)g->ev.type));
 	n += k > 0 ? (size_t)k : 0;
-	n += format_identity(&g->id, false, true, line + n, sizeof(line) - n);
-	n += format_endpoints(g, line + n, sizeof(line) - n);
-	k = snprintf(line + n, sizeof(line) - n,
+	n += format_identity(&g->id, false, true, buf + n, n < len ? len - n : 0);
+	n += format_endpoints(g, buf + n, n < len ? len - n : 0);
+	k = snprintf(buf + n, n < len ? len - n : 0,
 		     "\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ",\"missing\":%" PRIu64
 		     ",\"distance\":%" PRId64 "}\n",
 		     g->ev.expected, g->ev.received, g->ev.missing, g->ev.distance);
 	n += k > 0 ? (size_t)k : 0;
-	if (n >= sizeof(line) || fwrite(line, 1, n, gaps_fp) != n)
+	return n < len ? (int)n : -ENOSPC;
+}
+
+void
+wm_output_gap(const struct wm_gap_event *g)
+{
+	char line[1024];
+	int n;
+
+	if (gaps_fp == NULL)
+		return;
+	n = wm_output_gap_format(g, line, sizeof(line));
+	if (n < 0 || fwrite(line, 1, (size_t)n, gaps_fp) != (size_t)n)
 		wm_totals.write_errors++;
 }
 

@@ -23,7 +23,6 @@
 
 #include "wm_app.h"
 
-#define RX_DESC_DEFAULT 1024
 #define POOL_CACHE 256
 /* A vdev with more queues than this and no RSS is read on one queue. */
 #define MAX_FIXED_QUEUES 16
@@ -127,7 +126,7 @@ port_setup(struct wm_app *app, uint16_t pid)
 	struct wm_port *p = &app->ports[pid];
 	struct rte_eth_conf pconf;
 	struct rte_eth_dev_info di;
-	uint16_t nb_rxd = RX_DESC_DEFAULT, nb_txd = 0, nq, q;
+	uint16_t nb_rxd = (uint16_t)app->conf.rx_descriptors, nb_txd = 0, nq, q;
 	unsigned int nw = app->n_workers;
 	uint64_t extra = 0, n_mbufs;
 	bool rss;
@@ -153,7 +152,15 @@ port_setup(struct wm_app *app, uint16_t pid)
 	nq = 1;
 	rss = nw > 1 && di.max_rx_queues >= nw && (di.flow_type_rss_offloads & RTE_ETH_RSS_IP);
 	if (rss) {
-		nq = (uint16_t)nw;
+		/* rx.queues: more queues than workers, dealt round robin (queue i to worker i % nw). */
+		nq = (uint16_t)(app->conf.rx_queues != 0 ? app->conf.rx_queues : nw);
+		if (nq > di.max_rx_queues) {
+			fprintf(stderr,
+				"wiremeter: error: port %u (%s): rx.queues %u: the device has %u Rx "
+				"queues at most\n",
+				pid, p->name, nq, di.max_rx_queues);
+			return -EINVAL;
+		}
 		pconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		pconf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
 		pconf.rx_adv_conf.rss_conf.rss_key_len = di.hash_key_size ? di.hash_key_size : 40;
@@ -240,7 +247,7 @@ port_setup(struct wm_app *app, uint16_t pid)
 	 * workers, deals their packets out (software RSS).
 	 */
 	for (q = 0; q < nq; q++) {
-		struct wm_worker *w = app->workers[rss ? q : 0];
+		struct wm_worker *w = app->workers[rss ? q % nw : 0];
 
 		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
 			fprintf(stderr,

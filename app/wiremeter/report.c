@@ -20,6 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "wm_app.h"
+#include "wm_ctl.h"
 #include "wm_output.h"
 
 static const char *const reason_names[6] = {
@@ -44,7 +45,7 @@ record_json(const struct wm_flow_export *e)
 
 /* Sequence figures the workers counted. */
 struct seq_worker_sums {
-	uint64_t pkts, streams, pool_full, other_kind, gap_events, gaps_dropped;
+	uint64_t pkts, streams, pool_full, other_kind, gap_events, gaps_dropped, ends_dropped;
 };
 
 static void
@@ -62,6 +63,7 @@ seq_worker_sums(const struct wm_app *app, struct seq_worker_sums *t)
 		t->other_kind += w->seq_other_kind;
 		t->gap_events += w->gap_events;
 		t->gaps_dropped += w->gaps_dropped;
+		t->ends_dropped += w->seq_ends_dropped;
 	}
 }
 
@@ -113,6 +115,7 @@ seq_report_json(const struct wm_app *app)
 	json_object_set_new(o, "gapEventsDropped", json_integer((json_int_t)ws.gaps_dropped));
 	json_object_set_new(o, "poolFull", json_integer((json_int_t)ws.pool_full));
 	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));
+	json_object_set_new(o, "endsNotCounted", json_integer((json_int_t)ws.ends_dropped));
 	for (i = 0; i < t->n_worst; i++) {
 		char line[2048];
 		json_t *js;
@@ -138,6 +141,8 @@ wm_report_write(struct wm_app *app, double duration_s)
 	uint64_t parse_err[WM_PKT_ERR_MAX] = {0};
 	uint64_t metered = 0, perr = 0, filtered = 0, rx = 0, cycles = 0, frag = 0;
 	uint64_t active = 0, created = 0, evicted = 0;
+	struct wm_stats_figures figs = {0};
+	char line[512];
 	bool all_ok = true;
 	unsigned int wi, e, i;
 	json_t *root, *jports, *jerr, *jtop, *jreason, *jcons, *jworkers;
@@ -182,11 +187,30 @@ wm_report_write(struct wm_app *app, double duration_s)
 	all_ok &= wm_totals.pkts == metered;
 	cpp = rx ? (double)cycles / (double)rx : 0;
 
+	/* The periodic stats line's figures, over the whole run. */
+	figs.seconds = duration_s;
+	RTE_ETH_FOREACH_DEV(pid) {
+		figs.mpps += (double)ps[pid].st.ipackets;
+		figs.gbps += (double)ps[pid].st.ibytes * 8;
+		figs.drops += ps[pid].st.imissed + ps[pid].st.rx_nombuf + ps[pid].st.ierrors;
+	}
+	figs.mpps = duration_s > 0 ? figs.mpps / duration_s / 1e6 : 0;
+	figs.gbps = duration_s > 0 ? figs.gbps / duration_s / 1e9 : 0;
+	figs.active = active;
+	figs.exported = wm_totals.records;
+	figs.seq_lost = wm_totals.seq.lost;
+	figs.seq_streams = wm_totals.seq.with_loss;
+	figs.ipfix = wm_exporter_enabled();
+	if (figs.ipfix)
+		wm_exporter_totals(&figs.ex);
+	wm_stats_line_format(&figs, line, sizeof(line));
+
 	/* The human summary. */
 	printf("\n==== wiremeter summary ====\n");
 	printf("duration %.3f s, packets metered %" PRIu64 ", octets %" PRIu64
 	       ", flows created %" PRIu64 ", records exported %" PRIu64 "\n",
 	       duration_s, metered, wm_totals.octets, created, wm_totals.records);
+	printf("average %s\n", line);
 	printf("records by end reason:");
 	for (i = 1; i < 6; i++)
 		printf(" %s %" PRIu64, reason_names[i], wm_totals.by_reason[i]);
@@ -229,6 +253,9 @@ wm_report_write(struct wm_app *app, double duration_s)
 
 	root = json_object();
 	json_object_set_new(root, "durationSeconds", json_real(duration_s));
+	json_object_set_new(root, "rxMpps", json_real(figs.mpps));
+	json_object_set_new(root, "rxGbps", json_real(figs.gbps));
+	json_object_set_new(root, "drops", json_integer((json_int_t)figs.drops));
 	json_object_set_new(root, "packetsMetered", json_integer((json_int_t)metered));
 	json_object_set_new(root, "octetsMetered", json_integer((json_int_t)wm_totals.octets));
 	json_object_set_new(root, "flowsCreated", json_integer((json_int_t)created));

@@ -9,9 +9,10 @@
  * two handles per flow (initiator's direction first) and calls our hook
  * for every packet the burst loop marked WM_PKT_F_SEQ, in packet order,
  * once the packet is counted in its flow; the hook starts the stream on
- * the first such packet and feeds it. When the flow is exported, its
- * streams' windows are finalized and their counters copied next to the
- * record (pending_seq), and a flow that ends gives its streams back.
+ * the first such packet and feeds it. When a record of the flow is
+ * written, its streams' windows are finalized and their counters copied
+ * next to the record (pending_seq) at once, in packet order; a flow that
+ * ends gives its streams back.
  * Gap events go to the main lcore through a bounded ring; what does not
  * fit is counted.
  *
@@ -140,16 +141,88 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev);
 }
 
-/* The flow table's hook: a flow ends with nothing left to export. */
+/*
+ * The snapshot of one stream for a record: finalize its window (a hole
+ * still open now is lost, SEQUENCE.md), take its counters, and give the
+ * stream back when its flow has ended.
+ */
 static void
-hook_seq_drop(void *ctx, const uint32_t seq[2])
+stream_snapshot(struct wm_worker *w, uint32_t h, unsigned int dir, bool final,
+		struct wm_seq_snapshot *s)
+{
+	const uint32_t idx = H_IDX(h);
+
+	wm_seq_stream_finalize(w->seq_pool, idx);
+	*s = w->seq_id[idx];
+	s->dir = (uint8_t)dir;
+	s->final = final;
+	wm_seq_stream_counters(w->seq_pool, idx, &s->c);
+	if (final)
+		wm_seq_stream_release(w->seq_pool, idx);
+}
+
+/*
+ * The flow table's hook: a record of a flow with streams was just
+ * written into the pending buffer, before any later packet is counted.
+ * Its streams' snapshots go next to it, forward stream first.
+ */
+static void
+hook_seq_export(void *ctx, struct wm_flow_export *e)
 {
 	struct wm_worker *w = ctx;
+	const bool final = e->end_reason != WM_FLOW_END_ACTIVE;
+	const ptrdiff_t i = e - w->pending;
+	unsigned int d, k = 0;
+
+	/* Records are only ever written into the pending buffer. */
+	RTE_VERIFY(i >= 0 && i < WM_PENDING_MAX);
+	for (d = 0; d < 2; d++)
+		if (e->seq[d] != 0)
+			stream_snapshot(w, e->seq[d], d, final, &w->pending_seq[i][k++]);
+}
+
+/*
+ * The flow table's hook: a flow with streams ends with nothing left to
+ * export (no packet since its last active-timeout record). Its streams
+ * end too; the main lcore learns it through the end ring, so the report
+ * counts them. A full ring is counted, never waited for.
+ */
+static void
+hook_seq_drop(void *ctx, const struct wm_flow_export *e)
+{
+	struct wm_worker *w = ctx;
+	struct wm_seq_end end = {.e = *e};
 	unsigned int d;
 
+	end.e.end_reason = e->end_reason;
 	for (d = 0; d < 2; d++)
-		if (seq[d] != 0)
-			wm_seq_stream_release(w->seq_pool, H_IDX(seq[d]));
+		if (e->seq[d] != 0)
+			stream_snapshot(w, e->seq[d], d, true, &end.s[end.n++]);
+	if (rte_ring_enqueue_elem(w->seq_end_ring, &end, sizeof(end)) != 0)
+		w->seq_ends_dropped++;
+}
+
+int
+wm_seq_live_snapshot(const struct wm_worker *w, uint32_t handle, unsigned int dir,
+		     struct wm_seq_snapshot *out)
+{
+	uint32_t idx;
+
+	if (w->seq_pool == NULL || handle == 0)
+		return -EINVAL;
+	idx = H_IDX(handle);
+	/* Counters as they stand: the window is not finalized, holes still pending. */
+	if (wm_seq_stream_counters(w->seq_pool, idx, &out->c) != 0)
+		return -EINVAL;
+	*out = (struct wm_seq_snapshot){.c = out->c};
+	out->kind = w->seq_id[idx].kind;
+	out->macsec_an = w->seq_id[idx].macsec_an;
+	out->macsec_sci = w->seq_id[idx].macsec_sci;
+	out->esp_spi = w->seq_id[idx].esp_spi;
+	out->rtp_ssrc = w->seq_id[idx].rtp_ssrc;
+	out->tester_id = w->seq_id[idx].tester_id;
+	out->dir = (uint8_t)dir;
+	return 0;
 }
 
 void
@@ -158,43 +231,9 @@ wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h)
 	if (w->seq_pool == NULL)
 		return;
 	h->seq_pkt = hook_seq_pkt;
+	h->seq_export = hook_seq_export;
 	h->seq_drop = hook_seq_drop;
 	h->ctx = w;
-}
-
-/*
- * Records pending[from..n_pending) were just exported: finalize their
- * streams' windows (a hole still open now is lost, SEQUENCE.md), copy
- * the counters next to each record, forward stream first, and give back
- * the streams of flows that ended.
- */
-void
-wm_seq_exported(struct wm_worker *w, unsigned int from)
-{
-	unsigned int i, d;
-
-	for (i = from; i < w->n_pending; i++) {
-		const struct wm_flow_export *e = &w->pending[i];
-		const bool final = e->end_reason != WM_FLOW_END_ACTIVE;
-		unsigned int k = 0;
-
-		for (d = 0; d < 2; d++) {
-			struct wm_seq_snapshot *s = &w->pending_seq[i][k];
-			uint32_t idx;
-
-			if (e->seq[d] == 0)
-				continue;
-			idx = H_IDX(e->seq[d]);
-			wm_seq_stream_finalize(w->seq_pool, idx);
-			*s = w->seq_id[idx];
-			s->dir = (uint8_t)d;
-			s->final = final;
-			wm_seq_stream_counters(w->seq_pool, idx, &s->c);
-			if (final)
-				wm_seq_stream_release(w->seq_pool, idx);
-			k++;
-		}
-	}
 }
 
 int
@@ -240,6 +279,10 @@ wm_seq_setup(struct wm_app *app, struct wm_worker *w)
 	snprintf(name, sizeof(name), "wm_seq_%u", w->index);
 	w->seq_ring = rte_ring_create_elem(name, sizeof(struct wm_seq_snapshot), WM_SEQ_RING_SIZE,
 					   w->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "wm_seq_end_%u", w->index);
+	w->seq_end_ring =
+		rte_ring_create_elem(name, sizeof(struct wm_seq_end), WM_SEQ_END_RING_SIZE,
+				     w->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "wm_gaps_%u", w->index);
 	w->gap_ring = rte_ring_create_elem(name, sizeof(struct wm_gap_event), WM_GAP_RING_SIZE,
 					   w->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -261,5 +304,6 @@ wm_seq_teardown(struct wm_worker *w)
 	free(w->seq_id);
 	rte_ring_free(w->seq_ring);
 	rte_ring_free(w->gap_ring);
+	rte_ring_free(w->seq_end_ring);
 	w->seq_pool = NULL;
 }

@@ -56,6 +56,7 @@ extern int wm_logtype_app;
 struct wm_ipfix_buf {
 	uint16_t len;	  /* message bytes in data */
 	uint32_t records; /* data records in it */
+	uint32_t flows;	  /* of them, flow records */
 	uint64_t pkts;	  /* packets in its flow records, for not-sent counts */
 	uint64_t octets;  /* octets in its flow records */
 	uint8_t data[] __rte_aligned(8);
@@ -63,6 +64,20 @@ struct wm_ipfix_buf {
 
 /* Gap events a worker can queue for the main lcore; more are counted and dropped. */
 #define WM_GAP_RING_SIZE 4096
+/* Streams that ended with no record to carry them (see struct wm_seq_end). */
+#define WM_SEQ_END_RING_SIZE 4096
+
+/*
+ * The streams of a flow that ended with nothing left to export (no packet
+ * since its last active-timeout record): their final snapshots, for the
+ * report, and the flow's key.
+ */
+struct wm_seq_end {
+	struct wm_flow_export e; /* the flow's key (zero counts) */
+	struct wm_seq_snapshot s[2];
+	unsigned int n;
+};
+
 /* Stream records on their way to the main lcore: two per flow record at most. */
 #define WM_SEQ_RING_SIZE (2 * WM_EXPORT_RING_SIZE)
 
@@ -142,14 +157,16 @@ struct wm_worker {
 	struct wm_seq_id burst_ids[WM_BURST];  /* detection of the burst being metered */
 	uint8_t burst_res[WM_BURST];	       /* enum wm_seq_detect_result, same index */
 	const struct wm_pkt_meta *burst_metas; /* its metas, to index burst_ids */
-	struct rte_ring *seq_ring; /* SPSC to main: struct wm_seq_snapshot, before their flow */
-	struct rte_ring *gap_ring; /* SPSC to main: struct wm_gap_event */
-	uint64_t seq_pkts;	   /* sequence-bearing packets tracked */
-	uint64_t seq_streams;	   /* streams started */
-	uint64_t seq_pool_full;	   /* packets untracked: no free stream */
-	uint64_t seq_other_kind;   /* packets of another kind than their flow's stream */
-	uint64_t gap_events;	   /* gap events (gap, late, duplicate, ...) */
-	uint64_t gaps_dropped;	   /* gap events the ring could not take */
+	struct rte_ring *seq_ring;     /* SPSC to main: struct wm_seq_snapshot, before their flow */
+	struct rte_ring *gap_ring;     /* SPSC to main: struct wm_gap_event */
+	struct rte_ring *seq_end_ring; /* SPSC to main: struct wm_seq_end */
+	uint64_t seq_pkts;	       /* sequence-bearing packets tracked */
+	uint64_t seq_streams;	       /* streams started */
+	uint64_t seq_pool_full;	       /* packets untracked: no free stream */
+	uint64_t seq_other_kind;       /* packets of another kind than their flow's stream */
+	uint64_t gap_events;	       /* gap events (gap, late, duplicate, ...) */
+	uint64_t gaps_dropped;	       /* gap events the ring could not take */
+	uint64_t seq_ends_dropped;     /* ended streams the end ring could not take */
 
 	/* Records that did not fit in the export ring yet; bounded. */
 	struct wm_flow_export pending[WM_PENDING_MAX];
@@ -264,7 +281,12 @@ int wm_worker_main(void *arg);
 int wm_seq_setup(struct wm_app *app, struct wm_worker *w);
 void wm_seq_teardown(struct wm_worker *w);
 void wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h);
-void wm_seq_exported(struct wm_worker *w, unsigned int from);
+/*
+ * A live stream's identity and counters now, from its flow's handle
+ * (telemetry, console); on the worker's lcore only. Returns 0 or -EINVAL.
+ */
+int wm_seq_live_snapshot(const struct wm_worker *w, uint32_t handle, unsigned int dir,
+			 struct wm_seq_snapshot *out);
 
 /*
  * Does a parsed packet carry a sequence number to track? Marks it
@@ -305,6 +327,23 @@ struct wm_exporter_totals {
 	uint64_t queued;	   /* messages waiting in collectors' queues */
 };
 void wm_exporter_totals(struct wm_exporter_totals *t);
+
+/* One collector's figures, for telemetry and the console (names as in the report). */
+struct wm_exporter_collector {
+	char uri[256];
+	uint64_t messages;	  /* exportedMessageTotalCount */
+	uint64_t flow_records;	  /* exportedFlowRecordTotalCount */
+	uint64_t octets;	  /* exportedOctetTotalCount */
+	uint64_t not_sent_flows;  /* notSentFlowTotalCount */
+	uint64_t not_sent_pkts;	  /* notSentPacketTotalCount */
+	uint64_t not_sent_octets; /* notSentOctetTotalCount */
+	uint64_t queued;	  /* messages waiting in its queue */
+	uint64_t dropped_msgs;	  /* messagesDroppedQueueFull */
+	uint64_t resent;	  /* messagesResent */
+	uint64_t sessions, disconnects, send_errors;
+};
+/* Fill up to max collectors' figures; returns how many. Main lcore only. */
+unsigned int wm_exporter_collectors(struct wm_exporter_collector *out, unsigned int max);
 struct json_t;
 struct json_t *wm_exporter_report_json(struct wm_app *app);
 void wm_exporter_summary(struct wm_app *app);

@@ -57,11 +57,16 @@ void wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapsh
 /* One record as a JSON line (with the newline); returns its length or -ENOSPC. */
 int wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		     unsigned int n_streams, char *buf, size_t len);
+/* Streams whose flow ended with no record to carry them: counted for the report. */
+void wm_output_streams_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+			     unsigned int n_streams);
 struct wm_gap_event;
 /* A stream's kind, identity and counters as one JSON object; returns its length or -ENOSPC. */
 int wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len);
 /* One gap event: counted, and written to --gaps-json. */
 void wm_output_gap(const struct wm_gap_event *g);
+/* One gap event as a --gaps-json line (with the newline); returns its length or -ENOSPC. */
+int wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len);
 
 /* Print the summary on stdout and write --report; returns 0 or a negative errno. */
 int wm_report_write(struct wm_app *app, double duration_s);

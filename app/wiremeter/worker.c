@@ -24,6 +24,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_ctl.h"
 
 /* Expire on every EXPIRE_EVERY-th poll, busy or idle, with a bounded budget. */
 #define EXPIRE_EVERY 8
@@ -38,6 +39,7 @@ ipfix_handoff(struct wm_worker *w)
 
 	b->len = wm_ipfix_msg_finish(&w->ipfix_msg, 0, 0); /* the main lcore stamps both */
 	b->records = w->ipfix_msg.records;
+	b->flows = w->ipfix_msg.flows;
 	b->pkts = w->ipfix_msg.pkts;
 	b->octets = w->ipfix_msg.octets;
 	/* Cannot fail: the ring has room for every buffer there is. */
@@ -61,14 +63,6 @@ ipfix_open(struct wm_worker *w)
 			  w->domain_id);
 	w->ipfix_opened_tsc = rte_rdtsc();
 	return true;
-}
-
-/* Records from[..n_pending) were just exported: take their streams' counters. */
-static inline void
-pending_added(struct wm_worker *w, unsigned int from)
-{
-	if (w->seq_pool != NULL && w->n_pending > from)
-		wm_seq_exported(w, from);
 }
 
 /*
@@ -271,12 +265,9 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		ok[n_ok++] = meta;
 	}
 	if (n_ok > 0) {
-		unsigned int from = w->n_pending;
-
 		w->burst_metas = metas; /* for the sequence hook */
 		w->n_pending +=
 			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
-		pending_added(w, from);
 	}
 	w->busy_cycles += rte_rdtsc() - tsc;
 	return latest;
@@ -507,13 +498,12 @@ worker_now(struct wm_worker *w)
 static inline void
 expire_slice(struct wm_worker *w)
 {
-	unsigned int room = pending_room(w, EXPIRE_BUDGET), from = w->n_pending;
+	unsigned int room = pending_room(w, EXPIRE_BUDGET);
 	uint64_t now = worker_now(w);
 
 	if (room == 0)
 		return;
 	w->n_pending += wm_flow_table_expire(w->flows, now, &w->pending[w->n_pending], room);
-	pending_added(w, from);
 }
 
 /*
@@ -556,21 +546,15 @@ worker_finish(struct wm_worker *w)
 	}
 	/* Then what the lists' order hid: inputs out of step in time. */
 	while (sweep != UINT32_MAX) {
-		unsigned int from = w->n_pending;
-
 		w->n_pending +=
 			wm_flow_table_sweep(w->flows, worker_now(w), &w->pending[w->n_pending],
 					    pending_room(w, EXPIRE_BUDGET), &sweep);
-		pending_added(w, from);
 		pending_flush(w);
 	}
 	for (;;) {
-		unsigned int from = w->n_pending;
-
 		w->n_pending +=
 			wm_flow_table_flush(w->flows, WM_FLOW_END_FORCED, &w->pending[w->n_pending],
 					    pending_room(w, WM_PENDING_MAX));
-		pending_added(w, from);
 		pending_flush(w);
 		if (w->n_pending == 0 && wm_flow_table_stats(w->flows)->active == 0)
 			break;
@@ -599,6 +583,8 @@ wm_worker_main(void *arg)
 			expire_slice(w);
 			if (w->ipfix_enc != NULL)
 				ipfix_age(w);
+			/* Telemetry and console requests: one bounded slice (ctl.c). */
+			wm_ctl_worker_poll(w);
 		}
 	}
 	worker_finish(w);

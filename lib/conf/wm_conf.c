@@ -37,6 +37,9 @@ enum opt_type {
 	OPT_PORT_LIST, /* UDP ports and ranges, "5004-5005,6000" (struct wm_conf_port_range) */
 	OPT_SPI_LIST,  /* IPsec SPIs 1..2^32-1, decimal or 0x hex (uint32) */
 	OPT_SCI_LIST,  /* MACsec SCIs, 16 hex digits with an optional 0x (uint64) */
+	OPT_DEV_LIST,  /* EAL device strings, PCI addresses or vdevs (JSON array of strings) */
+	OPT_LCORES,    /* an EAL lcore list, "0-3" (string) */
+	OPT_INFILE,    /* a file that must be readable now (string) */
 };
 
 /*
@@ -50,7 +53,7 @@ enum opt_type {
  * the groups are implied by the table and need no entry of their own.
  */
 struct opt_desc {
-	const char *flag; /* long option without the dashes */
+	const char *flag; /* long option without the dashes; NULL: a config key only */
 	const char *key;  /* JSON key, or a dotted path of keys */
 	enum opt_type type;
 	size_t offset; /* in struct wm_conf */
@@ -109,8 +112,8 @@ static const struct opt_desc opts[] = {
 	/* Sequence-gap tracking: the JSON object "seq" (SEQUENCE.md). */
 	{"gaps-json", "gaps_json", OPT_PATH, OFF(gaps_json), 0, 0, false,
 	 "write one JSON line per sequence gap event to FILE"},
-	{"seq-streams", "seq.streams", OPT_COUNT, OFF(seq_streams), 1, 1u << 24, false,
-	 "sequence streams tracked per worker, 1..2^24 (default 65536)"},
+	{"seq-streams", "seq.streams", OPT_COUNT, OFF(seq_streams), 0, 1u << 24, false,
+	 "sequence streams tracked per worker, 0 (tracking off)..2^24 (default 65536)"},
 	{"seq-rtp-ports", "seq.rtp_ports", OPT_PORT_LIST, OFF(rtp_ports), 0, 0, false,
 	 "UDP ports and ranges that carry RTP, e.g. 5004-5005,6000 (default 5004-5005)", NULL,
 	 OFF(n_rtp_ports)},
@@ -158,6 +161,21 @@ static const struct opt_desc opts[] = {
 	{"seq-tester-restart-k", "seq.tester.restart_k", OPT_COUNT,
 	 OFF(seq[WM_CONF_SEQ_TESTER].restart_k), 1, 8, false,
 	 "TRex streams: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
+
+	/*
+	 * Where it runs. The command line names devices and lcores with
+	 * EAL's own options (-a, --vdev, -l), which override these keys.
+	 */
+	{NULL, "ports", OPT_DEV_LIST, 0, 0, 0, false,
+	 "EAL devices to meter: PCI addresses (given as -a) or vdevs (--vdev)"},
+	{NULL, "lcores", OPT_LCORES, OFF(lcores), 0, 0, false,
+	 "EAL lcore list, e.g. \"0-3\" (given as -l); the first lcore manages"},
+	{"rx-queues", "rx.queues", OPT_COUNT, OFF(rx_queues), 0, 1024, false,
+	 "Rx queues per RSS-capable port, queue i to worker i mod workers (default 0: one each)"},
+	{"rx-descriptors", "rx.descriptors", OPT_COUNT, OFF(rx_descriptors), 64, 32768, false,
+	 "Rx descriptors per queue (default 1024)"},
+	{"cmdline-file", "cmdline_file", OPT_INFILE, OFF(cmdline_file), 0, 0, false,
+	 "run the console commands in FILE at start, as testpmd does"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -180,6 +198,7 @@ wm_conf_defaults(struct wm_conf *c)
 	c->template_refresh = 60;
 	c->ipfix_flush = 1;
 
+	c->rx_descriptors = 1024;
 	c->seq_streams = 65536;
 	c->seq[WM_CONF_SEQ_MACSEC] = (struct wm_conf_seq_profile){960, 2, 1u << 30, 0};
 	c->seq[WM_CONF_SEQ_ESP] = (struct wm_conf_seq_profile){960, 2, 1u << 30, 0};
@@ -208,9 +227,15 @@ wm_conf_free(struct wm_conf *c)
 		free(c->pcaps[i]);
 	for (i = 0; i < c->n_ipfix; i++)
 		free(c->ipfix[i]);
+	for (i = 0; i < c->n_ports; i++)
+		free(c->ports[i]);
+	free(c->lcores);
+	free(c->cmdline_file);
 	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
+	c->lcores = c->cmdline_file = NULL;
 	c->n_pcaps = 0;
 	c->n_ipfix = 0;
+	c->n_ports = 0;
 }
 
 static int
@@ -545,6 +570,94 @@ set_filter(struct wm_conf *c, const char *expr, const char *what, char *err, siz
 	return c->filter == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
 }
 
+/* "0000:3b:00.0" or "3b:00.0", then devargs after a comma. */
+bool
+wm_conf_port_is_pci(const char *dev)
+{
+	static const char shape[] = "xx:xx.d";
+	const char *p = dev;
+	size_t i;
+
+	if (strlen(p) >= 12 && p[4] == ':')
+		for (i = 0; i < 4; i++)
+			if (!isxdigit((unsigned char)p[i]))
+				return false;
+	if (strlen(p) >= 12 && p[4] == ':')
+		p += 5;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == 'x' && !isxdigit((unsigned char)p[i]))
+			return false;
+		if (shape[i] == 'd' && (p[i] < '0' || p[i] > '7'))
+			return false;
+		if ((shape[i] == ':' || shape[i] == '.') && p[i] != shape[i])
+			return false;
+	}
+	return p[i] == '\0' || p[i] == ',';
+}
+
+/* A vdev name: a driver prefix and an instance ("net_pcap0"), devargs after a comma. */
+static bool
+port_is_vdev(const char *dev)
+{
+	size_t n = strcspn(dev, ",");
+	size_t i;
+
+	if (n < 3 || !isalpha((unsigned char)dev[0]) || memchr(dev, '_', n) == NULL)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)dev[i]) && dev[i] != '_')
+			return false;
+	return true;
+}
+
+static int
+add_port(struct wm_conf *c, const char *dev, const char *what, char *err, size_t errlen)
+{
+	if (c->n_ports == WM_CONF_MAX_PORTS)
+		return fail(err, errlen, -EINVAL, "%s: more than %d ports", what,
+			    WM_CONF_MAX_PORTS);
+	if (!wm_conf_port_is_pci(dev) && !port_is_vdev(dev))
+		return fail(err, errlen, -EINVAL,
+			    "%s: '%s' is neither a PCI address (0000:3b:00.0) nor a vdev "
+			    "(net_pcap0,rx_pcap=FILE)",
+			    what, dev);
+	c->ports[c->n_ports] = strdup(dev);
+	if (c->ports[c->n_ports] == NULL)
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", what);
+	c->n_ports++;
+	return 0;
+}
+
+/* An lcore list as EAL's -l and --lcores take it: digits, '-', ',', '@' and parentheses. */
+static int
+set_lcores(struct wm_conf *c, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (v[0] == '\0' || strspn(v, "0123456789,-@()") != strlen(v) ||
+	    !(isdigit((unsigned char)v[0]) || v[0] == '('))
+		return fail(err, errlen, -EINVAL, "%s: '%s' is not an lcore list (e.g. \"0-3\")",
+			    what, v);
+	free(c->lcores);
+	c->lcores = strdup(v);
+	return c->lcores == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
+}
+
+/* A file read later (the console's command file): readable now, or an error now. */
+static int
+set_infile(struct wm_conf *c, const struct opt_desc *o, const char *v, const char *what, char *err,
+	   size_t errlen)
+{
+	char **slot = (char **)((char *)c + o->offset);
+
+	if (v[0] == '\0')
+		return fail(err, errlen, -EINVAL, "%s: empty file name", what);
+	if (access(v, R_OK) != 0)
+		return fail(err, errlen, -ENOENT, "%s: cannot read '%s': %s", what, v,
+			    strerror(errno));
+	free(*slot);
+	*slot = strdup(v);
+	return *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
+}
+
 /* Apply one flag's text value. */
 static int
 apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *err, size_t errlen)
@@ -556,6 +669,8 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 	snprintf(what, sizeof(what), "--%s", o->flag);
 	if (o->type == OPT_FILTER)
 		return set_filter(c, arg, what, err, errlen);
+	if (o->type == OPT_INFILE)
+		return set_infile(c, o, arg, what, err, errlen);
 	if (o->type == OPT_PATH || o->type == OPT_PATH_LIST)
 		return set_path(c, o, arg, what, err, errlen);
 	if (o->type == OPT_URI_LIST)
@@ -594,6 +709,15 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 	json_t *el;
 
 	snprintf(what, sizeof(what), "config %s: key '%s'", path, o->key);
+	/* null unsets a file name, a filter or the lcore list, as when never given. */
+	if (json_is_null(v) && (o->type == OPT_PATH || o->type == OPT_FILTER ||
+				o->type == OPT_INFILE || o->type == OPT_LCORES)) {
+		char **slot = (char **)((char *)c + o->offset);
+
+		free(*slot);
+		*slot = NULL;
+		return 0;
+	}
 	switch (o->type) {
 	case OPT_SECONDS:
 	case OPT_COUNT:
@@ -649,6 +773,38 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
 		return set_path(c, o, json_string_value(v), what, err, errlen);
+	case OPT_INFILE:
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
+		return set_infile(c, o, json_string_value(v), what, err, errlen);
+	case OPT_LCORES:
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL,
+				    "%s: expected a string such as \"0-3\", got %s", what,
+				    json_kind(v));
+		return set_lcores(c, json_string_value(v), what, err, errlen);
+	case OPT_DEV_LIST: {
+		const char *noun = "device string (0000:3b:00.0 or net_pcap0,rx_pcap=FILE)";
+		int rc = 0;
+
+		if (!json_is_array(v))
+			return fail(err, errlen, -EINVAL,
+				    "%s: expected an array of device strings, got %s", what,
+				    json_kind(v));
+		/* The file's list replaces what an earlier file gave. */
+		for (i = 0; i < c->n_ports; i++)
+			free(c->ports[i]);
+		c->n_ports = 0;
+		json_array_foreach(v, i, el) {
+			if (!json_is_string(el))
+				return fail(err, errlen, -EINVAL, "%s: element %zu is not a %s",
+					    what, i, noun);
+			rc = add_port(c, json_string_value(el), what, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
 	case OPT_CHOICE:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a string", what);
@@ -791,11 +947,15 @@ usage(const char *prog)
 	for (i = 0; i < N_OPTS; i++) {
 		char left[64];
 
+		if (opts[i].flag == NULL)
+			continue;
+
 		static const char *const arg_names[] = {
 			[OPT_SECONDS] = "S",	  [OPT_COUNT] = "N",	   [OPT_PATH] = "FILE",
 			[OPT_PATH_LIST] = "FILE", [OPT_FILTER] = "EXPR",   [OPT_URI_LIST] = "URI",
 			[OPT_CHOICE] = "MODE",	  [OPT_WHOLE] = "N",	   [OPT_BOOL] = "on|off",
 			[OPT_PORT_LIST] = "LIST", [OPT_SPI_LIST] = "LIST", [OPT_SCI_LIST] = "LIST",
+			[OPT_DEV_LIST] = "DEV",	  [OPT_LCORES] = "LIST",   [OPT_INFILE] = "FILE",
 		};
 
 		snprintf(left, sizeof(left), "--%s %s", opts[i].flag, arg_names[opts[i].type]);
@@ -805,23 +965,32 @@ usage(const char *prog)
 		else
 			printf("  %-24s %s\n", left, opts[i].help);
 	}
-	printf("  -h, --help               this text\n"
-	       "  -v, --version            the version\n");
+	printf("  -i, --interactive        a wiremeter> console on stdin (try 'help')\n"
+	       "  -h, --help               this text\n"
+	       "  -v, --version            the version\n"
+	       "\nConfig keys only (the command line has EAL's -a/--vdev and -l for them):\n");
+	for (i = 0; i < N_OPTS; i++)
+		if (opts[i].flag == NULL)
+			printf("  %-24s %s\n", opts[i].key, opts[i].help);
 }
 
 int
 wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option lopts[N_OPTS + 3];
+	struct option lopts[N_OPTS + 4];
 	bool flag_pcaps = false, flag_ipfix = false;
-	size_t i;
+	size_t i, n = 0;
 	int opt, idx, rc;
 
+	/* Options without a flag are config keys only; getopt returns 256 + table index. */
 	for (i = 0; i < N_OPTS; i++)
-		lopts[i] = (struct option){opts[i].flag, required_argument, NULL, 256 + (int)i};
-	lopts[N_OPTS] = (struct option){"help", no_argument, NULL, 'h'};
-	lopts[N_OPTS + 1] = (struct option){"version", no_argument, NULL, 'v'};
-	lopts[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
+		if (opts[i].flag != NULL)
+			lopts[n++] = (struct option){opts[i].flag, required_argument, NULL,
+						     256 + (int)i};
+	lopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	lopts[n++] = (struct option){"version", no_argument, NULL, 'v'};
+	lopts[n++] = (struct option){"interactive", no_argument, NULL, 'i'};
+	lopts[n] = (struct option){NULL, 0, NULL, 0};
 
 	/*
 	 * Pass 1: the config file, so the flags of pass 2 override it.
@@ -831,7 +1000,7 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 	 */
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":c:hv", lopts, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:hvi", lopts, &idx)) != -1) {
 		if (opt == 'c') {
 			free(c->config_file);
 			c->config_file = strdup(optarg);
@@ -844,7 +1013,7 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 	}
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, ":c:hv", lopts, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:hvi", lopts, &idx)) != -1) {
 		/* Command-line --pcap files and collectors replace the config file's lists. */
 		if (opt >= 256 && opts[opt - 256].type == OPT_PATH_LIST && !flag_pcaps) {
 			for (i = 0; i < c->n_pcaps; i++)
@@ -861,6 +1030,9 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 		switch (opt) {
 		case 'c':
 			break;
+		case 'i':
+			c->interactive = 1;
+			break;
 		case 'h':
 			usage(argv[0]);
 			return WM_CONF_EXIT;
@@ -876,7 +1048,7 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			 * letter inside a group ("-xq") leaves optind on the group, so
 			 * argv[optind - 1] would name the argument before it.
 			 */
-			if (optopt != 0 && optopt != 'h' && optopt != 'v')
+			if (optopt != 0 && optopt != 'h' && optopt != 'v' && optopt != 'i')
 				return fail(err, errlen, -EINVAL,
 					    "unknown option '-%c' (see --help)", optopt);
 			return fail(err, errlen, -EINVAL, "unknown option '%s' (see --help)",
@@ -891,4 +1063,141 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 		return fail(err, errlen, -EINVAL, "unexpected argument '%s' (see --help)",
 			    argv[optind]);
 	return 0;
+}
+
+/* The object a dotted key's value goes in, its groups created on the way. */
+static json_t *
+group_of(json_t *root, const char *key, const char **leaf)
+{
+	json_t *obj = root;
+	const char *p = key, *dot;
+
+	while ((dot = strchr(p, '.')) != NULL) {
+		char name[KEY_LEN];
+		json_t *sub;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(dot - p), p);
+		sub = json_object_get(obj, name);
+		if (sub == NULL) {
+			sub = json_object();
+			json_object_set_new(obj, name, sub);
+		}
+		obj = sub;
+		p = dot + 1;
+	}
+	*leaf = p;
+	return obj;
+}
+
+/* A number as the file would give it: whole numbers as integers. */
+static json_t *
+number_json(double v)
+{
+	if (fabs(v) <= 0x1p53 && v == floor(v))
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static json_t *
+string_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* A list option's value: strings as a flag takes them, or numbers for SPIs. */
+static json_t *
+list_json(const struct wm_conf *c, const struct opt_desc *o)
+{
+	const char *base = (const char *)c + o->offset;
+	unsigned int n = *(const unsigned int *)((const char *)c + o->count_offset), i;
+	json_t *a = json_array();
+
+	for (i = 0; i < n; i++) {
+		char text[32];
+
+		if (o->type == OPT_PORT_LIST) {
+			const struct wm_conf_port_range *r =
+				&((const struct wm_conf_port_range *)base)[i];
+
+			if (r->first == r->last)
+				snprintf(text, sizeof(text), "%u", r->first);
+			else
+				snprintf(text, sizeof(text), "%u-%u", r->first, r->last);
+			json_array_append_new(a, json_string(text));
+		} else if (o->type == OPT_SPI_LIST) {
+			json_array_append_new(a, json_integer(((const uint32_t *)base)[i]));
+		} else {
+			snprintf(text, sizeof(text), "%016" PRIx64, ((const uint64_t *)base)[i]);
+			json_array_append_new(a, json_string(text));
+		}
+	}
+	return a;
+}
+
+static json_t *
+strings_json(char *const *v, unsigned int n)
+{
+	json_t *a = json_array();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *
+wm_conf_to_json(const struct wm_conf *c)
+{
+	const char *base = (const char *)c;
+	json_t *root = json_object();
+	size_t i;
+
+	if (root == NULL)
+		return NULL;
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt_desc *o = &opts[i];
+		const char *leaf;
+		json_t *obj = group_of(root, o->key, &leaf), *v = NULL;
+
+		switch (o->type) {
+		case OPT_SECONDS:
+		case OPT_WHOLE:
+			v = number_json(*(const double *)(base + o->offset));
+			break;
+		case OPT_COUNT:
+			v = json_integer(*(const uint32_t *)(base + o->offset));
+			break;
+		case OPT_BOOL:
+			v = json_boolean(*(const uint32_t *)(base + o->offset) != 0);
+			break;
+		case OPT_CHOICE:
+			v = json_string(o->choices[*(const uint32_t *)(base + o->offset)]);
+			break;
+		case OPT_PATH:
+		case OPT_FILTER:
+		case OPT_INFILE:
+		case OPT_LCORES:
+			v = string_or_null(*(char *const *)(base + o->offset));
+			break;
+		case OPT_PATH_LIST:
+			v = strings_json(c->pcaps, c->n_pcaps);
+			break;
+		case OPT_URI_LIST:
+			v = strings_json(c->ipfix, c->n_ipfix);
+			break;
+		case OPT_DEV_LIST:
+			v = strings_json(c->ports, c->n_ports);
+			break;
+		case OPT_PORT_LIST:
+		case OPT_SPI_LIST:
+		case OPT_SCI_LIST:
+			v = list_json(c, o);
+			break;
+		}
+		if (obj == NULL || v == NULL || json_object_set_new(obj, leaf, v) != 0) {
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return root;
 }

@@ -15,6 +15,7 @@
  * Every error is one line that names the flag, key or file, and why.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ extern "C" {
 
 /** Most IPFIX collectors at once. */
 #define WM_CONF_MAX_COLLECTORS 8
+
+/** Most EAL devices in the config's "ports". */
+#define WM_CONF_MAX_PORTS 32
 
 /** IPFIX export modes (--ipfix-mode). */
 enum wm_conf_ipfix_mode {
@@ -103,6 +107,21 @@ struct wm_conf {
 	unsigned int n_esn_spis;
 	uint64_t xpn_scis[WM_CONF_MAX_SEQ_IDS]; /**< SCs with XPN when seq.macsec.xpn is off */
 	unsigned int n_xpn_scis;
+
+	/*
+	 * Where it runs. "ports" and "lcores" are config keys only: on the
+	 * command line EAL's -a/--vdev and -l/-c/--lcores say the same, and
+	 * override them.
+	 */
+	char *ports[WM_CONF_MAX_PORTS]; /**< EAL devices: PCI addresses (-a) or vdevs (--vdev) */
+	unsigned int n_ports;
+	char *lcores;		 /**< EAL lcore list ("0-3"), or NULL */
+	uint32_t rx_queues;	 /**< Rx queues per RSS-capable port; 0: one per worker */
+	uint32_t rx_descriptors; /**< Rx descriptors per queue */
+
+	/* The console. */
+	uint32_t interactive; /**< -i: a wiremeter> prompt on stdin (0/1); no config key */
+	char *cmdline_file;   /**< console commands run at start, or NULL */
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */
@@ -151,6 +170,33 @@ int wm_conf_load_file(struct wm_conf *c, const char *path, char *err, size_t err
  *   negative errno with @p err set.
  */
 int wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen);
+
+/**
+ * Is an EAL device string a PCI address ("0000:3b:00.0", "3b:00.0",
+ * with devargs after a comma), to give with -a, rather than a vdev?
+ *
+ * @param dev
+ *   The device string.
+ * @return
+ *   true for a PCI address.
+ */
+bool wm_conf_port_is_pci(const char *dev);
+
+struct json_t;
+
+/**
+ * The configuration as a JSON object in the config file's shape (nested
+ * groups, every key of the options table, unset paths as null): loaded
+ * with wm_conf_load_file() it gives the same configuration. -c and -i,
+ * which have no key, are not in it.
+ *
+ * @param c
+ *   The configuration.
+ * @return
+ *   A new jansson object (the caller's reference), or NULL when out of
+ *   memory.
+ */
+struct json_t *wm_conf_to_json(const struct wm_conf *c);
 
 /**
  * Release what the configuration holds.

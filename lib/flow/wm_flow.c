@@ -171,10 +171,17 @@ hook_seq_pkt_none(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_
 }
 
 static void
-hook_seq_drop_none(void *ctx, const uint32_t seq[2])
+hook_seq_export_none(void *ctx, struct wm_flow_export *e)
 {
 	RTE_SET_USED(ctx);
-	RTE_SET_USED(seq);
+	RTE_SET_USED(e);
+}
+
+static void
+hook_seq_drop_none(void *ctx, const struct wm_flow_export *e)
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(e);
 }
 
 struct wm_flow_table *
@@ -199,8 +206,9 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->active_ns = p->active_ns;
 	t->linger_ns = p->linger_ns;
 	t->hooks = p->hooks;
-	if (t->hooks.seq_pkt == NULL || t->hooks.seq_drop == NULL) {
+	if (t->hooks.seq_pkt == NULL || t->hooks.seq_export == NULL || t->hooks.seq_drop == NULL) {
 		t->hooks.seq_pkt = hook_seq_pkt_none;
+		t->hooks.seq_export = hook_seq_export_none;
 		t->hooks.seq_drop = hook_seq_drop_none;
 	}
 
@@ -476,6 +484,8 @@ rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, u
 {
 	export_fill(pos_key(t, pos), r, &t->cold[pos], reason, e);
 	stats_exported(t, reason);
+	if (unlikely((e->seq[0] | e->seq[1]) != 0))
+		t->hooks.seq_export(t->hooks.ctx, e);
 	r->pkts[0] = r->pkts[1] = 0;
 	r->octets[0] = r->octets[1] = 0;
 	r->tcp_flags[0] = r->tcp_flags[1] = 0;
@@ -498,10 +508,15 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	if (rec_has_delta(r)) {
 		export_fill(&key, r, &t->cold[pos], reason, e);
 		stats_exported(t, reason);
+		if (unlikely((e->seq[0] | e->seq[1]) != 0))
+			t->hooks.seq_export(t->hooks.ctx, e);
 		n = 1;
-	} else if ((t->cold[pos].seq[0] | t->cold[pos].seq[1]) != 0) {
-		/* No record to carry the handles: give them back now. */
-		t->hooks.seq_drop(t->hooks.ctx, t->cold[pos].seq);
+	} else if (unlikely((t->cold[pos].seq[0] | t->cold[pos].seq[1]) != 0)) {
+		/* No record to carry the handles: the hook gets them with the key. */
+		struct wm_flow_export gone;
+
+		export_fill(&key, r, &t->cold[pos], reason, &gone);
+		t->hooks.seq_drop(t->hooks.ctx, &gone);
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
@@ -846,5 +861,191 @@ wm_flow_table_flush(struct wm_flow_table *t, enum wm_flow_end_reason reason,
 		n += rec_remove(t, i, (t->recs[i].state & REC_CLOSED) ? WM_FLOW_END_EOF : reason,
 				&out[n]);
 	}
+	return n;
+}
+
+unsigned int
+wm_flow_table_walk(const struct wm_flow_table *t, uint32_t *cursor, unsigned int budget,
+		   unsigned int flags, wm_flow_walk_cb cb, void *arg)
+{
+	struct wm_flow_export e;
+	unsigned int seen = 0, visited = 0;
+	uint32_t i;
+
+	/* The budget counts slots, empty or not: that bounds the work. */
+	for (i = *cursor; i < t->n_slots && seen < budget; i++, seen++) {
+		const struct wm_flow_cold *c = &t->cold[i];
+
+		if (!(t->recs[i].state & REC_IN_USE))
+			continue;
+		if ((flags & WM_FLOW_WALK_SEQ) && (c->seq[0] | c->seq[1]) == 0)
+			continue;
+		export_fill(pos_key(t, i), &t->recs[i], c, 0, &e);
+		cb(&e, arg);
+		visited++;
+	}
+	*cursor = i >= t->n_slots ? UINT32_MAX : i;
+	return visited;
+}
+
+void
+wm_flow_top_init(struct wm_flow_top *top, struct wm_flow_export *out, uint32_t max,
+		 enum wm_flow_sort sort)
+{
+	top->out = out;
+	top->max = max;
+	top->n = 0;
+	top->cursor = 0;
+	top->sort = sort;
+}
+
+static inline uint64_t
+top_value_rec(const struct wm_flow_rec *r, enum wm_flow_sort sort)
+{
+	return sort == WM_FLOW_SORT_PACKETS ? (uint64_t)r->pkts[0] + r->pkts[1]
+					    : r->octets[0] + r->octets[1];
+}
+
+static inline uint64_t
+top_value(const struct wm_flow_export *e, enum wm_flow_sort sort)
+{
+	return sort == WM_FLOW_SORT_PACKETS ? e->pkts[0] + e->pkts[1] : e->octets[0] + e->octets[1];
+}
+
+/* Restore the min-heap order of h[0..n) below position i. */
+static void
+top_sift_down(struct wm_flow_export *h, uint32_t n, uint32_t i, enum wm_flow_sort sort)
+{
+	struct wm_flow_export tmp;
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+
+		if (l < n && top_value(&h[l], sort) < top_value(&h[m], sort))
+			m = l;
+		if (l + 1 < n && top_value(&h[l + 1], sort) < top_value(&h[m], sort))
+			m = l + 1;
+		if (m == i)
+			return;
+		tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+static void
+top_sift_up(struct wm_flow_export *h, uint32_t i, enum wm_flow_sort sort)
+{
+	struct wm_flow_export tmp;
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+
+		if (top_value(&h[p], sort) <= top_value(&h[i], sort))
+			return;
+		tmp = h[i];
+		h[i] = h[p];
+		h[p] = tmp;
+		i = p;
+	}
+}
+
+bool
+wm_flow_table_top(const struct wm_flow_table *t, struct wm_flow_top *top, unsigned int budget)
+{
+	struct wm_flow_export *h = top->out;
+	unsigned int seen = 0;
+	uint32_t i, n;
+
+	if (top->cursor == UINT32_MAX || top->max == 0) {
+		top->cursor = UINT32_MAX;
+		return true;
+	}
+	for (i = top->cursor; i < t->n_slots && seen < budget; i++, seen++) {
+		const struct wm_flow_rec *r = &t->recs[i];
+
+		if (!(r->state & REC_IN_USE))
+			continue;
+		if (top->n < top->max) {
+			export_fill(pos_key(t, i), r, &t->cold[i], 0, &h[top->n]);
+			top_sift_up(h, top->n, top->sort);
+			top->n++;
+		} else if (top_value_rec(r, top->sort) > top_value(&h[0], top->sort)) {
+			/* Larger than the smallest held: it takes the root's place. */
+			export_fill(pos_key(t, i), r, &t->cold[i], 0, &h[0]);
+			top_sift_down(h, top->n, 0, top->sort);
+		}
+	}
+	if (i < t->n_slots) {
+		top->cursor = i;
+		return false;
+	}
+	top->cursor = UINT32_MAX;
+	/* Heap sort: popping the smallest to the end leaves the largest first. */
+	for (n = top->n; n > 1; n--) {
+		struct wm_flow_export tmp = h[0];
+
+		h[0] = h[n - 1];
+		h[n - 1] = tmp;
+		top_sift_down(h, n - 1, 0, top->sort);
+	}
+	return true;
+}
+
+int
+wm_flow_table_lookup(const struct wm_flow_table *t, const struct wm_pkt_meta *m,
+		     struct wm_flow_export *out)
+{
+	static const uint8_t no_eth[12];
+	struct wm_pkt_meta q = *m;
+	struct wm_flow_key k;
+	int32_t pos;
+
+	if (q.eth == NULL)
+		q.eth = no_eth;
+	key_from_meta(&q, &k);
+	pos = rte_hash_lookup_with_hash(t->hash, &k, flow_key_hash(&k, sizeof(k), 0));
+	if (pos < 0)
+		return -ENOENT;
+	export_fill(&k, &t->recs[pos], &t->cold[pos], 0, out);
+	return 0;
+}
+
+int
+wm_flow_table_set_timeouts(struct wm_flow_table *t, uint64_t idle_ns, uint64_t active_ns)
+{
+	if (idle_ns == 0 || active_ns == 0)
+		return -EINVAL;
+	t->idle_ns = idle_ns;
+	t->active_ns = active_ns;
+	return 0;
+}
+
+void
+wm_flow_table_timeouts(const struct wm_flow_table *t, uint64_t *idle_ns, uint64_t *active_ns)
+{
+	*idle_ns = t->idle_ns;
+	*active_ns = t->active_ns;
+}
+
+unsigned int
+wm_flow_table_flush_slice(struct wm_flow_table *t, enum wm_flow_end_reason reason,
+			  struct wm_flow_export *out, unsigned int max, unsigned int budget,
+			  uint32_t *cursor, uint64_t *removed)
+{
+	unsigned int n = 0, seen = 0;
+	uint32_t i;
+
+	/* Each flow ends at most one record: stop before one could find no room. */
+	for (i = *cursor; i < t->n_slots && seen < budget && n < max; i++, seen++) {
+		const struct wm_flow_rec *r = &t->recs[i];
+
+		if (!(r->state & REC_IN_USE))
+			continue;
+		n += rec_remove(t, i, (r->state & REC_CLOSED) ? WM_FLOW_END_EOF : reason, &out[n]);
+		(*removed)++;
+	}
+	*cursor = i >= t->n_slots ? UINT32_MAX : i;
 	return n;
 }

@@ -115,10 +115,17 @@ struct wm_flow_hooks {
 	 */
 	void (*seq_pkt)(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m);
 	/**
-	 * Called when a flow that holds handles is removed without a record
-	 * (nothing to export since its last active-timeout record).
+	 * Called as soon as a record of a flow that holds handles is written
+	 * (e->seq), before any later packet of the burst is counted: the
+	 * moment the record's figures are taken.
 	 */
-	void (*seq_drop)(void *ctx, const uint32_t seq[2]);
+	void (*seq_export)(void *ctx, struct wm_flow_export *e);
+	/**
+	 * Called when a flow that holds handles is removed without a record
+	 * (nothing to export since its last active-timeout record). @p e is
+	 * filled as a record would be (zero counts), for the flow's key.
+	 */
+	void (*seq_drop)(void *ctx, const struct wm_flow_export *e);
 	void *ctx; /**< passed to both */
 };
 
@@ -263,6 +270,173 @@ unsigned int wm_flow_table_flush(struct wm_flow_table *t, enum wm_flow_end_reaso
  * readers on other threads use relaxed atomic loads.
  */
 const struct wm_flow_stats *wm_flow_table_stats(const struct wm_flow_table *t);
+
+/*
+ * Looking at a live table (telemetry, console): the owner lcore runs
+ * these when a request reaches it, in bounded slices between bursts.
+ * A flow is reported as its current record: the counts since its last
+ * export (active timeout), oriented like an exported record, with
+ * end_reason 0.
+ */
+
+/** wm_flow_table_walk() flag: visit only flows that hold a sequence stream handle. */
+#define WM_FLOW_WALK_SEQ 0x01
+
+/** Called by wm_flow_table_walk() for each flow, with its current record. */
+typedef void (*wm_flow_walk_cb)(const struct wm_flow_export *e, void *arg);
+
+/**
+ * Visit the table's flows in slot order, one slice per call. A walk
+ * sees each flow that stays in the table from its start to its end
+ * exactly once, as it is when its slot is reached; a flow created or
+ * removed meanwhile may be seen or not.
+ *
+ * @param t
+ *   The table.
+ * @param cursor
+ *   Where to go on from: 0 to start; set to UINT32_MAX once the walk
+ *   is over.
+ * @param budget
+ *   Slots to look at in this call, empty ones included: the bound on
+ *   the work done.
+ * @param flags
+ *   0 or WM_FLOW_WALK_SEQ.
+ * @param cb
+ *   Called for each flow visited.
+ * @param arg
+ *   Passed to @p cb.
+ * @return
+ *   The number of flows visited.
+ */
+unsigned int wm_flow_table_walk(const struct wm_flow_table *t, uint32_t *cursor,
+				unsigned int budget, unsigned int flags, wm_flow_walk_cb cb,
+				void *arg);
+
+/** What wm_flow_table_top() ranks flows by. */
+enum wm_flow_sort {
+	WM_FLOW_SORT_OCTETS = 0, /**< octetDeltaCount + reverseOctetDeltaCount */
+	WM_FLOW_SORT_PACKETS,	 /**< packetDeltaCount + reversePacketDeltaCount */
+};
+
+/** A top-N selection going on across calls of wm_flow_table_top(). */
+struct wm_flow_top {
+	struct wm_flow_export *out; /**< room for max records, the caller's */
+	uint32_t max;		    /**< N */
+	uint32_t n;		    /**< records held in out */
+	uint32_t cursor;	    /**< next slot to look at; UINT32_MAX once done */
+	enum wm_flow_sort sort;	    /**< what "largest" means */
+};
+
+/**
+ * Start a top-N selection.
+ *
+ * @param top
+ *   The selection's state.
+ * @param out
+ *   Room for @p max records; the selection's answer.
+ * @param max
+ *   N, at least 1.
+ * @param sort
+ *   Rank by octets or by packets.
+ */
+void wm_flow_top_init(struct wm_flow_top *top, struct wm_flow_export *out, uint32_t max,
+		      enum wm_flow_sort sort);
+
+/**
+ * Go on with a top-N selection for one slice of the table. While it
+ * runs, out[] is a min-heap, so each flow costs a comparison with the
+ * smallest held and, when it is larger, O(log N) moves; the last call
+ * sorts it.
+ *
+ * @param t
+ *   The table.
+ * @param top
+ *   The selection, from wm_flow_top_init().
+ * @param budget
+ *   Slots to look at in this call, empty ones included.
+ * @return
+ *   true once the whole table was looked at: out[0..n) then holds the
+ *   n largest flows (n <= max), largest first.
+ */
+bool wm_flow_table_top(const struct wm_flow_table *t, struct wm_flow_top *top, unsigned int budget);
+
+/**
+ * Find the flow a packet with these header fields belongs to, in
+ * either direction. Read from @p m: kind, src, dst, sport, dport,
+ * proto, vlan, flags (WM_PKT_F_ESP with spi, WM_PKT_F_FRAG_NONFIRST),
+ * macsec_sci and macsec_an, and eth (12 bytes: destination and source
+ * MAC) for L2 flows; eth may be NULL for the others.
+ *
+ * @param t
+ *   The table.
+ * @param m
+ *   The header fields.
+ * @param out
+ *   Filled with the flow's current record when found.
+ * @return
+ *   0, or -ENOENT when the table holds no such flow.
+ */
+int wm_flow_table_lookup(const struct wm_flow_table *t, const struct wm_pkt_meta *m,
+			 struct wm_flow_export *out);
+
+/**
+ * Change the idle and active timeouts of a running table. The expiry
+ * lists stay ordered (they are ordered by last packet and by period
+ * start, not by deadline), so the new values apply to every flow from
+ * the next packet or expiry slice on.
+ *
+ * @param t
+ *   The table.
+ * @param idle_ns
+ *   New idle timeout, > 0.
+ * @param active_ns
+ *   New active timeout, > 0.
+ * @return
+ *   0, or -EINVAL for a zero timeout.
+ */
+int wm_flow_table_set_timeouts(struct wm_flow_table *t, uint64_t idle_ns, uint64_t active_ns);
+
+/**
+ * The table's idle and active timeouts.
+ *
+ * @param t
+ *   The table.
+ * @param idle_ns
+ *   Set to the idle timeout.
+ * @param active_ns
+ *   Set to the active timeout.
+ */
+void wm_flow_table_timeouts(const struct wm_flow_table *t, uint64_t *idle_ns, uint64_t *active_ns);
+
+/**
+ * Export and remove flows in slot order, one slice per call, while
+ * the table goes on metering: a flush of a live table. Every flow in
+ * the table when the flush starts and not ended meanwhile is removed
+ * by the time *cursor is UINT32_MAX; flows created meanwhile may be
+ * removed or not. A TCP flow that RST or FIN both ways ends with
+ * WM_FLOW_END_EOF, the others with @p reason.
+ *
+ * @param t
+ *   The table.
+ * @param reason
+ *   flowEndReason of the records (WM_FLOW_END_FORCED).
+ * @param out
+ *   Room for @p max records.
+ * @param max
+ *   Budget of records for this call.
+ * @param budget
+ *   Slots to look at in this call, empty ones included.
+ * @param cursor
+ *   0 to start; UINT32_MAX once every slot was looked at.
+ * @param removed
+ *   Incremented by the number of flows removed (a flow with nothing to
+ *   export since its last active-timeout record leaves no record).
+ * @return
+ *   The number of records written to @p out.
+ */
+unsigned int wm_flow_table_flush_slice(struct wm_flow_table *t, enum wm_flow_end_reason reason,
+				       struct wm_flow_export *out, unsigned int max,
+				       unsigned int budget, uint32_t *cursor, uint64_t *removed);
 
 #ifdef __cplusplus
 }

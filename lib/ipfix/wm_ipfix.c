@@ -139,9 +139,9 @@ static const struct field_def t_esp6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
 
 /*
- * Sequence stream records: which flow (its key as exported, times,
- * interface), which way the stream goes in it, what the stream is, and
- * its counters.
+ * Sequence stream records: which flow (its key as exported: the five
+ * scope fields, then its times and interface), which way the stream goes
+ * in it, what the stream is, and its counters.
  */
 /* clang-format off */
 #define STREAM_FIELDS \
@@ -197,9 +197,14 @@ static const struct {
 	[WM_IPFIX_TID_OPT_EXPORT - WM_IPFIX_TID_IPV4] = {t_opt_export, 1},
 	[WM_IPFIX_TID_OPT_METER - WM_IPFIX_TID_IPV4] = {t_opt_meter, 1},
 	[WM_IPFIX_TID_OPT_IFACE - WM_IPFIX_TID_IPV4] = {t_opt_iface, 1},
-	[WM_IPFIX_TID_SEQ4 - WM_IPFIX_TID_IPV4] = {t_seq4, 0},
-	[WM_IPFIX_TID_SEQ6 - WM_IPFIX_TID_IPV4] = {t_seq6, 0},
-	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 0},
+	/*
+	 * Stream records are options records scoped by their flow's key:
+	 * they describe a flow, they are not one, and a collector that reads
+	 * every data record as a flow (nfcapd does) must not count them.
+	 */
+	[WM_IPFIX_TID_SEQ4 - WM_IPFIX_TID_IPV4] = {t_seq4, 5},
+	[WM_IPFIX_TID_SEQ6 - WM_IPFIX_TID_IPV4] = {t_seq6, 5},
+	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 5},
 };
 
 #define MAX_FIELDS 40
@@ -390,6 +395,7 @@ wm_ipfix_msg_init(struct wm_ipfix_msg *m, void *buf, uint16_t cap, uint32_t doma
 	m->set_id = 0;
 	m->domain_id = domain_id;
 	m->records = 0;
+	m->flows = 0;
 	m->pkts = 0;
 	m->octets = 0;
 }
@@ -649,6 +655,7 @@ wm_ipfix_msg_add_flow(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc
 		write_fields(p, st, e, false, &streams[i]);
 	}
 	m->records += (two ? 2 : 1) + i;
+	m->flows += two ? 2 : 1;
 	m->pkts += e->pkts[0] + e->pkts[1];
 	m->octets += e->octets[0] + e->octets[1];
 	return (int)((two ? 2 : 1) + i);

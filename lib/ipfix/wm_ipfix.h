@@ -78,9 +78,9 @@ enum wm_ipfix_template_id {
 	WM_IPFIX_TID_OPT_EXPORT, /**< exporting-process reliability statistics */
 	WM_IPFIX_TID_OPT_METER,	 /**< metering-process statistics */
 	WM_IPFIX_TID_OPT_IFACE,	 /**< interface names */
-	WM_IPFIX_TID_SEQ4,	 /**< a sequence stream of an IPv4 flow */
-	WM_IPFIX_TID_SEQ6,	 /**< a sequence stream of an IPv6 flow */
-	WM_IPFIX_TID_SEQ_L2,	 /**< a sequence stream of a MACsec flow */
+	WM_IPFIX_TID_SEQ4,	 /**< options: a stream of an IPv4 flow */
+	WM_IPFIX_TID_SEQ6,	 /**< options: a stream of an IPv6 flow */
+	WM_IPFIX_TID_SEQ_L2,	 /**< options: a stream of a MACsec flow */
 	WM_IPFIX_TID_END,
 };
 
@@ -136,6 +136,7 @@ struct wm_ipfix_msg {
 	uint16_t set_id;    /**< ID of the open set */
 	uint32_t domain_id; /**< observation domain */
 	uint32_t records;   /**< data records in the message (options data included) */
+	uint32_t flows;	    /**< of them, flow records (not stream or statistics records) */
 	uint64_t pkts;	    /**< packets in its flow records, for not-sent accounting */
 	uint64_t octets;    /**< octets in its flow records */
 };
@@ -197,9 +198,9 @@ wm_ipfix_msg_empty(const struct wm_ipfix_msg *m)
 /**
  * Append one flow as data records: one record in biflow mode; in
  * uniflow mode the forward record and, when the reverse direction saw
- * packets, the reverse one. Then one stream record (templates SEQ4,
- * SEQ6, SEQ_L2) for each sequence stream the flow carries: the flow's
- * key, times and interface, biflowDirection (1: the stream goes the
+ * packets, the reverse one. Then one stream record (options templates
+ * SEQ4, SEQ6, SEQ_L2, scoped by the flow's key) for each sequence stream
+ * the flow carries: the flow's key, times and interface, biflowDirection (1: the stream goes the
  * flow's forward way, 2: the reverse way), the stream's kind and
  * identity, and its counters. All or nothing: when they do not fit,
  * nothing is written.

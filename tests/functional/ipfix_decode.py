@@ -67,11 +67,22 @@ _IANA = [
     (295, "ipsecSPI", "uint"),
 ]
 IANA = {i: (n, k) for i, n, k in _IANA}
-# wiremeter's own elements, under the configured PEN (--ipfix-pen).
-OWN = {1: ("macsecSCI", "sci"), 2: ("macsecAN", "uint")}
+# wiremeter's own elements, under the configured PEN (--ipfix-pen); the
+# sequence stream elements (3, 4, 5 and the counters from 10 on, in the order
+# of lib/seq/wm_seq.h's WM_SEQ_FOREACH_COUNTER) are added by add_seq_counters().
+OWN = {1: ("macsecSCI", "sci"), 2: ("macsecAN", "uint"), 3: ("seqStreamKind", "string"),
+       4: ("rtpSSRC", "uint"), 5: ("testerStreamId", "uint")}
+SEQ_COUNTER_BASE = 10
+
+
+def add_seq_counters(names):
+    """Name the stream counter elements SEQ_COUNTER_BASE + i after @p names."""
+    for i, n in enumerate(names):
+        OWN[SEQ_COUNTER_BASE + i] = (n, "uint")
 
 # Template IDs.
 FLOW_TEMPLATES = range(256, 262)
+STREAM_TEMPLATES = (265, 266, 267)
 TID_OPT_EXPORT, TID_OPT_METER, TID_OPT_IFACE = 262, 263, 264
 
 
@@ -110,14 +121,27 @@ class Message:
         self.domain = domain
         self.templates = []      # (set ID, template ID, [(pen, ie, len), ...], scope count)
         self.records = []        # (template ID, dict)
+        self.options_records = 0  # data records of options templates (scope > 0)
+        self.is_options = []     # per record: was its template an options template
         self.padding = 0         # bytes of set padding seen
 
     @property
     def data_records(self):
         return len(self.records)
 
+    @property
+    def non_options_records(self):
+        """Data records of (non-options) templates: what exportedFlowRecordTotalCount counts."""
+        return len(self.records) - self.options_records
+
     def flow_records(self):
+        """The flow records proper: templates 256-261 (one per flow, or two in uniflow)."""
         return [r for tid, r in self.records if tid in FLOW_TEMPLATES]
+
+    def other_records(self):
+        """The per-flow records that are not flows: the sequence stream records
+        (options templates 265-267, scoped by their flow's key)."""
+        return [r for tid, r in self.records if tid in STREAM_TEMPLATES]
 
     def of_template(self, tid):
         return [r for t, r in self.records if t == tid]
@@ -220,7 +244,7 @@ class Decoder:
         if key not in self.templates:
             raise DecodeError("offset %d: data set %d of domain %d without a template"
                               % (pos, tid, msg.domain))
-        fields, _ = self.templates[key]
+        fields, scope = self.templates[key]
         minlen = sum(1 if flen == 65535 else flen for _, _, flen in fields)
         while end - pos >= max(minlen, 1):
             rec = {}
@@ -243,6 +267,9 @@ class Decoder:
                 rec[name] = _value(kind, buf[pos:pos + flen])
                 pos += flen
             msg.records.append((tid, rec))
+            msg.is_options.append(bool(scope))
+            if scope:
+                msg.options_records += 1
         if pos != end:
             if any(buf[pos:end]):
                 raise DecodeError("offset %d: %d non-zero bytes after the records of set %d"

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <jansson.h>
 
 #include "wm_conf.h"
 #include "wm_cunit.h"
@@ -1591,10 +1592,10 @@ test_conf_seq_bad_flags(void)
 			 "--seq-rtp-jump: -3000 is out of range [1, 9007199254740992]");
 	check_args_error(ARGS("--seq-rtp-jump", "2^30"), -EINVAL,
 			 "--seq-rtp-jump: '2^30' is not a whole number");
-	check_args_error(ARGS("--seq-streams", "0"), -EINVAL,
-			 "--seq-streams: 0 is out of range [1, 16777216]");
+	check_args_error(ARGS("--seq-streams", "-1"), -EINVAL,
+			 "--seq-streams: -1 is out of range [0, 16777216]");
 	check_args_error(ARGS("--seq-streams", "16777217"), -EINVAL,
-			 "--seq-streams: 16777217 is out of range [1, 16777216]");
+			 "--seq-streams: 16777217 is out of range [0, 16777216]");
 	check_args_error(ARGS("--gaps-json", ""), -EINVAL, "--gaps-json: empty file name");
 	check_args_error(ARGS("--seq-esp-window"), -EINVAL, "--seq-esp-window: missing value");
 }
@@ -1762,8 +1763,8 @@ test_conf_seq_file_bad_value(void)
 			 "key 'seq.rtp.jump': 1.5 is not a whole number");
 	check_json_error("seq_jump_string.json", "{\"seq\": {\"esp\": {\"jump\": \"2^30\"}}}",
 			 "key 'seq.esp.jump': expected a number, got a string");
-	check_json_error("seq_streams0.json", "{\"seq\": {\"streams\": 0}}",
-			 "key 'seq.streams': 0 is out of range [1, 16777216]");
+	check_json_error("seq_streams_neg.json", "{\"seq\": {\"streams\": -1}}",
+			 "key 'seq.streams': -1 is out of range [0, 16777216]");
 	check_json_error("seq_gaps_empty.json", "{\"gaps_json\": \"\"}",
 			 "key 'gaps_json': empty file name");
 }
@@ -1826,6 +1827,196 @@ test_conf_seq_free_no_leak(void)
 	wm_conf_free(&c);
 }
 
+/* ---- where it runs, the console, and the config as JSON ---- */
+
+/* "ports", "lcores", "rx" and "cmdline_file" from a file; -i and the flags from the command line. */
+static void
+test_conf_run_keys(void)
+{
+	const char *cmds = write_file("cmds.txt", "show stats\n");
+	const char *path =
+		write_conf("run.json",
+			   "{\"ports\": [\"0000:3b:00.0\", \"3b:00.1,rxq_cqe=1\", "
+			   "\"net_pcap0,rx_pcap=%s,infinite_rx=1\"],\n"
+			   " \"lcores\": \"0-3\", \"rx\": {\"queues\": 4, \"descriptors\": 512},\n"
+			   " \"cmdline_file\": \"%s\"}\n",
+			   pcap_a, cmds);
+	char err[ERR_LEN], vdev[PATH_LEN + 64];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(c.rx_descriptors, 1024);
+	CU_ASSERT_EQUAL(c.rx_queues, 0);
+	CU_ASSERT_EQUAL(c.interactive, 0);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", path)), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n_ports, 3);
+	CU_ASSERT_STRING_EQUAL(c.ports[0], "0000:3b:00.0");
+	CU_ASSERT_STRING_EQUAL(c.ports[1], "3b:00.1,rxq_cqe=1");
+	snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s,infinite_rx=1", pcap_a);
+	CU_ASSERT_STRING_EQUAL(c.ports[2], vdev);
+	CU_ASSERT(wm_conf_port_is_pci(c.ports[0]));
+	CU_ASSERT(wm_conf_port_is_pci(c.ports[1]));
+	CU_ASSERT(!wm_conf_port_is_pci(c.ports[2]));
+	CU_ASSERT_STRING_EQUAL(c.lcores, "0-3");
+	CU_ASSERT_EQUAL(c.rx_queues, 4);
+	CU_ASSERT_EQUAL(c.rx_descriptors, 512);
+	CU_ASSERT_STRING_EQUAL(c.cmdline_file, cmds);
+	CU_ASSERT_EQUAL(c.interactive, 0);
+	wm_conf_free(&c);
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err,
+			      ARGS("-i", "-c", path, "--rx-queues", "2", "--rx-descriptors", "2048",
+				   "--cmdline-file", pcap_b)),
+			0);
+	CU_ASSERT_EQUAL(c.interactive, 1);
+	CU_ASSERT_EQUAL(c.rx_queues, 2);
+	CU_ASSERT_EQUAL(c.rx_descriptors, 2048);
+	CU_ASSERT_STRING_EQUAL(c.cmdline_file, pcap_b);
+	CU_ASSERT_EQUAL(c.n_ports, 3);
+	wm_conf_free(&c);
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--interactive")), 0);
+	CU_ASSERT_EQUAL(c.interactive, 1);
+	wm_conf_free(&c);
+}
+
+/* Each bad value of the new keys and flags: the message names the key or flag and why. */
+static void
+test_conf_run_keys_errors(void)
+{
+	char msg[ERR_LEN];
+	const char *path;
+
+	path = write_file("bad_port.json", "{\"ports\": [\"net_pcap0\", \"eth0\"]}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'ports': 'eth0' is neither a PCI address (0000:3b:00.0) nor a "
+		 "vdev (net_pcap0,rx_pcap=FILE)",
+		 path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_port_pci.json", "{\"ports\": [\"0000:3b:00.8\"]}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'ports': '0000:3b:00.8' is neither a PCI address (0000:3b:00.0) "
+		 "nor a vdev (net_pcap0,rx_pcap=FILE)",
+		 path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_ports_type.json", "{\"ports\": \"net_pcap0\"}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'ports': expected an array of device strings, got a string", path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_ports_elem.json", "{\"ports\": [\"net_ring0\", 3]}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'ports': element 1 is not a device string (0000:3b:00.0 or "
+		 "net_pcap0,rx_pcap=FILE)",
+		 path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_lcores.json", "{\"lcores\": \"all\"}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'lcores': 'all' is not an lcore list (e.g. \"0-3\")", path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_lcores_type.json", "{\"lcores\": 3}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'lcores': expected a string such as \"0-3\", got a number", path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_rx_desc.json", "{\"rx\": {\"descriptors\": 16}}\n");
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'rx.descriptors': 16 is out of range [64, 32768]", path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_file("bad_rx_group.json", "{\"rx\": 4}\n");
+	snprintf(msg, sizeof(msg), "config %s: key 'rx': expected an object, got a number", path);
+	check_file_error(path, -EINVAL, msg);
+
+	path = write_conf("bad_cmdfile.json", "{\"cmdline_file\": \"%s\"}\n", pcap_missing);
+	snprintf(msg, sizeof(msg),
+		 "config %s: key 'cmdline_file': cannot read '%s': No such file or directory", path,
+		 pcap_missing);
+	check_file_error(path, -ENOENT, msg);
+
+	snprintf(msg, sizeof(msg), "--cmdline-file: cannot read '%s': No such file or directory",
+		 pcap_missing);
+	check_args_error(ARGS("--cmdline-file", pcap_missing), -ENOENT, msg);
+	check_args_error(ARGS("--rx-queues", "2000"), -EINVAL,
+			 "--rx-queues: 2000 is out of range [0, 1024]");
+	/* "ports" and "lcores" are config keys only. */
+	check_args_error(ARGS("--ports", "net_ring0"), -EINVAL,
+			 "unknown option '--ports' (see --help)");
+	check_args_error(ARGS("--lcores", "0-1"), -EINVAL,
+			 "unknown option '--lcores' (see --help)");
+}
+
+/*
+ * The running configuration as JSON: every key of the table, in the
+ * file's nested shape; loaded back, it gives the same configuration.
+ */
+static void
+test_conf_to_json_round_trip(void)
+{
+	const char *path = write_conf(
+		"rt.json",
+		"{\"idle_timeout\": 12.5, \"active_timeout\": 120, \"flow_capacity\": 4096,\n"
+		" \"report\": \"%s/rt_report.json\", \"pcap\": [\"%s\"],\n"
+		" \"ipfix\": [\"udp://127.0.0.1:4739\"], \"ipfix_mode\": \"uniflow\",\n"
+		" \"ports\": [\"net_ring0\"], \"lcores\": \"0-1\", \"rx\": {\"descriptors\": 256},\n"
+		" \"seq\": {\"streams\": 100, \"rtp_ports\": [\"5004-5005\", 7000],\n"
+		"   \"tester_any_udp\": false, \"esp\": {\"window\": 64, \"esn_spis\": [4097]},\n"
+		"   \"macsec\": {\"xpn_scis\": [\"0x0200000000010001\"], \"jump\": 9007199254740992}}}\n",
+		dir, pcap_a);
+	const char *back;
+	char err[ERR_LEN];
+	struct wm_conf c, d;
+	json_t *j, *k, *seq;
+	char *text;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL_FATAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	j = wm_conf_to_json(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(j, "idle_timeout")), 12.5, 0.0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "active_timeout")), 120);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "ipfix_mode")), "uniflow");
+	CU_ASSERT(json_is_null(json_object_get(j, "flows_json")));
+	CU_ASSERT(json_is_null(json_object_get(j, "cmdline_file")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "lcores")), "0-1");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(j, "ports"), 0)),
+			       "net_ring0");
+	CU_ASSERT_EQUAL(
+		json_integer_value(json_object_get(json_object_get(j, "rx"), "descriptors")), 256);
+	seq = json_object_get(j, "seq");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(seq, "esp"), "window")),
+			64);
+	CU_ASSERT_EQUAL(json_integer_value(json_array_get(
+				json_object_get(json_object_get(seq, "esp"), "esn_spis"), 0)),
+			4097);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_array_get(json_object_get(seq, "rtp_ports"), 1)), "7000");
+	CU_ASSERT(json_is_false(json_object_get(seq, "tester_any_udp")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(seq, "macsec"), "jump")),
+			9007199254740992LL);
+	/* Loaded back into the defaults: the same configuration. */
+	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	back = write_file("rt_back.json", text);
+	wm_conf_defaults(&d);
+	CU_ASSERT_EQUAL(wm_conf_load_file(&d, back, err, sizeof(err)), 0);
+	if (err[0] != '\0')
+		fprintf(stderr, "\n    %s\n", err);
+	k = wm_conf_to_json(&d);
+	CU_ASSERT(json_equal(j, k));
+	free(text);
+	json_decref(j);
+	json_decref(k);
+	wm_conf_free(&c);
+	wm_conf_free(&d);
+}
+
 static const struct wm_test tests[] = {
 	WM_TEST(test_conf_defaults),
 	WM_TEST(test_conf_no_args_keeps_defaults),
@@ -1884,6 +2075,9 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_seq_file_duplicate_key),
 	WM_TEST(test_conf_seq_help),
 	WM_TEST(test_conf_seq_free_no_leak),
+	WM_TEST(test_conf_run_keys),
+	WM_TEST(test_conf_run_keys_errors),
+	WM_TEST(test_conf_to_json_round_trip),
 };
 
 int

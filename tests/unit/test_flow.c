@@ -597,9 +597,12 @@ test_flow_esp_is_directional(void)
 
 /* What the sequence hooks saw: calls, in order. */
 static struct {
-	unsigned int pkt_calls, drop_calls;
+	unsigned int pkt_calls, export_calls, drop_calls;
 	unsigned int dirs[16];
 	uint32_t dropped[2];
+	uint8_t dropped_src3;
+	uint64_t exported_pkts;		  /* the record's forward packets when the hook ran */
+	unsigned int pkt_calls_at_export; /* packets the stream had seen then */
 	uint32_t next_handle;
 } hk;
 
@@ -617,12 +620,23 @@ hook_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta 
 }
 
 static void
-hook_drop(void *ctx, const uint32_t seq[2])
+hook_export(void *ctx, struct wm_flow_export *e)
+{
+	CU_ASSERT_PTR_EQUAL(ctx, &hk);
+	CU_ASSERT((e->seq[0] | e->seq[1]) != 0);
+	hk.export_calls++;
+	hk.exported_pkts = e->pkts[0];
+	hk.pkt_calls_at_export = hk.pkt_calls;
+}
+
+static void
+hook_drop(void *ctx, const struct wm_flow_export *e)
 {
 	CU_ASSERT_PTR_EQUAL(ctx, &hk);
 	hk.drop_calls++;
-	hk.dropped[0] = seq[0];
-	hk.dropped[1] = seq[1];
+	hk.dropped[0] = e->seq[0];
+	hk.dropped[1] = e->seq[1];
+	hk.dropped_src3 = e->src[3];
 }
 
 static struct wm_flow_table *
@@ -636,7 +650,10 @@ mk_hooked_table(void)
 		.idle_ns = 30 * S,
 		.active_ns = 10 * S,
 		.linger_ns = S,
-		.hooks = {.seq_pkt = hook_pkt, .seq_drop = hook_drop, .ctx = &hk},
+		.hooks = {.seq_pkt = hook_pkt,
+			  .seq_export = hook_export,
+			  .seq_drop = hook_drop,
+			  .ctx = &hk},
 	};
 
 	memset(&hk, 0, sizeof(hk));
@@ -673,11 +690,15 @@ test_flow_seq_hooks(void)
 	CU_ASSERT_EQUAL(out[0].seq[0], 1);
 	CU_ASSERT_EQUAL(out[0].seq[1], 2);
 	CU_ASSERT_EQUAL(out[0].src[3], 2);
+	CU_ASSERT_EQUAL(hk.export_calls, 1);
+	CU_ASSERT_EQUAL(hk.exported_pkts, 2);
 	/* No packet since: idle removal has nothing to export, so the drop hook frees them. */
 	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 10 * S + 30 * S, out, 8), 0);
 	CU_ASSERT_EQUAL(hk.drop_calls, 1);
 	CU_ASSERT_EQUAL(hk.dropped[0], 1);
 	CU_ASSERT_EQUAL(hk.dropped[1], 2);
+	CU_ASSERT_EQUAL(hk.dropped_src3, 2); /* the key, oriented from the initiator */
+	CU_ASSERT_EQUAL(hk.export_calls, 1);
 	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
 	/* A new flow on the same key starts without handles. */
 	a.ts_ns = T0 + 100 * S;
@@ -687,6 +708,37 @@ test_flow_seq_hooks(void)
 	CU_ASSERT_EQUAL(out[0].seq[0], 3);
 	CU_ASSERT_EQUAL(out[0].seq[1], 0);
 	CU_ASSERT_EQUAL(hk.drop_calls, 1);
+	CU_ASSERT_EQUAL(hk.export_calls, 2);
+	teardown();
+}
+
+/*
+ * The export hook runs when the record is written, before the packet
+ * that ended the period is counted: a record's streams hold exactly its
+ * packets, however the burst is cut.
+ */
+static void
+test_flow_seq_export_hook_in_packet_order(void)
+{
+	struct wm_pkt_meta p[3];
+	const struct wm_pkt_meta *pp[3] = {&p[0], &p[1], &p[2]};
+	unsigned int i;
+
+	tbl = mk_hooked_table();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	for (i = 0; i < 3; i++) {
+		/* T0, T0 + 1 ns, then past the active period (10 s). */
+		p[i] = mk4(2, 5004, 1, 6000, 17, 60, i < 2 ? T0 + i : T0 + 10 * S + 1);
+		p[i].flags = WM_PKT_F_SEQ;
+	}
+	CU_ASSERT_EQUAL(wm_flow_table_update_bulk(tbl, pp, 3, out), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_ACTIVE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 2);
+	CU_ASSERT_EQUAL(hk.export_calls, 1);
+	/* At the hook, two packets had been counted in the stream, not three. */
+	CU_ASSERT_EQUAL(hk.exported_pkts, 2);
+	CU_ASSERT_EQUAL(hk.pkt_calls_at_export, 2);
+	CU_ASSERT_EQUAL(hk.pkt_calls, 3);
 	teardown();
 }
 
@@ -761,6 +813,208 @@ test_flow_expire_budget_bounds_work(void)
 	teardown();
 }
 
+/* Looking at a live table: count flows a walk visits. */
+static void
+count_cb(const struct wm_flow_export *e, void *arg)
+{
+	unsigned int *n = arg;
+
+	CU_ASSERT_EQUAL(e->end_reason, 0);
+	(*n)++;
+}
+
+/*
+ * A walk in slices of a few slots visits every flow once, however small
+ * the slice; the sequence filter keeps only flows with a stream handle.
+ */
+static void
+test_flow_walk_visits_each_flow_once(void)
+{
+	struct wm_pkt_meta m;
+	unsigned int i, n = 0, calls = 0;
+	uint32_t cursor = 0;
+
+	tbl = mk_hooked_table();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	for (i = 0; i < 40; i++)
+		feed(mk4(1, (uint16_t)(1000 + i), 2, 80, 17, 60, T0 + i));
+	m = mk4(3, 5004, 4, 6000, 17, 60, T0 + 50);
+	m.flags = WM_PKT_F_SEQ;
+	feed(m);
+	while (cursor != UINT32_MAX) {
+		/* Each call looks at 5 slots at most: it can visit no more flows. */
+		unsigned int k = n;
+
+		wm_flow_table_walk(tbl, &cursor, 5, 0, count_cb, &n);
+		CU_ASSERT(n - k <= 5);
+		calls++;
+	}
+	CU_ASSERT_EQUAL(n, 41);
+	CU_ASSERT(calls >= 41 / 5);
+	n = 0;
+	cursor = 0;
+	while (cursor != UINT32_MAX)
+		wm_flow_table_walk(tbl, &cursor, 7, WM_FLOW_WALK_SEQ, count_cb, &n);
+	CU_ASSERT_EQUAL(n, 1);
+	teardown();
+}
+
+/* Top N by octets and by packets, over slices, largest first, with the current counts. */
+static void
+test_flow_top_selects_largest(void)
+{
+	struct wm_flow_export top_out[5];
+	struct wm_flow_top top;
+	unsigned int i, k, calls = 0;
+
+	setup_default();
+	/* Flow i: i + 1 packets of (1000 - 10 i) bytes: packets and octets rank apart. */
+	for (i = 0; i < 30; i++)
+		for (k = 0; k <= i; k++)
+			feed(mk4(1, (uint16_t)(2000 + i), 2, 53, 17, 1000 - 10 * i, T0 + k));
+	wm_flow_top_init(&top, top_out, 5, WM_FLOW_SORT_PACKETS);
+	while (!wm_flow_table_top(tbl, &top, 16))
+		calls++;
+	CU_ASSERT(calls >= 1024 / 16 - 1);
+	CU_ASSERT_EQUAL_FATAL(top.n, 5);
+	for (i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(top_out[i].sport, 2029 - i);
+		CU_ASSERT_EQUAL(top_out[i].pkts[0], 30 - i);
+		CU_ASSERT_EQUAL(top_out[i].end_reason, 0);
+	}
+	/* By octets: (i + 1)(1000 - 10 i) is largest at i = 29 (21000), then 28 (20880)... */
+	wm_flow_top_init(&top, top_out, 5, WM_FLOW_SORT_OCTETS);
+	while (!wm_flow_table_top(tbl, &top, 1000))
+		;
+	CU_ASSERT_EQUAL(top_out[0].octets[0], 30 * 710);
+	for (i = 1; i < 5; i++)
+		CU_ASSERT(top_out[i - 1].octets[0] > top_out[i].octets[0]);
+	/* More asked than there are: all of them. */
+	{
+		struct wm_flow_export all[64];
+
+		wm_flow_top_init(&top, all, 64, WM_FLOW_SORT_OCTETS);
+		while (!wm_flow_table_top(tbl, &top, 100))
+			;
+		CU_ASSERT_EQUAL(top.n, 30);
+	}
+	/* Nothing is exported or removed by looking. */
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 30);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->exported, 0);
+	teardown();
+}
+
+/* Lookup by header fields, from either side, oriented by the initiator. */
+static void
+test_flow_lookup_either_direction(void)
+{
+	struct wm_pkt_meta q;
+	struct wm_flow_export e;
+
+	setup_default();
+	feed(mk_tcp(9, 5000, 1, 80, 0x02, T0));
+	feed(mk_tcp(1, 80, 9, 5000, 0x12, T0 + 1));
+	q = mk4(1, 80, 9, 5000, 6, 0, 0);
+	q.eth = NULL;
+	CU_ASSERT_EQUAL_FATAL(wm_flow_table_lookup(tbl, &q, &e), 0);
+	CU_ASSERT_EQUAL(e.src[3], 9);
+	CU_ASSERT_EQUAL(e.sport, 5000);
+	CU_ASSERT_EQUAL(e.dport, 80);
+	CU_ASSERT_EQUAL(e.pkts[0], 1);
+	CU_ASSERT_EQUAL(e.pkts[1], 1);
+	q.proto = 17;
+	CU_ASSERT_EQUAL(wm_flow_table_lookup(tbl, &q, &e), -ENOENT);
+	q.proto = 6;
+	q.vlan = 5;
+	CU_ASSERT_EQUAL(wm_flow_table_lookup(tbl, &q, &e), -ENOENT);
+	teardown();
+}
+
+/* New timeouts on a running table apply to flows already in it. */
+static void
+test_flow_set_timeouts_applies(void)
+{
+	uint64_t idle, active;
+
+	setup_default();
+	feed(mk4(1, 1000, 2, 53, 17, 60, T0));
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 5 * S, out, 8), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_set_timeouts(tbl, 0, S), -EINVAL);
+	CU_ASSERT_EQUAL(wm_flow_table_set_timeouts(tbl, 2 * S, 7 * S), 0);
+	wm_flow_table_timeouts(tbl, &idle, &active);
+	CU_ASSERT_EQUAL(idle, 2 * S);
+	CU_ASSERT_EQUAL(active, 7 * S);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 2 * S - 1, out, 8), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 2 * S, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_IDLE);
+	/* The active timeout too: a flow busy every second is cut at 7 s. */
+	feed(mk4(1, 1001, 2, 53, 17, 60, T0 + 10 * S));
+	for (unsigned int k = 1; k <= 6; k++)
+		CU_ASSERT_EQUAL(feed(mk4(1, 1001, 2, 53, 17, 60, T0 + (10 + k) * S)), 0);
+	CU_ASSERT_EQUAL(feed(mk4(1, 1001, 2, 53, 17, 60, T0 + 17 * S)), 1);
+	CU_ASSERT_EQUAL(out[0].end_reason, WM_FLOW_END_ACTIVE);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 7);
+	teardown();
+}
+
+/*
+ * A live flush in slices: every flow ends once, forced, or end of flow
+ * for a TCP flow that closed; a flow with nothing left to export is
+ * removed without a record; the record budget is respected.
+ */
+static void
+test_flow_flush_slice_live(void)
+{
+	struct wm_flow_export big[64];
+	uint64_t removed = 0;
+	uint32_t cursor = 0;
+	unsigned int i, n = 0, forced = 0, eof = 0, k;
+
+	setup_default();
+	for (i = 0; i < 20; i++)
+		feed(mk4(1, (uint16_t)(3000 + i), 2, 53, 17, 60, T0));
+	feed(mk_tcp(5, 4000, 6, 80, 0x02, T0));
+	feed(mk_tcp(5, 4000, 6, 80, 0x04, T0 + 1)); /* RST: lingering */
+	/* A flow whose counts went out with an active-timeout record. */
+	feed(mk4(7, 7000, 8, 53, 17, 60, T0));
+	wm_flow_table_set_timeouts(tbl, 30 * S, S);
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + S, big, 64), 22);
+	while (cursor != UINT32_MAX) {
+		k = wm_flow_table_flush_slice(tbl, WM_FLOW_END_FORCED, &big[n], 3, 50, &cursor,
+					      &removed);
+		CU_ASSERT(k <= 3);
+		n += k;
+	}
+	/* Every flow had its counts exported by the active timeout: nothing left to send. */
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(removed, 22);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	/* Again with counts pending. */
+	for (i = 0; i < 20; i++)
+		feed(mk4(1, (uint16_t)(3000 + i), 2, 53, 17, 60, T0 + 2 * S));
+	feed(mk_tcp(5, 4001, 6, 80, 0x02, T0 + 2 * S));
+	feed(mk_tcp(5, 4001, 6, 80, 0x04, T0 + 2 * S + 1));
+	cursor = 0;
+	removed = 0;
+	n = 0;
+	while (cursor != UINT32_MAX)
+		n += wm_flow_table_flush_slice(tbl, WM_FLOW_END_FORCED, &big[n], 4, 64, &cursor,
+					       &removed);
+	CU_ASSERT_EQUAL(n, 21);
+	CU_ASSERT_EQUAL(removed, 21);
+	for (i = 0; i < n; i++) {
+		forced += big[i].end_reason == WM_FLOW_END_FORCED;
+		eof += big[i].end_reason == WM_FLOW_END_EOF;
+	}
+	CU_ASSERT_EQUAL(forced, 20);
+	CU_ASSERT_EQUAL(eof, 1);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 0);
+	/* The table meters on afterwards. */
+	CU_ASSERT_EQUAL(feed(mk4(1, 3000, 2, 53, 17, 60, T0 + 3 * S)), 0);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	teardown();
+}
+
 static const struct wm_test tests[] = {
 	WM_TEST(test_flow_create_rejects_bad_params),
 	WM_TEST(test_flow_biflow_merge),
@@ -787,9 +1041,15 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_flow_sweep_finds_what_lists_hide),
 	WM_TEST(test_flow_esp_is_directional),
 	WM_TEST(test_flow_seq_hooks),
+	WM_TEST(test_flow_seq_export_hook_in_packet_order),
 	WM_TEST(test_flow_fragments_on_port_zero),
 	WM_TEST(test_flow_macsec_keyed_by_sci_an),
 	WM_TEST(test_flow_expire_budget_bounds_work),
+	WM_TEST(test_flow_walk_visits_each_flow_once),
+	WM_TEST(test_flow_top_selects_largest),
+	WM_TEST(test_flow_lookup_either_direction),
+	WM_TEST(test_flow_set_timeouts_applies),
+	WM_TEST(test_flow_flush_slice_live),
 };
 
 static int

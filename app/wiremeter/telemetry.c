@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * wiremeter's DPDK telemetry commands, for dpdk-telemetry.py and any
+ * client of the v2 socket (/var/run/dpdk/<prefix>/dpdk_telemetry.v2):
+ *
+ *   /wiremeter/stats[,SECTION]  totals, ports, workers, IPFIX collectors
+ *   /wiremeter/lcores           role, socket, queues, busy ratio per lcore
+ *   /wiremeter/flows[,N][,SORT] top N active flows by octets or packets, keyed by rank
+ *   /wiremeter/flow,KEY         one active flow
+ *   /wiremeter/streams[,N]      sequence streams: ended totals, worst ended, worst live
+ *   /wiremeter/gaps[,N]         the latest gap events, keyed by age ("1" the newest)
+ *   /wiremeter/config           the running configuration
+ *
+ * The callbacks run on telemetry's threads, one per client, not on an
+ * lcore. They only read: counters that have one writer (relaxed loads),
+ * the main lcore's published snapshot (copied under its lock), and for
+ * anything in a worker's flow table, the answers workers give to
+ * requests (ctl.c). Flows, streams and gap events carry the same IPFIX
+ * names as the JSON lines: they are formatted by the same code
+ * (output.c) and converted.
+ *
+ * DPDK 22.11 telemetry nests one level (a dict, or an array of
+ * scalars, inside the answer's dict; an array cannot hold dicts), takes
+ * names of letters, digits, '_' and '/' only, and answers at most
+ * 16 KB. Hence lists of flows, lcores and gap events as dicts keyed by
+ * rank or id ("1", "2", ...), flat keys ("port0", "seq/esp/window") and
+ * the caps on N.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+
+#include "wm_ctl.h"
+
+/* Answers must fit telemetry's 16 KB: a flow takes about 450 bytes, a stream 700, a gap 350. */
+#define TEL_MAX_FLOWS 32
+#define TEL_MAX_STREAMS 8
+#define TEL_MAX_GAPS 32
+
+/* One JSON scalar as a telemetry value; reals and null become strings. */
+static void
+tel_put(struct rte_tel_data *d, const char *key, json_t *v)
+{
+	char text[64];
+
+	if (json_is_integer(v)) {
+		json_int_t x = json_integer_value(v);
+
+		if (x >= 0)
+			rte_tel_data_add_dict_u64(d, key, (uint64_t)x);
+		else
+			rte_tel_data_add_dict_int(d, key, (int)x);
+	} else if (json_is_string(v)) {
+		rte_tel_data_add_dict_string(d, key, json_string_value(v));
+	} else if (json_is_boolean(v)) {
+		rte_tel_data_add_dict_int(d, key, json_is_true(v));
+	} else if (json_is_real(v)) {
+		snprintf(text, sizeof(text), "%.15g", json_real_value(v));
+		rte_tel_data_add_dict_string(d, key, text);
+	} else {
+		rte_tel_data_add_dict_string(d, key, "");
+	}
+}
+
+/* The members of a flat JSON object, all, or those 'keep' accepts. */
+static void
+tel_put_object(struct rte_tel_data *d, json_t *o, bool (*keep)(const char *))
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+		if (keep == NULL || keep(k))
+			tel_put(d, k, v);
+}
+
+static json_t *
+flow_json(const struct wm_flow_export *e)
+{
+	char line[2048];
+
+	if (wm_output_format(e, NULL, 0, line, sizeof(line)) < 0)
+		return NULL;
+	return json_loads(line, 0, NULL);
+}
+
+/* A flow as a dict, with the JSON lines' names. */
+static struct rte_tel_data *
+flow_dict(const struct wm_flow_export *e)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	json_t *j = flow_json(e);
+
+	if (d == NULL) {
+		json_decref(j);
+		return NULL;
+	}
+	rte_tel_data_start_dict(d);
+	if (j != NULL)
+		tel_put_object(d, j, NULL);
+	json_decref(j);
+	return d;
+}
+
+/* The fields of a flow that say where a stream is. */
+static bool
+endpoint_key(const char *k)
+{
+	return strncmp(k, "source", 6) == 0 || strncmp(k, "destination", 11) == 0 ||
+	       strcmp(k, "protocolIdentifier") == 0 || strcmp(k, "vlanId") == 0 ||
+	       strcmp(k, "ethernetType") == 0 || strcmp(k, "ipsecSPI") == 0 ||
+	       strcmp(k, "macsecSCI") == 0 || strcmp(k, "macsecAN") == 0;
+}
+
+/* A stream as a dict: its flow's endpoints, its direction, identity and counters. */
+static struct rte_tel_data *
+stream_dict(const struct wm_flow_export *e, const struct wm_seq_snapshot *s)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	char line[2048];
+	json_t *j;
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	j = flow_json(e);
+	if (j != NULL)
+		tel_put_object(d, j, endpoint_key);
+	json_decref(j);
+	rte_tel_data_add_dict_string(d, "direction", s->dir ? "reverse" : "forward");
+	if (wm_output_stream_json(s, line, sizeof(line)) > 0) {
+		j = json_loads(line, 0, NULL);
+		if (j != NULL)
+			tel_put_object(d, j, NULL);
+		json_decref(j);
+	}
+	return d;
+}
+
+/* Read N from "N" or "N,...": default when empty, -EINVAL when not a number. */
+static long
+param_count(const char *params, long def)
+{
+	char *end;
+	long n;
+
+	if (params == NULL || params[0] == '\0')
+		return def;
+	n = strtol(params, &end, 10);
+	if (end == params || (*end != '\0' && *end != ',') || n < 0)
+		return -EINVAL;
+	return n;
+}
+
+/* ---- /wiremeter/stats ---- */
+
+static struct rte_tel_data *
+dict_new(void)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d != NULL)
+		rte_tel_data_start_dict(d);
+	return d;
+}
+
+static void
+add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
+{
+	if (sub != NULL && rte_tel_data_add_dict_container(d, name, sub, 0) != 0)
+		rte_tel_data_free(sub);
+}
+
+static const char *const reason_names[6] = {
+	"", "idleTimeout", "activeTimeout", "endOfFlow", "forcedEnd", "lackOfResources",
+};
+
+static void
+stats_totals(struct rte_tel_data *d, const struct wm_app *app, const struct wm_ctl_snapshot *snap)
+{
+	struct rte_tel_data *t = dict_new(), *pe = dict_new(), *rr = dict_new();
+	uint64_t perr[WM_PKT_ERR_MAX] = {0};
+	uint64_t rx = 0, metered = 0, parse = 0, filtered = 0, active = 0, created = 0;
+	uint64_t exported = 0, evicted = 0, gaps = 0, gaps_dropped = 0;
+	unsigned int wi, e;
+	uint16_t pid;
+
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+
+		RTE_ETH_FOREACH_DEV(pid) {
+			rx += wm_read_u64(&w->port[pid].rx);
+			metered += wm_read_u64(&w->port[pid].metered);
+			parse += wm_read_u64(&w->port[pid].parse_errors);
+			filtered += wm_read_u64(&w->port[pid].filtered);
+		}
+		for (e = 1; e < WM_PKT_ERR_MAX; e++)
+			perr[e] += wm_read_u64(&w->parse_err[e]);
+		active += wm_read_u64(&fs->active);
+		created += wm_read_u64(&fs->created);
+		exported += wm_read_u64(&fs->exported);
+		evicted += wm_read_u64(&fs->evicted);
+		gaps += wm_read_u64(&w->gap_events);
+		gaps_dropped += wm_read_u64(&w->gaps_dropped);
+	}
+	if (t == NULL || pe == NULL || rr == NULL) {
+		rte_tel_data_free(t);
+		rte_tel_data_free(pe);
+		rte_tel_data_free(rr);
+		return;
+	}
+	rte_tel_data_add_dict_u64(t, "received", rx);
+	rte_tel_data_add_dict_u64(t, "metered", metered);
+	rte_tel_data_add_dict_u64(t, "parseErrors", parse);
+	rte_tel_data_add_dict_u64(t, "filtered", filtered);
+	rte_tel_data_add_dict_u64(t, "flowsActive", active);
+	rte_tel_data_add_dict_u64(t, "flowsCreated", created);
+	rte_tel_data_add_dict_u64(t, "flowsExported", exported);
+	rte_tel_data_add_dict_u64(t, "flowsEvicted", evicted);
+	rte_tel_data_add_dict_u64(t, "recordsOut", snap->totals.records);
+	rte_tel_data_add_dict_u64(t, "packetsOut", snap->totals.pkts);
+	rte_tel_data_add_dict_u64(t, "octetsOut", snap->totals.octets);
+	rte_tel_data_add_dict_u64(t, "gapEvents", gaps);
+	rte_tel_data_add_dict_u64(t, "gapEventsDropped", gaps_dropped);
+	rte_tel_data_add_dict_u64(t, "seqStreamsEnded", snap->totals.seq.tracked);
+	rte_tel_data_add_dict_u64(t, "seqStreamsWithLoss", snap->totals.seq.with_loss);
+	rte_tel_data_add_dict_u64(t, "seqLost", snap->totals.seq.lost);
+	if (snap->ipfix) {
+		rte_tel_data_add_dict_u64(t, "ipfixRecordsSent", snap->ex.records_sent);
+		rte_tel_data_add_dict_u64(t, "ipfixRecordsNotSent", snap->ex.records_not_sent);
+		rte_tel_data_add_dict_u64(t, "ipfixMessagesQueued", snap->ex.queued);
+	}
+	rte_tel_data_add_dict_u64(t, "snapshotAgeMs",
+				  (rte_rdtsc() - snap->tsc) * 1000 / rte_get_tsc_hz());
+	add_section(d, "totals", t);
+	for (e = 1; e < WM_PKT_ERR_MAX; e++)
+		rte_tel_data_add_dict_u64(pe, wm_pkt_error_name(e), perr[e]);
+	add_section(d, "parseErrors", pe);
+	for (e = 1; e < RTE_DIM(reason_names); e++)
+		rte_tel_data_add_dict_u64(rr, reason_names[e], snap->totals.by_reason[e]);
+	add_section(d, "recordsByEndReason", rr);
+}
+
+static void
+stats_ports(struct rte_tel_data *d, const struct wm_app *app)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct rte_tel_data *p = dict_new();
+		struct wm_port_counters c = {0};
+		struct rte_eth_stats st;
+		unsigned int wi;
+		char name[16];
+
+		if (p == NULL)
+			return;
+		for (wi = 0; wi < app->n_workers; wi++) {
+			const struct wm_port_counters *wc = &app->workers[wi]->port[pid];
+
+			c.rx += wm_read_u64(&wc->rx);
+			c.metered += wm_read_u64(&wc->metered);
+			c.parse_errors += wm_read_u64(&wc->parse_errors);
+			c.filtered += wm_read_u64(&wc->filtered);
+		}
+		memset(&st, 0, sizeof(st));
+		rte_eth_stats_get(pid, &st);
+		rte_tel_data_add_dict_u64(p, "portId", pid);
+		rte_tel_data_add_dict_string(p, "name", app->ports[pid].name);
+		rte_tel_data_add_dict_string(p, "driver", app->ports[pid].driver);
+		rte_tel_data_add_dict_u64(p, "rxQueues", app->ports[pid].nb_rxq);
+		rte_tel_data_add_dict_int(p, "softwareRss", app->ports[pid].sw_rss);
+		rte_tel_data_add_dict_u64(p, "rxPackets", st.ipackets);
+		rte_tel_data_add_dict_u64(p, "rxBytes", st.ibytes);
+		rte_tel_data_add_dict_u64(p, "imissed", st.imissed);
+		rte_tel_data_add_dict_u64(p, "ierrors", st.ierrors);
+		rte_tel_data_add_dict_u64(p, "rxNoMbuf", st.rx_nombuf);
+		rte_tel_data_add_dict_u64(p, "rxTaken", c.rx);
+		rte_tel_data_add_dict_u64(p, "metered", c.metered);
+		rte_tel_data_add_dict_u64(p, "parseErrors", c.parse_errors);
+		rte_tel_data_add_dict_u64(p, "filtered", c.filtered);
+		snprintf(name, sizeof(name), "port%u", pid);
+		add_section(d, name, p);
+	}
+}
+
+static void
+stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_ctl_snapshot *snap)
+{
+	unsigned int wi;
+
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+		struct rte_tel_data *p = dict_new();
+		uint64_t rx = 0, metered = 0, parse = 0, filtered = 0;
+		char name[16];
+		uint16_t pid;
+
+		if (p == NULL)
+			return;
+		RTE_ETH_FOREACH_DEV(pid) {
+			rx += wm_read_u64(&w->port[pid].rx);
+			metered += wm_read_u64(&w->port[pid].metered);
+			parse += wm_read_u64(&w->port[pid].parse_errors);
+			filtered += wm_read_u64(&w->port[pid].filtered);
+		}
+		rte_tel_data_add_dict_u64(p, "lcore", w->lcore_id);
+		rte_tel_data_add_dict_string(p, "role", wm_ctl_worker_role(w));
+		rte_tel_data_add_dict_u64(p, "received", rx);
+		rte_tel_data_add_dict_u64(p, "metered", metered);
+		rte_tel_data_add_dict_u64(p, "parseErrors", parse);
+		rte_tel_data_add_dict_u64(p, "filtered", filtered);
+		rte_tel_data_add_dict_u64(p, "flowsActive", wm_read_u64(&fs->active));
+		rte_tel_data_add_dict_u64(p, "flowsCreated", wm_read_u64(&fs->created));
+		rte_tel_data_add_dict_u64(p, "flowsExported", wm_read_u64(&fs->exported));
+		rte_tel_data_add_dict_u64(p, "flowsEvicted", wm_read_u64(&fs->evicted));
+		rte_tel_data_add_dict_u64(p, "busyCycles", wm_read_u64(&w->busy_cycles));
+		rte_tel_data_add_dict_u64(p, "busyPermille", snap->busy_permille[wi]);
+		rte_tel_data_add_dict_u64(p, "polls", wm_read_u64(&w->polls));
+		rte_tel_data_add_dict_u64(p, "rxStalls", wm_read_u64(&w->rx_stalls));
+		rte_tel_data_add_dict_u64(p, "ipfixRecordsEncoded", wm_read_u64(&w->ipfix_records));
+		rte_tel_data_add_dict_u64(p, "ipfixMessages", wm_read_u64(&w->ipfix_messages));
+		rte_tel_data_add_dict_u64(p, "seqPackets", wm_read_u64(&w->seq_pkts));
+		rte_tel_data_add_dict_u64(p, "seqStreams", wm_read_u64(&w->seq_streams));
+		rte_tel_data_add_dict_u64(p, "gapEvents", wm_read_u64(&w->gap_events));
+		snprintf(name, sizeof(name), "worker%u", wi);
+		add_section(d, name, p);
+	}
+}
+
+static void
+stats_ipfix(struct rte_tel_data *d, const struct wm_ctl_snapshot *snap)
+{
+	unsigned int i;
+
+	for (i = 0; snap->ipfix && i < snap->n_col; i++) {
+		const struct wm_exporter_collector *c = &snap->col[i];
+		struct rte_tel_data *p = dict_new();
+		char name[16];
+
+		if (p == NULL)
+			return;
+		rte_tel_data_add_dict_string(p, "uri", c->uri);
+		rte_tel_data_add_dict_u64(p, "exportedMessageTotalCount", c->messages);
+		rte_tel_data_add_dict_u64(p, "exportedFlowRecordTotalCount", c->flow_records);
+		rte_tel_data_add_dict_u64(p, "exportedOctetTotalCount", c->octets);
+		rte_tel_data_add_dict_u64(p, "notSentFlowTotalCount", c->not_sent_flows);
+		rte_tel_data_add_dict_u64(p, "notSentPacketTotalCount", c->not_sent_pkts);
+		rte_tel_data_add_dict_u64(p, "notSentOctetTotalCount", c->not_sent_octets);
+		rte_tel_data_add_dict_u64(p, "messagesQueued", c->queued);
+		rte_tel_data_add_dict_u64(p, "messagesDroppedQueueFull", c->dropped_msgs);
+		rte_tel_data_add_dict_u64(p, "messagesResent", c->resent);
+		rte_tel_data_add_dict_u64(p, "sessions", c->sessions);
+		rte_tel_data_add_dict_u64(p, "disconnects", c->disconnects);
+		rte_tel_data_add_dict_u64(p, "sendErrors", c->send_errors);
+		snprintf(name, sizeof(name), "collector%u", i);
+		add_section(d, name, p);
+	}
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const sections[] = {"totals", "ports", "workers", "ipfix"};
+	struct wm_ctl_snapshot *snap;
+	unsigned int want = 0xf, i;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && params[0] != '\0') {
+		for (i = 0; i < RTE_DIM(sections); i++)
+			if (strcmp(params, sections[i]) == 0)
+				want = 1u << i;
+		if (want == 0xf)
+			return -EINVAL;
+	}
+	snap = malloc(sizeof(*snap));
+	if (snap == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(snap);
+		return -EAGAIN;
+	}
+	wm_ctl_snapshot_read(snap);
+	rte_tel_data_start_dict(d);
+	if (want & 1)
+		stats_totals(d, &wm_app, snap);
+	if (want & 2)
+		stats_ports(d, &wm_app);
+	if (want & 4)
+		stats_workers(d, &wm_app, snap);
+	if (want & 8)
+		stats_ipfix(d, snap);
+	wm_ctl_leave();
+	free(snap);
+	return 0;
+}
+
+/* ---- /wiremeter/lcores ---- */
+
+static int
+tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct wm_ctl_snapshot *snap;
+	struct rte_tel_data *m;
+	unsigned int wi;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	snap = malloc(sizeof(*snap));
+	if (snap == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(snap);
+		return -EAGAIN;
+	}
+	wm_ctl_snapshot_read(snap);
+	rte_tel_data_start_dict(d);
+	m = dict_new();
+	if (m != NULL) {
+		char id[16];
+
+		rte_tel_data_add_dict_u64(m, "lcore", rte_get_main_lcore());
+		rte_tel_data_add_dict_string(m, "role", "main");
+		rte_tel_data_add_dict_u64(m, "socket",
+					  rte_lcore_to_socket_id(rte_get_main_lcore()));
+		rte_tel_data_add_dict_string(m, "queues", "");
+		rte_tel_data_add_dict_u64(m, "rxQueues", 0);
+		snprintf(id, sizeof(id), "%u", rte_get_main_lcore());
+		add_section(d, id, m);
+	}
+	for (wi = 0; wi < wm_app.n_workers; wi++) {
+		const struct wm_worker *w = wm_app.workers[wi];
+		struct rte_tel_data *l = dict_new();
+		char q[512], id[16];
+
+		if (l == NULL)
+			break;
+		wm_ctl_worker_queues(w, q, sizeof(q));
+		rte_tel_data_add_dict_u64(l, "lcore", w->lcore_id);
+		rte_tel_data_add_dict_string(l, "role", wm_ctl_worker_role(w));
+		rte_tel_data_add_dict_u64(l, "socket", (uint64_t)w->socket_id);
+		rte_tel_data_add_dict_string(l, "queues", q);
+		rte_tel_data_add_dict_u64(l, "rxQueues", w->n_rxq + w->n_dist_q);
+		rte_tel_data_add_dict_u64(l, "worker", wi);
+		rte_tel_data_add_dict_u64(l, "busyPermille", snap->busy_permille[wi]);
+		rte_tel_data_add_dict_u64(l, "busyCycles", wm_read_u64(&w->busy_cycles));
+		rte_tel_data_add_dict_u64(l, "polls", wm_read_u64(&w->polls));
+		snprintf(id, sizeof(id), "%u", w->lcore_id);
+		add_section(d, id, l);
+	}
+	wm_ctl_leave();
+	free(snap);
+	return 0;
+}
+
+/* ---- /wiremeter/flows and /wiremeter/flow ---- */
+
+static int
+tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	enum wm_flow_sort sort = WM_FLOW_SORT_OCTETS;
+	struct wm_flow_export *flows;
+	const char *s = NULL;
+	unsigned int n_out, i;
+	long n = 10;
+	int rc;
+
+	RTE_SET_USED(cmd);
+	/* "N", "N,SORT" or "SORT". */
+	if (params != NULL && params[0] >= '0' && params[0] <= '9') {
+		n = param_count(params, 10);
+		s = strchr(params, ',');
+		s = s != NULL ? s + 1 : NULL;
+	} else if (params != NULL && params[0] != '\0') {
+		s = params;
+	}
+	if (n < 0)
+		return -EINVAL;
+	if (s != NULL && strcmp(s, "packets") == 0)
+		sort = WM_FLOW_SORT_PACKETS;
+	else if (s != NULL && strcmp(s, "octets") != 0)
+		return -EINVAL;
+	n = RTE_MIN(RTE_MAX(n, 1L), (long)TEL_MAX_FLOWS);
+	flows = malloc(sizeof(*flows) * (size_t)n);
+	if (flows == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(flows);
+		return -EAGAIN;
+	}
+	rc = wm_ctl_top_flows((unsigned int)n, sort, flows, &n_out, NULL);
+	wm_ctl_leave();
+	if (rc < 0) {
+		free(flows);
+		return rc;
+	}
+	/* Keyed by rank, "1" the largest: an array cannot hold dicts in 22.11. */
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < n_out; i++) {
+		char rank[16];
+
+		snprintf(rank, sizeof(rank), "%u", i + 1);
+		add_section(d, rank, flow_dict(&flows[i]));
+	}
+	free(flows);
+	return 0;
+}
+
+static int
+tel_flow(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct wm_flow_export e;
+	struct wm_pkt_meta key;
+	unsigned int worker = 0;
+	bool found;
+	char err[256];
+	json_t *j;
+	int rc;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || wm_ctl_parse_flow_key(params, &key, err, sizeof(err)) != 0)
+		return -EINVAL;
+	if (!wm_ctl_enter())
+		return -EAGAIN;
+	rc = wm_ctl_find_flow(&key, &e, &worker, &found, NULL);
+	wm_ctl_leave();
+	if (rc < 0)
+		return rc;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "found", found);
+	if (!found)
+		return 0;
+	rte_tel_data_add_dict_u64(d, "worker", worker);
+	j = flow_json(&e);
+	if (j != NULL)
+		tel_put_object(d, j, NULL);
+	json_decref(j);
+	return 0;
+}
+
+/* ---- /wiremeter/streams and /wiremeter/gaps ---- */
+
+static int
+tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct wm_ctl_stream live[TEL_MAX_STREAMS];
+	struct wm_ctl_snapshot *snap;
+	struct rte_tel_data *t;
+	unsigned int n_live = 0, i, wi;
+	uint64_t started = 0, pkts = 0, pool_full = 0, gaps = 0;
+	long n = param_count(params, 4);
+	char name[16];
+	int rc;
+
+	RTE_SET_USED(cmd);
+	if (n < 0)
+		return -EINVAL;
+	n = RTE_MIN(n, (long)TEL_MAX_STREAMS);
+	snap = malloc(sizeof(*snap));
+	if (snap == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(snap);
+		return -EAGAIN;
+	}
+	wm_ctl_snapshot_read(snap);
+	rc = wm_ctl_live_streams((unsigned int)n, false, live, &n_live, NULL);
+	for (wi = 0; wi < wm_app.n_workers; wi++) {
+		const struct wm_worker *w = wm_app.workers[wi];
+
+		started += wm_read_u64(&w->seq_streams);
+		pkts += wm_read_u64(&w->seq_pkts);
+		pool_full += wm_read_u64(&w->seq_pool_full);
+		gaps += wm_read_u64(&w->gap_events);
+	}
+	wm_ctl_leave();
+	rte_tel_data_start_dict(d);
+	t = dict_new();
+	if (t != NULL) {
+		rte_tel_data_add_dict_u64(t, "started", started);
+		rte_tel_data_add_dict_u64(t, "packetsTracked", pkts);
+		rte_tel_data_add_dict_u64(t, "poolFull", pool_full);
+		rte_tel_data_add_dict_u64(t, "gapEvents", gaps);
+		rte_tel_data_add_dict_u64(t, "ended", snap->totals.seq.tracked);
+		rte_tel_data_add_dict_u64(t, "endedWithLoss", snap->totals.seq.with_loss);
+		rte_tel_data_add_dict_u64(t, "endedImpaired", snap->totals.seq.impaired);
+		rte_tel_data_add_dict_u64(t, "endedLost", snap->totals.seq.lost);
+		rte_tel_data_add_dict_u64(t, "live", n_live);
+		rte_tel_data_add_dict_int(t, "liveWorkersAnswered", rc);
+		add_section(d, "totals", t);
+	}
+	for (i = 0; i < snap->totals.seq.n_worst && i < (unsigned int)n; i++) {
+		snprintf(name, sizeof(name), "ended%u", i);
+		add_section(
+			d, name,
+			stream_dict(&snap->totals.seq.worst[i].e, &snap->totals.seq.worst[i].s));
+	}
+	for (i = 0; i < n_live; i++) {
+		snprintf(name, sizeof(name), "live%u", i);
+		add_section(d, name, stream_dict(&live[i].e, &live[i].s));
+	}
+	free(snap);
+	return 0;
+}
+
+static int
+tel_gaps(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct wm_ctl_snapshot *snap;
+	long n = param_count(params, 16);
+	uint64_t k;
+
+	RTE_SET_USED(cmd);
+	if (n < 0)
+		return -EINVAL;
+	n = RTE_MIN(n, (long)TEL_MAX_GAPS);
+	snap = malloc(sizeof(*snap));
+	if (snap == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(snap);
+		return -EAGAIN;
+	}
+	wm_ctl_snapshot_read(snap);
+	wm_ctl_leave();
+	/* Keyed by age, "1" the newest. */
+	rte_tel_data_start_dict(d);
+	for (k = snap->n_gaps; k > 0 && snap->n_gaps - k < (uint64_t)n; k--) {
+		struct rte_tel_data *g = dict_new();
+		char line[1024], age[24];
+		json_t *j;
+
+		if (g == NULL)
+			break;
+		if (wm_output_gap_format(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], line,
+					 sizeof(line)) > 0) {
+			j = json_loads(line, 0, NULL);
+			if (j != NULL)
+				tel_put_object(g, j, NULL);
+			json_decref(j);
+		}
+		snprintf(age, sizeof(age), "%" PRIu64, snap->n_gaps - k + 1);
+		add_section(d, age, g);
+	}
+	free(snap);
+	return 0;
+}
+
+/* ---- /wiremeter/config ---- */
+
+/* Nested groups flattened to keys joined by '/' ("seq/esp/window"); arrays stay arrays. */
+static void
+config_put(struct rte_tel_data *d, const char *prefix, json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v) {
+		char key[128];
+		size_t i;
+		json_t *el;
+
+		snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "/" : "", k);
+		if (json_is_object(v)) {
+			config_put(d, key, v);
+		} else if (json_is_array(v)) {
+			struct rte_tel_data *a = rte_tel_data_alloc();
+			bool numbers =
+				json_array_size(v) > 0 && json_is_integer(json_array_get(v, 0));
+
+			if (a == NULL)
+				continue;
+			rte_tel_data_start_array(a, numbers ? RTE_TEL_U64_VAL : RTE_TEL_STRING_VAL);
+			json_array_foreach(v, i, el) {
+				if (numbers)
+					rte_tel_data_add_array_u64(
+						a, (uint64_t)json_integer_value(el));
+				else
+					rte_tel_data_add_array_string(a, json_string_value(el));
+			}
+			add_section(d, key, a);
+		} else {
+			tel_put(d, key, v);
+		}
+	}
+}
+
+static int
+tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *j;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	if (!wm_ctl_enter())
+		return -EAGAIN;
+	j = wm_ctl_conf_json();
+	rte_tel_data_start_dict(d);
+	if (j != NULL)
+		config_put(d, "", j);
+	json_decref(j);
+	/* The two settings without a config key. */
+	rte_tel_data_add_dict_string(
+		d, "config_file", wm_app.conf.config_file != NULL ? wm_app.conf.config_file : "");
+	rte_tel_data_add_dict_int(d, "interactive", (int)wm_app.conf.interactive);
+	wm_ctl_leave();
+	return 0;
+}
+
+/* Help texts say the parameters; telemetry takes at most 127 characters. */
+RTE_INIT(wm_telemetry_register)
+{
+	rte_telemetry_register_cmd("/wiremeter/stats", tel_stats,
+				   "Totals, ports, workers, IPFIX collectors. "
+				   "Parameter: SECTION totals|ports|workers|ipfix (default all)");
+	rte_telemetry_register_cmd("/wiremeter/lcores", tel_lcores,
+				   "Each lcore: role (main/worker/distributor), socket, Rx queues, "
+				   "busy ratio. No parameters");
+	rte_telemetry_register_cmd("/wiremeter/flows", tel_flows,
+				   "Top N active flows. Parameters: N (default 10, max 32), "
+				   "SORT octets|packets (default octets)");
+	rte_telemetry_register_cmd(
+		"/wiremeter/flow", tel_flow,
+		"One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN], "
+		"IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
+	rte_telemetry_register_cmd("/wiremeter/streams", tel_streams,
+				   "Sequence streams: totals, worst ended, worst live. "
+				   "Parameter: N per list (default 4, max 8)");
+	rte_telemetry_register_cmd("/wiremeter/gaps", tel_gaps,
+				   "Latest sequence gap events, newest first. "
+				   "Parameter: N (default 16, max 32)");
+	rte_telemetry_register_cmd(
+		"/wiremeter/config", tel_config,
+		"The running configuration, every key (nested ones joined by '/': "
+		"seq/esp/window). No parameters");
+}
