@@ -510,7 +510,7 @@ epoch_open(struct wm_seq_stream *s, uint64_t first)
  * window and are lost in one step, so a jump of any size costs at most
  * W / 64 + 2 block operations.
  */
-static void
+static inline __attribute__((always_inline)) void
 window_advance(struct wm_seq_stream *s, uint64_t ext)
 {
 	uint64_t t = s->last;
