@@ -17,6 +17,7 @@ WM_PACKAGES=(
 	"libcunit1-dev:/usr/include/CUnit/CUnit.h" "libpcap-dev:/usr/include/pcap/pcap.h"
 	"libbpf-dev:/usr/include/bpf/libbpf.h" "libxdp-dev:/usr/include/xdp/libxdp.h"
 	"python3-scapy:/usr/lib/python3/dist-packages/scapy" "tshark:tshark"
+	"python3-pexpect:/usr/lib/python3/dist-packages/pexpect"
 	"tcpreplay:tcpreplay" "tcpdump:tcpdump" "clang-format:clang-format" "iproute2:ip" "procps:sysctl" "util-linux:mount"
 )
 

@@ -9,11 +9,12 @@
  * per command, gathered in main_ctx.
  *
  * It runs on the main lcore between the management loop's other work:
- * wm_console_poll() reads what is there (poll(2) with no wait, then
- * cmdline_in()), so the rings keep draining while the console waits for
- * a key. (cmdline_poll() reads one byte per call and, in 22.11, does not
- * see the end of a piped stdin; reading ourselves handles both.) The
- * end of stdin or Ctrl-D on an empty line quits, like 'quit'.
+ * wm_console_poll() hands cmdline_poll() (non-blocking, one byte a call)
+ * what is ready on stdin, a bounded number of bytes per loop, so the
+ * rings keep draining while the console waits for a key. The end of
+ * stdin or Ctrl-D on an empty line quits, like 'quit'. The command file
+ * goes through cmdline_in() a line per loop, so 'sleep' can hold the
+ * next line.
  *
  * Commands that need a worker's flow table go through its request ring
  * (ctl.c) and wait, bounded, draining the rings meanwhile; the rest read
@@ -1110,12 +1111,15 @@ file_step(void)
 		con.quit = true;
 }
 
+/* Bytes of input taken per management loop: a pasted block does not hold the rings up. */
+#define POLL_BYTES 256
+
 bool
 wm_console_poll(struct wm_app *app)
 {
 	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-	char buf[256];
-	ssize_t n;
+	unsigned int i;
+	int st;
 
 	RTE_SET_USED(app);
 	if (con.quit || (con.resume_tsc != 0 && rte_rdtsc() < con.resume_tsc))
@@ -1124,17 +1128,22 @@ wm_console_poll(struct wm_app *app)
 		file_step();
 		return true;
 	}
-	if (con.tty == NULL || poll(&pfd, 1, 0) <= 0)
+	if (con.tty == NULL)
 		return false;
-	n = read(STDIN_FILENO, buf, sizeof(buf));
-	/* The end of stdin, or Ctrl-D on an empty line: quit, as testpmd does. */
-	if (n <= 0 || cmdline_in(con.tty, buf, (int)n) < 0) {
-		if (!con.quit)
-			cmdline_printf(con.tty, "\n");
-		wm_force_quit = true;
-		con.quit = true;
+	for (i = 0; i < POLL_BYTES && !con.quit && poll(&pfd, 1, 0) > 0; i++) {
+		st = cmdline_poll(con.tty);
+		/* 'quit', the end of stdin, or Ctrl-D on an empty line (< 0): quit, as testpmd. */
+		if (st == RDLINE_EXITED || st < 0) {
+			if (!con.quit)
+				cmdline_printf(con.tty, "\n");
+			wm_force_quit = true;
+			con.quit = true;
+		}
+		/* A 'sleep' holds the rest of the input. */
+		if (con.resume_tsc != 0 && rte_rdtsc() < con.resume_tsc)
+			break;
 	}
-	return true;
+	return i > 0;
 }
 
 void

@@ -364,10 +364,12 @@ request_all(const struct ctl_req *req, struct slot **slots, unsigned int wait_ms
 	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() * wait_ms / 1000;
 	unsigned int wi, n_workers = ctl_app->n_workers, answered = 0;
 
+	/* All NULL first: a failed claim gives back the slots claimed so far. */
+	for (wi = 0; wi < n_workers; wi++)
+		slots[wi] = NULL;
 	for (wi = 0; wi < n_workers; wi++) {
 		struct wm_worker *w = ctl_app->workers[wi];
 
-		slots[wi] = NULL;
 		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
 			continue;
 		slots[wi] = slot_claim(wi);

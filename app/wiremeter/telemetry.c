@@ -46,8 +46,11 @@
 
 #include "wm_ctl.h"
 
-/* Answers must fit telemetry's 16 KB: a flow takes about 450 bytes, a stream 700, a gap 350. */
-#define TEL_MAX_FLOWS 32
+/*
+ * Answers must fit telemetry's 16 KB (22.11 leaves out what does not fit): a flow
+ * takes up to about 650 bytes (IPv6), a stream 850, a gap event 450.
+ */
+#define TEL_MAX_FLOWS 24
 #define TEL_MAX_STREAMS 8
 #define TEL_MAX_GAPS 32
 
@@ -724,29 +727,35 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /* Help texts say the parameters; telemetry takes at most 127 characters. */
+static void
+reg(const char *cmd, telemetry_cb fn, const char *help)
+{
+	/* Too long a help text, or too many commands: say so, the rest still works. */
+	if (rte_telemetry_register_cmd(cmd, fn, help) != 0)
+		fprintf(stderr, "wiremeter: warning: telemetry command %s not registered\n", cmd);
+}
+
 RTE_INIT(wm_telemetry_register)
 {
-	rte_telemetry_register_cmd("/wiremeter/stats", tel_stats,
-				   "Totals, ports, workers, IPFIX collectors. "
-				   "Parameter: SECTION totals|ports|workers|ipfix (default all)");
-	rte_telemetry_register_cmd("/wiremeter/lcores", tel_lcores,
-				   "Each lcore: role (main/worker/distributor), socket, Rx queues, "
-				   "busy ratio. No parameters");
-	rte_telemetry_register_cmd("/wiremeter/flows", tel_flows,
-				   "Top N active flows. Parameters: N (default 10, max 32), "
-				   "SORT octets|packets (default octets)");
-	rte_telemetry_register_cmd(
-		"/wiremeter/flow", tel_flow,
-		"One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN], "
-		"IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
-	rte_telemetry_register_cmd("/wiremeter/streams", tel_streams,
-				   "Sequence streams: totals, worst ended, worst live. "
-				   "Parameter: N per list (default 4, max 8)");
-	rte_telemetry_register_cmd("/wiremeter/gaps", tel_gaps,
-				   "Latest sequence gap events, newest first. "
-				   "Parameter: N (default 16, max 32)");
-	rte_telemetry_register_cmd(
-		"/wiremeter/config", tel_config,
-		"The running configuration, every key (nested ones joined by '/': "
-		"seq/esp/window). No parameters");
+	reg("/wiremeter/stats", tel_stats,
+	    "Totals, ports, workers, IPFIX collectors. "
+	    "Parameter: SECTION totals|ports|workers|ipfix (default all)");
+	reg("/wiremeter/lcores", tel_lcores,
+	    "Each lcore: role (main/worker/distributor), socket, Rx queues, "
+	    "busy ratio. No parameters");
+	reg("/wiremeter/flows", tel_flows,
+	    "Top N active flows. Parameters: N (default 10, max 24), "
+	    "SORT octets|packets (default octets)");
+	reg("/wiremeter/flow", tel_flow,
+	    "One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN], "
+	    "IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
+	reg("/wiremeter/streams", tel_streams,
+	    "Sequence streams: totals, worst ended, worst live. "
+	    "Parameter: N per list (default 4, max 8)");
+	reg("/wiremeter/gaps", tel_gaps,
+	    "Latest sequence gap events, newest first. "
+	    "Parameter: N (default 16, max 32)");
+	reg("/wiremeter/config", tel_config,
+	    "The running configuration, every key (nested ones joined by '/': "
+	    "seq/esp/window). No parameters");
 }
