@@ -516,12 +516,11 @@ mono_ns(void)
 }
 
 unsigned int
-wm_exporter_poll(struct wm_app *app, bool stopping)
+wm_exporter_poll(struct wm_app *app)
 {
 	uint64_t now_tsc = rte_rdtsc(), now_ns = mono_ns();
 	unsigned int i, work;
 
-	(void)stopping;
 	if (ex.n_col == 0)
 		return 0;
 	work = drain_workers(app);
@@ -551,21 +550,21 @@ wm_exporter_finish(struct wm_app *app)
 	if (ex.n_col == 0)
 		return;
 	while (drain_workers(app) > 0)
-		wm_exporter_poll(app, true);
+		wm_exporter_poll(app);
 	/* Final statistics, after the data they describe. */
 	for (i = 0; i < ex.n_col; i++) {
 		struct collector *c = &ex.col[i];
 
 		while (!collector_idle(c) && wm_ipfix_transport_up(c->t) &&
 		       rte_rdtsc() < deadline) {
-			wm_exporter_poll(app, true);
+			wm_exporter_poll(app);
 			rte_delay_us_sleep(100);
 		}
 		if (c->in_session)
 			ctrl_build(c, false);
 	}
 	do {
-		wm_exporter_poll(app, true);
+		wm_exporter_poll(app);
 		idle = true;
 		for (i = 0; i < ex.n_col; i++)
 			idle &= collector_idle(&ex.col[i]);

@@ -179,7 +179,7 @@ void
 wm_mgmt_service(void)
 {
 	drain_rings(&wm_app);
-	wm_exporter_poll(&wm_app, false);
+	wm_exporter_poll(&wm_app);
 }
 
 int
@@ -194,7 +194,7 @@ wm_mgmt_run(struct wm_app *app)
 
 	for (;;) {
 		uint64_t now = rte_rdtsc();
-		unsigned int n = drain_rings(app) + wm_exporter_poll(app, stopping);
+		unsigned int n = drain_rings(app) + wm_exporter_poll(app);
 
 		if (interval != 0 && now >= next_stats) {
 			stats_line(app, now, start, &prev);

@@ -84,13 +84,6 @@ fmt_mac(char *buf, size_t len, const uint8_t *m)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* The stream's identity fields that its flow's own fields do not already give. */
-static const char *const counter_names[] = {
-#define WM_SEQ_NAME(f, n) #n,
-	WM_SEQ_FOREACH_COUNTER(WM_SEQ_NAME)
-#undef WM_SEQ_NAME
-};
-
 /*
  * Write name with the RFC 5103 "reverse" prefix when rev is set:
  * seqLostCount -> reverseSeqLostCount.
@@ -150,13 +143,13 @@ format_identity(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *b
 static size_t
 format_stream(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf, size_t len)
 {
-	const uint64_t *v = (const uint64_t *)&s->c;
 	size_t n = format_identity(s, rev, all_ids, buf, len);
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(counter_names); i++) {
-		PUTN(counter_names[i]);
-		PUTV("%" PRIu64 ",", v[i]);
+	/* Names from lib/seq's one list (WM_SEQ_FOREACH_COUNTER). */
+	for (i = 0; i < WM_SEQ_CTR_MAX; i++) {
+		PUTN(wm_seq_counter_name((enum wm_seq_counter_id)i));
+		PUTV("%" PRIu64 ",", wm_seq_counter_get(&s->c, (enum wm_seq_counter_id)i));
 	}
 	return n;
 }

@@ -43,39 +43,15 @@ record_json(const struct wm_flow_export *e)
 	return json_loads(line, 0, NULL);
 }
 
-/* Sequence figures the workers counted. */
-struct seq_worker_sums {
-	uint64_t pkts, streams, pool_full, other_kind, gap_events, gaps_dropped, ends_dropped;
-};
-
-static void
-seq_worker_sums(const struct wm_app *app, struct seq_worker_sums *t)
-{
-	unsigned int wi;
-
-	memset(t, 0, sizeof(*t));
-	for (wi = 0; wi < app->n_workers; wi++) {
-		const struct wm_worker *w = app->workers[wi];
-
-		t->pkts += w->seq_pkts;
-		t->streams += w->seq_streams;
-		t->pool_full += w->seq_pool_full;
-		t->other_kind += w->seq_other_kind;
-		t->gap_events += w->gap_events;
-		t->gaps_dropped += w->gaps_dropped;
-		t->ends_dropped += w->seq_ends_dropped;
-	}
-}
-
 /* The summary's sequence part: totals and the worst streams. */
 static void
 seq_summary(const struct wm_app *app)
 {
 	const struct wm_seq_totals *t = &wm_totals.seq;
-	struct seq_worker_sums ws;
+	struct wm_seq_sums ws;
 	unsigned int i;
 
-	seq_worker_sums(app, &ws);
+	wm_seq_sums(app, &ws);
 	if (ws.streams == 0 && ws.pool_full == 0)
 		return;
 	printf("sequence streams: %" PRIu64 " tracked (%" PRIu64 " packets), %" PRIu64
@@ -101,11 +77,11 @@ static json_t *
 seq_report_json(const struct wm_app *app)
 {
 	const struct wm_seq_totals *t = &wm_totals.seq;
-	struct seq_worker_sums ws;
+	struct wm_seq_sums ws;
 	json_t *o = json_object(), *worst = json_array();
 	unsigned int i;
 
-	seq_worker_sums(app, &ws);
+	wm_seq_sums(app, &ws);
 	json_object_set_new(o, "tracked", json_integer((json_int_t)t->tracked));
 	json_object_set_new(o, "packetsTracked", json_integer((json_int_t)ws.pkts));
 	json_object_set_new(o, "withLoss", json_integer((json_int_t)t->with_loss));

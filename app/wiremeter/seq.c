@@ -202,6 +202,25 @@ hook_seq_drop(void *ctx, const struct wm_flow_export *e)
 		w->seq_ends_dropped++;
 }
 
+void
+wm_seq_sums(const struct wm_app *app, struct wm_seq_sums *t)
+{
+	unsigned int wi;
+
+	memset(t, 0, sizeof(*t));
+	for (wi = 0; wi < app->n_workers; wi++) {
+		const struct wm_worker *w = app->workers[wi];
+
+		t->pkts += wm_read_u64(&w->seq_pkts);
+		t->streams += wm_read_u64(&w->seq_streams);
+		t->pool_full += wm_read_u64(&w->seq_pool_full);
+		t->other_kind += wm_read_u64(&w->seq_other_kind);
+		t->gap_events += wm_read_u64(&w->gap_events);
+		t->gaps_dropped += wm_read_u64(&w->gaps_dropped);
+		t->ends_dropped += wm_read_u64(&w->seq_ends_dropped);
+	}
+}
+
 int
 wm_seq_live_snapshot(const struct wm_worker *w, uint32_t handle, unsigned int dir,
 		     struct wm_seq_snapshot *out)
@@ -211,18 +230,10 @@ wm_seq_live_snapshot(const struct wm_worker *w, uint32_t handle, unsigned int di
 	if (w->seq_pool == NULL || handle == 0)
 		return -EINVAL;
 	idx = H_IDX(handle);
-	/* Counters as they stand: the window is not finalized, holes still pending. */
-	if (wm_seq_stream_counters(w->seq_pool, idx, &out->c) != 0)
-		return -EINVAL;
-	*out = (struct wm_seq_snapshot){.c = out->c};
-	out->kind = w->seq_id[idx].kind;
-	out->macsec_an = w->seq_id[idx].macsec_an;
-	out->macsec_sci = w->seq_id[idx].macsec_sci;
-	out->esp_spi = w->seq_id[idx].esp_spi;
-	out->rtp_ssrc = w->seq_id[idx].rtp_ssrc;
-	out->tester_id = w->seq_id[idx].tester_id;
+	*out = w->seq_id[idx];
 	out->dir = (uint8_t)dir;
-	return 0;
+	/* Counters as they stand: the window is not finalized, holes still pending. */
+	return wm_seq_stream_counters(w->seq_pool, idx, &out->c) != 0 ? -EINVAL : 0;
 }
 
 void

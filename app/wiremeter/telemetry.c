@@ -377,12 +377,32 @@ stats_ipfix(struct rte_tel_data *d, const struct wm_ctl_snapshot *snap)
 	}
 }
 
+/*
+ * Enter (the app is alive while we read) and take a copy of what the
+ * main lcore published. On success the caller reads *snap, calls
+ * wm_ctl_leave() when done with the app, and frees *snap.
+ */
+static int
+snapshot_take(struct wm_ctl_snapshot **snap)
+{
+	*snap = malloc(sizeof(**snap));
+	if (*snap == NULL)
+		return -ENOMEM;
+	if (!wm_ctl_enter()) {
+		free(*snap);
+		return -EAGAIN;
+	}
+	wm_ctl_snapshot_read(*snap);
+	return 0;
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	static const char *const sections[] = {"totals", "ports", "workers", "ipfix"};
 	struct wm_ctl_snapshot *snap;
 	unsigned int want = 0xf, i;
+	int rc;
 
 	RTE_SET_USED(cmd);
 	if (params != NULL && params[0] != '\0') {
@@ -392,14 +412,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (want == 0xf)
 			return -EINVAL;
 	}
-	snap = malloc(sizeof(*snap));
-	if (snap == NULL)
-		return -ENOMEM;
-	if (!wm_ctl_enter()) {
-		free(snap);
-		return -EAGAIN;
-	}
-	wm_ctl_snapshot_read(snap);
+	rc = snapshot_take(&snap);
+	if (rc != 0)
+		return rc;
 	rte_tel_data_start_dict(d);
 	if (want & 1)
 		stats_totals(d, &wm_app, snap);
@@ -422,17 +437,13 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct wm_ctl_snapshot *snap;
 	struct rte_tel_data *m;
 	unsigned int wi;
+	int rc;
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
-	snap = malloc(sizeof(*snap));
-	if (snap == NULL)
-		return -ENOMEM;
-	if (!wm_ctl_enter()) {
-		free(snap);
-		return -EAGAIN;
-	}
-	wm_ctl_snapshot_read(snap);
+	rc = snapshot_take(&snap);
+	if (rc != 0)
+		return rc;
 	rte_tel_data_start_dict(d);
 	m = dict_new();
 	if (m != NULL) {
@@ -565,8 +576,8 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct wm_ctl_stream live[TEL_MAX_STREAMS];
 	struct wm_ctl_snapshot *snap;
 	struct rte_tel_data *t;
-	unsigned int n_live = 0, i, wi;
-	uint64_t started = 0, pkts = 0, pool_full = 0, gaps = 0;
+	unsigned int n_live = 0, i;
+	struct wm_seq_sums sums;
 	long n = param_count(params, 4);
 	char name[16];
 	int rc;
@@ -575,31 +586,19 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (n < 0)
 		return -EINVAL;
 	n = RTE_MIN(n, (long)TEL_MAX_STREAMS);
-	snap = malloc(sizeof(*snap));
-	if (snap == NULL)
-		return -ENOMEM;
-	if (!wm_ctl_enter()) {
-		free(snap);
-		return -EAGAIN;
-	}
-	wm_ctl_snapshot_read(snap);
+	rc = snapshot_take(&snap);
+	if (rc != 0)
+		return rc;
 	rc = wm_ctl_live_streams((unsigned int)n, false, live, &n_live, NULL);
-	for (wi = 0; wi < wm_app.n_workers; wi++) {
-		const struct wm_worker *w = wm_app.workers[wi];
-
-		started += wm_read_u64(&w->seq_streams);
-		pkts += wm_read_u64(&w->seq_pkts);
-		pool_full += wm_read_u64(&w->seq_pool_full);
-		gaps += wm_read_u64(&w->gap_events);
-	}
+	wm_seq_sums(&wm_app, &sums);
 	wm_ctl_leave();
 	rte_tel_data_start_dict(d);
 	t = dict_new();
 	if (t != NULL) {
-		rte_tel_data_add_dict_u64(t, "started", started);
-		rte_tel_data_add_dict_u64(t, "packetsTracked", pkts);
-		rte_tel_data_add_dict_u64(t, "poolFull", pool_full);
-		rte_tel_data_add_dict_u64(t, "gapEvents", gaps);
+		rte_tel_data_add_dict_u64(t, "started", sums.streams);
+		rte_tel_data_add_dict_u64(t, "packetsTracked", sums.pkts);
+		rte_tel_data_add_dict_u64(t, "poolFull", sums.pool_full);
+		rte_tel_data_add_dict_u64(t, "gapEvents", sums.gap_events);
 		rte_tel_data_add_dict_u64(t, "ended", snap->totals.seq.tracked);
 		rte_tel_data_add_dict_u64(t, "endedWithLoss", snap->totals.seq.with_loss);
 		rte_tel_data_add_dict_u64(t, "endedImpaired", snap->totals.seq.impaired);
@@ -628,19 +627,15 @@ tel_gaps(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct wm_ctl_snapshot *snap;
 	long n = param_count(params, 16);
 	uint64_t k;
+	int rc;
 
 	RTE_SET_USED(cmd);
 	if (n < 0)
 		return -EINVAL;
 	n = RTE_MIN(n, (long)TEL_MAX_GAPS);
-	snap = malloc(sizeof(*snap));
-	if (snap == NULL)
-		return -ENOMEM;
-	if (!wm_ctl_enter()) {
-		free(snap);
-		return -EAGAIN;
-	}
-	wm_ctl_snapshot_read(snap);
+	rc = snapshot_take(&snap);
+	if (rc != 0)
+		return rc;
 	wm_ctl_leave();
 	/* Keyed by age, "1" the newest. */
 	rte_tel_data_start_dict(d);

@@ -281,6 +281,12 @@ int wm_worker_main(void *arg);
 int wm_seq_setup(struct wm_app *app, struct wm_worker *w);
 void wm_seq_teardown(struct wm_worker *w);
 void wm_seq_hooks(struct wm_worker *w, struct wm_flow_hooks *h);
+
+/* Sequence figures the workers counted, summed (relaxed loads: any thread). */
+struct wm_seq_sums {
+	uint64_t pkts, streams, pool_full, other_kind, gap_events, gaps_dropped, ends_dropped;
+};
+void wm_seq_sums(const struct wm_app *app, struct wm_seq_sums *t);
 /*
  * A live stream's identity and counters now, from its flow's handle
  * (telemetry, console); on the worker's lcore only. Returns 0 or -EINVAL.
@@ -315,7 +321,7 @@ wm_seq_count(const struct wm_flow_export *e)
 /* exporter.c: the main lcore's side of IPFIX export. */
 int wm_exporter_open(const struct wm_conf *conf);
 int wm_exporter_init(struct wm_app *app);
-unsigned int wm_exporter_poll(struct wm_app *app, bool stopping);
+unsigned int wm_exporter_poll(struct wm_app *app);
 void wm_exporter_finish(struct wm_app *app);
 void wm_exporter_close(struct wm_app *app);
 bool wm_exporter_enabled(void);
