@@ -19,6 +19,11 @@ WM_PACKAGES=(
 	"python3-scapy:/usr/lib/python3/dist-packages/scapy" "tshark:tshark"
 	"python3-pexpect:/usr/lib/python3/dist-packages/pexpect"
 	"tcpreplay:tcpreplay" "tcpdump:tcpdump" "clang-format:clang-format" "iproute2:ip" "procps:sysctl" "util-linux:mount"
+	# IPFIX collectors the functional suite exports to: nfcapd/nfdump, libfixbuf's ipfixDump, nc.
+	"nfdump:nfcapd" "libfixbuf-tools:ipfixDump" "netcat-openbsd:nc"
+	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
+	"clang:clang" "llvm:llvm-symbolizer" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"
 )
 
 wm_log() { printf '[setup] %s\n' "$*" >&2; }
@@ -52,6 +57,20 @@ wm_build() {
 		meson setup "$WM_BUILD" "$WM_ROOT" >/dev/null
 	fi
 	ninja -C "$WM_BUILD" >/dev/null
+}
+
+# The sanitizer build: ASan and UBSan (gcc's runtimes), frame pointers for
+# whole stacks in reports, debug info (-O2 -g) for file:line in reports. DPDK's
+# shared libraries are not instrumented, hence b_lundef=false.
+wm_build_sanitize() {
+	local dir=$1
+	if [[ ! -f $dir/build.ninja ]]; then
+		meson setup "$dir" "$WM_ROOT" -Dbuildtype=debugoptimized \
+			-Db_sanitize=address,undefined -Db_lundef=false \
+			-Dc_args='-fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+			>/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
 }
 
 # Hugepages: reserve some 2 MB pages if none are free and mount hugetlbfs.

@@ -47,6 +47,8 @@
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
 
+#define WM_LOGTYPE wm_logtype_console
+
 #include "wm_ctl.h"
 
 #define PROMPT "wiremeter> "
@@ -1050,7 +1052,7 @@ tty_open(void)
 {
 	con.tty = cmdline_stdin_new(main_ctx, PROMPT);
 	if (con.tty == NULL)
-		fprintf(stderr, "wiremeter: warning: cannot open the console on stdin\n");
+		WM_LOG(WARNING, "cannot open the console on stdin");
 }
 
 /* Whatever the way out, leave the terminal as it was found. */

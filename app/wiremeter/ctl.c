@@ -43,6 +43,8 @@
 #include <rte_rwlock.h>
 #include <rte_spinlock.h>
 
+#define WM_LOGTYPE wm_logtype_ctl
+
 #include "wm_ctl.h"
 
 /* Request slots per worker: concurrent requests (console + telemetry clients). */

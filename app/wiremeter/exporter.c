@@ -43,6 +43,8 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#define WM_LOGTYPE wm_logtype_ipfix
+
 #include "wm_app.h"
 #include "wm_ipfix_transport.h"
 
@@ -89,6 +91,7 @@ struct collector {
 	unsigned int n_ctrl;
 	unsigned int ctrl_next;
 	bool in_session;		/* templates went out on this session */
+	bool was_up;			/* the transport was up at the last poll (for the log) */
 	struct wm_ipfix_period refresh; /* template (UDP) and statistics refresh, on the TSC */
 	struct domain_state *dom;	/* one per worker */
 	uint64_t resent;		/* messages sent again after a disconnect */
@@ -464,11 +467,18 @@ collector_poll(struct collector *c, uint64_t now_tsc, uint64_t now_ns)
 		ctrl_build(c, true);
 		c->in_session = true;
 		wm_ipfix_period_start(&c->refresh, ex.refresh_tsc, now_tsc);
+		WM_LOG(INFO, "IPFIX collector %s: session %" PRIu64 " begins, templates queued",
+		       wm_ipfix_transport_uri(c->t), wm_ipfix_transport_stats(c->t)->sessions);
 	}
 	if (!wm_ipfix_transport_up(c->t)) {
+		if (c->was_up)
+			WM_LOG(WARNING, "IPFIX collector %s: connection lost; messages queue up",
+			       wm_ipfix_transport_uri(c->t));
+		c->was_up = false;
 		c->in_session = false;
 		return 0;
 	}
+	c->was_up = true;
 	if (c->in_session && wm_ipfix_period_due(&c->refresh, now_tsc)) {
 		/* UDP collectors may have missed the templates (RFC 7011 §8.4). */
 		ctrl_build(c, wm_ipfix_transport_kind(c->t) == WM_IPFIX_TRANSPORT_UDP);
@@ -580,8 +590,28 @@ wm_exporter_finish(struct wm_app *app)
 		for (; c->first < c->end; c->first++)
 			count_not_sent(c, &c->slots[c->first % c->cap]);
 		c->next = c->end;
-		fprintf(stderr, "wiremeter: warning: IPFIX collector %s: unreachable at exit\n",
-			wm_ipfix_transport_uri(c->t));
+		WM_LOG(WARNING, "IPFIX collector %s: unreachable at exit",
+		       wm_ipfix_transport_uri(c->t));
+	}
+}
+
+void
+wm_exporter_reopen(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ex.n_col; i++) {
+		struct wm_ipfix_transport *t = ex.col[i].t;
+		int rc;
+
+		if (wm_ipfix_transport_kind(t) != WM_IPFIX_TRANSPORT_FILE)
+			continue;
+		rc = wm_ipfix_transport_reopen(t);
+		if (rc != 0)
+			WM_LOG(ERR, "IPFIX collector %s: reopen: %s", wm_ipfix_transport_uri(t),
+			       strerror(-rc));
+		else
+			WM_LOG(INFO, "IPFIX collector %s: reopened", wm_ipfix_transport_uri(t));
 	}
 }
 
@@ -594,8 +624,8 @@ wm_exporter_close(struct wm_app *app)
 		struct collector *c = &ex.col[i];
 
 		if (wm_ipfix_transport_close(c->t) != 0)
-			fprintf(stderr, "wiremeter: error: IPFIX collector %s: close failed\n",
-				wm_ipfix_transport_uri(c->t));
+			WM_LOG(ERR, "IPFIX collector %s: close failed",
+			       wm_ipfix_transport_uri(c->t));
 		free(c->mem);
 		free(c->slots);
 		free(c->ctrl_mem);

@@ -21,6 +21,8 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
+#define WM_LOGTYPE wm_logtype_filter
+
 #include "wm_app.h"
 
 /*

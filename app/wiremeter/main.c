@@ -40,21 +40,53 @@
 #include "wm_ctl.h"
 #include "wm_output.h"
 
-RTE_LOG_REGISTER(wm_logtype_app, wm.app, NOTICE);
-
 struct wm_app wm_app;
 volatile bool wm_force_quit;
+volatile bool wm_reopen_wanted;
 
 #define EXIT_USAGE 2
 /* A pool needs room beyond its per-lcore caches (256 each) and one burst. */
 #define MIN_MBUFS 1024
 #define MAX_EAL_ARGS 512
 
+/*
+ * SIGINT and SIGTERM ask for the graceful shutdown, whenever they come:
+ * before EAL is up the flag waits for the main loop, which then stops at
+ * once; during shutdown, or a second time, it is already set and nothing
+ * more happens, so no record is lost to an impatient operator. SIGHUP asks
+ * the main lcore to reopen the output files (logrotate).
+ */
 static void
 on_signal(int sig)
 {
-	RTE_SET_USED(sig);
-	wm_force_quit = true;
+	if (sig == SIGHUP)
+		wm_reopen_wanted = true;
+	else
+		wm_force_quit = true;
+}
+
+/* Installed first thing, so that no signal finds the default action (death, files left). */
+static void
+signals_init(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* "wiremeter --version", before any "--": EAL would take it for a bad option. */
+static bool
+version_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--version") == 0)
+			return true;
+	return false;
 }
 
 static bool
@@ -238,9 +270,27 @@ count_arg(int argc, char **argv, const char *name)
 }
 
 /*
- * Build EAL's argv: the user's EAL options, plus what they leave out.
- * Strings live until exit (EAL keeps pointers to some of them).
+ * The strings build_eal_args() adds live in a static arena until exit:
+ * EAL keeps pointers to some of them, and nothing need free them. One
+ * that does not fit is NULL, and build_eal_args() refuses the argv.
  */
+static char *
+eal_arg(const char *s)
+{
+	/* Every added string: at most two per pcap and port, each under 4 KB, and a few more. */
+	static char arena[(2 * WM_CONF_MAX_PCAPS + 2 * WM_CONF_MAX_PORTS + 16) * 4096];
+	static size_t used;
+	size_t len = strlen(s) + 1;
+	char *p;
+
+	if (len > sizeof(arena) - used)
+		return NULL;
+	p = memcpy(arena + used, s, len);
+	used += len;
+	return p;
+}
+
+/* Build EAL's argv: the user's EAL options, plus what they leave out. */
 static int
 build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 {
@@ -266,19 +316,19 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 	if (!has_arg(argc, argv, lcore_opts)) {
 		if (conf->lcores != NULL) {
 			/* The config's "lcores", as -l. */
-			out[n++] = strdup("-l");
-			out[n++] = strdup(conf->lcores);
+			out[n++] = eal_arg("-l");
+			out[n++] = eal_arg(conf->lcores);
 			lcores = count_lcores(conf->lcores);
 		} else {
 			lcores = default_lcores(buf, sizeof(buf));
-			out[n++] = strdup(buf);
+			out[n++] = eal_arg(buf);
 		}
 	}
 	/* The config's "ports", unless the command line names devices itself. */
 	if (conf->n_ports > 0 && !has_arg(argc, argv, dev_opts)) {
 		for (i = 0; i < conf->n_ports; i++) {
-			out[n++] = strdup(wm_conf_port_is_pci(conf->ports[i]) ? "-a" : "--vdev");
-			out[n++] = strdup(conf->ports[i]);
+			out[n++] = eal_arg(wm_conf_port_is_pci(conf->ports[i]) ? "-a" : "--vdev");
+			out[n++] = eal_arg(conf->ports[i]);
 		}
 		conf_ports = true;
 	}
@@ -290,16 +340,16 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 				conf->pcaps[i]);
 			return -EINVAL;
 		}
-		out[n++] = strdup("--vdev");
+		out[n++] = eal_arg("--vdev");
 		snprintf(buf, sizeof(buf), "net_pcap_wm%u,rx_pcap=%s", i, conf->pcaps[i]);
-		out[n++] = strdup(buf);
+		out[n++] = eal_arg(buf);
 	}
 	/*
 	 * A pcap replay alone should not probe the host's PCI devices (the
 	 * kernel owns them); naming a device or a vdev keeps EAL's default.
 	 */
 	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts) && !conf_ports)
-		out[n++] = strdup("--no-pci");
+		out[n++] = eal_arg("--no-pci");
 	if (!has_arg(argc, argv, mem_opts)) {
 		/*
 		 * What the pools, flow tables and rings take, in MB, plus room
@@ -329,8 +379,8 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 		mb += n_mbufs * 2500 >> 20;
 		if (free_mb < mb) {
 			snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb_nohuge);
-			out[n++] = strdup("--no-huge");
-			out[n++] = strdup(buf);
+			out[n++] = eal_arg("--no-huge");
+			out[n++] = eal_arg(buf);
 			if (free_mb == 0)
 				fprintf(stderr,
 					"wiremeter: no hugepages available: running with "
@@ -345,6 +395,12 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 		}
 	}
 	out[n] = NULL;
+	for (i = (unsigned int)argc; i < (unsigned int)n; i++)
+		if (out[i] == NULL) {
+			fprintf(stderr, "wiremeter: error: the EAL arguments made from the "
+					"options and config are too long\n");
+			return -E2BIG;
+		}
 	return n;
 }
 
@@ -447,6 +503,17 @@ swrss_rings_create(struct wm_app *app)
 	return 0;
 }
 
+/* wm.conf at debug: what the options and the config file came to. */
+static void
+conf_log(const struct wm_conf *c)
+{
+	WM_LOG_TO(wm_logtype_conf, DEBUG,
+		  "config %s: %u file(s), %u collector(s), %u flows per worker, idle %gs, "
+		  "active %gs, %u sequence streams per worker",
+		  c->config_file != NULL ? c->config_file : "(none)", c->n_pcaps, c->n_ipfix,
+		  c->flow_capacity, c->idle_timeout, c->active_timeout, c->seq_streams);
+}
+
 static void
 clock_init(struct wm_app *app)
 {
@@ -458,31 +525,31 @@ clock_init(struct wm_app *app)
 	app->epoch_ns_at_tsc0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int
-main(int argc, char **argv)
+/*
+ * Our options (after "--"), checked before EAL touches anything: a bad
+ * option, file or path ends here with EXIT_USAGE. Output files and
+ * collectors are opened now for the same reason. Returns 0, EXIT_USAGE,
+ * or WM_CONF_EXIT when --help or --version was answered.
+ */
+static int
+app_options(struct wm_app *app, int argc, char **argv, int dd)
 {
-	static char *eal_argv[MAX_EAL_ARGS];
-	struct wm_app *app = &wm_app;
+	int app_argc = dd < argc ? argc - dd : 1;
+	char **app_argv = calloc((size_t)app_argc + 1, sizeof(char *));
 	char err[1400];
-	char **app_argv;
-	int dd, eal_argc, app_argc, rc, ret;
 	unsigned int i;
+	int rc;
 
-	/* Split at "--": EAL's options before, ours after. */
-	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
-		;
-	app_argc = dd < argc ? argc - dd : 1;
-	app_argv = calloc((size_t)app_argc + 1, sizeof(char *));
 	if (app_argv == NULL)
-		return 1;
+		return EXIT_USAGE;
 	app_argv[0] = argv[0];
 	for (i = 1; i < (unsigned int)app_argc; i++)
 		app_argv[i] = argv[dd + (int)i];
-
 	wm_conf_defaults(&app->conf);
 	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
+	free(app_argv);
 	if (rc == WM_CONF_EXIT)
-		return 0;
+		return WM_CONF_EXIT;
 	if (rc < 0) {
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
@@ -499,24 +566,30 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-
 	/* Output files are opened now, so a bad path stops us before any port starts. */
 	if (wm_output_open(&app->conf) != 0)
 		return EXIT_USAGE;
 	/* Collectors too: a file that cannot be created or a host that does not resolve. */
 	if (wm_exporter_open(&app->conf) != 0)
 		return EXIT_USAGE;
+	return 0;
+}
+
+/* EAL with the arguments the options imply, then every subsystem; 0 or EXIT_USAGE. */
+static int
+app_start(struct wm_app *app, int dd, char **argv)
+{
+	static char *eal_argv[MAX_EAL_ARGS];
+	int eal_argc, rc;
 
 	eal_argc = build_eal_args(dd, argv, &app->conf, eal_argv);
 	if (eal_argc < 0)
 		return EXIT_USAGE;
-	ret = rte_eal_init(eal_argc, eal_argv);
-	if (ret < 0) {
+	if (wm_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_USAGE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	conf_log(&app->conf);
 	clock_init(app);
 	/* dpdk-dumpcap and dpdk-pdump capture from our ports through this (secondary processes). */
 	if (rte_pdump_init() != 0)
@@ -536,11 +609,20 @@ main(int argc, char **argv)
 	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
-		rte_eal_cleanup();
+		wm_eal_leave();
 		return EXIT_USAGE;
 	}
 	WM_LOG(NOTICE, "%u worker(s), %u port(s)%s", app->n_workers, app->n_ports,
 	       app->replay ? ", replay on packet time" : "");
+	return 0;
+}
+
+/* Workers, the management loop until the end, then everything undone in order; 0 or 1. */
+static int
+app_run(struct wm_app *app)
+{
+	unsigned int i;
+	int rc;
 
 	for (i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(wm_worker_main, app->workers[i], app->workers[i]->lcore_id);
@@ -570,7 +652,32 @@ main(int argc, char **argv)
 	wm_ctl_free(app);
 	rte_pdump_uninit();
 	wm_conf_free(&app->conf);
-	free(app_argv);
-	rte_eal_cleanup();
+	wm_eal_leave();
 	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct wm_app *app = &wm_app;
+	int dd, rc;
+
+	signals_init();
+	if (version_asked(argc, argv)) {
+		char *v[] = {argv[0], (char *)(uintptr_t) "--version", NULL};
+		char err[64];
+
+		wm_conf_defaults(&app->conf);
+		return wm_conf_parse_args(&app->conf, 2, v, err, sizeof(err)) == WM_CONF_EXIT ? 0
+											      : 1;
+	}
+	/* Split at "--": EAL's options before, ours after. */
+	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
+		;
+	rc = app_options(app, argc, argv, dd);
+	if (rc == WM_CONF_EXIT)
+		return 0;
+	if (rc == 0)
+		rc = app_start(app, dd, argv);
+	return rc != 0 ? rc : app_run(app);
 }

@@ -201,6 +201,12 @@ wm_mgmt_run(struct wm_app *app)
 			next_stats += interval;
 		}
 		wm_ctl_publish(app, now, false);
+		if (wm_reopen_wanted) {
+			/* Records already taken go to the old files; the rest to the new. */
+			wm_reopen_wanted = false;
+			wm_output_reopen(&app->conf);
+			wm_exporter_reopen();
+		}
 		if (!stopping) {
 			bool end;
 

@@ -62,6 +62,48 @@ wm_output_open(const struct wm_conf *conf)
 	return 0;
 }
 
+/*
+ * Open the new file before closing the old, so a path that cannot be
+ * opened keeps the old file in use. The old stream's buffer goes to the
+ * old file at fclose: no record is written twice or lost.
+ */
+static int
+reopen_one(FILE **fp, const char *path, const char *what)
+{
+	FILE *f;
+
+	if (*fp == NULL)
+		return 0;
+	f = fopen(path, "a");
+	if (f == NULL) {
+		int e = errno;
+
+		WM_LOG(ERR, "%s %s: cannot reopen: %s; still writing the old file", what, path,
+		       strerror(e));
+		return -e;
+	}
+	if (fclose(*fp) != 0)
+		WM_LOG(ERR, "%s %s: write failed on the file before reopening", what, path);
+	*fp = f;
+	WM_LOG(INFO, "%s %s reopened", what, path);
+	return 0;
+}
+
+int
+wm_output_reopen(const struct wm_conf *conf)
+{
+	int rc = 0, r;
+
+	if (flows_fp != NULL) {
+		rc = reopen_one(&flows_fp, conf->flows_json, "--flows-json");
+		/* The 1 MB buffer belonged to the closed stream; the new one gets it. */
+		if (rc == 0 && flows_buf != NULL)
+			setvbuf(flows_fp, flows_buf, _IOFBF, 1 << 20);
+	}
+	r = reopen_one(&gaps_fp, conf->gaps_json, "--gaps-json");
+	return rc != 0 ? rc : r;
+}
+
 int
 wm_output_close(void)
 {

@@ -21,6 +21,8 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#define WM_LOGTYPE wm_logtype_port
+
 #include "wm_app.h"
 
 #define POOL_CACHE 256

@@ -130,8 +130,12 @@ wm_report_write(struct wm_app *app, double duration_s)
 		const struct wm_worker *w = app->workers[wi];
 		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
 
-		for (e = 0; e < WM_PKT_ERR_MAX; e++)
+		for (e = 0; e < WM_PKT_ERR_MAX; e++) {
 			parse_err[e] += w->parse_err[e];
+			if (e != 0 && w->parse_err[e] != 0)
+				WM_LOG_TO(wm_logtype_pkt, DEBUG, "worker %u: %s: %" PRIu64, wi,
+					  wm_pkt_error_name(e), w->parse_err[e]);
+		}
 		RTE_ETH_FOREACH_DEV(pid) {
 			ps[pid].c.rx += w->port[pid].rx;
 			ps[pid].c.metered += w->port[pid].metered;

@@ -28,6 +28,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#define WM_LOGTYPE wm_logtype_seq
+
 #include "wm_app.h"
 
 /*
@@ -304,6 +306,9 @@ wm_seq_setup(struct wm_app *app, struct wm_worker *w)
 			w->index, c->seq_streams);
 		return -ENOMEM;
 	}
+	WM_LOG(DEBUG, "worker %u: %u sequence streams, %u RTP and %u tester port ranges%s",
+	       w->index, c->seq_streams, dc.n_rtp_ports, dc.n_tester_ports,
+	       dc.tester_any_udp ? ", tester streams on any UDP port" : "");
 	return 0;
 }
 

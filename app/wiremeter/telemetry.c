@@ -44,6 +44,8 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#define WM_LOGTYPE wm_logtype_ctl
+
 #include "wm_ctl.h"
 
 /*

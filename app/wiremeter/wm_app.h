@@ -27,13 +27,10 @@
 
 #include "wm_conf.h"
 #include "wm_flow.h"
+#include "wm_log.h"
 #include "wm_ipfix.h"
 #include "wm_pkt.h"
 #include "wm_seq.h"
-
-extern int wm_logtype_app;
-#define WM_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, wm_logtype_app, "wiremeter: " fmt "\n", ##__VA_ARGS__)
 
 #define WM_MAX_WORKERS RTE_MAX_LCORE
 #define WM_MAX_PORTS RTE_MAX_ETHPORTS
@@ -239,6 +236,13 @@ struct wm_app {
 
 extern struct wm_app wm_app;
 extern volatile bool wm_force_quit;
+/* Set by SIGHUP, cleared by the main lcore once it has reopened the output files. */
+extern volatile bool wm_reopen_wanted;
+
+/* rte_eal_init() with the runtime folder and telemetry socket for this user only (eal.c). */
+int wm_eal_init(int argc, char **argv);
+/* rte_eal_cleanup(), then remove our hugepage files and runtime folder (eal.c). */
+void wm_eal_leave(void);
 
 /* TSC to ns since the epoch. */
 static inline uint64_t
@@ -324,6 +328,8 @@ int wm_exporter_init(struct wm_app *app);
 unsigned int wm_exporter_poll(struct wm_app *app);
 void wm_exporter_finish(struct wm_app *app);
 void wm_exporter_close(struct wm_app *app);
+/* SIGHUP: reopen every file: collector (the new file starts with templates). */
+void wm_exporter_reopen(void);
 bool wm_exporter_enabled(void);
 
 /* Export figures for the stats line and the report. */

@@ -51,6 +51,13 @@ struct wm_app;
 
 int wm_output_open(const struct wm_conf *conf);
 int wm_output_close(void);
+/*
+ * SIGHUP: flush and close --flows-json and --gaps-json and open them
+ * again at their paths (appending), so logrotate's moved file keeps every
+ * record written before and the new file every record after. 0, or the
+ * first negative errno; a file that cannot be reopened stays as it was.
+ */
+int wm_output_reopen(const struct wm_conf *conf);
 /* A flow record and the snapshots of its streams (as many as wm_seq_count(e)). */
 void wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		      unsigned int n_streams);

@@ -33,6 +33,7 @@ struct wm_file {
 	struct wm_ipfix_transport base; /* first: see transport_priv.h */
 	FILE *f;
 	char *buf;		    /* f's stdio buffer, freed after fclose */
+	char *path;		    /* owned copy, for reopen */
 	bool announced;		    /* poll has returned NEW_SESSION */
 	bool failed;		    /* a write failed: the file is closed to more */
 	struct wm_ipfix_track done; /* written; cookies not yet taken */
@@ -44,6 +45,28 @@ file_of(struct wm_ipfix_transport *t)
 	return (struct wm_file *)t;
 }
 
+/*
+ * Open path with mode ("e": O_CLOEXEC, so that no child the app may start
+ * inherits the file) behind a 1 MB stdio buffer of its own, returned in
+ * *buf to be freed after fclose (NULL when stdio keeps its own).
+ */
+static FILE *
+file_create(const char *path, const char *mode, char **buf)
+{
+	FILE *f = fopen(path, mode);
+
+	*buf = NULL;
+	if (f == NULL)
+		return NULL;
+	*buf = malloc(WM_FILE_BUF_SIZE);
+	/* Only before any I/O can setvbuf fail, and this is before: keep stdio's then. */
+	if (*buf != NULL && setvbuf(f, *buf, _IOFBF, WM_FILE_BUF_SIZE) != 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return f;
+}
+
 static struct wm_ipfix_transport *
 file_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
 {
@@ -53,20 +76,14 @@ file_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		goto nomem;
-	t->buf = malloc(WM_FILE_BUF_SIZE);
-	if (t->buf == NULL || wm_ipfix_track_init(&t->done) != 0)
+	t->path = strdup(u->path);
+	if (t->path == NULL || wm_ipfix_track_init(&t->done) != 0)
 		goto nomem;
-	/* "e": O_CLOEXEC, so that no child the app may start inherits the file. */
-	t->f = fopen(u->path, "wbe");
+	t->f = file_create(t->path, "wbe", &t->buf);
 	if (t->f == NULL) {
 		e = errno;
 		wm_ipfix_err(err, errlen, "cannot create '%s': %s", u->path, strerror(e));
 		goto fail;
-	}
-	if (setvbuf(t->f, t->buf, _IOFBF, WM_FILE_BUF_SIZE) != 0) {
-		/* Only before any I/O can it fail, and this is before: keep stdio's. */
-		free(t->buf);
-		t->buf = NULL;
 	}
 	t->base.stats.sessions = 1;
 	return &t->base;
@@ -77,7 +94,7 @@ nomem:
 fail:
 	if (t != NULL) {
 		wm_ipfix_track_fini(&t->done);
-		free(t->buf);
+		free(t->path);
 		free(t);
 	}
 	errno = e;
@@ -145,6 +162,34 @@ file_busy(const struct wm_ipfix_transport *base)
 	return false;
 }
 
+/*
+ * The new file is opened before the old one is closed, so a path that
+ * cannot be opened leaves the transport writing where it was. Appending
+ * keeps what a file at the path already holds (no rotation happened).
+ * Every message sent so far is whole in the old file: sends write whole
+ * messages, and this runs between them.
+ */
+static int
+file_reopen(struct wm_ipfix_transport *base)
+{
+	struct wm_file *t = file_of(base);
+	char *buf;
+	FILE *f = file_create(t->path, "abe", &buf);
+	int rc = 0;
+
+	if (f == NULL)
+		return -errno;
+	if (fclose(t->f) != 0 || t->failed)
+		rc = -EIO;
+	free(t->buf);
+	t->f = f;
+	t->buf = buf;
+	t->failed = false;
+	t->announced = false;
+	t->base.stats.sessions++;
+	return rc;
+}
+
 static int
 file_close(struct wm_ipfix_transport *base)
 {
@@ -156,6 +201,7 @@ file_close(struct wm_ipfix_transport *base)
 	else if (t->failed)
 		rc = -EIO;
 	free(t->buf);
+	free(t->path);
 	wm_ipfix_track_fini(&t->done);
 	free(t);
 	return rc;
@@ -169,5 +215,6 @@ const struct wm_ipfix_transport_ops wm_ipfix_file_ops = {
 	.take_acked = file_take_acked,
 	.take_unacked = file_take_unacked,
 	.busy = file_busy,
+	.reopen = file_reopen,
 	.close = file_close,
 };

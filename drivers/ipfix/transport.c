@@ -473,6 +473,12 @@ wm_ipfix_transport_busy(const struct wm_ipfix_transport *t)
 	return t->ops->busy(t);
 }
 
+int
+wm_ipfix_transport_reopen(struct wm_ipfix_transport *t)
+{
+	return t->ops->reopen != NULL ? t->ops->reopen(t) : 0;
+}
+
 const struct wm_ipfix_transport_stats *
 wm_ipfix_transport_stats(const struct wm_ipfix_transport *t)
 {

@@ -51,6 +51,7 @@ struct wm_ipfix_transport_ops {
 	unsigned int (*take_unacked)(struct wm_ipfix_transport *t, uint64_t *cookies,
 				     unsigned int max);
 	bool (*busy)(const struct wm_ipfix_transport *t);
+	int (*reopen)(struct wm_ipfix_transport *t); /* NULL: nothing to reopen */
 	int (*close)(struct wm_ipfix_transport *t);
 };
 

@@ -200,6 +200,19 @@ unsigned int wm_ipfix_transport_take_acked(struct wm_ipfix_transport *t, uint64_
  */
 bool wm_ipfix_transport_busy(const struct wm_ipfix_transport *t);
 
+/**
+ * Reopen what the transport writes to, for log rotation (SIGHUP): a file
+ * transport flushes and closes its file and creates (or appends to) the
+ * file at its path again, and its next poll says
+ * WM_IPFIX_TRANSPORT_NEW_SESSION, so the new file begins with templates
+ * and its own sequence numbers. Network transports have nothing to reopen.
+ *
+ * @return
+ *   0, or a negative errno when the path cannot be opened: the transport
+ *   then goes on writing to the file it had.
+ */
+int wm_ipfix_transport_reopen(struct wm_ipfix_transport *t);
+
 /** @return the transport's counters. */
 const struct wm_ipfix_transport_stats *wm_ipfix_transport_stats(const struct wm_ipfix_transport *t);
 

@@ -11,10 +11,14 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 #include "wm_flow.h"
+
+/* wm.flow (meson sets RTE_LOG_DEFAULT_LOGTYPE): set-up only, never the packet path. */
+RTE_LOG_REGISTER_DEFAULT(wm_flow_logtype, NOTICE);
 
 /*
  * The normalized flow key, 48 bytes so rte_hash uses its 48-byte compare.
@@ -248,6 +252,11 @@ wm_flow_table_create(const struct wm_flow_params *p)
 		t->recs[hi].lru_prev = t->recs[hi].lru_next = hi;
 		t->cold[hi].act_prev = t->cold[hi].act_next = hi;
 	}
+	rte_log(RTE_LOG_DEBUG, wm_flow_logtype,
+		"wiremeter: flow table %s: %u flows on socket %d, %zu bytes of records\n", p->name,
+		t->capacity, p->socket_id,
+		(sizeof(struct wm_flow_rec) + sizeof(struct wm_flow_cold)) *
+			((size_t)t->n_slots + LIST_COUNT));
 	return t;
 }
 

@@ -16,6 +16,8 @@ import sys
 import time
 import unittest
 
+import wmci
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample.pcap")
 ARGS = None
@@ -224,7 +226,8 @@ class AppTest(unittest.TestCase):
         file, for expressions that take each eBPF path: indexed byte, half and word
         loads, jset, link-layer tests."""
         if shutil.which("tcpdump") is None:
-            self.skipTest("tcpdump is not installed (scripts/setup.sh installs it)")
+            self.skipTest(wmci.skip_reason("tcpdump is not installed (Debian package tcpdump; "
+                                           "scripts/setup.sh installs it)"))
         for i, expr in enumerate(["tcp[13]&2!=0", "tcp[tcpflags] & tcp-syn != 0",
                                   "icmp[icmptype]=icmp-echo", "tcp[4:4]=1", "tcp[12]=0x50",
                                   "ether multicast", "vlan 42", "ip6", "udp port 53",
@@ -306,11 +309,7 @@ def main():
     ARGS, rest = ap.parse_known_args()
     os.makedirs(ARGS.workdir, exist_ok=True)
     res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
-    failed = len(res.failures) + len(res.errors)
-    skipped = len(res.skipped)
-    print("%d passed, %d failed%s" % (res.testsRun - failed - skipped, failed,
-                                      ", %d skipped" % skipped if skipped else ""))
-    sys.exit(1 if failed else 0)
+    sys.exit(wmci.verdict(res))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import tempfile
 import time
 import unittest
 
+import wmci
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARGS = None
 # The replayed file lives under a short path: the pcap PMD keeps 64 bytes of its
@@ -364,8 +366,9 @@ class TelemetryAndToolsTest(unittest.TestCase):
 
     def test_dumpcap_captures_n_packets(self):
         if not self.wm.hugepages():
-            self.skipTest("wiremeter runs with --no-huge here (no free hugepages): secondary "
-                          "processes cannot map its memory (scripts/setup.sh reserves them)")
+            self.skipTest(wmci.skip_reason(
+                "wiremeter runs with --no-huge here (no free hugepages): secondary "
+                "processes cannot map its memory (scripts/setup.sh reserves them)"))
         out = os.path.join(ARGS.workdir, "cap.pcapng")
         if os.path.exists(out):
             os.unlink(out)
@@ -385,8 +388,9 @@ class TelemetryAndToolsTest(unittest.TestCase):
 
     def test_proc_info_reads_port_stats(self):
         if not self.wm.hugepages():
-            self.skipTest("wiremeter runs with --no-huge here (no free hugepages): secondary "
-                          "processes cannot map its memory (scripts/setup.sh reserves them)")
+            self.skipTest(wmci.skip_reason(
+                "wiremeter runs with --no-huge here (no free hugepages): secondary "
+                "processes cannot map its memory (scripts/setup.sh reserves them)"))
         # dpdk-proc-info 22.11 prints, then crashes in rte_eal_cleanup() removing the pcap
         # vdev in the secondary: its exit code says nothing, its output does (unbuffered).
         p = subprocess.run(["stdbuf", "-o0", "dpdk-proc-info", "--file-prefix", self.wm.prefix,
@@ -504,7 +508,8 @@ class ConsoleTtyTest(unittest.TestCase):
         try:
             import pexpect
         except ImportError:
-            self.skipTest("python3-pexpect is not installed (scripts/setup.sh installs it)")
+            self.skipTest(wmci.skip_reason("pexpect is not installed (Debian package "
+                                           "python3-pexpect; scripts/setup.sh installs it)"))
         pcap = loop_pcap()
         d = os.path.join(ARGS.workdir, "tty")
         os.makedirs(d, exist_ok=True)
@@ -683,17 +688,16 @@ def main():
     global SHORT_DIR
     SHORT_DIR = tempfile.mkdtemp(prefix="wmm", dir="/tmp")
     os.makedirs(ARGS.workdir, exist_ok=True)
-    for tool in ("dpdk-telemetry.py", "tshark", "dpdk-dumpcap", "dpdk-proc-info"):
-        if shutil.which(tool) is None:
-            print("%s is not installed (scripts/setup.sh installs it): skipped" % tool)
-            sys.exit(77)
+    missing = wmci.missing_tools([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
+                                  ("dpdk-dumpcap", "dpdk"), ("dpdk-proc-info", "dpdk"),
+                                  ("stdbuf", "coreutils")])
+    if missing:
+        sys.exit(wmci.missing_exit(missing))
     try:
         res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
     finally:
         shutil.rmtree(SHORT_DIR, ignore_errors=True)
-    failed = len(res.failures) + len(res.errors)
-    print("%d run, %d failed, %d skipped" % (res.testsRun, failed, len(res.skipped)))
-    sys.exit(1 if failed else 0)
+    sys.exit(wmci.verdict(res))
 
 
 if __name__ == "__main__":
