@@ -275,7 +275,6 @@ scan_records(struct scan *s)
 	/* pcapng: libpcap read the section header and first interfaces at open. */
 	pos = ftell(s->f);
 	from = s->ng ? 0 : (uint64_t)(pos < 0 ? 0 : pos);
-	r->stop_offset = r->size;
 	for (;;) {
 		rc = pcap_next_ex(s->p, &h, &data);
 		pos = ftell(s->f);
@@ -344,25 +343,37 @@ scan_open(struct scan *s, const char *path)
 	r->format = s->ng ? WM_PCAPFILE_PCAPNG : WM_PCAPFILE_PCAP;
 	r->linktype = pcap_datalink(s->p);
 	r->snaplen = (uint32_t)pcap_snapshot(s->p);
-	/* The pcapng interfaces libpcap read at open are counted again by the walk. */
+	r->stop_offset = r->size;
 	return 0;
 }
 
-int
-wm_pcapfile_scan(const char *path, struct wm_pcapfile_result *r)
+static int
+scan_file(const char *path, struct wm_pcapfile_result *r, bool records)
 {
 	struct scan s = {.fd = -1, .r = r};
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	rc = scan_open(&s, path);
-	if (rc == 0)
+	if (rc == 0 && records)
 		scan_records(&s);
 	if (s.p != NULL)
 		pcap_close(s.p);
 	if (s.fd >= 0)
 		close(s.fd);
 	return rc;
+}
+
+int
+wm_pcapfile_scan(const char *path, struct wm_pcapfile_result *r)
+{
+	return scan_file(path, r, true);
+}
+
+int
+wm_pcapfile_probe(const char *path, struct wm_pcapfile_result *r)
+{
+	return scan_file(path, r, false);
 }
 
 const char *

@@ -98,6 +98,15 @@ struct wm_pcapfile_result {
 int wm_pcapfile_scan(const char *path, struct wm_pcapfile_result *r);
 
 /**
+ * Open a capture file and read its header only: format, link type, snap
+ * length and size, for a quick check before a scan.
+ *
+ * @return
+ *   As wm_pcapfile_scan(); r->records and the counts stay 0.
+ */
+int wm_pcapfile_probe(const char *path, struct wm_pcapfile_result *r);
+
+/**
  * @return
  *   The reason's camelCase name ("truncated"), or NULL when out of range.
  */
