@@ -188,16 +188,16 @@ ng_packet_reason(struct scan *s, uint32_t type, uint64_t pos, uint32_t len)
  * 'to'. Find the block it refused (blocks before it were skipped whole)
  * and count why. Returns true when libpcap is still in step with the
  * file: it read the refused block whole and its next read starts at the
- * next block. Else it lost its place at stop_offset.
+ * next block. Else it lost its place at *at.
  */
 static bool
-ng_refused(struct scan *s, uint64_t from, uint64_t to)
+ng_refused(struct scan *s, uint64_t from, uint64_t to, uint64_t *at)
 {
 	uint64_t pos = from, size = s->r->size;
 	uint32_t type, len, trailer;
 
 	for (;;) {
-		s->r->stop_offset = pos;
+		*at = pos;
 		if (size - pos < NG_BLOCK_MIN || raw_u32(s, pos, &type) != 0 ||
 		    raw_u32(s, pos + 4, &len) != 0) {
 			count(s, WM_PCAPFILE_TRUNCATED);
@@ -236,7 +236,6 @@ pcap_refused(struct scan *s, uint64_t off)
 	uint64_t left = s->r->size - off;
 	uint32_t caplen;
 
-	s->r->stop_offset = off;
 	if (left < s->rec_hdr || raw_u32(s, off + 8, &caplen) != 0)
 		count(s, WM_PCAPFILE_TRUNCATED);
 	else if (caplen > PCAP_MAX_CAPLEN)
@@ -266,7 +265,7 @@ static void
 scan_records(struct scan *s)
 {
 	struct wm_pcapfile_result *r = s->r;
-	uint64_t from, refused = 0;
+	uint64_t from, at, refused = 0;
 	const u_char *data;
 	struct pcap_pkthdr *h;
 	long pos;
@@ -297,9 +296,11 @@ scan_records(struct scan *s)
 		} else {
 			if (r->error[0] == '\0')
 				snprintf(r->error, sizeof(r->error), "%s", pcap_geterr(s->p));
-			if (s->ng ? !ng_refused(s, from, (uint64_t)pos)
+			at = from;
+			if (s->ng ? !ng_refused(s, from, (uint64_t)pos, &at)
 				  : (pcap_refused(s, from), true)) {
 				r->stopped = true;
+				r->stop_offset = at;
 				return;
 			}
 			refused++;

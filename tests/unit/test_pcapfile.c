@@ -483,6 +483,7 @@ test_pcapfile_ng_refused_in_step(void)
 	CU_ASSERT_EQUAL(r.count[WM_PCAPFILE_UNKNOWN_INTERFACE], 2);
 	CU_ASSERT_EQUAL(wm_pcapfile_unreadable(&r), 4);
 	CU_ASSERT(!r.stopped);
+	CU_ASSERT_EQUAL(r.stop_offset, r.size);
 	CU_ASSERT_STRING_EQUAL(r.error, "block total length in header and trailer don't match");
 }
 
@@ -500,6 +501,8 @@ test_pcapfile_ng_above_snaplen(void)
 	CU_ASSERT_EQUAL(r.records, 1);
 	CU_ASSERT_EQUAL(r.reads, 2);
 	assert_only(&r, WM_PCAPFILE_ABOVE_SNAPLEN, 2);
+	CU_ASSERT(!r.stopped);
+	CU_ASSERT_EQUAL(r.stop_offset, r.size);
 }
 
 static void
