@@ -559,12 +559,10 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 			app->conf.mbufs, MIN_MBUFS);
 		return EXIT_USAGE;
 	}
-	/* A file that is not a readable Ethernet pcap is a usage error, found now. */
-	for (i = 0; i < app->conf.n_pcaps; i++) {
-		if (wm_pcap_count_packets(app->conf.pcaps[i], err, sizeof(err)) == UINT64_MAX) {
-			fprintf(stderr, "wiremeter: error: --pcap: %s\n", err);
-			return EXIT_USAGE;
-		}
+	/* A file that is not a readable Ethernet capture is a usage error, found now. */
+	if (wm_pcap_inputs_check(&app->conf, dd, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
 	}
 	/* Output files are opened now, so a bad path stops us before any port starts. */
 	if (wm_output_open(&app->conf) != 0)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
@@ -35,35 +36,115 @@
  */
 static uint8_t sym_rss_key[52];
 
-uint64_t
-wm_pcap_count_packets(const char *path, char *err, size_t errlen)
+/*
+ * Known magics: with another, a file is no capture at all and the user is
+ * told its first four bytes rather than libpcap's "unknown file format".
+ */
+static bool
+capture_magic(uint32_t m)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t n = 0;
-	pcap_t *p;
-	int rc;
+	static const uint32_t known[] = {0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0x0a0d0d0a};
+	unsigned int i;
 
-	p = pcap_open_offline(path, ebuf);
-	if (p == NULL) {
-		snprintf(err, errlen, "pcap %s: %s", path, ebuf);
-		return UINT64_MAX;
+	for (i = 0; i < RTE_DIM(known); i++)
+		if (m == known[i] || m == __builtin_bswap32(known[i]))
+			return true;
+	return false;
+}
+
+/* Why a capture file cannot be read at all, in one phrase. */
+static void
+unreadable_why(const char *path, const struct wm_pcapfile_result *r, char *err, size_t errlen)
+{
+	uint8_t b[4];
+	FILE *f = fopen(path, "rb");
+	size_t n = f != NULL ? fread(b, 1, sizeof(b), f) : 0;
+
+	if (f != NULL)
+		fclose(f);
+	if (f != NULL && n == 0)
+		snprintf(err, errlen, "%s: the file is empty", path);
+	else if (n == sizeof(b) && !capture_magic((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+						  (uint32_t)b[2] << 8 | b[3]))
+		snprintf(err, errlen,
+			 "%s: not a pcap or pcapng file (unknown magic %02x%02x%02x%02x)", path,
+			 b[0], b[1], b[2], b[3]);
+	else
+		snprintf(err, errlen, "%s: cannot be read as a capture: %s", path, r->error);
+}
+
+/* Read a capture file as the pcap PMD will; an error when nothing of it can be read. */
+static int
+pcap_file_scan(const char *path, struct wm_pcap_file *pf, char *err, size_t errlen)
+{
+	snprintf(pf->path, sizeof(pf->path), "%s", path);
+	if (wm_pcapfile_scan(path, &pf->res) != 0) {
+		unreadable_why(path, &pf->res, err, errlen);
+		return -EINVAL;
 	}
-	if (pcap_datalink(p) != DLT_EN10MB) {
-		snprintf(err, errlen, "pcap %s: link type %s is not Ethernet", path,
-			 pcap_datalink_val_to_name(pcap_datalink(p)));
-		pcap_close(p);
-		return UINT64_MAX;
+	if (pf->res.linktype != DLT_EN10MB) {
+		snprintf(err, errlen, "%s: link type %s is not Ethernet", path,
+			 pcap_datalink_val_to_name(pf->res.linktype));
+		return -EINVAL;
 	}
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
-		n++;
-	if (rc == PCAP_ERROR)
-		/* A truncated last record: the pcap PMD stops at the same place. */
-		WM_LOG(WARNING, "pcap %s: %s after %lu packets", path, pcap_geterr(p),
-		       (unsigned long)n);
-	pcap_close(p);
-	return n;
+	return 0;
+}
+
+/* Does a capture file open as Ethernet? Only its header is read. */
+static int
+pcap_file_check(const char *path, const char *what, char *err, size_t errlen)
+{
+	struct wm_pcapfile_result r;
+	char why[1200];
+	int rc = wm_pcapfile_probe(path, &r);
+
+	if (rc == 0 && r.linktype == DLT_EN10MB)
+		return 0;
+	if (rc != 0)
+		unreadable_why(path, &r, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s: link type %s is not Ethernet", path,
+			 pcap_datalink_val_to_name(r.linktype));
+	snprintf(err, errlen, "%s %s", what, why);
+	return -EINVAL;
+}
+
+/* Check the rx_pcap files of a net_pcap vdev string. */
+static int
+vdev_files_check(const char *vdev, char *err, size_t errlen)
+{
+	char buf[2048], what[128], *save = NULL, *kv;
+	int rc = 0;
+
+	if (strncmp(vdev, "net_pcap", 8) != 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", vdev);
+	kv = strtok_r(buf, ",", &save);
+	snprintf(what, sizeof(what), "--vdev %s: rx_pcap", kv != NULL ? kv : vdev);
+	for (kv = strtok_r(NULL, ",", &save); kv != NULL && rc == 0;
+	     kv = strtok_r(NULL, ",", &save))
+		if (strncmp(kv, "rx_pcap=", 8) == 0)
+			rc = pcap_file_check(kv + 8, what, err, errlen);
+	return rc;
+}
+
+int
+wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *err, size_t errlen)
+{
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < conf->n_pcaps; i++)
+		rc = pcap_file_check(conf->pcaps[i], "--pcap", err, errlen);
+	for (i = 1; rc == 0 && i < (unsigned int)argc; i++) {
+		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < (unsigned int)argc)
+			rc = vdev_files_check(argv[++i], err, errlen);
+		else if (strncmp(argv[i], "--vdev=", 7) == 0)
+			rc = vdev_files_check(argv[i] + 7, err, errlen);
+	}
+	for (i = 0; rc == 0 && i < conf->n_ports; i++)
+		rc = vdev_files_check(conf->ports[i], err, errlen);
+	return rc;
 }
 
 int
@@ -75,11 +156,18 @@ wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t 
 	snprintf(buf, sizeof(buf), "%s", args != NULL ? args : "");
 	for (kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
 		if (strncmp(kv, "rx_pcap=", 8) == 0) {
-			uint64_t n = wm_pcap_count_packets(kv + 8, err, errlen);
+			struct wm_pcap_file *pf = &pa->file[pa->n_files];
 
-			if (n == UINT64_MAX)
+			if (pa->n_files == WM_PCAP_MAX_FILES) {
+				snprintf(err, errlen, "more than %d rx_pcap files",
+					 WM_PCAP_MAX_FILES);
 				return -EINVAL;
-			pa->file_pkts += n;
+			}
+			if (pcap_file_scan(kv + 8, pf, err, errlen) != 0)
+				return -EINVAL;
+			pa->n_files++;
+			pa->file_pkts += pf->res.records;
+			pa->file_reads += pf->res.reads;
 			pa->files = true;
 		} else if (strncmp(kv, "rx_iface", 8) == 0 || strncmp(kv, "iface=", 6) == 0) {
 			pa->live = true;
@@ -90,11 +178,28 @@ wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t 
 	return 0;
 }
 
+/* Say now what of a port's files cannot be read; the summary says it again. */
+static void
+port_files_warn(const struct wm_port *p)
+{
+	char line[1024];
+	unsigned int q;
+
+	for (q = 0; q < p->n_files; q++) {
+		if (wm_pcapfile_clean(&p->files[q].res))
+			continue;
+		wm_pcapfile_describe(&p->files[q].res, line, sizeof(line));
+		WM_LOG(WARNING, "%s: %s", p->files[q].path, line);
+	}
+}
+
 /*
  * Learn how a port ends and stamps time. A pcap vdev reading files
  * once is a replay: it stamps file time in microseconds, and its end is
- * known by counting the files' packets (the PMD never signals it). An
- * endless replay holds its files in our pool and stamps nothing.
+ * known by reading the files first (the PMD never signals it): each
+ * queue delivers its file's readable records and the port counts the
+ * reads that deliver them. An endless replay holds its files in our pool
+ * and stamps nothing.
  */
 static int
 port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *extra_mbufs)
@@ -110,6 +215,14 @@ port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *ex
 		fprintf(stderr, "wiremeter: error: port %s: %s\n", p->name, err);
 		return -EINVAL;
 	}
+	if (pa.n_files > 0) {
+		p->files = calloc(pa.n_files, sizeof(*p->files));
+		if (p->files == NULL)
+			return -ENOMEM;
+		memcpy(p->files, pa.file, pa.n_files * sizeof(*p->files));
+		p->n_files = pa.n_files;
+	}
+	port_files_warn(p);
 	if (pa.infinite) {
 		*extra_mbufs = pa.file_pkts;
 		return 0;
@@ -117,7 +230,7 @@ port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *ex
 	p->ts_mult = 1000; /* file or libpcap live time, in microseconds */
 	if (pa.files && !pa.live) {
 		p->replay = true;
-		p->expected_pkts = pa.file_pkts;
+		p->expected_pkts = pa.file_reads;
 	}
 	return 0;
 }
@@ -250,6 +363,8 @@ port_setup(struct wm_app *app, uint16_t pid)
 	 */
 	for (q = 0; q < nq; q++) {
 		struct wm_worker *w = app->workers[rss ? q % nw : 0];
+		/* A replayed file's queue stops at its last readable record. */
+		uint64_t left = p->replay && q < p->n_files ? p->files[q].res.records : UINT64_MAX;
 
 		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
 			fprintf(stderr,
@@ -260,9 +375,9 @@ port_setup(struct wm_app *app, uint16_t pid)
 		}
 		if (p->sw_rss) {
 			w->distributor = true;
-			w->dist_q[w->n_dist_q++] = (struct wm_rxq){pid, q};
+			w->dist_q[w->n_dist_q++] = (struct wm_rxq){pid, q, left};
 		} else {
-			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, q};
+			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, q, left};
 		}
 	}
 	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver, nq,
@@ -321,9 +436,13 @@ wm_ports_stop(struct wm_app *app)
 {
 	uint16_t pid;
 
-	RTE_SET_USED(app);
 	RTE_ETH_FOREACH_DEV(pid) {
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
+	}
+	for (pid = 0; pid < WM_MAX_PORTS; pid++) {
+		free(app->ports[pid].files);
+		app->ports[pid].files = NULL;
+		app->ports[pid].n_files = 0;
 	}
 }

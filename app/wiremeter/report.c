@@ -110,6 +110,92 @@ seq_report_json(const struct wm_app *app)
 	return o;
 }
 
+/* One file's counts by reason, delivered (damaged) ones or not (unreadable). */
+static json_t *
+file_reasons_json(const struct wm_pcapfile_result *r, bool delivered)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; i < WM_PCAPFILE_REASON_MAX; i++)
+		if (wm_pcapfile_reason_delivered(i) == delivered)
+			json_object_set_new(o, wm_pcapfile_reason_name(i),
+					    json_integer((json_int_t)r->count[i]));
+	return o;
+}
+
+/*
+ * The capture files the ports read, and what of each could not be read
+ * and why (lib/pcapfile's scan, which is what the replay delivered).
+ */
+json_t *
+wm_report_files_json(const struct wm_app *app)
+{
+	json_t *files = json_array();
+	uint16_t pid;
+	unsigned int q;
+
+	for (pid = 0; pid < WM_MAX_PORTS; pid++) {
+		const struct wm_port *p = &app->ports[pid];
+
+		for (q = 0; q < p->n_files; q++) {
+			const struct wm_pcapfile_result *r = &p->files[q].res;
+			json_t *f = json_object();
+
+			json_object_set_new(f, "path", json_string(p->files[q].path));
+			json_object_set_new(f, "portId", json_integer(pid));
+			json_object_set_new(f, "queue", json_integer(q));
+			json_object_set_new(f, "format",
+					    json_string(wm_pcapfile_format_name(r->format)));
+			json_object_set_new(f, "bytes", json_integer((json_int_t)r->size));
+			json_object_set_new(f, "records", json_integer((json_int_t)r->records));
+			json_object_set_new(f, "unreadableRecords",
+					    json_integer((json_int_t)wm_pcapfile_unreadable(r)));
+			json_object_set_new(f, "unreadable", file_reasons_json(r, false));
+			json_object_set_new(f, "damaged", file_reasons_json(r, true));
+			json_object_set_new(f, "stopped", json_boolean(r->stopped));
+			json_object_set_new(f, "bytesNotRead",
+					    json_integer((json_int_t)(r->size - r->stop_offset)));
+			json_object_set_new(f, "error",
+					    r->error[0] != '\0' ? json_string(r->error)
+								: json_null());
+			json_array_append_new(files, f);
+		}
+	}
+	return files;
+}
+
+/*
+ * The summary's files: every file on stdout with the rest of the summary,
+ * and each file with something unread or damaged again on stderr, where a
+ * problem is looked for.
+ */
+void
+wm_report_files_summary(const struct wm_app *app)
+{
+	char line[1024];
+	bool title = false;
+	uint16_t pid;
+	unsigned int q;
+
+	for (pid = 0; pid < WM_MAX_PORTS; pid++) {
+		const struct wm_port *p = &app->ports[pid];
+
+		for (q = 0; q < p->n_files; q++) {
+			const struct wm_pcap_file *f = &p->files[q];
+
+			if (!title)
+				printf("\ncapture files:\n");
+			title = true;
+			wm_pcapfile_describe(&f->res, line, sizeof(line));
+			printf("  port %u queue %u %s: %s\n", pid, q, f->path, line);
+			if (!wm_pcapfile_clean(&f->res))
+				fprintf(stderr, "wiremeter: warning: file %s (port %u): %s\n",
+					f->path, pid, line);
+		}
+	}
+}
+
 int
 wm_report_write(struct wm_app *app, double duration_s)
 {
@@ -226,6 +312,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 		printf("flows-json write errors: %" PRIu64 "\n", wm_totals.write_errors);
 	seq_summary(app);
 	wm_exporter_summary(app);
+	wm_report_files_summary(app);
 	fflush(stdout);
 
 	if (app->conf.report == NULL)
@@ -318,6 +405,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 	json_object_set_new(root, "workers", jworkers);
 	json_object_set_new(root, "ipfix", wm_exporter_report_json(app));
 	json_object_set_new(root, "seqStreams", seq_report_json(app));
+	json_object_set_new(root, "files", wm_report_files_json(app));
 
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);

@@ -29,6 +29,7 @@
 #include "wm_flow.h"
 #include "wm_log.h"
 #include "wm_ipfix.h"
+#include "wm_pcapfile.h"
 #include "wm_pkt.h"
 #include "wm_seq.h"
 
@@ -97,6 +98,13 @@ struct wm_gap_event {
 struct wm_rxq {
 	uint16_t port;
 	uint16_t queue;
+	/*
+	 * Packets it may still deliver: a replayed file's readable records
+	 * (lib/pcapfile), since past them libpcap reads whatever bytes follow
+	 * a record it lost its place at; UINT64_MAX when unbounded. Written
+	 * only by the one worker that polls the queue.
+	 */
+	uint64_t left;
 };
 
 /* Per worker, per port counters. Single writer: the worker. */
@@ -196,10 +204,12 @@ struct wm_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
 	uint16_t nb_rxq;
-	bool sw_rss;		/* one queue shared by several workers */
-	bool replay;		/* a pcap file read once: it ends */
-	uint64_t expected_pkts; /* packets in the file, for a replay */
-	uint32_t ts_mult;	/* Rx timestamp unit in ns (pcap: 1000), 0 = use the TSC */
+	bool sw_rss;		    /* one queue shared by several workers */
+	bool replay;		    /* a pcap file read once: it ends */
+	uint64_t expected_pkts;	    /* reads of its files' readable records, for a replay */
+	struct wm_pcap_file *files; /* a pcap vdev's files (queue i reads files[i]), or NULL */
+	unsigned int n_files;
+	uint32_t ts_mult; /* Rx timestamp unit in ns (pcap: 1000), 0 = use the TSC */
 	struct rte_mempool *pool;
 };
 
@@ -262,16 +272,38 @@ wm_read_u64(const uint64_t *p)
 /* port.c */
 int wm_ports_init(struct wm_app *app);
 void wm_ports_stop(struct wm_app *app);
-uint64_t wm_pcap_count_packets(const char *path, char *err, size_t errlen);
+
+/* The pcap PMD's most Rx queues, hence files, per vdev. */
+#define WM_PCAP_MAX_FILES 16
+
+/* A capture file a pcap vdev reads, and what a replay can read of it. */
+struct wm_pcap_file {
+	char path[1024];
+	struct wm_pcapfile_result res;
+};
 
 /* What a pcap vdev's arguments say ("rx_pcap=a.pcap,rx_pcap=b.pcap,infinite_rx=1"). */
 struct wm_pcap_args {
-	uint64_t file_pkts; /* packets in all its rx_pcap files */
-	bool files;	    /* it reads files */
-	bool live;	    /* it reads an interface */
-	bool infinite;	    /* infinite_rx: the files are held in the pool and looped */
+	uint64_t file_pkts;  /* readable records in all its rx_pcap files */
+	uint64_t file_reads; /* reads that deliver them (refused records between included) */
+	bool files;	     /* it reads files */
+	bool live;	     /* it reads an interface */
+	bool infinite;	     /* infinite_rx: the files are held in the pool and looped */
+	unsigned int n_files;
+	struct wm_pcap_file file[WM_PCAP_MAX_FILES]; /* in rx_pcap order: queue i reads file i */
 };
 int wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t errlen);
+/*
+ * Before EAL: does every capture file the run names (--pcap, rx_pcap= of
+ * a net_pcap vdev among the EAL arguments or the config's ports) open as
+ * an Ethernet capture? Returns 0, or -EINVAL with err naming the file.
+ */
+int wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *err,
+			 size_t errlen);
+/* report.c: the files section of the summary and the report. */
+struct json_t;
+void wm_report_files_summary(const struct wm_app *app);
+struct json_t *wm_report_files_json(const struct wm_app *app);
 
 /* filter.c */
 struct rte_bpf;

@@ -194,6 +194,22 @@ queue_seen(struct wm_worker *w, unsigned int qi, uint16_t n, uint64_t latest)
 		w->q_last[qi] = latest;
 }
 
+/*
+ * A burst from a queue, no larger than what the queue may still deliver
+ * (a replayed file stops at its last readable record).
+ */
+static inline uint16_t
+rx_burst(struct wm_rxq *rq, struct rte_mbuf **pkts)
+{
+	uint16_t want = rq->left < WM_BURST ? (uint16_t)rq->left : WM_BURST, n;
+
+	if (unlikely(want == 0))
+		return 0;
+	n = rte_eth_rx_burst(rq->port, rq->queue, pkts, want);
+	rq->left -= n;
+	return n;
+}
+
 /* Does the --filter program refuse this packet (returns 0 for it)? */
 static inline bool
 filter_drops(struct rte_mbuf *m)
@@ -373,12 +389,12 @@ swrss_poll(struct wm_worker *w)
 		return;
 	for (k = 0; k < w->n_dist_q; k++) {
 		unsigned int qi = (swrss_next + k) % w->n_dist_q;
-		const struct wm_rxq *rq = &w->dist_q[qi];
+		struct wm_rxq *rq = &w->dist_q[qi];
 		struct rte_mbuf *pkts[WM_BURST];
 		uint64_t clock = 0;
 		uint16_t n, i;
 
-		n = rte_eth_rx_burst(rq->port, rq->queue, pkts, WM_BURST);
+		n = rx_burst(rq, pkts);
 		for (i = 0; i < n; i++) {
 			struct wm_pkt_meta meta;
 			unsigned int wi = 0;
@@ -428,7 +444,7 @@ rx_and_process(struct wm_worker *w, unsigned int qi)
 
 	if (!room_for_burst(w))
 		return;
-	n = rte_eth_rx_burst(w->rxq[qi].port, w->rxq[qi].queue, pkts, WM_BURST);
+	n = rx_burst(&w->rxq[qi], pkts);
 	if (n > 0) {
 		latest = process_burst(w, pkts, n);
 		rte_pktmbuf_free_bulk(pkts, n);

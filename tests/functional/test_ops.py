@@ -17,6 +17,7 @@ import argparse
 import glob
 import json
 import os
+import select
 import signal
 import stat
 import subprocess
@@ -103,6 +104,25 @@ def wait_for(pred, timeout=20.0):
     return False
 
 
+def wait_started(p, timeout=30.0):
+    """Read stderr until the start notice ("N worker(s), M port(s)"): from then on
+    the primary allocates nothing more, so a secondary may attach. One that
+    attaches while EAL still allocates makes the primary's allocation fail."""
+    end = time.time() + timeout
+    seen = []
+    while time.time() < end:
+        r, _, _ = select.select([p.stderr], [], [], max(0.0, end - time.time()))
+        if not r:
+            break
+        line = p.stderr.readline()
+        if line == "":
+            break
+        seen.append(line)
+        if "worker(s)" in line:
+            return
+    raise AssertionError("wiremeter did not start: " + "".join(seen))
+
+
 def telemetry_socket(pfx):
     return os.path.join(RUNTIME, pfx, "dpdk_telemetry.v2")
 
@@ -153,7 +173,7 @@ class LeavesNothing(unittest.TestCase):
         pfx = prefix()
         p = endless(pfx, [])
         try:
-            self.assertTrue(wait_for(lambda: os.path.exists(telemetry_socket(pfx))))
+            wait_started(p)
             sock = os.stat(telemetry_socket(pfx))
             self.assertTrue(stat.S_ISSOCK(sock.st_mode))
             self.assertEqual(stat.S_IMODE(sock.st_mode), 0o600)
