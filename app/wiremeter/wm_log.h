@@ -32,8 +32,18 @@ extern int wm_logtype_console; /* wm.console: the console and its command file *
 #define WM_LOGTYPE wm_logtype_app
 #endif
 
+/* Errors and warnings say so, as the messages printed before EAL starts do. */
+#define WM_LOG_PFX_EMERG "error: "
+#define WM_LOG_PFX_ALERT "error: "
+#define WM_LOG_PFX_CRIT "error: "
+#define WM_LOG_PFX_ERR "error: "
+#define WM_LOG_PFX_WARNING "warning: "
+#define WM_LOG_PFX_NOTICE ""
+#define WM_LOG_PFX_INFO ""
+#define WM_LOG_PFX_DEBUG ""
+
 #define WM_LOG_TO(type, level, fmt, ...) \
-	rte_log(RTE_LOG_##level, type, "wiremeter: " fmt "\n", ##__VA_ARGS__)
+	rte_log(RTE_LOG_##level, type, "wiremeter: " WM_LOG_PFX_##level fmt "\n", ##__VA_ARGS__)
 #define WM_LOG(level, fmt, ...) WM_LOG_TO(WM_LOGTYPE, level, fmt, ##__VA_ARGS__)
 
 #endif /* WM_LOG_H */
