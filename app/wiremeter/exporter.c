@@ -80,6 +80,8 @@ struct domain_state {
 	uint64_t messages;	 /* messages sent (all sessions) */
 	uint64_t records;	 /* data records sent, options data included */
 	uint64_t flow_records;	 /* flow records sent: acknowledged, each once */
+	uint64_t flow_pkts;	 /* their packets (both directions), as not_sent_pkts */
+	uint64_t flow_octets;	 /* their octets, as not_sent_octets */
 	uint64_t octets;	 /* message bytes sent */
 	uint64_t not_sent_flows; /* flow records dropped or refused */
 	uint64_t not_sent_pkts;
@@ -450,7 +452,11 @@ count_sent(struct collector *c, uint64_t cookie)
 {
 	const struct slot *s = &c->slots[cookie % c->cap];
 
-	c->dom[s->domain].flow_records += s->flows;
+	struct domain_state *ds = &c->dom[s->domain];
+
+	ds->flow_records += s->flows;
+	ds->flow_pkts += s->pkts;
+	ds->flow_octets += s->octets;
 	c->first = cookie + 1;
 }
 
@@ -719,6 +725,8 @@ wm_exporter_report_json(struct wm_app *app)
 		for (d = 0; d < ex.n_domains; d++) {
 			sum.messages += c->dom[d].messages;
 			sum.flow_records += c->dom[d].flow_records;
+			sum.flow_pkts += c->dom[d].flow_pkts;
+			sum.flow_octets += c->dom[d].flow_octets;
 			sum.octets += c->dom[d].octets;
 			sum.not_sent_flows += c->dom[d].not_sent_flows;
 			sum.not_sent_pkts += c->dom[d].not_sent_pkts;
@@ -733,6 +741,14 @@ wm_exporter_report_json(struct wm_app *app)
 				    json_integer((json_int_t)sum.flow_records));
 		json_object_set_new(jc, "exportedOctetTotalCount",
 				    json_integer((json_int_t)sum.octets));
+		/*
+		 * The packets and octets of the flow records sent: with the
+		 * notSent* ones they add up to every packet and octet metered.
+		 */
+		json_object_set_new(jc, "sentPacketTotalCount",
+				    json_integer((json_int_t)sum.flow_pkts));
+		json_object_set_new(jc, "sentOctetTotalCount",
+				    json_integer((json_int_t)sum.flow_octets));
 		json_object_set_new(jc, "notSentFlowTotalCount",
 				    json_integer((json_int_t)sum.not_sent_flows));
 		json_object_set_new(jc, "notSentPacketTotalCount",

@@ -39,7 +39,8 @@ socket (a direct client, one connection), and VmRSS. It asserts:
   first sample after it (see the comment there);
 - at the end (SIGINT, exit 0), for each collector exactly
   exportedFlowRecordTotalCount + notSentFlowTotalCount = flowsExported
-  (biflow: one flow record per exported flow), and what each collector
+  (biflow: one flow record per exported flow), the packets and octets of
+  the records sent and not sent add up to those metered, and what each collector
   stored is no more than what was sent to it, with no decoding or sequence
   number error; conservation: every port's rxTaken = metered + parse errors
   + filtered, the packets in exported records = metered, the records by end
@@ -508,6 +509,12 @@ def evaluate(c, wd, rc, rep, samples, events, cols, sender, loop):
         c.check(isinstance(sent, int) and isinstance(ns, int) and sent + ns == exported,
                 "%s: sent + notSent = flows exported" % name,
                 "%s + %s = %s, flowsExported %s" % (sent, ns, (sent or 0) + (ns or 0), exported))
+        for unit, total in (("Packet", rep.get("conservation", {}).get("exportedPackets")),
+                            ("Octet", rep.get("octetsMetered"))):
+            a, b = x.get("sent%sTotalCount" % unit), x.get("notSent%sTotalCount" % unit)
+            c.check(isinstance(a, int) and isinstance(b, int) and a + b == total,
+                    "%s: sent%sTotalCount + notSent%sTotalCount = metered" % (name, unit, unit),
+                    "%s + %s = %s, metered %s" % (a, b, (a or 0) + (b or 0), total))
         got = cols[name].stored()
         if cols[name].proto == "tcp":
             # Every TCP session starts with the templates: nothing it cannot decode.
@@ -554,6 +561,9 @@ def main():
     opt = ap.parse_args()
     opt.wiremeter = os.path.abspath(opt.wiremeter)
     opt.workdir = os.path.abspath(opt.workdir)
+    # meson's timeout sends SIGTERM: unwind, so that the finally blocks stop
+    # our processes and delete the namespace.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     checks = Checks()
     try:
         if os.geteuid() != 0:
