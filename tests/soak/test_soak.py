@@ -63,6 +63,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
 SAMPLE_S = 1.5          # between two samples: "a second or more apart"
+PHASE_SAMPLES = 4       # samples in every phase, at least
 FIRST_MINUTE_S = 60
 # Resident memory allowed to appear after the first minute. Everything big is
 # allocated and touched at start or within seconds: with --no-huge, EAL's
@@ -74,7 +75,7 @@ FIRST_MINUTE_S = 60
 # below what any per-message or per-record leak would add in a minute here
 # (about 25k records and 2k messages a minute reach the exporter, per collector).
 RSS_SLACK_KB = 4096
-# UDP templates go again this often: a UDP collector started again (U at 88 s,
+# UDP templates go again this often: a UDP collector started again (U at 82 s,
 # up for 8 s) can decode the data from the next refresh on.
 TEMPLATE_REFRESH_S = 5
 FLOW_CAPACITY = 2048
@@ -287,14 +288,17 @@ def schedule(t_run):
     """(time, label, action name) of every fault, relative to wiremeter's start.
     Every fault comes again after the first minute, so memory is watched
     across all of them."""
-    return [
-        (10, "R killed", "kill_r"), (22, "R back", "start_r"),
-        (28, "U closed", "kill_u"), (34, "S stalled", "stall_s"),
-        (40, "table filled", "burst"), (50, "table filled", "burst"),
-        (70, "R killed", "kill_r"), (82, "R back", "start_r"),
-        (88, "U open", "start_u"), (96, "U closed", "kill_u"),
-        (104, "table filled", "burst"), (min(118, t_run - 6), "table filled", "burst"),
+    plan = [
+        (10, "R killed", "kill_r"), (20, "R back", "start_r"),
+        (26, "U closed", "kill_u"), (32, "S stalled", "stall_s"),
+        (40, "table filled", "burst"), (48, "table filled", "burst"),
+        (66, "R killed", "kill_r"), (76, "R back", "start_r"),
+        (82, "U open", "start_u"), (90, "U closed", "kill_u"),
+        (98, "table filled", "burst"), (112, "table filled", "burst"),
     ]
+    # Each phase lasts 6 s or more: several samples in each.
+    return [(t, "%d %s" % (i + 1, what), act) for i, (t, what, act) in enumerate(plan)
+            if t <= t_run - 6]
 
 
 def sample(tel, pid, t0):
@@ -357,21 +361,30 @@ def run(opt, checks):
         wait_for("the telemetry socket", lambda: os.path.exists(tel.path), 60, wm)
         time.sleep(0.5)
         tel.connect()
+        # The socket is there before the app is up (its answers are null until then).
+        wait_for("/wiremeter/stats to answer", lambda: tel.ask("/wiremeter/stats") is not None,
+                 30, wm)
         plan = schedule(opt.seconds)
-        label = "healthy"
+        label, in_phase = "0 healthy", 0
         while True:
             now = time.monotonic() - t0
-            if now >= opt.seconds:
+            # A phase ends when its time is up and it has had PHASE_SAMPLES samples,
+            # however slowly a loaded machine lets this loop go.
+            if in_phase >= PHASE_SAMPLES and not plan and now >= opt.seconds:
                 break
-            while plan and plan[0][0] <= now:
+            if in_phase >= PHASE_SAMPLES and plan and plan[0][0] <= now:
                 _, label, action = plan.pop(0)
                 do_fault(action, cols, sender)
                 events.append((round(now, 1), label))
+                in_phase = 0
             if wm.p.poll() is not None:
                 raise RuntimeError("wiremeter exited (%s) while metering" % wm.p.returncode)
             smp = sample(tel, wm.p.pid, t0)
             smp["phase"] = label
+            if smp["stats"] is None:
+                raise RuntimeError("/wiremeter/stats answered null at %.1f s" % smp["t"])
             samples.append(smp)
+            in_phase += 1
             time.sleep(max(0.0, SAMPLE_S - (time.monotonic() - t0 - smp["t"])))
         tel.close()
         tel = None
@@ -452,8 +465,8 @@ def evaluate(c, wd, rc, rep, samples, events, cols, sender, loop):
     for s in samples:
         by_phase[s["phase"]] = by_phase.get(s["phase"], 0) + 1
     print("samples per phase: %s" % by_phase)
-    c.check(min(by_phase.values() or [0]) >= 3, "at least 3 samples in every fault phase",
-            str(by_phase))
+    c.check(len(by_phase) == len(events) + 1 and min(by_phase.values()) >= PHASE_SAMPLES,
+            "every fault phase sampled %d times or more" % PHASE_SAMPLES, str(by_phase))
     st = lambda k1, k2: (lambda s: s["stats"][k1][k2])  # noqa: E731
     for what, get in (("worker0 received", st("worker0", "received")),
                       ("port0 (replay) rxTaken", st("port0", "rxTaken")),
