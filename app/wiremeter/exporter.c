@@ -26,6 +26,17 @@
  *   new session and starts again at 0. Messages the collector's host had
  *   not acknowledged when a connection died are sent again on the next.
  *
+ * Accounting: every flow record a worker hands over is counted exactly once
+ * per collector, either as sent (exportedFlowRecordTotalCount) or as not
+ * sent (notSentFlowTotalCount). A data message's records count as sent when
+ * the transport gives its cookie back as done (UDP and file: when taken;
+ * TCP: when the collector's host acknowledged it), not when it is handed to
+ * the transport: a TCP message may be handed over twice (resent after a
+ * disconnect) or never acknowledged (a collector that stops reading, given
+ * up at exit), and counting at the hand-over counted both of those as sent,
+ * the second also as not sent. Messages and octets still count every
+ * transmission (exportedMessageTotalCount, exportedOctetTotalCount).
+ *
  * Everything here runs on the main lcore only.
  */
 
@@ -70,7 +81,9 @@ struct domain_state {
 	struct wm_ipfix_seq seq; /* numbering of this session */
 	uint64_t messages;	 /* messages sent (all sessions) */
 	uint64_t records;	 /* data records sent, options data included */
-	uint64_t flow_records;	 /* flow records sent */
+	uint64_t flow_records;	 /* flow records sent: acknowledged, each once */
+	uint64_t flow_pkts;	 /* their packets (both directions), as not_sent_pkts */
+	uint64_t flow_octets;	 /* their octets, as not_sent_octets */
 	uint64_t octets;	 /* message bytes sent */
 	uint64_t not_sent_flows; /* flow records dropped or refused */
 	uint64_t not_sent_pkts;
@@ -411,7 +424,7 @@ drain_workers(struct wm_app *app)
  * the transport. Returns the transport's answer.
  */
 static int
-send_one(struct collector *c, uint8_t *msg, const struct slot *s, uint64_t cookie, bool flows)
+send_one(struct collector *c, uint8_t *msg, const struct slot *s, uint64_t cookie)
 {
 	struct domain_state *ds = &c->dom[s->domain];
 	struct wm_ipfix_seq seq = ds->seq;
@@ -425,9 +438,29 @@ send_one(struct collector *c, uint8_t *msg, const struct slot *s, uint64_t cooki
 	ds->messages++;
 	ds->records += s->records;
 	ds->octets += s->len;
-	if (flows)
-		ds->flow_records += s->flows;
 	return 0;
+}
+
+/*
+ * A data message is done: its flow records count as sent, here and only
+ * here. Each cookie comes back done at most once (a message resent after a
+ * disconnect was given back as unacknowledged the first time), and a
+ * cookie >= first is still in the queue: its slot is not reused before
+ * first passes it. Cookies are counted one by one, not as a range from
+ * first: a UDP message refused between two sent ones lies in that range
+ * and was counted as not sent.
+ */
+static void
+count_sent(struct collector *c, uint64_t cookie)
+{
+	const struct slot *s = &c->slots[cookie % c->cap];
+
+	struct domain_state *ds = &c->dom[s->domain];
+
+	ds->flow_records += s->flows;
+	ds->flow_pkts += s->pkts;
+	ds->flow_octets += s->octets;
+	c->first = cookie + 1;
 }
 
 /* Take the transport's news: acknowledged messages, and what a lost connection left. */
@@ -440,7 +473,7 @@ collector_acks(struct collector *c)
 	while ((n = wm_ipfix_transport_take_acked(c->t, cookies, RTE_DIM(cookies))) > 0)
 		for (i = 0; i < n; i++)
 			if (!(cookies[i] & CTRL_COOKIE) && cookies[i] >= c->first)
-				c->first = cookies[i] + 1;
+				count_sent(c, cookies[i]);
 	/* Whatever was in flight when the connection died goes again on the next one. */
 	while (wm_ipfix_transport_take_unacked(c->t, cookies, RTE_DIM(cookies)) > 0)
 		;
@@ -487,7 +520,7 @@ collector_poll(struct collector *c, uint64_t now_tsc, uint64_t now_ns)
 		const struct slot *s = &c->ctrl[c->ctrl_next];
 
 		rc = send_one(c, c->ctrl_mem + (size_t)c->ctrl_next * ex.mtu, s,
-			      CTRL_COOKIE | c->ctrl_next, false);
+			      CTRL_COOKIE | c->ctrl_next);
 		if (rc == -EAGAIN || rc == -ENOTCONN)
 			return sent;
 		/* A control message refused otherwise is not retried: the next refresh has it. */
@@ -497,7 +530,7 @@ collector_poll(struct collector *c, uint64_t now_tsc, uint64_t now_ns)
 	while (c->next < c->end) {
 		const struct slot *s = &c->slots[c->next % c->cap];
 
-		rc = send_one(c, c->mem + (c->next % c->cap) * ex.mtu, s, c->next, true);
+		rc = send_one(c, c->mem + (c->next % c->cap) * ex.mtu, s, c->next);
 		if (rc == -EAGAIN || rc == -ENOTCONN)
 			break;
 		/* TCP keeps a failed message for the next connection. */
@@ -570,6 +603,8 @@ wm_exporter_finish(struct wm_app *app)
 			wm_exporter_poll(app);
 			rte_delay_us_sleep(100);
 		}
+		/* The statistics count what was acknowledged until now. */
+		collector_acks(c);
 		if (c->in_session)
 			ctrl_build(c, false);
 	}
@@ -584,9 +619,11 @@ wm_exporter_finish(struct wm_app *app)
 	for (i = 0; i < ex.n_col; i++) {
 		struct collector *c = &ex.col[i];
 
+		/* What was acknowledged since the last poll counts as sent. */
+		collector_acks(c);
 		if (collector_idle(c))
 			continue;
-		/* Unreachable to the end: what it never got is counted. */
+		/* Unreachable to the end: nothing from first on was acknowledged. */
 		for (; c->first < c->end; c->first++)
 			count_not_sent(c, &c->slots[c->first % c->cap]);
 		c->next = c->end;
@@ -718,6 +755,8 @@ wm_exporter_report_json(struct wm_app *app)
 		for (d = 0; d < ex.n_domains; d++) {
 			sum.messages += c->dom[d].messages;
 			sum.flow_records += c->dom[d].flow_records;
+			sum.flow_pkts += c->dom[d].flow_pkts;
+			sum.flow_octets += c->dom[d].flow_octets;
 			sum.octets += c->dom[d].octets;
 			sum.not_sent_flows += c->dom[d].not_sent_flows;
 			sum.not_sent_pkts += c->dom[d].not_sent_pkts;
@@ -732,6 +771,14 @@ wm_exporter_report_json(struct wm_app *app)
 				    json_integer((json_int_t)sum.flow_records));
 		json_object_set_new(jc, "exportedOctetTotalCount",
 				    json_integer((json_int_t)sum.octets));
+		/*
+		 * The packets and octets of the flow records sent: with the
+		 * notSent* ones they add up to every packet and octet metered.
+		 */
+		json_object_set_new(jc, "sentPacketTotalCount",
+				    json_integer((json_int_t)sum.flow_pkts));
+		json_object_set_new(jc, "sentOctetTotalCount",
+				    json_integer((json_int_t)sum.flow_octets));
 		json_object_set_new(jc, "notSentFlowTotalCount",
 				    json_integer((json_int_t)sum.not_sent_flows));
 		json_object_set_new(jc, "notSentPacketTotalCount",
