@@ -6,7 +6,6 @@ SIGINT on an endless replay shuts down gracefully with nothing lost; the
 periodic stats line; the quick-start summary. Run by meson (suite functional):
     test_app.py --wiremeter PATH --workdir DIR
 """
-import argparse
 import json
 import os
 import shutil
@@ -303,13 +302,8 @@ class AppTest(unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wiremeter", required=True)
-    ap.add_argument("--workdir", required=True)
-    ARGS, rest = ap.parse_known_args()
-    os.makedirs(ARGS.workdir, exist_ok=True)
-    res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
-    sys.exit(wmci.verdict(res))
+    ARGS, rest = wmci.args()
+    sys.exit(wmci.run_tests(rest))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ records could not be read and why. Every good record is its own UDP flow
 read. Run by meson (suite functional):
     test_badpcap.py --wiremeter PATH --workdir DIR
 """
-import argparse
 import json
 import os
 import shutil
@@ -19,6 +18,8 @@ import struct
 import subprocess
 import sys
 import unittest
+
+import wmci
 
 ARGS = None
 FRAME = 50  # Ethernet + IPv4 + UDP + 8 bytes of payload
@@ -301,17 +302,8 @@ class BadPcap(unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wiremeter", required=True)
-    ap.add_argument("--workdir", required=True)
-    ARGS, rest = ap.parse_known_args()
-    os.makedirs(ARGS.workdir, exist_ok=True)
-    res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
-    failed = len(res.failures) + len(res.errors)
-    skipped = len(res.skipped)
-    print("%d passed, %d failed%s" % (res.testsRun - failed - skipped, failed,
-                                      ", %d skipped" % skipped if skipped else ""))
-    sys.exit(1 if failed else 0)
+    ARGS, rest = wmci.args()
+    sys.exit(wmci.run_tests(rest))
 
 
 if __name__ == "__main__":

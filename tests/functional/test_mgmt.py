@@ -19,7 +19,6 @@
 Run by meson (suite functional):
     test_mgmt.py --wiremeter PATH --workdir DIR
 """
-import argparse
 import json
 import os
 import re
@@ -680,14 +679,9 @@ class ConfigTest(unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wiremeter", required=True)
-    ap.add_argument("--workdir", required=True)
-    ARGS, rest = ap.parse_known_args()
-    ARGS.wiremeter = os.path.abspath(ARGS.wiremeter)
+    ARGS, rest = wmci.args()
     global SHORT_DIR
     SHORT_DIR = tempfile.mkdtemp(prefix="wmm", dir="/tmp")
-    os.makedirs(ARGS.workdir, exist_ok=True)
     missing = wmci.missing_tools([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
                                   ("dpdk-dumpcap", "dpdk"), ("dpdk-proc-info", "dpdk"),
                                   ("stdbuf", "coreutils")])

@@ -13,7 +13,6 @@ binary and real EAL (hugepages when the machine has them):
 Run by meson (suite functional):
     test_ops.py --wiremeter PATH --workdir DIR
 """
-import argparse
 import glob
 import json
 import os
@@ -339,17 +338,8 @@ class LogsAndVersion(unittest.TestCase):
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wiremeter", required=True)
-    ap.add_argument("--workdir", required=True)
-    ARGS, rest = ap.parse_known_args()
-    ARGS.wiremeter = os.path.abspath(ARGS.wiremeter)
-    os.makedirs(ARGS.workdir, exist_ok=True)
-    missing = wmci.missing_tools([("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")])
-    if missing:
-        sys.exit(wmci.missing_exit(missing))
-    res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
-    sys.exit(wmci.verdict(res))
+    ARGS, rest = wmci.args()
+    sys.exit(wmci.run_tests(rest, [("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")]))
 
 
 if __name__ == "__main__":

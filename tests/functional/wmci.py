@@ -7,9 +7,11 @@ what is missing: a skip in CI would be a suite that silently did not run.
 Elsewhere (a developer's machine) a missing tool is a skip (exit 77) that
 says which Debian package brings it.
 """
+import argparse
 import os
 import shutil
 import sys
+import unittest
 
 CI = os.environ.get("CI") == "true"
 SKIP = 77
@@ -68,3 +70,26 @@ def verdict(result, out=sys.stdout):
     if failed:
         return 1
     return SKIP if passed == 0 and skipped else 0
+
+
+def args():
+    """The options meson passes every app suite (--wiremeter, --workdir), and the
+    rest for unittest (test names). The workdir exists afterwards."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
+    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
+    opt, rest = ap.parse_known_args()
+    opt.wiremeter = os.path.abspath(opt.wiremeter)
+    opt.workdir = os.path.abspath(opt.workdir)
+    os.makedirs(opt.workdir, exist_ok=True)
+    return opt, rest
+
+
+def run_tests(rest, tools=()):
+    """unittest.main over the caller's module once its tools are there; the exit code."""
+    missing = missing_tools(tools)
+    if missing:
+        return missing_exit(missing)
+    res = unittest.main(module="__main__", argv=[sys.argv[0]] + rest, exit=False,
+                        verbosity=2).result
+    return verdict(res)
