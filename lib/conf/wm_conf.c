@@ -68,6 +68,9 @@ static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
+/* RFC 5103's Private Enterprise Number (IPFIX_PEN_REVERSE), which ipfix_pen may not take. */
+#define WM_CONF_PEN_REVERSE 29305
+
 /* 2^53: the largest J, since every whole number up to it is exact in a double. */
 #define WHOLE_MAX 9007199254740992.0
 
@@ -271,6 +274,10 @@ set_number(struct wm_conf *c, const struct opt_desc *o, double v, const char *wh
 	}
 	if (o->type != OPT_SECONDS && v != floor(v))
 		return fail(err, errlen, -EINVAL, "%s: %s is not a whole number", what, text);
+	/* Under RFC 5103's PEN our elements would read as reverse elements of the same numbers. */
+	if (o->offset == OFF(ipfix_pen) && v == WM_CONF_PEN_REVERSE)
+		return fail(err, errlen, -EINVAL,
+			    "%s: %s is the PEN of RFC 5103's reverse elements", what, text);
 	if (o->type == OPT_COUNT)
 		*(uint32_t *)(base + o->offset) = (uint32_t)v;
 	else

@@ -41,10 +41,11 @@
 struct field {
 	uint16_t ie;
 	uint16_t len;
-	uint32_t pen; /* 0: IANA */
+	uint32_t pen; /* 0: IANA (no enterprise bit) */
 };
 
-struct template {
+struct template
+{
 	uint16_t id;
 	uint16_t n;
 	uint16_t scope; /* 0: a (data) template */
@@ -126,6 +127,7 @@ decode_templates(const uint8_t *p, size_t n, bool options)
 				FUZZ_CHECK(n >= 4, "template %u cut in a PEN", t.id);
 				t.f[i].ie &= 0x7fff;
 				t.f[i].pen = (uint32_t)be(p, 4);
+				FUZZ_CHECK(t.f[i].pen != 0, "template %u: PEN 0 is reserved", t.id);
 				p += 4;
 				n -= 4;
 			}
@@ -164,9 +166,9 @@ check_ntp(const struct field *f, const uint8_t *v, uint64_t ns, const char *what
 	FUZZ_CHECK(f->len == 8, "%s: length %u", what, f->len);
 	FUZZ_CHECK(((sec - NTP_OFFSET) & 0xffffffffu) == ((ns / 1000000000u) & 0xffffffffu),
 		   "%s: seconds", what);
-	FUZZ_CHECK((frac * 1000000000u) >> 32 == ns % 1000000000u, "%s: %" PRIu64
-		   " ns decoded, %" PRIu64 " given", what, (frac * 1000000000u) >> 32,
-		   ns % 1000000000u);
+	FUZZ_CHECK((frac * 1000000000u) >> 32 == ns % 1000000000u,
+		   "%s: %" PRIu64 " ns decoded, %" PRIu64 " given", what,
+		   (frac * 1000000000u) >> 32, ns % 1000000000u);
 }
 
 static void
@@ -200,9 +202,15 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 
 	if (f->pen == PEN_REVERSE && !st.uniflow && !stream) {
 		switch (f->ie) {
-		case 1: check_uint(f, v, e->octets[1], "reverseOctetDeltaCount"); return true;
-		case 2: check_uint(f, v, e->pkts[1], "reversePacketDeltaCount"); return true;
-		case 6: check_uint(f, v, e->tcp_flags[1], "reverseTcpControlBits"); return true;
+		case 1:
+			check_uint(f, v, e->octets[1], "reverseOctetDeltaCount");
+			return true;
+		case 2:
+			check_uint(f, v, e->pkts[1], "reversePacketDeltaCount");
+			return true;
+		case 6:
+			check_uint(f, v, e->tcp_flags[1], "reverseTcpControlBits");
+			return true;
 		}
 		return false;
 	}
@@ -213,34 +221,70 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 			return true;
 		}
 		switch (f->ie) {
-		case 1: check_uint(f, v, stream ? x->s.macsec_sci : e->sci, "macsecSCI"); return true;
-		case 2: check_uint(f, v, stream ? x->s.macsec_an : e->an, "macsecAN"); return true;
+		case 1:
+			check_uint(f, v, stream ? x->s.macsec_sci : e->sci, "macsecSCI");
+			return true;
+		case 2:
+			check_uint(f, v, stream ? x->s.macsec_an : e->an, "macsecAN");
+			return true;
 		}
 		if (!stream)
 			return false;
 		switch (f->ie) {
-		case 3: check_string(f, v, n, kind_name(x->s.kind), "seqStreamKind"); return true;
-		case 4: check_uint(f, v, x->s.rtp_ssrc, "rtpSSRC"); return true;
-		case 5: check_uint(f, v, x->s.tester_id, "testerStreamId"); return true;
+		case 3:
+			check_string(f, v, n, kind_name(x->s.kind), "seqStreamKind");
+			return true;
+		case 4:
+			check_uint(f, v, x->s.rtp_ssrc, "rtpSSRC");
+			return true;
+		case 5:
+			check_uint(f, v, x->s.tester_id, "testerStreamId");
+			return true;
 		}
 		return false;
 	}
 	if (f->pen != 0)
 		return false;
 	switch (f->ie) {
-	case 7: check_uint(f, v, r ? e->dport : e->sport, "sourceTransportPort"); return true;
-	case 11: check_uint(f, v, r ? e->sport : e->dport, "destinationTransportPort"); return true;
-	case 4: check_uint(f, v, e->proto, "protocolIdentifier"); return true;
-	case 8: check_bytes(f, v, src, 4, "sourceIPv4Address"); return true;
-	case 12: check_bytes(f, v, dst, 4, "destinationIPv4Address"); return true;
-	case 27: check_bytes(f, v, src, 16, "sourceIPv6Address"); return true;
-	case 28: check_bytes(f, v, dst, 16, "destinationIPv6Address"); return true;
-	case 56: check_bytes(f, v, r ? e->dmac : e->smac, 6, "sourceMacAddress"); return true;
-	case 80: check_bytes(f, v, r ? e->smac : e->dmac, 6, "destinationMacAddress"); return true;
-	case 256: check_uint(f, v, e->ethertype, "ethernetType"); return true;
-	case 156: check_ntp(f, v, e->start_ns, "flowStartNanoseconds"); return true;
-	case 157: check_ntp(f, v, e->end_ns, "flowEndNanoseconds"); return true;
-	case 10: check_uint(f, v, e->in_port, "ingressInterface"); return true;
+	case 7:
+		check_uint(f, v, r ? e->dport : e->sport, "sourceTransportPort");
+		return true;
+	case 11:
+		check_uint(f, v, r ? e->sport : e->dport, "destinationTransportPort");
+		return true;
+	case 4:
+		check_uint(f, v, e->proto, "protocolIdentifier");
+		return true;
+	case 8:
+		check_bytes(f, v, src, 4, "sourceIPv4Address");
+		return true;
+	case 12:
+		check_bytes(f, v, dst, 4, "destinationIPv4Address");
+		return true;
+	case 27:
+		check_bytes(f, v, src, 16, "sourceIPv6Address");
+		return true;
+	case 28:
+		check_bytes(f, v, dst, 16, "destinationIPv6Address");
+		return true;
+	case 56:
+		check_bytes(f, v, r ? e->dmac : e->smac, 6, "sourceMacAddress");
+		return true;
+	case 80:
+		check_bytes(f, v, r ? e->smac : e->dmac, 6, "destinationMacAddress");
+		return true;
+	case 256:
+		check_uint(f, v, e->ethertype, "ethernetType");
+		return true;
+	case 156:
+		check_ntp(f, v, e->start_ns, "flowStartNanoseconds");
+		return true;
+	case 157:
+		check_ntp(f, v, e->end_ns, "flowEndNanoseconds");
+		return true;
+	case 10:
+		check_uint(f, v, e->in_port, "ingressInterface");
+		return true;
 	case 239:
 		check_uint(f, v, (stream ? x->s.dir != 0 : r) ? 2 : 1, "biflowDirection");
 		return true;
@@ -253,20 +297,46 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 		return false;
 	}
 	switch (f->ie) {
-	case 1: check_uint(f, v, e->octets[fw], "octetDeltaCount"); return true;
-	case 2: check_uint(f, v, e->pkts[fw], "packetDeltaCount"); return true;
-	case 152: check_uint(f, v, e->start_ns / 1000000, "flowStartMilliseconds"); return true;
-	case 153: check_uint(f, v, e->end_ns / 1000000, "flowEndMilliseconds"); return true;
-	case 6: check_uint(f, v, e->tcp_flags[fw], "tcpControlBits"); return true;
-	case 5: check_uint(f, v, e->tos, "ipClassOfService"); return true;
-	case 25: check_uint(f, v, e->min_len, "minimumIpTotalLength"); return true;
-	case 26: check_uint(f, v, e->max_len, "maximumIpTotalLength"); return true;
+	case 1:
+		check_uint(f, v, e->octets[fw], "octetDeltaCount");
+		return true;
+	case 2:
+		check_uint(f, v, e->pkts[fw], "packetDeltaCount");
+		return true;
+	case 152:
+		check_uint(f, v, e->start_ns / 1000000, "flowStartMilliseconds");
+		return true;
+	case 153:
+		check_uint(f, v, e->end_ns / 1000000, "flowEndMilliseconds");
+		return true;
+	case 6:
+		check_uint(f, v, e->tcp_flags[fw], "tcpControlBits");
+		return true;
+	case 5:
+		check_uint(f, v, e->tos, "ipClassOfService");
+		return true;
+	case 25:
+		check_uint(f, v, e->min_len, "minimumIpTotalLength");
+		return true;
+	case 26:
+		check_uint(f, v, e->max_len, "maximumIpTotalLength");
+		return true;
 	case 32:
-	case 139: check_uint(f, v, e->icmp_type_code, "icmpTypeCode"); return true;
-	case 295: check_uint(f, v, e->spi, "ipsecSPI"); return true;
-	case 136: check_uint(f, v, e->end_reason, "flowEndReason"); return true;
-	case 58: check_uint(f, v, e->vlan, "vlanId"); return true;
-	case 61: check_uint(f, v, 0, "flowDirection (ingress)"); return true;
+	case 139:
+		check_uint(f, v, e->icmp_type_code, "icmpTypeCode");
+		return true;
+	case 295:
+		check_uint(f, v, e->spi, "ipsecSPI");
+		return true;
+	case 136:
+		check_uint(f, v, e->end_reason, "flowEndReason");
+		return true;
+	case 58:
+		check_uint(f, v, e->vlan, "vlanId");
+		return true;
+	case 61:
+		check_uint(f, v, 0, "flowDirection (ingress)");
+		return true;
 	}
 	(void)rv;
 	return false;
@@ -279,9 +349,15 @@ check_stats_field(const struct expect *x, const struct field *f, const uint8_t *
 		return false;
 	if (x->type == R_IFACE) {
 		switch (f->ie) {
-		case 10: check_uint(f, v, x->ifindex, "ingressInterface"); return true;
-		case 82: check_string(f, v, n, x->name, "interfaceName"); return true;
-		case 83: check_string(f, v, n, x->descr, "interfaceDescription"); return true;
+		case 10:
+			check_uint(f, v, x->ifindex, "ingressInterface");
+			return true;
+		case 82:
+			check_string(f, v, n, x->name, "interfaceName");
+			return true;
+		case 83:
+			check_string(f, v, n, x->descr, "interfaceDescription");
+			return true;
 		}
 		return false;
 	}
@@ -292,22 +368,46 @@ check_stats_field(const struct expect *x, const struct field *f, const uint8_t *
 	}
 	if (x->type == R_EXPORT) {
 		switch (f->ie) {
-		case 41: check_uint(f, v, x->xs.messages, "exportedMessageTotalCount"); return true;
-		case 42: check_uint(f, v, x->xs.records, "exportedFlowRecordTotalCount"); return true;
-		case 40: check_uint(f, v, x->xs.octets, "exportedOctetTotalCount"); return true;
-		case 166: check_uint(f, v, x->xs.not_sent_flows, "notSentFlowTotalCount"); return true;
-		case 167: check_uint(f, v, x->xs.not_sent_pkts, "notSentPacketTotalCount"); return true;
-		case 168: check_uint(f, v, x->xs.not_sent_octets, "notSentOctetTotalCount"); return true;
-		case 160: check_uint(f, v, x->xs.init_time_ms, "systemInitTimeMilliseconds"); return true;
+		case 41:
+			check_uint(f, v, x->xs.messages, "exportedMessageTotalCount");
+			return true;
+		case 42:
+			check_uint(f, v, x->xs.records, "exportedFlowRecordTotalCount");
+			return true;
+		case 40:
+			check_uint(f, v, x->xs.octets, "exportedOctetTotalCount");
+			return true;
+		case 166:
+			check_uint(f, v, x->xs.not_sent_flows, "notSentFlowTotalCount");
+			return true;
+		case 167:
+			check_uint(f, v, x->xs.not_sent_pkts, "notSentPacketTotalCount");
+			return true;
+		case 168:
+			check_uint(f, v, x->xs.not_sent_octets, "notSentOctetTotalCount");
+			return true;
+		case 160:
+			check_uint(f, v, x->xs.init_time_ms, "systemInitTimeMilliseconds");
+			return true;
 		}
 		return false;
 	}
 	switch (f->ie) {
-	case 163: check_uint(f, v, x->ms.observed_flows, "observedFlowTotalCount"); return true;
-	case 86: check_uint(f, v, x->ms.packets, "packetTotalCount"); return true;
-	case 85: check_uint(f, v, x->ms.octets, "octetTotalCount"); return true;
-	case 164: check_uint(f, v, x->ms.ignored_pkts, "ignoredPacketTotalCount"); return true;
-	case 160: check_uint(f, v, x->ms.init_time_ms, "systemInitTimeMilliseconds"); return true;
+	case 163:
+		check_uint(f, v, x->ms.observed_flows, "observedFlowTotalCount");
+		return true;
+	case 86:
+		check_uint(f, v, x->ms.packets, "packetTotalCount");
+		return true;
+	case 85:
+		check_uint(f, v, x->ms.octets, "octetTotalCount");
+		return true;
+	case 164:
+		check_uint(f, v, x->ms.ignored_pkts, "ignoredPacketTotalCount");
+		return true;
+	case 160:
+		check_uint(f, v, x->ms.init_time_ms, "systemInitTimeMilliseconds");
+		return true;
 	}
 	return false;
 }
@@ -411,8 +511,8 @@ decode_message(const uint8_t *msg, size_t len, const struct wm_ipfix_msg *m, uin
 		FUZZ_CHECK(off + SET_HDR <= len, "set header cut");
 		id = (uint16_t)be(msg + off, 2);
 		slen = (size_t)be(msg + off + 2, 2);
-		FUZZ_CHECK(slen > SET_HDR && off + slen <= len, "set %u: length %zu at %zu of %zu", id,
-			   slen, off, len);
+		FUZZ_CHECK(slen > SET_HDR && off + slen <= len, "set %u: length %zu at %zu of %zu",
+			   id, slen, off, len);
 		n = slen - SET_HDR;
 		if (id == 2 || id == 3) {
 			decode_templates(p, n, id == 3);
@@ -533,8 +633,10 @@ add_one(struct fuzz_in *in, struct wm_ipfix_msg *m, const struct wm_ipfix_encode
 			rc = wm_ipfix_msg_add_flow(m, enc, &e, s, n_s);
 			if (rc != -ENOSPC)
 				break;
-			FUZZ_CHECK(!wm_ipfix_msg_empty(m), "a flow with %u streams does not fit"
-				   " an empty message of %u bytes", n_s, cap);
+			FUZZ_CHECK(!wm_ipfix_msg_empty(m),
+				   "a flow with %u streams does not fit"
+				   " an empty message of %u bytes",
+				   n_s, cap);
 			flush(m, buf, cap, when);
 		}
 		break;
@@ -609,7 +711,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.domain = fuzz_u32(&in);
 	p.mode = st.uniflow ? WM_IPFIX_UNIFLOW : WM_IPFIX_BIFLOW;
 	p.pen = st.pen;
+	errno = 0;
 	enc = wm_ipfix_encoder_create(&p);
+	if (st.pen == 0 || st.pen == PEN_REVERSE) {
+		/* Reserved, and RFC 5103's: the elements would not be ours. */
+		FUZZ_CHECK(enc == NULL && errno == EINVAL, "PEN %u taken", st.pen);
+		return 0;
+	}
 	FUZZ_CHECK(enc != NULL, "encoder");
 	lo = wm_ipfix_encoder_min_mtu(enc);
 	FUZZ_CHECK(lo <= WM_IPFIX_MTU_MIN, "smallest message %u above the floor %u", lo,

@@ -96,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(p != NULL, "opened once, refused the second time");
 	replayed = replay(p);
 	pcap_close(p);
-	FUZZ_CHECK(counted == replayed, "%" PRIu64 " packets counted, %" PRIu64 " replayed", counted,
-		   replayed);
+	FUZZ_CHECK(counted == replayed, "%" PRIu64 " packets counted, %" PRIu64 " replayed",
+		   counted, replayed);
 	return 0;
 }

@@ -23,8 +23,7 @@ check_meta(const struct wm_pkt_meta *m, const uint8_t *data, uint32_t len)
 	FUZZ_CHECK(m->n_vlan <= WM_PKT_MAX_VLAN, "n_vlan %u", m->n_vlan);
 	FUZZ_CHECK((m->n_vlan != 0) == ((m->flags & WM_PKT_F_VLAN) != 0), "vlan flag");
 	FUZZ_CHECK(m->vlan <= 0x0fff, "vlan id %u", m->vlan);
-	FUZZ_CHECK(m->l3_off == 14 + 4 * m->n_vlan, "l3_off %u with %u tags", m->l3_off,
-		   m->n_vlan);
+	FUZZ_CHECK(m->l3_off == 14 + 4 * m->n_vlan, "l3_off %u with %u tags", m->l3_off, m->n_vlan);
 	FUZZ_CHECK(m->l3_off <= cap, "l3_off %u len %u", m->l3_off, len);
 	if (m->l4_off != 0)
 		FUZZ_CHECK(m->l4_off > m->l3_off && m->l4_off <= cap, "l4_off %u l3_off %u len %u",

@@ -32,9 +32,9 @@
 
 /* The counters that only ever grow, by their index in WM_SEQ_FOREACH_COUNTER. */
 static const enum wm_seq_counter_id growing[] = {
-	WM_SEQ_CTR_rx,	       WM_SEQ_CTR_unique,   WM_SEQ_CTR_late,
-	WM_SEQ_CTR_dup,	       WM_SEQ_CTR_lost,	    WM_SEQ_CTR_gap_events,
-	WM_SEQ_CTR_wraps,      WM_SEQ_CTR_restarts, WM_SEQ_CTR_proto_violation,
+	WM_SEQ_CTR_rx,		WM_SEQ_CTR_unique,   WM_SEQ_CTR_late,
+	WM_SEQ_CTR_dup,		WM_SEQ_CTR_lost,     WM_SEQ_CTR_gap_events,
+	WM_SEQ_CTR_wraps,	WM_SEQ_CTR_restarts, WM_SEQ_CTR_proto_violation,
 	WM_SEQ_CTR_max_reorder,
 };
 
@@ -173,7 +173,8 @@ run_numbers(struct fuzz_in *in)
 			s[which].raw += fuzz_u16(in) * (uint64_t)fuzz_u8(in);
 			break;
 		default: /* near the last one: -8 .. +7, the next one most often */
-			s[which].raw += (op & 0xf) < 10 ? 1 : (uint64_t)(int64_t)((int8_t)fuzz_u8(in) >> 4);
+			s[which].raw +=
+				(op & 0xf) < 10 ? 1 : (uint64_t)(int64_t)((int8_t)fuzz_u8(in) >> 4);
 			break;
 		}
 		feed(pool, (uint32_t)s[which].idx, s[which].raw, s[which].epoch);

@@ -689,6 +689,9 @@ test_conf_count_out_of_range(void)
 			 "--flow-capacity: 4294967296 is out of range [1, 1073741824]");
 	check_args_error(ARGS("--mbufs", "1073741825"), -EINVAL,
 			 "--mbufs: 1073741825 is out of range [0, 1073741824]");
+	/* Found by fuzzing: under RFC 5103's PEN our elements read as reverse ones. */
+	check_args_error(ARGS("--ipfix-pen", "29305"), -EINVAL,
+			 "--ipfix-pen: 29305 is the PEN of RFC 5103's reverse elements");
 }
 
 static void
