@@ -665,6 +665,16 @@ set_infile(struct wm_conf *c, const struct opt_desc *o, const char *v, const cha
 	return *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
 }
 
+/* Is the text valid UTF-8 (jansson refuses to make a JSON string of anything else)? */
+static bool
+utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 /* Apply one flag's text value. */
 static int
 apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *err, size_t errlen)
@@ -674,6 +684,13 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 	double v;
 
 	snprintf(what, sizeof(what), "--%s", o->flag);
+	/*
+	 * The configuration is also JSON (the file, wm_conf_to_json() for
+	 * 'show config' and telemetry), and JSON text is UTF-8: a value that
+	 * is not could be kept here but never shown or saved.
+	 */
+	if (!utf8_valid(arg))
+		return fail(err, errlen, -EINVAL, "%s: the value is not valid UTF-8", what);
 	if (o->type == OPT_FILTER)
 		return set_filter(c, arg, what, err, errlen);
 	if (o->type == OPT_INFILE)

@@ -616,6 +616,11 @@ test_conf_not_a_number(void)
 	check_args_error(ARGS("--flow-capacity", "lots"), -EINVAL,
 			 "--flow-capacity: 'lots' is not a whole number");
 	check_args_error(ARGS("--mbufs", "1k"), -EINVAL, "--mbufs: '1k' is not a whole number");
+	/* Found by fuzzing: kept, such a value made wm_conf_to_json() fail (JSON is UTF-8). */
+	check_args_error(ARGS("--report", "r\xd3.json"), -EINVAL,
+			 "--report: the value is not valid UTF-8");
+	check_args_error(ARGS("--filter", "port 1\xff"), -EINVAL,
+			 "--filter: the value is not valid UTF-8");
 }
 
 static void
