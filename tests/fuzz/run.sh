@@ -36,8 +36,10 @@ done
 fail() {
 	echo "fuzz $name: FAILED ($1); log $log" >&2
 	grep -E -m1 -A25 'ERROR: |runtime error|check failed|==[0-9]+==' "$log" >&2
-	ls -t "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* \
-		"$artifacts"/oom-* 2>/dev/null | head -1 | sed 's/^/  input: /' >&2
+	# The input: a regression file libFuzzer was running, or what this run wrote.
+	grep 'Running: ' "$log" | tail -1 | sed 's/.*Running: /  input: /' >&2
+	find "$artifacts" -newer "$scratch" -type f \( -name 'crash-*' -o -name 'leak-*' -o \
+		-name 'timeout-*' -o -name 'oom-*' \) | sed 's/^/  input: /' >&2
 	exit 1
 }
 
