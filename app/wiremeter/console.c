@@ -832,18 +832,27 @@ struct cmd_set_timeout_result {
 	cmdline_fixed_string_t seconds;
 };
 
-/* A number of seconds in (0, max]; false with a message otherwise. */
-static bool
-parse_seconds(struct cmdline *cl, const char *text, double max, double *out)
+int
+wm_console_parse_seconds(const char *text, double max, double *out)
 {
 	char *end;
 	double v = strtod(text, &end);
 
-	if (end == text || *end != '\0' || !(v > 0) || v > max) {
+	/* !(v > 0) also refuses NaN; v > max refuses infinity. */
+	if (end == text || *end != '\0' || !(v > 0) || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A number of seconds in (0, max]; false with a message otherwise. */
+static bool
+parse_seconds(struct cmdline *cl, const char *text, double max, double *out)
+{
+	if (wm_console_parse_seconds(text, max, out) != 0) {
 		cmdline_printf(cl, "'%s': expected seconds in (0, %g]\n", text, max);
 		return false;
 	}
-	*out = v;
 	return true;
 }
 
@@ -1044,6 +1053,12 @@ static cmdline_parse_ctx_t main_ctx[] = {
 	&cmd_quit,
 	NULL,
 };
+
+struct cmdline *
+wm_console_cmdline_new(int fd_out)
+{
+	return cmdline_new(main_ctx, PROMPT, -1, fd_out);
+}
 
 /* ---- the console's life ---- */
 

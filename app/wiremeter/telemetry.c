@@ -171,6 +171,57 @@ param_count(const char *params, long def)
 	return n;
 }
 
+int
+wm_tel_parse_count(const char *params, unsigned int def, unsigned int max, unsigned int *n)
+{
+	long v = param_count(params, def);
+
+	if (v < 0)
+		return -EINVAL;
+	*n = (unsigned int)RTE_MIN(v, (long)max);
+	return 0;
+}
+
+int
+wm_tel_parse_stats(const char *params, unsigned int *sections)
+{
+	static const char *const names[] = {"totals", "ports", "workers", "ipfix"};
+	unsigned int i;
+
+	*sections = 0xf;
+	if (params == NULL || params[0] == '\0')
+		return 0;
+	for (i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(params, names[i]) == 0)
+			*sections = 1u << i;
+	return *sections == 0xf ? -EINVAL : 0;
+}
+
+int
+wm_tel_parse_flows(const char *params, unsigned int *n, enum wm_flow_sort *sort)
+{
+	const char *s = NULL;
+	long v = 10;
+
+	/* "N", "N,SORT" or "SORT". */
+	if (params != NULL && params[0] >= '0' && params[0] <= '9') {
+		v = param_count(params, 10);
+		s = strchr(params, ',');
+		s = s != NULL ? s + 1 : NULL;
+	} else if (params != NULL && params[0] != '\0') {
+		s = params;
+	}
+	if (v < 0)
+		return -EINVAL;
+	*sort = WM_FLOW_SORT_OCTETS;
+	if (s != NULL && strcmp(s, "packets") == 0)
+		*sort = WM_FLOW_SORT_PACKETS;
+	else if (s != NULL && strcmp(s, "octets") != 0)
+		return -EINVAL;
+	*n = (unsigned int)RTE_MIN(RTE_MAX(v, 1L), (long)TEL_MAX_FLOWS);
+	return 0;
+}
+
 /* ---- /wiremeter/stats ---- */
 
 static struct rte_tel_data *
@@ -401,19 +452,13 @@ snapshot_take(struct wm_ctl_snapshot **snap)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const sections[] = {"totals", "ports", "workers", "ipfix"};
 	struct wm_ctl_snapshot *snap;
-	unsigned int want = 0xf, i;
+	unsigned int want;
 	int rc;
 
 	RTE_SET_USED(cmd);
-	if (params != NULL && params[0] != '\0') {
-		for (i = 0; i < RTE_DIM(sections); i++)
-			if (strcmp(params, sections[i]) == 0)
-				want = 1u << i;
-		if (want == 0xf)
-			return -EINVAL;
-	}
+	if (wm_tel_parse_stats(params, &want) != 0)
+		return -EINVAL;
 	rc = snapshot_take(&snap);
 	if (rc != 0)
 		return rc;
@@ -490,29 +535,14 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	enum wm_flow_sort sort = WM_FLOW_SORT_OCTETS;
+	enum wm_flow_sort sort;
 	struct wm_flow_export *flows;
-	const char *s = NULL;
-	unsigned int n_out, i;
-	long n = 10;
+	unsigned int n_out, i, n;
 	int rc;
 
 	RTE_SET_USED(cmd);
-	/* "N", "N,SORT" or "SORT". */
-	if (params != NULL && params[0] >= '0' && params[0] <= '9') {
-		n = param_count(params, 10);
-		s = strchr(params, ',');
-		s = s != NULL ? s + 1 : NULL;
-	} else if (params != NULL && params[0] != '\0') {
-		s = params;
-	}
-	if (n < 0)
+	if (wm_tel_parse_flows(params, &n, &sort) != 0)
 		return -EINVAL;
-	if (s != NULL && strcmp(s, "packets") == 0)
-		sort = WM_FLOW_SORT_PACKETS;
-	else if (s != NULL && strcmp(s, "octets") != 0)
-		return -EINVAL;
-	n = RTE_MIN(RTE_MAX(n, 1L), (long)TEL_MAX_FLOWS);
 	flows = malloc(sizeof(*flows) * (size_t)n);
 	if (flows == NULL)
 		return -ENOMEM;
@@ -520,7 +550,7 @@ tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		free(flows);
 		return -EAGAIN;
 	}
-	rc = wm_ctl_top_flows((unsigned int)n, sort, flows, &n_out, NULL);
+	rc = wm_ctl_top_flows(n, sort, flows, &n_out, NULL);
 	wm_ctl_leave();
 	if (rc < 0) {
 		free(flows);
@@ -578,20 +608,18 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct wm_ctl_stream live[TEL_MAX_STREAMS];
 	struct wm_ctl_snapshot *snap;
 	struct rte_tel_data *t;
-	unsigned int n_live = 0, i;
+	unsigned int n_live = 0, i, n;
 	struct wm_seq_sums sums;
-	long n = param_count(params, 4);
 	char name[16];
 	int rc;
 
 	RTE_SET_USED(cmd);
-	if (n < 0)
+	if (wm_tel_parse_count(params, 4, TEL_MAX_STREAMS, &n) != 0)
 		return -EINVAL;
-	n = RTE_MIN(n, (long)TEL_MAX_STREAMS);
 	rc = snapshot_take(&snap);
 	if (rc != 0)
 		return rc;
-	rc = wm_ctl_live_streams((unsigned int)n, false, live, &n_live, NULL);
+	rc = wm_ctl_live_streams(n, false, live, &n_live, NULL);
 	wm_seq_sums(&wm_app, &sums);
 	wm_ctl_leave();
 	rte_tel_data_start_dict(d);
@@ -609,7 +637,7 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_int(t, "liveWorkersAnswered", rc);
 		add_section(d, "totals", t);
 	}
-	for (i = 0; i < snap->totals.seq.n_worst && i < (unsigned int)n; i++) {
+	for (i = 0; i < snap->totals.seq.n_worst && i < n; i++) {
 		snprintf(name, sizeof(name), "ended%u", i);
 		add_section(
 			d, name,
@@ -627,14 +655,13 @@ static int
 tel_gaps(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct wm_ctl_snapshot *snap;
-	long n = param_count(params, 16);
+	unsigned int n;
 	uint64_t k;
 	int rc;
 
 	RTE_SET_USED(cmd);
-	if (n < 0)
+	if (wm_tel_parse_count(params, 16, TEL_MAX_GAPS, &n) != 0)
 		return -EINVAL;
-	n = RTE_MIN(n, (long)TEL_MAX_GAPS);
 	rc = snapshot_take(&snap);
 	if (rc != 0)
 		return rc;

@@ -163,12 +163,32 @@ const char *wm_ctl_worker_role(const struct wm_worker *w);
 void wm_ctl_worker_queues(const struct wm_worker *w, char *buf, size_t len);
 
 /* telemetry.c registers the /wiremeter/... commands at start (RTE_INIT); they answer once open. */
+/*
+ * Their parameters, parsed apart from the answers (tests call them too);
+ * each returns 0, or -EINVAL for parameters the command refuses.
+ * /wiremeter/streams,N and /wiremeter/gaps,N: N ("N" or "N,..."), def when
+ * empty, at most max.
+ */
+int wm_tel_parse_count(const char *params, unsigned int def, unsigned int max, unsigned int *n);
+/* /wiremeter/stats,SECTION: a bit per section (totals 1, ports 2, workers 4, ipfix 8). */
+int wm_tel_parse_stats(const char *params, unsigned int *sections);
+/* /wiremeter/flows,N,SORT: "N", "N,SORT" or "SORT"; N in 1..24 (default 10). */
+int wm_tel_parse_flows(const char *params, unsigned int *n, enum wm_flow_sort *sort);
 
 /* console.c: the wiremeter> prompt (-i) and --cmdline-file. */
 int wm_console_open(struct wm_app *app);
 /* One step of the console on the main lcore; returns true when it did something. */
 bool wm_console_poll(struct wm_app *app);
 void wm_console_close(void);
+/*
+ * The console's commands without the console, for tests: a cmdline on them
+ * that reads nothing and writes to fd_out, to give cmdline_parse_check()
+ * and cmdline_complete() (which run no command); cmdline_free() it.
+ */
+struct cmdline;
+struct cmdline *wm_console_cmdline_new(int fd_out);
+/* 'set idle-timeout S', 'sleep S': seconds in (0, max]; 0, or -EINVAL. */
+int wm_console_parse_seconds(const char *text, double max, double *out);
 
 /* mgmt.c: drain the workers' rings once (for requesters waiting on the main lcore). */
 void wm_mgmt_service(void);

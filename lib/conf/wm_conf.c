@@ -68,6 +68,9 @@ static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
+/* RFC 5103's Private Enterprise Number (IPFIX_PEN_REVERSE), which ipfix_pen may not take. */
+#define WM_CONF_PEN_REVERSE 29305
+
 /* 2^53: the largest J, since every whole number up to it is exact in a double. */
 #define WHOLE_MAX 9007199254740992.0
 
@@ -271,6 +274,10 @@ set_number(struct wm_conf *c, const struct opt_desc *o, double v, const char *wh
 	}
 	if (o->type != OPT_SECONDS && v != floor(v))
 		return fail(err, errlen, -EINVAL, "%s: %s is not a whole number", what, text);
+	/* Under RFC 5103's PEN our elements would read as reverse elements of the same numbers. */
+	if (o->offset == OFF(ipfix_pen) && v == WM_CONF_PEN_REVERSE)
+		return fail(err, errlen, -EINVAL,
+			    "%s: %s is the PEN of RFC 5103's reverse elements", what, text);
 	if (o->type == OPT_COUNT)
 		*(uint32_t *)(base + o->offset) = (uint32_t)v;
 	else
@@ -658,6 +665,16 @@ set_infile(struct wm_conf *c, const struct opt_desc *o, const char *v, const cha
 	return *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
 }
 
+/* Is the text valid UTF-8 (jansson refuses to make a JSON string of anything else)? */
+static bool
+utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 /* Apply one flag's text value. */
 static int
 apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *err, size_t errlen)
@@ -667,6 +684,13 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 	double v;
 
 	snprintf(what, sizeof(what), "--%s", o->flag);
+	/*
+	 * The configuration is also JSON (the file, wm_conf_to_json() for
+	 * 'show config' and telemetry), and JSON text is UTF-8: a value that
+	 * is not could be kept here but never shown or saved.
+	 */
+	if (!utf8_valid(arg))
+		return fail(err, errlen, -EINVAL, "%s: the value is not valid UTF-8", what);
 	if (o->type == OPT_FILTER)
 		return set_filter(c, arg, what, err, errlen);
 	if (o->type == OPT_INFILE)

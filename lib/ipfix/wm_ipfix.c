@@ -283,7 +283,14 @@ wm_ipfix_encoder_create(const struct wm_ipfix_params *p)
 	struct wm_ipfix_encoder *enc;
 	unsigned int i;
 
-	if (p == NULL || (p->mode != WM_IPFIX_BIFLOW && p->mode != WM_IPFIX_UNIFLOW)) {
+	/*
+	 * PEN 0 is IANA's reserved number, and under RFC 5103's PEN our
+	 * elements would read as reverse elements of the same numbers (our
+	 * macsecSCI as reverseOctetDeltaCount): in a biflow template the two
+	 * would even be the same field twice.
+	 */
+	if (p == NULL || (p->mode != WM_IPFIX_BIFLOW && p->mode != WM_IPFIX_UNIFLOW) ||
+	    p->pen == 0 || p->pen == IPFIX_PEN_REVERSE) {
 		errno = EINVAL;
 		return NULL;
 	}

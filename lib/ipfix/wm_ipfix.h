@@ -96,7 +96,7 @@ enum wm_ipfix_mode {
 /** Parameters of wm_ipfix_encoder_create(). */
 struct wm_ipfix_params {
 	enum wm_ipfix_mode mode;
-	uint32_t pen; /**< PEN of the enterprise elements */
+	uint32_t pen; /**< PEN of the enterprise elements: not 0, not IPFIX_PEN_REVERSE */
 };
 
 /**
@@ -149,7 +149,8 @@ struct wm_ipfix_encoder;
  * @param p
  *   Mode and PEN.
  * @return
- *   The encoder, or NULL with errno set (EINVAL, ENOMEM).
+ *   The encoder, or NULL with errno set: EINVAL for an unknown mode or a
+ *   PEN of 0 or IPFIX_PEN_REVERSE (RFC 5103's), ENOMEM.
  */
 struct wm_ipfix_encoder *wm_ipfix_encoder_create(const struct wm_ipfix_params *p);
 

@@ -616,6 +616,11 @@ test_conf_not_a_number(void)
 	check_args_error(ARGS("--flow-capacity", "lots"), -EINVAL,
 			 "--flow-capacity: 'lots' is not a whole number");
 	check_args_error(ARGS("--mbufs", "1k"), -EINVAL, "--mbufs: '1k' is not a whole number");
+	/* Found by fuzzing: kept, such a value made wm_conf_to_json() fail (JSON is UTF-8). */
+	check_args_error(ARGS("--report", "r\xd3.json"), -EINVAL,
+			 "--report: the value is not valid UTF-8");
+	check_args_error(ARGS("--filter", "port 1\xff"), -EINVAL,
+			 "--filter: the value is not valid UTF-8");
 }
 
 static void
@@ -689,6 +694,9 @@ test_conf_count_out_of_range(void)
 			 "--flow-capacity: 4294967296 is out of range [1, 1073741824]");
 	check_args_error(ARGS("--mbufs", "1073741825"), -EINVAL,
 			 "--mbufs: 1073741825 is out of range [0, 1073741824]");
+	/* Found by fuzzing: under RFC 5103's PEN our elements read as reverse ones. */
+	check_args_error(ARGS("--ipfix-pen", "29305"), -EINVAL,
+			 "--ipfix-pen: 29305 is the PEN of RFC 5103's reverse elements");
 }
 
 static void

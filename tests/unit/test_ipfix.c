@@ -542,6 +542,16 @@ test_ipfix_bad_params(void)
 	CU_ASSERT_PTR_NULL(wm_ipfix_encoder_create(&p));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 	CU_ASSERT_PTR_NULL(wm_ipfix_encoder_create(NULL));
+	/* Found by fuzzing: PEN 0 is reserved; RFC 5103's would clash with the reverse elements. */
+	p.mode = WM_IPFIX_BIFLOW;
+	p.pen = 0;
+	errno = 0;
+	CU_ASSERT_PTR_NULL(wm_ipfix_encoder_create(&p));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	p.pen = IPFIX_PEN_REVERSE;
+	errno = 0;
+	CU_ASSERT_PTR_NULL(wm_ipfix_encoder_create(&p));
+	CU_ASSERT_EQUAL(errno, EINVAL);
 }
 
 /* Every template a flow kind maps to. */
