@@ -31,28 +31,25 @@ if want release; then
 fi
 
 if want sanitize; then
-	# A sanitizer report ends the process with an error (UBSan halts
-	# too), so the test that ran it fails and says why. Leaks are
-	# checked in the unit suites, where every allocation is ours; the
-	# app's end leaves DPDK's own allocations (drivers, EAL threads) to
-	# the exit, which LeakSanitizer would report as ours.
+	# A sanitizer report (an error, a leak, undefined behaviour) ends the
+	# process with an error, so the test that ran it fails and says why.
 	wm_build_sanitize "$WM_BUILD_SAN"
+	export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
-		meson test -C "$WM_BUILD_SAN" --print-errorlogs --suite unit ||
-		rc=1
-	cp "$WM_BUILD_SAN/meson-logs/testlog.json" "$WM_BUILD_SAN/testlog-unit.json"
-	logs+=("$WM_BUILD_SAN/testlog-unit.json")
-	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=0 \
-		meson test -C "$WM_BUILD_SAN" --print-errorlogs --suite functional \
+	meson test -C "$WM_BUILD_SAN" --print-errorlogs --suite unit --suite functional \
 		--timeout-multiplier 3 || rc=1
 	logs+=("$WM_BUILD_SAN/meson-logs/testlog.json")
-	unset UBSAN_OPTIONS
+	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
 if want fuzz; then
-	WM_FUZZ_SECONDS=${WM_FUZZ_SECONDS:-30} "$WM_ROOT/scripts/fuzz.sh" --meson || rc=1
-	logs+=("${WM_BUILD_FUZZ:-$WM_ROOT/build-fuzz}/meson-logs/testlog.json")
+	# fuzz.sh sets up the clang build and runs the regression inputs (0 s);
+	# the suite then fuzzes each harness from its corpus.
+	fuzz_build=${WM_FUZZ_BUILD:-$WM_ROOT/build-fuzz}
+	WM_FUZZ_BUILD=$fuzz_build "$WM_ROOT/scripts/fuzz.sh" 0 || rc=1
+	WM_FUZZ_SECONDS=${WM_FUZZ_SECONDS:-30} meson test -C "$fuzz_build" --print-errorlogs \
+		--suite fuzz || rc=1
+	logs+=("$fuzz_build/meson-logs/testlog.json")
 fi
 
 # One closing line a reader (and CI) can take in at a glance.
