@@ -48,7 +48,7 @@ socket (a direct client, one connection), and VmRSS. It asserts:
 
 Prints the figures and "N passed, M failed" (one check each); exit 0, 1, or
 77 when the machine cannot run it (not root, no network namespaces, a tool
-missing; under CI=true a missing tool fails and names its Debian package).
+missing; under CI=true each of these fails, a tool naming its Debian package).
 """
 import argparse
 import json
