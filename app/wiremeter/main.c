@@ -290,6 +290,37 @@ eal_arg(const char *s)
 	return p;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WM_ASAN 1
+#endif
+#endif
+
+/*
+ * In an AddressSanitizer build, ASan's shadow memory covers EAL's default
+ * base address (4 GiB), so EAL's memory lands wherever mmap() puts it,
+ * among the shared libraries, where a secondary process (dpdk-dumpcap,
+ * dpdk-proc-info) cannot map it at the same address. Above the shadow
+ * (past 16 TiB) both processes have room. Returns the new argument count.
+ */
+static int
+sanitizer_base(int argc, char **argv, char **out, int n)
+{
+#ifdef WM_ASAN
+	static const char *const base_opts[] = {"--base-virtaddr", NULL};
+
+	if (!has_arg(argc, argv, base_opts))
+		out[n++] = eal_arg("--base-virtaddr=0x200000000000");
+#else
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	RTE_SET_USED(out);
+#endif
+	return n;
+}
+
 /* Build EAL's argv: the user's EAL options, plus what they leave out. */
 static int
 build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
@@ -350,6 +381,7 @@ build_eal_args(int argc, char **argv, const struct wm_conf *conf, char **out)
 	 */
 	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts) && !conf_ports)
 		out[n++] = eal_arg("--no-pci");
+	n = sanitizer_base(argc, argv, out, n);
 	if (!has_arg(argc, argv, mem_opts)) {
 		/*
 		 * What the pools, flow tables and rings take, in MB, plus room

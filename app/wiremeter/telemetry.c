@@ -365,7 +365,7 @@ stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_
 		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
 		struct rte_tel_data *p = dict_new();
 		uint64_t rx = 0, metered = 0, parse = 0, filtered = 0;
-		char name[16];
+		char name[24]; /* "collector" and any unsigned int */
 		uint16_t pid;
 
 		if (p == NULL)
@@ -408,7 +408,7 @@ stats_ipfix(struct rte_tel_data *d, const struct wm_ctl_snapshot *snap)
 	for (i = 0; snap->ipfix && i < snap->n_col; i++) {
 		const struct wm_exporter_collector *c = &snap->col[i];
 		struct rte_tel_data *p = dict_new();
-		char name[16];
+		char name[24]; /* "collector" and any unsigned int */
 
 		if (p == NULL)
 			return;
