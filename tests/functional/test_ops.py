@@ -166,7 +166,8 @@ class LeavesNothing(unittest.TestCase):
             self.assertEqual(leftovers(pfx), [], "%s run %d left files" % (hows[i % 4], i))
         self.assertEqual(hugepages_free() + hugepages_of_others(), free0 + others0)
         dirs1 = set(os.listdir(RUNTIME)) if os.path.isdir(RUNTIME) else set()
-        self.assertEqual(sorted(d for d in dirs1 - dirs0 if d.startswith("wmo")), [])
+        mine = "wmo%d_" % os.getpid()
+        self.assertEqual(sorted(d for d in dirs1 - dirs0 if d.startswith(mine)), [])
 
     def test_socket_and_folder_are_the_users_only(self):
         pfx = prefix()
