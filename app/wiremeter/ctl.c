@@ -46,6 +46,7 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_ctl.h"
+#include "wm_worker.h"
 
 /* Request slots per worker: concurrent requests (console + telemetry clients). */
 #define CTL_SLOTS 12
@@ -75,7 +76,7 @@ struct ctl_req {
  * only field both sides write; the request is the requester's until
  * POSTED, the progress and answer the worker's until DONE.
  */
-struct slot {
+struct wm_ctl_slot {
 	uint32_t state; /* enum slot_state */
 	struct ctl_req req;
 	/* The worker's progress, while it holds the slot. */
@@ -93,16 +94,9 @@ struct slot {
 	};
 } __rte_cache_aligned;
 
-/* Per worker. 'cur' is the worker's alone; the rest is set before launch. */
-struct ctl_worker {
-	struct rte_ring *ring; /* requests, any thread -> the worker (MP/SC) */
-	struct slot *slots;    /* CTL_SLOTS of them */
-	struct slot *cur;      /* the request being worked on */
-	uint64_t last_busy;    /* main lcore: busy cycles at the last ratio */
-} __rte_cache_aligned;
-
-static struct ctl_worker cw[WM_MAX_WORKERS];
 static struct wm_app *ctl_app;
+/* Every worker's request slots, CTL_SLOTS each (struct wm_ctl_worker.slots points in here). */
+static struct wm_ctl_slot *slot_mem;
 
 /* Telemetry callbacks hold 'life' for reading; the main lcore opens and closes for writing. */
 static rte_rwlock_t life = RTE_RWLOCK_INITIALIZER;
@@ -120,14 +114,16 @@ wm_ctl_init(struct wm_app *app)
 	unsigned int wi;
 
 	ctl_app = app;
+	slot_mem = rte_zmalloc("wm_ctl_slots",
+			       sizeof(struct wm_ctl_slot) * CTL_SLOTS * RTE_MAX(app->n_workers, 1u),
+			       RTE_CACHE_LINE_SIZE);
 	for (wi = 0; wi < app->n_workers; wi++) {
 		struct wm_worker *w = app->workers[wi];
-		struct ctl_worker *c = &cw[wi];
+		struct wm_ctl_worker *c = &w->ctl;
 
 		snprintf(name, sizeof(name), "wm_ctl_%u", wi);
 		c->ring = rte_ring_create(name, CTL_RING_SIZE, w->socket_id, RING_F_SC_DEQ);
-		c->slots = rte_zmalloc_socket("wm_ctl_slots", sizeof(struct slot) * CTL_SLOTS,
-					      RTE_CACHE_LINE_SIZE, w->socket_id);
+		c->slots = slot_mem != NULL ? &slot_mem[wi * CTL_SLOTS] : NULL;
 		if (c->ring == NULL || c->slots == NULL) {
 			fprintf(stderr,
 				"wiremeter: error: worker %u: out of memory for management "
@@ -138,20 +134,29 @@ wm_ctl_init(struct wm_app *app)
 	}
 	pub.idle_timeout = app->conf.idle_timeout;
 	pub.active_timeout = app->conf.active_timeout;
+	/*
+	 * The last step of setup before launch: every setting the workers
+	 * copy is known now, once we know whether anybody reads gap events.
+	 */
+	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
+	for (wi = 0; wi < app->n_workers; wi++)
+		wm_worker_conf_fill(app, app->workers[wi]);
 	return 0;
 }
 
+/* After the workers are freed: their rings are found by name, their slots are one block. */
 void
 wm_ctl_free(struct wm_app *app)
 {
+	char name[RTE_RING_NAMESIZE];
 	unsigned int wi;
 
 	for (wi = 0; wi < app->n_workers; wi++) {
-		rte_ring_free(cw[wi].ring);
-		rte_free(cw[wi].slots);
-		cw[wi].ring = NULL;
-		cw[wi].slots = NULL;
+		snprintf(name, sizeof(name), "wm_ctl_%u", wi);
+		rte_ring_free(rte_ring_lookup(name));
 	}
+	rte_free(slot_mem);
+	slot_mem = NULL;
 }
 
 void
@@ -204,7 +209,7 @@ wm_ctl_gaps_wanted(const struct wm_app *app)
 
 struct stream_walk {
 	struct wm_worker *w;
-	struct slot *s;
+	struct wm_ctl_slot *s;
 };
 
 bool
@@ -220,7 +225,7 @@ static void
 stream_cb(const struct wm_flow_export *e, void *arg)
 {
 	struct stream_walk *sw = arg;
-	struct slot *s = sw->s;
+	struct wm_ctl_slot *s = sw->s;
 	unsigned int d;
 
 	for (d = 0; d < 2; d++) {
@@ -244,7 +249,7 @@ stream_cb(const struct wm_flow_export *e, void *arg)
 }
 
 static void
-slot_start(struct slot *s)
+slot_start(struct wm_ctl_slot *s)
 {
 	s->cursor = 0;
 	s->status = 0;
@@ -257,7 +262,7 @@ slot_start(struct slot *s)
 
 /* One slice of work on a request; true once its answer is complete. */
 static bool
-slot_step(struct wm_worker *w, struct slot *s)
+slot_step(struct wm_worker *w, struct wm_ctl_slot *s)
 {
 	switch (s->req.op) {
 	case OP_TOP:
@@ -303,7 +308,7 @@ slot_step(struct wm_worker *w, struct slot *s)
 void
 wm_ctl_worker_poll(struct wm_worker *w)
 {
-	struct ctl_worker *c = &cw[w->index];
+	struct wm_ctl_worker *c = &w->ctl;
 	uint32_t expected = SLOT_POSTED;
 	void *p;
 
@@ -324,13 +329,13 @@ wm_ctl_worker_poll(struct wm_worker *w)
 
 /* ---- requester side ---- */
 
-static struct slot *
+static struct wm_ctl_slot *
 slot_claim(unsigned int wi)
 {
 	unsigned int i;
 
 	for (i = 0; i < CTL_SLOTS; i++) {
-		struct slot *s = &cw[wi].slots[i];
+		struct wm_ctl_slot *s = &ctl_app->workers[wi]->ctl.slots[i];
 		uint32_t expected = SLOT_FREE;
 
 		if (__atomic_compare_exchange_n(&s->state, &expected, SLOT_CLAIMED, false,
@@ -342,7 +347,7 @@ slot_claim(unsigned int wi)
 
 /* Give back slots whose answer was read (or never posted). */
 static void
-slots_release(struct slot **slots)
+slots_release(struct wm_ctl_slot **slots)
 {
 	unsigned int wi;
 
@@ -360,7 +365,7 @@ slots_release(struct slot **slots)
  * or -EBUSY when a worker has no free slot.
  */
 static int
-request_all(const struct ctl_req *req, struct slot **slots, unsigned int wait_ms,
+request_all(const struct ctl_req *req, struct wm_ctl_slot **slots, unsigned int wait_ms,
 	    wm_ctl_service_fn service)
 {
 	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() * wait_ms / 1000;
@@ -387,7 +392,7 @@ request_all(const struct ctl_req *req, struct slot **slots, unsigned int wait_ms
 			continue;
 		__atomic_store_n(&slots[wi]->state, SLOT_POSTED, __ATOMIC_RELEASE);
 		/* Cannot fail: the ring holds every slot there is. */
-		rte_ring_enqueue(cw[wi].ring, slots[wi]);
+		rte_ring_enqueue(ctl_app->workers[wi]->ctl.ring, slots[wi]);
 	}
 	for (;;) {
 		bool all = true;
@@ -443,7 +448,7 @@ wm_ctl_top_flows(unsigned int n, enum wm_flow_sort sort, struct wm_flow_export *
 		 unsigned int *n_out, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_TOP, .sort = sort};
-	struct slot *slots[WM_MAX_WORKERS];
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
 	struct wm_flow_export *all;
 	unsigned int wi, total = 0;
 	int rc;
@@ -477,7 +482,7 @@ wm_ctl_find_flow(const struct wm_pkt_meta *key, struct wm_flow_export *out, unsi
 		 bool *found, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_FIND, .key = *key};
-	struct slot *slots[WM_MAX_WORKERS];
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
 	unsigned int wi;
 	int rc;
 
@@ -510,7 +515,7 @@ wm_ctl_live_streams(unsigned int n, bool lossy, struct wm_ctl_stream *out, unsig
 		    wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_STREAMS, .lossy = lossy};
-	struct slot *slots[WM_MAX_WORKERS];
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
 	struct wm_ctl_stream *all;
 	unsigned int wi, total = 0;
 	int rc;
@@ -543,7 +548,7 @@ wm_ctl_set_timeouts(uint64_t idle_ns, uint64_t active_ns, uint64_t *idle_back,
 		    uint64_t *active_back, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_TIMEOUTS, .idle_ns = idle_ns, .active_ns = active_ns};
-	struct slot *slots[WM_MAX_WORKERS];
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
 	bool first = true;
 	unsigned int wi;
 	int rc;
@@ -572,7 +577,7 @@ int
 wm_ctl_flush(uint64_t *flows, uint64_t *records, unsigned int wait_ms, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_FLUSH};
-	struct slot *slots[WM_MAX_WORKERS];
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
 	unsigned int wi;
 	int rc;
 
@@ -621,12 +626,13 @@ wm_ctl_publish(struct wm_app *app, uint64_t now_tsc, bool force)
 		for (wi = 0; wi < app->n_workers; wi++) {
 			uint64_t b = wm_read_u64(&app->workers[wi]->busy_cycles);
 
-			busy[wi] = busy_tsc == 0 ? 0
-						 : (uint32_t)RTE_MIN(
-							   1000.0,
-							   (double)(b - cw[wi].last_busy) * 1000.0 /
-								   (double)(now_tsc - busy_tsc));
-			cw[wi].last_busy = b;
+			busy[wi] = busy_tsc == 0
+					   ? 0
+					   : (uint32_t)RTE_MIN(
+						     1000.0,
+						     (double)(b - app->workers[wi]->ctl.last_busy) *
+							     1000.0 / (double)(now_tsc - busy_tsc));
+			app->workers[wi]->ctl.last_busy = b;
 		}
 		busy_tsc = now_tsc;
 		ratios = true;
@@ -734,7 +740,7 @@ wm_stats_line_format(const struct wm_stats_figures *f, char *buf, size_t len)
 const char *
 wm_ctl_worker_role(const struct wm_worker *w)
 {
-	return w->distributor ? "distributor" : "worker";
+	return w->dist != NULL ? "distributor" : "worker";
 }
 
 void
@@ -747,9 +753,9 @@ wm_ctl_worker_queues(const struct wm_worker *w, char *buf, size_t len)
 	for (i = 0; i < w->n_rxq && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%sp%uq%u", n ? " " : "", w->rxq[i].port,
 				      w->rxq[i].queue);
-	for (i = 0; i < w->n_dist_q && n < len; i++)
+	for (i = 0; w->dist != NULL && i < w->dist->n_q && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%sdist:p%uq%u", n ? " " : "",
-				      w->dist_q[i].port, w->dist_q[i].queue);
+				      w->dist->q[i].port, w->dist->q[i].queue);
 }
 
 /* One endpoint: "10.0.0.1:80" or "[2001:db8::1]:80". */

@@ -24,7 +24,7 @@
 
 #define WM_LOGTYPE wm_logtype_port
 
-#include "wm_app.h"
+#include "wm_worker.h"
 
 #define POOL_CACHE 256
 /* A vdev with more queues than this and no RSS is read on one queue. */
@@ -235,6 +235,50 @@ port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *ex
 	return 0;
 }
 
+/*
+ * Give a port's queues to workers: with RSS, queue i to worker i % nw;
+ * else every queue to worker 0, which meters them alone or, with several
+ * workers, deals their packets out (software RSS): then worker 0 gets a
+ * distributor, which owns those queues.
+ */
+static int
+queues_give(struct wm_app *app, uint16_t pid, bool rss)
+{
+	const struct wm_port *p = &app->ports[pid];
+	uint16_t q;
+
+	for (q = 0; q < p->nb_rxq; q++) {
+		struct wm_worker *w = app->workers[rss ? q % app->n_workers : 0];
+		/* A replayed file's queue stops at its last readable record. */
+		uint64_t left = p->replay && q < p->n_files ? p->files[q].res.records : UINT64_MAX;
+		struct wm_rxq rq = {.port = pid, .queue = q, .left = left};
+
+		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
+			fprintf(stderr,
+				"wiremeter: error: port %u: more than %d Rx queues for one "
+				"worker\n",
+				pid, WM_MAX_RXQ_PER_WORKER);
+			return -E2BIG;
+		}
+		if (!p->sw_rss) {
+			w->rxq[w->n_rxq++] = rq;
+			continue;
+		}
+		if (w->dist == NULL) {
+			w->dist = wm_distributor_create(w->socket_id);
+			if (w->dist == NULL) {
+				fprintf(stderr,
+					"wiremeter: error: out of memory for software RSS\n");
+				return -ENOMEM;
+			}
+			w->distributor = true;
+		}
+		w->dist->q[w->dist->n_q++] = rq;
+		w->n_dist_q = w->dist->n_q;
+	}
+	return 0;
+}
+
 static int
 port_setup(struct wm_app *app, uint16_t pid)
 {
@@ -356,30 +400,9 @@ port_setup(struct wm_app *app, uint16_t pid)
 	/* Not every PMD has a promiscuous mode (pcap files): that is fine. */
 	rte_eth_promiscuous_enable(pid);
 
-	/*
-	 * Give queues to workers: with RSS, queue i to worker i; else every
-	 * queue to worker 0, which meters them alone or, with several
-	 * workers, deals their packets out (software RSS).
-	 */
-	for (q = 0; q < nq; q++) {
-		struct wm_worker *w = app->workers[rss ? q % nw : 0];
-		/* A replayed file's queue stops at its last readable record. */
-		uint64_t left = p->replay && q < p->n_files ? p->files[q].res.records : UINT64_MAX;
-
-		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
-			fprintf(stderr,
-				"wiremeter: error: port %u: more than %d Rx queues for one "
-				"worker\n",
-				pid, WM_MAX_RXQ_PER_WORKER);
-			return -E2BIG;
-		}
-		if (p->sw_rss) {
-			w->distributor = true;
-			w->dist_q[w->n_dist_q++] = (struct wm_rxq){pid, q, left};
-		} else {
-			w->rxq[w->n_rxq++] = (struct wm_rxq){pid, q, left};
-		}
-	}
+	rc = queues_give(app, pid, rss);
+	if (rc != 0)
+		return rc;
 	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver, nq,
 	       p->sw_rss ? " with software RSS" : "", (unsigned long)n_mbufs);
 	return 0;
@@ -434,11 +457,18 @@ wm_ports_init(struct wm_app *app)
 void
 wm_ports_stop(struct wm_app *app)
 {
+	unsigned int i;
 	uint16_t pid;
 
 	RTE_ETH_FOREACH_DEV(pid) {
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
+	}
+	/* The workers are done with the queues, and their distributor with them. */
+	for (i = 0; i < app->n_workers; i++) {
+		wm_distributor_free(app->workers[i]->dist);
+		app->workers[i]->dist = NULL;
+		app->workers[i]->distributor = false;
 	}
 	for (pid = 0; pid < WM_MAX_PORTS; pid++) {
 		free(app->ports[pid].files);

@@ -45,21 +45,21 @@ _Static_assert((1u << 24) + 1 < (1u << H_KIND_SHIFT), "seq.streams fits below th
 
 /* Is 64-bit extension on for this stream (ESN for an SA, XPN for an SC)? */
 static bool
-stream_ext64(const struct wm_conf *c, const struct wm_seq_id *id)
+stream_ext64(const struct wm_seq_ext *x, const struct wm_seq_id *id)
 {
 	unsigned int i;
 
 	if (id->kind == WM_SEQ_KIND_ESP) {
-		if (c->seq[WM_CONF_SEQ_ESP].ext64)
+		if (x->esp)
 			return true;
-		for (i = 0; i < c->n_esn_spis; i++)
-			if (c->esn_spis[i] == id->esp_spi)
+		for (i = 0; i < x->n_esn_spis; i++)
+			if (x->esn_spis[i] == id->esp_spi)
 				return true;
 	} else if (id->kind == WM_SEQ_KIND_MACSEC) {
-		if (c->seq[WM_CONF_SEQ_MACSEC].ext64)
+		if (x->macsec)
 			return true;
-		for (i = 0; i < c->n_xpn_scis; i++)
-			if (c->xpn_scis[i] == id->macsec_sci)
+		for (i = 0; i < x->n_xpn_scis; i++)
+			if (x->xpn_scis[i] == id->macsec_sci)
 				return true;
 	}
 	return false;
@@ -119,7 +119,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 		if (w->burst_res[i] != WM_SEQ_DETECT_YES)
 			return;
 		idx = wm_seq_stream_alloc(w->seq_pool, (enum wm_seq_kind)id->kind,
-					  stream_ext64(&wm_app.conf, id), id->epoch);
+					  stream_ext64(&w->conf.seq_ext, id), id->epoch);
 		if (idx < 0) {
 			w->seq_pool_full++;
 			return;
@@ -139,7 +139,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	if (cls == WM_SEQ_RESTART)
 		identity_set(&w->seq_id[H_IDX(h)], id);
 	w->gap_events++;
-	if (wm_app.gaps_wanted)
+	if (w->conf.gaps_wanted)
 		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev);
 }
 

@@ -94,17 +94,26 @@ struct wm_gap_event {
 	uint8_t src[16], dst[16]; /* addresses, or MACs for MACsec */
 };
 
-/* One Rx queue a worker polls. */
+/*
+ * One Rx queue a worker polls (its own, or its distributor's). Every
+ * field is written only by the one lcore that polls the queue, after
+ * port.c set it up.
+ */
 struct wm_rxq {
 	uint16_t port;
 	uint16_t queue;
 	/*
 	 * Packets it may still deliver: a replayed file's readable records
 	 * (lib/pcapfile), since past them libpcap reads whatever bytes follow
-	 * a record it lost its place at; UINT64_MAX when unbounded. Written
-	 * only by the one worker that polls the queue.
+	 * a record it lost its place at; UINT64_MAX when unbounded.
 	 */
 	uint64_t left;
+	/*
+	 * Its replay clock: the latest packet time it delivered, and whether
+	 * its file ended (a file queue that returns nothing is at its end).
+	 */
+	uint64_t last;
+	bool done;
 };
 
 /* Per worker, per port counters. Single writer: the worker. */
@@ -115,19 +124,79 @@ struct wm_port_counters {
 	uint64_t filtered;     /* packets a filter dropped (none without a filter) */
 };
 
+struct wm_distributor; /* software RSS (wm_worker.h, distributor.c) */
+struct wm_ctl_slot;    /* a management request (ctl.c) */
+
+/*
+ * Which streams count 64-bit sequence numbers (ESP ESN, MACsec XPN):
+ * the config's settings, for seq.c's hook.
+ */
+struct wm_seq_ext {
+	bool esp, macsec; /* seq.esp.esn, seq.macsec.xpn: every SA / SC */
+	unsigned int n_esn_spis, n_xpn_scis;
+	uint32_t esn_spis[WM_CONF_MAX_SEQ_IDS];
+	uint64_t xpn_scis[WM_CONF_MAX_SEQ_IDS];
+};
+
+/*
+ * The read-only settings the data path needs, copied from struct wm_app
+ * into each worker by wm_worker_conf_fill() once setup is complete and
+ * before launch; nobody writes them after. The worker loop reads these,
+ * never a global, and they sit in its own cache lines. Hot fields first.
+ */
+struct wm_worker_conf {
+	struct rte_bpf *filter;		    /* --filter, or NULL */
+	uint64_t (*filter_jit)(void *mbuf); /* its JIT code, or NULL to interpret */
+	uint64_t ts_dynflag;		    /* mbuf Rx timestamp flag, 0 when none */
+	int ts_dynfield_offset;		    /* its field, -1 when none */
+	int clock_dynfield;		    /* the distributor's replay clock stamp, -1 when none */
+	bool replay;			    /* every port is a pcap file read once: packet time */
+	bool gaps_wanted; /* somebody reads gap events: queue them, not only count */
+	uint32_t ipfix_mtu;
+	uint64_t tsc0, epoch_ns_at_tsc0, tsc_hz; /* TSC -> ns, as wm_tsc_to_ns() */
+	/* The distributor that fills sw_in, NULL without software RSS. */
+	const struct wm_distributor *feed;
+	uint32_t ts_mult[WM_MAX_PORTS]; /* per port: Rx timestamp unit in ns, 0 = the TSC */
+	struct wm_seq_ext seq_ext;	/* cold: read when a stream starts */
+} __rte_cache_aligned;
+
+/*
+ * Management requests to this worker (ctl.c, wm_ctl.h). ring and slots
+ * are set by the main lcore before launch and never change after; the
+ * ring is multi-producer (any requester enqueues) and single-consumer
+ * (only this worker dequeues), so it needs no lock. A slot's request
+ * belongs to its requester until posted, its answer to this worker
+ * until done: the slot's state word is the one thing both sides write,
+ * by compare-and-swap (ctl.c).
+ */
+struct wm_ctl_worker {
+	struct rte_ring *ring;	   /* requests, any thread -> this worker (MP/SC) */
+	struct wm_ctl_slot *slots; /* its request slots (ctl.c) */
+	struct wm_ctl_slot *cur;   /* the request being worked on: this worker alone */
+	uint64_t last_busy;	   /* the main lcore alone: busy cycles at its last ratio */
+};
+
 /*
  * A worker lcore's whole state, cache aligned, passed to every stage.
- * Everything here is written by the worker alone, but 'stop'.
+ * Single writer: everything here is written by the worker alone once it
+ * runs, but 'stop' (the main lcore) and ctl.last_busy (the main lcore,
+ * read by nobody else); conf and the ring pointers are set before launch.
  */
 struct wm_worker {
 	unsigned int lcore_id;
 	unsigned int index;
 	int socket_id;
+	struct wm_worker_conf conf;
 	struct wm_rxq rxq[WM_MAX_RXQ_PER_WORKER]; /* hardware queues of this worker */
 	unsigned int n_rxq;
-	/* Software RSS: the distributor polls single-queue ports for everyone. */
+	/*
+	 * Software RSS: the worker that polls single-queue ports for every
+	 * worker runs a distributor (distributor.c), which owns those queues.
+	 * 'distributor' and 'n_dist_q' repeat dist != NULL and its queue
+	 * count for the reports (report.c, telemetry.c); port.c sets all three.
+	 */
+	struct wm_distributor *dist; /* NULL: this worker deals nothing */
 	bool distributor;
-	struct wm_rxq dist_q[WM_MAX_RXQ_PER_WORKER];
 	unsigned int n_dist_q;
 	struct rte_ring *sw_in; /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
@@ -178,14 +247,7 @@ struct wm_worker {
 	struct wm_seq_snapshot pending_seq[WM_PENDING_MAX][2]; /* their streams, as seq[] says */
 	unsigned int n_pending;
 
-	uint64_t now_ns; /* the worker's clock (packet time in a replay) */
-	/*
-	 * Replay clocks of the queues this worker reads (rxq, then dist_q):
-	 * the latest packet time each delivered, and whether its file ended
-	 * (a file queue that returns nothing is at its end).
-	 */
-	uint64_t q_last[2 * WM_MAX_RXQ_PER_WORKER];
-	bool q_done[2 * WM_MAX_RXQ_PER_WORKER];
+	uint64_t now_ns;	/* the worker's clock (packet time in a replay) */
 	uint64_t dealt_clock;	/* the replay clock stamped on the last packet from sw_in */
 	uint64_t first_pkt_tsc; /* TSC of the first packet, 0 before */
 	uint64_t busy_cycles;	/* TSC spent on bursts that carried packets */
@@ -195,6 +257,7 @@ struct wm_worker {
 	uint64_t parse_err[WM_PKT_ERR_MAX];
 	struct wm_port_counters port[WM_MAX_PORTS];
 
+	struct wm_ctl_worker ctl;
 	volatile bool stop; /* set by the main lcore: stop Rx, flush, finish */
 	volatile bool done; /* set by the worker when its last record is queued */
 } __rte_cache_aligned;
@@ -227,16 +290,7 @@ struct wm_app {
 	uint64_t tsc0;
 	struct rte_bpf *filter;		    /* --filter, or NULL; read-only once workers run */
 	uint64_t (*filter_jit)(void *mbuf); /* its JIT code, or NULL to interpret */
-	/*
-	 * Software RSS in a replay: the distributor's clock, the earliest of
-	 * its unfinished queues' latest packet times, which no packet dealt
-	 * later can be older than. Stamped on every dealt mbuf (dynfield at
-	 * clock_dynfield) and published here (release) once every dealt
-	 * packet is in a ring; read (acquire) by workers whose ring is empty.
-	 */
-	uint64_t replay_clock __rte_cache_aligned;
-	int clock_dynfield;
-	bool dist_done; /* the distributor has delivered its last packet (release) */
+	int clock_dynfield; /* the distributor's replay clock stamp on mbufs, -1 when none */
 	/*
 	 * Does anybody read gap events (--gaps-json, telemetry)? Set before
 	 * the workers start; when nobody does, workers only count them.
@@ -312,6 +366,8 @@ void wm_filter_free(struct wm_app *app);
 
 /* worker.c */
 int wm_worker_main(void *arg);
+/* worker_conf.c: copy the data-path settings into a worker; after setup, before launch. */
+void wm_worker_conf_fill(const struct wm_app *app, struct wm_worker *w);
 
 /* seq.c: sequence tracking, worker side (hooks, exports) and setup. */
 int wm_seq_setup(struct wm_app *app, struct wm_worker *w);

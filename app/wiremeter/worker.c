@@ -5,9 +5,11 @@
 /*
  * The worker loop: run to completion, one lcore, no locks, no
  * allocation, no logging. Per poll: Rx bursts from this worker's
- * queues (and, on the distributor, from single-queue ports for every
- * worker), parse, meter, free; every few polls, expire a bounded slice
- * of the flow table; hand records to the main lcore over an SPSC ring.
+ * queues (and, on the distributor's worker, a distributor poll:
+ * distributor.c), prefetch ahead, then parse and meter each packet,
+ * free; every few polls, expire a bounded slice of the flow table; hand
+ * records to the main lcore over SPSC rings. It reads only its own
+ * context, struct wm_worker (its settings in w->conf), never a global.
  */
 
 #include <string.h>
@@ -23,8 +25,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "wm_app.h"
 #include "wm_ctl.h"
+#include "wm_worker.h"
 
 /* Expire on every EXPIRE_EVERY-th poll, busy or idle, with a bounded budget. */
 #define EXPIRE_EVERY 8
@@ -59,7 +61,7 @@ ipfix_open(struct wm_worker *w)
 		return false;
 	}
 	w->ipfix_cur = b;
-	wm_ipfix_msg_init(&w->ipfix_msg, w->ipfix_cur->data, (uint16_t)wm_app.conf.ipfix_mtu,
+	wm_ipfix_msg_init(&w->ipfix_msg, w->ipfix_cur->data, (uint16_t)w->conf.ipfix_mtu,
 			  w->domain_id);
 	w->ipfix_opened_tsc = rte_rdtsc();
 	return true;
@@ -151,75 +153,16 @@ pending_flush(struct wm_worker *w)
 	w->n_pending -= k;
 }
 
-static inline uint64_t
-pkt_time(const struct rte_mbuf *m, uint64_t burst_ns)
-{
-	uint32_t mult = wm_app.ports[m->port].ts_mult;
-
-	if (mult != 0 && (m->ol_flags & wm_app.ts_dynflag))
-		return *RTE_MBUF_DYNFIELD(m, wm_app.ts_dynfield_offset, const uint64_t *) * mult;
-	return burst_ns;
-}
-
-/*
- * The replay clock of a set of queues: the earliest latest-packet time
- * among queues whose file is not at its end (no packet they deliver
- * later can be older, files being in time order), or the latest once
- * all are.
- */
-static uint64_t
-queues_clock(const struct wm_worker *w, unsigned int first, unsigned int n)
-{
-	uint64_t lo = UINT64_MAX, hi = 0;
-	unsigned int i;
-
-	for (i = first; i < first + n; i++) {
-		if (w->q_last[i] > hi)
-			hi = w->q_last[i];
-		if (!w->q_done[i] && w->q_last[i] < lo)
-			lo = w->q_last[i];
-	}
-	return lo != UINT64_MAX ? lo : hi;
-}
-
-/* Note what a queue delivered: its latest time, or its end when it gave nothing. */
-static inline void
-queue_seen(struct wm_worker *w, unsigned int qi, uint16_t n, uint64_t latest)
-{
-	if (!wm_app.replay)
-		return;
-	if (n == 0)
-		w->q_done[qi] = true;
-	else if (latest > w->q_last[qi])
-		w->q_last[qi] = latest;
-}
-
-/*
- * A burst from a queue, no larger than what the queue may still deliver
- * (a replayed file stops at its last readable record).
- */
-static inline uint16_t
-rx_burst(struct wm_rxq *rq, struct rte_mbuf **pkts)
-{
-	uint16_t want = rq->left < WM_BURST ? (uint16_t)rq->left : WM_BURST, n;
-
-	if (unlikely(want == 0))
-		return 0;
-	n = rte_eth_rx_burst(rq->port, rq->queue, pkts, want);
-	rq->left -= n;
-	return n;
-}
-
 /* Does the --filter program refuse this packet (returns 0 for it)? */
 static inline bool
-filter_drops(struct rte_mbuf *m)
+filter_drops(const struct wm_worker_conf *c, struct rte_mbuf *m)
 {
 	void *ctx = m;
 	uint64_t rc;
 
-	if (wm_app.filter_jit != NULL)
-		return wm_app.filter_jit(m) == 0;
-	rte_bpf_exec_burst(wm_app.filter, &ctx, &rc, 1);
+	if (c->filter_jit != NULL)
+		return c->filter_jit(m) == 0;
+	rte_bpf_exec_burst(c->filter, &ctx, &rc, 1);
 	return rc == 0;
 }
 
@@ -234,8 +177,8 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct wm_pkt_meta metas[WM_BURST];
 	const struct wm_pkt_meta *ok[WM_BURST];
 	uint64_t tsc = rte_rdtsc();
-	uint64_t burst_ns = wm_tsc_to_ns(tsc), latest = 0;
-	const bool filter = wm_app.filter != NULL;
+	uint64_t burst_ns = wm_worker_ns(&w->conf, tsc), latest = 0;
+	const bool filter = w->conf.filter != NULL;
 	unsigned int i, n_ok = 0;
 
 	if (unlikely(w->first_pkt_tsc == 0))
@@ -253,10 +196,10 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		pc->rx++;
 		/* Every packet moves the clock, metered or not. */
-		ts = pkt_time(m, burst_ns);
+		ts = wm_pkt_time(&w->conf, m, burst_ns);
 		if (ts > latest)
 			latest = ts;
-		if (unlikely(filter) && filter_drops(m)) {
+		if (unlikely(filter) && filter_drops(&w->conf, m)) {
 			pc->filtered++;
 			continue;
 		}
@@ -289,138 +232,6 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	return latest;
 }
 
-/*
- * A symmetric hash of a parsed packet: both directions of a flow pick
- * the same worker, as a symmetric RSS key does on a NIC.
- */
-static unsigned int
-swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers)
-{
-	uint32_t h = 0;
-	unsigned int i;
-
-	if (m->kind == WM_PKT_KIND_IPV4 || m->kind == WM_PKT_KIND_IPV6) {
-		for (i = 0; i < 16; i += 4) {
-			uint32_t a, b;
-
-			memcpy(&a, m->src + i, 4);
-			memcpy(&b, m->dst + i, 4);
-			h ^= a ^ b;
-		}
-		h ^= (uint32_t)(m->sport ^ m->dport) | ((uint32_t)m->proto << 16);
-	} else if (m->kind == WM_PKT_KIND_MACSEC) {
-		h = (uint32_t)(m->macsec_sci ^ (m->macsec_sci >> 32));
-	} else {
-		uint32_t a = 0, b = 0;
-
-		memcpy(&a, m->eth, 4);
-		memcpy(&b, m->eth + 6, 4);
-		h = a ^ b;
-	}
-	/* Murmur3 finalizer: spread the bits before the modulo. */
-	h ^= h >> 16;
-	h *= 0x85ebca6b;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35;
-	h ^= h >> 16;
-	return h % n_workers;
-}
-
-/*
- * Distributor: take bursts from single-queue ports and deal the packets
- * to the workers' rings by symmetric hash. A packet a full ring refuses
- * stays in the stash and Rx pauses until it is delivered, so a slow
- * worker makes the ports back up (and count imissed) rather than lose
- * packets silently. Ports take turns to be polled first, so a backed-up
- * ring cannot starve the later ones. Only worker 0 runs this code, so
- * this state has one owner.
- */
-struct swrss_stash {
-	struct rte_mbuf *pkts[WM_BURST];
-	unsigned int n;
-};
-
-static struct swrss_stash swrss_stash[WM_MAX_WORKERS];
-static unsigned int swrss_next;
-static uint64_t swrss_clock; /* the clock stamped on packets dealt now */
-
-static bool
-swrss_flush(unsigned int n_workers)
-{
-	bool empty = true;
-	unsigned int wi;
-
-	for (wi = 0; wi < n_workers; wi++) {
-		struct swrss_stash *s = &swrss_stash[wi];
-		unsigned int k;
-
-		if (s->n == 0)
-			continue;
-		k = rte_ring_enqueue_burst(wm_app.workers[wi]->sw_in, (void **)s->pkts, s->n, NULL);
-		if (k < s->n) {
-			memmove(s->pkts, &s->pkts[k], (s->n - k) * sizeof(s->pkts[0]));
-			empty = false;
-		}
-		s->n -= k;
-	}
-	return empty;
-}
-
-/*
- * Once every dealt packet is in a ring, the distributor's clock may be
- * published: a worker that then finds its ring empty has met them all.
- */
-static void
-swrss_publish(struct wm_worker *w)
-{
-	if (!wm_app.replay)
-		return;
-	swrss_clock = queues_clock(w, WM_MAX_RXQ_PER_WORKER, w->n_dist_q);
-	if (swrss_clock > wm_app.replay_clock)
-		__atomic_store_n(&wm_app.replay_clock, swrss_clock, __ATOMIC_RELEASE);
-}
-
-static void
-swrss_poll(struct wm_worker *w)
-{
-	unsigned int n_workers = wm_app.n_workers, k;
-
-	if (!swrss_flush(n_workers))
-		return;
-	for (k = 0; k < w->n_dist_q; k++) {
-		unsigned int qi = (swrss_next + k) % w->n_dist_q;
-		struct wm_rxq *rq = &w->dist_q[qi];
-		struct rte_mbuf *pkts[WM_BURST];
-		uint64_t clock = 0;
-		uint16_t n, i;
-
-		n = rx_burst(rq, pkts);
-		for (i = 0; i < n; i++) {
-			struct wm_pkt_meta meta;
-			unsigned int wi = 0;
-			uint64_t ts;
-
-			/* A malformed packet goes to worker 0, which counts it. */
-			if (wm_pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-					 rte_pktmbuf_data_len(pkts[i]), &meta) == WM_PKT_OK)
-				wi = swrss_worker(&meta, n_workers);
-			swrss_stash[wi].pkts[swrss_stash[wi].n++] = pkts[i];
-			ts = pkt_time(pkts[i], 0);
-			if (ts > clock)
-				clock = ts;
-			/* No packet dealt after this one can be older than the stamp. */
-			if (wm_app.clock_dynfield >= 0)
-				*RTE_MBUF_DYNFIELD(pkts[i], wm_app.clock_dynfield, uint64_t *) =
-					swrss_clock;
-		}
-		queue_seen(w, WM_MAX_RXQ_PER_WORKER + qi, n, clock);
-		if (!swrss_flush(n_workers))
-			break;
-		swrss_publish(w);
-	}
-	swrss_next++;
-}
-
 /* Can the pending buffer take every record one more burst may end? */
 static inline bool
 room_for_burst(const struct wm_worker *w)
@@ -444,12 +255,12 @@ rx_and_process(struct wm_worker *w, unsigned int qi)
 
 	if (!room_for_burst(w))
 		return;
-	n = rx_burst(&w->rxq[qi], pkts);
+	n = wm_rxq_burst(&w->rxq[qi], pkts);
 	if (n > 0) {
 		latest = process_burst(w, pkts, n);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
-	queue_seen(w, qi, n, latest);
+	wm_rxq_seen(&w->conf, &w->rxq[qi], n, latest);
 }
 
 static inline unsigned int
@@ -464,8 +275,8 @@ ring_in_process(struct wm_worker *w)
 	if (n == 0)
 		return 0;
 	process_burst(w, pkts, (uint16_t)n);
-	if (wm_app.clock_dynfield >= 0) {
-		uint64_t c = *RTE_MBUF_DYNFIELD(pkts[n - 1], wm_app.clock_dynfield, uint64_t *);
+	if (w->conf.clock_dynfield >= 0) {
+		uint64_t c = *RTE_MBUF_DYNFIELD(pkts[n - 1], w->conf.clock_dynfield, uint64_t *);
 
 		if (c > w->dealt_clock)
 			w->dealt_clock = c;
@@ -487,12 +298,12 @@ replay_now(struct wm_worker *w)
 	uint64_t t = 0;
 
 	if (w->sw_in != NULL) {
-		uint64_t c = __atomic_load_n(&wm_app.replay_clock, __ATOMIC_ACQUIRE);
+		uint64_t c = wm_distributor_clock(w->conf.feed);
 
 		t = rte_ring_empty(w->sw_in) ? c : w->dealt_clock;
 	}
 	if (w->n_rxq > 0) {
-		uint64_t own = queues_clock(w, 0, w->n_rxq);
+		uint64_t own = wm_rxqs_clock(w->rxq, w->n_rxq);
 
 		t = w->sw_in != NULL && t < own ? t : own;
 	}
@@ -505,9 +316,9 @@ replay_now(struct wm_worker *w)
 static inline uint64_t
 worker_now(struct wm_worker *w)
 {
-	if (wm_app.replay)
+	if (w->conf.replay)
 		return replay_now(w);
-	w->now_ns = wm_tsc_to_ns(rte_rdtsc());
+	w->now_ns = wm_worker_ns(&w->conf, rte_rdtsc());
 	return w->now_ns;
 }
 
@@ -533,20 +344,19 @@ worker_finish(struct wm_worker *w)
 	unsigned int q;
 
 	/* Input has ended (the files are read, or we were told to stop). */
-	for (q = 0; q < 2 * WM_MAX_RXQ_PER_WORKER; q++)
-		w->q_done[q] = true;
-	if (w->distributor) {
+	for (q = 0; q < w->n_rxq; q++)
+		w->rxq[q].done = true;
+	if (w->dist != NULL) {
+		wm_distributor_input_end(w->dist);
 		/* Our own ring must drain too, or a full one would never empty. */
-		while (!swrss_flush(wm_app.n_workers)) {
+		while (!wm_distributor_flush(w->dist)) {
 			ring_in_process(w);
 			pending_flush(w);
 		}
-		swrss_publish(w);
-		__atomic_store_n(&wm_app.dist_done, true, __ATOMIC_RELEASE);
+		wm_distributor_finish(w->dist, &w->conf);
 	}
 	if (w->sw_in != NULL) {
-		while (!__atomic_load_n(&wm_app.dist_done, __ATOMIC_ACQUIRE) ||
-		       !rte_ring_empty(w->sw_in)) {
+		while (!wm_distributor_done(w->conf.feed) || !rte_ring_empty(w->sw_in)) {
 			ring_in_process(w);
 			pending_flush(w);
 		}
@@ -588,8 +398,8 @@ wm_worker_main(void *arg)
 		pending_flush(w);
 		for (q = 0; q < w->n_rxq; q++)
 			rx_and_process(w, q);
-		if (w->distributor)
-			swrss_poll(w);
+		if (w->dist != NULL)
+			wm_distributor_poll(w->dist, &w->conf);
 		if (w->sw_in != NULL)
 			ring_in_process(w);
 		if (!room_for_burst(w))
