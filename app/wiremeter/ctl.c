@@ -134,13 +134,6 @@ wm_ctl_init(struct wm_app *app)
 	}
 	pub.idle_timeout = app->conf.idle_timeout;
 	pub.active_timeout = app->conf.active_timeout;
-	/*
-	 * The last step of setup before launch: every setting the workers
-	 * copy is known now, once we know whether anybody reads gap events.
-	 */
-	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
-	for (wi = 0; wi < app->n_workers; wi++)
-		wm_worker_conf_fill(app, app->workers[wi]);
 	return 0;
 }
 

@@ -328,6 +328,7 @@ app_eal(struct wm_app *app, int dd, char **argv)
 static int
 subsystems_init(struct wm_app *app)
 {
+	unsigned int i;
 	int rc;
 
 	rc = wm_filter_init(app);
@@ -341,12 +342,18 @@ subsystems_init(struct wm_app *app)
 		rc = wm_exporter_init(app);
 	if (rc == 0)
 		rc = wm_ctl_init(app);
-	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		wm_eal_leave();
 		return EXIT_USAGE;
 	}
+	/*
+	 * The last step before launch: every setting the workers copy into
+	 * their own struct is known now, whether anybody reads gap events too.
+	 */
+	app->gaps_wanted = app->conf.gaps_json != NULL || wm_ctl_gaps_wanted(app);
+	for (i = 0; i < app->n_workers; i++)
+		wm_worker_conf_fill(app, app->workers[i]);
 	WM_LOG(NOTICE, "%u worker(s), %u port(s)%s", app->n_workers, app->n_ports,
 	       app->replay ? ", replay on packet time" : "");
 	return 0;
