@@ -38,12 +38,11 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import unittest
 
-import wmci
+import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
@@ -60,9 +59,6 @@ def _parse_error_names():
 
 PARSE_ERRORS = _parse_error_names()
 
-# Fields whose hex letters may come in either case (the README fixes no case).
-HEX_FIELDS = ("sourceMacAddress", "destinationMacAddress", "macsecSCI")
-
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
 RUN_SEQ = itertools.count()
@@ -72,53 +68,10 @@ RUN_SEQ = itertools.count()
 # Running the app
 # ---------------------------------------------------------------------------
 
-class Run:
-    """One finished (or killed) wiremeter process and what it wrote."""
-
-    def __init__(self, cmd, rc, out, err, timed_out, rundir):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.timed_out = timed_out
-        self.rundir = rundir
-
-    def describe(self):
-        tail = "\n".join(self.err.splitlines()[-15:])
-        return "command: %s\nexit code: %s%s\nstderr (last lines):\n%s" % (
-            " ".join(self.cmd), self.rc, " (killed after timeout)" if self.timed_out else "",
-            tail)
-
-
 def run_wiremeter(app_args, rundir, timeout=None):
     """Run wiremeter with the suite's EAL options; kill it (by PID) on timeout."""
-    os.makedirs(rundir, exist_ok=True)
-    n = next(RUN_SEQ)
-    cmd = [OPT.wiremeter, "--file-prefix", "wmf%d_%d" % (os.getpid(), n), "-l", "0-1",
-           "--log-level=*:notice", "--"] + app_args
-    timed_out = False
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, cwd=rundir)
-    except OSError as exc:
-        return Run(cmd, None, "", "cannot start: %s" % exc, False, rundir)
-    try:
-        out, err = proc.communicate(timeout=timeout or OPT.timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        # SIGTERM first (the app flushes and exits), then SIGKILL, both by PID.
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-    out = out.decode("utf-8", "replace")
-    err = err.decode("utf-8", "replace")
-    with open(os.path.join(rundir, "stdout.txt"), "w") as f:
-        f.write(out)
-    with open(os.path.join(rundir, "stderr.txt"), "w") as f:
-        f.write(err)
-    with open(os.path.join(rundir, "command.txt"), "w") as f:
-        f.write(" ".join(cmd) + "\n")
-    return Run(cmd, proc.returncode, out, err, timed_out, rundir)
+    pfx = wmtest.prefix("wmf", str(next(RUN_SEQ)))
+    return wmtest.run_in(pfx, app_args, rundir, timeout or OPT.timeout)
 
 
 _trace_runs = {}
@@ -187,21 +140,9 @@ def trace_run(key):
             json.dump(cfg, f, indent=1)
         args = ["-c", path] + args
     run = run_wiremeter(args, rundir)
-    lines, line_errors = [], []
-    if os.path.exists(flows):
-        with open(flows) as f:
-            for i, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as exc:
-                    line_errors.append("line %d is not JSON (%s): %r" % (i, exc, line[:200]))
-                    continue
-                if not isinstance(obj, dict):
-                    line_errors.append("line %d is not an object: %r" % (i, line[:200]))
-                    continue
-                lines.append(obj)
+    lines, line_errors = wmtest.read_jsonl(flows)
+    if lines is None:
+        lines, line_errors = [], []
     rep, rep_error = None, None
     if os.path.exists(report):
         try:
@@ -219,61 +160,7 @@ def trace_run(key):
 # Record comparison
 # ---------------------------------------------------------------------------
 
-def _norm_addr(a):
-    try:
-        return str(ipaddress.ip_address(a))
-    except (ValueError, TypeError):
-        return a
-
-
-def record_key(r):
-    """Key fields of a record, independent of which side is the source."""
-    port = r.get("ingressInterface")
-    vlan = r.get("vlanId")
-    if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
-        sci = r.get("macsecSCI")
-        return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,
-                r.get("macsecAN"))
-    for fam in ("IPv4", "IPv6"):
-        if "source%sAddress" % fam in r or "destination%sAddress" % fam in r:
-            a = (str(_norm_addr(r.get("source%sAddress" % fam))), str(r.get("sourceTransportPort")))
-            b = (str(_norm_addr(r.get("destination%sAddress" % fam))),
-                 str(r.get("destinationTransportPort")))
-            return ("ip" + fam, port, vlan, r.get("protocolIdentifier"),
-                    tuple(sorted([a, b])), r.get("ipsecSPI"))
-    if "sourceMacAddress" in r or "destinationMacAddress" in r:
-        macs = sorted(str(r.get(k, "")).lower() for k in ("sourceMacAddress",
-                                                         "destinationMacAddress"))
-        return ("l2", port, vlan, r.get("ethernetType"), tuple(macs))
-    return ("unrecognised", json.dumps(r, sort_keys=True))
-
-
-def _same(field, exp, got):
-    if field in HEX_FIELDS and isinstance(exp, str) and isinstance(got, str):
-        return exp.lower() == got.lower()
-    return exp == got and type(exp) is type(got)
-
-
-def field_diff(exp, got):
-    """Lines naming every field that is missing, extra or different."""
-    out = []
-    for k in sorted(set(exp) | set(got)):
-        if k not in got:
-            out.append("    %s: expected %s, missing" % (k, json.dumps(exp[k])))
-        elif k not in exp:
-            out.append("    %s: not expected, got %s" % (k, json.dumps(got[k])))
-        elif not _same(k, exp[k], got[k]):
-            out.append("    %s: expected %s, got %s" % (k, json.dumps(exp[k]), json.dumps(got[k])))
-    return out
-
-
-def _tkey(r):
-    s, e = r.get("flowStartNanoseconds"), r.get("flowEndNanoseconds")
-    return (s if isinstance(s, int) else -1, e if isinstance(e, int) else -1)
-
-
-def _brief(r):
-    return json.dumps(r, sort_keys=True)
+_norm_addr = wmtest.norm_addr
 
 
 # Sequence-stream fields (SEQUENCE.md) ride on the records of sequence-bearing
@@ -286,34 +173,9 @@ def without_seq_fields(r):
 
 
 def compare_records(expected, got):
-    """Compare two lists of records as multisets; return a list of problem lines."""
-    got = [without_seq_fields(r) for r in got]
-    groups = {}
-    for r in expected:
-        groups.setdefault(record_key(r), ([], []))[0].append(r)
-    for r in got:
-        groups.setdefault(record_key(r), ([], []))[1].append(r)
-    problems, missing, extra = [], [], []
-    for key in sorted(groups, key=repr):
-        exp, gotl = (sorted(x, key=_tkey) for x in groups[key])
-        for e_rec, g_rec in zip(exp, gotl):
-            diff = field_diff(e_rec, g_rec)
-            if diff:
-                problems.append("  record %s differs:" % _describe_key(e_rec))
-                problems.extend(diff)
-        missing.extend(exp[len(gotl):])
-        extra.extend(gotl[len(exp):])
-    for r in missing:
-        problems.append("  missing record: %s" % _brief(r))
-        near = _nearest(r, extra)
-        if near is not None:
-            problems.append("    closest unexpected record differs in:")
-            problems.extend("  " + d for d in field_diff(r, near))
-    for r in extra:
-        problems.append("  unexpected record: %s" % _brief(r))
-    if problems:
-        problems.insert(0, "records: %d expected, %d got" % (len(expected), len(got)))
-    return problems
+    """Compare two lists of records as multisets, seq fields aside; return a list
+    of problem lines."""
+    return wmtest.compare_records(expected, [without_seq_fields(r) for r in got], _describe_key)
 
 
 def _describe_key(r):
@@ -335,15 +197,6 @@ def _describe_key(r):
                                              r.get("ethernetType", 0))
     return "%s vlan %s port %s start %s" % (s, r.get("vlanId"), r.get("ingressInterface"),
                                              r.get("flowStartNanoseconds"))
-
-
-def _nearest(r, candidates):
-    best, best_score = None, -1
-    for c in candidates:
-        score = sum(1 for k in r if k in c and _same(k, r[k], c[k]))
-        if score > best_score:
-            best, best_score = c, score
-    return best if best_score >= len(r) // 2 else None
 
 
 # ---------------------------------------------------------------------------
@@ -717,10 +570,10 @@ def main():
     OPT.wiremeter = os.path.abspath(OPT.wiremeter)
     OPT.workdir = os.path.abspath(OPT.workdir)
 
-    missing = wmci.missing_modules([("scapy", "python3-scapy")]) + \
-        wmci.missing_tools([("tshark", "tshark")])
+    missing = wmtest.missing_modules([("scapy", "python3-scapy")]) + \
+        wmtest.missing_tools([("tshark", "tshark")])
     if missing:
-        return wmci.missing_exit(missing)
+        return wmtest.missing_exit(missing)
 
     tracedir = os.path.join(OPT.workdir, "traces")
     shutil.rmtree(tracedir, ignore_errors=True)
@@ -730,7 +583,7 @@ def main():
     if res.returncode != 0:
         sys.stdout.write(res.stdout.decode() + res.stderr.decode())
         print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmci.CI:
+        if res.returncode == 77 and not wmtest.CI:
             return 77
         print("0 passed, 1 failed")
         return 1
@@ -742,22 +595,8 @@ def main():
     suite = build_suite()
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = runner.run(suite)
-    cleanup_runtime_dirs()
-    return wmci.verdict(result)
-
-
-def cleanup_runtime_dirs():
-    """Remove the EAL runtime directories of the file prefixes this run used."""
-    prefix = "wmf%d_" % os.getpid()
-    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
-                                               "dpdk")):
-        try:
-            names = os.listdir(base)
-        except OSError:
-            continue
-        for n in names:
-            if n.startswith(prefix):
-                shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+    wmtest.eal_cleanup_all("wmf")
+    return wmtest.verdict(result)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ import threading
 import time
 import unittest
 
-import wmci
+import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -2017,12 +2017,12 @@ def main():
     OPT.wiremeter = os.path.abspath(OPT.wiremeter)
     OPT.workdir = os.path.abspath(OPT.workdir)
 
-    missing = wmci.missing_tools([("tshark", "tshark"), ("dumpcap", "tshark"),
+    missing = wmtest.missing_tools([("tshark", "tshark"), ("dumpcap", "tshark"),
                                   ("nfcapd", "nfdump"), ("nfdump", "nfdump"),
                                   ("ipfixDump", "libfixbuf-tools"), ("nc", "netcat-openbsd"),
                                   ("ss", "iproute2")])
     if missing:
-        return wmci.missing_exit(missing)
+        return wmtest.missing_exit(missing)
     os.makedirs(OPT.workdir, exist_ok=True)
     tracedir = os.path.join(OPT.workdir, "traces")
     shutil.rmtree(tracedir, ignore_errors=True)
@@ -2031,7 +2031,7 @@ def main():
     if res.returncode != 0:
         sys.stdout.write(res.stdout.decode() + res.stderr.decode())
         print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmci.CI:
+        if res.returncode == 77 and not wmtest.CI:
             return 77
         print("0 passed, 1 failed")
         return 1
@@ -2050,7 +2050,7 @@ def main():
         for p in PREFIXES:
             remove_dpdk_files(p)
     print("(%.0f s)" % (time.time() - t0))
-    return wmci.verdict(result)
+    return wmtest.verdict(result)
 
 
 if __name__ == "__main__":
