@@ -31,7 +31,6 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 only when nothing
 failed, 77 when scapy or tshark is missing.
 """
 
-import argparse
 import ipaddress
 import itertools
 import json
@@ -46,7 +45,6 @@ import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 def _parse_error_names():
     """The parse error names, from the parser's own X-macro list, so the
@@ -343,12 +341,7 @@ class ConfigErrorTests(unittest.TestCase):
             args += ["--flows-json", os.path.join(rundir, "flows.jsonl")]
         args += ["--report", os.path.join(rundir, "report.json")] + extra
         run = run_wiremeter(args, rundir, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        self.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+        wmtest.assert_usage_error(self, run, name)
 
     def test_idle_timeout_not_a_number(self):
         self._expect_error("idle_abc", ["--idle-timeout", "abc"], "idle-timeout")
@@ -551,50 +544,31 @@ def build_suite():
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     for cls in (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
+        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
     return suite
+
+
+def add_options(ap):
+    wmtest.only_option(ap)
+    ap.add_argument("--timeout", type=float, default=30.0,
+                    help="seconds a trace replay may take before it is killed (default 30)")
 
 
 def main():
     global OPT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
 
     missing = wmtest.missing_modules([("scapy", "python3-scapy")]) + \
         wmtest.missing_tools([("tshark", "tshark")])
     if missing:
         return wmtest.missing_exit(missing)
 
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmtest.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
-                TRACES[name] = json.load(tf)
+    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
+    if rc is not None:
+        return rc
 
     suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = runner.run(suite)
+    result = wmtest.run_suite(suite)
     wmtest.eal_cleanup_all("wmf")
     return wmtest.verdict(result)
 

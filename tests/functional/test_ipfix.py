@@ -83,7 +83,6 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 when nothing failed,
 #   - options records of templates it does not know (the stream records,
 #     wiremeter's statistics) are skipped: no extra flows.
 
-import argparse
 import datetime
 import glob
 import itertools
@@ -108,7 +107,7 @@ import ipfix_decode  # noqa: E402
 
 GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
 SENDER = os.path.join(HERE, "ipfix_sender.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+PYTHON = wmtest.PYTHON
 
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
@@ -170,53 +169,15 @@ STREAM_KEYS = set(STREAM_FIELDS) | {_rev(k) for k in STREAM_FIELDS} | {
 # Helpers: processes, ports, EAL leftovers
 # ---------------------------------------------------------------------------
 
-def free_port(kind=socket.SOCK_DGRAM):
-    """A port nobody uses on 127.0.0.1 now (the kernel's choice)."""
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def remove_dpdk_files(prefix):
-    """What a DPDK primary with this --file-prefix leaves: runtime dir, hugepage files."""
-    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        shutil.rmtree(os.path.join(xdg, "dpdk", prefix), ignore_errors=True)
-    try:
-        with open("/proc/mounts") as f:
-            mounts = [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
-    except OSError:
-        mounts = []
-    for m in mounts:
-        for name in glob.glob(os.path.join(m, prefix + "map_*")):
-            try:
-                os.unlink(name)
-            except OSError:
-                pass
+free_port = wmtest.free_port
+remove_dpdk_files = wmtest.eal_cleanup
+stop_process = wmtest.stop
 
 
 def new_prefix():
     p = "wmi%d_%d" % (os.getpid(), next(RUN_SEQ))
     PREFIXES.append(p)
     return p
-
-
-def stop_process(proc, sig=signal.SIGTERM, timeout=10):
-    """Signal a process we started (by PID), escalate to SIGKILL; reap it."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.kill(proc.pid, sig)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
 
 
 def read_text(path):
@@ -1430,49 +1391,10 @@ STATS_RE = re.compile(r"flows \d+ active (\d+) exported .*ipfix sent (\d+) queue
                       r"not sent (\d+)")
 
 
-def sh(cmd, check=True, timeout=30):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
-                                                (r.stderr or r.stdout).strip()))
-    return r
-
-
-def netns_exists(name):
-    return os.path.exists("/run/netns/" + name)
-
-
-def testbed_down():
-    for ns in (NS_A, NS_B):
-        if netns_exists(ns):
-            sh(["ip", "netns", "del", ns], check=False)
-    for ifname in (IF_A, IF_B):
-        if os.path.exists("/sys/class/net/" + ifname):
-            sh(["ip", "link", "del", ifname], check=False)
-
-
-def testbed_up():
-    """Namespaces and a veth pair; raises RuntimeError when they cannot be made."""
-    testbed_down()
-    for ns in (NS_A, NS_B):
-        sh(["ip", "netns", "add", ns])
-        if os.path.exists("/proc/sys/net/ipv6"):
-            sh(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                "net.ipv6.conf.default.disable_ipv6=1"])
-    sh(["ip", "-n", NS_A, "link", "add", IF_A, "numtxqueues", "1", "numrxqueues", "1",
-        "address", MAC_A, "type", "veth", "peer", "name", IF_B, "numtxqueues", "1",
-        "numrxqueues", "1", "address", MAC_B, "netns", NS_B])
-    for ns, ifname in ((NS_A, IF_A), (NS_B, IF_B)):
-        sh(["ip", "-n", ns, "link", "set", "dev", ifname, "arp", "off", "multicast", "off", "up"])
-    # The collector listens on 127.0.0.1 in wiremeter's namespace.
-    sh(["ip", "-n", NS_A, "link", "set", "dev", "lo", "up"])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if "LOWER_UP" in sh(["ip", "-n", NS_A, "link", "show", IF_A]).stdout:
-            return
-        time.sleep(0.1)
-    raise RuntimeError("%s did not come up" % IF_A)
+sh = wmtest.sh
+# The collector listens on 127.0.0.1 in wiremeter's namespace: lo up there.
+TESTBED = wmtest.Testbed(NS_A, NS_B, IF_A, IF_B, MAC_A, MAC_B, lo=True)
+testbed_up, testbed_down = TESTBED.up, TESTBED.down
 
 
 def phase_flows(run_no, phase, n, start=0):
@@ -2000,22 +1922,13 @@ def build_suite():
     suite = unittest.TestSuite()
     for cls in (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests, UnreachableTests,
                 LiveCollectorTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
+        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
     return suite
 
 
 def main():
     global OPT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(wmtest.only_option, __doc__.split("\n")[0], strict=True)
 
     missing = wmtest.missing_tools([("tshark", "tshark"), ("dumpcap", "tshark"),
                                   ("nfcapd", "nfdump"), ("nfdump", "nfdump"),
@@ -2023,28 +1936,14 @@ def main():
                                   ("ss", "iproute2")])
     if missing:
         return wmtest.missing_exit(missing)
-    os.makedirs(OPT.workdir, exist_ok=True)
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmtest.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
-                TRACES[name] = json.load(tf)
+    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
+    if rc is not None:
+        return rc
 
     suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     t0 = time.time()
     try:
-        result = runner.run(suite)
+        result = wmtest.run_suite(suite)
     finally:
         testbed_down()
         for p in PREFIXES:

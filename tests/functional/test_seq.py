@@ -44,7 +44,6 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 only when nothing
 failed, 77 when scapy or tshark is missing.
 """
 
-import argparse
 import itertools
 import json
 import os
@@ -59,7 +58,6 @@ import wmtest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.normpath(os.path.join(HERE, "..", "..", "scripts"))
 GEN = os.path.join(SCRIPTS, "gen_seq_traces.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
@@ -840,12 +838,7 @@ class ConfigErrorTests(unittest.TestCase):
         args += ["--pcap", good, "--flows-json", os.path.join(rundir, "flows.jsonl"),
                  "--report", os.path.join(rundir, "report.json")] + extra
         run = run_wiremeter(args, rundir, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        self.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+        wmtest.assert_usage_error(self, run, name)
 
     def test_seq_streams_too_many(self):
         # 0 turns tracking off; the most is 2^24 per worker.
@@ -939,24 +932,19 @@ def build_suite():
     suite = unittest.TestSuite()
     for cls in (ModelTests, TruthTests, RecordTests, InvariantTests, EventTests, ReportTests,
                 PoolTests, ConfigVariantTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
+        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
     return suite
+
+
+def add_options(ap):
+    wmtest.only_option(ap)
+    ap.add_argument("--timeout", type=float, default=30.0,
+                    help="seconds a trace replay may take before it is killed (default 30)")
 
 
 def main():
     global OPT, gen
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
 
     missing = wmtest.missing_modules([("scapy", "python3-scapy")]) + \
         wmtest.missing_tools([("tshark", "tshark")])
@@ -966,26 +954,12 @@ def main():
     import gen_seq_traces
     gen = gen_seq_traces
 
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmtest.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tfh:
-                TRACES[name] = json.load(tfh)
+    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
+    if rc is not None:
+        return rc
 
     suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = runner.run(suite)
+    result = wmtest.run_suite(suite)
     wmtest.eal_cleanup_all("wms")
     return wmtest.verdict(result)
 

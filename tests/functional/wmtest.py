@@ -15,6 +15,7 @@ import glob
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -85,21 +86,73 @@ def verdict(result, out=sys.stdout):
     return SKIP if passed == 0 and skipped else 0
 
 
-def args(add=None, description=None):
+def args(add=None, description=None, strict=False):
     """The options meson passes every app suite (--wiremeter, --workdir), those
-    add(parser) adds, and the rest for unittest (test names). The workdir
-    exists afterwards; BINARY and WORKDIR hold them."""
+    add(parser) adds, and the rest for unittest (test names; strict: none, an
+    unknown option is a usage error). The workdir exists afterwards; BINARY and
+    WORKDIR hold them."""
     global BINARY, WORKDIR
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
     ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
     if add:
         add(ap)
-    opt, rest = ap.parse_known_args()
+    opt, rest = (ap.parse_args(), []) if strict else ap.parse_known_args()
     BINARY = opt.wiremeter = os.path.abspath(opt.wiremeter)
     WORKDIR = opt.workdir = os.path.abspath(opt.workdir)
     os.makedirs(opt.workdir, exist_ok=True)
     return opt, rest
+
+
+def only_option(ap):
+    """--only for the trace suites, which pick their tests with only()."""
+    ap.add_argument("--only", help="run only the tests whose id matches this regex")
+
+
+def only(pattern, tests):
+    """The tests whose id matches the regex pattern (all without one)."""
+    return [t for t in tests if not pattern or re.search(pattern, t.id())]
+
+
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def make_traces(script, tracedir, traces):
+    """Run a trace generator (script TRACEDIR) into an empty tracedir; put the
+    truth of each trace of its index.json into traces by name. None, or the
+    exit code when it fails: 77 when it cannot run here, unless CI=true."""
+    shutil.rmtree(tracedir, ignore_errors=True)
+    os.makedirs(tracedir)
+    res = subprocess.run([PYTHON, script, tracedir], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    if res.returncode != 0:
+        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
+        print("trace generation failed (exit %d)" % res.returncode)
+        if res.returncode == SKIP and not CI:
+            return SKIP
+        print("0 passed, 1 failed")
+        return 1
+    with open(os.path.join(tracedir, "index.json")) as f:
+        for name in json.load(f):
+            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
+                traces[name] = json.load(tf)
+    return None
+
+
+def run_suite(suite):
+    """The result of a unittest suite run verbosely onto stdout."""
+    return unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+
+
+def assert_usage_error(test, run, name):
+    """A Run of run_in() exited by itself with code 2 and one line on stderr
+    that names name (the flag, key or file at fault)."""
+    test.assertFalse(run.timed_out, "did not exit\n" + run.describe())
+    test.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
+    lines = [ln for ln in run.err.splitlines() if ln.strip()]
+    test.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
+                     % (len(lines), run.err))
+    test.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
 
 
 def run_tests(rest, tools=()):
