@@ -324,16 +324,9 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad options and configs: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = os.path.join(OPT.workdir, "runs", "config_" + tag)
-        shutil.rmtree(rundir, ignore_errors=True)
-        os.makedirs(rundir)
-        args = []
-        if config is not None:
-            path = os.path.join(rundir, "config.json")
-            with open(path, "w") as f:
-                f.write(config)
-            args += ["-c", path]
-            name = name or path
+        rundir = wmtest.fresh_dir("config_" + tag)
+        args, path = wmtest.config_args(rundir, config)
+        name = name or path
         good_pcap = os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])
         if "--pcap" not in extra:
             args += ["--pcap", good_pcap]
@@ -558,19 +551,11 @@ def main():
     global OPT
     OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
 
-    missing = wmtest.missing_modules([("scapy", "python3-scapy")]) + \
-        wmtest.missing_tools([("tshark", "tshark")])
-    if missing:
-        return wmtest.missing_exit(missing)
-
-    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
+    rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
+                             wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)
     if rc is not None:
         return rc
-
-    suite = build_suite()
-    result = wmtest.run_suite(suite)
-    wmtest.eal_cleanup_all("wmf")
-    return wmtest.verdict(result)
+    return wmtest.run_and_verdict(build_suite(), "wmf")
 
 
 if __name__ == "__main__":

@@ -279,11 +279,7 @@ def trace_args(name):
     return args + truth["options"]
 
 
-def fresh_dir(*parts):
-    d = os.path.join(OPT.workdir, "runs", *parts)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
+fresh_dir = wmtest.fresh_dir
 
 
 # ---------------------------------------------------------------------------
@@ -1858,20 +1854,10 @@ class ConfigErrorTests(unittest.TestCase):
     def expect_error(self, tag, extra, names, problem, config=None):
         d = fresh_dir("config_" + tag)
         args = ["--pcap", os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])]
-        if config is not None:
-            path = os.path.join(d, "config.json")
-            with open(path, "w") as f:
-                json.dump(config, f)
-            args = ["-c", path] + args
+        args = wmtest.config_args(d, None if config is None else json.dumps(config))[0] + args
         run = run_wiremeter(args + extra, d, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        for n in names:
-            self.assertIn(n, lines[0], "the stderr line does not name %r: %r" % (n, lines[0]))
-        self.assertRegex(lines[0], problem, "the stderr line does not say what is wrong")
+        line = wmtest.assert_usage_error(self, run, *names)
+        self.assertRegex(line, problem, "the stderr line does not say what is wrong")
 
     def test_unknown_scheme(self):
         self.expect_error("sctp", ["--ipfix", "sctp://x:1"], ["--ipfix", "sctp://x:1"],
@@ -1934,9 +1920,7 @@ def main():
                                   ("nfcapd", "nfdump"), ("nfdump", "nfdump"),
                                   ("ipfixDump", "libfixbuf-tools"), ("nc", "netcat-openbsd"),
                                   ("ss", "iproute2")])
-    if missing:
-        return wmtest.missing_exit(missing)
-    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
+    rc = wmtest.setup_traces(missing, GEN, TRACES)
     if rc is not None:
         return rc
 

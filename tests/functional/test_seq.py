@@ -825,15 +825,8 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad seq flags and keys: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = os.path.join(OPT.workdir, "runs", "config_" + tag)
-        shutil.rmtree(rundir, ignore_errors=True)
-        os.makedirs(rundir)
-        args = []
-        if config is not None:
-            path = os.path.join(rundir, "config.json")
-            with open(path, "w") as f:
-                f.write(config)
-            args += ["-c", path]
+        rundir = wmtest.fresh_dir("config_" + tag)
+        args, _ = wmtest.config_args(rundir, config)
         good = os.path.join(OPT.workdir, "traces", TRACES["seq_esp"]["pcaps"][0])
         args += ["--pcap", good, "--flows-json", os.path.join(rundir, "flows.jsonl"),
                  "--report", os.path.join(rundir, "report.json")] + extra
@@ -946,22 +939,14 @@ def main():
     global OPT, gen
     OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
 
-    missing = wmtest.missing_modules([("scapy", "python3-scapy")]) + \
-        wmtest.missing_tools([("tshark", "tshark")])
-    if missing:
-        return wmtest.missing_exit(missing)
+    rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
+                             wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)
+    if rc is not None:
+        return rc
     sys.path.insert(0, SCRIPTS)
     import gen_seq_traces
     gen = gen_seq_traces
-
-    rc = wmtest.make_traces(GEN, os.path.join(OPT.workdir, "traces"), TRACES)
-    if rc is not None:
-        return rc
-
-    suite = build_suite()
-    result = wmtest.run_suite(suite)
-    wmtest.eal_cleanup_all("wms")
-    return wmtest.verdict(result)
+    return wmtest.run_and_verdict(build_suite(), "wms")
 
 
 if __name__ == "__main__":

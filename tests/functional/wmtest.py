@@ -139,20 +139,57 @@ def make_traces(script, tracedir, traces):
     return None
 
 
+def setup_traces(missing, script, traces):
+    """None when nothing is missing and make_traces(script) made the traces
+    into WORKDIR/traces; else the exit code (missing_exit() or make_traces())."""
+    if missing:
+        return missing_exit(missing)
+    return make_traces(script, os.path.join(WORKDIR, "traces"), traces)
+
+
+def run_and_verdict(suite, stem):
+    """Run the suite, clean up after the runs of prefix stem, verdict()."""
+    result = run_suite(suite)
+    eal_cleanup_all(stem)
+    return verdict(result)
+
+
+def fresh_dir(*parts):
+    """WORKDIR/runs/parts..., empty (what an earlier run left there is gone)."""
+    d = os.path.join(WORKDIR, "runs", *parts)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def config_args(rundir, text):
+    """(["-c", path], path) for a config file holding text in rundir;
+    ([], None) when text is None."""
+    if text is None:
+        return [], None
+    path = os.path.join(rundir, "config.json")
+    with open(path, "w") as f:
+        f.write(text)
+    return ["-c", path], path
+
+
 def run_suite(suite):
     """The result of a unittest suite run verbosely onto stdout."""
     return unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
 
 
-def assert_usage_error(test, run, name):
-    """A Run of run_in() exited by itself with code 2 and one line on stderr
-    that names name (the flag, key or file at fault)."""
+def assert_usage_error(test, run, *names):
+    """A run (rc, err, timed_out, describe()) exited by itself with code 2 and
+    one line on stderr that names each of names (the flag, key or file at
+    fault); that line."""
     test.assertFalse(run.timed_out, "did not exit\n" + run.describe())
     test.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
     lines = [ln for ln in run.err.splitlines() if ln.strip()]
     test.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
                      % (len(lines), run.err))
-    test.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+    for name in names:
+        test.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+    return lines[0]
 
 
 def run_tests(rest, tools=()):
