@@ -534,22 +534,12 @@ def build_suite():
             setattr(CrossCheckTests, "test_tshark_" + name, _cross_test(name))
     for key in VARIANTS:
         setattr(TraceTests, "test_" + key, _trace_test(key))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests):
-        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
-    return suite
-
-
-def add_options(ap):
-    wmtest.only_option(ap)
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
+    return wmtest.only(OPT.only, (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests))
 
 
 def main():
     global OPT
-    OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
+    OPT, _ = wmtest.args(wmtest.replay_options, __doc__.split("\n")[0], strict=True)
 
     rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
                              wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)

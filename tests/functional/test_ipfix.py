@@ -1904,12 +1904,8 @@ def build_suite():
         for name in TRACES:
             if mode == "biflow" or name in UNIFLOW_FILE_TRACES:
                 setattr(FileExportTests, "test_file_%s_%s" % (mode, name), _file_test(name, mode))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests, UnreachableTests,
-                LiveCollectorTests, ConfigErrorTests):
-        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
-    return suite
+    return wmtest.only(OPT.only, (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests,
+                                  UnreachableTests, LiveCollectorTests, ConfigErrorTests))
 
 
 def main():

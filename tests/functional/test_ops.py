@@ -51,7 +51,8 @@ def hugepages_of_others():
     """Hugepage files of other DPDK processes (one file a page, EAL's default), so
     that a run of somebody else's during the test does not look like a leak."""
     mine = "wmo%d_" % os.getpid()
-    return sum(1 for d in wmtest.hugetlbfs_mounts() for f in os.listdir(d) if not f.startswith(mine))
+    return sum(1 for d in wmtest.hugetlbfs_mounts() for f in os.listdir(d)
+               if not f.startswith(mine))
 
 
 def leftovers(pfx):

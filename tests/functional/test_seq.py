@@ -921,23 +921,14 @@ def build_suite():
             setattr(ConfigVariantTests, "test_config_" + name, _variant_test(name, "config"))
         if name in OVERRIDE_TRACES:
             setattr(ConfigVariantTests, "test_override_" + name, _variant_test(name, "override"))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (ModelTests, TruthTests, RecordTests, InvariantTests, EventTests, ReportTests,
-                PoolTests, ConfigVariantTests, ConfigErrorTests):
-        suite.addTests(wmtest.only(OPT.only, loader.loadTestsFromTestCase(cls)))
-    return suite
-
-
-def add_options(ap):
-    wmtest.only_option(ap)
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
+    return wmtest.only(OPT.only, (ModelTests, TruthTests, RecordTests, InvariantTests,
+                                  EventTests, ReportTests, PoolTests, ConfigVariantTests,
+                                  ConfigErrorTests))
 
 
 def main():
     global OPT, gen
-    OPT, _ = wmtest.args(add_options, __doc__.split("\n")[0], strict=True)
+    OPT, _ = wmtest.args(wmtest.replay_options, __doc__.split("\n")[0], strict=True)
 
     rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
                              wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)

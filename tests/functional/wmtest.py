@@ -109,9 +109,21 @@ def only_option(ap):
     ap.add_argument("--only", help="run only the tests whose id matches this regex")
 
 
-def only(pattern, tests):
-    """The tests whose id matches the regex pattern (all without one)."""
-    return [t for t in tests if not pattern or re.search(pattern, t.id())]
+def replay_options(ap):
+    """--only, and --timeout for each replay (test_flows, test_seq)."""
+    only_option(ap)
+    ap.add_argument("--timeout", type=float, default=30.0,
+                    help="seconds a trace replay may take before it is killed (default 30)")
+
+
+def only(pattern, classes):
+    """A suite of the tests of these TestCase classes whose id matches the
+    regex pattern (all without one)."""
+    suite = unittest.TestSuite()
+    for cls in classes:
+        suite.addTests(t for t in unittest.TestLoader().loadTestsFromTestCase(cls)
+                       if not pattern or re.search(pattern, t.id()))
+    return suite
 
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
