@@ -113,7 +113,7 @@ def kill_leftover_runs():
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 cmdline = f.read().split(b"\0")
         except OSError:
-            remove_dpdk_files(prefix)
+            wmtest.eal_cleanup(prefix)
             continue
         if prefix.encode() in cmdline:
             log("cleanup: ending leftover PID %d (--file-prefix %s)" % (pid, prefix))
@@ -124,11 +124,8 @@ def kill_leftover_runs():
                 time.sleep(0.5)
             except ProcessLookupError:
                 pass
-            remove_dpdk_files(prefix)
+            wmtest.eal_cleanup(prefix)
     os.unlink(PIDFILE)
-
-
-remove_dpdk_files = wmtest.eal_cleanup
 
 
 def record_pid(pid, prefix):
@@ -236,7 +233,7 @@ def af_xdp_probe(workdir):
             p.kill()
             p.wait()
     forget_pid(p.pid)
-    remove_dpdk_files(prefix)
+    wmtest.eal_cleanup(prefix)
     if ok:
         return None
     lines = [ln for ln in read_text(out).splitlines()
@@ -327,7 +324,7 @@ def run_wiremeter(name, backend, topspeed, idle_timeout, lcores):
             proc.kill()
             proc.wait()
         forget_pid(proc.pid)
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
         run.out, run.err = read_text(out_path), read_text(err_path)
     run.rx_delta = if_counter(NS_A, IF_A, "rx_packets") - rx0
     run.tx_delta = if_counter(NS_A, IF_A, "tx_packets") - tx0

@@ -166,16 +166,11 @@ STREAM_KEYS = set(STREAM_FIELDS) | {_rev(k) for k in STREAM_FIELDS} | {
 
 
 # ---------------------------------------------------------------------------
-# Helpers: processes, ports, EAL leftovers
+# Helpers: processes and EAL leftovers (more in wmtest)
 # ---------------------------------------------------------------------------
 
-free_port = wmtest.free_port
-remove_dpdk_files = wmtest.eal_cleanup
-stop_process = wmtest.stop
-
-
 def new_prefix():
-    p = "wmi%d_%d" % (os.getpid(), next(RUN_SEQ))
+    p = wmtest.prefix("wmi", str(next(RUN_SEQ)))
     PREFIXES.append(p)
     return p
 
@@ -257,10 +252,10 @@ def run_wiremeter(app_args, rundir, eal=None, timeout=60):
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         run.timed_out = True
-        stop_process(proc, signal.SIGTERM, 10)
+        wmtest.stop(proc, signal.SIGTERM, 10)
         out, err = proc.communicate()
     finally:
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
     run.t1 = time.time()
     run.rc = proc.returncode
     run.out, run.err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
@@ -277,9 +272,6 @@ def trace_args(name):
     for p in truth["pcaps"]:
         args += ["--pcap", os.path.join(OPT.workdir, "traces", p)]
     return args + truth["options"]
-
-
-fresh_dir = wmtest.fresh_dir
 
 
 # ---------------------------------------------------------------------------
@@ -844,10 +836,10 @@ def nfcapd_run(name, mode):
     key = (name, mode)
     if key in _nf_runs:
         return _nf_runs[key]
-    d = fresh_dir("nfcapd_%s_%s" % (mode, name))
+    d = wmtest.fresh_dir("nfcapd_%s_%s" % (mode, name))
     nfdir = os.path.join(d, "nf")
     os.makedirs(nfdir)
-    port = free_port()
+    port = wmtest.free_port()
     log = os.path.join(d, "nfcapd.log")
     problems = []
     with open(log, "w") as lf:
@@ -883,7 +875,7 @@ def nfcapd_run(name, mode):
     except RuntimeError:
         pass
     finally:
-        stop_process(nf, signal.SIGTERM, 15)
+        wmtest.stop(nf, signal.SIGTERM, 15)
     records = []
     files = sorted(glob.glob(os.path.join(nfdir, "nfcapd.[0-9]*")))
     if run is not None and not files:
@@ -1087,7 +1079,7 @@ class FileExportTests(unittest.TestCase):
     """file:PATH exports read by our decoder, tshark and ipfixDump."""
 
     def check(self, name, mode):
-        d = fresh_dir("file_%s_%s" % (mode, name))
+        d = wmtest.fresh_dir("file_%s_%s" % (mode, name))
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args(name) + ["--ipfix", "file:" + path, "--ipfix-mode", mode], d)
         truth = TRACES[name]
@@ -1106,7 +1098,7 @@ class FileExportTests(unittest.TestCase):
 
     def test_two_workers_two_domains(self):
         """two workers: Observation Domains 7 and 8, sequence numbers per domain"""
-        d = fresh_dir("file_two_workers")
+        d = wmtest.fresh_dir("file_two_workers")
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args("idle_many") + ["--ipfix", "file:" + path,
                                                        "--observation-domain", "7"], d,
@@ -1129,7 +1121,7 @@ class FileExportTests(unittest.TestCase):
             self.fail("output in %s\n%s" % (d, "\n".join(p)))
 
     def config_run(self, tag, config, flags):
-        d = fresh_dir(tag)
+        d = wmtest.fresh_dir(tag)
         cfg = os.path.join(d, "config.json")
         config = {k: (v.replace("@", d) if isinstance(v, str) else
                       [x.replace("@", d) for x in v] if isinstance(v, list) else v)
@@ -1201,7 +1193,7 @@ class FileExportTests(unittest.TestCase):
 
     def test_udp_captured_by_dumpcap(self):
         """UDP export captured on lo by dumpcap, decoded by tshark: every record, sequence"""
-        d = fresh_dir("udp_capture")
+        d = wmtest.fresh_dir("udp_capture")
         cap = os.path.join(d, "lo.pcapng")
         sink = UdpSink()
         dumpcap_err = os.path.join(d, "dumpcap.err")
@@ -1222,7 +1214,7 @@ class FileExportTests(unittest.TestCase):
                 "--ipfix", "udp://127.0.0.1:%d" % sink.port], d)
             time.sleep(0.5)
         finally:
-            stop_process(dc, signal.SIGINT, 15)
+            wmtest.stop(dc, signal.SIGINT, 15)
             datagrams = sink.close()
         p = []
         try:
@@ -1280,7 +1272,7 @@ class MtuTests(unittest.TestCase):
     """--ipfix-mtu at its floor (WM_IPFIX_MTU_MIN): no message is larger, no record is lost."""
 
     def check(self, name, mode, mtu=MTU_MIN):
-        d = fresh_dir("mtu_%s_%s" % (mode, name))
+        d = wmtest.fresh_dir("mtu_%s_%s" % (mode, name))
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args(name) + ["--ipfix", "file:" + path, "--ipfix-mode", mode,
                                                 "--ipfix-mtu", str(mtu)], d)
@@ -1305,7 +1297,7 @@ class MtuTests(unittest.TestCase):
 
     def test_mtu_min_uniflow_ipv6_rtp(self):
         """--ipfix-mtu at its floor, uniflow: IPv6 pairs with an RTP stream each way"""
-        d = fresh_dir("mtu_ipv6_rtp_trace")
+        d = wmtest.fresh_dir("mtu_ipv6_rtp_trace")
         pcap = os.path.join(d, "ipv6_rtp.pcap")
         res = subprocess.run([PYTHON, "-c", RTP6_TRACE, pcap], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, timeout=120)
@@ -1327,7 +1319,7 @@ class MtuTests(unittest.TestCase):
 
     def test_mtu_below_min_refused(self):
         """--ipfix-mtu one below its floor: exit 2, one line naming the flag"""
-        d = fresh_dir("mtu_below_min")
+        d = wmtest.fresh_dir("mtu_below_min")
         run = run_wiremeter(trace_args("tcp_rst") + ["--ipfix", "file:/dev/null",
                                                      "--ipfix-mtu", str(MTU_MIN - 1)], d)
         lines = [ln for ln in run.err.splitlines() if ln.strip()]
@@ -1340,7 +1332,7 @@ class MultiCollectorTests(unittest.TestCase):
 
     def test_two_files_and_udp(self):
         """--ipfix file:A --ipfix file:B --ipfix udp://: all three get every record"""
-        d = fresh_dir("multi")
+        d = wmtest.fresh_dir("multi")
         a, b = os.path.join(d, "a.ipfix"), os.path.join(d, "b.ipfix")
         sink = UdpSink()
         try:
@@ -1465,7 +1457,7 @@ class LiveRun:
         raise AssertionError("nc did not listen on 127.0.0.1:%d" % self.port)
 
     def kill_nc(self):
-        stop_process(self.nc, signal.SIGTERM, 10)
+        wmtest.stop(self.nc, signal.SIGTERM, 10)
         self.nc = None
 
     def start(self):
@@ -1542,13 +1534,13 @@ class LiveRun:
                 self.sender.stdin.flush()
             except OSError:
                 pass
-        stop_process(self.sender, signal.SIGTERM, 10)
+        wmtest.stop(self.sender, signal.SIGTERM, 10)
         if self.wm is not None and self.wm.poll() is None:
             os.kill(self.wm.pid, signal.SIGINT)
             try:
                 self.rc = self.wm.wait(60)
             except subprocess.TimeoutExpired:
-                stop_process(self.wm, signal.SIGKILL)
+                wmtest.stop(self.wm, signal.SIGKILL)
                 self.rc = None
         elif self.wm is not None:
             self.rc = self.wm.returncode
@@ -1560,8 +1552,8 @@ class LiveRun:
                     pass
             else:
                 time.sleep(0.5)            # a UDP nc never knows: let it write the last
-            stop_process(self.nc, signal.SIGTERM, 10)
-        remove_dpdk_files(self.prefix)
+            wmtest.stop(self.nc, signal.SIGTERM, 10)
+        wmtest.eal_cleanup(self.prefix)
 
     def result(self):
         run = Run(self.cmd, self.d)
@@ -1599,7 +1591,7 @@ class LiveCollectorTests(unittest.TestCase):
 
     def scenario(self, tag, extra, n1, n2, n3):
         """Phase 1 with the collector up, phase 2 with it down, phase 3 after it is back."""
-        d = fresh_dir(tag)
+        d = wmtest.fresh_dir(tag)
         run_no = 1 if tag.endswith("1") else 2
         f1, f2, f3 = (phase_flows(run_no, 1, n1), phase_flows(run_no, 2, n2),
                       phase_flows(run_no, 3, n3))
@@ -1742,7 +1734,7 @@ class LiveCollectorTests(unittest.TestCase):
 
     def test_udp_template_refresh(self):
         """UDP, --template-refresh 1: templates and options every second, at start, at exit"""
-        d = fresh_dir("udp_refresh")
+        d = wmtest.fresh_dir("udp_refresh")
         fa, fb = phase_flows(3, 1, 5), phase_flows(3, 2, 5)
         live = LiveRun(d, ["--template-refresh", "1"], proto="udp")
         try:
@@ -1816,8 +1808,8 @@ class UnreachableTests(unittest.TestCase):
 
     def test_tcp_collector_never_up(self):
         """tcp:// with nobody listening: notSent == JSON lines, packets and octets too; a warning"""
-        d = fresh_dir("tcp_never_up")
-        port = free_port(socket.SOCK_STREAM)
+        d = wmtest.fresh_dir("tcp_never_up")
+        port = wmtest.free_port(socket.SOCK_STREAM)
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args("tcp_bidir") + ["--ipfix", "tcp://127.0.0.1:%d" % port,
                                                        "--ipfix", "file:" + path], d)
@@ -1852,7 +1844,7 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad IPFIX options: exit code 2 and one stderr line naming the flag and the problem."""
 
     def expect_error(self, tag, extra, names, problem, config=None):
-        d = fresh_dir("config_" + tag)
+        d = wmtest.fresh_dir("config_" + tag)
         args = ["--pcap", os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])]
         args = wmtest.config_args(d, None if config is None else json.dumps(config))[0] + args
         run = run_wiremeter(args + extra, d, timeout=30)
@@ -1927,7 +1919,7 @@ def main():
     finally:
         testbed_down()
         for p in PREFIXES:
-            remove_dpdk_files(p)
+            wmtest.eal_cleanup(p)
     print("(%.0f s)" % (time.time() - t0))
     return wmtest.verdict(result)
 

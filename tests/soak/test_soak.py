@@ -124,8 +124,6 @@ class Proc:
 
 
 sh = wmtest.sh
-remove_dpdk_files = wmtest.eal_cleanup
-free_port = wmtest.free_port
 
 
 class Veth:
@@ -289,9 +287,9 @@ def run(opt, checks):
 
     veth = Veth(tag)
     procs, tel, wm = [], Telemetry(prefix), None
-    cols = {"R": Collector("R", "tcp", free_port(socket.SOCK_STREAM), wd),
-            "U": Collector("U", "udp", free_port(socket.SOCK_DGRAM), wd),
-            "S": Collector("S", "tcp", free_port(socket.SOCK_STREAM), wd)}
+    cols = {"R": Collector("R", "tcp", wmtest.free_port(socket.SOCK_STREAM), wd),
+            "U": Collector("U", "udp", wmtest.free_port(socket.SOCK_DGRAM), wd),
+            "S": Collector("S", "tcp", wmtest.free_port(socket.SOCK_STREAM), wd)}
     samples, events = [], []
     try:
         try:
@@ -374,7 +372,7 @@ def run(opt, checks):
             if c.proc is not None:
                 c.proc.stop(signal.SIGKILL)
         veth.down()
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
 
 
 def do_fault(action, cols, sender):
