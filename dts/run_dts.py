@@ -40,7 +40,6 @@ Exit: 0 all passed (skips allowed), 1 a failure, 77 the suite cannot run here.
 """
 
 import argparse
-import glob
 import importlib.util
 import json
 import os
@@ -53,14 +52,17 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
+import wmtest  # noqa: E402  (the helpers every Python suite shares)
 
 NS_A, NS_B = "wmdts-a", "wmdts-b"
 IF_A, IF_B = "wmdtsA", "wmdtsB"
 MAC_A, MAC_B = "02:77:6d:00:00:0a", "02:77:6d:00:00:0b"
 
-SKIP = 77
+SKIP = wmtest.SKIP
 # CI=true (CI's fresh machine, set up by scripts/setup.sh): a skip is a failure.
-CI = os.environ.get("CI") == "true"
+CI = wmtest.CI
 READY_TIMEOUT_S = 60       # EAL init + port start
 EXIT_TIMEOUT_S = 60        # SIGINT -> flush -> report -> exit
 TCP_LINGER_S = 1           # --tcp-linger: a closed TCP flow ends this long after its last packet
@@ -83,14 +85,7 @@ def log(msg):
     print(msg, flush=True)
 
 
-def sh(cmd, check=True, timeout=60, **kw):
-    """Run a command (list); return CompletedProcess with text output."""
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout, **kw)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
-                                                (r.stderr or r.stdout).strip()))
-    return r
+sh = wmtest.sh
 
 
 def ns_exec(ns, cmd, **kw):
@@ -99,11 +94,6 @@ def ns_exec(ns, cmd, **kw):
 
 # ---------------------------------------------------------------------------
 # Testbed
-
-
-def netns_exists(name):
-    return os.path.exists("/run/netns/" + name) or name in sh(
-        ["ip", "netns", "list"], check=False).stdout.split()
 
 
 def kill_leftover_runs():
@@ -123,7 +113,7 @@ def kill_leftover_runs():
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 cmdline = f.read().split(b"\0")
         except OSError:
-            remove_dpdk_files(prefix)
+            wmtest.eal_cleanup(prefix)
             continue
         if prefix.encode() in cmdline:
             log("cleanup: ending leftover PID %d (--file-prefix %s)" % (pid, prefix))
@@ -134,29 +124,8 @@ def kill_leftover_runs():
                 time.sleep(0.5)
             except ProcessLookupError:
                 pass
-            remove_dpdk_files(prefix)
+            wmtest.eal_cleanup(prefix)
     os.unlink(PIDFILE)
-
-
-def remove_dpdk_files(prefix):
-    """Remove what a DPDK process with this --file-prefix leaves after it exits.
-
-    EAL keeps its hugepage files (<hugetlbfs>/<prefix>map_N) after a clean
-    exit unless told --huge-unlink, and its runtime directory; every run
-    here has its own prefix, so nothing else would ever reuse or free them.
-    """
-    shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
-    try:
-        with open("/proc/mounts") as f:
-            mounts = [line.split()[1] for line in f if line.split()[2:3] == ["hugetlbfs"]]
-    except OSError:
-        mounts = []
-    for m in mounts:
-        for name in glob.glob(os.path.join(m, prefix + "map_*")):
-            try:
-                os.unlink(name)
-            except OSError:
-                pass
 
 
 def record_pid(pid, prefix):
@@ -173,45 +142,8 @@ def forget_pid(pid):
         f.writelines(keep)
 
 
-def testbed_down():
-    """Remove our namespaces and links, whatever state they are in."""
-    for ns in (NS_A, NS_B):
-        if netns_exists(ns):
-            sh(["ip", "netns", "del", ns], check=False)
-    # A half-made pair left in the root namespace by an interrupted setup.
-    for ifname in (IF_A, IF_B):
-        if os.path.exists("/sys/class/net/" + ifname):
-            sh(["ip", "link", "del", ifname], check=False)
-
-
-def testbed_up():
-    testbed_down()
-    for ns in (NS_A, NS_B):
-        sh(["ip", "netns", "add", ns])
-        # Before the links exist, so they are born without IPv6 (no DAD,
-        # router or MLD chatter). A kernel without IPv6 has nothing to do.
-        if os.path.exists("/proc/sys/net/ipv6"):
-            ns_exec(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                         "net.ipv6.conf.default.disable_ipv6=1"])
-    # One queue each way: the AF_XDP socket binds queue 0, and a veth hands
-    # a frame to the peer's Rx queue of the sender's Tx queue.
-    sh(["ip", "-n", NS_A, "link", "add", IF_A, "numtxqueues", "1", "numrxqueues", "1",
-        "address", MAC_A, "type", "veth", "peer", "name", IF_B, "numtxqueues", "1",
-        "numrxqueues", "1", "address", MAC_B, "netns", NS_B])
-    for ns, ifname in ((NS_A, IF_A), (NS_B, IF_B)):
-        if os.path.exists("/proc/sys/net/ipv6"):
-            ns_exec(ns, ["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ifname])
-        # No addresses are configured, so there is no IPv4 chatter either;
-        # ARP and multicast off make sure of it.
-        sh(["ip", "-n", ns, "link", "set", "dev", ifname, "arp", "off", "multicast", "off",
-            "up"])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if "LOWER_UP" in sh(["ip", "-n", NS_A, "link", "show", IF_A]).stdout:
-            break
-        time.sleep(0.1)
-    else:
-        raise RuntimeError("%s did not come up" % IF_A)
+TESTBED = wmtest.Testbed(NS_A, NS_B, IF_A, IF_B, MAC_A, MAC_B)
+testbed_up, testbed_down = TESTBED.up, TESTBED.down
 
 
 def if_counter(ns, ifname, name):
@@ -301,7 +233,7 @@ def af_xdp_probe(workdir):
             p.kill()
             p.wait()
     forget_pid(p.pid)
-    remove_dpdk_files(prefix)
+    wmtest.eal_cleanup(prefix)
     if ok:
         return None
     lines = [ln for ln in read_text(out).splitlines()
@@ -392,7 +324,7 @@ def run_wiremeter(name, backend, topspeed, idle_timeout, lcores):
             proc.kill()
             proc.wait()
         forget_pid(proc.pid)
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
         run.out, run.err = read_text(out_path), read_text(err_path)
     run.rx_delta = if_counter(NS_A, IF_A, "rx_packets") - rx0
     run.tx_delta = if_counter(NS_A, IF_A, "tx_packets") - tx0
@@ -727,7 +659,6 @@ def main():
     PIDFILE = os.path.join(ARGS.workdir, "pids")
 
     sys.path.insert(0, HERE)
-    sys.dont_write_bytecode = True      # no __pycache__ in the source tree
     import traffic
     packets, truth = traffic.build(dst_mac=MAC_A)
     path = os.path.join(ARGS.workdir, "trace.pcap")

@@ -12,10 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import unittest
 
-import wmci
+import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample.pcap")
@@ -24,64 +23,14 @@ ARGS = None
 
 def run(eal, app, name, timeout=120):
     """Run wiremeter to completion; returns (rc, stdout, stderr, records, report)."""
-    out = os.path.join(ARGS.workdir, name + ".jsonl")
-    rep = os.path.join(ARGS.workdir, name + ".report.json")
-    prefix = "wma%d_%s" % (os.getpid(), name)
-    cmd = [ARGS.wiremeter, "--file-prefix", prefix,
-           "--log-level=*:warning"] + eal + ["--", "--flows-json", out, "--report", rep] + app
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    finally:
-        eal_cleanup(prefix)
-    recs = read_lines(out) if os.path.exists(out) else []
-    report = read_json(rep) if p.returncode == 0 else None
-    return p.returncode, p.stdout, p.stderr, recs, report
-
-
-def eal_cleanup(prefix):
-    """Remove what a DPDK primary with this --file-prefix leaves: its runtime
-    directory and, with hugepages, its hugepage files."""
-    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-    for d in ("/dev/hugepages",):
-        if os.path.isdir(d):
-            for f in os.listdir(d):
-                if f.startswith(prefix + "map_"):
-                    try:
-                        os.unlink(os.path.join(d, f))
-                    except OSError:
-                        pass
-
-
-def read_lines(path):
-    with open(path) as f:
-        return [json.loads(l) for l in f]
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
+    return wmtest.run("wma", name, eal, app, timeout)
 
 
 def run_until_signal(name, eal, app, seconds, sig):
     """Start wiremeter on a live or endless input, check it is still running
     after 'seconds', send 'sig'; returns (rc, stdout, stderr)."""
-    prefix = "wma%d_%s" % (os.getpid(), name)
-    cmd = [ARGS.wiremeter, "--file-prefix", prefix, "-l", "0-1", "--log-level=*:warning"] + \
-        eal + ["--"] + app
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(seconds)
-        if p.poll() is not None:
-            out, err = p.communicate()
-            raise AssertionError("wiremeter ended by itself (rc %d): %s" % (p.returncode, err))
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        eal_cleanup(prefix)
-    return p.returncode, out, err
+    return wmtest.run_until_signal(wmtest.prefix("wma", name), ["-l", "0-1"] + eal, app,
+                                   seconds, sig)
 
 
 def canon(recs):
@@ -166,8 +115,8 @@ class AppTest(unittest.TestCase):
             "endless", ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE],
             ["--flows-json", out, "--report", rep, "--stats-interval", "0.5"], 3, signal.SIGINT)
         self.assertEqual(rc, 0, stderr)
-        report = read_json(rep)
-        recs = read_lines(out)
+        report = wmtest.read_json(rep)
+        recs = wmtest.read_lines(out)
         total = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs)
         self.assertGreater(report["packetsMetered"], 1000)
         self.assertEqual(total, report["packetsMetered"])
@@ -191,7 +140,7 @@ class AppTest(unittest.TestCase):
                                          ["--report", rep, "--stats-interval", "0"], 1.5,
                                          signal.SIGTERM)
         self.assertEqual(rc, 0, stderr)
-        report = read_json(rep)
+        report = wmtest.read_json(rep)
         self.assertEqual(report["ports"][0]["driver"], "net_ring")
         self.assertEqual(report["packetsMetered"], 0)
         self.assertEqual(report["flowsExported"], 0)
@@ -225,7 +174,7 @@ class AppTest(unittest.TestCase):
         file, for expressions that take each eBPF path: indexed byte, half and word
         loads, jset, link-layer tests."""
         if shutil.which("tcpdump") is None:
-            self.skipTest(wmci.skip_reason("tcpdump is not installed (Debian package tcpdump; "
+            self.skipTest(wmtest.skip_reason("tcpdump is not installed (Debian package tcpdump; "
                                            "scripts/setup.sh installs it)"))
         for i, expr in enumerate(["tcp[13]&2!=0", "tcp[tcpflags] & tcp-syn != 0",
                                   "icmp[icmptype]=icmp-echo", "tcp[4:4]=1", "tcp[12]=0x50",
@@ -254,7 +203,7 @@ class AppTest(unittest.TestCase):
             lines = [l for l in p.stderr.splitlines() if l.startswith("wiremeter: error")]
             self.assertEqual(len(lines), 1, p.stderr)
             self.assertIn(needle, lines[0])
-        eal_cleanup("wma%d_usage" % os.getpid())
+        wmtest.eal_cleanup("wma%d_usage" % os.getpid())
 
     def test_garbage_frames_and_full_table(self):
         """20000 random frames (most with an IP, IPv6, VLAN or MACsec EtherType) into a
@@ -302,8 +251,8 @@ class AppTest(unittest.TestCase):
 
 def main():
     global ARGS
-    ARGS, rest = wmci.args()
-    sys.exit(wmci.run_tests(rest))
+    ARGS, rest = wmtest.args()
+    sys.exit(wmtest.run_tests(rest))
 
 
 if __name__ == "__main__":

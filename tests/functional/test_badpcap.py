@@ -11,15 +11,12 @@ records could not be read and why. Every good record is its own UDP flow
 read. Run by meson (suite functional):
     test_badpcap.py --wiremeter PATH --workdir DIR
 """
-import json
 import os
-import shutil
 import struct
-import subprocess
 import sys
 import unittest
 
-import wmci
+import wmtest
 
 ARGS = None
 FRAME = 50  # Ethernet + IPv4 + UDP + 8 bytes of payload
@@ -80,31 +77,7 @@ def bad_trailer(block):
 
 def run(name, eal, app, timeout=120):
     """Run wiremeter; returns (rc, stdout, stderr, flow records, report or None)."""
-    out = os.path.join(ARGS.workdir, name + ".jsonl")
-    rep = os.path.join(ARGS.workdir, name + ".report.json")
-    for f in (out, rep):
-        if os.path.exists(f):
-            os.unlink(f)
-    prefix = "wmbp%d_%s" % (os.getpid(), name)
-    cmd = [ARGS.wiremeter, "--file-prefix", prefix, "--log-level=*:warning"] + eal + \
-        ["--", "--flows-json", out, "--report", rep, "--stats-interval", "0"] + app
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    finally:
-        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-        if os.path.isdir("/dev/hugepages"):
-            for f in os.listdir("/dev/hugepages"):
-                if f.startswith(prefix + "map_"):
-                    os.unlink(os.path.join("/dev/hugepages", f))
-    recs = []
-    if os.path.exists(out):
-        with open(out) as f:
-            recs = [json.loads(l) for l in f]
-    report = None
-    if os.path.exists(rep):
-        with open(rep) as f:
-            report = json.load(f)
-    return p.returncode, p.stdout, p.stderr, recs, report
+    return wmtest.run("wmbp", name, eal, ["--stats-interval", "0"] + app, timeout)
 
 
 def write(name, data):
@@ -302,8 +275,8 @@ class BadPcap(unittest.TestCase):
 
 def main():
     global ARGS
-    ARGS, rest = wmci.args()
-    sys.exit(wmci.run_tests(rest))
+    ARGS, rest = wmtest.args()
+    sys.exit(wmtest.run_tests(rest))
 
 
 if __name__ == "__main__":

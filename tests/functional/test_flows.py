@@ -31,23 +31,20 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 only when nothing
 failed, 77 when scapy or tshark is missing.
 """
 
-import argparse
 import ipaddress
 import itertools
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import unittest
 
-import wmci
+import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 def _parse_error_names():
     """The parse error names, from the parser's own X-macro list, so the
@@ -60,9 +57,6 @@ def _parse_error_names():
 
 PARSE_ERRORS = _parse_error_names()
 
-# Fields whose hex letters may come in either case (the README fixes no case).
-HEX_FIELDS = ("sourceMacAddress", "destinationMacAddress", "macsecSCI")
-
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
 RUN_SEQ = itertools.count()
@@ -72,53 +66,10 @@ RUN_SEQ = itertools.count()
 # Running the app
 # ---------------------------------------------------------------------------
 
-class Run:
-    """One finished (or killed) wiremeter process and what it wrote."""
-
-    def __init__(self, cmd, rc, out, err, timed_out, rundir):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.timed_out = timed_out
-        self.rundir = rundir
-
-    def describe(self):
-        tail = "\n".join(self.err.splitlines()[-15:])
-        return "command: %s\nexit code: %s%s\nstderr (last lines):\n%s" % (
-            " ".join(self.cmd), self.rc, " (killed after timeout)" if self.timed_out else "",
-            tail)
-
-
 def run_wiremeter(app_args, rundir, timeout=None):
     """Run wiremeter with the suite's EAL options; kill it (by PID) on timeout."""
-    os.makedirs(rundir, exist_ok=True)
-    n = next(RUN_SEQ)
-    cmd = [OPT.wiremeter, "--file-prefix", "wmf%d_%d" % (os.getpid(), n), "-l", "0-1",
-           "--log-level=*:notice", "--"] + app_args
-    timed_out = False
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, cwd=rundir)
-    except OSError as exc:
-        return Run(cmd, None, "", "cannot start: %s" % exc, False, rundir)
-    try:
-        out, err = proc.communicate(timeout=timeout or OPT.timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        # SIGTERM first (the app flushes and exits), then SIGKILL, both by PID.
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-    out = out.decode("utf-8", "replace")
-    err = err.decode("utf-8", "replace")
-    with open(os.path.join(rundir, "stdout.txt"), "w") as f:
-        f.write(out)
-    with open(os.path.join(rundir, "stderr.txt"), "w") as f:
-        f.write(err)
-    with open(os.path.join(rundir, "command.txt"), "w") as f:
-        f.write(" ".join(cmd) + "\n")
-    return Run(cmd, proc.returncode, out, err, timed_out, rundir)
+    pfx = wmtest.prefix("wmf", str(next(RUN_SEQ)))
+    return wmtest.run_in(pfx, app_args, rundir, timeout or OPT.timeout)
 
 
 _trace_runs = {}
@@ -187,21 +138,9 @@ def trace_run(key):
             json.dump(cfg, f, indent=1)
         args = ["-c", path] + args
     run = run_wiremeter(args, rundir)
-    lines, line_errors = [], []
-    if os.path.exists(flows):
-        with open(flows) as f:
-            for i, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as exc:
-                    line_errors.append("line %d is not JSON (%s): %r" % (i, exc, line[:200]))
-                    continue
-                if not isinstance(obj, dict):
-                    line_errors.append("line %d is not an object: %r" % (i, line[:200]))
-                    continue
-                lines.append(obj)
+    lines, line_errors = wmtest.read_jsonl(flows)
+    if lines is None:
+        lines, line_errors = [], []
     rep, rep_error = None, None
     if os.path.exists(report):
         try:
@@ -219,61 +158,7 @@ def trace_run(key):
 # Record comparison
 # ---------------------------------------------------------------------------
 
-def _norm_addr(a):
-    try:
-        return str(ipaddress.ip_address(a))
-    except (ValueError, TypeError):
-        return a
-
-
-def record_key(r):
-    """Key fields of a record, independent of which side is the source."""
-    port = r.get("ingressInterface")
-    vlan = r.get("vlanId")
-    if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
-        sci = r.get("macsecSCI")
-        return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,
-                r.get("macsecAN"))
-    for fam in ("IPv4", "IPv6"):
-        if "source%sAddress" % fam in r or "destination%sAddress" % fam in r:
-            a = (str(_norm_addr(r.get("source%sAddress" % fam))), str(r.get("sourceTransportPort")))
-            b = (str(_norm_addr(r.get("destination%sAddress" % fam))),
-                 str(r.get("destinationTransportPort")))
-            return ("ip" + fam, port, vlan, r.get("protocolIdentifier"),
-                    tuple(sorted([a, b])), r.get("ipsecSPI"))
-    if "sourceMacAddress" in r or "destinationMacAddress" in r:
-        macs = sorted(str(r.get(k, "")).lower() for k in ("sourceMacAddress",
-                                                         "destinationMacAddress"))
-        return ("l2", port, vlan, r.get("ethernetType"), tuple(macs))
-    return ("unrecognised", json.dumps(r, sort_keys=True))
-
-
-def _same(field, exp, got):
-    if field in HEX_FIELDS and isinstance(exp, str) and isinstance(got, str):
-        return exp.lower() == got.lower()
-    return exp == got and type(exp) is type(got)
-
-
-def field_diff(exp, got):
-    """Lines naming every field that is missing, extra or different."""
-    out = []
-    for k in sorted(set(exp) | set(got)):
-        if k not in got:
-            out.append("    %s: expected %s, missing" % (k, json.dumps(exp[k])))
-        elif k not in exp:
-            out.append("    %s: not expected, got %s" % (k, json.dumps(got[k])))
-        elif not _same(k, exp[k], got[k]):
-            out.append("    %s: expected %s, got %s" % (k, json.dumps(exp[k]), json.dumps(got[k])))
-    return out
-
-
-def _tkey(r):
-    s, e = r.get("flowStartNanoseconds"), r.get("flowEndNanoseconds")
-    return (s if isinstance(s, int) else -1, e if isinstance(e, int) else -1)
-
-
-def _brief(r):
-    return json.dumps(r, sort_keys=True)
+_norm_addr = wmtest.norm_addr
 
 
 # Sequence-stream fields (SEQUENCE.md) ride on the records of sequence-bearing
@@ -286,34 +171,9 @@ def without_seq_fields(r):
 
 
 def compare_records(expected, got):
-    """Compare two lists of records as multisets; return a list of problem lines."""
-    got = [without_seq_fields(r) for r in got]
-    groups = {}
-    for r in expected:
-        groups.setdefault(record_key(r), ([], []))[0].append(r)
-    for r in got:
-        groups.setdefault(record_key(r), ([], []))[1].append(r)
-    problems, missing, extra = [], [], []
-    for key in sorted(groups, key=repr):
-        exp, gotl = (sorted(x, key=_tkey) for x in groups[key])
-        for e_rec, g_rec in zip(exp, gotl):
-            diff = field_diff(e_rec, g_rec)
-            if diff:
-                problems.append("  record %s differs:" % _describe_key(e_rec))
-                problems.extend(diff)
-        missing.extend(exp[len(gotl):])
-        extra.extend(gotl[len(exp):])
-    for r in missing:
-        problems.append("  missing record: %s" % _brief(r))
-        near = _nearest(r, extra)
-        if near is not None:
-            problems.append("    closest unexpected record differs in:")
-            problems.extend("  " + d for d in field_diff(r, near))
-    for r in extra:
-        problems.append("  unexpected record: %s" % _brief(r))
-    if problems:
-        problems.insert(0, "records: %d expected, %d got" % (len(expected), len(got)))
-    return problems
+    """Compare two lists of records as multisets, seq fields aside; return a list
+    of problem lines."""
+    return wmtest.compare_records(expected, [without_seq_fields(r) for r in got], _describe_key)
 
 
 def _describe_key(r):
@@ -335,15 +195,6 @@ def _describe_key(r):
                                              r.get("ethernetType", 0))
     return "%s vlan %s port %s start %s" % (s, r.get("vlanId"), r.get("ingressInterface"),
                                              r.get("flowStartNanoseconds"))
-
-
-def _nearest(r, candidates):
-    best, best_score = None, -1
-    for c in candidates:
-        score = sum(1 for k in r if k in c and _same(k, r[k], c[k]))
-        if score > best_score:
-            best, best_score = c, score
-    return best if best_score >= len(r) // 2 else None
 
 
 # ---------------------------------------------------------------------------
@@ -473,16 +324,9 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad options and configs: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = os.path.join(OPT.workdir, "runs", "config_" + tag)
-        shutil.rmtree(rundir, ignore_errors=True)
-        os.makedirs(rundir)
-        args = []
-        if config is not None:
-            path = os.path.join(rundir, "config.json")
-            with open(path, "w") as f:
-                f.write(config)
-            args += ["-c", path]
-            name = name or path
+        rundir = wmtest.fresh_dir("config_" + tag)
+        args, path = wmtest.config_args(rundir, config)
+        name = name or path
         good_pcap = os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])
         if "--pcap" not in extra:
             args += ["--pcap", good_pcap]
@@ -490,12 +334,7 @@ class ConfigErrorTests(unittest.TestCase):
             args += ["--flows-json", os.path.join(rundir, "flows.jsonl")]
         args += ["--report", os.path.join(rundir, "report.json")] + extra
         run = run_wiremeter(args, rundir, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        self.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+        wmtest.assert_usage_error(self, run, name)
 
     def test_idle_timeout_not_a_number(self):
         self._expect_error("idle_abc", ["--idle-timeout", "abc"], "idle-timeout")
@@ -695,69 +534,18 @@ def build_suite():
             setattr(CrossCheckTests, "test_tshark_" + name, _cross_test(name))
     for key in VARIANTS:
         setattr(TraceTests, "test_" + key, _trace_test(key))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
-    return suite
+    return wmtest.only(OPT.only, (TruthTests, TraceTests, CrossCheckTests, ConfigErrorTests))
 
 
 def main():
     global OPT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(wmtest.replay_options, __doc__.split("\n")[0], strict=True)
 
-    missing = wmci.missing_modules([("scapy", "python3-scapy")]) + \
-        wmci.missing_tools([("tshark", "tshark")])
-    if missing:
-        return wmci.missing_exit(missing)
-
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmci.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
-                TRACES[name] = json.load(tf)
-
-    suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = runner.run(suite)
-    cleanup_runtime_dirs()
-    return wmci.verdict(result)
-
-
-def cleanup_runtime_dirs():
-    """Remove the EAL runtime directories of the file prefixes this run used."""
-    prefix = "wmf%d_" % os.getpid()
-    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
-                                               "dpdk")):
-        try:
-            names = os.listdir(base)
-        except OSError:
-            continue
-        for n in names:
-            if n.startswith(prefix):
-                shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+    rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
+                             wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)
+    if rc is not None:
+        return rc
+    return wmtest.run_and_verdict(build_suite(), "wmf")
 
 
 if __name__ == "__main__":

@@ -83,7 +83,6 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 when nothing failed,
 #   - options records of templates it does not know (the stream records,
 #     wiremeter's statistics) are skipped: no extra flows.
 
-import argparse
 import datetime
 import glob
 import itertools
@@ -100,7 +99,7 @@ import threading
 import time
 import unittest
 
-import wmci
+import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -108,7 +107,7 @@ import ipfix_decode  # noqa: E402
 
 GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_traces.py"))
 SENDER = os.path.join(HERE, "ipfix_sender.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+PYTHON = wmtest.PYTHON
 
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
@@ -167,56 +166,13 @@ STREAM_KEYS = set(STREAM_FIELDS) | {_rev(k) for k in STREAM_FIELDS} | {
 
 
 # ---------------------------------------------------------------------------
-# Helpers: processes, ports, EAL leftovers
+# Helpers: processes and EAL leftovers (more in wmtest)
 # ---------------------------------------------------------------------------
 
-def free_port(kind=socket.SOCK_DGRAM):
-    """A port nobody uses on 127.0.0.1 now (the kernel's choice)."""
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def remove_dpdk_files(prefix):
-    """What a DPDK primary with this --file-prefix leaves: runtime dir, hugepage files."""
-    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        shutil.rmtree(os.path.join(xdg, "dpdk", prefix), ignore_errors=True)
-    try:
-        with open("/proc/mounts") as f:
-            mounts = [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
-    except OSError:
-        mounts = []
-    for m in mounts:
-        for name in glob.glob(os.path.join(m, prefix + "map_*")):
-            try:
-                os.unlink(name)
-            except OSError:
-                pass
-
-
 def new_prefix():
-    p = "wmi%d_%d" % (os.getpid(), next(RUN_SEQ))
+    p = wmtest.prefix("wmi", str(next(RUN_SEQ)))
     PREFIXES.append(p)
     return p
-
-
-def stop_process(proc, sig=signal.SIGTERM, timeout=10):
-    """Signal a process we started (by PID), escalate to SIGKILL; reap it."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.kill(proc.pid, sig)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
 
 
 def read_text(path):
@@ -296,10 +252,10 @@ def run_wiremeter(app_args, rundir, eal=None, timeout=60):
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         run.timed_out = True
-        stop_process(proc, signal.SIGTERM, 10)
+        wmtest.stop(proc, signal.SIGTERM, 10)
         out, err = proc.communicate()
     finally:
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
     run.t1 = time.time()
     run.rc = proc.returncode
     run.out, run.err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
@@ -316,13 +272,6 @@ def trace_args(name):
     for p in truth["pcaps"]:
         args += ["--pcap", os.path.join(OPT.workdir, "traces", p)]
     return args + truth["options"]
-
-
-def fresh_dir(*parts):
-    d = os.path.join(OPT.workdir, "runs", *parts)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
 
 
 # ---------------------------------------------------------------------------
@@ -887,10 +836,10 @@ def nfcapd_run(name, mode):
     key = (name, mode)
     if key in _nf_runs:
         return _nf_runs[key]
-    d = fresh_dir("nfcapd_%s_%s" % (mode, name))
+    d = wmtest.fresh_dir("nfcapd_%s_%s" % (mode, name))
     nfdir = os.path.join(d, "nf")
     os.makedirs(nfdir)
-    port = free_port()
+    port = wmtest.free_port()
     log = os.path.join(d, "nfcapd.log")
     problems = []
     with open(log, "w") as lf:
@@ -926,7 +875,7 @@ def nfcapd_run(name, mode):
     except RuntimeError:
         pass
     finally:
-        stop_process(nf, signal.SIGTERM, 15)
+        wmtest.stop(nf, signal.SIGTERM, 15)
     records = []
     files = sorted(glob.glob(os.path.join(nfdir, "nfcapd.[0-9]*")))
     if run is not None and not files:
@@ -1133,7 +1082,7 @@ class FileExportTests(unittest.TestCase):
     """file:PATH exports read by our decoder, tshark and ipfixDump."""
 
     def check(self, name, mode):
-        d = fresh_dir("file_%s_%s" % (mode, name))
+        d = wmtest.fresh_dir("file_%s_%s" % (mode, name))
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args(name) + ["--ipfix", "file:" + path, "--ipfix-mode", mode], d)
         truth = TRACES[name]
@@ -1152,7 +1101,7 @@ class FileExportTests(unittest.TestCase):
 
     def test_two_workers_two_domains(self):
         """two workers: Observation Domains 7 and 8, sequence numbers per domain"""
-        d = fresh_dir("file_two_workers")
+        d = wmtest.fresh_dir("file_two_workers")
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args("idle_many") + ["--ipfix", "file:" + path,
                                                        "--observation-domain", "7"], d,
@@ -1175,7 +1124,7 @@ class FileExportTests(unittest.TestCase):
             self.fail("output in %s\n%s" % (d, "\n".join(p)))
 
     def config_run(self, tag, config, flags):
-        d = fresh_dir(tag)
+        d = wmtest.fresh_dir(tag)
         cfg = os.path.join(d, "config.json")
         config = {k: (v.replace("@", d) if isinstance(v, str) else
                       [x.replace("@", d) for x in v] if isinstance(v, list) else v)
@@ -1247,7 +1196,7 @@ class FileExportTests(unittest.TestCase):
 
     def test_udp_captured_by_dumpcap(self):
         """UDP export captured on lo by dumpcap, decoded by tshark: every record, sequence"""
-        d = fresh_dir("udp_capture")
+        d = wmtest.fresh_dir("udp_capture")
         cap = os.path.join(d, "lo.pcapng")
         sink = UdpSink()
         dumpcap_err = os.path.join(d, "dumpcap.err")
@@ -1268,7 +1217,7 @@ class FileExportTests(unittest.TestCase):
                 "--ipfix", "udp://127.0.0.1:%d" % sink.port], d)
             time.sleep(0.5)
         finally:
-            stop_process(dc, signal.SIGINT, 15)
+            wmtest.stop(dc, signal.SIGINT, 15)
             datagrams = sink.close()
         p = []
         try:
@@ -1326,7 +1275,7 @@ class MtuTests(unittest.TestCase):
     """--ipfix-mtu at its floor (WM_IPFIX_MTU_MIN): no message is larger, no record is lost."""
 
     def check(self, name, mode, mtu=MTU_MIN):
-        d = fresh_dir("mtu_%s_%s" % (mode, name))
+        d = wmtest.fresh_dir("mtu_%s_%s" % (mode, name))
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args(name) + ["--ipfix", "file:" + path, "--ipfix-mode", mode,
                                                 "--ipfix-mtu", str(mtu)], d)
@@ -1351,7 +1300,7 @@ class MtuTests(unittest.TestCase):
 
     def test_mtu_min_uniflow_ipv6_rtp(self):
         """--ipfix-mtu at its floor, uniflow: IPv6 pairs with an RTP stream each way"""
-        d = fresh_dir("mtu_ipv6_rtp_trace")
+        d = wmtest.fresh_dir("mtu_ipv6_rtp_trace")
         pcap = os.path.join(d, "ipv6_rtp.pcap")
         res = subprocess.run([PYTHON, "-c", RTP6_TRACE, pcap], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, timeout=120)
@@ -1373,7 +1322,7 @@ class MtuTests(unittest.TestCase):
 
     def test_mtu_below_min_refused(self):
         """--ipfix-mtu one below its floor: exit 2, one line naming the flag"""
-        d = fresh_dir("mtu_below_min")
+        d = wmtest.fresh_dir("mtu_below_min")
         run = run_wiremeter(trace_args("tcp_rst") + ["--ipfix", "file:/dev/null",
                                                      "--ipfix-mtu", str(MTU_MIN - 1)], d)
         lines = [ln for ln in run.err.splitlines() if ln.strip()]
@@ -1386,7 +1335,7 @@ class MultiCollectorTests(unittest.TestCase):
 
     def test_two_files_and_udp(self):
         """--ipfix file:A --ipfix file:B --ipfix udp://: all three get every record"""
-        d = fresh_dir("multi")
+        d = wmtest.fresh_dir("multi")
         a, b = os.path.join(d, "a.ipfix"), os.path.join(d, "b.ipfix")
         sink = UdpSink()
         try:
@@ -1433,49 +1382,10 @@ STATS_RE = re.compile(r"flows \d+ active (\d+) exported .*ipfix sent (\d+) queue
                       r"not sent (\d+)")
 
 
-def sh(cmd, check=True, timeout=30):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
-                                                (r.stderr or r.stdout).strip()))
-    return r
-
-
-def netns_exists(name):
-    return os.path.exists("/run/netns/" + name)
-
-
-def testbed_down():
-    for ns in (NS_A, NS_B):
-        if netns_exists(ns):
-            sh(["ip", "netns", "del", ns], check=False)
-    for ifname in (IF_A, IF_B):
-        if os.path.exists("/sys/class/net/" + ifname):
-            sh(["ip", "link", "del", ifname], check=False)
-
-
-def testbed_up():
-    """Namespaces and a veth pair; raises RuntimeError when they cannot be made."""
-    testbed_down()
-    for ns in (NS_A, NS_B):
-        sh(["ip", "netns", "add", ns])
-        if os.path.exists("/proc/sys/net/ipv6"):
-            sh(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                "net.ipv6.conf.default.disable_ipv6=1"])
-    sh(["ip", "-n", NS_A, "link", "add", IF_A, "numtxqueues", "1", "numrxqueues", "1",
-        "address", MAC_A, "type", "veth", "peer", "name", IF_B, "numtxqueues", "1",
-        "numrxqueues", "1", "address", MAC_B, "netns", NS_B])
-    for ns, ifname in ((NS_A, IF_A), (NS_B, IF_B)):
-        sh(["ip", "-n", ns, "link", "set", "dev", ifname, "arp", "off", "multicast", "off", "up"])
-    # The collector listens on 127.0.0.1 in wiremeter's namespace.
-    sh(["ip", "-n", NS_A, "link", "set", "dev", "lo", "up"])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if "LOWER_UP" in sh(["ip", "-n", NS_A, "link", "show", IF_A]).stdout:
-            return
-        time.sleep(0.1)
-    raise RuntimeError("%s did not come up" % IF_A)
+sh = wmtest.sh
+# The collector listens on 127.0.0.1 in wiremeter's namespace: lo up there.
+TESTBED = wmtest.Testbed(NS_A, NS_B, IF_A, IF_B, MAC_A, MAC_B, lo=True)
+testbed_up, testbed_down = TESTBED.up, TESTBED.down
 
 
 def phase_flows(run_no, phase, n, start=0):
@@ -1550,7 +1460,7 @@ class LiveRun:
         raise AssertionError("nc did not listen on 127.0.0.1:%d" % self.port)
 
     def kill_nc(self):
-        stop_process(self.nc, signal.SIGTERM, 10)
+        wmtest.stop(self.nc, signal.SIGTERM, 10)
         self.nc = None
 
     def start(self):
@@ -1627,13 +1537,13 @@ class LiveRun:
                 self.sender.stdin.flush()
             except OSError:
                 pass
-        stop_process(self.sender, signal.SIGTERM, 10)
+        wmtest.stop(self.sender, signal.SIGTERM, 10)
         if self.wm is not None and self.wm.poll() is None:
             os.kill(self.wm.pid, signal.SIGINT)
             try:
                 self.rc = self.wm.wait(60)
             except subprocess.TimeoutExpired:
-                stop_process(self.wm, signal.SIGKILL)
+                wmtest.stop(self.wm, signal.SIGKILL)
                 self.rc = None
         elif self.wm is not None:
             self.rc = self.wm.returncode
@@ -1645,8 +1555,8 @@ class LiveRun:
                     pass
             else:
                 time.sleep(0.5)            # a UDP nc never knows: let it write the last
-            stop_process(self.nc, signal.SIGTERM, 10)
-        remove_dpdk_files(self.prefix)
+            wmtest.stop(self.nc, signal.SIGTERM, 10)
+        wmtest.eal_cleanup(self.prefix)
 
     def result(self):
         run = Run(self.cmd, self.d)
@@ -1684,7 +1594,7 @@ class LiveCollectorTests(unittest.TestCase):
 
     def scenario(self, tag, extra, n1, n2, n3):
         """Phase 1 with the collector up, phase 2 with it down, phase 3 after it is back."""
-        d = fresh_dir(tag)
+        d = wmtest.fresh_dir(tag)
         run_no = 1 if tag.endswith("1") else 2
         f1, f2, f3 = (phase_flows(run_no, 1, n1), phase_flows(run_no, 2, n2),
                       phase_flows(run_no, 3, n3))
@@ -1827,7 +1737,7 @@ class LiveCollectorTests(unittest.TestCase):
 
     def test_udp_template_refresh(self):
         """UDP, --template-refresh 1: templates and options every second, at start, at exit"""
-        d = fresh_dir("udp_refresh")
+        d = wmtest.fresh_dir("udp_refresh")
         fa, fb = phase_flows(3, 1, 5), phase_flows(3, 2, 5)
         live = LiveRun(d, ["--template-refresh", "1"], proto="udp")
         try:
@@ -1901,8 +1811,8 @@ class UnreachableTests(unittest.TestCase):
 
     def test_tcp_collector_never_up(self):
         """tcp:// with nobody listening: notSent == JSON lines, packets and octets too; a warning"""
-        d = fresh_dir("tcp_never_up")
-        port = free_port(socket.SOCK_STREAM)
+        d = wmtest.fresh_dir("tcp_never_up")
+        port = wmtest.free_port(socket.SOCK_STREAM)
         path = os.path.join(d, "out.ipfix")
         run = run_wiremeter(trace_args("tcp_bidir") + ["--ipfix", "tcp://127.0.0.1:%d" % port,
                                                        "--ipfix", "file:" + path], d)
@@ -1937,22 +1847,12 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad IPFIX options: exit code 2 and one stderr line naming the flag and the problem."""
 
     def expect_error(self, tag, extra, names, problem, config=None):
-        d = fresh_dir("config_" + tag)
+        d = wmtest.fresh_dir("config_" + tag)
         args = ["--pcap", os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])]
-        if config is not None:
-            path = os.path.join(d, "config.json")
-            with open(path, "w") as f:
-                json.dump(config, f)
-            args = ["-c", path] + args
+        args = wmtest.config_args(d, None if config is None else json.dumps(config))[0] + args
         run = run_wiremeter(args + extra, d, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        for n in names:
-            self.assertIn(n, lines[0], "the stderr line does not name %r: %r" % (n, lines[0]))
-        self.assertRegex(lines[0], problem, "the stderr line does not say what is wrong")
+        line = wmtest.assert_usage_error(self, run, *names)
+        self.assertRegex(line, problem, "the stderr line does not say what is wrong")
 
     def test_unknown_scheme(self):
         self.expect_error("sctp", ["--ipfix", "sctp://x:1"], ["--ipfix", "sctp://x:1"],
@@ -1999,61 +1899,32 @@ def build_suite():
         for name in TRACES:
             if mode == "biflow" or name in UNIFLOW_FILE_TRACES:
                 setattr(FileExportTests, "test_file_%s_%s" % (mode, name), _file_test(name, mode))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests, UnreachableTests,
-                LiveCollectorTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
-    return suite
+    return wmtest.only(OPT.only, (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests,
+                                  UnreachableTests, LiveCollectorTests, ConfigErrorTests))
 
 
 def main():
     global OPT
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(wmtest.only_option, __doc__.split("\n")[0], strict=True)
 
-    missing = wmci.missing_tools([("tshark", "tshark"), ("dumpcap", "tshark"),
+    missing = wmtest.missing_tools([("tshark", "tshark"), ("dumpcap", "tshark"),
                                   ("nfcapd", "nfdump"), ("nfdump", "nfdump"),
                                   ("ipfixDump", "libfixbuf-tools"), ("nc", "netcat-openbsd"),
                                   ("ss", "iproute2")])
-    if missing:
-        return wmci.missing_exit(missing)
-    os.makedirs(OPT.workdir, exist_ok=True)
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmci.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tf:
-                TRACES[name] = json.load(tf)
+    rc = wmtest.setup_traces(missing, GEN, TRACES)
+    if rc is not None:
+        return rc
 
     suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     t0 = time.time()
     try:
-        result = runner.run(suite)
+        result = wmtest.run_suite(suite)
     finally:
         testbed_down()
         for p in PREFIXES:
-            remove_dpdk_files(p)
+            wmtest.eal_cleanup(p)
     print("(%.0f s)" % (time.time() - t0))
-    return wmci.verdict(result)
+    return wmtest.verdict(result)
 
 
 if __name__ == "__main__":

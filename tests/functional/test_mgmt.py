@@ -31,7 +31,7 @@ import tempfile
 import time
 import unittest
 
-import wmci
+import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARGS = None
@@ -88,21 +88,8 @@ def loop_pcap():
     return path
 
 
-def eal_cleanup(prefix):
-    """Remove what a primary with this --file-prefix leaves: its runtime directory
-    and its hugepage files."""
-    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-    if os.path.isdir("/dev/hugepages"):
-        for f in os.listdir("/dev/hugepages"):
-            if f.startswith(prefix + "map_"):
-                try:
-                    os.unlink(os.path.join("/dev/hugepages", f))
-                except OSError:
-                    pass
-
-
 def prefix_of(name):
-    return "wmm%d_%s" % (os.getpid(), name)
+    return wmtest.prefix("wmm", name)
 
 
 class Wiremeter:
@@ -115,8 +102,7 @@ class Wiremeter:
         os.makedirs(self.dir, exist_ok=True)
         self.out_path = os.path.join(self.dir, "stdout.txt")
         self.err_path = os.path.join(self.dir, "stderr.txt")
-        self.cmd = [ARGS.wiremeter, "--file-prefix", self.prefix, "--log-level=*:notice"] + \
-            eal + ["--"] + app
+        self.cmd = wmtest.command(self.prefix, eal, app)
         with open(os.path.join(self.dir, "command.txt"), "w") as f:
             f.write(" ".join(self.cmd) + "\n")
         self.out = open(self.out_path, "w")
@@ -150,17 +136,11 @@ class Wiremeter:
         return "--no-huge" not in self.stderr() and "--no-huge" not in self.cmd
 
     def stop(self, sig=signal.SIGINT, timeout=60):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        rc = wmtest.stop(self.proc, sig, timeout)
         self.out.close()
         self.err.close()
-        eal_cleanup(self.prefix)
-        return self.proc.returncode
+        wmtest.eal_cleanup(self.prefix)
+        return rc
 
 
 def telemetry(prefix, commands, timeout=30):
@@ -365,7 +345,7 @@ class TelemetryAndToolsTest(unittest.TestCase):
 
     def test_dumpcap_captures_n_packets(self):
         if not self.wm.hugepages():
-            self.skipTest(wmci.skip_reason(
+            self.skipTest(wmtest.skip_reason(
                 "wiremeter runs with --no-huge here (no free hugepages): secondary "
                 "processes cannot map its memory (scripts/setup.sh reserves them)"))
         out = os.path.join(ARGS.workdir, "cap.pcapng")
@@ -387,7 +367,7 @@ class TelemetryAndToolsTest(unittest.TestCase):
 
     def test_proc_info_reads_port_stats(self):
         if not self.wm.hugepages():
-            self.skipTest(wmci.skip_reason(
+            self.skipTest(wmtest.skip_reason(
                 "wiremeter runs with --no-huge here (no free hugepages): secondary "
                 "processes cannot map its memory (scripts/setup.sh reserves them)"))
         # dpdk-proc-info 22.11 prints, then crashes in rte_eal_cleanup() removing the pcap
@@ -491,7 +471,7 @@ class CmdlineFileTest(unittest.TestCase):
                                input="show lcores\nshow flows top 1 sort packets\n",
                                capture_output=True, text=True, timeout=60)
         finally:
-            eal_cleanup(prefix)
+            wmtest.eal_cleanup(prefix)
         out = p.stdout.replace("\r", "")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertRegex(out, r"\n\s+1\s+worker\s+0\s")
@@ -507,7 +487,7 @@ class ConsoleTtyTest(unittest.TestCase):
         try:
             import pexpect
         except ImportError:
-            self.skipTest(wmci.skip_reason("pexpect is not installed (Debian package "
+            self.skipTest(wmtest.skip_reason("pexpect is not installed (Debian package "
                                            "python3-pexpect; scripts/setup.sh installs it)"))
         pcap = loop_pcap()
         d = os.path.join(ARGS.workdir, "tty")
@@ -529,7 +509,7 @@ class ConsoleTtyTest(unittest.TestCase):
             if child.isalive():
                 os.kill(child.pid, signal.SIGKILL)
             log.close()
-            eal_cleanup(prefix)
+            wmtest.eal_cleanup(prefix)
 
     def _cmd(self, child, line):
         child.send(line + "\r")
@@ -619,7 +599,7 @@ class ConfigTest(unittest.TestCase):
             f.write(conf)
         p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix_of("bad"), "--", "-c", path] +
                            list(extra), capture_output=True, text=True, timeout=30)
-        eal_cleanup(prefix_of("bad"))
+        wmtest.eal_cleanup(prefix_of("bad"))
         return p, path
 
     def test_broken_configs(self):
@@ -669,7 +649,7 @@ class ConfigTest(unittest.TestCase):
         p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix_of("defaults"), "-l", "0-1",
                             "--vdev", "net_ring0", "--", "--cmdline-file", cmds],
                            capture_output=True, text=True, timeout=60, cwd=d)
-        eal_cleanup(prefix_of("defaults"))
+        wmtest.eal_cleanup(prefix_of("defaults"))
         self.assertEqual(p.returncode, 0, p.stderr)
         out = p.stdout.replace("\r", "")
         running = json.loads(out.split("wiremeter> show config\n")[1].split("\n(-c ")[0])
@@ -679,19 +659,19 @@ class ConfigTest(unittest.TestCase):
 
 def main():
     global ARGS
-    ARGS, rest = wmci.args()
+    ARGS, rest = wmtest.args()
     global SHORT_DIR
     SHORT_DIR = tempfile.mkdtemp(prefix="wmm", dir="/tmp")
-    missing = wmci.missing_tools([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
+    missing = wmtest.missing_tools([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
                                   ("dpdk-dumpcap", "dpdk"), ("dpdk-proc-info", "dpdk"),
                                   ("stdbuf", "coreutils")])
     if missing:
-        sys.exit(wmci.missing_exit(missing))
+        sys.exit(wmtest.missing_exit(missing))
     try:
         res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
     finally:
         shutil.rmtree(SHORT_DIR, ignore_errors=True)
-    sys.exit(wmci.verdict(res))
+    sys.exit(wmtest.verdict(res))
 
 
 if __name__ == "__main__":

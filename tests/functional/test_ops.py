@@ -25,11 +25,11 @@ import time
 import unittest
 
 import ipfix_decode
-import wmci
+import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample.pcap")
-RUNTIME = "/var/run/dpdk"
+RUNTIME = wmtest.RUNTIME
 ARGS = None
 N = [0]
 
@@ -47,22 +47,18 @@ def hugepages_free():
     return 0
 
 
-def hugetlbfs_mounts():
-    with open("/proc/mounts") as f:
-        return [l.split()[1] for l in f if l.split()[2] == "hugetlbfs"]
-
-
 def hugepages_of_others():
     """Hugepage files of other DPDK processes (one file a page, EAL's default), so
     that a run of somebody else's during the test does not look like a leak."""
     mine = "wmo%d_" % os.getpid()
-    return sum(1 for d in hugetlbfs_mounts() for f in os.listdir(d) if not f.startswith(mine))
+    return sum(1 for d in wmtest.hugetlbfs_mounts() for f in os.listdir(d)
+               if not f.startswith(mine))
 
 
 def leftovers(pfx):
     """What a run with this --file-prefix left: its runtime folder, its hugepage files."""
     left = glob.glob(os.path.join(RUNTIME, pfx)) + glob.glob(os.path.join(RUNTIME, pfx + "_*"))
-    for d in hugetlbfs_mounts():
+    for d in wmtest.hugetlbfs_mounts():
         left += glob.glob(os.path.join(d, pfx + "map_*"))
     return left
 
@@ -71,15 +67,10 @@ def path(name):
     return os.path.join(ARGS.workdir, name)
 
 
-def read_lines(p):
-    with open(p) as f:
-        return [json.loads(l) for l in f if l.strip()]
-
-
 def endless(pfx, app, eal=None):
     """Start wiremeter on the sample, replayed endlessly (TSC time)."""
-    cmd = [ARGS.wiremeter, "--file-prefix", pfx, "-l", "0-1", "--log-level=*:notice"] + \
-        (eal or []) + ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE, "--"] + app
+    cmd = wmtest.command(pfx, ["-l", "0-1"] + (eal or []) +
+                         ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE], app)
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -153,7 +144,7 @@ class LeavesNothing(unittest.TestCase):
     def test_thirty_runs_leave_nothing(self):
         free0 = hugepages_free()
         if free0 == 0:
-            self.skipTest(wmci.skip_reason("no free hugepages: nothing to leave behind "
+            self.skipTest(wmtest.skip_reason("no free hugepages: nothing to leave behind "
                                            "(scripts/setup.sh reserves them)"))
         dirs0 = set(os.listdir(RUNTIME)) if os.path.isdir(RUNTIME) else set()
         others0 = hugepages_of_others()
@@ -206,7 +197,7 @@ class Signals(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         with open(rep) as f:
             report = json.load(f)
-        recs = read_lines(out)
+        recs = wmtest.read_lines(out)
         total = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs)
         self.assertEqual(total, report["packetsMetered"])
         self.assertEqual(len(recs), report["flowsExported"])
@@ -284,7 +275,7 @@ class Reopen(unittest.TestCase):
         self.assertIn("--flows-json %s reopened" % flows, err)
         with open(rep) as f:
             report = json.load(f)
-        old, new = read_lines(flows + ".1"), read_lines(flows)
+        old, new = wmtest.read_lines(flows + ".1"), wmtest.read_lines(flows)
         self.assertGreater(len(old), 0)
         self.assertGreater(len(new), 0)
         # None lost, none twice: the two files hold exactly the exported records.
@@ -339,8 +330,8 @@ class LogsAndVersion(unittest.TestCase):
 
 def main():
     global ARGS
-    ARGS, rest = wmci.args()
-    sys.exit(wmci.run_tests(rest, [("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")]))
+    ARGS, rest = wmtest.args()
+    sys.exit(wmtest.run_tests(rest, [("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")]))
 
 
 if __name__ == "__main__":

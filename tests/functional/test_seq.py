@@ -44,24 +44,20 @@ Prints "N passed, M failed[, K skipped]" last; exits 0 only when nothing
 failed, 77 when scapy or tshark is missing.
 """
 
-import argparse
-import ipaddress
 import itertools
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import unittest
 
-import wmci
+import wmtest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.normpath(os.path.join(HERE, "..", "..", "scripts"))
 GEN = os.path.join(SCRIPTS, "gen_seq_traces.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 OPT = None              # parsed command line
 TRACES = {}             # name -> truth
@@ -93,69 +89,13 @@ ALL_SEQ_FIELDS = FORWARD_SEQ_FIELDS + [rname(n) for n in FORWARD_SEQ_FIELDS]
 # Running the app
 # ---------------------------------------------------------------------------
 
-class Run:
-    def __init__(self, cmd, rc, out, err, timed_out, rundir):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.timed_out = timed_out
-        self.rundir = rundir
-
-    def describe(self):
-        tail = "\n".join(self.err.splitlines()[-15:])
-        return "command: %s\nexit code: %s%s\nstderr (last lines):\n%s" % (
-            " ".join(self.cmd), self.rc, " (killed after timeout)" if self.timed_out else "",
-            tail)
-
-
 def run_wiremeter(app_args, rundir, timeout=None):
     """Run wiremeter with the suite's EAL options; kill it (by PID) on timeout."""
-    os.makedirs(rundir, exist_ok=True)
-    n = next(RUN_SEQ)
-    cmd = [OPT.wiremeter, "--file-prefix", "wms%d_%d" % (os.getpid(), n), "-l", "0-1",
-           "--log-level=*:notice", "--"] + app_args
-    timed_out = False
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, cwd=rundir)
-    except OSError as exc:
-        return Run(cmd, None, "", "cannot start: %s" % exc, False, rundir)
-    try:
-        out, err = proc.communicate(timeout=timeout or OPT.timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-    out = out.decode("utf-8", "replace")
-    err = err.decode("utf-8", "replace")
-    for fname, text in (("stdout.txt", out), ("stderr.txt", err),
-                        ("command.txt", " ".join(cmd) + "\n")):
-        with open(os.path.join(rundir, fname), "w") as f:
-            f.write(text)
-    return Run(cmd, proc.returncode, out, err, timed_out, rundir)
+    pfx = wmtest.prefix("wms", str(next(RUN_SEQ)))
+    return wmtest.run_in(pfx, app_args, rundir, timeout or OPT.timeout)
 
 
-def read_jsonl(path):
-    lines, errors = [], []
-    if not os.path.exists(path):
-        return None, ["%s not written" % os.path.basename(path)]
-    with open(path) as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                errors.append("%s line %d is not JSON (%s): %r" % (
-                    os.path.basename(path), i, exc, line[:200]))
-                continue
-            if not isinstance(obj, dict):
-                errors.append("%s line %d is not an object" % (os.path.basename(path), i))
-                continue
-            lines.append(obj)
-    return lines, errors
+read_jsonl = wmtest.read_jsonl
 
 
 # How a trace's flags map to config keys (README "seq" object), and how
@@ -419,32 +359,12 @@ def tshark_number(kind, v):
 HEX_FIELDS = ("sourceMacAddress", "destinationMacAddress", "macsecSCI", "reverseMacsecSCI")
 
 
-def _norm_addr(a):
-    try:
-        return str(ipaddress.ip_address(a))
-    except (ValueError, TypeError):
-        return a
-
-
-def record_key(r):
-    """Key fields of a record, independent of which side is the source."""
-    port, vlan = r.get("ingressInterface"), r.get("vlanId")
-    if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
-        sci = r.get("macsecSCI")
-        return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,
-                r.get("macsecAN"))
-    for fam in ("IPv4", "IPv6"):
-        if "source%sAddress" % fam in r or "destination%sAddress" % fam in r:
-            a = (str(_norm_addr(r.get("source%sAddress" % fam))),
-                 str(r.get("sourceTransportPort")))
-            b = (str(_norm_addr(r.get("destination%sAddress" % fam))),
-                 str(r.get("destinationTransportPort")))
-            return ("ip" + fam, port, vlan, r.get("protocolIdentifier"),
-                    tuple(sorted([a, b])), r.get("ipsecSPI"))
-    return ("other", json.dumps(r, sort_keys=True))
+_norm_addr = wmtest.norm_addr
+record_key = wmtest.record_key
 
 
 def _same(field, exp, got):
+    """As wmtest.same_field, and addresses compared as addresses."""
     if field in HEX_FIELDS and isinstance(exp, str) and isinstance(got, str):
         return exp.lower() == got.lower()
     if isinstance(exp, str) and isinstance(got, str) and "Address" in field:
@@ -452,47 +372,10 @@ def _same(field, exp, got):
     return exp == got and type(exp) is type(got)
 
 
-def field_diff(exp, got):
-    out = []
-    for k in sorted(set(exp) | set(got)):
-        if k not in got:
-            out.append("    %s: expected %s, missing" % (k, json.dumps(exp[k])))
-        elif k not in exp:
-            out.append("    %s: not expected, got %s" % (k, json.dumps(got[k])))
-        elif not _same(k, exp[k], got[k]):
-            out.append("    %s: expected %s, got %s" % (k, json.dumps(exp[k]),
-                                                      json.dumps(got[k])))
-    return out
-
-
-def _tkey(r):
-    s, e = r.get("flowStartNanoseconds"), r.get("flowEndNanoseconds")
-    return (s if _num(s) else -1, e if _num(e) else -1)
-
-
 def compare_records(expected, got):
     """Both lists as multisets, paired by key then start time: every field,
     the seq ones included, must be equal."""
-    groups = {}
-    for r in expected:
-        groups.setdefault(record_key(r), ([], []))[0].append(r)
-    for r in got:
-        groups.setdefault(record_key(r), ([], []))[1].append(r)
-    problems = []
-    for key in sorted(groups, key=repr):
-        exp, gotl = (sorted(x, key=_tkey) for x in groups[key])
-        for e_rec, g_rec in zip(exp, gotl):
-            diff = field_diff(e_rec, g_rec)
-            if diff:
-                problems.append("  record %s differs:" % describe_rec(e_rec))
-                problems.extend(diff)
-        for r in exp[len(gotl):]:
-            problems.append("  missing record: %s" % json.dumps(r, sort_keys=True))
-        for r in gotl[len(exp):]:
-            problems.append("  unexpected record: %s" % json.dumps(r, sort_keys=True))
-    if problems:
-        problems.insert(0, "records: %d expected, %d got" % (len(expected), len(got)))
-    return problems
+    return wmtest.compare_records(expected, got, describe_rec, _same)
 
 
 def check_basic_report(truth, records, rep):
@@ -942,25 +825,13 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad seq flags and keys: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = os.path.join(OPT.workdir, "runs", "config_" + tag)
-        shutil.rmtree(rundir, ignore_errors=True)
-        os.makedirs(rundir)
-        args = []
-        if config is not None:
-            path = os.path.join(rundir, "config.json")
-            with open(path, "w") as f:
-                f.write(config)
-            args += ["-c", path]
+        rundir = wmtest.fresh_dir("config_" + tag)
+        args, _ = wmtest.config_args(rundir, config)
         good = os.path.join(OPT.workdir, "traces", TRACES["seq_esp"]["pcaps"][0])
         args += ["--pcap", good, "--flows-json", os.path.join(rundir, "flows.jsonl"),
                  "--report", os.path.join(rundir, "report.json")] + extra
         run = run_wiremeter(args, rundir, timeout=30)
-        self.assertFalse(run.timed_out, "did not exit\n" + run.describe())
-        self.assertEqual(run.rc, 2, "exit code %s, expected 2\n%s" % (run.rc, run.describe()))
-        lines = [ln for ln in run.err.splitlines() if ln.strip()]
-        self.assertEqual(len(lines), 1, "expected exactly one line on stderr, got %d:\n%s"
-                         % (len(lines), run.err))
-        self.assertIn(name, lines[0], "the stderr line does not name %r: %r" % (name, lines[0]))
+        wmtest.assert_usage_error(self, run, name)
 
     def test_seq_streams_too_many(self):
         # 0 turns tracking off; the most is 2^24 per worker.
@@ -1050,73 +921,23 @@ def build_suite():
             setattr(ConfigVariantTests, "test_config_" + name, _variant_test(name, "config"))
         if name in OVERRIDE_TRACES:
             setattr(ConfigVariantTests, "test_override_" + name, _variant_test(name, "override"))
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for cls in (ModelTests, TruthTests, RecordTests, InvariantTests, EventTests, ReportTests,
-                PoolTests, ConfigVariantTests, ConfigErrorTests):
-        for test in loader.loadTestsFromTestCase(cls):
-            if OPT.only and not re.search(OPT.only, test.id()):
-                continue
-            suite.addTest(test)
-    return suite
-
-
-def cleanup_runtime_dirs():
-    """Remove the EAL runtime directories of the file prefixes this run used."""
-    prefix = "wms%d_" % os.getpid()
-    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
-                                               "dpdk")):
-        try:
-            names = os.listdir(base)
-        except OSError:
-            continue
-        for n in names:
-            if n.startswith(prefix):
-                shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+    return wmtest.only(OPT.only, (ModelTests, TruthTests, RecordTests, InvariantTests,
+                                  EventTests, ReportTests, PoolTests, ConfigVariantTests,
+                                  ConfigErrorTests))
 
 
 def main():
     global OPT, gen
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wiremeter", required=True, help="path of the wiremeter binary")
-    ap.add_argument("--workdir", required=True, help="directory for traces and outputs")
-    ap.add_argument("--only", help="run only the tests whose id matches this regex")
-    ap.add_argument("--timeout", type=float, default=30.0,
-                    help="seconds a trace replay may take before it is killed (default 30)")
-    OPT = ap.parse_args()
-    OPT.wiremeter = os.path.abspath(OPT.wiremeter)
-    OPT.workdir = os.path.abspath(OPT.workdir)
+    OPT, _ = wmtest.args(wmtest.replay_options, __doc__.split("\n")[0], strict=True)
 
-    missing = wmci.missing_modules([("scapy", "python3-scapy")]) + \
-        wmci.missing_tools([("tshark", "tshark")])
-    if missing:
-        return wmci.missing_exit(missing)
+    rc = wmtest.setup_traces(wmtest.missing_modules([("scapy", "python3-scapy")]) +
+                             wmtest.missing_tools([("tshark", "tshark")]), GEN, TRACES)
+    if rc is not None:
+        return rc
     sys.path.insert(0, SCRIPTS)
     import gen_seq_traces
     gen = gen_seq_traces
-
-    tracedir = os.path.join(OPT.workdir, "traces")
-    shutil.rmtree(tracedir, ignore_errors=True)
-    os.makedirs(tracedir)
-    res = subprocess.run([PYTHON, GEN, tracedir], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout.decode() + res.stderr.decode())
-        print("trace generation failed (exit %d)" % res.returncode)
-        if res.returncode == 77 and not wmci.CI:
-            return 77
-        print("0 passed, 1 failed")
-        return 1
-    with open(os.path.join(tracedir, "index.json")) as f:
-        for name in json.load(f):
-            with open(os.path.join(tracedir, name + ".truth.json")) as tfh:
-                TRACES[name] = json.load(tfh)
-
-    suite = build_suite()
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = runner.run(suite)
-    cleanup_runtime_dirs()
-    return wmci.verdict(result)
+    return wmtest.run_and_verdict(build_suite(), "wms")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(HERE, "..", "functional"))
+import wmtest  # noqa: E402  (the helpers every Python suite shares)
 PY = "/usr/bin/python3"
 SAMPLE_S = 1.5          # between two samples: "a second or more apart"
 PHASE_SAMPLES = 4       # samples in every phase, at least
@@ -84,7 +87,7 @@ EXPECTED_TOOLS = [("ip", "iproute2"), (PY, "python3")]
 
 
 def ci():
-    return os.environ.get("CI") == "true"
+    return wmtest.CI
 
 
 class Skip(Exception):
@@ -115,52 +118,12 @@ class Proc:
             os.kill(self.p.pid, sig)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.p.poll() is None:
-            try:
-                os.kill(self.p.pid, sig)
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.p.pid, signal.SIGKILL)
-                self.p.wait()
-            except ProcessLookupError:
-                pass
+        rc = wmtest.stop(self.p, sig, timeout)
         self.out.close()
-        return self.p.returncode
+        return rc
 
 
-def sh(cmd, check=True):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=30)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s: %s" % (" ".join(cmd), r.stdout.strip()))
-    return r
-
-
-def remove_dpdk_files(prefix):
-    """What a DPDK primary with this --file-prefix leaves: runtime dir, hugepage files."""
-    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
-    try:
-        with open("/proc/mounts") as f:
-            mounts = [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
-    except OSError:
-        mounts = []
-    for m in mounts:
-        for name in os.listdir(m) if os.path.isdir(m) else []:
-            if name.startswith(prefix + "map_"):
-                try:
-                    os.unlink(os.path.join(m, name))
-                except OSError:
-                    pass
-
-
-def free_port(kind):
-    """A port nobody uses on 127.0.0.1 now (the kernel's choice)."""
-    s = socket.socket(socket.AF_INET, kind)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+sh = wmtest.sh
 
 
 class Veth:
@@ -324,9 +287,9 @@ def run(opt, checks):
 
     veth = Veth(tag)
     procs, tel, wm = [], Telemetry(prefix), None
-    cols = {"R": Collector("R", "tcp", free_port(socket.SOCK_STREAM), wd),
-            "U": Collector("U", "udp", free_port(socket.SOCK_DGRAM), wd),
-            "S": Collector("S", "tcp", free_port(socket.SOCK_STREAM), wd)}
+    cols = {"R": Collector("R", "tcp", wmtest.free_port(socket.SOCK_STREAM), wd),
+            "U": Collector("U", "udp", wmtest.free_port(socket.SOCK_DGRAM), wd),
+            "S": Collector("S", "tcp", wmtest.free_port(socket.SOCK_STREAM), wd)}
     samples, events = [], []
     try:
         try:
@@ -409,7 +372,7 @@ def run(opt, checks):
             if c.proc is not None:
                 c.proc.stop(signal.SIGKILL)
         veth.down()
-        remove_dpdk_files(prefix)
+        wmtest.eal_cleanup(prefix)
 
 
 def do_fault(action, cols, sender):
