@@ -415,6 +415,75 @@ request_all(const struct ctl_req *req, struct wm_ctl_slot **slots, unsigned int 
 	return (int)answered;
 }
 
+/* What a caller takes from one worker's answer: a DONE slot, read before it is freed. */
+typedef void (*ctl_merge_fn)(const struct wm_ctl_slot *s, unsigned int wi, void *arg);
+
+/*
+ * The one request path: ask every running worker (request_all), hand
+ * each answer to 'merge' in worker order, then free the slots. Returns
+ * the number of workers that answered, or -EBUSY (nothing merged).
+ */
+static int
+ctl_request_all(const struct ctl_req *req, unsigned int wait_ms, wm_ctl_service_fn service,
+		ctl_merge_fn merge, void *arg)
+{
+	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
+	unsigned int wi;
+	int rc;
+
+	rc = request_all(req, slots, wait_ms, service);
+	if (rc < 0)
+		return rc;
+	for (wi = 0; wi < ctl_app->n_workers; wi++)
+		if (slots[wi] != NULL)
+			merge(slots[wi], wi, arg);
+	slots_release(slots);
+	return rc;
+}
+
+/* The workers' lists (OP_TOP: flows, OP_STREAMS: streams) laid end to end. */
+struct ctl_gather {
+	char *all; /* room for req.n per worker */
+	size_t size;
+	unsigned int total;
+};
+
+static void
+gather_merge(const struct wm_ctl_slot *s, unsigned int wi __rte_unused, void *arg)
+{
+	struct ctl_gather *g = arg;
+	const void *from = s->req.op == OP_TOP ? (const void *)s->flows : (const void *)s->streams;
+
+	memcpy(g->all + g->size * g->total, from, g->size * s->n_out);
+	g->total += s->n_out;
+}
+
+/*
+ * A list request: the workers merge nothing, their lists are sorted
+ * together here and the first req->n copied to 'out'.
+ */
+static int
+ctl_request_list(const struct ctl_req *req, size_t size,
+		 int (*cmp)(const void *, const void *, void *), void *cmp_arg, void *out,
+		 unsigned int *n_out, wm_ctl_service_fn service)
+{
+	struct ctl_gather g = {.size = size};
+	int rc;
+
+	*n_out = 0;
+	g.all = malloc(size * RTE_MAX(req->n, 1u) * RTE_MAX(ctl_app->n_workers, 1u));
+	if (g.all == NULL)
+		return -ENOMEM;
+	rc = ctl_request_all(req, WM_CTL_WAIT_MS, service, gather_merge, &g);
+	if (rc >= 0) {
+		qsort_r(g.all, g.total, size, cmp, cmp_arg);
+		*n_out = RTE_MIN(g.total, req->n);
+		memcpy(out, g.all, size * *n_out);
+	}
+	free(g.all);
+	return rc;
+}
+
 static uint64_t
 flow_value(const struct wm_flow_export *e, enum wm_flow_sort sort)
 {
@@ -441,33 +510,28 @@ wm_ctl_top_flows(unsigned int n, enum wm_flow_sort sort, struct wm_flow_export *
 		 unsigned int *n_out, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_TOP, .sort = sort};
-	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
-	struct wm_flow_export *all;
-	unsigned int wi, total = 0;
-	int rc;
 
-	*n_out = 0;
 	req.n = RTE_MIN(RTE_MAX(n, 1u), (unsigned int)WM_CTL_MAX_FLOWS);
-	rc = request_all(&req, slots, WM_CTL_WAIT_MS, service);
-	if (rc < 0)
-		return rc;
-	/* The workers merge nothing: their lists are merged here. */
-	all = malloc(sizeof(*all) * req.n * RTE_MAX(ctl_app->n_workers, 1u));
-	if (all == NULL) {
-		slots_release(slots);
-		return -ENOMEM;
-	}
-	for (wi = 0; wi < ctl_app->n_workers; wi++)
-		if (slots[wi] != NULL) {
-			memcpy(&all[total], slots[wi]->flows, sizeof(*all) * slots[wi]->n_out);
-			total += slots[wi]->n_out;
-		}
-	slots_release(slots);
-	wm_ctl_sort_flows(all, total, sort);
-	*n_out = RTE_MIN(total, req.n);
-	memcpy(out, all, sizeof(*all) * *n_out);
-	free(all);
-	return rc;
+	return ctl_request_list(&req, sizeof(*out), flow_cmp, &sort, out, n_out, service);
+}
+
+struct find_merge {
+	struct wm_flow_export *out;
+	unsigned int *worker;
+	bool *found;
+};
+
+/* The first worker (in worker order) that holds the flow answers. */
+static void
+find_merge(const struct wm_ctl_slot *s, unsigned int wi, void *arg)
+{
+	struct find_merge *m = arg;
+
+	if (*m->found || s->status != 0)
+		return;
+	*m->out = s->flows[0];
+	*m->worker = wi;
+	*m->found = true;
 }
 
 int
@@ -475,26 +539,14 @@ wm_ctl_find_flow(const struct wm_pkt_meta *key, struct wm_flow_export *out, unsi
 		 bool *found, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_FIND, .key = *key};
-	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
-	unsigned int wi;
-	int rc;
+	struct find_merge m = {out, worker, found};
 
 	*found = false;
-	rc = request_all(&req, slots, WM_CTL_WAIT_MS, service);
-	if (rc < 0)
-		return rc;
-	for (wi = 0; wi < ctl_app->n_workers; wi++)
-		if (!*found && slots[wi] != NULL && slots[wi]->status == 0) {
-			*out = slots[wi]->flows[0];
-			*worker = wi;
-			*found = true;
-		}
-	slots_release(slots);
-	return rc;
+	return ctl_request_all(&req, WM_CTL_WAIT_MS, service, find_merge, &m);
 }
 
 static int
-stream_cmp(const void *a, const void *b)
+stream_cmp(const void *a, const void *b, void *arg __rte_unused)
 {
 	const struct wm_ctl_stream *x = a, *y = b;
 
@@ -508,32 +560,29 @@ wm_ctl_live_streams(unsigned int n, bool lossy, struct wm_ctl_stream *out, unsig
 		    wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_STREAMS, .lossy = lossy};
-	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
-	struct wm_ctl_stream *all;
-	unsigned int wi, total = 0;
-	int rc;
 
-	*n_out = 0;
 	req.n = RTE_MIN(n, (unsigned int)WM_CTL_MAX_STREAMS);
-	rc = request_all(&req, slots, WM_CTL_WAIT_MS, service);
-	if (rc < 0)
-		return rc;
-	all = malloc(sizeof(*all) * RTE_MAX(req.n, 1u) * RTE_MAX(ctl_app->n_workers, 1u));
-	if (all == NULL) {
-		slots_release(slots);
-		return -ENOMEM;
+	return ctl_request_list(&req, sizeof(*out), stream_cmp, NULL, out, n_out, service);
+}
+
+struct timeouts_merge {
+	uint64_t *idle, *active;
+	bool first;
+};
+
+/* The workers' timeouts when they all agree, else 0 and 0. */
+static void
+timeouts_merge(const struct wm_ctl_slot *s, unsigned int wi __rte_unused, void *arg)
+{
+	struct timeouts_merge *m = arg;
+
+	if (m->first) {
+		*m->idle = s->idle_back;
+		*m->active = s->active_back;
+		m->first = false;
+	} else if (*m->idle != s->idle_back || *m->active != s->active_back) {
+		*m->idle = *m->active = 0; /* the workers disagree */
 	}
-	for (wi = 0; wi < ctl_app->n_workers; wi++)
-		if (slots[wi] != NULL) {
-			memcpy(&all[total], slots[wi]->streams, sizeof(*all) * slots[wi]->n_out);
-			total += slots[wi]->n_out;
-		}
-	slots_release(slots);
-	qsort(all, total, sizeof(*all), stream_cmp);
-	*n_out = RTE_MIN(total, req.n);
-	memcpy(out, all, sizeof(*all) * *n_out);
-	free(all);
-	return rc;
 }
 
 int
@@ -541,50 +590,33 @@ wm_ctl_set_timeouts(uint64_t idle_ns, uint64_t active_ns, uint64_t *idle_back,
 		    uint64_t *active_back, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_TIMEOUTS, .idle_ns = idle_ns, .active_ns = active_ns};
-	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
-	bool first = true;
-	unsigned int wi;
-	int rc;
+	struct timeouts_merge m = {idle_back, active_back, true};
 
 	*idle_back = *active_back = 0;
-	rc = request_all(&req, slots, WM_CTL_WAIT_MS, service);
-	if (rc < 0)
-		return rc;
-	for (wi = 0; wi < ctl_app->n_workers; wi++) {
-		if (slots[wi] == NULL)
-			continue;
-		if (first) {
-			*idle_back = slots[wi]->idle_back;
-			*active_back = slots[wi]->active_back;
-			first = false;
-		} else if (*idle_back != slots[wi]->idle_back ||
-			   *active_back != slots[wi]->active_back) {
-			*idle_back = *active_back = 0; /* the workers disagree */
-		}
-	}
-	slots_release(slots);
-	return rc;
+	return ctl_request_all(&req, WM_CTL_WAIT_MS, service, timeouts_merge, &m);
+}
+
+struct flush_merge {
+	uint64_t *flows, *records;
+};
+
+static void
+flush_merge(const struct wm_ctl_slot *s, unsigned int wi __rte_unused, void *arg)
+{
+	struct flush_merge *m = arg;
+
+	*m->flows += s->count;
+	*m->records += s->records;
 }
 
 int
 wm_ctl_flush(uint64_t *flows, uint64_t *records, unsigned int wait_ms, wm_ctl_service_fn service)
 {
 	struct ctl_req req = {.op = OP_FLUSH};
-	struct wm_ctl_slot *slots[WM_MAX_WORKERS];
-	unsigned int wi;
-	int rc;
+	struct flush_merge m = {flows, records};
 
 	*flows = *records = 0;
-	rc = request_all(&req, slots, wait_ms, service);
-	if (rc < 0)
-		return rc;
-	for (wi = 0; wi < ctl_app->n_workers; wi++)
-		if (slots[wi] != NULL) {
-			*flows += slots[wi]->count;
-			*records += slots[wi]->records;
-		}
-	slots_release(slots);
-	return rc;
+	return ctl_request_all(&req, wait_ms, service, flush_merge, &m);
 }
 
 /* ---- the main lcore's snapshot ---- */
@@ -734,6 +766,12 @@ const char *
 wm_ctl_worker_role(const struct wm_worker *w)
 {
 	return w->dist != NULL ? "distributor" : "worker";
+}
+
+unsigned int
+wm_ctl_worker_n_rxq(const struct wm_worker *w)
+{
+	return w->n_rxq + (w->dist != NULL ? w->dist->n_q : 0);
 }
 
 void

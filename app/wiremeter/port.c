@@ -253,7 +253,8 @@ queues_give(struct wm_app *app, uint16_t pid, bool rss)
 		uint64_t left = p->replay && q < p->n_files ? p->files[q].res.records : UINT64_MAX;
 		struct wm_rxq rq = {.port = pid, .queue = q, .left = left};
 
-		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER || w->n_dist_q == WM_MAX_RXQ_PER_WORKER) {
+		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER ||
+		    (w->dist != NULL && w->dist->n_q == WM_MAX_RXQ_PER_WORKER)) {
 			fprintf(stderr,
 				"wiremeter: error: port %u: more than %d Rx queues for one "
 				"worker\n",
@@ -271,10 +272,8 @@ queues_give(struct wm_app *app, uint16_t pid, bool rss)
 					"wiremeter: error: out of memory for software RSS\n");
 				return -ENOMEM;
 			}
-			w->distributor = true;
 		}
 		w->dist->q[w->dist->n_q++] = rq;
-		w->n_dist_q = w->dist->n_q;
 	}
 	return 0;
 }
@@ -468,7 +467,6 @@ wm_ports_stop(struct wm_app *app)
 	for (i = 0; i < app->n_workers; i++) {
 		wm_distributor_free(app->workers[i]->dist);
 		app->workers[i]->dist = NULL;
-		app->workers[i]->distributor = false;
 	}
 	for (pid = 0; pid < WM_MAX_PORTS; pid++) {
 		free(app->ports[pid].files);

@@ -391,7 +391,7 @@ wm_report_write(struct wm_app *app, double duration_s)
 			taken += w->port[pid].rx;
 		json_object_set_new(jw, "lcore", json_integer(w->lcore_id));
 		json_object_set_new(jw, "rxQueues", json_integer(w->n_rxq));
-		json_object_set_new(jw, "distributor", json_boolean(w->distributor));
+		json_object_set_new(jw, "distributor", json_boolean(w->dist != NULL));
 		json_object_set_new(jw, "packets", json_integer((json_int_t)taken));
 		json_object_set_new(jw, "busyCycles", json_integer((json_int_t)w->busy_cycles));
 		json_object_set_new(jw, "cyclesPerPacket",

@@ -517,7 +517,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(l, "role", wm_ctl_worker_role(w));
 		rte_tel_data_add_dict_u64(l, "socket", (uint64_t)w->socket_id);
 		rte_tel_data_add_dict_string(l, "queues", q);
-		rte_tel_data_add_dict_u64(l, "rxQueues", w->n_rxq + w->n_dist_q);
+		rte_tel_data_add_dict_u64(l, "rxQueues", wm_ctl_worker_n_rxq(w));
 		rte_tel_data_add_dict_u64(l, "worker", wi);
 		rte_tel_data_add_dict_u64(l, "busyPermille", snap->busy_permille[wi]);
 		rte_tel_data_add_dict_u64(l, "busyCycles", wm_read_u64(&w->busy_cycles));

@@ -191,14 +191,11 @@ struct wm_worker {
 	unsigned int n_rxq;
 	/*
 	 * Software RSS: the worker that polls single-queue ports for every
-	 * worker runs a distributor (distributor.c), which owns those queues.
-	 * 'distributor' and 'n_dist_q' repeat dist != NULL and its queue
-	 * count for the reports (report.c, telemetry.c); port.c sets all three.
+	 * worker runs a distributor (distributor.c), which owns those queues
+	 * (its q[0..n_q)); port.c creates it as it gives out the queues.
 	 */
 	struct wm_distributor *dist; /* NULL: this worker deals nothing */
-	bool distributor;
-	unsigned int n_dist_q;
-	struct rte_ring *sw_in; /* packets from the distributor, or NULL */
+	struct rte_ring *sw_in;	     /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
 	struct rte_ring *export_ring; /* SPSC to the main lcore, struct wm_flow_export */
 

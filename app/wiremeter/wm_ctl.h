@@ -159,6 +159,8 @@ int wm_stats_line_format(const struct wm_stats_figures *f, char *buf, size_t len
 
 /* Role of a worker lcore: "distributor" (software RSS) or "worker". */
 const char *wm_ctl_worker_role(const struct wm_worker *w);
+/* The Rx queues a worker's lcore polls: its own and its distributor's. */
+unsigned int wm_ctl_worker_n_rxq(const struct wm_worker *w);
 /* A worker's queues as text: "p0q0 p1q0", dealt queues after "dist:". */
 void wm_ctl_worker_queues(const struct wm_worker *w, char *buf, size_t len);
 
