@@ -39,6 +39,7 @@
 #include "wm_app.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
+#include "wm_ipfix_transport.h"
 #include "wm_output.h"
 
 struct wm_app wm_app;
@@ -257,6 +258,7 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 	for (i = 1; i < (unsigned int)app_argc; i++)
 		app_argv[i] = argv[dd + (int)i];
 	wm_conf_defaults(&app->conf);
+	app->conf.uri_check = wm_ipfix_transport_check;
 	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
 	free(app_argv);
 	if (rc == WM_CONF_EXIT)

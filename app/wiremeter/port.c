@@ -278,112 +278,168 @@ queues_give(struct wm_app *app, uint16_t pid, bool rss)
 	return 0;
 }
 
+/* What port_setup()'s steps learn, in order, and hand on. */
+struct port_plan {
+	struct rte_eth_dev_info di;
+	uint64_t extra_mbufs; /* an endless replay's files, held in the pool */
+	uint64_t n_mbufs;     /* the pool's size */
+	uint16_t nb_rxd;      /* Rx descriptors per queue */
+	uint16_t nb_txd;      /* Tx descriptors per queue; 0: no Tx queues */
+	int socket;	      /* the device's NUMA socket, 0 when unknown */
+	bool rss;	      /* the device spreads flows over the workers' queues */
+};
+
+/* The device's info, name, driver, kind (port_classify()) and socket. */
 static int
-port_setup(struct wm_app *app, uint16_t pid)
+port_identify(struct wm_app *app, uint16_t pid, struct port_plan *pl)
 {
 	struct wm_port *p = &app->ports[pid];
-	struct rte_eth_conf pconf;
-	struct rte_eth_dev_info di;
-	uint16_t nb_rxd = (uint16_t)app->conf.rx_descriptors, nb_txd = 0, nq, q;
-	unsigned int nw = app->n_workers;
-	uint64_t extra = 0, n_mbufs;
-	bool rss;
-	char pname[RTE_MEMPOOL_NAMESIZE];
-	int socket, rc;
+	int rc;
 
-	rc = rte_eth_dev_info_get(pid, &di);
+	rc = rte_eth_dev_info_get(pid, &pl->di);
 	if (rc != 0) {
 		fprintf(stderr, "wiremeter: error: port %u: cannot get device info: %s\n", pid,
 			rte_strerror(-rc));
 		return rc;
 	}
 	rte_eth_dev_get_name_by_port(pid, p->name);
-	snprintf(p->driver, sizeof(p->driver), "%s", di.driver_name);
-	rc = port_classify(p, &di, &extra);
+	snprintf(p->driver, sizeof(p->driver), "%s", pl->di.driver_name);
+	rc = port_classify(p, &pl->di, &pl->extra_mbufs);
 	if (rc != 0)
 		return rc;
-	socket = rte_eth_dev_socket_id(pid);
-	if (socket < 0)
-		socket = 0;
+	pl->socket = rte_eth_dev_socket_id(pid);
+	if (pl->socket < 0)
+		pl->socket = 0;
+	return 0;
+}
 
-	memset(&pconf, 0, sizeof(pconf));
-	nq = 1;
-	rss = nw > 1 && di.max_rx_queues >= nw && (di.flow_type_rss_offloads & RTE_ETH_RSS_IP);
-	if (rss) {
+/*
+ * How many Rx queues, and RSS or not: sets p->nb_rxq, p->sw_rss,
+ * pl->rss and the RSS part of @p pconf (zeroed by the caller).
+ */
+static int
+port_rx_mode(struct wm_app *app, uint16_t pid, struct port_plan *pl, struct rte_eth_conf *pconf)
+{
+	const struct rte_eth_dev_info *di = &pl->di;
+	struct wm_port *p = &app->ports[pid];
+	unsigned int nw = app->n_workers;
+	uint16_t nq = 1;
+
+	pl->rss =
+		nw > 1 && di->max_rx_queues >= nw && (di->flow_type_rss_offloads & RTE_ETH_RSS_IP);
+	if (pl->rss) {
 		/* rx.queues: more queues than workers, dealt round robin (queue i to worker i % nw). */
 		nq = (uint16_t)(app->conf.rx_queues != 0 ? app->conf.rx_queues : nw);
-		if (nq > di.max_rx_queues) {
+		if (nq > di->max_rx_queues) {
 			fprintf(stderr,
 				"wiremeter: error: port %u (%s): rx.queues %u: the device has %u Rx "
 				"queues at most\n",
-				pid, p->name, nq, di.max_rx_queues);
+				pid, p->name, nq, di->max_rx_queues);
 			return -EINVAL;
 		}
-		pconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		pconf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
-		pconf.rx_adv_conf.rss_conf.rss_key_len = di.hash_key_size ? di.hash_key_size : 40;
-		pconf.rx_adv_conf.rss_conf.rss_hf =
+		pconf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		pconf->rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+		pconf->rx_adv_conf.rss_conf.rss_key_len =
+			di->hash_key_size ? di->hash_key_size : 40;
+		pconf->rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
-			di.flow_type_rss_offloads;
-	} else if (di.max_rx_queues > 1 && di.max_rx_queues <= MAX_FIXED_QUEUES &&
-		   di.flow_type_rss_offloads == 0) {
+			di->flow_type_rss_offloads;
+	} else if (di->max_rx_queues > 1 && di->max_rx_queues <= MAX_FIXED_QUEUES &&
+		   di->flow_type_rss_offloads == 0) {
 		/*
 		 * A vdev made with a set of queues and no RSS (several rx_pcap
 		 * files, af_packet qpairs, af_xdp queue_count): read them all.
 		 */
-		nq = di.max_rx_queues;
+		nq = di->max_rx_queues;
 	}
 	p->nb_rxq = nq;
-	p->sw_rss = !rss && nw > 1;
+	p->sw_rss = !pl->rss && nw > 1;
+	return 0;
+}
 
+/* rte_eth_dev_configure() with the Rx mode, and the descriptor counts the device takes. */
+static int
+port_configure(struct wm_app *app, uint16_t pid, struct port_plan *pl)
+{
+	struct wm_port *p = &app->ports[pid];
+	struct rte_eth_conf pconf;
+	uint16_t nq;
+	int rc;
+
+	memset(&pconf, 0, sizeof(pconf));
+	rc = port_rx_mode(app, pid, pl, &pconf);
+	if (rc != 0)
+		return rc;
+	nq = p->nb_rxq;
 	/*
 	 * No Tx is needed, but some PMDs pair Rx and Tx queues (af_xdp,
 	 * tap): give as many Tx queues to any that has them.
 	 */
-	if (di.max_tx_queues >= nq)
-		nb_txd = 512;
-	rc = rte_eth_dev_configure(pid, nq, nb_txd ? nq : 0, &pconf);
+	pl->nb_rxd = (uint16_t)app->conf.rx_descriptors;
+	pl->nb_txd = pl->di.max_tx_queues >= nq ? 512 : 0;
+	rc = rte_eth_dev_configure(pid, nq, pl->nb_txd ? nq : 0, &pconf);
 	if (rc != 0) {
 		fprintf(stderr, "wiremeter: error: port %u (%s): configure failed: %s\n", pid,
 			p->name, rte_strerror(-rc));
 		return rc;
 	}
-	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, nb_txd ? &nb_txd : NULL);
+	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &pl->nb_rxd, pl->nb_txd ? &pl->nb_txd : NULL);
+	return 0;
+}
+
+/* The port's mbuf pool: sized from the queues, or --mbufs. */
+static int
+port_pool(struct wm_app *app, uint16_t pid, struct port_plan *pl)
+{
+	struct wm_port *p = &app->ports[pid];
+	const uint64_t nq = p->nb_rxq, nw = app->n_workers;
+	char pname[RTE_MEMPOOL_NAMESIZE];
 
 	/*
 	 * Undersized pools are the usual cause of rx_nombuf: hold every Rx
 	 * descriptor twice, every lcore's cache, the software RSS rings and
 	 * an endless replay's whole file.
 	 */
-	n_mbufs = 2ull * nq * nb_rxd + (uint64_t)POOL_CACHE * (rte_lcore_count() + 1) +
-		  (p->sw_rss ? (uint64_t)WM_SWRSS_RING_SIZE * nw + WM_BURST * nw : 0) + extra +
-		  (nb_txd ? 2ull * nq * nb_txd : 0) + 1024;
+	pl->n_mbufs = 2ull * nq * pl->nb_rxd + (uint64_t)POOL_CACHE * (rte_lcore_count() + 1) +
+		      (p->sw_rss ? (uint64_t)WM_SWRSS_RING_SIZE * nw + WM_BURST * nw : 0) +
+		      pl->extra_mbufs + (pl->nb_txd ? 2ull * nq * pl->nb_txd : 0) + 1024;
 	if (app->conf.mbufs != 0) {
-		if (app->conf.mbufs < n_mbufs)
+		if (app->conf.mbufs < pl->n_mbufs)
 			WM_LOG(WARNING, "port %u: --mbufs %u is below the %lu this port needs", pid,
-			       app->conf.mbufs, (unsigned long)n_mbufs);
-		n_mbufs = app->conf.mbufs;
+			       app->conf.mbufs, (unsigned long)pl->n_mbufs);
+		pl->n_mbufs = app->conf.mbufs;
 	}
 	snprintf(pname, sizeof(pname), "wm_pool_p%u", pid);
-	p->pool = rte_pktmbuf_pool_create(pname, (unsigned int)n_mbufs, POOL_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	p->pool = rte_pktmbuf_pool_create(pname, (unsigned int)pl->n_mbufs, POOL_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, pl->socket);
 	if (p->pool == NULL) {
 		fprintf(stderr,
 			"wiremeter: error: port %u: cannot create a pool of %lu mbufs on socket %d: "
 			"%s\n",
-			pid, (unsigned long)n_mbufs, socket, rte_strerror(rte_errno));
+			pid, (unsigned long)pl->n_mbufs, pl->socket, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	for (q = 0; q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, nb_rxd, socket, NULL, p->pool);
+	return 0;
+}
+
+/* The Rx (and paired Tx) queues, then start; promiscuous where the PMD has it. */
+static int
+port_start(struct wm_app *app, uint16_t pid, const struct port_plan *pl)
+{
+	struct wm_port *p = &app->ports[pid];
+	uint16_t q;
+	int rc;
+
+	for (q = 0; q < p->nb_rxq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, pl->nb_rxd, pl->socket, NULL, p->pool);
 		if (rc != 0) {
 			fprintf(stderr, "wiremeter: error: port %u: Rx queue %u setup failed: %s\n",
 				pid, q, rte_strerror(-rc));
 			return rc;
 		}
 	}
-	for (q = 0; nb_txd && q < nq; q++) {
-		rc = rte_eth_tx_queue_setup(pid, q, nb_txd, socket, NULL);
+	for (q = 0; pl->nb_txd && q < p->nb_rxq; q++) {
+		rc = rte_eth_tx_queue_setup(pid, q, pl->nb_txd, pl->socket, NULL);
 		if (rc != 0) {
 			fprintf(stderr, "wiremeter: error: port %u: Tx queue %u setup failed: %s\n",
 				pid, q, rte_strerror(-rc));
@@ -398,12 +454,30 @@ port_setup(struct wm_app *app, uint16_t pid)
 	}
 	/* Not every PMD has a promiscuous mode (pcap files): that is fine. */
 	rte_eth_promiscuous_enable(pid);
+	return 0;
+}
 
-	rc = queues_give(app, pid, rss);
+/* Identify, configure, pool, start, then give the queues to workers; 0 or a negative errno. */
+static int
+port_setup(struct wm_app *app, uint16_t pid)
+{
+	const struct wm_port *p = &app->ports[pid];
+	struct port_plan pl = {.extra_mbufs = 0};
+	int rc;
+
+	rc = port_identify(app, pid, &pl);
+	if (rc == 0)
+		rc = port_configure(app, pid, &pl);
+	if (rc == 0)
+		rc = port_pool(app, pid, &pl);
+	if (rc == 0)
+		rc = port_start(app, pid, &pl);
+	if (rc == 0)
+		rc = queues_give(app, pid, pl.rss);
 	if (rc != 0)
 		return rc;
-	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver, nq,
-	       p->sw_rss ? " with software RSS" : "", (unsigned long)n_mbufs);
+	WM_LOG(INFO, "port %u %s (%s): %u Rx queue(s)%s, %lu mbufs", pid, p->name, p->driver,
+	       p->nb_rxq, p->sw_rss ? " with software RSS" : "", (unsigned long)pl.n_mbufs);
 	return 0;
 }
 

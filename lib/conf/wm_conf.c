@@ -18,7 +18,6 @@
 #include <pcap/pcap.h>
 
 #include "wm_conf.h"
-#include "wm_ipfix_transport.h"
 
 #ifndef WM_VERSION
 #define WM_VERSION "0.1.0"
@@ -499,7 +498,7 @@ add_pcap(struct wm_conf *c, const char *path, const char *what, char *err, size_
 	return 0;
 }
 
-/* A collector is kept only if its URI is well formed (nothing is opened yet). */
+/* A collector is kept only if c->uri_check finds its URI well formed (nothing is opened yet). */
 static int
 add_collector(struct wm_conf *c, const char *uri, const char *what, char *err, size_t errlen)
 {
@@ -508,7 +507,7 @@ add_collector(struct wm_conf *c, const char *uri, const char *what, char *err, s
 	if (c->n_ipfix == WM_CONF_MAX_COLLECTORS)
 		return fail(err, errlen, -EINVAL, "%s: more than %d collectors", what,
 			    WM_CONF_MAX_COLLECTORS);
-	if (wm_ipfix_transport_check(uri, why, sizeof(why)) < 0)
+	if (c->uri_check != NULL && c->uri_check(uri, why, sizeof(why)) < 0)
 		return fail(err, errlen, -EINVAL, "%s: '%s': %s", what, uri, why);
 	c->ipfix[c->n_ipfix] = strdup(uri);
 	if (c->ipfix[c->n_ipfix] == NULL)

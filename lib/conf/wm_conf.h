@@ -85,6 +85,14 @@ struct wm_conf {
 	unsigned int n_pcaps;
 	char *ipfix[WM_CONF_MAX_COLLECTORS]; /**< --ipfix collector URIs */
 	unsigned int n_ipfix;
+	/**
+	 * Checks each collector URI as it is read (flag or file), so a bad
+	 * one is the first error, as any other bad value is: the transport's
+	 * check (wm_ipfix_transport_check()), set by the caller after
+	 * wm_conf_defaults(); this library links no transport. NULL keeps
+	 * any string. Returns 0, or a negative errno with @p why set.
+	 */
+	int (*uri_check)(const char *uri, char *why, size_t whylen);
 	uint32_t ipfix_mode;	     /**< enum wm_conf_ipfix_mode */
 	uint32_t observation_domain; /**< first worker's Observation Domain ID */
 	uint32_t ipfix_mtu;	     /**< largest IPFIX message */

@@ -699,6 +699,31 @@ test_conf_count_out_of_range(void)
 			 "--ipfix-pen: 29305 is the PEN of RFC 5103's reverse elements");
 }
 
+/*
+ * Collector URIs are strings here: the transport checks them, through
+ * uri_check, which the application sets (test_transport.c). Without one,
+ * only the count and UTF-8 are checked, and the URIs are kept in order.
+ */
+static void
+test_conf_ipfix_uris(void)
+{
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_PTR_NULL(c.uri_check);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--ipfix", "sctp://x:1", "--ipfix", "udp://h:1")), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n_ipfix, 2);
+	CU_ASSERT_STRING_EQUAL(c.ipfix[0], "sctp://x:1");
+	CU_ASSERT_STRING_EQUAL(c.ipfix[1], "udp://h:1");
+	wm_conf_free(&c);
+
+	check_args_error(ARGS("--ipfix", "1", "--ipfix", "2", "--ipfix", "3", "--ipfix", "4",
+			      "--ipfix", "5", "--ipfix", "6", "--ipfix", "7", "--ipfix", "8",
+			      "--ipfix", "9"),
+			 -EINVAL, "--ipfix: more than 8 collectors");
+}
+
 static void
 test_conf_count_fractional(void)
 {
@@ -2048,6 +2073,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_zero_not_allowed),
 	WM_TEST(test_conf_seconds_out_of_range),
 	WM_TEST(test_conf_count_out_of_range),
+	WM_TEST(test_conf_ipfix_uris),
 	WM_TEST(test_conf_count_fractional),
 	WM_TEST(test_conf_missing_value),
 	WM_TEST(test_conf_empty_path),

@@ -43,6 +43,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "wm_conf.h"
 #include "wm_cunit.h"
 #include "wm_ipfix_transport.h"
 
@@ -460,6 +461,64 @@ test_transport_check_bad(void)
 	CU_ASSERT_EQUAL(wm_ipfix_transport_check("udp://h", small, sizeof(small)), -EINVAL);
 	check_err(small, "missing");
 	CU_ASSERT_EQUAL(wm_ipfix_transport_check("udp://h", NULL, 0), -EINVAL);
+}
+
+/*
+ * The application hands this check to the configuration (wm_conf's
+ * uri_check): a bad URI, flag or config key, is refused as it is read,
+ * with the option's name and the URI before the transport's reason.
+ */
+static void
+test_transport_check_in_conf(void)
+{
+	char *bad_flag[] = {(char *)"wiremeter", (char *)"--ipfix", (char *)"sctp://x:1", NULL};
+	char *override[] = {(char *)"wiremeter", (char *)"-c", NULL, (char *)"--ipfix", NULL, NULL};
+	char err[ERR_LEN], path[PATH_LEN], want[PATH_LEN + 128];
+	struct wm_conf c;
+	FILE *f;
+
+	wm_conf_defaults(&c);
+	c.uri_check = wm_ipfix_transport_check;
+	CU_ASSERT_EQUAL(wm_conf_parse_args(&c, 3, bad_flag, err, sizeof(err)), -EINVAL);
+	check_err(err,
+		  "--ipfix: 'sctp://x:1': unknown scheme 'sctp' (use udp://, tcp:// or file:)");
+	CU_ASSERT_EQUAL(c.n_ipfix, 0);
+	wm_conf_free(&c);
+
+	snprintf(path, sizeof(path), "%s/bad_uri.json", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"ipfix\": [\"udp://h:1\", \"udp://h:0\"]}\n", f);
+	fclose(f);
+	snprintf(want, sizeof(want),
+		 "config %s: key 'ipfix': 'udp://h:0': port '0' is not a number 1-65535", path);
+	wm_conf_defaults(&c);
+	c.uri_check = wm_ipfix_transport_check;
+	CU_ASSERT_EQUAL(wm_conf_load_file(&c, path, err, sizeof(err)), -EINVAL);
+	check_err(err, want);
+	wm_conf_free(&c);
+
+	/* The file is read before the flags: its bad URI is the error though a flag replaces it. */
+	override[2] = path;
+	override[4] = (char *)"udp://h:1";
+	wm_conf_defaults(&c);
+	c.uri_check = wm_ipfix_transport_check;
+	CU_ASSERT_EQUAL(wm_conf_parse_args(&c, 5, override, err, sizeof(err)), -EINVAL);
+	check_err(err, want);
+	wm_conf_free(&c);
+
+	/* A good one is kept as given. */
+	wm_conf_defaults(&c);
+	c.uri_check = wm_ipfix_transport_check;
+	CU_ASSERT_EQUAL(wm_conf_parse_args(&c, 3,
+					   (char *[]){(char *)"wiremeter", (char *)"--ipfix",
+						      (char *)"UDP://localhost:4739", NULL},
+					   err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL_FATAL(c.n_ipfix, 1);
+	CU_ASSERT_STRING_EQUAL(c.ipfix[0], "UDP://localhost:4739");
+	wm_conf_free(&c);
+	CU_ASSERT_EQUAL(unlink(path), 0);
 }
 
 static void
@@ -1344,6 +1403,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_transport_check_good),
 	WM_TEST(test_transport_check_bad),
 	WM_TEST(test_transport_check_file),
+	WM_TEST(test_transport_check_in_conf), /* as wm_conf reads a URI */
 	WM_TEST(test_transport_open_errors),
 	WM_TEST(test_transport_udp_send),
 	WM_TEST(test_transport_udp_refused),
