@@ -36,6 +36,7 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 #define WM_X(f, k) wc->f = wm_read_u64(&fs->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 #undef WM_X
+	wc->not_metered = wm_read_u64(&fs->not_metered);
 #define WM_X(f, k) wc->f = wm_read_u64(&w->f);
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
@@ -55,6 +56,7 @@ add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
+	t->not_metered += wc->not_metered;
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		t->parse_err[e] += wc->parse_err[e];
 }

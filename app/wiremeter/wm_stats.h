@@ -37,7 +37,8 @@
 	X(seq_pkts, "seqPackets")               \
 	X(seq_streams, "seqStreams")            \
 	X(gap_events, "gapEvents")              \
-	X(gaps_dropped, "gapEventsDropped")
+	X(gaps_dropped, "gapEventsDropped")     \
+	X(frag_nonfirst, "fragmentsNonFirst")
 
 /* One worker's counters, or (wm_stats.total) all workers' summed. */
 struct wm_stats_counters {
@@ -46,6 +47,7 @@ struct wm_stats_counters {
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
+	uint64_t not_metered; /* the flow table's, for the report */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
 };
 
