@@ -50,21 +50,11 @@
 #define WM_LOGTYPE wm_logtype_console
 
 #include "wm_ctl.h"
+#include "wm_stats.h"
 
 #define PROMPT "wiremeter> "
 /* Largest timeout 'set' takes, as --idle-timeout and --active-timeout. */
 #define MAX_TIMEOUT_S 86400.0
-
-/* What 'clear stats' remembers, to show counts since. */
-struct baseline {
-	uint64_t tsc;
-	struct rte_eth_stats st[WM_MAX_PORTS];
-	struct wm_port_counters c[WM_MAX_PORTS]; /* summed over workers */
-	uint64_t perr[WM_PKT_ERR_MAX];
-	uint64_t created, exported, evicted;
-	uint64_t records, pkts, octets, by_reason[6];
-	uint64_t gap_events;
-};
 
 /* The console's state: the main lcore's alone. */
 static struct {
@@ -75,54 +65,18 @@ static struct {
 	bool want_tty;	      /* -i */
 	bool quit;	      /* 'quit', Ctrl-D or the end of stdin */
 	uint64_t resume_tsc;  /* 'sleep': read no command before */
-	struct baseline base; /* 'clear stats'; zero: since start */
+	struct wm_stats base; /* 'clear stats'; zero: since start */
 	bool cleared;
 	uint64_t last_show_tsc[WM_MAX_PORTS]; /* 'show port stats' rates */
 	uint64_t last_show_pkts[WM_MAX_PORTS];
 	uint64_t last_show_bytes[WM_MAX_PORTS];
 } con;
 
-static const char *const reason_names[6] = {
-	"", "idleTimeout", "activeTimeout", "endOfFlow", "forcedEnd", "lackOfResources",
-};
-
-/* The counters 'clear stats' can take a baseline of, as they are now. */
+/* 'clear stats' takes its baseline as a snapshot too. */
 static void
-counters_now(struct baseline *b)
+counters_now(struct wm_stats *b)
 {
-	const struct wm_app *app = con.app;
-	unsigned int wi, e;
-	uint16_t pid;
-
-	memset(b, 0, sizeof(*b));
-	b->tsc = rte_rdtsc();
-	RTE_ETH_FOREACH_DEV(pid) {
-		rte_eth_stats_get(pid, &b->st[pid]);
-		for (wi = 0; wi < app->n_workers; wi++) {
-			const struct wm_port_counters *wc = &app->workers[wi]->port[pid];
-
-			b->c[pid].rx += wm_read_u64(&wc->rx);
-			b->c[pid].metered += wm_read_u64(&wc->metered);
-			b->c[pid].parse_errors += wm_read_u64(&wc->parse_errors);
-			b->c[pid].filtered += wm_read_u64(&wc->filtered);
-		}
-	}
-	for (wi = 0; wi < app->n_workers; wi++) {
-		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
-
-		for (e = 0; e < WM_PKT_ERR_MAX; e++)
-			b->perr[e] += wm_read_u64(&w->parse_err[e]);
-		b->created += wm_read_u64(&fs->created);
-		b->exported += wm_read_u64(&fs->exported);
-		b->evicted += wm_read_u64(&fs->evicted);
-		b->gap_events += wm_read_u64(&w->gap_events);
-	}
-	/* The main lcore's own totals: no need for the snapshot here. */
-	b->records = wm_totals.records;
-	b->pkts = wm_totals.pkts;
-	b->octets = wm_totals.octets;
-	memcpy(b->by_reason, wm_totals.by_reason, sizeof(b->by_reason));
+	wm_stats_take_main(con.app, b);
 }
 
 static uint64_t
@@ -242,9 +196,9 @@ static void
 cmd_show_stats_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	const struct wm_app *app = con.app;
-	const struct baseline *b0 = &con.base;
-	struct baseline *b = malloc(sizeof(*b));
-	uint64_t rx = 0, metered = 0, perr = 0, filtered = 0, drops = 0, active = 0;
+	const struct wm_stats *b0 = &con.base;
+	struct wm_stats *b = malloc(sizeof(*b));
+	uint64_t rx = 0, metered = 0, perr = 0, filtered = 0, drops = 0;
 	unsigned int wi, e;
 	uint16_t pid;
 
@@ -254,15 +208,12 @@ cmd_show_stats_parsed(void *parsed, struct cmdline *cl, void *data)
 		return;
 	counters_now(b);
 	RTE_ETH_FOREACH_DEV(pid) {
-		rx += since(b->c[pid].rx, b0->c[pid].rx);
-		metered += since(b->c[pid].metered, b0->c[pid].metered);
-		perr += since(b->c[pid].parse_errors, b0->c[pid].parse_errors);
-		filtered += since(b->c[pid].filtered, b0->c[pid].filtered);
-		drops += since(b->st[pid].imissed + b->st[pid].rx_nombuf + b->st[pid].ierrors,
-			       b0->st[pid].imissed + b0->st[pid].rx_nombuf + b0->st[pid].ierrors);
+		rx += since(b->port[pid].c.rx, b0->port[pid].c.rx);
+		metered += since(b->port[pid].c.metered, b0->port[pid].c.metered);
+		perr += since(b->port[pid].c.parse_errors, b0->port[pid].c.parse_errors);
+		filtered += since(b->port[pid].c.filtered, b0->port[pid].c.filtered);
+		drops += since(b->port[pid].drops, b0->port[pid].drops);
 	}
-	for (wi = 0; wi < app->n_workers; wi++)
-		active += wm_read_u64(&wm_flow_table_stats(app->workers[wi]->flows)->active);
 	if (con.cleared)
 		cmdline_printf(cl, "totals since clear stats, %.1f s ago:\n",
 			       seconds_since(b0->tsc));
@@ -275,50 +226,41 @@ cmd_show_stats_parsed(void *parsed, struct cmdline *cl, void *data)
 	cmdline_printf(cl,
 		       "  flows active %" PRIu64 "  created %" PRIu64 "  exported %" PRIu64
 		       "  evicted %" PRIu64 "\n",
-		       active, since(b->created, b0->created), since(b->exported, b0->exported),
-		       since(b->evicted, b0->evicted));
+		       b->total.active, since(b->total.created, b0->total.created),
+		       since(b->total.exported, b0->total.exported),
+		       since(b->total.evicted, b0->total.evicted));
 	cmdline_printf(cl, "  records out %" PRIu64 " (packets %" PRIu64 ", octets %" PRIu64 ")\n",
 		       since(b->records, b0->records), since(b->pkts, b0->pkts),
 		       since(b->octets, b0->octets));
 	cmdline_printf(cl, "  records by end reason:");
-	for (e = 1; e < RTE_DIM(reason_names); e++)
-		cmdline_printf(cl, " %s %" PRIu64, reason_names[e],
+	for (e = 1; e < WM_FLOW_END_REASONS; e++)
+		cmdline_printf(cl, " %s %" PRIu64, wm_flow_end_reason_name(e),
 			       since(b->by_reason[e], b0->by_reason[e]));
 	cmdline_printf(cl, "\n  parse errors by reason:");
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
-		if (b->perr[e] != b0->perr[e])
+		if (b->total.parse_err[e] != b0->total.parse_err[e])
 			cmdline_printf(cl, " %s %" PRIu64, wm_pkt_error_name(e),
-				       since(b->perr[e], b0->perr[e]));
+				       since(b->total.parse_err[e], b0->total.parse_err[e]));
 	cmdline_printf(cl,
 		       "\n  sequence: %" PRIu64 " lost in %" PRIu64
 		       " ended streams with loss (since start), %" PRIu64 " gap events\n",
-		       wm_totals.seq.lost, wm_totals.seq.with_loss,
-		       since(b->gap_events, b0->gap_events));
-	if (wm_exporter_enabled()) {
-		struct wm_exporter_totals et;
-
-		wm_exporter_totals(&et);
+		       b->seq_lost, b->seq_with_loss,
+		       since(b->total.gap_events, b0->total.gap_events));
+	if (b->ipfix)
 		cmdline_printf(cl,
 			       "  ipfix sent %" PRIu64 " queued %" PRIu64 " not sent %" PRIu64
 			       " (since start)\n",
-			       et.records_sent, et.queued, et.records_not_sent);
-	}
+			       b->ex.records_sent, b->ex.queued, b->ex.records_not_sent);
 	for (wi = 0; wi < app->n_workers; wi++) {
 		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
-		uint64_t wrx = 0, wm = 0;
+		const struct wm_stats_counters *ws = &b->worker[wi];
 
-		RTE_ETH_FOREACH_DEV(pid) {
-			wrx += wm_read_u64(&w->port[pid].rx);
-			wm += wm_read_u64(&w->port[pid].metered);
-		}
 		cmdline_printf(cl,
 			       "  worker %u (lcore %u, %s): received %" PRIu64 " metered %" PRIu64
 			       " flows active %" PRIu64 " created %" PRIu64
 			       " (since start), rx stalls %" PRIu64 "\n",
-			       wi, w->lcore_id, wm_ctl_worker_role(w), wrx, wm,
-			       wm_read_u64(&fs->active), wm_read_u64(&fs->created),
-			       wm_read_u64(&w->rx_stalls));
+			       wi, w->lcore_id, wm_ctl_worker_role(w), ws->c.rx, ws->c.metered,
+			       ws->active, ws->created, ws->rx_stalls);
 	}
 	free(b);
 }
@@ -346,10 +288,10 @@ struct cmd_show_port_result {
 };
 
 static void
-show_port(struct cmdline *cl, uint16_t pid, const struct baseline *b)
+show_port(struct cmdline *cl, uint16_t pid, const struct wm_stats *b)
 {
-	const struct baseline *b0 = &con.base;
-	const struct rte_eth_stats *st = &b->st[pid], *s0 = &b0->st[pid];
+	const struct wm_stats *b0 = &con.base;
+	const struct rte_eth_stats *st = &b->port[pid].eth, *s0 = &b0->port[pid].eth;
 	uint64_t now = rte_rdtsc();
 	double dt;
 
@@ -366,10 +308,10 @@ show_port(struct cmdline *cl, uint16_t pid, const struct baseline *b)
 	cmdline_printf(cl,
 		       "  taken: %" PRIu64 "  metered: %" PRIu64 "  parse errors: %" PRIu64
 		       "  filtered: %" PRIu64 "\n",
-		       since(b->c[pid].rx, b0->c[pid].rx),
-		       since(b->c[pid].metered, b0->c[pid].metered),
-		       since(b->c[pid].parse_errors, b0->c[pid].parse_errors),
-		       since(b->c[pid].filtered, b0->c[pid].filtered));
+		       since(b->port[pid].c.rx, b0->port[pid].c.rx),
+		       since(b->port[pid].c.metered, b0->port[pid].c.metered),
+		       since(b->port[pid].c.parse_errors, b0->port[pid].c.parse_errors),
+		       since(b->port[pid].c.filtered, b0->port[pid].c.filtered));
 	if (con.last_show_tsc[pid] != 0) {
 		dt = (double)(now - con.last_show_tsc[pid]) / (double)rte_get_tsc_hz();
 		if (dt > 0)
@@ -387,7 +329,7 @@ static void
 cmd_show_port_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_show_port_result *res = parsed;
-	struct baseline *b = malloc(sizeof(*b));
+	struct wm_stats *b = malloc(sizeof(*b));
 	uint16_t pid;
 
 	if (b == NULL)

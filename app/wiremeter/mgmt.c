@@ -23,6 +23,7 @@
 #include "wm_app.h"
 #include "wm_ctl.h"
 #include "wm_output.h"
+#include "wm_stats.h"
 
 #define DRAIN_BURST 256
 /* A replay whose Rx counters stop moving this long before the count is reached has ended. */
@@ -117,45 +118,29 @@ struct stats_prev {
 static void
 stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stats_prev *prev)
 {
-	uint64_t ipk = 0, iby = 0, drops = 0, active = 0;
+	static struct wm_stats s; /* the main lcore's; too big for its stack */
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
 	struct wm_stats_figures f = {0};
 	char line[512];
-	unsigned int wi;
-	uint16_t pid;
 
-	RTE_ETH_FOREACH_DEV(pid) {
-		struct rte_eth_stats st;
-
-		if (rte_eth_stats_get(pid, &st) != 0)
-			continue;
-		ipk += st.ipackets;
-		iby += st.ibytes;
-		drops += st.imissed + st.rx_nombuf + st.ierrors;
-	}
-	for (wi = 0; wi < app->n_workers; wi++) {
-		const struct wm_worker *w = app->workers[wi];
-
-		active += wm_read_u64(&wm_flow_table_stats(w->flows)->active);
-	}
+	wm_stats_take_main(app, &s);
 	if (dt <= 0)
 		dt = 1;
 	f.seconds = (double)(now_tsc - start_tsc) / (double)app->tsc_hz;
-	f.mpps = (double)(ipk - prev->ipackets) / dt / 1e6;
-	f.gbps = (double)(iby - prev->ibytes) * 8 / dt / 1e9;
-	f.active = active;
-	f.exported = wm_totals.records;
-	f.seq_lost = wm_totals.seq.lost;
-	f.seq_streams = wm_totals.seq.with_loss;
-	f.drops = drops;
-	f.ipfix = wm_exporter_enabled();
-	if (f.ipfix)
-		wm_exporter_totals(&f.ex);
+	f.mpps = (double)(s.ipackets - prev->ipackets) / dt / 1e6;
+	f.gbps = (double)(s.ibytes - prev->ibytes) * 8 / dt / 1e9;
+	f.active = s.total.active;
+	f.exported = s.records;
+	f.seq_lost = s.seq_lost;
+	f.seq_streams = s.seq_with_loss;
+	f.drops = s.drops;
+	f.ipfix = s.ipfix;
+	f.ex = s.ex;
 	wm_stats_line_format(&f, line, sizeof(line));
 	fprintf(stderr, "%s\n", line);
 	prev->tsc = now_tsc;
-	prev->ipackets = ipk;
-	prev->ibytes = iby;
+	prev->ipackets = s.ipackets;
+	prev->ibytes = s.ibytes;
 }
 
 static bool

@@ -22,15 +22,16 @@
 #include "wm_app.h"
 #include "wm_ctl.h"
 #include "wm_output.h"
+#include "wm_stats.h"
 
-static const char *const reason_names[6] = {
-	"", "idleTimeout", "activeTimeout", "endOfFlow", "forcedEnd", "lackOfResources",
-};
-
-struct port_snap {
-	struct rte_eth_stats st;
-	struct wm_port_counters c;
-	bool ok;
+/* What the summary and the JSON say, taken once at the end of the run. */
+struct report {
+	struct wm_stats s;
+	bool ok[WM_MAX_PORTS]; /* per port: received = metered + parse errors + filtered */
+	bool all_ok;	       /* every port, and exported packets = metered */
+	double cpp;	       /* busy cycles per received packet */
+	struct wm_stats_figures figs;
+	char line[512]; /* figs as the periodic stats line */
 };
 
 static json_t *
@@ -196,93 +197,89 @@ wm_report_files_summary(const struct wm_app *app)
 	}
 }
 
-int
-wm_report_write(struct wm_app *app, double duration_s)
+static void
+report_take(const struct wm_app *app, double duration_s, struct report *r)
 {
-	static struct port_snap ps[WM_MAX_PORTS];
-	uint64_t parse_err[WM_PKT_ERR_MAX] = {0};
-	uint64_t metered = 0, perr = 0, filtered = 0, rx = 0, cycles = 0, frag = 0;
-	uint64_t active = 0, created = 0, evicted = 0;
-	struct wm_stats_figures figs = {0};
-	char line[512];
-	bool all_ok = true;
-	unsigned int wi, e, i;
-	json_t *root, *jports, *jerr, *jtop, *jreason, *jcons, *jworkers;
+	const struct wm_stats_counters *t = &r->s.total;
+	struct wm_stats_figures *f = &r->figs;
+	unsigned int wi, e;
 	uint16_t pid;
-	double cpp;
-	int rc = 0;
 
-	for (wi = 0; wi < app->n_workers; wi++) {
-		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
-
-		for (e = 0; e < WM_PKT_ERR_MAX; e++) {
-			parse_err[e] += w->parse_err[e];
-			if (e != 0 && w->parse_err[e] != 0)
+	wm_stats_take_main(app, &r->s);
+	for (wi = 0; wi < app->n_workers; wi++)
+		for (e = 1; e < WM_PKT_ERR_MAX; e++)
+			if (r->s.worker[wi].parse_err[e] != 0)
 				WM_LOG_TO(wm_logtype_pkt, DEBUG, "worker %u: %s: %" PRIu64, wi,
-					  wm_pkt_error_name(e), w->parse_err[e]);
-		}
-		RTE_ETH_FOREACH_DEV(pid) {
-			ps[pid].c.rx += w->port[pid].rx;
-			ps[pid].c.metered += w->port[pid].metered;
-			ps[pid].c.parse_errors += w->port[pid].parse_errors;
-			ps[pid].c.filtered += w->port[pid].filtered;
-		}
-		cycles += w->busy_cycles;
-		frag += w->frag_nonfirst;
-		active += fs->active;
-		created += fs->created;
-		evicted += fs->evicted;
-	}
+					  wm_pkt_error_name(e), r->s.worker[wi].parse_err[e]);
+	r->all_ok = r->s.pkts == t->c.metered;
 	RTE_ETH_FOREACH_DEV(pid) {
-		struct port_snap *s = &ps[pid];
+		const struct wm_port_counters *c = &r->s.port[pid].c;
 
-		rte_eth_stats_get(pid, &s->st);
 		/*
 		 * What the workers took from the port, not ipackets: a NIC
 		 * counts frames it placed in the Rx ring after the workers
 		 * stopped polling, which are reported apart.
 		 */
-		s->ok = s->c.rx == s->c.metered + s->c.parse_errors + s->c.filtered;
-		all_ok &= s->ok;
-		metered += s->c.metered;
-		perr += s->c.parse_errors;
-		filtered += s->c.filtered;
-		rx += s->c.rx;
+		r->ok[pid] = c->rx == c->metered + c->parse_errors + c->filtered;
+		r->all_ok &= r->ok[pid];
 	}
-	all_ok &= wm_totals.pkts == metered;
-	cpp = rx ? (double)cycles / (double)rx : 0;
-
+	r->cpp = t->c.rx ? (double)t->busy_cycles / (double)t->c.rx : 0;
 	/* The periodic stats line's figures, over the whole run. */
-	figs.seconds = duration_s;
-	RTE_ETH_FOREACH_DEV(pid) {
-		figs.mpps += (double)ps[pid].st.ipackets;
-		figs.gbps += (double)ps[pid].st.ibytes * 8;
-		figs.drops += ps[pid].st.imissed + ps[pid].st.rx_nombuf + ps[pid].st.ierrors;
-	}
-	figs.mpps = duration_s > 0 ? figs.mpps / duration_s / 1e6 : 0;
-	figs.gbps = duration_s > 0 ? figs.gbps / duration_s / 1e9 : 0;
-	figs.active = active;
-	figs.exported = wm_totals.records;
-	figs.seq_lost = wm_totals.seq.lost;
-	figs.seq_streams = wm_totals.seq.with_loss;
-	figs.ipfix = wm_exporter_enabled();
-	if (figs.ipfix)
-		wm_exporter_totals(&figs.ex);
-	wm_stats_line_format(&figs, line, sizeof(line));
+	f->seconds = duration_s;
+	f->mpps = duration_s > 0 ? (double)r->s.ipackets / duration_s / 1e6 : 0;
+	f->gbps = duration_s > 0 ? (double)r->s.ibytes * 8 / duration_s / 1e9 : 0;
+	f->drops = r->s.drops;
+	f->active = t->active;
+	f->exported = r->s.records;
+	f->seq_lost = r->s.seq_lost;
+	f->seq_streams = r->s.seq_with_loss;
+	f->ipfix = r->s.ipfix;
+	f->ex = r->s.ex;
+	wm_stats_line_format(f, r->line, sizeof(r->line));
+}
 
-	/* The human summary. */
+static void
+summary_ports(const struct wm_app *app, const struct report *r)
+{
+	const struct wm_port_counters *t = &r->s.total.c;
+	uint16_t pid;
+
+	printf("\nport  name                  rx-packets      rx-bytes   imissed   ierrors "
+	       "rx_nombuf       taken     metered  parse-err  filtered  conservation\n");
+	RTE_ETH_FOREACH_DEV(pid) {
+		const struct rte_eth_stats *st = &r->s.port[pid].eth;
+		const struct wm_port_counters *c = &r->s.port[pid].c;
+
+		printf("%4u  %-18.18s %13" PRIu64 " %13" PRIu64 " %9" PRIu64 " %9" PRIu64
+		       " %9" PRIu64 " %11" PRIu64 " %11" PRIu64 " %10" PRIu64 " %9" PRIu64 "  %s\n",
+		       pid, app->ports[pid].name, st->ipackets, st->ibytes, st->imissed,
+		       st->ierrors, st->rx_nombuf, c->rx, c->metered, c->parse_errors, c->filtered,
+		       r->ok[pid] ? "ok" : "MISMATCH");
+	}
+	printf("conservation: received %" PRIu64 " = metered %" PRIu64 " + parse errors %" PRIu64
+	       " + filtered %" PRIu64 "; exported packets %" PRIu64 " = metered: %s\n",
+	       t->rx, t->metered, t->parse_errors, t->filtered, r->s.pkts,
+	       r->all_ok ? "ok" : "MISMATCH");
+}
+
+/* The human summary, on stdout. */
+static void
+summary_text(struct wm_app *app, const struct report *r, double duration_s)
+{
+	const struct wm_stats_counters *t = &r->s.total;
+	unsigned int i, e;
+
 	printf("\n==== wiremeter summary ====\n");
 	printf("duration %.3f s, packets metered %" PRIu64 ", octets %" PRIu64
 	       ", flows created %" PRIu64 ", records exported %" PRIu64 "\n",
-	       duration_s, metered, wm_totals.octets, created, wm_totals.records);
-	printf("average %s\n", line);
+	       duration_s, t->c.metered, r->s.octets, t->created, r->s.records);
+	printf("average %s\n", r->line);
 	printf("records by end reason:");
-	for (i = 1; i < 6; i++)
-		printf(" %s %" PRIu64, reason_names[i], wm_totals.by_reason[i]);
+	for (i = 1; i < WM_FLOW_END_REASONS; i++)
+		printf(" %s %" PRIu64, wm_flow_end_reason_name(i), r->s.by_reason[i]);
 	printf("\nevicted (table full) %" PRIu64 ", non-first fragments %" PRIu64
 	       ", cycles/packet %.1f\n",
-	       evicted, frag, cpp);
+	       t->evicted, t->frag_nonfirst, r->cpp);
 	printf("\ntop %u flows by octets:\n", wm_totals.n_top);
 	for (i = 0; i < wm_totals.n_top; i++) {
 		char line[1024];
@@ -290,59 +287,62 @@ wm_report_write(struct wm_app *app, double duration_s)
 		if (wm_output_format(&wm_totals.top[i], NULL, 0, line, sizeof(line)) > 0)
 			printf("  %2u %s", i + 1, line);
 	}
-	printf("\nparse errors: %" PRIu64 "\n", perr);
+	printf("\nparse errors: %" PRIu64 "\n", t->c.parse_errors);
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
-		if (parse_err[e] != 0)
-			printf("  %-22s %" PRIu64 "\n", wm_pkt_error_name(e), parse_err[e]);
-	printf("\nport  name                  rx-packets      rx-bytes   imissed   ierrors "
-	       "rx_nombuf       taken     metered  parse-err  filtered  conservation\n");
-	RTE_ETH_FOREACH_DEV(pid) {
-		const struct port_snap *s = &ps[pid];
-
-		printf("%4u  %-18.18s %13" PRIu64 " %13" PRIu64 " %9" PRIu64 " %9" PRIu64
-		       " %9" PRIu64 " %11" PRIu64 " %11" PRIu64 " %10" PRIu64 " %9" PRIu64 "  %s\n",
-		       pid, app->ports[pid].name, s->st.ipackets, s->st.ibytes, s->st.imissed,
-		       s->st.ierrors, s->st.rx_nombuf, s->c.rx, s->c.metered, s->c.parse_errors,
-		       s->c.filtered, s->ok ? "ok" : "MISMATCH");
-	}
-	printf("conservation: received %" PRIu64 " = metered %" PRIu64 " + parse errors %" PRIu64
-	       " + filtered %" PRIu64 "; exported packets %" PRIu64 " = metered: %s\n",
-	       rx, metered, perr, filtered, wm_totals.pkts, all_ok ? "ok" : "MISMATCH");
+		if (t->parse_err[e] != 0)
+			printf("  %-22s %" PRIu64 "\n", wm_pkt_error_name(e), t->parse_err[e]);
+	summary_ports(app, r);
 	if (wm_totals.write_errors)
 		printf("flows-json write errors: %" PRIu64 "\n", wm_totals.write_errors);
 	seq_summary(app);
 	wm_exporter_summary(app);
 	wm_report_files_summary(app);
 	fflush(stdout);
+}
 
-	if (app->conf.report == NULL)
-		return 0;
+static void
+set_u64(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
 
-	root = json_object();
+/* The run's totals, at the top level of the report. */
+static void
+json_totals(json_t *root, const struct report *r, double duration_s)
+{
+	const struct wm_stats_counters *t = &r->s.total;
+	json_t *jreason = json_object(), *jerr = json_object();
+	unsigned int i;
+
 	json_object_set_new(root, "durationSeconds", json_real(duration_s));
-	json_object_set_new(root, "rxMpps", json_real(figs.mpps));
-	json_object_set_new(root, "rxGbps", json_real(figs.gbps));
-	json_object_set_new(root, "drops", json_integer((json_int_t)figs.drops));
-	json_object_set_new(root, "packetsMetered", json_integer((json_int_t)metered));
-	json_object_set_new(root, "octetsMetered", json_integer((json_int_t)wm_totals.octets));
-	json_object_set_new(root, "flowsCreated", json_integer((json_int_t)created));
-	json_object_set_new(root, "flowsExported", json_integer((json_int_t)wm_totals.records));
-	json_object_set_new(root, "flowsEvicted", json_integer((json_int_t)evicted));
-	json_object_set_new(root, "fragmentsNonFirst", json_integer((json_int_t)frag));
-	json_object_set_new(root, "cyclesPerPacket", json_real(cpp));
-	jreason = json_object();
-	for (i = 1; i < 6; i++)
-		json_object_set_new(jreason, reason_names[i],
-				    json_integer((json_int_t)wm_totals.by_reason[i]));
+	json_object_set_new(root, "rxMpps", json_real(r->figs.mpps));
+	json_object_set_new(root, "rxGbps", json_real(r->figs.gbps));
+	set_u64(root, "drops", r->figs.drops);
+	set_u64(root, "packetsMetered", t->c.metered);
+	set_u64(root, "octetsMetered", r->s.octets);
+	set_u64(root, "flowsCreated", t->created);
+	set_u64(root, "flowsExported", r->s.records);
+	set_u64(root, "flowsEvicted", t->evicted);
+	set_u64(root, "fragmentsNonFirst", t->frag_nonfirst);
+	json_object_set_new(root, "cyclesPerPacket", json_real(r->cpp));
+	for (i = 1; i < WM_FLOW_END_REASONS; i++)
+		set_u64(jreason, wm_flow_end_reason_name(i), r->s.by_reason[i]);
 	json_object_set_new(root, "flowsByEndReason", jreason);
-	jerr = json_object();
-	for (e = 1; e < WM_PKT_ERR_MAX; e++)
-		json_object_set_new(jerr, wm_pkt_error_name(e),
-				    json_integer((json_int_t)parse_err[e]));
+	for (i = 1; i < WM_PKT_ERR_MAX; i++)
+		set_u64(jerr, wm_pkt_error_name(i), t->parse_err[i]);
 	json_object_set_new(root, "parseErrors", jerr);
-	jports = json_array();
+	set_u64(root, "flowsActiveAtEnd", t->active);
+}
+
+static json_t *
+json_ports(const struct wm_app *app, const struct report *r)
+{
+	json_t *jports = json_array();
+	uint16_t pid;
+
 	RTE_ETH_FOREACH_DEV(pid) {
-		const struct port_snap *s = &ps[pid];
+		const struct rte_eth_stats *st = &r->s.port[pid].eth;
+		const struct wm_port_counters *c = &r->s.port[pid].c;
 		json_t *p = json_object();
 
 		json_object_set_new(p, "portId", json_integer(pid));
@@ -350,67 +350,99 @@ wm_report_write(struct wm_app *app, double duration_s)
 		json_object_set_new(p, "driver", json_string(app->ports[pid].driver));
 		json_object_set_new(p, "rxQueues", json_integer(app->ports[pid].nb_rxq));
 		json_object_set_new(p, "softwareRss", json_boolean(app->ports[pid].sw_rss));
-		json_object_set_new(p, "rxPackets", json_integer((json_int_t)s->st.ipackets));
-		json_object_set_new(p, "rxBytes", json_integer((json_int_t)s->st.ibytes));
-		json_object_set_new(p, "imissed", json_integer((json_int_t)s->st.imissed));
-		json_object_set_new(p, "ierrors", json_integer((json_int_t)s->st.ierrors));
-		json_object_set_new(p, "rxNoMbuf", json_integer((json_int_t)s->st.rx_nombuf));
-		json_object_set_new(p, "rxTaken", json_integer((json_int_t)s->c.rx));
-		json_object_set_new(p, "leftInRxRing",
-				    json_integer(s->st.ipackets > s->c.rx
-							 ? (json_int_t)(s->st.ipackets - s->c.rx)
-							 : 0));
-		json_object_set_new(p, "metered", json_integer((json_int_t)s->c.metered));
-		json_object_set_new(p, "parseErrors", json_integer((json_int_t)s->c.parse_errors));
-		json_object_set_new(p, "filtered", json_integer((json_int_t)s->c.filtered));
-		json_object_set_new(p, "conservationOk", json_boolean(s->ok));
+		set_u64(p, "rxPackets", st->ipackets);
+		set_u64(p, "rxBytes", st->ibytes);
+		set_u64(p, "imissed", st->imissed);
+		set_u64(p, "ierrors", st->ierrors);
+		set_u64(p, "rxNoMbuf", st->rx_nombuf);
+		set_u64(p, "rxTaken", c->rx);
+		set_u64(p, "leftInRxRing", st->ipackets > c->rx ? st->ipackets - c->rx : 0);
+		set_u64(p, "metered", c->metered);
+		set_u64(p, "parseErrors", c->parse_errors);
+		set_u64(p, "filtered", c->filtered);
+		json_object_set_new(p, "conservationOk", json_boolean(r->ok[pid]));
 		json_array_append_new(jports, p);
 	}
-	json_object_set_new(root, "ports", jports);
-	jtop = json_array();
-	for (i = 0; i < wm_totals.n_top; i++)
-		json_array_append_new(jtop, record_json(&wm_totals.top[i]));
-	json_object_set_new(root, "topFlows", jtop);
-	jcons = json_object();
-	json_object_set_new(jcons, "received", json_integer((json_int_t)rx));
-	json_object_set_new(jcons, "metered", json_integer((json_int_t)metered));
-	json_object_set_new(jcons, "parseErrors", json_integer((json_int_t)perr));
-	json_object_set_new(jcons, "filtered", json_integer((json_int_t)filtered));
-	json_object_set_new(jcons, "exportedPackets", json_integer((json_int_t)wm_totals.pkts));
-	json_object_set_new(jcons, "ok", json_boolean(all_ok));
-	json_object_set_new(root, "conservation", jcons);
-	json_object_set_new(root, "flowsActiveAtEnd", json_integer((json_int_t)active));
-	jworkers = json_array();
+	return jports;
+}
+
+static json_t *
+json_conservation(const struct report *r)
+{
+	const struct wm_port_counters *t = &r->s.total.c;
+	json_t *jcons = json_object();
+
+	set_u64(jcons, "received", t->rx);
+	set_u64(jcons, "metered", t->metered);
+	set_u64(jcons, "parseErrors", t->parse_errors);
+	set_u64(jcons, "filtered", t->filtered);
+	set_u64(jcons, "exportedPackets", r->s.pkts);
+	json_object_set_new(jcons, "ok", json_boolean(r->all_ok));
+	return jcons;
+}
+
+static json_t *
+json_workers(const struct wm_app *app, const struct report *r)
+{
+	json_t *jworkers = json_array();
+	unsigned int wi;
+
 	for (wi = 0; wi < app->n_workers; wi++) {
 		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+		const struct wm_stats_counters *ws = &r->s.worker[wi];
 		json_t *jw = json_object();
-		uint64_t taken = 0;
 
-		RTE_ETH_FOREACH_DEV(pid)
-			taken += w->port[pid].rx;
 		json_object_set_new(jw, "lcore", json_integer(w->lcore_id));
 		json_object_set_new(jw, "rxQueues", json_integer(w->n_rxq));
 		json_object_set_new(jw, "distributor", json_boolean(w->dist != NULL));
-		json_object_set_new(jw, "packets", json_integer((json_int_t)taken));
-		json_object_set_new(jw, "busyCycles", json_integer((json_int_t)w->busy_cycles));
-		json_object_set_new(jw, "cyclesPerPacket",
-				    json_real(taken ? (double)w->busy_cycles / (double)taken : 0));
-		json_object_set_new(jw, "rxStalls", json_integer((json_int_t)w->rx_stalls));
-		json_object_set_new(jw, "flowsCreated", json_integer((json_int_t)fs->created));
-		json_object_set_new(jw, "flowsEvicted", json_integer((json_int_t)fs->evicted));
-		json_object_set_new(jw, "notMetered", json_integer((json_int_t)fs->not_metered));
+		set_u64(jw, "packets", ws->c.rx);
+		set_u64(jw, "busyCycles", ws->busy_cycles);
+		json_object_set_new(
+			jw, "cyclesPerPacket",
+			json_real(ws->c.rx ? (double)ws->busy_cycles / (double)ws->c.rx : 0));
+		set_u64(jw, "rxStalls", ws->rx_stalls);
+		set_u64(jw, "flowsCreated", ws->created);
+		set_u64(jw, "flowsEvicted", ws->evicted);
+		set_u64(jw, "notMetered", ws->not_metered);
 		json_array_append_new(jworkers, jw);
 	}
-	json_object_set_new(root, "workers", jworkers);
+	return jworkers;
+}
+
+/* The --report JSON file. */
+static int
+report_json(struct wm_app *app, const struct report *r, double duration_s)
+{
+	json_t *root = json_object(), *jtop = json_array();
+	unsigned int i;
+	int rc = 0;
+
+	json_totals(root, r, duration_s);
+	json_object_set_new(root, "ports", json_ports(app, r));
+	for (i = 0; i < wm_totals.n_top; i++)
+		json_array_append_new(jtop, record_json(&wm_totals.top[i]));
+	json_object_set_new(root, "topFlows", jtop);
+	json_object_set_new(root, "conservation", json_conservation(r));
+	json_object_set_new(root, "workers", json_workers(app, r));
 	json_object_set_new(root, "ipfix", wm_exporter_report_json(app));
 	json_object_set_new(root, "seqStreams", seq_report_json(app));
 	json_object_set_new(root, "files", wm_report_files_json(app));
-
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);
 		rc = -EIO;
 	}
 	json_decref(root);
 	return rc;
+}
+
+int
+wm_report_write(struct wm_app *app, double duration_s)
+{
+	static struct report r; /* too big for the main lcore's stack */
+
+	report_take(app, duration_s, &r);
+	summary_text(app, &r, duration_s);
+	if (app->conf.report == NULL)
+		return 0;
+	return report_json(app, &r, duration_s);
 }

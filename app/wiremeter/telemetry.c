@@ -47,6 +47,7 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_ctl.h"
+#include "wm_stats.h"
 
 /*
  * Answers must fit telemetry's 16 KB (22.11 leaves out what does not fit): a flow
@@ -241,58 +242,36 @@ add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
 		rte_tel_data_free(sub);
 }
 
-static const char *const reason_names[6] = {
-	"", "idleTimeout", "activeTimeout", "endOfFlow", "forcedEnd", "lackOfResources",
-};
+/* A worker's, or all workers', port and flow table counters, in list order. */
+static void
+add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
+{
+#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->c.f);
+	WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
+#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->f);
+	WM_FOREACH_FLOW_COUNTER(WM_X)
+#undef WM_X
+}
 
 static void
-stats_totals(struct rte_tel_data *d, const struct wm_app *app, const struct wm_ctl_snapshot *snap)
+stats_totals(struct rte_tel_data *d, const struct wm_stats *s, const struct wm_ctl_snapshot *snap)
 {
 	struct rte_tel_data *t = dict_new(), *pe = dict_new(), *rr = dict_new();
-	uint64_t perr[WM_PKT_ERR_MAX] = {0};
-	uint64_t rx = 0, metered = 0, parse = 0, filtered = 0, active = 0, created = 0;
-	uint64_t exported = 0, evicted = 0, gaps = 0, gaps_dropped = 0;
-	unsigned int wi, e;
-	uint16_t pid;
+	unsigned int e;
 
-	for (wi = 0; wi < app->n_workers; wi++) {
-		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
-
-		RTE_ETH_FOREACH_DEV(pid) {
-			rx += wm_read_u64(&w->port[pid].rx);
-			metered += wm_read_u64(&w->port[pid].metered);
-			parse += wm_read_u64(&w->port[pid].parse_errors);
-			filtered += wm_read_u64(&w->port[pid].filtered);
-		}
-		for (e = 1; e < WM_PKT_ERR_MAX; e++)
-			perr[e] += wm_read_u64(&w->parse_err[e]);
-		active += wm_read_u64(&fs->active);
-		created += wm_read_u64(&fs->created);
-		exported += wm_read_u64(&fs->exported);
-		evicted += wm_read_u64(&fs->evicted);
-		gaps += wm_read_u64(&w->gap_events);
-		gaps_dropped += wm_read_u64(&w->gaps_dropped);
-	}
 	if (t == NULL || pe == NULL || rr == NULL) {
 		rte_tel_data_free(t);
 		rte_tel_data_free(pe);
 		rte_tel_data_free(rr);
 		return;
 	}
-	rte_tel_data_add_dict_u64(t, "received", rx);
-	rte_tel_data_add_dict_u64(t, "metered", metered);
-	rte_tel_data_add_dict_u64(t, "parseErrors", parse);
-	rte_tel_data_add_dict_u64(t, "filtered", filtered);
-	rte_tel_data_add_dict_u64(t, "flowsActive", active);
-	rte_tel_data_add_dict_u64(t, "flowsCreated", created);
-	rte_tel_data_add_dict_u64(t, "flowsExported", exported);
-	rte_tel_data_add_dict_u64(t, "flowsEvicted", evicted);
+	add_counters(t, &s->total);
 	rte_tel_data_add_dict_u64(t, "recordsOut", snap->totals.records);
 	rte_tel_data_add_dict_u64(t, "packetsOut", snap->totals.pkts);
 	rte_tel_data_add_dict_u64(t, "octetsOut", snap->totals.octets);
-	rte_tel_data_add_dict_u64(t, "gapEvents", gaps);
-	rte_tel_data_add_dict_u64(t, "gapEventsDropped", gaps_dropped);
+	rte_tel_data_add_dict_u64(t, "gapEvents", s->total.gap_events);
+	rte_tel_data_add_dict_u64(t, "gapEventsDropped", s->total.gaps_dropped);
 	rte_tel_data_add_dict_u64(t, "seqStreamsEnded", snap->totals.seq.tracked);
 	rte_tel_data_add_dict_u64(t, "seqStreamsWithLoss", snap->totals.seq.with_loss);
 	rte_tel_data_add_dict_u64(t, "seqLost", snap->totals.seq.lost);
@@ -305,96 +284,73 @@ stats_totals(struct rte_tel_data *d, const struct wm_app *app, const struct wm_c
 				  (rte_rdtsc() - snap->tsc) * 1000 / rte_get_tsc_hz());
 	add_section(d, "totals", t);
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
-		rte_tel_data_add_dict_u64(pe, wm_pkt_error_name(e), perr[e]);
+		rte_tel_data_add_dict_u64(pe, wm_pkt_error_name(e), s->total.parse_err[e]);
 	add_section(d, "parseErrors", pe);
-	for (e = 1; e < RTE_DIM(reason_names); e++)
-		rte_tel_data_add_dict_u64(rr, reason_names[e], snap->totals.by_reason[e]);
+	for (e = 1; e < WM_FLOW_END_REASONS; e++)
+		rte_tel_data_add_dict_u64(rr, wm_flow_end_reason_name(e),
+					  snap->totals.by_reason[e]);
 	add_section(d, "recordsByEndReason", rr);
 }
 
 static void
-stats_ports(struct rte_tel_data *d, const struct wm_app *app)
+stats_ports(struct rte_tel_data *d, const struct wm_app *app, const struct wm_stats *s)
 {
 	uint16_t pid;
 
 	RTE_ETH_FOREACH_DEV(pid) {
+		const struct rte_eth_stats *st = &s->port[pid].eth;
+		const struct wm_port_counters *c = &s->port[pid].c;
 		struct rte_tel_data *p = dict_new();
-		struct wm_port_counters c = {0};
-		struct rte_eth_stats st;
-		unsigned int wi;
 		char name[16];
 
 		if (p == NULL)
 			return;
-		for (wi = 0; wi < app->n_workers; wi++) {
-			const struct wm_port_counters *wc = &app->workers[wi]->port[pid];
-
-			c.rx += wm_read_u64(&wc->rx);
-			c.metered += wm_read_u64(&wc->metered);
-			c.parse_errors += wm_read_u64(&wc->parse_errors);
-			c.filtered += wm_read_u64(&wc->filtered);
-		}
-		memset(&st, 0, sizeof(st));
-		rte_eth_stats_get(pid, &st);
 		rte_tel_data_add_dict_u64(p, "portId", pid);
 		rte_tel_data_add_dict_string(p, "name", app->ports[pid].name);
 		rte_tel_data_add_dict_string(p, "driver", app->ports[pid].driver);
 		rte_tel_data_add_dict_u64(p, "rxQueues", app->ports[pid].nb_rxq);
 		rte_tel_data_add_dict_int(p, "softwareRss", app->ports[pid].sw_rss);
-		rte_tel_data_add_dict_u64(p, "rxPackets", st.ipackets);
-		rte_tel_data_add_dict_u64(p, "rxBytes", st.ibytes);
-		rte_tel_data_add_dict_u64(p, "imissed", st.imissed);
-		rte_tel_data_add_dict_u64(p, "ierrors", st.ierrors);
-		rte_tel_data_add_dict_u64(p, "rxNoMbuf", st.rx_nombuf);
-		rte_tel_data_add_dict_u64(p, "rxTaken", c.rx);
-		rte_tel_data_add_dict_u64(p, "metered", c.metered);
-		rte_tel_data_add_dict_u64(p, "parseErrors", c.parse_errors);
-		rte_tel_data_add_dict_u64(p, "filtered", c.filtered);
+		rte_tel_data_add_dict_u64(p, "rxPackets", st->ipackets);
+		rte_tel_data_add_dict_u64(p, "rxBytes", st->ibytes);
+		rte_tel_data_add_dict_u64(p, "imissed", st->imissed);
+		rte_tel_data_add_dict_u64(p, "ierrors", st->ierrors);
+		rte_tel_data_add_dict_u64(p, "rxNoMbuf", st->rx_nombuf);
+		/* Here 'rx' is "rxTaken", beside ethdev's rxPackets. */
+		rte_tel_data_add_dict_u64(p, "rxTaken", c->rx);
+		rte_tel_data_add_dict_u64(p, "metered", c->metered);
+		rte_tel_data_add_dict_u64(p, "parseErrors", c->parse_errors);
+		rte_tel_data_add_dict_u64(p, "filtered", c->filtered);
 		snprintf(name, sizeof(name), "port%u", pid);
 		add_section(d, name, p);
 	}
 }
 
 static void
-stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_ctl_snapshot *snap)
+stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_stats *s,
+	      const struct wm_ctl_snapshot *snap)
 {
 	unsigned int wi;
 
 	for (wi = 0; wi < app->n_workers; wi++) {
 		const struct wm_worker *w = app->workers[wi];
-		const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+		const struct wm_stats_counters *ws = &s->worker[wi];
 		struct rte_tel_data *p = dict_new();
-		uint64_t rx = 0, metered = 0, parse = 0, filtered = 0;
 		char name[24]; /* "collector" and any unsigned int */
-		uint16_t pid;
 
 		if (p == NULL)
 			return;
-		RTE_ETH_FOREACH_DEV(pid) {
-			rx += wm_read_u64(&w->port[pid].rx);
-			metered += wm_read_u64(&w->port[pid].metered);
-			parse += wm_read_u64(&w->port[pid].parse_errors);
-			filtered += wm_read_u64(&w->port[pid].filtered);
-		}
 		rte_tel_data_add_dict_u64(p, "lcore", w->lcore_id);
 		rte_tel_data_add_dict_string(p, "role", wm_ctl_worker_role(w));
-		rte_tel_data_add_dict_u64(p, "received", rx);
-		rte_tel_data_add_dict_u64(p, "metered", metered);
-		rte_tel_data_add_dict_u64(p, "parseErrors", parse);
-		rte_tel_data_add_dict_u64(p, "filtered", filtered);
-		rte_tel_data_add_dict_u64(p, "flowsActive", wm_read_u64(&fs->active));
-		rte_tel_data_add_dict_u64(p, "flowsCreated", wm_read_u64(&fs->created));
-		rte_tel_data_add_dict_u64(p, "flowsExported", wm_read_u64(&fs->exported));
-		rte_tel_data_add_dict_u64(p, "flowsEvicted", wm_read_u64(&fs->evicted));
-		rte_tel_data_add_dict_u64(p, "busyCycles", wm_read_u64(&w->busy_cycles));
+		add_counters(p, ws);
+		rte_tel_data_add_dict_u64(p, "busyCycles", ws->busy_cycles);
 		rte_tel_data_add_dict_u64(p, "busyPermille", snap->busy_permille[wi]);
-		rte_tel_data_add_dict_u64(p, "polls", wm_read_u64(&w->polls));
-		rte_tel_data_add_dict_u64(p, "rxStalls", wm_read_u64(&w->rx_stalls));
-		rte_tel_data_add_dict_u64(p, "ipfixRecordsEncoded", wm_read_u64(&w->ipfix_records));
-		rte_tel_data_add_dict_u64(p, "ipfixMessages", wm_read_u64(&w->ipfix_messages));
-		rte_tel_data_add_dict_u64(p, "seqPackets", wm_read_u64(&w->seq_pkts));
-		rte_tel_data_add_dict_u64(p, "seqStreams", wm_read_u64(&w->seq_streams));
-		rte_tel_data_add_dict_u64(p, "gapEvents", wm_read_u64(&w->gap_events));
+		rte_tel_data_add_dict_u64(p, "polls", ws->polls);
+		rte_tel_data_add_dict_u64(p, "rxStalls", ws->rx_stalls);
+		rte_tel_data_add_dict_u64(p, "ipfixRecordsEncoded", ws->ipfix_records);
+		rte_tel_data_add_dict_u64(p, "ipfixMessages", ws->ipfix_messages);
+		rte_tel_data_add_dict_u64(p, "seqPackets", ws->seq_pkts);
+		rte_tel_data_add_dict_u64(p, "seqStreams", ws->seq_streams);
+		rte_tel_data_add_dict_u64(p, "gapEvents", ws->gap_events);
 		snprintf(name, sizeof(name), "worker%u", wi);
 		add_section(d, name, p);
 	}
@@ -453,26 +409,34 @@ static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct wm_ctl_snapshot *snap;
+	struct wm_stats *s;
 	unsigned int want;
 	int rc;
 
 	RTE_SET_USED(cmd);
 	if (wm_tel_parse_stats(params, &want) != 0)
 		return -EINVAL;
+	s = malloc(sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
 	rc = snapshot_take(&snap);
-	if (rc != 0)
+	if (rc != 0) {
+		free(s);
 		return rc;
+	}
+	wm_stats_take(&wm_app, s);
 	rte_tel_data_start_dict(d);
 	if (want & 1)
-		stats_totals(d, &wm_app, snap);
+		stats_totals(d, s, snap);
 	if (want & 2)
-		stats_ports(d, &wm_app);
+		stats_ports(d, &wm_app, s);
 	if (want & 4)
-		stats_workers(d, &wm_app, snap);
+		stats_workers(d, &wm_app, s, snap);
 	if (want & 8)
 		stats_ipfix(d, snap);
 	wm_ctl_leave();
 	free(snap);
+	free(s);
 	return 0;
 }
 

@@ -116,12 +116,25 @@ struct wm_rxq {
 	bool done;
 };
 
-/* Per worker, per port counters. Single writer: the worker. */
+/*
+ * Per worker, per port counters: field and key name (telemetry, report).
+ *   rx           packets taken from the port (or from software RSS)
+ *   metered      packets counted in a flow
+ *   parse_errors packets refused by the parser
+ *   filtered     packets a filter dropped (none without a filter)
+ * A new counter is one line here; the snapshot (stats.c) sums it.
+ */
+#define WM_FOREACH_PORT_COUNTER(X)     \
+	X(rx, "received")              \
+	X(metered, "metered")          \
+	X(parse_errors, "parseErrors") \
+	X(filtered, "filtered")
+
+/* Single writer: the worker. */
 struct wm_port_counters {
-	uint64_t rx;	       /* packets taken from the port (or from software RSS) */
-	uint64_t metered;      /* packets counted in a flow */
-	uint64_t parse_errors; /* packets refused by the parser */
-	uint64_t filtered;     /* packets a filter dropped (none without a filter) */
+#define WM_X(f, k) uint64_t f;
+	WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 };
 
 struct wm_distributor; /* software RSS (wm_worker.h, distributor.c) */

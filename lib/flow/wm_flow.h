@@ -44,14 +44,37 @@
 extern "C" {
 #endif
 
-/** flowEndReason values (IANA IPFIX IE 136). */
+/** flowEndReason values (IANA IPFIX IE 136): enum suffix, value, IPFIX name. */
+#define WM_FOREACH_FLOW_END_REASON(X) \
+	X(IDLE, 1, "idleTimeout")     \
+	X(ACTIVE, 2, "activeTimeout") \
+	X(EOF, 3, "endOfFlow")        \
+	X(FORCED, 4, "forcedEnd")     \
+	X(RESOURCES, 5, "lackOfResources")
+
 enum wm_flow_end_reason {
-	WM_FLOW_END_IDLE = 1,
-	WM_FLOW_END_ACTIVE = 2,
-	WM_FLOW_END_EOF = 3,
-	WM_FLOW_END_FORCED = 4,
-	WM_FLOW_END_RESOURCES = 5,
+#define WM_X(n, v, k) WM_FLOW_END_##n = v,
+	WM_FOREACH_FLOW_END_REASON(WM_X)
+#undef WM_X
 };
+
+/** Size of an array indexed by flowEndReason (index 0 unused). */
+#define WM_FLOW_END_REASONS 6
+
+/** The IPFIX name of a flowEndReason, "" for none. */
+static inline const char *
+wm_flow_end_reason_name(unsigned int reason)
+{
+	switch (reason) {
+#define WM_X(n, v, k) \
+	case v:       \
+		return k;
+		WM_FOREACH_FLOW_END_REASON(WM_X)
+#undef WM_X
+	default:
+		return "";
+	}
+}
 
 /** Flow kinds in exported records (same values as enum wm_pkt_kind). */
 #define WM_FLOW_KIND_L2 WM_PKT_KIND_L2
@@ -142,14 +165,14 @@ struct wm_flow_params {
 
 /** Counters of one table. Single writer: the owner lcore. */
 struct wm_flow_stats {
-	uint64_t active;       /**< flows in the table now */
-	uint64_t created;      /**< flows created */
-	uint64_t exported;     /**< records exported, all reasons */
-	uint64_t by_reason[6]; /**< records exported, by flowEndReason */
-	uint64_t evicted;      /**< flows ended early because the table was full */
-	uint64_t pkts;	       /**< packets metered */
-	uint64_t octets;       /**< octets metered */
-	uint64_t not_metered;  /**< packets no flow could be made for (stays 0) */
+	uint64_t active;			 /**< flows in the table now */
+	uint64_t created;			 /**< flows created */
+	uint64_t exported;			 /**< records exported, all reasons */
+	uint64_t by_reason[WM_FLOW_END_REASONS]; /**< records exported, by flowEndReason */
+	uint64_t evicted;     /**< flows ended early because the table was full */
+	uint64_t pkts;	      /**< packets metered */
+	uint64_t octets;      /**< octets metered */
+	uint64_t not_metered; /**< packets no flow could be made for (stays 0) */
 };
 
 struct wm_flow_table;

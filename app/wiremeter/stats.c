@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/* The counter snapshot (wm_stats.h): every total is summed here, once. */
+
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "wm_app.h"
+#include "wm_output.h"
+#include "wm_stats.h"
+
+static void
+take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_counters *wc)
+{
+	const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+	unsigned int e;
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		const struct wm_port_counters *pc = &w->port[pid];
+		struct wm_port_counters *sp = &s->port[pid].c;
+
+#define WM_X(f, k)                                \
+	do {                                      \
+		uint64_t v = wm_read_u64(&pc->f); \
+		sp->f += v;                       \
+		wc->c.f += v;                     \
+	} while (0);
+		WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
+	}
+#define WM_X(f, k) wc->f = wm_read_u64(&fs->f);
+	WM_FOREACH_FLOW_COUNTER(WM_X)
+#undef WM_X
+	wc->not_metered = wm_read_u64(&fs->not_metered);
+#define WM_X(f, k) wc->f = wm_read_u64(&w->f);
+	WM_FOREACH_WORKER_COUNTER(WM_X)
+#undef WM_X
+	for (e = 0; e < WM_PKT_ERR_MAX; e++)
+		wc->parse_err[e] = wm_read_u64(&w->parse_err[e]);
+}
+
+static void
+add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
+{
+	unsigned int e;
+
+#define WM_X(f, k) t->c.f += wc->c.f;
+	WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
+#define WM_X(f, k) t->f += wc->f;
+	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_WORKER_COUNTER(WM_X)
+#undef WM_X
+	t->not_metered += wc->not_metered;
+	for (e = 0; e < WM_PKT_ERR_MAX; e++)
+		t->parse_err[e] += wc->parse_err[e];
+}
+
+void
+wm_stats_take(const struct wm_app *app, struct wm_stats *s)
+{
+	unsigned int wi;
+	uint16_t pid;
+
+	memset(s, 0, sizeof(*s));
+	s->tsc = rte_rdtsc();
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct wm_stats_port *p = &s->port[pid];
+
+		if (rte_eth_stats_get(pid, &p->eth) != 0)
+			memset(&p->eth, 0, sizeof(p->eth));
+		p->drops = p->eth.imissed + p->eth.rx_nombuf + p->eth.ierrors;
+		s->ipackets += p->eth.ipackets;
+		s->ibytes += p->eth.ibytes;
+		s->drops += p->drops;
+	}
+	for (wi = 0; wi < app->n_workers; wi++) {
+		take_worker(app->workers[wi], s, &s->worker[wi]);
+		add_counters(&s->total, &s->worker[wi]);
+	}
+}
+
+void
+wm_stats_take_main(const struct wm_app *app, struct wm_stats *s)
+{
+	wm_stats_take(app, s);
+	s->records = wm_totals.records;
+	s->pkts = wm_totals.pkts;
+	s->octets = wm_totals.octets;
+	memcpy(s->by_reason, wm_totals.by_reason, sizeof(s->by_reason));
+	s->seq_lost = wm_totals.seq.lost;
+	s->seq_with_loss = wm_totals.seq.with_loss;
+	s->seq_tracked = wm_totals.seq.tracked;
+	s->ipfix = wm_exporter_enabled();
+	if (s->ipfix)
+		wm_exporter_totals(&s->ex);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_STATS_H
+#define WM_STATS_H
+
+/*
+ * One snapshot of every counter the report, telemetry, the console and the
+ * stats line show. Taking it reads each worker's counters with relaxed
+ * loads (single writer each) and asks ethdev; no worker is touched. The
+ * renderers only print it, so a total is summed in one place.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "wm_app.h"
+#include "wm_flow.h"
+
+/* A flow table's counters (struct wm_flow_stats): field, key name. */
+#define WM_FOREACH_FLOW_COUNTER(X)   \
+	X(active, "flowsActive")     \
+	X(created, "flowsCreated")   \
+	X(exported, "flowsExported") \
+	X(evicted, "flowsEvicted")
+
+/* A worker's own counters (struct wm_worker): field, key name. */
+#define WM_FOREACH_WORKER_COUNTER(X)            \
+	X(busy_cycles, "busyCycles")            \
+	X(polls, "polls")                       \
+	X(rx_stalls, "rxStalls")                \
+	X(ipfix_records, "ipfixRecordsEncoded") \
+	X(ipfix_messages, "ipfixMessages")      \
+	X(seq_pkts, "seqPackets")               \
+	X(seq_streams, "seqStreams")            \
+	X(gap_events, "gapEvents")              \
+	X(gaps_dropped, "gapEventsDropped")     \
+	X(frag_nonfirst, "fragmentsNonFirst")
+
+/* One worker's counters, or (wm_stats.total) all workers' summed. */
+struct wm_stats_counters {
+	struct wm_port_counters c; /* summed over the ports */
+#define WM_X(f, k) uint64_t f;
+	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_WORKER_COUNTER(WM_X)
+#undef WM_X
+	uint64_t not_metered; /* the flow table's, for the report */
+	uint64_t parse_err[WM_PKT_ERR_MAX];
+};
+
+/* One port: the workers' counters summed, and what ethdev says. */
+struct wm_stats_port {
+	struct wm_port_counters c;
+	struct rte_eth_stats eth; /* zero when ethdev has none */
+	uint64_t drops;		  /* imissed + rx_nombuf + ierrors */
+};
+
+struct wm_stats {
+	uint64_t tsc; /* when taken */
+	struct wm_stats_port port[WM_MAX_PORTS];
+	uint64_t ipackets, ibytes, drops; /* ethdev, summed over the ports */
+	struct wm_stats_counters worker[WM_MAX_WORKERS];
+	struct wm_stats_counters total;
+	/* The main lcore's own totals: filled by wm_stats_take_main() only. */
+	uint64_t records, pkts, octets;
+	uint64_t by_reason[WM_FLOW_END_REASONS];
+	uint64_t seq_lost, seq_with_loss, seq_tracked;
+	bool ipfix; /* an exporter runs: ex is set */
+	struct wm_exporter_totals ex;
+};
+
+/* Workers' and ethdev counters; any thread. */
+void wm_stats_take(const struct wm_app *app, struct wm_stats *s);
+
+/* wm_stats_take() and the main lcore's totals and exporter; main lcore only. */
+void wm_stats_take_main(const struct wm_app *app, struct wm_stats *s);
+
+#endif /* WM_STATS_H */
