@@ -43,10 +43,13 @@ if ! command -v clang >/dev/null ||
 	exit 77
 fi
 
+# meson's output while it sets the build up: beside the build, never in the tree.
+setup_log=${TMPDIR:-/tmp}/wm-fuzz-setup.$$.log
+trap 'rm -f "$setup_log"' EXIT
 if [[ ! -f $build/build.ninja ]]; then
 	CC=clang meson setup "$build" "$WM_ROOT" -Dfuzz=true -Dbuildtype=debugoptimized \
-		-Db_sanitize=address,undefined -Db_lundef=false >"$build.setup.log" 2>&1 || {
-		cat "$build.setup.log" >&2
+		-Db_sanitize=address,undefined -Db_lundef=false >"$setup_log" 2>&1 || {
+		cat "$setup_log" >&2
 		exit 1
 	}
 fi
