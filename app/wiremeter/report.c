@@ -20,7 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "wm_app.h"
-#include "wm_ctl.h"
+#include "wm_format.h"
 #include "wm_output.h"
 #include "wm_stats.h"
 

@@ -47,7 +47,10 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_ctl.h"
+#include "wm_flow_key.h"
+#include "wm_format.h"
 #include "wm_stats.h"
+#include "wm_telemetry.h"
 
 /*
  * Answers must fit telemetry's 16 KB (22.11 leaves out what does not fit): a flow

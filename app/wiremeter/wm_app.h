@@ -458,7 +458,4 @@ struct json_t;
 struct json_t *wm_exporter_report_json(struct wm_app *app);
 void wm_exporter_summary(struct wm_app *app);
 
-/* mgmt.c */
-int wm_mgmt_run(struct wm_app *app);
-
 #endif /* WM_APP_H */
