@@ -19,6 +19,7 @@
 
 #include "wm_app.h"
 #include "wm_output.h"
+#include "wm_rank.h"
 
 struct wm_totals wm_totals;
 
@@ -263,29 +264,19 @@ rec_octets(const struct wm_flow_export *e)
 	return e->octets[0] + e->octets[1];
 }
 
-/* Keep the WM_TOP_FLOWS records with the most octets, sorted, by insertion. */
-static void
-top_insert(const struct wm_flow_export *e)
+/* Rank of the top flows: more octets first. */
+static bool
+more_octets(const void *a, const void *b)
 {
-	unsigned int i, n = wm_totals.n_top;
-
-	if (n == WM_TOP_FLOWS && rec_octets(e) <= rec_octets(&wm_totals.top[n - 1]))
-		return;
-	if (n < WM_TOP_FLOWS)
-		n++;
-	for (i = n - 1; i > 0 && rec_octets(&wm_totals.top[i - 1]) < rec_octets(e); i--)
-		wm_totals.top[i] = wm_totals.top[i - 1];
-	wm_totals.top[i] = *e;
-	wm_totals.n_top = n;
+	return rec_octets(a) > rec_octets(b);
 }
 
-/* How bad a stream is: lost first, then out of order or repeated. */
+/* Rank of the worst streams. */
 static bool
-worse(const struct wm_seq_snapshot *a, const struct wm_seq_snapshot *b)
+stream_rec_worse(const void *a, const void *b)
 {
-	uint64_t ma = a->c.late + a->c.dup + a->c.too_old, mb = b->c.late + b->c.dup + b->c.too_old;
-
-	return a->c.lost != b->c.lost ? a->c.lost > b->c.lost : ma > mb;
+	return wm_stream_worse(&((const struct wm_stream_rec *)a)->s,
+			       &((const struct wm_stream_rec *)b)->s);
 }
 
 /* A stream that ended: count it, and keep it if it is among the worst. */
@@ -293,7 +284,7 @@ static void
 stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 {
 	struct wm_seq_totals *t = &wm_totals.seq;
-	unsigned int i, n = t->n_worst;
+	struct wm_stream_rec r;
 
 	t->tracked++;
 	t->lost += st->c.lost;
@@ -302,15 +293,12 @@ stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 	if (st->c.lost + st->c.late + st->c.dup + st->c.too_old == 0)
 		return;
 	t->impaired++;
-	if (n == WM_SEQ_WORST && !worse(st, &t->worst[n - 1].s))
-		return;
-	if (n < WM_SEQ_WORST)
-		n++;
-	for (i = n - 1; i > 0 && worse(st, &t->worst[i - 1].s); i--)
-		t->worst[i] = t->worst[i - 1];
-	t->worst[i].e = *e;
-	t->worst[i].s = *st;
-	t->n_worst = n;
+	if (t->n_worst == WM_SEQ_WORST && !wm_stream_worse(st, &t->worst[WM_SEQ_WORST - 1].s))
+		return; /* not copied for nothing: most streams end unremarkable */
+	r.e = *e;
+	r.s = *st;
+	t->n_worst =
+		wm_rank_insert(t->worst, t->n_worst, WM_SEQ_WORST, sizeof(r), &r, stream_rec_worse);
 }
 
 void
@@ -334,7 +322,8 @@ wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 	wm_totals.octets += rec_octets(e);
 	if (e->end_reason < RTE_DIM(wm_totals.by_reason))
 		wm_totals.by_reason[e->end_reason]++;
-	top_insert(e);
+	wm_totals.n_top = wm_rank_insert(wm_totals.top, wm_totals.n_top, WM_TOP_FLOWS, sizeof(*e),
+					 e, more_octets);
 	for (i = 0; i < n_streams; i++)
 		if (streams[i].final)
 			stream_ended(e, &streams[i]);

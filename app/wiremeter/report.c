@@ -20,7 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "wm_app.h"
-#include "wm_ctl.h"
+#include "wm_format.h"
 #include "wm_output.h"
 #include "wm_stats.h"
 
@@ -350,16 +350,13 @@ json_ports(const struct wm_app *app, const struct report *r)
 		json_object_set_new(p, "driver", json_string(app->ports[pid].driver));
 		json_object_set_new(p, "rxQueues", json_integer(app->ports[pid].nb_rxq));
 		json_object_set_new(p, "softwareRss", json_boolean(app->ports[pid].sw_rss));
-		set_u64(p, "rxPackets", st->ipackets);
-		set_u64(p, "rxBytes", st->ibytes);
-		set_u64(p, "imissed", st->imissed);
-		set_u64(p, "ierrors", st->ierrors);
-		set_u64(p, "rxNoMbuf", st->rx_nombuf);
-		set_u64(p, "rxTaken", c->rx);
+#define WM_X(f, k) set_u64(p, k, st->f);
+		WM_FOREACH_ETH_COUNTER(WM_X)
+#undef WM_X
+#define WM_X(f, k, pk) set_u64(p, pk, c->f);
+		WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 		set_u64(p, "leftInRxRing", st->ipackets > c->rx ? st->ipackets - c->rx : 0);
-		set_u64(p, "metered", c->metered);
-		set_u64(p, "parseErrors", c->parse_errors);
-		set_u64(p, "filtered", c->filtered);
 		json_object_set_new(p, "conservationOk", json_boolean(r->ok[pid]));
 		json_array_append_new(jports, p);
 	}
@@ -372,10 +369,9 @@ json_conservation(const struct report *r)
 	const struct wm_port_counters *t = &r->s.total.c;
 	json_t *jcons = json_object();
 
-	set_u64(jcons, "received", t->rx);
-	set_u64(jcons, "metered", t->metered);
-	set_u64(jcons, "parseErrors", t->parse_errors);
-	set_u64(jcons, "filtered", t->filtered);
+#define WM_X(f, k, pk) set_u64(jcons, k, t->f);
+	WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 	set_u64(jcons, "exportedPackets", r->s.pkts);
 	json_object_set_new(jcons, "ok", json_boolean(r->all_ok));
 	return jcons;
@@ -396,14 +392,15 @@ json_workers(const struct wm_app *app, const struct report *r)
 		json_object_set_new(jw, "rxQueues", json_integer(w->n_rxq));
 		json_object_set_new(jw, "distributor", json_boolean(w->dist != NULL));
 		set_u64(jw, "packets", ws->c.rx);
-		set_u64(jw, "busyCycles", ws->busy_cycles);
 		json_object_set_new(
 			jw, "cyclesPerPacket",
 			json_real(ws->c.rx ? (double)ws->busy_cycles / (double)ws->c.rx : 0));
-		set_u64(jw, "rxStalls", ws->rx_stalls);
-		set_u64(jw, "flowsCreated", ws->created);
-		set_u64(jw, "flowsEvicted", ws->evicted);
-		set_u64(jw, "notMetered", ws->not_metered);
+#define WM_X(f, k, show)                    \
+	if ((WM_SHOW_REPORT & (show)) != 0) \
+		set_u64(jw, k, ws->f);
+		WM_FOREACH_FLOW_COUNTER(WM_X)
+		WM_FOREACH_WORKER_COUNTER(WM_X)
+#undef WM_X
 		json_array_append_new(jworkers, jw);
 	}
 	return jworkers;

@@ -47,7 +47,10 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_ctl.h"
+#include "wm_flow_key.h"
+#include "wm_format.h"
 #include "wm_stats.h"
+#include "wm_telemetry.h"
 
 /*
  * Answers must fit telemetry's 16 KB (22.11 leaves out what does not fit): a flow
@@ -246,11 +249,31 @@ add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
 static void
 add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
 {
-#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->c.f);
+#define WM_X(f, k, pk) rte_tel_data_add_dict_u64(p, k, c->c.f);
 	WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
-#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->f);
+#define WM_X(f, k, show)                 \
+	if ((WM_SHOW_TEL & (show)) != 0) \
+		rte_tel_data_add_dict_u64(p, k, c->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+#undef WM_X
+}
+
+/*
+ * A worker's own counters the telemetry shows, in list order, with the
+ * busy ratio (the snapshot's, of busyCycles over the last second) beside
+ * busyCycles.
+ */
+static void
+add_worker_counters(struct rte_tel_data *p, const struct wm_stats_counters *ws,
+		    uint32_t busy_permille)
+{
+#define WM_X(f, k, show)                                \
+	if ((WM_SHOW_TEL & (show)) != 0)                \
+		rte_tel_data_add_dict_u64(p, k, ws->f); \
+	if (&ws->f == &ws->busy_cycles)                 \
+		rte_tel_data_add_dict_u64(p, "busyPermille", busy_permille);
+	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 }
 
@@ -310,16 +333,13 @@ stats_ports(struct rte_tel_data *d, const struct wm_app *app, const struct wm_st
 		rte_tel_data_add_dict_string(p, "driver", app->ports[pid].driver);
 		rte_tel_data_add_dict_u64(p, "rxQueues", app->ports[pid].nb_rxq);
 		rte_tel_data_add_dict_int(p, "softwareRss", app->ports[pid].sw_rss);
-		rte_tel_data_add_dict_u64(p, "rxPackets", st->ipackets);
-		rte_tel_data_add_dict_u64(p, "rxBytes", st->ibytes);
-		rte_tel_data_add_dict_u64(p, "imissed", st->imissed);
-		rte_tel_data_add_dict_u64(p, "ierrors", st->ierrors);
-		rte_tel_data_add_dict_u64(p, "rxNoMbuf", st->rx_nombuf);
-		/* Here 'rx' is "rxTaken", beside ethdev's rxPackets. */
-		rte_tel_data_add_dict_u64(p, "rxTaken", c->rx);
-		rte_tel_data_add_dict_u64(p, "metered", c->metered);
-		rte_tel_data_add_dict_u64(p, "parseErrors", c->parse_errors);
-		rte_tel_data_add_dict_u64(p, "filtered", c->filtered);
+#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, st->f);
+		WM_FOREACH_ETH_COUNTER(WM_X)
+#undef WM_X
+		/* Taken by the workers, beside what ethdev received. */
+#define WM_X(f, k, pk) rte_tel_data_add_dict_u64(p, pk, c->f);
+		WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 		snprintf(name, sizeof(name), "port%u", pid);
 		add_section(d, name, p);
 	}
@@ -342,15 +362,7 @@ stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_
 		rte_tel_data_add_dict_u64(p, "lcore", w->lcore_id);
 		rte_tel_data_add_dict_string(p, "role", wm_ctl_worker_role(w));
 		add_counters(p, ws);
-		rte_tel_data_add_dict_u64(p, "busyCycles", ws->busy_cycles);
-		rte_tel_data_add_dict_u64(p, "busyPermille", snap->busy_permille[wi]);
-		rte_tel_data_add_dict_u64(p, "polls", ws->polls);
-		rte_tel_data_add_dict_u64(p, "rxStalls", ws->rx_stalls);
-		rte_tel_data_add_dict_u64(p, "ipfixRecordsEncoded", ws->ipfix_records);
-		rte_tel_data_add_dict_u64(p, "ipfixMessages", ws->ipfix_messages);
-		rte_tel_data_add_dict_u64(p, "seqPackets", ws->seq_pkts);
-		rte_tel_data_add_dict_u64(p, "seqStreams", ws->seq_streams);
-		rte_tel_data_add_dict_u64(p, "gapEvents", ws->gap_events);
+		add_worker_counters(p, ws, snap->busy_permille[wi]);
 		snprintf(name, sizeof(name), "worker%u", wi);
 		add_section(d, name, p);
 	}

@@ -26,10 +26,10 @@ struct wm_seq_totals {
 	uint64_t with_loss; /* of them, with seqLostCount > 0 */
 	uint64_t impaired;  /* with loss, late, duplicate or too-old packets */
 	uint64_t lost;	    /* their seqLostCount, summed */
-	struct {
+	struct wm_stream_rec {
 		struct wm_flow_export e; /* its flow's last record */
 		struct wm_seq_snapshot s;
-	} worst[WM_SEQ_WORST];
+	} worst[WM_SEQ_WORST]; /* worst first (wm_stream_worse) */
 	unsigned int n_worst;
 };
 
