@@ -14,6 +14,7 @@
 
 #include "wm_conf.h"
 #include "wm_flow.h"
+#include "wm_ipfix.h"
 #include "wm_seq.h"
 
 #define WM_TOP_FLOWS 10
@@ -72,6 +73,13 @@ struct wm_gap_event;
 int wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len);
 /* One gap event: counted, and written to --gaps-json. */
 void wm_output_gap(const struct wm_gap_event *g);
+/*
+ * A gap event's fields in its --gaps-json line's order (time, event, the
+ * stream's kind and identity, the packet's endpoints, expected, received,
+ * missing, distance), names as in the flow records; returns 0 or what fn
+ * returned to stop.
+ */
+int wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx);
 /* One gap event as a --gaps-json line (with the newline); returns its length or -ENOSPC. */
 int wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len);
 
