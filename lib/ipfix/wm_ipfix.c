@@ -3,12 +3,18 @@
  */
 
 /*
- * The IPFIX encoder. Templates are lists of field definitions; each
- * definition names the element, its length on the wire and where its
- * value comes from in a struct wm_flow_export. An encoder compiles the
- * lists of its mode once (uniflow drops the reverse elements), and a
- * record is written by walking its template's list: a switch per field,
- * no allocation, no branch on anything but the field's source.
+ * The IPFIX encoder, and the one vocabulary of a record. Templates are
+ * lists of field definitions; each definition names the element, its
+ * length on the wire and where its value comes from in a struct
+ * wm_flow_export. An encoder compiles the lists of its mode once (uniflow
+ * drops the reverse elements), and a record is written by walking its
+ * template's list: a switch per field, no allocation, no branch on
+ * anything but the field's source.
+ *
+ * The same definitions make the text renderings: a view lists them in
+ * the order of the JSON lines, and a visitor gives each field's name
+ * (its element's, from IPFIX_FOREACH_IE and WM_IPFIX_FOREACH_EE) and the
+ * value the wire gets (flow_value(), stream_value()).
  *
  * Messages are built in place: the header is reserved at init and
  * written at finish; a set stays open while records of the same

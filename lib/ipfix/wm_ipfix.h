@@ -32,6 +32,12 @@
  * Elements with no IANA number are enterprise elements under a
  * configurable PEN (default 32473, RFC 5612's documentation number);
  * their numbers are the WM_IPFIX_EE_* values.
+ *
+ * The element names are every rendering's vocabulary: the record and
+ * stream visitors (wm_ipfix_record_visit(), wm_ipfix_stream_visit()) give
+ * a record's fields by name and value in the JSON lines' order, from the
+ * templates' field definitions, for the JSON lines, telemetry and the
+ * report to render.
  */
 
 #include <stdbool.h>
