@@ -174,6 +174,33 @@ wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 	return t.n < len ? (int)t.n : -ENOSPC;
 }
 
+/* A wm_ipfix_field_fn: 1 at a number jansson cannot read (above INT64_MAX). */
+static int
+past_json_int(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	(void)ctx;
+	(void)name;
+	return v->kind == WM_IPFIX_VALUE_UNSIGNED && v->u > INT64_MAX;
+}
+
+bool
+wm_output_record_loads(const struct wm_flow_export *e)
+{
+	return wm_ipfix_record_visit(e, NULL, 0, past_json_int, NULL) == 0;
+}
+
+bool
+wm_output_stream_loads(const struct wm_seq_snapshot *s)
+{
+	return wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, past_json_int, NULL) == 0;
+}
+
+bool
+wm_output_gap_loads(const struct wm_gap_event *g)
+{
+	return wm_output_gap_visit(g, past_json_int, NULL) == 0;
+}
+
 static uint64_t
 rec_octets(const struct wm_flow_export *e)
 {

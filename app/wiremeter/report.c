@@ -51,10 +51,15 @@ json_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
 	return 0;
 }
 
+/* A record as a JSON object, or NULL where json_loads refused its line (wm_output.h). */
 static json_t *
 record_json(const struct wm_flow_export *e)
 {
-	json_t *o = json_object();
+	json_t *o;
+
+	if (!wm_output_record_loads(e))
+		return NULL;
+	o = json_object();
 
 	wm_ipfix_record_visit(e, NULL, 0, json_field, o);
 	return o;
@@ -110,8 +115,11 @@ seq_report_json(const struct wm_app *app)
 	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));
 	json_object_set_new(o, "endsNotCounted", json_integer((json_int_t)ws.ends_dropped));
 	for (i = 0; i < t->n_worst; i++) {
-		json_t *js = json_object();
+		json_t *js;
 
+		if (!wm_output_stream_loads(&t->worst[i].s))
+			continue;
+		js = json_object();
 		wm_ipfix_stream_visit(&t->worst[i].s, WM_IPFIX_STREAM_COUNTERS, json_field, js);
 		json_object_set_new(js, "direction",
 				    json_string(t->worst[i].s.dir ? "reverse" : "forward"));

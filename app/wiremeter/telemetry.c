@@ -114,7 +114,8 @@ flow_dict(const struct wm_flow_export *e)
 	if (d == NULL)
 		return NULL;
 	rte_tel_data_start_dict(d);
-	wm_ipfix_record_visit(e, NULL, 0, tel_field, d);
+	if (wm_output_record_loads(e))
+		wm_ipfix_record_visit(e, NULL, 0, tel_field, d);
 	return d;
 }
 
@@ -144,9 +145,11 @@ stream_dict(const struct wm_flow_export *e, const struct wm_seq_snapshot *s)
 	if (d == NULL)
 		return NULL;
 	rte_tel_data_start_dict(d);
-	wm_ipfix_record_visit(e, NULL, 0, tel_endpoint_field, d);
+	if (wm_output_record_loads(e))
+		wm_ipfix_record_visit(e, NULL, 0, tel_endpoint_field, d);
 	rte_tel_data_add_dict_string(d, "direction", s->dir ? "reverse" : "forward");
-	wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, tel_field, d);
+	if (wm_output_stream_loads(s))
+		wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, tel_field, d);
 	return d;
 }
 
@@ -549,7 +552,8 @@ tel_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!found)
 		return 0;
 	rte_tel_data_add_dict_u64(d, "worker", worker);
-	wm_ipfix_record_visit(&e, NULL, 0, tel_field, d);
+	if (wm_output_record_loads(&e))
+		wm_ipfix_record_visit(&e, NULL, 0, tel_field, d);
 	return 0;
 }
 
@@ -627,7 +631,9 @@ tel_gaps(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		if (g == NULL)
 			break;
-		wm_output_gap_visit(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], tel_field, g);
+		if (wm_output_gap_loads(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY]))
+			wm_output_gap_visit(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], tel_field,
+					    g);
 		snprintf(age, sizeof(age), "%" PRIu64, snap->n_gaps - k + 1);
 		add_section(d, age, g);
 	}

@@ -10,6 +10,7 @@
  * totals, the human summary and the JSON report. Main lcore only.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "wm_conf.h"
@@ -82,6 +83,18 @@ void wm_output_gap(const struct wm_gap_event *g);
 int wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx);
 /* One gap event as a --gaps-json line (with the newline); returns its length or -ENOSPC. */
 int wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len);
+
+/*
+ * Would jansson's json_loads have read the record's (stream's, gap
+ * event's) JSON text: is every number at most INT64_MAX? The report and
+ * telemetry used to build their objects so, and a refused text left the
+ * object out (a flow record whose start is UINT64_MAX, "no packet in this
+ * interval", among the worst streams' flows); they still do, so that
+ * their answers stay the same.
+ */
+bool wm_output_record_loads(const struct wm_flow_export *e);
+bool wm_output_stream_loads(const struct wm_seq_snapshot *s);
+bool wm_output_gap_loads(const struct wm_gap_event *g);
 
 /* Print the summary on stdout and write --report; returns 0 or a negative errno. */
 int wm_report_write(struct wm_app *app, double duration_s);
