@@ -100,7 +100,7 @@ def answers(binary, tag, pcaps, workdir):
     try:
         wait_still(prefix, proc)
         out = {c: ask(prefix, c) for c in COMMANDS}
-        for key in flow_keys(out[COMMANDS[0]]):
+        for key in sorted(set(flow_keys(out[COMMANDS[0]]) + flow_keys(out[COMMANDS[1]]))):
             out["/wiremeter/flow," + key] = ask(prefix, "/wiremeter/flow," + key)
         return out
     finally:
