@@ -52,9 +52,10 @@ def ask(prefix, command):
     return CLOCK.sub(r"\g<1>0", raw)
 
 
-def wait_still(prefix, proc, timeout=60):
-    """Until the files are read: the packet totals the same over a second."""
-    last, deadline = None, time.time() + timeout
+def wait_still(prefix, proc, timeout=120):
+    """Until the files are read: the totals the same for three seconds (the main
+    lcore publishes them every few hundred milliseconds)."""
+    last, same, deadline = None, 0, time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise AssertionError("wiremeter exited (%d)" % proc.returncode)
@@ -63,7 +64,8 @@ def wait_still(prefix, proc, timeout=60):
             now["totals"].pop("snapshotAgeMs", None)
         except (AssertionError, ValueError, KeyError, OSError):
             now = None
-        if now is not None and now == last:
+        same = same + 1 if now is not None and now == last else 0
+        if same == 3:
             return
         last = now
         time.sleep(1)
