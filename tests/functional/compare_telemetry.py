@@ -52,6 +52,17 @@ def ask(prefix, command):
     return CLOCK.sub(r"\g<1>0", raw)
 
 
+def ask_answered(prefix, command, tries=5):
+    """ask(), again while the answer is empty: on a loaded machine the worker may not
+    answer the request in time, and /wiremeter/flows is then {} (with either binary)."""
+    for _ in range(tries):
+        raw = ask(prefix, command)
+        if json.loads(raw)[command.split(",")[0]]:
+            break
+        time.sleep(1)
+    return raw
+
+
 def wait_still(prefix, proc, timeout=120):
     """Until the files are read: the totals the same for three seconds (the main
     lcore publishes them every few hundred milliseconds)."""
@@ -101,7 +112,7 @@ def answers(binary, tag, pcaps, workdir):
                                 stdin=subprocess.DEVNULL, cwd=workdir)
     try:
         wait_still(prefix, proc)
-        out = {c: ask(prefix, c) for c in COMMANDS}
+        out = {c: ask_answered(prefix, c) for c in COMMANDS}
         for key in sorted(set(flow_keys(out[COMMANDS[0]]) + flow_keys(out[COMMANDS[1]]))):
             out["/wiremeter/flow," + key] = ask(prefix, "/wiremeter/flow," + key)
         return out
