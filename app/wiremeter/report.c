@@ -34,14 +34,35 @@ struct report {
 	char line[512]; /* figs as the periodic stats line */
 };
 
+/* A wm_ipfix_field_fn: one field into a JSON object, typed as in the JSON lines. */
+static int
+json_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
+	json_t *j;
+
+	if (v->kind == WM_IPFIX_VALUE_UNSIGNED)
+		j = json_integer((json_int_t)v->u);
+	else if (v->kind == WM_IPFIX_VALUE_SIGNED)
+		j = json_integer((json_int_t)v->i);
+	else
+		j = json_string(wm_ipfix_value_text(v, buf, sizeof(buf)));
+	json_object_set_new(ctx, name, j);
+	return 0;
+}
+
+/* A record as a JSON object, or NULL where json_loads refused its line (wm_output.h). */
 static json_t *
 record_json(const struct wm_flow_export *e)
 {
-	char line[1024];
+	json_t *o;
 
-	if (wm_output_format(e, NULL, 0, line, sizeof(line)) < 0)
-		return json_null();
-	return json_loads(line, 0, NULL);
+	if (!wm_output_record_loads(e))
+		return NULL;
+	o = json_object();
+
+	wm_ipfix_record_visit(e, NULL, 0, json_field, o);
+	return o;
 }
 
 /* The summary's sequence part: totals and the worst streams. */
@@ -94,14 +115,12 @@ seq_report_json(const struct wm_app *app)
 	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));
 	json_object_set_new(o, "endsNotCounted", json_integer((json_int_t)ws.ends_dropped));
 	for (i = 0; i < t->n_worst; i++) {
-		char line[2048];
 		json_t *js;
 
-		if (wm_output_stream_json(&t->worst[i].s, line, sizeof(line)) < 0)
+		if (!wm_output_stream_loads(&t->worst[i].s))
 			continue;
-		js = json_loads(line, 0, NULL);
-		if (js == NULL)
-			continue;
+		js = json_object();
+		wm_ipfix_stream_visit(&t->worst[i].s, WM_IPFIX_STREAM_COUNTERS, json_field, js);
 		json_object_set_new(js, "direction",
 				    json_string(t->worst[i].s.dir ? "reverse" : "forward"));
 		json_object_set_new(js, "flow", record_json(&t->worst[i].e));
