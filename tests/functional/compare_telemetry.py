@@ -15,7 +15,6 @@ of the flow and gap times masked: see CLOCK).
 
 Prints each difference and a closing line; exits 0 when there is none.
 """
-import argparse
 import json
 import os
 import re
@@ -122,13 +121,8 @@ def answers(binary, tag, pcaps, workdir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("old")
-    ap.add_argument("new")
-    ap.add_argument("pcaps", nargs="+")
-    ap.add_argument("--workdir", default="/tmp/wm-compare-telemetry")
-    a = ap.parse_args()
-    os.makedirs(a.workdir, exist_ok=True)
+    a = wmtest.compare_args(__doc__.split("\n")[0], "/tmp/wm-compare-telemetry",
+                            lambda ap: ap.add_argument("pcaps", nargs="+"))
     old = answers(a.old, "old", a.pcaps, a.workdir)
     new = answers(a.new, "new", a.pcaps, a.workdir)
     with open(os.path.join(a.workdir, "answers.json"), "w") as f:
