@@ -37,6 +37,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
 #include "wm_ipfix_transport.h"
@@ -344,6 +345,8 @@ subsystems_init(struct wm_app *app)
 		rc = wm_exporter_init(app);
 	if (rc == 0)
 		rc = wm_ctl_init(app);
+	if (rc == 0)
+		rc = wm_capture_init(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		wm_eal_leave();
@@ -420,6 +423,7 @@ app_fini(struct wm_app *app, int run_rc)
 {
 	int rc = run_rc;
 
+	wm_capture_fini(app); /* reads the ports' counters for its statistics blocks */
 	wm_ctl_free(app);
 	wm_exporter_close(app);
 	wm_ports_stop(app);

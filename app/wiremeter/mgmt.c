@@ -21,6 +21,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_ctl.h"
 #include "wm_output.h"
 #include "wm_stats.h"
@@ -121,7 +122,7 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	static struct wm_stats s; /* the main lcore's; too big for its stack */
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
 	struct wm_stats_figures f = {0};
-	char line[512];
+	char line[512], cap[128];
 
 	wm_stats_take_main(app, &s);
 	if (dt <= 0)
@@ -137,7 +138,8 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	f.ipfix = s.ipfix;
 	f.ex = s.ex;
 	wm_stats_line_format(&f, line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
+	wm_capture_stats_suffix(app, cap, sizeof(cap));
+	fprintf(stderr, "%s%s\n", line, cap);
 	prev->tsc = now_tsc;
 	prev->ipackets = s.ipackets;
 	prev->ibytes = s.ibytes;
@@ -215,6 +217,7 @@ wm_mgmt_run(struct wm_app *app)
 		} else if (all_done(app)) {
 			drain_rings(app);
 			wm_exporter_finish(app);
+			wm_capture_finish(app); /* before the report, which counts its files */
 			break;
 		}
 		if (n == 0)

@@ -31,6 +31,8 @@
 #define WM_LOGTYPE wm_logtype_seq
 
 #include "wm_app.h"
+#include "wm_cap.h"
+#include "wm_capture.h"
 
 /*
  * A flow's handle for a stream: its pool index plus one (0 is "none"),
@@ -125,6 +127,9 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 			return;
 		}
 		h = seq[dir] = H_MAKE(idx, id->kind);
+		/* A stream slot taken again: the loss history of its last owner goes. */
+		if (unlikely(w->cap.loss != NULL))
+			wm_capture_loss_reset(w->cap.loss, (uint32_t)idx);
 		identity_set(&w->seq_id[idx], id);
 		w->seq_streams++;
 	} else if (unlikely(H_KIND(h) != id->kind)) {
@@ -133,6 +138,8 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	}
 	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
 	w->seq_pkts++;
+	if (unlikely(w->cap.loss != NULL) && w->cap.tap != NULL)
+		wm_capture_seq_note(w, i, H_IDX(h), cls);
 	if (likely(!wm_seq_class_is_event(cls)))
 		return;
 	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */

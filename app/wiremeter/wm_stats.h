@@ -38,7 +38,11 @@
 	X(seq_streams, "seqStreams")            \
 	X(gap_events, "gapEvents")              \
 	X(gaps_dropped, "gapEventsDropped")     \
-	X(frag_nonfirst, "fragmentsNonFirst")
+	X(frag_nonfirst, "fragmentsNonFirst")   \
+	X(cap_selected, "captureSelected")      \
+	X(cap_queued, "captureQueued")          \
+	X(cap_drop_pool, "captureDroppedPool")  \
+	X(cap_drop_ring, "captureDroppedRing")
 
 /* One worker's counters, or (wm_stats.total) all workers' summed. */
 struct wm_stats_counters {

@@ -115,6 +115,24 @@ wm_capture_hist_share(const struct wm_capture_hist *h, struct rte_mbuf **out, un
 	return n;
 }
 
+unsigned int
+wm_capture_hist_to_ring(const struct wm_capture_hist *h, struct rte_ring *r)
+{
+	uint32_t at = (h->head + h->size - h->count) % h->size;
+	unsigned int i;
+
+	for (i = 0; i < h->count; i++) {
+		/* The reference first: the taker may free it as soon as it is on the ring. */
+		rte_mbuf_refcnt_update(h->slot[at], 1);
+		if (rte_ring_enqueue(r, h->slot[at]) != 0) {
+			rte_mbuf_refcnt_update(h->slot[at], -1);
+			break;
+		}
+		at = at + 1 == h->size ? 0 : at + 1;
+	}
+	return i;
+}
+
 /* One stream's history: a small ring of copies and the packets still due after an event. */
 struct loss_stream {
 	uint8_t count;

@@ -209,6 +209,15 @@ unsigned int wm_capture_hist_share(const struct wm_capture_hist *h, struct rte_m
 				   unsigned int max);
 
 /**
+ * Share every copy, oldest first, onto a ring (each with one more
+ * reference, which the taker frees); stops when the ring is full.
+ *
+ * @return
+ *   How many were enqueued.
+ */
+unsigned int wm_capture_hist_to_ring(const struct wm_capture_hist *h, struct rte_ring *r);
+
+/**
  * Loss-triggered capture: per sequence stream, the last @c before copies
  * and how many of its next packets still go to the capture.
  */

@@ -365,6 +365,20 @@ test_capture_hist_keeps_last_n_in_order(void)
 	CU_ASSERT_EQUAL(wm_capture_time(out[5]), T0 + 9);
 	for (i = 0; i < 6; i++)
 		rte_pktmbuf_free(out[i]);
+	{
+		struct rte_ring *r = rte_ring_create("test_cap_hr", 4, SOCKET_ID_ANY,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		void *o = NULL;
+
+		/* A ring of 3 usable slots takes the 3 oldest. */
+		CU_ASSERT_EQUAL(wm_capture_hist_to_ring(h, r), 3);
+		for (i = 0; i < 3; i++) {
+			CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(r, &o), 0);
+			CU_ASSERT_EQUAL(wm_capture_time(o), T0 + 6 + i);
+			rte_pktmbuf_free(o);
+		}
+		rte_ring_free(r);
+	}
 	wm_capture_hist_free(h);
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(cap_pool), avail);
 }

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * The capture tap, on the worker's lcore: after a burst is parsed and
+ * metered, decide per packet whether the capture (a filter, a flow), the
+ * flight recorder or a stream's loss history wants it, copy it once
+ * (lib/capture, rte_pcapng_copy) and hand the copy to each, one
+ * reference each. A copy for the writer goes on this worker's SPSC ring;
+ * an empty pool or a full ring is a counter bump, never a wait.
+ */
+
+#include <string.h>
+
+#include <rte_bpf.h>
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "wm_cap.h"
+#include "wm_capture.h"
+#include "wm_worker.h"
+
+/* Is this packet of the biflow 'k' (either direction)? */
+static bool
+flow_match(const struct wm_pkt_meta *k, const struct wm_pkt_meta *m)
+{
+	const size_t alen = k->kind == WM_PKT_KIND_IPV4 ? 4 : 16;
+
+	if (m->kind != k->kind || m->proto != k->proto || m->vlan != k->vlan)
+		return false;
+	if (m->sport == k->sport && m->dport == k->dport && memcmp(m->src, k->src, alen) == 0 &&
+	    memcmp(m->dst, k->dst, alen) == 0)
+		return true;
+	return m->sport == k->dport && m->dport == k->sport && memcmp(m->src, k->dst, alen) == 0 &&
+	       memcmp(m->dst, k->src, alen) == 0;
+}
+
+static bool
+tap_selects(const struct wm_cap_tap *t, struct rte_mbuf *m, const struct wm_pkt_meta *meta)
+{
+	if (!t->has_sel)
+		return t->select_all;
+	if (t->flow && (meta == NULL || !flow_match(&t->key, meta)))
+		return false;
+	if (t->filter != NULL) {
+		void *ctx = m;
+		uint64_t rc;
+
+		if (t->filter_jit != NULL)
+			return t->filter_jit(m) != 0;
+		rte_bpf_exec_burst(t->filter, &ctx, &rc, 1);
+		return rc != 0;
+	}
+	return true;
+}
+
+/* A copy for the writer: queued, or counted and freed. Selected is counted by the caller. */
+static void
+ring_put(struct wm_worker *w, struct rte_ring *ring, struct rte_mbuf *mc)
+{
+	if (unlikely(rte_ring_sp_enqueue(ring, mc) != 0)) {
+		w->cap_drop_ring++;
+		rte_pktmbuf_free(mc);
+		return;
+	}
+	w->cap_queued++;
+}
+
+/*
+ * A packet of a tracked stream: into its history, or, with what the
+ * history held, to the writer when it reveals an event (or follows one).
+ */
+static void
+loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_mbuf *mc)
+{
+	struct rte_mbuf *out[UINT8_MAX + 1];
+	const uint32_t s = w->cap.stream[i] - 1;
+	const bool event = (w->cap.loss_classes >> w->cap.cls[i] & 1) != 0;
+	const bool due = event || wm_capture_loss_wants(w->cap.loss, s);
+	unsigned int k, j;
+
+	if (mc == NULL && due) {
+		w->cap_selected++;
+		w->cap_drop_pool++;
+	}
+	k = wm_capture_loss_pkt(w->cap.loss, s, mc, event ? w->cap.cls[i] + 1u : 0, w->cap.evno[i],
+				out);
+	for (j = 0; j < k; j++) {
+		w->cap_selected++;
+		if (ring != NULL)
+			ring_put(w, ring, out[j]);
+		else
+			rte_pktmbuf_free(out[j]);
+	}
+}
+
+/* Who wants packet i: the capture ring, the recorder, the loss history. */
+static void
+tap_one(struct wm_worker *w, const struct wm_cap_tap *t, struct rte_ring *ring, struct rte_mbuf *m,
+	const struct wm_pkt_meta *meta, unsigned int i, uint64_t ts, uint64_t tsc)
+{
+	const bool sel = tap_selects(t, m, meta);
+	const bool to_ring = ring != NULL && sel;
+	const bool to_hist = w->cap.hist != NULL && (t->has_sel ? sel : true);
+	const bool to_loss = w->cap.stream[i] != 0 && w->cap.loss != NULL;
+	const unsigned int refs = to_ring + to_hist + to_loss;
+	struct rte_mbuf *mc;
+
+	if (refs == 0)
+		return;
+	mc = wm_capture_copy(m, t->pool, t->caplen, tsc, ts);
+	if (to_ring)
+		w->cap_selected++;
+	if (unlikely(mc == NULL)) {
+		if (to_ring)
+			w->cap_drop_pool++;
+		if (to_loss)
+			loss_put(w, ring, i, NULL);
+		return;
+	}
+	if (refs > 1)
+		rte_mbuf_refcnt_update(mc, (int16_t)(refs - 1));
+	if (to_hist)
+		wm_capture_hist_push(w->cap.hist, mc);
+	if (to_ring)
+		ring_put(w, ring, mc);
+	if (to_loss)
+		loss_put(w, ring, i, mc);
+}
+
+void
+wm_capture_tap(struct wm_worker *w, struct rte_mbuf **pkts, const struct wm_pkt_meta *metas,
+	       unsigned int n, uint64_t skip, uint64_t perr, uint64_t burst_ns, uint64_t tsc)
+{
+	const struct wm_cap_tap *t = w->cap.tap;
+	struct rte_ring *ring = t->write ? t->rings[w->index] : NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (skip >> i & 1)
+			continue;
+		tap_one(w, t, ring, pkts[i], (perr >> i & 1) ? NULL : &metas[i], i,
+			wm_pkt_time(&w->conf, pkts[i], burst_ns), tsc);
+		w->cap.stream[i] = 0;
+	}
+}
+
+void
+wm_capture_worker_poll(struct wm_worker *w)
+{
+	const struct wm_cap_tap *next = __atomic_load_n(&w->cap.next, __ATOMIC_ACQUIRE);
+	uint32_t want;
+
+	if (unlikely(next != w->cap.tap)) {
+		w->cap.tap = next;
+		__atomic_store_n(&w->cap.seen, next, __ATOMIC_RELEASE);
+	}
+	want = __atomic_load_n(&w->cap.dump_want, __ATOMIC_ACQUIRE);
+	if (unlikely(want != w->cap.dump_done)) {
+		/* The ring holds a whole recorder and the controller emptied it before asking. */
+		if (w->cap.hist != NULL)
+			wm_capture_hist_to_ring(w->cap.hist, w->cap.dump_ring);
+		__atomic_store_n(&w->cap.dump_done, want, __ATOMIC_RELEASE);
+	}
+}
