@@ -732,6 +732,44 @@ init_fail(const char *msg)
 }
 
 int
+wm_capture_check(const struct wm_conf *conf, char *err, size_t errlen)
+{
+	const struct wm_conf_capture *cc = &conf->capture;
+	struct wm_pkt_meta key;
+	char dir[4096], why[256];
+	const char *f;
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		f = k == 0 ? cc->file : cc->history_on_exit;
+		if (f == NULL)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", f);
+		if (strrchr(dir, '/') != NULL)
+			*(strrchr(dir, '/') + (strrchr(dir, '/') == dir)) = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (access(dir, W_OK) != 0) {
+			snprintf(err, errlen, "--%s %s: directory %s: %s",
+				 k == 0 ? "capture" : "capture-history-on-exit", f, dir,
+				 strerror(errno));
+			return -EINVAL;
+		}
+	}
+	if (cc->flow != NULL && wm_ctl_parse_flow_key(cc->flow, &key, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--capture-flow %s", why);
+		return -EINVAL;
+	}
+	if (cc->on_loss != NULL && conf->seq_streams == 0) {
+		snprintf(err, errlen,
+			 "--capture-on-loss needs sequence tracking (--seq-streams "
+			 "above 0)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
 wm_capture_init(struct wm_app *app)
 {
 	const struct wm_conf_capture *cc = &app->conf.capture;

@@ -284,6 +284,11 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 	/* Collectors too: a file that cannot be created or a host that does not resolve. */
 	if (wm_exporter_open(&app->conf) != 0)
 		return EXIT_USAGE;
+	/* And the capture's file and flow key. */
+	if (wm_capture_check(&app->conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 

@@ -58,6 +58,11 @@ wm_capture_seq_note(struct wm_worker *w, unsigned int i, uint32_t idx, unsigned 
 		w->cap.evno[i] = ++w->cap.event_no;
 }
 
+/*
+ * Before EAL: can the capture file be created (its directory writable), does the
+ * flow key parse? 0, or -EINVAL with err naming the option.
+ */
+int wm_capture_check(const struct wm_conf *conf, char *err, size_t errlen);
 /* Main lcore: set-up after the ports (one interface block each), before launch. 0 or -errno. */
 int wm_capture_init(struct wm_app *app);
 /* Once the workers are done: the last copies written, the files closed, the recorder dumped. */
