@@ -62,6 +62,24 @@ RTE_LOG_REGISTER(wm_logtype_capture, wm.capture, NOTICE);
 
 enum cap_req_kind { REQ_START, REQ_STOP, REQ_DUMP };
 
+/* Revealing packets remembered per worker, and file names kept, for the gap log. */
+#define EVMAP 4096
+#define NAMES 256
+/* Gap events the main lcore holds per worker while their packet is on its way. */
+#define EVQ 4096
+
+struct cap_evmap {
+	uint32_t ev;	/* the event's number on its worker */
+	uint32_t file;	/* its file's number */
+	uint64_t index; /* 1-based in that file */
+};
+
+/* One worker's held gap events, in order. */
+struct cap_evq {
+	struct wm_gap_event g[EVQ];
+	unsigned int head, count;
+};
+
 /* A request in the mailbox: the requester's, until 'done'. */
 struct cap_req {
 	enum cap_req_kind kind;
@@ -101,6 +119,18 @@ static struct {
 	uint64_t start_ns; /* the running capture's first packet time, 0 before */
 	bool write_warned;
 	bool finished; /* wm_capture_finish() has run */
+
+	/*
+	 * Where revealing packets went (loss-triggered capture), for the gap
+	 * log. The writer thread fills evmap[w][ev % EVMAP] and then stores
+	 * ev_done[w] (release): every tagged copy of worker w up to that
+	 * event has been written or discarded. The main lcore holds each
+	 * worker's gap events in order (evq) until the writer is past them.
+	 */
+	struct cap_evmap *evmap; /* n_workers * EVMAP, NULL without loss capture */
+	uint32_t ev_done[WM_MAX_WORKERS];
+	char names[NAMES][1024]; /* file n (1-based, over every capture) at n % NAMES */
+	struct cap_evq *evq;	 /* n_workers queues, the main lcore's */
 } cap = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static bool
@@ -248,10 +278,56 @@ annotate(struct rte_mbuf *mc)
 
 static void capture_close(void);
 
+/* The copies being written and their rings, for note_written(). */
+struct write_ctx {
+	struct rte_mbuf **mc;
+	const unsigned int *src;
+	unsigned int n;
+};
+
+/* A revealing packet was written: where, for its gap event. */
+static void
+note_written(void *arg, const struct rte_mbuf *m, const char *file, uint64_t index)
+{
+	const struct write_ctx *x = arg;
+	struct wm_capture_writer_stats ws;
+	struct cap_evmap *e;
+	uint32_t file_no, ev = (uint32_t)WM_CAPTURE_TAG_EVENT(m);
+	unsigned int i;
+
+	if (cap.evmap == NULL)
+		return;
+	for (i = 0; i < x->n && x->mc[i] != m; i++)
+		;
+	if (i == x->n)
+		return;
+	wm_capture_writer_stats(cap.wr, &ws);
+	file_no = (uint32_t)(cap.status.files + ws.files);
+	if (strcmp(cap.names[file_no % NAMES], file) != 0)
+		snprintf(cap.names[file_no % NAMES], sizeof(cap.names[0]), "%s", file);
+	e = &cap.evmap[x->src[i] * EVMAP + ev % EVMAP];
+	e->ev = ev;
+	e->file = file_no;
+	e->index = index;
+}
+
+/* Every tagged copy of this round is written or discarded: say so, per worker. */
+static void
+note_done(struct rte_mbuf **mc, const unsigned int *src, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; cap.evmap != NULL && i < n; i++)
+		if (WM_CAPTURE_TAG_CLASS(mc[i]) != 0)
+			__atomic_store_n(&cap.ev_done[src[i]],
+					 (uint32_t)WM_CAPTURE_TAG_EVENT(mc[i]), __ATOMIC_RELEASE);
+}
+
 /* Write what the merge gave; frees the copies. */
 static void
-write_out(struct rte_mbuf **mc, unsigned int n)
+write_out(struct rte_mbuf **mc, const unsigned int *src, unsigned int n)
 {
+	struct write_ctx x = {mc, src, n};
 	unsigned int i;
 	int rc;
 
@@ -259,7 +335,7 @@ write_out(struct rte_mbuf **mc, unsigned int n)
 		for (i = 0; i < n; i++)
 			if (WM_CAPTURE_TAG_CLASS(mc[i]) != 0)
 				annotate(mc[i]);
-		rc = wm_capture_writer_write(cap.wr, mc, n, NULL, NULL);
+		rc = wm_capture_writer_write(cap.wr, mc, n, note_written, &x);
 		if (cap.start_ns == 0 && n > 0)
 			cap.start_ns = wm_capture_time(mc[0]);
 		wm_capture_writer_stats(cap.wr, &cur);
@@ -279,6 +355,7 @@ write_out(struct rte_mbuf **mc, unsigned int n)
 			capture_close();
 		}
 	}
+	note_done(mc, src, n);
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(mc[i]);
 }
@@ -288,13 +365,13 @@ static unsigned int
 drain(bool flush)
 {
 	struct rte_mbuf *mc[CAP_BATCH];
-	unsigned int n;
+	unsigned int src[CAP_BATCH], n;
 
 	if (cap.merge == NULL)
 		return 0;
-	n = wm_capture_merge_poll(cap.merge, rte_rdtsc(), flush, mc, NULL, CAP_BATCH);
+	n = wm_capture_merge_poll(cap.merge, rte_rdtsc(), flush, mc, src, CAP_BATCH);
 	if (n > 0)
-		write_out(mc, n);
+		write_out(mc, src, n);
 	return n;
 }
 
@@ -689,6 +766,12 @@ recorders_create(struct wm_app *app, char *msg, size_t len)
 			if (w->cap.hist == NULL || w->cap.dump_ring == NULL)
 				goto nomem;
 		}
+		if (cc->on_loss != NULL && cap.evmap == NULL) {
+			cap.evmap = calloc((size_t)app->n_workers * EVMAP, sizeof(cap.evmap[0]));
+			cap.evq = calloc(app->n_workers, sizeof(cap.evq[0]));
+			if (cap.evmap == NULL || cap.evq == NULL)
+				goto nomem;
+		}
 		if (cc->on_loss != NULL) {
 			if (w->seq_pool == NULL) {
 				snprintf(msg, len,
@@ -854,10 +937,72 @@ wm_capture_fini(struct wm_app *app)
 		w->cap.loss = NULL;
 	}
 	wm_capture_merge_free(cap.merge);
+	free(cap.evmap);
+	free(cap.evq);
+	cap.evmap = NULL;
+	cap.evq = NULL;
 	for (i = 0; i < app->n_workers; i++)
 		rte_ring_free(cap.rings[i]);
 	rte_mempool_free(cap.pool);
 	cap.app = NULL;
+}
+
+/* ---- the gap log's pointers into the capture (main lcore) ---- */
+
+/* Can this held event go: no capture, the writer past it, or the end? Fills its fields. */
+static bool
+gap_resolve(unsigned int wi, struct wm_gap_event *g)
+{
+	const struct cap_evmap *e;
+	uint32_t done;
+
+	if (g->cap_event == 0)
+		return true;
+	done = __atomic_load_n(&cap.ev_done[wi], __ATOMIC_ACQUIRE);
+	if ((int32_t)(done - g->cap_event) < 0 && !cap.finished)
+		return false;
+	e = &cap.evmap[wi * EVMAP + g->cap_event % EVMAP];
+	if (e->ev == g->cap_event && e->index != 0) {
+		g->cap_file = e->file;
+		g->cap_packet = e->index;
+	}
+	return true;
+}
+
+unsigned int
+wm_capture_gaps_ready(unsigned int wi, struct wm_gap_event *g, unsigned int n, unsigned int max)
+{
+	struct wm_gap_event in[n > 0 ? n : 1];
+	struct cap_evq *q;
+	unsigned int i, k = 0;
+
+	if (cap.evq == NULL)
+		return n;
+	q = &cap.evq[wi];
+	memcpy(in, g, n * sizeof(*g));
+	for (i = 0; i < n; i++) {
+		/* Full: the oldest goes now, as it is (the order is kept; n <= max). */
+		if (q->count == EVQ) {
+			g[k++] = q->g[q->head];
+			q->head = (q->head + 1) % EVQ;
+			q->count--;
+		}
+		q->g[(q->head + q->count++) % EVQ] = in[i];
+	}
+	while (q->count > 0 && k < max && gap_resolve(wi, &q->g[q->head])) {
+		g[k++] = q->g[q->head];
+		q->head = (q->head + 1) % EVQ;
+		q->count--;
+	}
+	return k;
+}
+
+const char *
+wm_capture_file_name(uint32_t file_no)
+{
+	const char *name = cap.names[file_no % NAMES];
+
+	return name[0] != '\0' ? name : NULL;
 }
 
 /* ---- status, stats line, report ---- */

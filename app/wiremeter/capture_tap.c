@@ -57,15 +57,32 @@ tap_selects(const struct wm_cap_tap *t, struct rte_mbuf *m, const struct wm_pkt_
 }
 
 /* A copy for the writer: queued, or counted and freed. Selected is counted by the caller. */
-static void
+static bool
 ring_put(struct wm_worker *w, struct rte_ring *ring, struct rte_mbuf *mc)
 {
 	if (unlikely(rte_ring_sp_enqueue(ring, mc) != 0)) {
 		w->cap_drop_ring++;
 		rte_pktmbuf_free(mc);
-		return;
+		return false;
 	}
 	w->cap_queued++;
+	return true;
+}
+
+/*
+ * The gap event packet i revealed, held by the seq hook: queued now,
+ * naming the capture event when its revealing copy is on the ring (the
+ * writer will say where it went; capture.c).
+ */
+static void
+gap_release(struct wm_worker *w, unsigned int i, bool queued)
+{
+	struct wm_gap_event *g = &w->cap.gap[i];
+
+	w->cap.gap_held[i] = 0;
+	g->cap_event = queued ? w->cap.evno[i] : 0;
+	if (rte_ring_enqueue_elem(w->gap_ring, g, sizeof(*g)) != 0)
+		w->gaps_dropped++;
 }
 
 /*
@@ -88,12 +105,21 @@ loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_
 	k = wm_capture_loss_pkt(w->cap.loss, s, mc, event ? w->cap.cls[i] + 1u : 0, w->cap.evno[i],
 				out);
 	for (j = 0; j < k; j++) {
+		/* Read before it is queued: the writer may free it at once. */
+		const bool revealing = WM_CAPTURE_TAG_CLASS(out[j]) != 0;
+		bool queued = false;
+
 		w->cap_selected++;
 		if (ring != NULL)
-			ring_put(w, ring, out[j]);
+			queued = ring_put(w, ring, out[j]);
 		else
 			rte_pktmbuf_free(out[j]);
+		if (revealing && w->cap.gap_held[i])
+			gap_release(w, i, queued);
 	}
+	/* No copy of the revealing packet: its event goes without a capture. */
+	if (unlikely(w->cap.gap_held[i]))
+		gap_release(w, i, false);
 }
 
 /* Who wants packet i: the capture ring, the recorder, the loss history. */
@@ -144,6 +170,7 @@ wm_capture_tap(struct wm_worker *w, struct rte_mbuf **pkts, const struct wm_pkt_
 		tap_one(w, t, ring, pkts[i], (perr >> i & 1) ? NULL : &metas[i], i,
 			wm_pkt_time(&w->conf, pkts[i], burst_ns), tsc);
 		w->cap.stream[i] = 0;
+		w->cap.evno[i] = 0;
 	}
 }
 

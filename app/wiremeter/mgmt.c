@@ -68,6 +68,8 @@ drain_rings(struct wm_app *app)
 		total += n;
 		n = rte_ring_dequeue_burst_elem(w->gap_ring, gaps, sizeof(gaps[0]), DRAIN_BURST,
 						NULL);
+		/* Those whose packet the capture is still writing wait for it, in order. */
+		n = wm_capture_gaps_ready(wi, gaps, n, DRAIN_BURST);
 		for (i = 0; i < n; i++)
 			wm_output_gap(&gaps[i]);
 		wm_ctl_gaps_note(gaps, n); /* the recent ones, for telemetry and the console */
@@ -218,6 +220,9 @@ wm_mgmt_run(struct wm_app *app)
 			drain_rings(app);
 			wm_exporter_finish(app);
 			wm_capture_finish(app); /* before the report, which counts its files */
+			/* The gap events that waited for the capture. */
+			while (drain_rings(app) > 0)
+				;
 			break;
 		}
 		if (n == 0)

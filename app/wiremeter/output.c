@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_output.h"
 
 struct wm_totals wm_totals;
@@ -373,6 +374,28 @@ format_endpoints(const struct wm_gap_event *g, char *buf, size_t len)
 	return k > 0 ? (size_t)k : 0;
 }
 
+/* Where the capture wrote the event's revealing packet: the file and its 1-based index. */
+static size_t
+format_capture(const struct wm_gap_event *g, char *buf, size_t len)
+{
+	const char *file = wm_capture_file_name(g->cap_file);
+	char esc[2048];
+	size_t e = 0;
+	int k;
+
+	/* JSON string: quotes and backslashes escaped, control characters dropped. */
+	for (; file != NULL && *file != '\0' && e + 2 < sizeof(esc); file++) {
+		if (*file == '"' || *file == '\\')
+			esc[e++] = '\\';
+		if ((unsigned char)*file >= 0x20)
+			esc[e++] = *file;
+	}
+	esc[e] = '\0';
+	k = snprintf(buf, len, "\"captureFile\":\"%s\",\"capturePacket\":%" PRIu64 "}\n", esc,
+		     g->cap_packet);
+	return k > 0 ? (size_t)k : 0;
+}
+
 int
 wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len)
 {
@@ -386,9 +409,12 @@ wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len)
 	n += format_endpoints(g, buf + n, n < len ? len - n : 0);
 	k = snprintf(buf + n, n < len ? len - n : 0,
 		     "\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ",\"missing\":%" PRIu64
-		     ",\"distance\":%" PRId64 "}\n",
-		     g->ev.expected, g->ev.received, g->ev.missing, g->ev.distance);
+		     ",\"distance\":%" PRId64 "%s",
+		     g->ev.expected, g->ev.received, g->ev.missing, g->ev.distance,
+		     g->cap_packet != 0 ? "," : "}\n");
 	n += k > 0 ? (size_t)k : 0;
+	if (g->cap_packet != 0)
+		n += format_capture(g, buf + n, n < len ? len - n : 0);
 	return n < len ? (int)n : -ENOSPC;
 }
 

@@ -80,7 +80,7 @@ identity_set(struct wm_seq_snapshot *s, const struct wm_seq_id *id)
 }
 
 static void
-gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
+gap_fill(struct wm_gap_event *gp, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
 	 const struct wm_seq_event *ev)
 {
 	struct wm_gap_event g;
@@ -99,6 +99,28 @@ gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_s
 		memcpy(g.src, m->src, sizeof(g.src));
 		memcpy(g.dst, m->dst, sizeof(g.dst));
 	}
+	g.cap_event = 0;
+	g.cap_file = 0;
+	g.cap_packet = 0;
+	*gp = g;
+}
+
+static void
+gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
+	 const struct wm_seq_event *ev, unsigned int i)
+{
+	struct wm_gap_event g;
+
+	/*
+	 * An event whose packets a running capture takes waits for the tap,
+	 * which queues it once it knows whether the revealing copy is queued.
+	 */
+	if (unlikely(w->cap.evno[i] != 0) && w->cap.tap->write) {
+		gap_fill(&w->cap.gap[i], m, id, ev);
+		w->cap.gap_held[i] = 1;
+		return;
+	}
+	gap_fill(&g, m, id, ev);
 	if (rte_ring_enqueue_elem(w->gap_ring, &g, sizeof(g)) != 0)
 		w->gaps_dropped++;
 }
@@ -147,7 +169,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 		identity_set(&w->seq_id[H_IDX(h)], id);
 	w->gap_events++;
 	if (w->conf.gaps_wanted)
-		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev);
+		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev, i);
 }
 
 /*

@@ -92,6 +92,15 @@ struct wm_gap_event {
 	uint8_t proto;
 	uint16_t sport, dport;
 	uint8_t src[16], dst[16]; /* addresses, or MACs for MACsec */
+	/*
+	 * Loss-triggered capture: the event's number on its worker when the
+	 * revealing packet went to the capture (0: it did not), then, once the
+	 * writer has written it, its file's number and its 1-based index in
+	 * that file (0: not written). See capture.c.
+	 */
+	uint32_t cap_event;
+	uint32_t cap_file;
+	uint64_t cap_packet;
 };
 
 /*
@@ -167,6 +176,9 @@ struct wm_worker_cap {
 	uint32_t dump_want;	       /* the controller's: dump request number */
 	uint32_t dump_done;	       /* the worker's: the last request answered */
 	struct rte_ring *dump_ring;    /* worker -> controller: shared recorder copies */
+	/* Gap events of the burst held until their revealing packet's copy is queued. */
+	struct wm_gap_event gap[WM_BURST];
+	uint8_t gap_held[WM_BURST];
 };
 struct wm_ctl_slot; /* a management request (ctl.c) */
 

@@ -70,6 +70,18 @@ void wm_capture_finish(struct wm_app *app);
 /* After wm_capture_finish() (which it calls if need be): everything freed. */
 void wm_capture_fini(struct wm_app *app);
 
+/*
+ * Main lcore, as it drains worker wi's gap ring: the events g[0..n) join
+ * those held, and the ones that may go now (in order, at most max) are
+ * put back into g, with captureFile/capturePacket filled where the
+ * writer wrote their packet; returns how many. Without loss capture,
+ * every event goes at once.
+ */
+unsigned int wm_capture_gaps_ready(unsigned int wi, struct wm_gap_event *g, unsigned int n,
+				   unsigned int max);
+/* The name of capture file number file_no (a gap event's cap_file), or NULL when forgotten. */
+const char *wm_capture_file_name(uint32_t file_no);
+
 /* What the capture does now (any thread). */
 struct wm_capture_status {
 	bool running;	  /* a capture writes to a file */

@@ -370,6 +370,10 @@ class LossTests(Case):
         self.assertEqual([k for k, _ in comments], [want.index(i) for i in revealing])
         for (k, c), e in zip(comments, events):
             self.assertIn("sequence %s" % e["event"], c)
+            # The gap line points at the revealing packet: its file, its 1-based index.
+            self.assertEqual(e.get("captureFile"), os.path.join(d, "l.pcapng"), e)
+            self.assertEqual(e.get("capturePacket"), k + 1, e)
+            self.assertEqual(f["pkts"][k][0], e["timeNanoseconds"])
         # tshark sees the same comments on the same frames.
         seen = tshark_comments(os.path.join(d, "l.pcapng"))
         self.assertEqual([int(n) for n, _ in seen], [k + 1 for k, _ in comments])
