@@ -257,6 +257,9 @@ status_update(void)
 	if (cap.wr != NULL) {
 		wm_capture_writer_stats(cap.wr, &ws);
 		snprintf(cap.status.file, sizeof(cap.status.file), "%s", ws.file);
+		cap.status.cur_files = ws.files;
+		cap.status.cur_pkts = ws.pkts;
+		cap.status.cur_bytes = ws.bytes;
 	}
 	pthread_mutex_unlock(&cap.lock);
 }
@@ -420,6 +423,7 @@ capture_close(void)
 	cap.status.pkts += cur.pkts;
 	cap.status.bytes += cur.bytes;
 	cap.status.removed += cur.removed;
+	cap.status.cur_files = cap.status.cur_pkts = cap.status.cur_bytes = 0;
 	pthread_mutex_unlock(&cap.lock);
 	memset(&cur, 0, sizeof(cur));
 	WM_LOG(INFO, "capture: %s closed", cap.status.file);
@@ -1044,7 +1048,7 @@ wm_capture_stats_suffix(const struct wm_app *app, char *buf, size_t len)
 	if (!st.running)
 		return;
 	worker_sums(app, &sel, &queued, &pool, &ring);
-	snprintf(buf, len, " | capture %" PRIu64 " pkts %" PRIu64 " dropped", st.pkts + cur.pkts,
+	snprintf(buf, len, " | capture %" PRIu64 " pkts %" PRIu64 " dropped", st.pkts + st.cur_pkts,
 		 pool + ring + st.dropped_write);
 }
 
@@ -1062,10 +1066,11 @@ wm_capture_report_json(const struct wm_app *app)
 	json_object_set_new(o, "filter", json_string(st.filter));
 	json_object_set_new(o, "flow", json_string(st.flow));
 	json_object_set_new(o, "captures", json_integer((json_int_t)st.captures));
-	json_object_set_new(o, "filesWritten", json_integer((json_int_t)st.files));
+	json_object_set_new(o, "filesWritten", json_integer((json_int_t)(st.files + st.cur_files)));
 	json_object_set_new(o, "filesRemoved", json_integer((json_int_t)st.removed));
-	json_object_set_new(o, "packetsWritten", json_integer((json_int_t)st.pkts));
-	json_object_set_new(o, "octetsWritten", json_integer((json_int_t)st.bytes));
+	json_object_set_new(o, "packetsWritten", json_integer((json_int_t)(st.pkts + st.cur_pkts)));
+	json_object_set_new(o, "octetsWritten",
+			    json_integer((json_int_t)(st.bytes + st.cur_bytes)));
 	json_object_set_new(o, "captureSelected", json_integer((json_int_t)sel));
 	json_object_set_new(o, "captureQueued", json_integer((json_int_t)queued));
 	json_object_set_new(d, "pool", json_integer((json_int_t)pool));
@@ -1172,9 +1177,9 @@ RTE_INIT(wm_capture_telemetry)
 				   "Packet capture: state, file, packets and bytes written, "
 				   "dropped by reason. No parameters.");
 	rte_telemetry_register_cmd("/wiremeter/capture/start", tel_capture_start,
-				   "Start a capture. Parameters: words as the console's "
-				   "'capture start': [filter EXPR] [file FILE] [count N] "
-				   "[duration S] [flow KEY].");
+				   /* Telemetry refuses help of 128 characters or more. */
+				   "Start a capture. Parameters: [filter EXPR] [file FILE] "
+				   "[count N] [duration S] [flow KEY]");
 	rte_telemetry_register_cmd("/wiremeter/capture/stop", tel_capture_stop,
 				   "Stop the running capture. No parameters.");
 	rte_telemetry_register_cmd("/wiremeter/capture/dump", tel_capture_dump,
@@ -1255,8 +1260,9 @@ cmd_show_capture_parsed(void *parsed, struct cmdline *cl, void *data)
 		cmdline_printf(cl, "  filter '%s' flow '%s'\n", st.filter, st.flow);
 	cmdline_printf(cl,
 		       "  files %" PRIu64 " (%" PRIu64 " removed), written %" PRIu64
-		       " packets %" PRIu64 " bytes (closed files)\n",
-		       st.files, st.removed, st.pkts, st.bytes);
+		       " packets %" PRIu64 " bytes\n",
+		       st.files + st.cur_files, st.removed, st.pkts + st.cur_pkts,
+		       st.bytes + st.cur_bytes);
 	cmdline_printf(cl,
 		       "  selected %" PRIu64 " queued %" PRIu64 " dropped: pool %" PRIu64
 		       " ring %" PRIu64 " write %" PRIu64 "\n",

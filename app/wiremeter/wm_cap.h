@@ -93,8 +93,9 @@ struct wm_capture_status {
 	uint64_t bytes;	  /* bytes written since start */
 	uint64_t removed; /* ring files deleted */
 	uint64_t write_errors;
-	uint64_t dropped_write; /* copies not written: a write error */
-	uint64_t captures;	/* captures started since start */
+	uint64_t dropped_write;			 /* copies not written: a write error */
+	uint64_t captures;			 /* captures started since start */
+	uint64_t cur_files, cur_pkts, cur_bytes; /* the running capture's, not yet in the above */
 };
 void wm_capture_status(struct wm_capture_status *st);
 

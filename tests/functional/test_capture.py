@@ -33,6 +33,8 @@ is).
                 captureDropped = selected, exactly 64 written.
   ConsoleTests  a --cmdline-file on an endless replay: capture start with a
                 filter and a count, show capture, capture dump, quit.
+  TelemetryTests  the same through dpdk-telemetry.py: start with a filter and a
+                count, the state, a new capture with another filter, stop, dump.
   ErrorTests    an unwritable directory, a bad ring spec, a bad filter, a
                 snap length out of range, a bad flow key: exit code 2 and one
                 line naming the option.
@@ -44,9 +46,11 @@ under CI=true).
 import json
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
+import time
 import unittest
 
 import wmtest
@@ -441,6 +445,78 @@ class ConsoleTests(Case):
         self.assertEqual(len(read_pcapng(os.path.join(d, "h.pcapng"))["pkts"]), 5)
 
 
+def telemetry(pfx, command):
+    """One command through Debian's dpdk-telemetry.py, as shipped; its answer."""
+    p = subprocess.run(["dpdk-telemetry.py", "-f", pfx], input=command + "\n",
+                       capture_output=True, text=True, timeout=30)
+    for line in p.stdout.splitlines():
+        if line.strip().startswith("{"):
+            return json.loads(line)[command.split(",")[0]]
+    raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
+
+
+class TelemetryTests(Case):
+    """Control of a running instance (an endless replay) through telemetry."""
+
+    def until(self, pred, what, tries=600):
+        # A bound on how long we look, not a timing assertion: the state is what is checked.
+        for _ in range(tries):
+            if pred():
+                return
+            time.sleep(0.1)
+        self.fail("never: " + what)
+
+    def test_start_stop_filter_change_dump(self):
+        d = wmtest.fresh_dir("tel")
+        pfx = wmtest.prefix(STEM, "tel")
+        err = open(os.path.join(d, "stderr.txt"), "w+")
+        cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
+                                   "net_pcap0,rx_pcap=%s,infinite_rx=1" % TRACE],
+                             ["--capture-history", "10", "--stats-interval", "0"])
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=d)
+        try:
+            sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
+
+            def ready():
+                err.seek(0)
+                return os.path.exists(sock) and "worker(s)" in err.read()
+            self.until(ready, "wiremeter ready")
+            a = telemetry(pfx, "/wiremeter/capture/start,file %s/u.pcapng filter udp count 20"
+                          % d)
+            self.assertEqual(a["ok"], 1, a)
+            self.until(lambda: telemetry(pfx, "/wiremeter/capture")["running"] == 0,
+                       "the count ends the capture")
+            st = telemetry(pfx, "/wiremeter/capture")
+            self.assertEqual(st["file"], "%s/u.pcapng" % d)
+            self.assertEqual(st["filter"], "udp")
+            self.assertEqual(st["packetsWritten"], 20)
+            # A new filter for the next capture, stopped by hand.
+            a = telemetry(pfx, "/wiremeter/capture/start,file %s/i.pcapng filter icmp" % d)
+            self.assertEqual(a["ok"], 1, a)
+            self.until(lambda: telemetry(pfx, "/wiremeter/capture")["packetsWritten"] >=
+                       st["packetsWritten"] + 3, "ICMP packets written")
+            a = telemetry(pfx, "/wiremeter/capture/stop")
+            self.assertEqual(a["ok"], 1, a)
+            self.assertEqual(telemetry(pfx, "/wiremeter/capture/stop")["ok"], 0)
+            a = telemetry(pfx, "/wiremeter/capture/dump,%s/h.pcapng,4" % d)
+            self.assertEqual(a, {"ok": 1, "message": "4 packets written to %s/h.pcapng" % d})
+        finally:
+            rc = wmtest.stop(proc, signal.SIGINT, 60)
+            err.close()
+            wmtest.eal_cleanup(pfx)
+        self.assertEqual(rc, 0)
+        udp = set(q[3] for q in tcpdump_select("udp"))
+        icmp = set(q[3] for q in tcpdump_select("icmp"))
+        u = read_pcapng(os.path.join(d, "u.pcapng"))["pkts"]
+        self.assertEqual(len(u), 20)
+        self.assertTrue(all(q[3] in udp for q in u))
+        i = read_pcapng(os.path.join(d, "i.pcapng"))["pkts"]
+        self.assertGreaterEqual(len(i), 3)
+        self.assertTrue(all(q[3] in icmp for q in i))
+        self.assertEqual(len(read_pcapng(os.path.join(d, "h.pcapng"))["pkts"]), 4)
+
+
 class ErrorTests(Case):
     def bad(self, name, app, *names):
         d = wmtest.fresh_dir(name)
@@ -483,6 +559,7 @@ def main():
     global TRACE
     _, rest = wmtest.args(description=__doc__)
     missing = wmtest.missing_tools([("tshark", "tshark"), ("tcpdump", "tcpdump"),
+                                    ("dpdk-telemetry.py", "dpdk"),
                                     ("capinfos", "wireshark-common")])
     missing += wmtest.missing_modules([("scapy.all", "python3-scapy")])
     if missing:
