@@ -75,12 +75,13 @@ ring_put(struct wm_worker *w, struct rte_ring *ring, struct rte_mbuf *mc)
  * writer will say where it went; capture.c).
  */
 static void
-gap_release(struct wm_worker *w, unsigned int i, bool queued)
+gap_release(struct wm_worker *w, unsigned int i)
 {
 	struct wm_gap_event *g = &w->cap.gap[i];
 
+	g->cap_event = w->cap.gap_queued[i] ? w->cap.evno[i] : 0;
 	w->cap.gap_held[i] = 0;
-	g->cap_event = queued ? w->cap.evno[i] : 0;
+	w->cap.gap_queued[i] = 0;
 	if (rte_ring_enqueue_elem(w->gap_ring, g, sizeof(*g)) != 0)
 		w->gaps_dropped++;
 }
@@ -114,12 +115,9 @@ loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_
 			queued = ring_put(w, ring, out[j]);
 		else
 			rte_pktmbuf_free(out[j]);
-		if (revealing && w->cap.gap_held[i])
-			gap_release(w, i, queued);
+		if (revealing)
+			w->cap.gap_queued[i] = queued;
 	}
-	/* No copy of the revealing packet: its event goes without a capture. */
-	if (unlikely(w->cap.gap_held[i]))
-		gap_release(w, i, false);
 }
 
 /* Who wants packet i: the capture ring, the recorder, the loss history. */
@@ -169,9 +167,13 @@ wm_capture_tap(struct wm_worker *w, struct rte_mbuf **pkts, const struct wm_pkt_
 			continue;
 		tap_one(w, t, ring, pkts[i], (perr >> i & 1) ? NULL : &metas[i], i,
 			wm_pkt_time(&w->conf, pkts[i], burst_ns), tsc);
+		/* Its gap event, if the seq hook held it: in packet order. */
+		if (unlikely(w->cap.gap_held[i]))
+			gap_release(w, i);
 		w->cap.stream[i] = 0;
 		w->cap.evno[i] = 0;
 	}
+	w->cap.holding = false;
 }
 
 void

@@ -115,9 +115,10 @@ gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_s
 	 * An event whose packets a running capture takes waits for the tap,
 	 * which queues it once it knows whether the revealing copy is queued.
 	 */
-	if (unlikely(w->cap.evno[i] != 0) && w->cap.tap->write) {
+	if (unlikely(w->cap.holding) || (unlikely(w->cap.evno[i] != 0) && w->cap.tap->write)) {
 		gap_fill(&w->cap.gap[i], m, id, ev);
 		w->cap.gap_held[i] = 1;
+		w->cap.holding = true;
 		return;
 	}
 	gap_fill(&g, m, id, ev);

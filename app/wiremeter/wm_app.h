@@ -176,9 +176,15 @@ struct wm_worker_cap {
 	uint32_t dump_want;	       /* the controller's: dump request number */
 	uint32_t dump_done;	       /* the worker's: the last request answered */
 	struct rte_ring *dump_ring;    /* worker -> controller: shared recorder copies */
-	/* Gap events of the burst held until their revealing packet's copy is queued. */
+	/*
+	 * Gap events of the burst held until their revealing packet's copy is
+	 * queued (gap_queued), and every later event of the burst behind them
+	 * ('holding'), so that the gap ring keeps packet order.
+	 */
 	struct wm_gap_event gap[WM_BURST];
 	uint8_t gap_held[WM_BURST];
+	uint8_t gap_queued[WM_BURST];
+	bool holding;
 };
 struct wm_ctl_slot; /* a management request (ctl.c) */
 

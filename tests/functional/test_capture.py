@@ -363,6 +363,9 @@ class LossTests(Case):
                                          "--capture-on-loss-events", "gap,late,duplicate",
                                          "--gaps-json", "@gaps.jsonl"])
         events = wmtest.read_lines(os.path.join(d, "gaps.jsonl"))
+        # Held back while their packets are written, the lines keep their order all the same.
+        times = [e["timeNanoseconds"] for e in events]
+        self.assertEqual(times, sorted(times))
         kinds = sorted(e["event"] for e in events)
         self.assertEqual(kinds, ["duplicate", "gap", "gap", "gap", "late"], events)
         want, revealing = self.expected(events)
