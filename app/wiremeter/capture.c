@@ -118,7 +118,8 @@ static struct {
 	struct cap_spec spec;
 	uint64_t start_ns; /* the running capture's first packet time, 0 before */
 	bool write_warned;
-	bool finished; /* wm_capture_finish() has run */
+	bool finished;	   /* wm_capture_finish() has run */
+	bool write_failed; /* the last capture ended on a write error */
 
 	/*
 	 * Where revealing packets went (loss-triggered capture), for the gap
@@ -331,6 +332,7 @@ static void
 write_out(struct rte_mbuf **mc, const unsigned int *src, unsigned int n)
 {
 	struct write_ctx x = {mc, src, n};
+	uint64_t before = cur.pkts, unwritten = n;
 	unsigned int i;
 	int rc;
 
@@ -342,11 +344,13 @@ write_out(struct rte_mbuf **mc, const unsigned int *src, unsigned int n)
 		if (cap.start_ns == 0 && n > 0)
 			cap.start_ns = wm_capture_time(mc[0]);
 		wm_capture_writer_stats(cap.wr, &cur);
+		unwritten = n - (cur.pkts - before);
 		if (rc < 0) {
 			pthread_mutex_lock(&cap.lock);
-			cap.status.dropped_write += n;
+			cap.status.dropped_write += unwritten;
 			cap.status.write_errors++;
 			pthread_mutex_unlock(&cap.lock);
+			cap.write_failed = true;
 			if (!cap.write_warned)
 				WM_LOG(WARNING,
 				       "capture: cannot write %s: %s; capture stopped, "
@@ -355,8 +359,19 @@ write_out(struct rte_mbuf **mc, const unsigned int *src, unsigned int n)
 			cap.write_warned = true;
 			capture_close();
 		} else if (cur.done) {
+			pthread_mutex_lock(&cap.lock);
+			cap.status.after_end += unwritten;
+			pthread_mutex_unlock(&cap.lock);
 			capture_close();
 		}
+	} else if (n > 0) {
+		/* Queued before the workers learnt the capture had ended. */
+		pthread_mutex_lock(&cap.lock);
+		if (cap.write_failed)
+			cap.status.dropped_write += n;
+		else
+			cap.status.after_end += n;
+		pthread_mutex_unlock(&cap.lock);
 	}
 	note_done(mc, src, n);
 	for (i = 0; i < n; i++)
@@ -534,6 +549,7 @@ do_start(const char *args, char *msg, size_t len)
 	cap.spec = s;
 	cap.start_ns = 0;
 	cap.write_warned = false;
+	cap.write_failed = false;
 	wm_capture_writer_stats(cap.wr, &cur);
 	pthread_mutex_lock(&cap.lock);
 	cap.status.running = true;
@@ -1078,6 +1094,8 @@ wm_capture_report_json(const struct wm_app *app)
 	json_object_set_new(d, "write", json_integer((json_int_t)st.dropped_write));
 	json_object_set_new(o, "captureDropped", d);
 	json_object_set_new(o, "writeErrors", json_integer((json_int_t)st.write_errors));
+	/* Selected but past the capture's count or duration: not written, not a drop. */
+	json_object_set_new(o, "captureAfterEnd", json_integer((json_int_t)st.after_end));
 	return o;
 }
 

@@ -94,6 +94,7 @@ struct wm_capture_status {
 	uint64_t removed; /* ring files deleted */
 	uint64_t write_errors;
 	uint64_t dropped_write;			 /* copies not written: a write error */
+	uint64_t after_end;			 /* copies past a capture's count or duration */
 	uint64_t captures;			 /* captures started since start */
 	uint64_t cur_files, cur_pkts, cur_bytes; /* the running capture's, not yet in the above */
 };

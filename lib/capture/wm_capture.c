@@ -410,7 +410,8 @@ struct wm_capture_writer {
 	char comment[512];
 	char os[160];
 	rte_pcapng_t *pc;
-	uint64_t file_bytes;	/* in the current file */
+	int fd;			/* the current file (rte_pcapng writes to it and closes it) */
+	uint64_t file_good;	/* bytes of whole blocks in it */
 	uint64_t file_start_ns; /* its first packet's time */
 	uint64_t start_ns;	/* the capture's first packet's time */
 	bool started;
@@ -466,8 +467,9 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 		close(fd);
 		return -EIO;
 	}
-	wr->file_bytes = (uint64_t)lseek(fd, 0, SEEK_CUR);
-	wr->st.bytes += wr->file_bytes;
+	wr->fd = fd;
+	wr->file_good = (uint64_t)lseek(fd, 0, SEEK_CUR);
+	wr->st.bytes += wr->file_good;
 	wr->st.files++;
 	wr->st.file_pkts = 0;
 	return 0;
@@ -507,43 +509,66 @@ wm_capture_writer_open(const struct wm_capture_file_conf *conf, char *err, size_
 	return wr;
 }
 
-/* Should this copy start a new file of the ring? */
+/* Should a copy of 'block' bytes at time t start a new file of the ring? 'run' are pending. */
 static bool
-writer_rotate_due(const struct wm_capture_writer *wr, uint32_t block, uint64_t t)
+writer_rotate_due(const struct wm_capture_writer *wr, unsigned int run, uint64_t run_bytes,
+		  uint32_t block, uint64_t t)
 {
-	if (!wr->conf.ring || wr->st.file_pkts == 0)
+	if (!wr->conf.ring || wr->st.file_pkts + run == 0)
 		return false;
-	if (wr->conf.ring_bytes != 0 && wr->file_bytes + block > wr->conf.ring_bytes)
+	if (wr->conf.ring_bytes != 0 && wr->file_good + run_bytes + block > wr->conf.ring_bytes)
 		return true;
 	return wr->conf.ring_ns != 0 && t - wr->file_start_ns >= wr->conf.ring_ns;
 }
 
-/* Does this copy fall past the capture's count or duration? */
+/* Does this copy fall past the capture's count or duration ('run' more are pending)? */
 static bool
-writer_end_due(struct wm_capture_writer *wr, uint64_t t)
+writer_end_due(struct wm_capture_writer *wr, unsigned int run, uint64_t t)
 {
 	if (!wr->started) {
 		wr->started = true;
 		wr->start_ns = t;
 	}
-	if (wr->conf.max_pkts != 0 && wr->st.pkts >= wr->conf.max_pkts)
+	if (wr->conf.max_pkts != 0 && wr->st.pkts + run >= wr->conf.max_pkts)
 		return true;
 	return wr->conf.max_ns != 0 && t - wr->start_ns >= wr->conf.max_ns;
 }
 
+/*
+ * Write a run of copies to the current file. A failed or short write (a
+ * full disk) cuts the file back to its last whole block, so that it stays
+ * readable, and ends the capture. Tagged copies are noted once written.
+ */
 static int
-writer_flush(struct wm_capture_writer *wr, struct rte_mbuf **mc, unsigned int n)
+writer_flush(struct wm_capture_writer *wr, struct rte_mbuf **mc, unsigned int n,
+	     wm_capture_note_fn note, void *ctx)
 {
+	uint64_t bytes = 0;
+	unsigned int j;
 	ssize_t rc;
 
 	if (n == 0)
 		return 0;
+	for (j = 0; j < n; j++)
+		bytes += rte_pktmbuf_data_len(mc[j]);
+	rte_errno = 0;
 	rc = rte_pcapng_write_packets(wr->pc, mc, (uint16_t)n);
-	if (rc < 0) {
+	if (rc < 0 || (uint64_t)rc != bytes) {
+		int e = rc < 0 && rte_errno != 0 ? rte_errno : ENOSPC;
+
+		if (ftruncate(wr->fd, (off_t)wr->file_good) == 0)
+			lseek(wr->fd, (off_t)wr->file_good, SEEK_SET);
 		wr->st.errors++;
 		wr->st.done = true;
-		return -(rte_errno != 0 ? rte_errno : EIO);
+		return -e;
 	}
+	for (j = 0; note != NULL && j < n; j++)
+		if (WM_CAPTURE_TAG_CLASS(mc[j]) != 0)
+			note(ctx, mc[j], wr->st.file, wr->st.file_pkts + j + 1);
+	wr->file_good += bytes;
+	wr->st.pkts += n;
+	wr->st.bytes += bytes;
+	wr->st.file_pkts += n;
 	return 0;
 }
 
@@ -568,6 +593,7 @@ wm_capture_writer_write(struct wm_capture_writer *wr, struct rte_mbuf **mc, unsi
 			wm_capture_note_fn note, void *ctx)
 {
 	unsigned int i, run = 0; /* mc[i - run .. i) go to the current file */
+	uint64_t run_bytes = 0;
 	int rc;
 
 	if (wr->st.done)
@@ -576,30 +602,46 @@ wm_capture_writer_write(struct wm_capture_writer *wr, struct rte_mbuf **mc, unsi
 		uint32_t block = rte_pktmbuf_data_len(mc[i]);
 		uint64_t t = wm_capture_time(mc[i]);
 
-		if (writer_end_due(wr, t)) {
+		if (writer_end_due(wr, run, t)) {
 			wr->st.done = true;
 			break;
 		}
-		if (writer_rotate_due(wr, block, t)) {
-			rc = writer_flush(wr, &mc[i - run], run);
-			run = 0;
+		if (writer_rotate_due(wr, run, run_bytes, block, t)) {
+			rc = writer_flush(wr, &mc[i - run], run, note, ctx);
 			if (rc == 0)
 				rc = writer_next_file(wr);
 			if (rc != 0)
 				return rc;
+			run = 0;
+			run_bytes = 0;
 		}
-		if (wr->st.file_pkts == 0)
+		if (wr->st.file_pkts + run == 0)
 			wr->file_start_ns = t;
-		wr->file_bytes += block;
-		wr->st.bytes += block;
-		wr->st.pkts++;
-		wr->st.file_pkts++;
+		run_bytes += block;
 		run++;
-		if (note != NULL && WM_CAPTURE_TAG_CLASS(mc[i]) != 0)
-			note(ctx, mc[i], wr->st.file, wr->st.file_pkts);
 	}
-	rc = writer_flush(wr, &mc[i - run], run);
+	rc = writer_flush(wr, &mc[i - run], run, note, ctx);
 	return rc != 0 ? rc : (int)i;
+}
+
+/* One statistics block, or none: a block cut short (a full disk) is taken back. */
+static int
+writer_stats_block(struct wm_capture_writer *wr, const struct wm_capture_port_stats *ps,
+		   uint64_t start_ns, uint64_t end_ns)
+{
+	uint32_t len = 0;
+	ssize_t rc;
+
+	rc = rte_pcapng_write_stats(wr->pc, ps->port, NULL, start_ns, end_ns, ps->recv, ps->drop);
+	if (rc > 8 && pread(wr->fd, &len, sizeof(len), (off_t)wr->file_good + 4) == sizeof(len) &&
+	    (ssize_t)len == rc) {
+		wr->file_good += (uint64_t)rc;
+		wr->st.bytes += (uint64_t)rc;
+		return 0;
+	}
+	if (ftruncate(wr->fd, (off_t)wr->file_good) == 0)
+		lseek(wr->fd, (off_t)wr->file_good, SEEK_SET);
+	return -EIO;
 }
 
 int
@@ -611,10 +653,9 @@ wm_capture_writer_close(struct wm_capture_writer *wr, const struct wm_capture_po
 
 	if (wr == NULL)
 		return 0;
-	for (i = 0; i < n_ports && wr->pc != NULL; i++)
-		if (rte_pcapng_write_stats(wr->pc, ps[i].port, NULL, start_ns, end_ns, ps[i].recv,
-					   ps[i].drop) < 0)
-			rc = -EIO;
+	/* After a write error the disk is full: the file ends with its last packet. */
+	for (i = 0; i < n_ports && wr->pc != NULL && wr->st.errors == 0 && rc == 0; i++)
+		rc = writer_stats_block(wr, &ps[i], start_ns, end_ns);
 	if (wr->pc != NULL)
 		rte_pcapng_close(wr->pc);
 	free(wr->names);

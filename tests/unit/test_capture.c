@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,6 +343,59 @@ test_capture_comment_on_a_packet(void)
 	CU_ASSERT_STRING_EQUAL(comments[1], "seq gap: expected 5, received 9");
 }
 
+/*
+ * A full disk: a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored) cuts a
+ * write short in the middle of a block, as ENOSPC does. The file must
+ * end with its last whole packet, the capture end, the error be counted.
+ */
+static void
+test_capture_full_disk_leaves_a_whole_file(void)
+{
+	struct wm_capture_file_conf fc = {0};
+	struct wm_capture_writer_stats st;
+	struct rlimit old, lim;
+	struct rte_mbuf *mc[20];
+	struct read_pkt rp[32];
+	struct wm_capture_writer *wr;
+	char path[512], err[256];
+	struct stat sb;
+	int i, rc, k;
+	off_t header;
+
+	path_in_dir(path, sizeof(path), "full.pcapng");
+	fc.path = path;
+	for (i = 0; i < 20; i++)
+		mc[i] = copy_of(100, (uint8_t)i, T0 + (uint64_t)i);
+	wr = wm_capture_writer_open(&fc, err, sizeof(err));
+	CU_ASSERT_FATAL(wr != NULL);
+	CU_ASSERT_EQUAL_FATAL(stat(path, &sb), 0);
+	header = sb.st_size;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	/* Room for 7 blocks and a half. */
+	lim.rlim_cur =
+		(rlim_t)header + 7 * rte_pktmbuf_data_len(mc[0]) + rte_pktmbuf_data_len(mc[0]) / 2;
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	CU_ASSERT_EQUAL(wm_capture_writer_write(wr, mc, 5, NULL, NULL), 5);
+	rc = wm_capture_writer_write(wr, &mc[5], 15, NULL, NULL);
+	CU_ASSERT(rc < 0);
+	wm_capture_writer_stats(wr, &st);
+	CU_ASSERT(st.done);
+	CU_ASSERT_EQUAL(st.errors, 1);
+	CU_ASSERT_EQUAL(st.pkts, 5);
+	CU_ASSERT_EQUAL(wm_capture_writer_write(wr, mc, 1, NULL, NULL), 0);
+	wm_capture_writer_close(wr, NULL, 0, 0, 0);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CU_ASSERT_EQUAL(stat(path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_size, header + 5 * rte_pktmbuf_data_len(mc[0]));
+	k = read_file(path, rp, 32);
+	CU_ASSERT_EQUAL(k, 5);
+	for (i = 0; i < 20; i++)
+		rte_pktmbuf_free(mc[i]);
+}
+
 static void
 test_capture_hist_keeps_last_n_in_order(void)
 {
@@ -532,6 +587,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_capture_duration_is_packet_time),
 	WM_TEST(test_capture_ring_keeps_n_files),
 	WM_TEST(test_capture_comment_on_a_packet),
+	WM_TEST(test_capture_full_disk_leaves_a_whole_file),
 	WM_TEST(test_capture_hist_keeps_last_n_in_order),
 	WM_TEST(test_capture_loss_before_event_after),
 	WM_TEST(test_capture_merge_in_time_order),
