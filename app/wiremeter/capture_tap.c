@@ -123,7 +123,7 @@ loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_
 /* Who wants packet i: the capture ring, the recorder, the loss history. */
 static void
 tap_one(struct wm_worker *w, const struct wm_cap_tap *t, struct rte_ring *ring, struct rte_mbuf *m,
-	const struct wm_pkt_meta *meta, unsigned int i, uint64_t ts, uint64_t tsc)
+	const struct wm_pkt_meta *meta, unsigned int i, uint64_t burst_ns, uint64_t tsc)
 {
 	const bool sel = tap_selects(t, m, meta);
 	const bool to_ring = ring != NULL && sel;
@@ -134,7 +134,8 @@ tap_one(struct wm_worker *w, const struct wm_cap_tap *t, struct rte_ring *ring, 
 
 	if (refs == 0)
 		return;
-	mc = wm_capture_copy(m, t->pool, t->caplen, tsc, ts);
+	/* The time it was metered at: its Rx timestamp, or the burst's. */
+	mc = wm_capture_copy(m, t->pool, t->caplen, tsc, wm_pkt_time(&w->conf, m, burst_ns));
 	if (to_ring)
 		w->cap_selected++;
 	if (unlikely(mc == NULL)) {
@@ -156,22 +157,26 @@ tap_one(struct wm_worker *w, const struct wm_cap_tap *t, struct rte_ring *ring, 
 
 void
 wm_capture_tap(struct wm_worker *w, struct rte_mbuf **pkts, const struct wm_pkt_meta *metas,
-	       unsigned int n, uint64_t skip, uint64_t perr, uint64_t burst_ns, uint64_t tsc)
+	       unsigned int n, uint64_t tsc)
 {
+	const uint64_t burst_ns = wm_worker_ns(&w->conf, tsc);
 	const struct wm_cap_tap *t = w->cap.tap;
 	struct rte_ring *ring = t->write ? t->rings[w->index] : NULL;
+	const uint64_t skip = w->cap.skip, perr = w->cap.perr;
 	unsigned int i;
 
+	w->cap.skip = w->cap.perr = 0;
 	for (i = 0; i < n; i++) {
 		if (skip >> i & 1)
 			continue;
-		tap_one(w, t, ring, pkts[i], (perr >> i & 1) ? NULL : &metas[i], i,
-			wm_pkt_time(&w->conf, pkts[i], burst_ns), tsc);
-		/* Its gap event, if the seq hook held it: in packet order. */
-		if (unlikely(w->cap.gap_held[i]))
-			gap_release(w, i);
-		w->cap.stream[i] = 0;
-		w->cap.evno[i] = 0;
+		tap_one(w, t, ring, pkts[i], (perr >> i & 1) ? NULL : &metas[i], i, burst_ns, tsc);
+		/* Its sequence notes, and its gap event if the seq hook held it, in packet order. */
+		if (unlikely(w->cap.stream[i] != 0)) {
+			if (w->cap.gap_held[i])
+				gap_release(w, i);
+			w->cap.stream[i] = 0;
+			w->cap.evno[i] = 0;
+		}
 	}
 	w->cap.holding = false;
 }
@@ -183,6 +188,8 @@ wm_capture_worker_poll(struct wm_worker *w)
 	uint32_t want;
 
 	if (unlikely(next != w->cap.tap)) {
+		/* Marks left by bursts no tap read: none is this burst's. */
+		w->cap.skip = w->cap.perr = 0;
 		w->cap.tap = next;
 		__atomic_store_n(&w->cap.seen, next, __ATOMIC_RELEASE);
 	}

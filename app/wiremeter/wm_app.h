@@ -169,6 +169,7 @@ struct wm_worker_cap {
 	struct wm_capture_hist *hist;  /* flight recorder (--capture-history), or NULL */
 	struct wm_capture_loss *loss;  /* per-stream histories (--capture-on-loss), or NULL */
 	uint32_t loss_classes;	       /* bit per enum wm_seq_class that triggers it */
+	uint64_t skip, perr;	       /* this burst: bit i, filtered out / refused by the parser */
 	uint32_t event_no;	       /* sequence events noted for capture so far */
 	uint32_t stream[WM_BURST];     /* per burst index: its stream plus one, 0: none */
 	uint8_t cls[WM_BURST];	       /* and the packet's enum wm_seq_class */

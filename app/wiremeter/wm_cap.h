@@ -39,12 +39,15 @@ struct wm_cap_tap {
 };
 
 /*
- * Worker side. The burst's packets with their metas; 'skip' has bit i
- * set for a packet the metering filter dropped, 'perr' for one the parser
- * refused (no meta). Called only when w->cap.tap is set.
+ * Worker side. The burst's packets with their metas; w->cap.skip has bit
+ * i set for a packet the metering filter dropped, w->cap.perr for one the
+ * parser refused (no meta); both are cleared here. tsc is the burst's
+ * (its time is recomputed here, so the burst loop keeps one value less
+ * live). Called only when
+ * w->cap.tap is set.
  */
 void wm_capture_tap(struct wm_worker *w, struct rte_mbuf **pkts, const struct wm_pkt_meta *metas,
-		    unsigned int n, uint64_t skip, uint64_t perr, uint64_t burst_ns, uint64_t tsc);
+		    unsigned int n, uint64_t tsc);
 /* Every few polls: take a new tap, answer a dump request. */
 void wm_capture_worker_poll(struct wm_worker *w);
 

@@ -182,7 +182,6 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	uint64_t tsc = rte_rdtsc();
 	uint64_t burst_ns = wm_worker_ns(&w->conf, tsc), latest = 0;
 	const bool filter = w->conf.filter != NULL;
-	uint64_t skip = 0, perr = 0; /* for the capture tap: filtered, refused by the parser */
 	unsigned int i, n_ok = 0;
 
 	if (unlikely(w->first_pkt_tsc == 0))
@@ -205,7 +204,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			latest = ts;
 		if (unlikely(filter) && filter_drops(&w->conf, m)) {
 			pc->filtered++;
-			skip |= 1ull << i;
+			w->cap.skip |= 1ull << i; /* for the capture tap */
 			continue;
 		}
 		err = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
@@ -213,7 +212,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(err != WM_PKT_OK)) {
 			w->parse_err[err]++;
 			pc->parse_errors++;
-			perr |= 1ull << i;
+			w->cap.perr |= 1ull << i; /* for the capture tap */
 			continue;
 		}
 		meta->ts_ns = ts;
@@ -236,7 +235,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 	/* The capture tap, after metering: one predictable branch when no capture is on. */
 	if (unlikely(w->cap.tap != NULL))
-		wm_capture_tap(w, pkts, metas, n, skip, perr, burst_ns, tsc);
+		wm_capture_tap(w, pkts, metas, n, tsc);
 	w->busy_cycles += rte_rdtsc() - tsc;
 	return latest;
 }
