@@ -454,7 +454,8 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 			wr->st.removed++;
 		snprintf(old, sizeof(wr->names[0]), "%s", name);
 	}
-	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0644); /* read: writer_stats_block() */
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -errno;

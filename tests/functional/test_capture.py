@@ -35,6 +35,9 @@ is).
                 filter and a count, show capture, capture dump, quit.
   TelemetryTests  the same through dpdk-telemetry.py: start with a filter and a
                 count, the state, a new capture with another filter, stop, dump.
+  OverloadTests everything from an endless replay into a ring on a 256 KB tmpfs:
+                one warning line, every file left whole, captured + dropped =
+                selected, metering's conservation holds.
   ErrorTests    an unwritable directory, a bad ring spec, a bad filter, a
                 snap length out of range, a bad flow key: exit code 2 and one
                 line naming the option.
@@ -518,6 +521,58 @@ class TelemetryTests(Case):
         self.assertGreaterEqual(len(i), 3)
         self.assertTrue(all(q[3] in icmp for q in i))
         self.assertEqual(len(read_pcapng(os.path.join(d, "h.pcapng"))["pkts"]), 4)
+
+
+class OverloadTests(TelemetryTests):
+    """Everything from an endless replay into a ring on a 256 KB tmpfs that fills."""
+
+    def test_full_filesystem(self):
+        d = wmtest.fresh_dir("full")
+        mnt = os.path.join(d, "small")
+        os.makedirs(mnt)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest(wmtest.skip_reason("cannot mount a tmpfs: " + r.stderr.strip()))
+        pfx = wmtest.prefix(STEM, "full")
+        rep = os.path.join(d, "report.json")
+        try:
+            with open(os.path.join(d, "stderr.txt"), "w+") as err:
+                cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
+                                           "net_pcap0,rx_pcap=%s,infinite_rx=1" % TRACE],
+                                     ["--capture", mnt + "/c.pcapng", "--capture-ring",
+                                      "files:3,filesize:1", "--report", rep,
+                                      "--stats-interval", "0"], log="warning")
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=err, cwd=d)
+                try:
+                    def full():
+                        err.seek(0)
+                        return "cannot write" in err.read()
+                    self.until(full, "the disk-full warning")
+                finally:
+                    rc = wmtest.stop(proc, signal.SIGINT, 60)
+                    wmtest.eal_cleanup(pfx)
+                err.seek(0)
+                lines = err.read().splitlines()
+            self.assertEqual(rc, 0, lines[-10:])
+            self.assertEqual(len([ln for ln in lines if "cannot write" in ln]), 1, lines)
+            names = sorted(os.listdir(mnt))
+            self.assertGreater(len(names), 0)
+            for n in names:  # every file left is whole: the last one cut at a block
+                read_pcapng(os.path.join(mnt, n))
+                capinfos_count(os.path.join(mnt, n))
+        finally:
+            subprocess.run(["umount", mnt])
+        with open(rep) as f:
+            report = json.load(f)
+        cap = report["capture"]
+        self.assertEqual(cap["writeErrors"], 1)
+        self.assertGreater(cap["captureDropped"]["write"], 0)
+        self.assertEqual(cap["packetsWritten"] + sum(cap["captureDropped"].values()) +
+                         cap["captureAfterEnd"], cap["captureSelected"], cap)
+        self.assertEqual(cap["captureAfterEnd"], 0)
+        self.assertTrue(report["conservation"]["ok"], report["conservation"])
 
 
 class ErrorTests(Case):

@@ -146,7 +146,16 @@ test_capture_file_reads_back_exactly(void)
 	CU_ASSERT_EQUAL(wm_capture_writer_write(wr, mc, 10, NULL, NULL), 10);
 	for (i = 0; i < 10; i++)
 		rte_pktmbuf_free(mc[i]);
-	CU_ASSERT_EQUAL(wm_capture_writer_close(wr, NULL, 0, 0, 0), 0);
+	{
+		struct wm_capture_port_stats ps = {.port = 0, .recv = 1000, .drop = 7};
+		struct stat sb0, sb1;
+
+		stat(path, &sb0);
+		CU_ASSERT_EQUAL(wm_capture_writer_close(wr, &ps, 1, T0, T0 + 9000), 0);
+		/* The statistics block: 20 bytes, 4 options (start, end, recv, drop), end, length. */
+		stat(path, &sb1);
+		CU_ASSERT_EQUAL(sb1.st_size - sb0.st_size, 20 + 4 * 12 + 4 + 4);
+	}
 	CU_ASSERT_EQUAL_FATAL(read_file(path, rp, 16), 10);
 	for (i = 0; i < 10; i++) {
 		CU_ASSERT_EQUAL(rp[i].ns, T0 + (uint64_t)i * 1000);
