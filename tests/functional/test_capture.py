@@ -230,6 +230,14 @@ class Case(unittest.TestCase):
         with open(os.path.join(d, "report.json")) as f:
             return d, json.load(f), p
 
+    def until(self, pred, what, tries=600):
+        # A bound on how long we look, not a timing assertion: the state is what is checked.
+        for _ in range(tries):
+            if pred():
+                return
+            time.sleep(0.1)
+        self.fail("never: " + what)
+
     def assert_same_packets(self, got, want):
         self.assertEqual(len(got), len(want))
         for i, (g, w) in enumerate(zip(got, want)):
@@ -464,14 +472,6 @@ def telemetry(pfx, command):
 class TelemetryTests(Case):
     """Control of a running instance (an endless replay) through telemetry."""
 
-    def until(self, pred, what, tries=600):
-        # A bound on how long we look, not a timing assertion: the state is what is checked.
-        for _ in range(tries):
-            if pred():
-                return
-            time.sleep(0.1)
-        self.fail("never: " + what)
-
     def test_start_stop_filter_change_dump(self):
         d = wmtest.fresh_dir("tel")
         pfx = wmtest.prefix(STEM, "tel")
@@ -523,7 +523,7 @@ class TelemetryTests(Case):
         self.assertEqual(len(read_pcapng(os.path.join(d, "h.pcapng"))["pkts"]), 4)
 
 
-class OverloadTests(TelemetryTests):
+class OverloadTests(Case):
     """Everything from an endless replay into a ring on a 256 KB tmpfs that fills."""
 
     def test_full_filesystem(self):
