@@ -1270,6 +1270,10 @@ cmd_show_capture_parsed(void *parsed, struct cmdline *cl, void *data)
 
 	RTE_SET_USED(parsed);
 	RTE_SET_USED(data);
+	if (cap.app == NULL) {
+		cmdline_printf(cl, "capture: not running\n");
+		return;
+	}
 	wm_capture_status(&st);
 	worker_sums(cap.app, &sel, &queued, &pool, &ring);
 	cmdline_printf(cl, "capture: %s%s%s\n", st.running ? "running, " : "stopped",
