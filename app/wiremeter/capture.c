@@ -247,6 +247,18 @@ tap_make(const struct cap_spec *spec, const char *filter, char *msg, size_t len)
 	return t;
 }
 
+/* The tap that keeps the recorders going while no capture writes; NULL when there are none. */
+static struct wm_cap_tap *
+recorder_tap(void)
+{
+	const struct wm_conf_capture *cc = &cap.app->conf.capture;
+	char msg[512];
+
+	if (cc->history == 0 && cc->on_loss == NULL)
+		return NULL;
+	return tap_make(NULL, cap.spec.filter, msg, sizeof(msg));
+}
+
 /* ---- the writer's work ---- */
 
 static void
@@ -443,10 +455,7 @@ capture_close(void)
 	memset(&cur, 0, sizeof(cur));
 	WM_LOG(INFO, "capture: %s closed", cap.status.file);
 	/* The workers stop queueing; the recorders go on. */
-	tap_publish(cap.app->conf.capture.history != 0 || cap.app->conf.capture.on_loss != NULL
-			    ? tap_make(NULL, cap.spec.filter, (char[8]){0}, 8)
-			    : NULL,
-		    true);
+	tap_publish(recorder_tap(), true);
 }
 
 /* ---- requests ---- */
@@ -575,12 +584,7 @@ do_stop(char *msg, size_t len)
 		return -ENOENT;
 	}
 	/* The workers stop queueing for it first; then what they queued is written. */
-	t = tap_make(NULL, cap.spec.filter, msg, len);
-	if (t != NULL && cap.app->conf.capture.history == 0 &&
-	    cap.app->conf.capture.on_loss == NULL) {
-		rte_free(t);
-		t = NULL;
-	}
+	t = recorder_tap();
 	tap_publish(t, true);
 	drain_all();
 	snprintf(file, sizeof(file), "%s", cur.file);
