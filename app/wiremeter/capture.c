@@ -252,7 +252,7 @@ static struct wm_cap_tap *
 recorder_tap(void)
 {
 	const struct wm_conf_capture *cc = &cap.app->conf.capture;
-	char msg[512];
+	char msg[1024];
 
 	if (cc->history == 0 && cc->on_loss == NULL)
 		return NULL;
