@@ -43,6 +43,7 @@
 #include "wm_cap.h"
 #include "wm_capture.h"
 #include "wm_ctl.h"
+#include "wm_flow_key.h"
 #include "wm_stats.h"
 
 RTE_LOG_REGISTER(wm_logtype_capture, wm.capture, NOTICE);
