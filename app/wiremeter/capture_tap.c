@@ -56,10 +56,15 @@ tap_selects(const struct wm_cap_tap *t, struct rte_mbuf *m, const struct wm_pkt_
 	return true;
 }
 
-/* A copy for the writer: queued, or counted and freed. Selected is counted by the caller. */
+/*
+ * A copy for the writer: queued, or counted and freed. Selected is counted
+ * by the caller. Marked taken first (the writer may free it once queued):
+ * a loss history holding the same copy lets it go unwritten.
+ */
 static bool
 ring_put(struct wm_worker *w, struct rte_ring *ring, struct rte_mbuf *mc)
 {
+	WM_CAPTURE_TAG_TAKEN(mc) = 1;
 	if (unlikely(rte_ring_sp_enqueue(ring, mc) != 0)) {
 		w->cap_drop_ring++;
 		rte_pktmbuf_free(mc);
@@ -86,16 +91,32 @@ gap_release(struct wm_worker *w, unsigned int i)
 		w->gaps_dropped++;
 }
 
+/* Does packet i reveal an event that triggers the loss capture? */
+static bool
+loss_event(const struct wm_worker *w, unsigned int i)
+{
+	return (w->cap.loss_classes >> w->cap.cls[i] & 1) != 0;
+}
+
+/* Is packet i due for the writer through its stream's loss capture (it reveals or follows)? */
+static bool
+loss_due(const struct wm_worker *w, unsigned int i)
+{
+	return loss_event(w, i) || wm_capture_loss_wants(w->cap.loss, w->cap.stream[i] - 1);
+}
+
 /*
  * A packet of a tracked stream: into its history, or, with what the
  * history held, to the writer when it reveals an event (or follows one).
+ * A history copy the capture had already (the capture filter took it) is
+ * only let go: each packet is selected, and written, once.
  */
 static void
 loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_mbuf *mc)
 {
 	struct rte_mbuf *out[UINT8_MAX + 1];
 	const uint32_t s = w->cap.stream[i] - 1;
-	const bool event = (w->cap.loss_classes >> w->cap.cls[i] & 1) != 0;
+	const bool event = loss_event(w, i);
 	const bool due = event || wm_capture_loss_wants(w->cap.loss, s);
 	unsigned int k, j;
 
@@ -110,6 +131,10 @@ loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_
 		const bool revealing = WM_CAPTURE_TAG_CLASS(out[j]) != 0;
 		bool queued = false;
 
+		if (WM_CAPTURE_TAG_TAKEN(out[j]) != 0) {
+			rte_pktmbuf_free(out[j]);
+			continue;
+		}
 		w->cap_selected++;
 		if (ring != NULL)
 			queued = ring_put(w, ring, out[j]);
@@ -120,15 +145,20 @@ loss_put(struct wm_worker *w, struct rte_ring *ring, unsigned int i, struct rte_
 	}
 }
 
-/* Who wants packet i: the capture ring, the recorder, the loss history. */
+/*
+ * Who wants packet i: the capture ring, the recorder, the loss history.
+ * A packet the loss capture writes now (it reveals an event or follows
+ * one) goes to the writer through it alone, tagged, whether or not the
+ * capture filter selected it too.
+ */
 static void
 tap_one(struct wm_worker *w, const struct wm_cap_tap *t, struct rte_ring *ring, struct rte_mbuf *m,
 	const struct wm_pkt_meta *meta, unsigned int i, uint64_t burst_ns, uint64_t tsc)
 {
 	const bool sel = tap_selects(t, m, meta);
-	const bool to_ring = ring != NULL && sel;
 	const bool to_hist = w->cap.hist != NULL && (t->has_sel ? sel : true);
 	const bool to_loss = w->cap.stream[i] != 0 && w->cap.loss != NULL;
+	const bool to_ring = ring != NULL && sel && !(to_loss && loss_due(w, i));
 	const unsigned int refs = to_ring + to_hist + to_loss;
 	struct rte_mbuf *mc;
 

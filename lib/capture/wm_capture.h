@@ -67,10 +67,13 @@ struct wm_capture_epb {
 /**
  * A capture copy's tag, in its hash field (the copy is ours; nothing in
  * the block reads it): an event's class plus one (0: no event) and the
- * event's number on its worker. Set by wm_capture_loss_pkt() on the
- * packet that revealed an event.
+ * event's number on its worker, set by wm_capture_loss_pkt() on the
+ * packet that revealed an event; and whether the capture has had it
+ * already (queued for the writer or counted as dropped), so that a copy
+ * a loss history also holds is not written a second time.
  */
-#define WM_CAPTURE_TAG_CLASS(m) ((m)->hash.fdir.lo)
+#define WM_CAPTURE_TAG_CLASS(m) ((m)->hash.fdir.hash)
+#define WM_CAPTURE_TAG_TAKEN(m) ((m)->hash.fdir.id)
 #define WM_CAPTURE_TAG_EVENT(m) ((m)->hash.fdir.hi)
 
 /**
@@ -124,6 +127,7 @@ wm_capture_copy(const struct rte_mbuf *m, struct rte_mempool *mp, uint32_t caple
 	epb->timestamp_hi = (uint32_t)(ts_ns >> 32);
 	epb->timestamp_lo = (uint32_t)ts_ns;
 	WM_CAPTURE_TAG_CLASS(mc) = 0;
+	WM_CAPTURE_TAG_TAKEN(mc) = 0;
 	WM_CAPTURE_TAG_EVENT(mc) = 0;
 	return mc;
 }

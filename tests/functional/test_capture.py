@@ -26,7 +26,8 @@ is).
   LossTests     --capture-on-loss 2,1 on the RTP stream: for every event of
                 the gap log (gap, late, duplicate) the file holds the two
                 packets before, the revealing one (with a comment naming the
-                event) and the one after, nothing else.
+                event) and the one after, nothing else; with a capture filter
+                as well, what either wants, each packet once.
   HistoryTests  --capture-history N, --capture-history-on-exit: the last N
                 packets metered, in order; with a filter, the last N selected.
   DropTests     a pool of 64 copies held by a recorder of 64: captured +
@@ -395,6 +396,37 @@ class LossTests(Case):
         # tshark sees the same comments on the same frames.
         seen = tshark_comments(os.path.join(d, "l.pcapng"))
         self.assertEqual([int(n) for n, _ in seen], [k + 1 for k, _ in comments])
+
+    def test_filter_and_loss_write_each_packet_once(self):
+        # The filter takes the odd RTP numbers (udp[10:2]: the RTP sequence number), the
+        # loss capture the packets around each event: a packet both want is written once.
+        d, rep, _ = self.run_wm("lossfilter", ["--capture", "@lf.pcapng", "--capture-filter",
+                                               "udp port %d and udp[10:2] & 1 = 1" % RTP_PORT,
+                                               "--capture-on-loss",
+                                               "%d,%d" % (self.BEFORE, self.AFTER),
+                                               "--capture-on-loss-events", "gap,late,duplicate",
+                                               "--gaps-json", "@gaps.jsonl"])
+        events = wmtest.read_lines(os.path.join(d, "gaps.jsonl"))
+        around, revealing = self.expected(events)
+        odd = [i for i, s in enumerate(RTP_ORDER) if s & 1]
+        want = sorted(set(around) | set(odd))
+        self.assertLess(len(want), len(around) + len(odd), "some packet is wanted by both")
+        f = read_pcapng(os.path.join(d, "lf.pcapng"))
+        # Each packet by its time (one a millisecond): a history's packets are written when
+        # their event comes, after the filter's later ones, so the file order is not checked.
+        rtp = [t for t, _, _, dt in read_pcap(TRACE) if rtp_seq(dt) is not None]
+        got = [rtp.index(p[0]) for p in f["pkts"]]
+        self.assertEqual(sorted(got), want)
+        self.assertEqual([rtp_seq(p[3]) for p in f["pkts"]], [RTP_ORDER[i] for i in got])
+        # The revealing packets still carry the comment, and the gap lines point at them.
+        comments = [k for k, p in enumerate(f["pkts"]) if p[4]]
+        self.assertEqual([got[k] for k in comments], revealing)
+        for k, e in zip(comments, events):
+            self.assertEqual(e.get("capturePacket"), k + 1, e)
+        cap = rep["capture"]
+        self.assertEqual(cap["packetsWritten"], len(want))
+        self.assertEqual(cap["captureSelected"], len(want))
+        self.assertEqual(cap["captureDropped"], {"pool": 0, "ring": 0, "write": 0})
 
 
 class HistoryTests(Case):
