@@ -19,6 +19,13 @@
 #           tracking off (--seq-streams 0) and on; cycles per packet of
 #           each and the increase. Target: at most +15 %. Plus the tracker
 #           alone (tests/bench/bench_seq.c), in ns per packet.
+#   capture the cost of the capture tap on 64 B and IMIX, 1k flows: no
+#           capture; a capture configured that selects nothing (a filter on
+#           a host not in the pcap: the tap runs, copies nothing); a capture
+#           of everything to a file on tmpfs (/dev/shm), with the packets
+#           written per second (packetsWritten of the report's capture
+#           object over durationSeconds) and captureDropped. Target: the
+#           first two within noise.
 #
 # A benchmark, not a test: it always exits 0. A figure it cannot measure is
 # printed as n/a with the reason.
@@ -29,7 +36,7 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
-#   BENCH_SECTIONS which sections run (default "throughput export seq")
+#   BENCH_SECTIONS which sections run (default "throughput export seq capture")
 #
 # Method:
 #   testpmd   -i --forward-mode=rxonly driven through a FIFO: start, WARMUP
@@ -53,7 +60,7 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
-BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture"}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
 FLOW_CAPACITY=2097152
 MBUFS=$((BENCH_PACKETS + 16384))
@@ -396,6 +403,43 @@ if has_section seq; then
 	fi
 fi
 
+CAP_LINES=()
+if has_section capture; then
+	for frames in 64 imix; do
+		CUR="capture $frames"
+		pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames "$frames" \
+			--flows 1024 --packets "$BENCH_PACKETS" --dir "$BENCH_DIR") || pcap=""
+		if [[ -z $pcap ]]; then
+			CAP_LINES+=("capture $frames: n/a: cannot generate the pcap")
+			continue
+		fi
+		capfile=/dev/shm/wm_bench_capture_$$.pcapng
+		say "capture $frames: no capture, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" 1024
+		NONE_CPP=$WM_CPP NONE_MPPS=$WM
+		say "capture $frames: capture selecting nothing, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" 1024 --capture "$capfile" --capture-filter "host 203.0.113.99"
+		IDLE_CPP=$WM_CPP IDLE_MPPS=$WM
+		rm -f "${capfile%.pcapng}"*
+		say "capture $frames: capture everything to tmpfs, ${BENCH_SECONDS} s"
+		run_wiremeter "$pcap" 1024 --capture "$capfile" --capture-ring files:2,filesize:100
+		rm -f "${capfile%.pcapng}"*
+		WRITTEN=$(/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r.get("capture", {})
+d = r.get("durationSeconds") or 0
+print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d / 1e6 if d else 0,
+      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null || echo "n/a")
+		line="capture $frames: none ${NONE_MPPS:-n/a} Mpps ${NONE_CPP:-n/a} cycles/packet;"
+		line+=" selecting nothing ${IDLE_MPPS:-n/a} Mpps ${IDLE_CPP:-n/a} cycles/packet;"
+		line+=" everything ${WM:-n/a} Mpps ${WM_CPP:-n/a} cycles/packet, $WRITTEN"
+		CAP_LINES+=("$line")
+		printf '%s\n' "$line"
+	done
+	CAP_LINES+=("dpdk-dumpcap attached to dpdk-testpmd: not measured yet")
+fi
+
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 cat <<EOF
 
@@ -413,6 +457,11 @@ before/after: $LOAD/$LOAD_END.
 |---|---|---|---|---|
 EOF
 printf '%s\n' "${ROWS[@]}"
+if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
+	printf '\n### Capture tap\n\n```\n'
+	printf '%s\n' "${CAP_LINES[@]}"
+	printf '```\n'
+fi
 if [[ ${#EXPORT_LINES[@]} -gt 0 ]]; then
 	printf '\n### IPFIX encoding, one core\n\n```\n'
 	printf '%s\n' "${EXPORT_LINES[@]}"

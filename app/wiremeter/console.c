@@ -49,6 +49,7 @@
 
 #define WM_LOGTYPE wm_logtype_console
 
+#include "wm_cap.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_flow_key.h"
@@ -995,6 +996,8 @@ static cmdline_parse_ctx_t main_ctx[] = {
 	&cmd_set_active_timeout,
 	&cmd_clear_stats,
 	&cmd_flush_flows,
+	&wm_cmd_capture,
+	&wm_cmd_show_capture,
 	&cmd_sleep,
 	&cmd_quit,
 	NULL,

@@ -54,7 +54,8 @@ filter_fix_convert(struct rte_bpf_prm *prm)
 }
 
 int
-wm_filter_init(struct wm_app *app)
+wm_bpf_compile(const char *expr, struct rte_bpf **bpf, uint64_t (**jit_fn)(void *), char *err,
+	       size_t errlen)
 {
 	struct rte_bpf_prm *prm;
 	struct bpf_program prog;
@@ -62,12 +63,12 @@ wm_filter_init(struct wm_app *app)
 	bool jit_ok;
 	pcap_t *pc;
 
-	if (app->conf.filter == NULL)
-		return 0;
+	*bpf = NULL;
+	*jit_fn = NULL;
 	pc = pcap_open_dead(DLT_EN10MB, 65535);
-	if (pc == NULL || pcap_compile(pc, &prog, app->conf.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-		fprintf(stderr, "wiremeter: error: --filter '%s': %s\n", app->conf.filter,
-			pc != NULL ? pcap_geterr(pc) : "out of memory");
+	if (pc == NULL || pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "'%s': %s", expr,
+			 pc != NULL ? pcap_geterr(pc) : "out of memory");
 		if (pc != NULL)
 			pcap_close(pc);
 		return -EINVAL;
@@ -76,20 +77,34 @@ wm_filter_init(struct wm_app *app)
 	pcap_freecode(&prog);
 	pcap_close(pc);
 	if (prm == NULL) {
-		fprintf(stderr, "wiremeter: error: --filter '%s': cannot convert to eBPF: %s\n",
-			app->conf.filter, rte_strerror(rte_errno));
+		snprintf(err, errlen, "'%s': cannot convert to eBPF: %s", expr,
+			 rte_strerror(rte_errno));
 		return -EINVAL;
 	}
 	jit_ok = filter_fix_convert(prm);
-	app->filter = rte_bpf_load(prm);
+	*bpf = rte_bpf_load(prm);
 	rte_free(prm);
-	if (app->filter == NULL) {
-		fprintf(stderr, "wiremeter: error: --filter '%s': cannot load: %s\n",
-			app->conf.filter, rte_strerror(rte_errno));
+	if (*bpf == NULL) {
+		snprintf(err, errlen, "'%s': cannot load: %s", expr, rte_strerror(rte_errno));
 		return -EINVAL;
 	}
-	if (jit_ok && rte_bpf_get_jit(app->filter, &jit) == 0 && jit.func != NULL)
-		app->filter_jit = jit.func;
+	if (jit_ok && rte_bpf_get_jit(*bpf, &jit) == 0 && jit.func != NULL)
+		*jit_fn = jit.func;
+	return 0;
+}
+
+int
+wm_filter_init(struct wm_app *app)
+{
+	char err[512];
+
+	if (app->conf.filter == NULL)
+		return 0;
+	if (wm_bpf_compile(app->conf.filter, &app->filter, &app->filter_jit, err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "wiremeter: error: --filter %s\n", err);
+		return -EINVAL;
+	}
 	WM_LOG(INFO, "filter '%s'%s", app->conf.filter,
 	       app->filter_jit != NULL ? " (JIT)" : " (interpreted)");
 	return 0;

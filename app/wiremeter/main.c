@@ -37,6 +37,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
@@ -285,6 +286,11 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 	/* Collectors too: a file that cannot be created or a host that does not resolve. */
 	if (wm_exporter_open(&app->conf) != 0)
 		return EXIT_USAGE;
+	/* And the capture's file and flow key. */
+	if (wm_capture_check(&app->conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -346,6 +352,8 @@ subsystems_init(struct wm_app *app)
 		rc = wm_exporter_init(app);
 	if (rc == 0)
 		rc = wm_ctl_init(app);
+	if (rc == 0)
+		rc = wm_capture_init(app);
 	if (rc != 0) {
 		wm_ports_stop(app);
 		wm_eal_leave();
@@ -422,6 +430,7 @@ app_fini(struct wm_app *app, int run_rc)
 {
 	int rc = run_rc;
 
+	wm_capture_fini(app); /* reads the ports' counters for its statistics blocks */
 	wm_ctl_free(app);
 	wm_exporter_close(app);
 	wm_ports_stop(app);

@@ -21,6 +21,7 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_format.h"
@@ -70,6 +71,8 @@ drain_rings(struct wm_app *app)
 		total += n;
 		n = rte_ring_dequeue_burst_elem(w->gap_ring, gaps, sizeof(gaps[0]), DRAIN_BURST,
 						NULL);
+		/* Those whose packet the capture is still writing wait for it, in order. */
+		n = wm_capture_gaps_ready(wi, gaps, n, DRAIN_BURST);
 		for (i = 0; i < n; i++)
 			wm_output_gap(&gaps[i]);
 		wm_ctl_gaps_note(gaps, n); /* the recent ones, for telemetry and the console */
@@ -124,7 +127,7 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	static struct wm_stats s; /* the main lcore's; too big for its stack */
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
 	struct wm_stats_figures f = {0};
-	char line[512];
+	char line[512], cap[128];
 
 	wm_stats_take_main(app, &s);
 	if (dt <= 0)
@@ -140,7 +143,8 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	f.ipfix = s.ipfix;
 	f.ex = s.ex;
 	wm_stats_line_format(&f, line, sizeof(line));
-	fprintf(stderr, "%s\n", line);
+	wm_capture_stats_suffix(app, cap, sizeof(cap));
+	fprintf(stderr, "%s%s\n", line, cap);
 	prev->tsc = now_tsc;
 	prev->ipackets = s.ipackets;
 	prev->ibytes = s.ibytes;
@@ -218,6 +222,10 @@ wm_mgmt_run(struct wm_app *app)
 		} else if (all_done(app)) {
 			drain_rings(app);
 			wm_exporter_finish(app);
+			wm_capture_finish(app); /* before the report, which counts its files */
+			/* The gap events that waited for the capture. */
+			while (drain_rings(app) > 0)
+				;
 			break;
 		}
 		if (n == 0)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_output.h"
 #include "wm_rank.h"
 
@@ -145,6 +146,30 @@ text_put(struct json_text *t, const char *fmt, ...)
 		t->n += (size_t)k;
 }
 
+/*
+ * A JSON string's characters: quotes and backslashes escaped, control
+ * characters dropped (a string value may be a user's file name).
+ */
+static void
+text_escaped(struct json_text *t, const char *s)
+{
+	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"
+				      "\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18"
+				      "\x19\x1a\x1b\x1c\x1d\x1e\x1f";
+	size_t run;
+
+	/* The plain runs in one printf each: most strings are one run. */
+	while (s != NULL && *s != '\0') {
+		run = strcspn(s, special);
+		text_put(t, "%.*s", (int)run, s);
+		s += run;
+		if (*s == '"' || *s == '\\')
+			text_put(t, "\\%c", *s);
+		if (*s != '\0')
+			s++;
+	}
+}
+
 /* A wm_ipfix_field_fn: one "name":value member, numbers bare, text quoted. */
 static int
 text_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
@@ -154,11 +179,16 @@ text_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
 	char buf[WM_IPFIX_VALUE_TEXT_MAX];
 
 	/* Most fields are counters: one printf for them (every record passes here). */
-	if (v->kind == WM_IPFIX_VALUE_UNSIGNED)
+	if (v->kind == WM_IPFIX_VALUE_UNSIGNED) {
 		text_put(t, "%s\"%s\":%" PRIu64, sep, name, v->u);
-	else
+	} else if (v->kind == WM_IPFIX_VALUE_STRING) {
+		text_put(t, "%s\"%s\":\"", sep, name);
+		text_escaped(t, v->s);
+		text_put(t, "\"");
+	} else {
 		text_put(t, wm_ipfix_value_is_number(v) ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"", sep,
 			 name, wm_ipfix_value_text(v, buf, sizeof(buf)));
+	}
 	t->first = false;
 	return 0;
 }
@@ -328,6 +358,20 @@ gap_endpoints(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
 		       : rc;
 }
 
+/*
+ * Where the capture wrote the event's revealing packet: the file and its
+ * 1-based index in it. Only once it is written (cap_packet is then not 0).
+ */
+static int
+gap_capture(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
+{
+	struct wm_ipfix_value file = {.kind = WM_IPFIX_VALUE_STRING,
+				      .s = wm_capture_file_name(g->cap_file)};
+	int rc = fn(ctx, "captureFile", &file);
+
+	return rc == 0 ? gap_u64(fn, ctx, "capturePacket", g->cap_packet) : rc;
+}
+
 int
 wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
 {
@@ -348,7 +392,9 @@ wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ct
 		rc = gap_u64(fn, ctx, "received", g->ev.received);
 	if (rc == 0)
 		rc = gap_u64(fn, ctx, "missing", g->ev.missing);
-	return rc == 0 ? fn(ctx, "distance", &dist) : rc;
+	if (rc == 0)
+		rc = fn(ctx, "distance", &dist);
+	return rc == 0 && g->cap_packet != 0 ? gap_capture(g, fn, ctx) : rc;
 }
 
 int

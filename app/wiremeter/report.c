@@ -20,6 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "wm_app.h"
+#include "wm_cap.h"
 #include "wm_format.h"
 #include "wm_output.h"
 #include "wm_stats.h"
@@ -440,6 +441,7 @@ report_json(struct wm_app *app, const struct report *r, double duration_s)
 	json_object_set_new(root, "topFlows", jtop);
 	json_object_set_new(root, "conservation", json_conservation(r));
 	json_object_set_new(root, "workers", json_workers(app, r));
+	json_object_set_new(root, "capture", wm_capture_report_json(app));
 	json_object_set_new(root, "ipfix", wm_exporter_report_json(app));
 	json_object_set_new(root, "seqStreams", seq_report_json(app));
 	json_object_set_new(root, "files", wm_report_files_json(app));

@@ -31,6 +31,8 @@
 #define WM_LOGTYPE wm_logtype_seq
 
 #include "wm_app.h"
+#include "wm_cap.h"
+#include "wm_capture.h"
 
 /*
  * A flow's handle for a stream: its pool index plus one (0 is "none"),
@@ -78,7 +80,7 @@ identity_set(struct wm_seq_snapshot *s, const struct wm_seq_id *id)
 }
 
 static void
-gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
+gap_fill(struct wm_gap_event *gp, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
 	 const struct wm_seq_event *ev)
 {
 	struct wm_gap_event g;
@@ -97,6 +99,29 @@ gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_s
 		memcpy(g.src, m->src, sizeof(g.src));
 		memcpy(g.dst, m->dst, sizeof(g.dst));
 	}
+	g.cap_event = 0;
+	g.cap_file = 0;
+	g.cap_packet = 0;
+	*gp = g;
+}
+
+static void
+gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_snapshot *id,
+	 const struct wm_seq_event *ev, unsigned int i)
+{
+	struct wm_gap_event g;
+
+	/*
+	 * An event whose packets a running capture takes waits for the tap,
+	 * which queues it once it knows whether the revealing copy is queued.
+	 */
+	if (unlikely(w->cap.holding) || (unlikely(w->cap.evno[i] != 0) && w->cap.tap->write)) {
+		gap_fill(&w->cap.gap[i], m, id, ev);
+		w->cap.gap_held[i] = 1;
+		w->cap.holding = true;
+		return;
+	}
+	gap_fill(&g, m, id, ev);
 	if (rte_ring_enqueue_elem(w->gap_ring, &g, sizeof(g)) != 0)
 		w->gaps_dropped++;
 }
@@ -125,6 +150,9 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 			return;
 		}
 		h = seq[dir] = H_MAKE(idx, id->kind);
+		/* A stream slot taken again: the loss history of its last owner goes. */
+		if (unlikely(w->cap.loss != NULL))
+			wm_capture_loss_reset(w->cap.loss, (uint32_t)idx);
 		identity_set(&w->seq_id[idx], id);
 		w->seq_streams++;
 	} else if (unlikely(H_KIND(h) != id->kind)) {
@@ -133,6 +161,8 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	}
 	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
 	w->seq_pkts++;
+	if (unlikely(w->cap.loss != NULL) && w->cap.tap != NULL)
+		wm_capture_seq_note(w, i, H_IDX(h), cls);
 	if (likely(!wm_seq_class_is_event(cls)))
 		return;
 	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */
@@ -140,7 +170,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 		identity_set(&w->seq_id[H_IDX(h)], id);
 	w->gap_events++;
 	if (w->conf.gaps_wanted)
-		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev);
+		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev, i);
 }
 
 /*

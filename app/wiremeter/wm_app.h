@@ -92,6 +92,15 @@ struct wm_gap_event {
 	uint8_t proto;
 	uint16_t sport, dport;
 	uint8_t src[16], dst[16]; /* addresses, or MACs for MACsec */
+	/*
+	 * Loss-triggered capture: the event's number on its worker when the
+	 * revealing packet went to the capture (0: it did not), then, once the
+	 * writer has written it, its file's number and its 1-based index in
+	 * that file (0: not written). See capture.c.
+	 */
+	uint32_t cap_event;
+	uint32_t cap_file;
+	uint64_t cap_packet;
 };
 
 /*
@@ -141,7 +150,47 @@ struct wm_port_counters {
 };
 
 struct wm_distributor; /* software RSS (wm_worker.h, distributor.c) */
-struct wm_ctl_slot;    /* a management request (ctl.c) */
+struct wm_cap_tap;     /* one capture's settings (wm_cap.h) */
+struct wm_capture_hist;
+struct wm_capture_loss;
+
+/*
+ * A worker's side of packet capture (capture_tap.c; the controller and
+ * writer are capture.c). 'tap' is what the worker applies now, NULL when
+ * no capture feature is on (then the tap costs one branch per burst).
+ * The controller publishes a new tap in 'next' (release) and the worker
+ * takes it at one of its next polls and says so in 'seen' (release): the
+ * controller frees the old tap only once every worker has seen the new
+ * one. hist, loss, stream[] and cls[] are the worker's alone; dump_want
+ * is the controller's, dump_done the worker's answer to it (the flight
+ * recorder's copies are then on dump_ring).
+ */
+struct wm_worker_cap {
+	const struct wm_cap_tap *tap;
+	const struct wm_cap_tap *next; /* the controller's, read with acquire */
+	const struct wm_cap_tap *seen; /* the worker's, read with acquire */
+	struct wm_capture_hist *hist;  /* flight recorder (--capture-history), or NULL */
+	struct wm_capture_loss *loss;  /* per-stream histories (--capture-on-loss), or NULL */
+	uint32_t loss_classes;	       /* bit per enum wm_seq_class that triggers it */
+	uint64_t skip, perr;	       /* this burst: bit i, filtered out / refused by the parser */
+	uint32_t event_no;	       /* sequence events noted for capture so far */
+	uint32_t stream[WM_BURST];     /* per burst index: its stream plus one, 0: none */
+	uint8_t cls[WM_BURST];	       /* and the packet's enum wm_seq_class */
+	uint32_t evno[WM_BURST];       /* and its event's number */
+	uint32_t dump_want;	       /* the controller's: dump request number */
+	uint32_t dump_done;	       /* the worker's: the last request answered */
+	struct rte_ring *dump_ring;    /* worker -> controller: shared recorder copies */
+	/*
+	 * Gap events of the burst held until their revealing packet's copy is
+	 * queued (gap_queued), and every later event of the burst behind them
+	 * ('holding'), so that the gap ring keeps packet order.
+	 */
+	struct wm_gap_event gap[WM_BURST];
+	uint8_t gap_held[WM_BURST];
+	uint8_t gap_queued[WM_BURST];
+	bool holding;
+};
+struct wm_ctl_slot; /* a management request (ctl.c) */
 
 /*
  * Which streams count 64-bit sequence numbers (ESP ESN, MACsec XPN):
@@ -270,6 +319,13 @@ struct wm_worker {
 	uint64_t parse_err[WM_PKT_ERR_MAX];
 	struct wm_port_counters port[WM_MAX_PORTS];
 
+	/* Capture (single writer: the worker; see struct wm_worker_cap). */
+	struct wm_worker_cap cap;
+	uint64_t cap_selected;	/* packets due for the capture ring */
+	uint64_t cap_queued;	/* of them, copied and queued to the writer */
+	uint64_t cap_drop_pool; /* of them, not captured: the capture pool was empty */
+	uint64_t cap_drop_ring; /* of them, not captured: the capture ring was full */
+
 	struct wm_ctl_worker ctl;
 	volatile bool stop; /* set by the main lcore: stop Rx, flush, finish */
 	volatile bool done; /* set by the worker when its last record is queued */
@@ -375,6 +431,9 @@ struct json_t *wm_report_files_json(const struct wm_app *app);
 /* filter.c */
 struct rte_bpf;
 int wm_filter_init(struct wm_app *app);
+/* Compile a pcap expression to rte_bpf (and its JIT code, or NULL); 0 or -EINVAL with err. */
+int wm_bpf_compile(const char *expr, struct rte_bpf **bpf, uint64_t (**jit_fn)(void *), char *err,
+		   size_t errlen);
 void wm_filter_free(struct wm_app *app);
 
 /* worker.c */

@@ -48,7 +48,11 @@
 	X(seq_streams, "seqStreams", WM_SHOW_TEL)            \
 	X(gap_events, "gapEvents", WM_SHOW_TEL)              \
 	X(gaps_dropped, "gapEventsDropped", 0)               \
-	X(frag_nonfirst, "fragmentsNonFirst", 0)
+	X(frag_nonfirst, "fragmentsNonFirst", 0)             \
+	X(cap_selected, "captureSelected", WM_SHOW_BOTH)     \
+	X(cap_queued, "captureQueued", WM_SHOW_BOTH)         \
+	X(cap_drop_pool, "captureDroppedPool", WM_SHOW_BOTH) \
+	X(cap_drop_ring, "captureDroppedRing", WM_SHOW_BOTH)
 
 /* ethdev's Rx counters a port's section shows (struct rte_eth_stats): field, key name. */
 #define WM_FOREACH_ETH_COUNTER(X) \

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "wm_cap.h"
 #include "wm_ctl.h"
 #include "wm_worker.h"
 
@@ -32,6 +33,8 @@
 #define EXPIRE_EVERY 8
 #define EXPIRE_BUDGET WM_FLOW_BURST_MAX
 #define PREFETCH_AHEAD 4
+/* The capture tap's per-burst masks have a bit per packet. */
+_Static_assert(WM_BURST <= 64, "a burst fits in the capture tap's masks");
 
 /* Hand the message being built to the main lcore. */
 static void
@@ -201,6 +204,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			latest = ts;
 		if (unlikely(filter) && filter_drops(&w->conf, m)) {
 			pc->filtered++;
+			w->cap.skip |= 1ull << i; /* for the capture tap */
 			continue;
 		}
 		err = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
@@ -208,6 +212,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(err != WM_PKT_OK)) {
 			w->parse_err[err]++;
 			pc->parse_errors++;
+			w->cap.perr |= 1ull << i; /* for the capture tap */
 			continue;
 		}
 		meta->ts_ns = ts;
@@ -228,6 +233,9 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		w->n_pending +=
 			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
 	}
+	/* The capture tap, after metering: one predictable branch when no capture is on. */
+	if (unlikely(w->cap.tap != NULL))
+		wm_capture_tap(w, pkts, metas, n, tsc);
 	w->busy_cycles += rte_rdtsc() - tsc;
 	return latest;
 }
@@ -411,6 +419,7 @@ wm_worker_main(void *arg)
 				ipfix_age(w);
 			/* Telemetry and console requests: one bounded slice (ctl.c). */
 			wm_ctl_worker_poll(w);
+			wm_capture_worker_poll(w);
 		}
 	}
 	worker_finish(w);

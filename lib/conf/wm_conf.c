@@ -39,7 +39,12 @@ enum opt_type {
 	OPT_DEV_LIST,  /* EAL device strings, PCI addresses or vdevs (JSON array of strings) */
 	OPT_LCORES,    /* an EAL lcore list, "0-3" (string) */
 	OPT_INFILE,    /* a file that must be readable now (string) */
+	OPT_SPEC,      /* a string parsed by the entry's 'spec' into other fields too */
 };
+
+struct wm_conf;
+/* Parse an OPT_SPEC value into the configuration (NULL: back to the default). */
+typedef int (*opt_spec_fn)(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
 /*
  * One table for every setting: its flag, its JSON key, its type and its
@@ -61,6 +66,7 @@ struct opt_desc {
 	const char *help;
 	const char *const *choices; /* OPT_CHOICE: the words, NULL-terminated */
 	size_t count_offset;	    /* list types: their unsigned int count in struct wm_conf */
+	opt_spec_fn spec;	    /* OPT_SPEC: the parser */
 };
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
@@ -72,6 +78,10 @@ static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 
 /* 2^53: the largest J, since every whole number up to it is exact in a double. */
 #define WHOLE_MAX 9007199254740992.0
+
+static int spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
 static const struct opt_desc opts[] = {
 	{"idle-timeout", "idle_timeout", OPT_SECONDS, OFF(idle_timeout), 0, 86400, true,
@@ -164,6 +174,37 @@ static const struct opt_desc opts[] = {
 	 OFF(seq[WM_CONF_SEQ_TESTER].restart_k), 1, 8, false,
 	 "TRex streams: K packets in sequence confirm a restart or a jump, 1..8 (default 2)"},
 
+	/* Packet capture: the JSON object "capture". */
+	{"capture", "capture.file", OPT_PATH, OFF(capture.file), 0, 0, false,
+	 "write the captured packets to this pcapng FILE (the ring's name pattern)"},
+	{"capture-filter", "capture.filter", OPT_FILTER, OFF(capture.filter), 0, 0, false,
+	 "capture the packets this pcap filter selects (default: all, with --capture)"},
+	{"capture-flow", "capture.flow", OPT_PATH, OFF(capture.flow), 0, 0, false,
+	 "capture one biflow, named SRC:SPORT-DST:DPORT/PROTO as the console names flows"},
+	{"capture-snaplen", "capture.snaplen", OPT_COUNT, OFF(capture.snaplen), 1, 262144, false,
+	 "bytes kept of each captured packet, 1..262144 (default 262144)"},
+	{"capture-count", "capture.count", OPT_COUNT, OFF(capture.count), 0, UINT32_MAX, false,
+	 "end the capture after N packets (default 0: no limit)"},
+	{"capture-duration", "capture.duration", OPT_SECONDS, OFF(capture.duration), 0, 86400 * 366,
+	 false, "end the capture after S seconds of packet time (default 0: none)"},
+	{"capture-ring", "capture.ring", OPT_SPEC, OFF(capture.ring), 0, 0, false,
+	 "rotate files as dumpcap -b: files:N,filesize:MB,duration:S (any of them)", NULL, 0,
+	 spec_ring},
+	{"capture-on-loss", "capture.on_loss", OPT_SPEC, OFF(capture.on_loss), 0, 0, false,
+	 "capture BEFORE,AFTER packets of a sequence stream around each of its events", NULL, 0,
+	 spec_loss},
+	{"capture-on-loss-events", "capture.on_loss_events", OPT_SPEC, OFF(capture.on_loss_events),
+	 0, 0, false,
+	 "events that trigger it: gap,late,duplicate,too-old,jump,proto-violation,restart "
+	 "(default gap)",
+	 NULL, 0, spec_loss_events},
+	{"capture-history", "capture.history", OPT_COUNT, OFF(capture.history), 0, 1u << 20, false,
+	 "flight recorder: keep the last N packets of each worker (default 0: off)"},
+	{"capture-history-on-exit", "capture.history_on_exit", OPT_PATH,
+	 OFF(capture.history_on_exit), 0, 0, false, "write the flight recorder to FILE at exit"},
+	{"capture-mbufs", "capture.mbufs", OPT_COUNT, OFF(capture.mbufs), 64, 1u << 24, false,
+	 "capture copies in flight and in the recorders (default 4096)"},
+
 	/*
 	 * Where it runs. The command line names devices and lcores with
 	 * EAL's own options (-a, --vdev, -l), which override these keys.
@@ -213,6 +254,9 @@ wm_conf_defaults(struct wm_conf *c)
 	c->tester_any_udp = 1;
 	c->n_esn_spis = 0;
 	c->n_xpn_scis = 0;
+	c->capture.snaplen = 262144;
+	c->capture.loss_events = WM_CONF_LOSS_GAP;
+	c->capture.mbufs = 4096;
 }
 
 void
@@ -233,6 +277,14 @@ wm_conf_free(struct wm_conf *c)
 		free(c->ports[i]);
 	free(c->lcores);
 	free(c->cmdline_file);
+	free(c->capture.file);
+	free(c->capture.filter);
+	free(c->capture.flow);
+	free(c->capture.ring);
+	free(c->capture.on_loss);
+	free(c->capture.on_loss_events);
+	free(c->capture.history_on_exit);
+	memset(&c->capture, 0, sizeof(c->capture));
 	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
 	c->lcores = c->cmdline_file = NULL;
 	c->n_pcaps = 0;
@@ -552,8 +604,10 @@ set_path(struct wm_conf *c, const struct opt_desc *o, const char *v, const char 
 
 /* A filter is kept only if libpcap compiles it for Ethernet. */
 static int
-set_filter(struct wm_conf *c, const char *expr, const char *what, char *err, size_t errlen)
+set_filter(struct wm_conf *c, const struct opt_desc *o, const char *expr, const char *what,
+	   char *err, size_t errlen)
 {
+	char **slot = (char **)((char *)c + o->offset);
 	struct bpf_program prog;
 	pcap_t *pc;
 	int rc;
@@ -571,9 +625,9 @@ set_filter(struct wm_conf *c, const char *expr, const char *what, char *err, siz
 	}
 	pcap_freecode(&prog);
 	pcap_close(pc);
-	free(c->filter);
-	c->filter = strdup(expr);
-	return c->filter == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
+	free(*slot);
+	*slot = strdup(expr);
+	return *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what) : 0;
 }
 
 /* "0000:3b:00.0" or "3b:00.0", then devargs after a comma. */
@@ -674,6 +728,146 @@ utf8_valid(const char *s)
 	return j != NULL;
 }
 
+/*
+ * An OPT_SPEC value: parsed into its fields, and kept as given (for
+ * wm_conf_to_json()) only when it parses. NULL restores the default.
+ */
+static int
+set_spec(struct wm_conf *c, const struct opt_desc *o, const char *v, const char *what, char *err,
+	 size_t errlen)
+{
+	char **slot = (char **)((char *)c + o->offset);
+	char why[256];
+
+	if (o->spec(c, v, why, sizeof(why)) != 0)
+		return fail(err, errlen, -EINVAL, "%s: '%s': %s", what, v, why);
+	free(*slot);
+	*slot = v != NULL ? strdup(v) : NULL;
+	return v != NULL && *slot == NULL ? fail(err, errlen, -ENOMEM, "%s: out of memory", what)
+					  : 0;
+}
+
+/* One "key:number" of a ring spec. */
+static int
+ring_item(struct wm_conf_capture *cap, const char *item, char *why, size_t whylen)
+{
+	const char *colon = strchr(item, ':');
+	char *end;
+	double v;
+
+	if (colon == NULL)
+		return fail(why, whylen, -EINVAL, "'%s' is not KEY:VALUE", item);
+	errno = 0;
+	v = strtod(colon + 1, &end);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0)
+		return fail(why, whylen, -EINVAL, "'%s' needs a number above 0", item);
+	if (strncmp(item, "files:", 6) == 0) {
+		if (v != floor(v) || v > 1000000)
+			return fail(why, whylen, -EINVAL, "files: %s is not 1..1000000", colon + 1);
+		cap->ring_files = (uint32_t)v;
+	} else if (strncmp(item, "filesize:", 9) == 0) {
+		if (v > 1048576)
+			return fail(why, whylen, -EINVAL, "filesize: %s MB is above 1 TB",
+				    colon + 1);
+		cap->ring_filesize_mb = v;
+	} else if (strncmp(item, "duration:", 9) == 0) {
+		if (v > 86400 * 366)
+			return fail(why, whylen, -EINVAL, "duration: %s s is above a year",
+				    colon + 1);
+		cap->ring_duration = v;
+	} else {
+		return fail(why, whylen, -EINVAL, "'%.*s' is not files, filesize or duration",
+			    (int)(colon - item), item);
+	}
+	return 0;
+}
+
+int
+wm_conf_capture_ring_parse(const char *spec, struct wm_conf_capture *cap, char *why, size_t whylen)
+{
+	struct wm_conf_capture t = *cap;
+	char buf[256], *save = NULL, *item;
+
+	t.ring_files = 0;
+	t.ring_filesize_mb = 0;
+	t.ring_duration = 0;
+	if (spec[0] == '\0' || strlen(spec) >= sizeof(buf))
+		return fail(why, whylen, -EINVAL, "expected files:N,filesize:MB,duration:S");
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save))
+		if (ring_item(&t, item, why, whylen) != 0)
+			return -EINVAL;
+	*cap = t;
+	return 0;
+}
+
+static int
+spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	if (v != NULL)
+		return wm_conf_capture_ring_parse(v, &c->capture, why, whylen);
+	c->capture.ring_files = 0;
+	c->capture.ring_filesize_mb = 0;
+	c->capture.ring_duration = 0;
+	return 0;
+}
+
+static int
+spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	unsigned long before, after;
+	char *end;
+
+	if (v == NULL) {
+		c->capture.loss_before = c->capture.loss_after = 0;
+		return 0;
+	}
+	errno = 0;
+	before = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || *end != ',' || errno != 0 || before > 255)
+		return fail(why, whylen, -EINVAL, "expected BEFORE,AFTER with BEFORE in 0..255");
+	after = strtoul(end + 1, &end, 10);
+	if (!isdigit((unsigned char)strchr(v, ',')[1]) || *end != '\0' || errno != 0 ||
+	    after > 65535)
+		return fail(why, whylen, -EINVAL, "expected BEFORE,AFTER with AFTER in 0..65535");
+	c->capture.loss_before = (uint32_t)before;
+	c->capture.loss_after = (uint32_t)after;
+	return 0;
+}
+
+static int
+spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	static const char *const names[] = {
+		"gap", "late", "duplicate", "too-old", "jump", "proto-violation", "restart"};
+	char buf[256], *save = NULL, *item;
+	uint32_t bits = 0;
+	unsigned int i;
+
+	if (v == NULL) {
+		c->capture.loss_events = WM_CONF_LOSS_GAP;
+		return 0;
+	}
+	if (strlen(v) >= sizeof(buf))
+		return fail(why, whylen, -EINVAL, "too long");
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < (sizeof(names) / sizeof(names[0])); i++)
+			if (strcmp(item, names[i]) == 0)
+				break;
+		if (i == (sizeof(names) / sizeof(names[0])))
+			return fail(why, whylen, -EINVAL,
+				    "'%s' is not gap, late, duplicate, too-old, jump, "
+				    "proto-violation or restart",
+				    item);
+		bits |= 1u << i;
+	}
+	if (bits == 0)
+		return fail(why, whylen, -EINVAL, "no event named");
+	c->capture.loss_events = bits;
+	return 0;
+}
+
 /* Apply one flag's text value. */
 static int
 apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *err, size_t errlen)
@@ -691,9 +885,11 @@ apply_flag(struct wm_conf *c, const struct opt_desc *o, const char *arg, char *e
 	if (!utf8_valid(arg))
 		return fail(err, errlen, -EINVAL, "%s: the value is not valid UTF-8", what);
 	if (o->type == OPT_FILTER)
-		return set_filter(c, arg, what, err, errlen);
+		return set_filter(c, o, arg, what, err, errlen);
 	if (o->type == OPT_INFILE)
 		return set_infile(c, o, arg, what, err, errlen);
+	if (o->type == OPT_SPEC)
+		return set_spec(c, o, arg, what, err, errlen);
 	if (o->type == OPT_PATH || o->type == OPT_PATH_LIST)
 		return set_path(c, o, arg, what, err, errlen);
 	if (o->type == OPT_URI_LIST)
@@ -733,6 +929,8 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 
 	snprintf(what, sizeof(what), "config %s: key '%s'", path, o->key);
 	/* null unsets a file name, a filter or the lcore list, as when never given. */
+	if (json_is_null(v) && o->type == OPT_SPEC)
+		return set_spec(c, o, NULL, what, err, errlen);
 	if (json_is_null(v) && (o->type == OPT_PATH || o->type == OPT_FILTER ||
 				o->type == OPT_INFILE || o->type == OPT_LCORES)) {
 		char **slot = (char **)((char *)c + o->offset);
@@ -791,7 +989,7 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 	case OPT_FILTER:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a filter string", what);
-		return set_filter(c, json_string_value(v), what, err, errlen);
+		return set_filter(c, o, json_string_value(v), what, err, errlen);
 	case OPT_PATH:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
@@ -800,6 +998,11 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
 		return set_infile(c, o, json_string_value(v), what, err, errlen);
+	case OPT_SPEC:
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL, "%s: expected a string, got %s", what,
+				    json_kind(v));
+		return set_spec(c, o, json_string_value(v), what, err, errlen);
 	case OPT_LCORES:
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL,
@@ -1200,6 +1403,7 @@ wm_conf_to_json(const struct wm_conf *c)
 		case OPT_FILTER:
 		case OPT_INFILE:
 		case OPT_LCORES:
+		case OPT_SPEC:
 			v = string_or_null(*(char *const *)(base + o->offset));
 			break;
 		case OPT_PATH_LIST:

@@ -69,6 +69,49 @@ struct wm_conf_port_range {
 	uint16_t last;
 };
 
+/** Sequence events that trigger a loss capture (capture.on_loss_events), one bit each. */
+enum wm_conf_loss_event {
+	WM_CONF_LOSS_GAP = 1u << 0,
+	WM_CONF_LOSS_LATE = 1u << 1,
+	WM_CONF_LOSS_DUPLICATE = 1u << 2,
+	WM_CONF_LOSS_TOO_OLD = 1u << 3,
+	WM_CONF_LOSS_JUMP = 1u << 4,
+	WM_CONF_LOSS_PROTO_VIOLATION = 1u << 5,
+	WM_CONF_LOSS_RESTART = 1u << 6,
+};
+
+/** Packet capture (JSON object "capture"). Strings are NULL when not given. */
+struct wm_conf_capture {
+	char *file;		 /**< --capture: the pcapng file (a ring's name pattern) */
+	char *filter;		 /**< --capture-filter: what the capture selects */
+	char *flow;		 /**< capture.flow: one biflow's key, as the console names it */
+	uint32_t snaplen;	 /**< bytes kept per packet, 1..262144 */
+	uint32_t count;		 /**< end after so many packets, 0: no limit */
+	double duration;	 /**< end after so many seconds of packet time, 0: no limit */
+	char *ring;		 /**< the ring spec as given, "files:N,filesize:MB,duration:S" */
+	uint32_t ring_files;	 /**< from the spec; 0 when not given */
+	double ring_filesize_mb; /**< from the spec; 0 when not given */
+	double ring_duration;	 /**< from the spec, seconds; 0 when not given */
+	char *on_loss;		 /**< "BEFORE,AFTER" as given */
+	uint32_t loss_before;	 /**< packets kept per stream before an event */
+	uint32_t loss_after;	 /**< packets captured after it */
+	char *on_loss_events;	 /**< the events as given, e.g. "gap,late" */
+	uint32_t loss_events;	 /**< enum wm_conf_loss_event bits; default gap */
+	uint32_t history;	 /**< flight recorder: packets per worker, 0: off */
+	char *history_on_exit;	 /**< dump the flight recorder to this file at exit */
+	uint32_t mbufs;		 /**< capture copies in the pool */
+};
+
+/**
+ * Parse a capture ring spec ("files:N,filesize:MB,duration:S", any
+ * subset), as --capture-ring and dumpcap's -b take it.
+ *
+ * @return
+ *   0 with the fields of @p cap set, or -EINVAL with @p why set.
+ */
+int wm_conf_capture_ring_parse(const char *spec, struct wm_conf_capture *cap, char *why,
+			       size_t whylen);
+
 /** The whole running configuration. Owned by the main lcore; read-only after start. */
 struct wm_conf {
 	double idle_timeout;		/**< seconds; > 0 */
@@ -126,6 +169,8 @@ struct wm_conf {
 	char *lcores;		 /**< EAL lcore list ("0-3"), or NULL */
 	uint32_t rx_queues;	 /**< Rx queues per RSS-capable port; 0: one per worker */
 	uint32_t rx_descriptors; /**< Rx descriptors per queue */
+
+	struct wm_conf_capture capture; /**< packet capture */
 
 	/* The console. */
 	uint32_t interactive; /**< -i: a wiremeter> prompt on stdin (0/1); no config key */

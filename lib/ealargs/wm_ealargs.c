@@ -333,6 +333,18 @@ add_memory(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *c
 	n_mbufs = ports * per_pool + (conf->mbufs ? 0 : held_pkts(ea, host));
 	mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
 	/*
+	 * The capture pool, when a capture is configured at start: a copy of up
+	 * to a jumbo frame each (lib/capture), in whole 4 KB pages as without
+	 * hugepages; a pool made later by the console fits in what is left.
+	 */
+	if (conf->capture.file != NULL || conf->capture.history != 0 ||
+	    conf->capture.on_loss != NULL) {
+		uint64_t copy =
+			(conf->capture.snaplen < 9216u ? conf->capture.snaplen : 9216u) + 640;
+
+		mb += (uint64_t)conf->capture.mbufs * ((copy + 4095) & ~4095ull) >> 20;
+	}
+	/*
 	 * An mbuf takes about 2.5 KB in hugepages; in 4 KB pages a mempool
 	 * places one per page, as objects may not straddle pages whose IO
 	 * addresses are not contiguous.

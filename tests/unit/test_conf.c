@@ -641,6 +641,95 @@ test_conf_filter(void)
 }
 
 static void
+test_conf_capture_flags(void)
+{
+	char err[ERR_LEN];
+	struct wm_conf c;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(c.capture.snaplen, 262144);
+	CU_ASSERT_EQUAL(c.capture.loss_events, WM_CONF_LOSS_GAP);
+	CU_ASSERT_EQUAL(
+		parse(&c, err,
+		      ARGS("--capture", "x.pcapng", "--capture-filter", "udp", "--capture-ring",
+			   "files:3,filesize:0.5,duration:60", "--capture-on-loss", "4,2",
+			   "--capture-on-loss-events", "gap,late,restart", "--capture-history",
+			   "100", "--capture-snaplen", "128", "--capture-count", "50")),
+		0);
+	CU_ASSERT_STRING_EQUAL(c.capture.file, "x.pcapng");
+	CU_ASSERT_STRING_EQUAL(c.capture.filter, "udp");
+	CU_ASSERT_PTR_NULL(c.filter);
+	CU_ASSERT_EQUAL(c.capture.ring_files, 3);
+	CU_ASSERT_EQUAL(c.capture.ring_filesize_mb, 0.5);
+	CU_ASSERT_EQUAL(c.capture.ring_duration, 60);
+	CU_ASSERT_EQUAL(c.capture.loss_before, 4);
+	CU_ASSERT_EQUAL(c.capture.loss_after, 2);
+	CU_ASSERT_EQUAL(c.capture.loss_events,
+			WM_CONF_LOSS_GAP | WM_CONF_LOSS_LATE | WM_CONF_LOSS_RESTART);
+	CU_ASSERT_EQUAL(c.capture.history, 100);
+	CU_ASSERT_EQUAL(c.capture.snaplen, 128);
+	CU_ASSERT_EQUAL(c.capture.count, 50);
+	/* A ring given again replaces the whole spec: what it leaves out is gone. */
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("--capture-ring", "files:9")), 0);
+	CU_ASSERT_EQUAL(c.capture.ring_files, 9);
+	CU_ASSERT_EQUAL(c.capture.ring_filesize_mb, 0);
+	CU_ASSERT_EQUAL(c.capture.ring_duration, 0);
+	wm_conf_free(&c);
+}
+
+static void
+test_conf_capture_file_object(void)
+{
+	const char *path = write_file(
+		"capture.json", "{\"capture\": {\"file\": \"c.pcapng\", \"ring\": \"files:2\", "
+				"\"on_loss\": \"0,5\", \"on_loss_events\": \"duplicate\"}}");
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+	json_t *j;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL_FATAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.capture.file, "c.pcapng");
+	CU_ASSERT_EQUAL(c.capture.ring_files, 2);
+	CU_ASSERT_EQUAL(c.capture.loss_before, 0);
+	CU_ASSERT_EQUAL(c.capture.loss_after, 5);
+	CU_ASSERT_EQUAL(c.capture.loss_events, WM_CONF_LOSS_DUPLICATE);
+	j = wm_conf_to_json(&c);
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_object_get(json_object_get(j, "capture"), "ring")),
+		"files:2");
+	json_decref(j);
+	wm_conf_free(&c);
+}
+
+static void
+test_conf_capture_bad_specs(void)
+{
+	check_args_error(ARGS("--capture-ring", "files:3,size:2"), -EINVAL,
+			 "--capture-ring: 'files:3,size:2': 'size' is not files, filesize or "
+			 "duration");
+	check_args_error(ARGS("--capture-ring", "files:0"), -EINVAL,
+			 "--capture-ring: 'files:0': 'files:0' needs a number above 0");
+	check_args_error(ARGS("--capture-ring", "files:2.5"), -EINVAL,
+			 "--capture-ring: 'files:2.5': files: 2.5 is not 1..1000000");
+	check_args_error(ARGS("--capture-on-loss", "3"), -EINVAL,
+			 "--capture-on-loss: '3': expected BEFORE,AFTER with BEFORE in 0..255");
+	check_args_error(ARGS("--capture-on-loss", "256,1"), -EINVAL,
+			 "--capture-on-loss: '256,1': expected BEFORE,AFTER with BEFORE in 0..255");
+	check_args_error(ARGS("--capture-on-loss", "2,x"), -EINVAL,
+			 "--capture-on-loss: '2,x': expected BEFORE,AFTER with AFTER in 0..65535");
+	check_args_error(
+		ARGS("--capture-on-loss-events", "gap,loss"), -EINVAL,
+		"--capture-on-loss-events: 'gap,loss': 'loss' is not gap, late, duplicate, "
+		"too-old, jump, proto-violation or restart");
+	check_args_error(ARGS("--capture-snaplen", "262145"), -EINVAL,
+			 "--capture-snaplen: 262145 is out of range [1, 262144]");
+	check_args_error(
+		ARGS("--capture-filter", "tcp port"), -EINVAL,
+		"--capture-filter: 'tcp port': can't parse filter expression: syntax error");
+}
+
+static void
 test_conf_stats_interval_not_number(void)
 {
 	check_args_error(ARGS("--stats-interval", "x"), -EINVAL,
@@ -2069,6 +2158,9 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_not_a_number),
 	WM_TEST(test_conf_stats_interval_not_number),
 	WM_TEST(test_conf_filter),
+	WM_TEST(test_conf_capture_flags),
+	WM_TEST(test_conf_capture_file_object),
+	WM_TEST(test_conf_capture_bad_specs),
 	WM_TEST(test_conf_negative),
 	WM_TEST(test_conf_zero_not_allowed),
 	WM_TEST(test_conf_seconds_out_of_range),
