@@ -81,17 +81,21 @@ struct wm_flow_rec {
 	uint8_t tos;
 } __rte_cache_aligned;
 
+/*
+ * Half a line: two flows share a cold line, which keeps a table at
+ * WM_FLOW_BYTES_PER_FLOW. The key's hash is not kept: removal, the only
+ * user, computes it again from the key.
+ */
 struct wm_flow_cold {
 	uint32_t act_prev, act_next;
-	uint32_t hash_sig;
 	uint16_t in_port;
 	uint16_t icmp_type_code;
 	uint8_t smac[6], dmac[6];
 	uint32_t seq[2]; /* the caller's handles, by direction from the initiator */
-} __rte_cache_aligned;
+} __rte_aligned(32);
 
 _Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
-_Static_assert(sizeof(struct wm_flow_cold) == RTE_CACHE_LINE_SIZE, "one cold line per flow");
+_Static_assert(sizeof(struct wm_flow_cold) == WM_FLOW_COLD_SIZE, "half a cold line per flow");
 
 struct wm_flow_table {
 	struct rte_hash *hash;
@@ -102,6 +106,13 @@ struct wm_flow_table {
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
+	/*
+	 * Set once a list lost its time order (a flow moved to the LRU front
+	 * or the closing tail behind a later one, or an active period that
+	 * could not find its place): only then can wm_flow_table_sweep()
+	 * find anything the list ends do not show, so only then does it walk.
+	 */
+	bool unordered;
 	struct wm_flow_hooks hooks;
 	struct wm_flow_stats stats;
 };
@@ -453,6 +464,8 @@ rec_next_period(struct wm_flow_table *t, uint32_t pos, uint64_t at)
 	prev = t->cold[h].act_prev;
 	while (prev != h && t->recs[prev].period_ns > r->period_ns && steps++ < 16)
 		prev = t->cold[prev].act_prev;
+	if (prev != h && t->recs[prev].period_ns > r->period_ns)
+		t->unordered = true;
 	/* Insert after 'prev'. */
 	c->act_prev = prev;
 	c->act_next = t->cold[prev].act_next;
@@ -529,15 +542,28 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
-	rte_hash_del_key_with_hash(t->hash, &key, t->cold[pos].hash_sig);
+	rte_hash_del_key_with_hash(t->hash, &key, flow_key_hash(&key, sizeof(key), 0));
 	r->state = 0;
 	t->stats.active--;
 	return n;
 }
 
+/*
+ * Put an unlinked flow at the LRU front, noting when that breaks the
+ * list's order by last packet (a list head's last_ns is 0).
+ */
+static inline void
+lru_move_front(struct wm_flow_table *t, uint32_t pos)
+{
+	uint32_t h = t->n_slots + LIST_LRU;
+
+	if (t->recs[t->recs[h].lru_next].last_ns > t->recs[pos].last_ns)
+		t->unordered = true;
+	lru_push_front(t, h, pos);
+}
+
 static void
-rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir,
-	 uint32_t sig)
+rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir)
 {
 	struct wm_flow_rec *r = &t->recs[pos];
 	struct wm_flow_cold *c = &t->cold[pos];
@@ -549,13 +575,14 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	r->last_ns = m->ts_ns;
 	r->min_len = UINT16_MAX;
 	r->tos = m->tos;
-	c->hash_sig = sig;
 	c->seq[0] = c->seq[1] = 0;
 	c->in_port = m->port;
 	c->icmp_type_code = m->icmp_type_code;
 	memcpy(c->smac, m->eth + 6, 6);
 	memcpy(c->dmac, m->eth, 6);
-	lru_push_front(t, t->n_slots + LIST_LRU, pos);
+	lru_move_front(t, pos);
+	if (t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_prev].period_ns > r->period_ns)
+		t->unordered = true;
 	act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 	t->stats.created++;
 	t->stats.active++;
@@ -642,7 +669,7 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 	pos = rte_hash_add_key_with_hash(t->hash, k, sig);
 	if (pos < 0)
 		return pos;
-	rec_init(t, (uint32_t)pos, m, dir, sig);
+	rec_init(t, (uint32_t)pos, m, dir);
 	return pos;
 }
 
@@ -711,11 +738,13 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 	if (r->state & REC_CLOSED) {
 		/* The closing list stays ordered by last packet: append. */
 		lru_unlink(t, pos);
+		if (t->recs[list_head(t, LIST_CLOSING)->lru_prev].last_ns > r->last_ns)
+			t->unordered = true;
 		lru_push_back(t, t->n_slots + LIST_CLOSING, pos);
 	} else if (list_head(t, LIST_LRU)->lru_next != pos) {
 		/* Moving to the front touches both neighbours: skip it when already there. */
 		lru_unlink(t, pos);
-		lru_push_front(t, t->n_slots + LIST_LRU, pos);
+		lru_move_front(t, pos);
 	}
 }
 
@@ -827,6 +856,11 @@ wm_flow_table_sweep(struct wm_flow_table *t, uint64_t now, struct wm_flow_export
 	unsigned int n = 0;
 	uint32_t i;
 
+	/* Lists in time order: expiry from their ends already found everything due. */
+	if (!t->unordered) {
+		*cursor = UINT32_MAX;
+		return 0;
+	}
 	/* Each flow ends at most one record: stop when the budget is spent. */
 	for (i = *cursor; i < t->n_slots && n < max; i++) {
 		const struct wm_flow_rec *r = &t->recs[i];
