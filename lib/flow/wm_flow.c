@@ -748,6 +748,48 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 	}
 }
 
+/*
+ * The LRU move of a flow touches its two neighbours' hot lines: fetch
+ * them a few packets ahead, once the flow's own line (prefetched after
+ * the lookup) has given their indexes. A hint only: earlier packets of
+ * the burst may move them meanwhile.
+ */
+#define NEIGHBOURS_AHEAD 3
+
+static inline void
+prefetch_neighbours(const struct wm_flow_table *t, int32_t pos)
+{
+	const struct wm_flow_rec *r;
+
+	if (pos < 0)
+		return;
+	r = &t->recs[pos];
+	/* Removed earlier in the burst: unlinked, no neighbours. */
+	if (r->lru_prev == NIL)
+		return;
+	rte_prefetch0(&t->recs[r->lru_prev]);
+	rte_prefetch0(&t->recs[r->lru_next]);
+}
+
+/*
+ * Where a key that missed the burst's lookup stands now: a flow an
+ * earlier packet of the burst created (made[] holds their packet
+ * indexes, at[] their positions), or none. Exact as long as nothing was
+ * removed since the lookup (the caller looks in the table otherwise).
+ */
+static inline int32_t
+made_in_burst(const struct wm_flow_key *keys, const hash_sig_t *sigs, const uint8_t *made,
+	      const int32_t *at, unsigned int n_made, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < n_made; j++)
+		if (sigs[made[j]] == sigs[i] &&
+		    memcmp(&keys[made[j]], &keys[i], sizeof(keys[i])) == 0)
+			return at[j];
+	return -ENOENT;
+}
+
 unsigned int
 wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *const *metas,
 			  unsigned int n, struct wm_flow_export *out)
@@ -755,10 +797,10 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	struct wm_flow_key keys[WM_FLOW_BURST_MAX];
 	const void *kptr[WM_FLOW_BURST_MAX];
 	hash_sig_t sigs[WM_FLOW_BURST_MAX];
-	int32_t pos[WM_FLOW_BURST_MAX];
-	uint8_t dirs[WM_FLOW_BURST_MAX];
-	unsigned int i, n_out = 0;
-	bool stale = false, created = false;
+	int32_t pos[WM_FLOW_BURST_MAX], at[WM_FLOW_BURST_MAX];
+	uint8_t dirs[WM_FLOW_BURST_MAX], made[WM_FLOW_BURST_MAX];
+	unsigned int i, n_out = 0, n_made = 0;
+	bool stale = false;
 
 	if (n > WM_FLOW_BURST_MAX)
 		n = WM_FLOW_BURST_MAX;
@@ -771,19 +813,26 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	for (i = 0; i < n; i++)
 		if (pos[i] >= 0)
 			prefetch_rec(&t->recs[pos[i]]);
+	for (i = 0; i < n && i < NEIGHBOURS_AHEAD; i++)
+		prefetch_neighbours(t, pos[i]);
 
 	for (i = 0; i < n; i++) {
 		const struct wm_pkt_meta *m = metas[i];
 		int32_t p = pos[i];
 		bool gone;
 
+		if (i + NEIGHBOURS_AHEAD < n)
+			prefetch_neighbours(t, pos[i + NEIGHBOURS_AHEAD]);
 		/*
-		 * A miss may have been created by an earlier packet of this
-		 * burst, and an eviction or a timeout earlier in the burst may
-		 * have freed a position a hit returned: look again in both cases.
+		 * An eviction or a timeout earlier in the burst may have freed
+		 * a position a hit returned, or one a flow made in the burst
+		 * had: look in the table again. Else a miss may be a flow an
+		 * earlier packet of the burst created.
 		 */
-		if (stale || (p < 0 && created))
+		if (unlikely(stale))
 			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
+		else if (p < 0 && n_made > 0)
+			p = made_in_burst(keys, sigs, made, at, n_made, i);
 		if (p >= 0) {
 			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);
 			if (gone) {
@@ -799,7 +848,8 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 				t->stats.not_metered++;
 				continue;
 			}
-			created = true;
+			made[n_made] = (uint8_t)i;
+			at[n_made++] = p;
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
 		if (unlikely(m->flags & WM_PKT_F_SEQ)) {
