@@ -810,9 +810,14 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		kptr[i] = &keys[i];
 	}
 	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
-	for (i = 0; i < n; i++)
-		if (pos[i] >= 0)
-			prefetch_rec(&t->recs[pos[i]]);
+	for (i = 0; i < n; i++) {
+		if (pos[i] < 0)
+			continue;
+		prefetch_rec(&t->recs[pos[i]]);
+		/* The sequence hook reads the flow's stream handles in its cold line. */
+		if (unlikely(metas[i]->flags & WM_PKT_F_SEQ))
+			rte_prefetch0(&t->cold[pos[i]]);
+	}
 	for (i = 0; i < n && i < NEIGHBOURS_AHEAD; i++)
 		prefetch_neighbours(t, pos[i]);
 
