@@ -90,6 +90,9 @@ version_asked(int argc, char **argv)
 	return false;
 }
 
+/* Was the flow table sized from the memory (no --flow-capacity)? Set before EAL starts. */
+static bool flows_auto;
+
 /* Heap bytes in use on a socket. */
 static uint64_t
 heap_used(int socket)
@@ -144,6 +147,19 @@ workers_create(struct wm_app *app)
 		};
 		wm_seq_hooks(w, &fp.hooks);
 		w->flows = flows_create(&fp, &table_bytes);
+		/*
+		 * A size we chose from the memory free before EAL started: other
+		 * processes may have taken some since. Halve it until it fits,
+		 * down to the smallest default; the later workers get as much.
+		 */
+		while (w->flows == NULL && flows_auto && rte_errno == ENOMEM &&
+		       fp.capacity / 2 >= WM_EALARGS_FLOWS_MIN) {
+			fp.capacity = fp.capacity / 2 & ~UINT32_C(0xffff);
+			app->conf.flow_capacity = fp.capacity;
+			WM_LOG(WARNING, "worker %u: memory short for its flow table: %u flows", idx,
+			       fp.capacity);
+			w->flows = flows_create(&fp, &table_bytes);
+		}
 		if (w->flows == NULL) {
 			fprintf(stderr,
 				"wiremeter: error: worker %u: cannot create a flow table of "
@@ -339,6 +355,7 @@ app_eal(struct wm_app *app, int dd, char **argv)
 	if (wm_ealargs_build(&ea, dd, argv, &app->conf, &host) < 0)
 		return EXIT_USAGE;
 	/* Sized from the memory unless --flow-capacity said: from here on, a number. */
+	flows_auto = app->conf.flow_capacity == 0;
 	app->conf.flow_capacity = ea.flow_capacity;
 	if (wm_eal_init(ea.argc, ea.argv) < 0) {
 		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
