@@ -772,21 +772,42 @@ prefetch_neighbours(const struct wm_flow_table *t, int32_t pos)
 }
 
 /*
+ * The flows made in a burst: their packet indexes and positions, and a
+ * 256-bit filter of their hashes, so that a miss whose hash bit is clear
+ * (most of them) is known new without comparing keys.
+ */
+struct burst_made {
+	uint64_t filter[4];
+	unsigned int n;
+	uint8_t pkt[WM_FLOW_BURST_MAX];
+	int32_t pos[WM_FLOW_BURST_MAX];
+};
+
+static inline void
+made_add(struct burst_made *bm, hash_sig_t sig, unsigned int i, int32_t pos)
+{
+	bm->filter[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
+	bm->pkt[bm->n] = (uint8_t)i;
+	bm->pos[bm->n++] = pos;
+}
+
+/*
  * Where a key that missed the burst's lookup stands now: a flow an
- * earlier packet of the burst created (made[] holds their packet
- * indexes, at[] their positions), or none. Exact as long as nothing was
- * removed since the lookup (the caller looks in the table otherwise).
+ * earlier packet of the burst made, or none. Exact as long as nothing
+ * was removed since the lookup (the caller looks in the table otherwise).
  */
 static inline int32_t
-made_in_burst(const struct wm_flow_key *keys, const hash_sig_t *sigs, const uint8_t *made,
-	      const int32_t *at, unsigned int n_made, unsigned int i)
+made_find(const struct burst_made *bm, const struct wm_flow_key *keys, const hash_sig_t *sigs,
+	  unsigned int i)
 {
 	unsigned int j;
 
-	for (j = 0; j < n_made; j++)
-		if (sigs[made[j]] == sigs[i] &&
-		    memcmp(&keys[made[j]], &keys[i], sizeof(keys[i])) == 0)
-			return at[j];
+	if (!(bm->filter[(sigs[i] >> 6) & 3] & (UINT64_C(1) << (sigs[i] & 63))))
+		return -ENOENT;
+	for (j = 0; j < bm->n; j++)
+		if (sigs[bm->pkt[j]] == sigs[i] &&
+		    memcmp(&keys[bm->pkt[j]], &keys[i], sizeof(keys[i])) == 0)
+			return bm->pos[j];
 	return -ENOENT;
 }
 
@@ -797,13 +818,16 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	struct wm_flow_key keys[WM_FLOW_BURST_MAX];
 	const void *kptr[WM_FLOW_BURST_MAX];
 	hash_sig_t sigs[WM_FLOW_BURST_MAX];
-	int32_t pos[WM_FLOW_BURST_MAX], at[WM_FLOW_BURST_MAX];
-	uint8_t dirs[WM_FLOW_BURST_MAX], made[WM_FLOW_BURST_MAX];
-	unsigned int i, n_out = 0, n_made = 0;
+	int32_t pos[WM_FLOW_BURST_MAX];
+	uint8_t dirs[WM_FLOW_BURST_MAX];
+	struct burst_made made;
+	unsigned int i, n_out = 0;
 	bool stale = false;
 
 	if (n > WM_FLOW_BURST_MAX)
 		n = WM_FLOW_BURST_MAX;
+	made.n = 0;
+	memset(made.filter, 0, sizeof(made.filter));
 	for (i = 0; i < n; i++) {
 		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i]);
 		sigs[i] = flow_key_hash(&keys[i], sizeof(keys[i]), 0);
@@ -836,8 +860,8 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		 */
 		if (unlikely(stale))
 			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
-		else if (p < 0 && n_made > 0)
-			p = made_in_burst(keys, sigs, made, at, n_made, i);
+		else if (p < 0 && made.n > 0)
+			p = made_find(&made, keys, sigs, i);
 		if (p >= 0) {
 			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);
 			if (gone) {
@@ -853,8 +877,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 				t->stats.not_metered++;
 				continue;
 			}
-			made[n_made] = (uint8_t)i;
-			at[n_made++] = p;
+			made_add(&made, sigs[i], i, p);
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
 		if (unlikely(m->flags & WM_PKT_F_SEQ)) {
