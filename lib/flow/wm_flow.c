@@ -755,6 +755,7 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
  * the burst may move them meanwhile.
  */
 #define NEIGHBOURS_AHEAD 3
+#define NEIGHBOURS_FAR 16384 /* 1 MB of hot records */
 
 static inline void
 prefetch_neighbours(const struct wm_flow_table *t, int32_t pos)
@@ -823,6 +824,8 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	struct burst_made made;
 	unsigned int i, n_out = 0;
 	bool stale = false;
+	/* Fewer flows than this keep their records in the caches: no neighbour prefetch. */
+	const bool far = t->stats.active > NEIGHBOURS_FAR;
 
 	if (n > WM_FLOW_BURST_MAX)
 		n = WM_FLOW_BURST_MAX;
@@ -842,15 +845,16 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 		if (unlikely(metas[i]->flags & WM_PKT_F_SEQ))
 			rte_prefetch0(&t->cold[pos[i]]);
 	}
-	for (i = 0; i < n && i < NEIGHBOURS_AHEAD; i++)
-		prefetch_neighbours(t, pos[i]);
+	if (far)
+		for (i = 0; i < n && i < NEIGHBOURS_AHEAD; i++)
+			prefetch_neighbours(t, pos[i]);
 
 	for (i = 0; i < n; i++) {
 		const struct wm_pkt_meta *m = metas[i];
 		int32_t p = pos[i];
 		bool gone;
 
-		if (i + NEIGHBOURS_AHEAD < n)
+		if (far && i + NEIGHBOURS_AHEAD < n)
 			prefetch_neighbours(t, pos[i + NEIGHBOURS_AHEAD]);
 		/*
 		 * An eviction or a timeout earlier in the burst may have freed
