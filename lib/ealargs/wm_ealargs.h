@@ -90,8 +90,14 @@ unsigned int wm_ealargs_count_lcores(const char *list);
 
 /** Fewest flows per worker a table sized from memory holds (the former fixed default). */
 #define WM_EALARGS_FLOWS_MIN 262144
-/** Most flows per worker a table sized from memory holds. */
-#define WM_EALARGS_FLOWS_MAX (16u << 20)
+/**
+ * Most flows per worker a table sized from memory holds: twice a 1 M-flow
+ * trace. A table costs its start (rte_hash writes a free-slot ring of
+ * every flow) and exit in proportion, about 0.1 s a million flows on a
+ * small VM, which every replay pays; --flow-capacity asks for more (16 M
+ * per worker is tested).
+ */
+#define WM_EALARGS_FLOWS_MAX (2u << 20)
 /** Most memory a table sized from memory takes in 4 KB pages, all workers (--no-huge). */
 #define WM_EALARGS_NOHUGE_FLOW_MB 256
 
