@@ -640,8 +640,8 @@ if [[ ${#PEER_ROWS[@]} -gt 0 ]]; then
 	printf '\n### The file path, whole process (%s)\n\n' "$DATE"
 	printf 'Wall time from exec to exit, median of 3, tools interleaved; %s. ' "${PEER_LINES[*]}"
 	printf 'wiremeter with its defaults (`wiremeter -- --pcap FILE --report R`); its fixed start and '
-	printf 'exit cost (a 1-packet file): %s. A count after a time is a record count that differs ' "$FIXED"
-	printf 'from the file'"'"'s.\n\n'
+	printf 'exit cost (a 1-packet file): %s. A count after a time is a flow count that differs ' "$FIXED"
+	printf 'from the file'"'"'s (biflows for softflowd -b and wiremeter, one a direction for the others).\n\n'
 	printf '| file | softflowd | nfpcapd | pmacctd | wiremeter | fastest peer / wiremeter | wiremeter metering the file |\n'
 	printf '|---|---|---|---|---|---|---|\n'
 	printf '%s\n' "${PEER_ROWS[@]}"
