@@ -26,6 +26,22 @@
 #           written per second (packetsWritten of the report's capture
 #           object over durationSeconds) and captureDropped. Target: the
 #           first two within noise.
+#   peers   the file path, whole process, as a user runs it: the same
+#           generated pcaps through softflowd, nfpcapd (nfdump) and pmacctd
+#           from Debian and through wiremeter with its defaults (no
+#           --flow-capacity, no memory options); wall time of each process
+#           from exec to exit, the median of 3 runs, the tools interleaved
+#           (run 1 of every tool, then run 2, ...). Each tool's record count
+#           is checked against the file: softflowd (-v 10 -b, bidirectional
+#           IPFIX to a UDP sink on loopback) and wiremeter count biflows,
+#           nfpcapd and pmacctd (print plugin, 5-tuple) one record per
+#           direction. softflowd and nfpcapd get a table for every flow
+#           (-m, -B); pmacctd's print cache is left at its default (its
+#           memory per entry is 4 KB). Also: wiremeter's fixed start and
+#           exit cost (a 1-packet file) and its metering rate while it
+#           replays each file (packetsMetered / durationSeconds of its
+#           report) against its in-memory rate on the same file when the
+#           throughput section measured it.
 #
 # A benchmark, not a test: it always exits 0. A figure it cannot measure is
 # printed as n/a with the reason.
@@ -36,7 +52,10 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
-#   BENCH_SECTIONS which sections run (default "throughput export seq capture")
+#   BENCH_SECTIONS which sections run (default "throughput export seq capture peers")
+#   BENCH_PEERS    the peers section's files, frames:flows:packets (default
+#                  "imix:65536:1048576 imix:1048576:2097152 64:1024:10485760")
+#   BENCH_PEER_TIMEOUT  seconds a peer run may take before it is killed (default 600)
 #
 # Method:
 #   testpmd   -i --forward-mode=rxonly driven through a FIFO: start, WARMUP
@@ -60,7 +79,9 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
-BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture peers"}
+BENCH_PEERS=${BENCH_PEERS:-"imix:65536:1048576 imix:1048576:2097152 64:1024:10485760"}
+BENCH_PEER_TIMEOUT=${BENCH_PEER_TIMEOUT:-600}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
 FLOW_CAPACITY=2097152
 MBUFS=$((BENCH_PACKETS + 16384))
@@ -78,6 +99,8 @@ MEM_ARGS=()
 TESTPMD_MEM_ARGS=()
 MEM_MODE=""
 CHILD=""
+SINK=""
+declare -A INMEM_MPPS=()	# pcap -> wiremeter's in-memory Mpps (throughput section)
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -94,6 +117,10 @@ cleanup() {
 	if [[ -n $CHILD ]] && kill -0 "$CHILD" 2>/dev/null; then
 		kill -KILL "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
+	fi
+	if [[ -n $SINK ]]; then
+		kill "$SINK" 2>/dev/null
+		wait "$SINK" 2>/dev/null
 	fi
 	rm -rf "/var/run/dpdk/$PREFIX" "$TMP"
 	remove_hugepage_files
@@ -304,6 +331,89 @@ flows_label() {
 	esac
 }
 
+# --- peers: whole-process runs on a file -------------------------------
+
+# Milliseconds since the epoch.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# A UDP sink on loopback for softflowd's export: sets SINK_PORT (SINK is its pid).
+start_sink() {
+	local portfile=$TMP/sink.port
+	rm -f "$portfile"
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+while True:
+    s.recv(65535)
+' "$portfile" &
+	SINK=$!
+	local t=0
+	while [[ ! -s $portfile ]] && (( t < 50 )); do sleep 0.1; t=$((t + 1)); done
+	SINK_PORT=$(cat "$portfile" 2>/dev/null)
+}
+
+# Run one tool on pcap $2 ($3 biflows): sets PT (wall seconds), PN (records),
+# PX (the records expected) or PERR. Output in $TMP/peer.log.
+run_peer() {
+	local tool=$1 pcap=$2 flows=$3 log=$TMP/peer.log t0 t1 rc dir=$TMP/peer.out
+	PT="" PN="" PX="" PERR=""
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	t0=$(now_ms)
+	case $tool in
+	softflowd)
+		PX=$flows
+		timeout "$BENCH_PEER_TIMEOUT" softflowd -d -r "$pcap" -n "127.0.0.1:$SINK_PORT" \
+			-v 10 -b -m $((flows * 2 > 8192 ? flows * 2 : 8192)) -c none \
+			-p "$dir/softflowd.pid" >"$log" 2>&1
+		rc=$?
+		t1=$(now_ms)
+		PN=$(sed -n 's/^Flows exported: [0-9]* (\([0-9]*\) records).*/\1/p' "$log" | tail -1) ;;
+	nfpcapd)
+		PX=$((flows * 2))
+		timeout "$BENCH_PEER_TIMEOUT" nfpcapd -r "$pcap" -w "$dir" \
+			-B $((flows * 4 > 524288 ? flows * 4 : 524288)) >"$log" 2>&1
+		rc=$?
+		t1=$(now_ms)
+		# It may split a flow in several records: count its distinct flows, note its records.
+		PN=$(nfdump -R "$dir" -q -o 'fmt:%pr %sa %da %sp %dp' 2>/dev/null | sort -u | wc -l)
+		PRECS=$(nfdump -R "$dir" -I 2>/dev/null | sed -n 's/^Flows: //p' | head -1) ;;
+	pmacctd)
+		PX=$((flows * 2))
+		# -Z 1: it sleeps 2 s before reading a file unless told a delay.
+		timeout "$BENCH_PEER_TIMEOUT" pmacctd -P print -c src_host,dst_host,src_port,dst_port,proto \
+			-O csv -o "$dir/flows.csv" -r 3600 -Z 1 -I "$pcap" >"$log" 2>&1
+		rc=$?
+		t1=$(now_ms)
+		[[ -f $dir/flows.csv ]] && PN=$(( $(wc -l <"$dir/flows.csv") - 1 )) ;;
+	wiremeter)
+		PX=$flows
+		timeout "$BENCH_PEER_TIMEOUT" "$WM_BIN" --file-prefix "$PREFIX" -- --pcap "$pcap" \
+			--report "$dir/report.json" >"$log" 2>&1
+		rc=$?
+		t1=$(now_ms)
+		rm -rf "/var/run/dpdk/$PREFIX"
+		remove_hugepage_files
+		[[ -s $dir/report.json ]] && read -r PN PRATE < <(/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r.get("durationSeconds") or 0
+print(r.get("flowsExported", ""), "%.2f" % (r["packetsMetered"] / d / 1e6) if d > 0 else "n/a")
+' "$dir/report.json") ;;
+	esac
+	if [[ $rc -ne 0 ]]; then
+		PERR="$tool exited with $rc: $(last_lines "$log")"
+		cp "$log" "$BENCH_DIR/last-$tool.log" 2>/dev/null
+		return
+	fi
+	PT=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
+}
+
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+
 # --- setup ---------------------------------------------------------------
 
 say "installing what is missing and building (scripts/setup.sh)"
@@ -354,6 +464,7 @@ if has_section throughput; then
 			run_wiremeter "$pcap" "$flows"
 			[[ -n $TP_ERR ]] && NOTES+=("$label: testpmd n/a: $TP_ERR")
 			[[ -n $WM_ERR ]] && NOTES+=("$label: wiremeter n/a: $WM_ERR")
+			[[ -n $WM ]] && INMEM_MPPS[$pcap]=$WM
 			printf '%-22s testpmd %8s Mpps   wiremeter %8s Mpps   ratio %6s   %s cycles/packet\n' \
 				"$label" "${TP:-n/a}" "${WM:-n/a}" "$(ratio "$WM" "$TP")" "${WM_CPP:-n/a}"
 			ROWS+=("| $label | ${TP:-n/a} | ${WM:-n/a} | $(ratio "$WM" "$TP") | ${WM_CPP:-n/a} |")
@@ -438,10 +549,108 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
 		printf '%s\n' "$line"
 	done
 	CAP_LINES+=("dpdk-dumpcap attached to dpdk-testpmd: not measured yet")
+PEER_ROWS=()
+PEER_LINES=()
+PEER_TOOLS=()
+PRATE="" PRECS=""
+if has_section peers; then
+	CUR="peers"
+	for t in softflowd:softflowd nfpcapd:nfdump pmacctd:pmacct; do
+		if command -v "${t%%:*}" >/dev/null; then
+			PEER_TOOLS+=("${t%%:*}")
+		else
+			NOTES+=("peers: ${t%%:*} n/a: not installed (Debian package ${t#*:})")
+		fi
+	done
+	[[ -x $WM_BIN ]] && PEER_TOOLS+=(wiremeter)
+	start_sink
+	# The fixed cost: EAL's start and exit, the ports, the tables, on one packet.
+	one=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames 64 --flows 1 \
+		--packets 1 --dir "$BENCH_DIR") || one=""
+	FIXED="n/a"
+	if [[ -n $one && -x $WM_BIN ]]; then
+		ts=()
+		for r in 1 2 3; do
+			run_peer wiremeter "$one" 1
+			[[ -n $PT ]] && ts+=("$PT")
+		done
+		[[ ${#ts[@]} -eq 3 ]] && FIXED="$(median3 "${ts[@]}") s"
+		[[ -n $PERR ]] && NOTES+=("peers: fixed cost: $PERR")
+	fi
+	say "peers: wiremeter's fixed start and exit cost (1-packet file): $FIXED"
+	for spec in $BENCH_PEERS; do
+		IFS=: read -r frames flows pkts <<<"$spec"
+		label="$pkts packets / $(flows_label "$flows") flows / $( [[ $frames == 64 ]] && echo "64 B" || echo "IMIX")"
+		say "peers: $label: generating the pcap (cached in $BENCH_DIR)"
+		pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames "$frames" \
+			--flows "$flows" --packets "$pkts" --dir "$BENCH_DIR") || pcap=""
+		if [[ -z $pcap ]]; then
+			PEER_ROWS+=("| $label | n/a: cannot generate the pcap | | | | | |")
+			continue
+		fi
+		declare -A PTIMES=() PCHECK=()
+		rate=""
+		for r in 1 2 3; do
+			for tool in "${PEER_TOOLS[@]}"; do
+				say "peers: $label: $tool, run $r"
+				run_peer "$tool" "$pcap" "$flows"
+				if [[ -n $PERR ]]; then
+					PCHECK[$tool]="n/a"
+					NOTES+=("peers: $label: $PERR")
+					continue
+				fi
+				PTIMES[$tool]+="$PT "
+				[[ $tool == wiremeter ]] && rate=$PRATE
+				if [[ "$PN" != "$PX" ]]; then
+					PCHECK[$tool]="${PN:-?} of $PX flows"
+					[[ $r -eq 1 ]] && NOTES+=("peers: $label: $tool exported ${PN:-?} flows, the file has $PX")
+				fi
+				if [[ $tool == nfpcapd && $r -eq 1 && ${PRECS:-} != "$PX" ]]; then
+					NOTES+=("peers: $label: nfpcapd wrote ${PRECS:-?} records for its $PN flows")
+				fi
+			done
+		done
+		cells=()
+		best="" wm_med=""
+		for tool in softflowd nfpcapd pmacctd wiremeter; do
+			# shellcheck disable=SC2086  # the times are words
+			set -- ${PTIMES[$tool]:-}
+			if [[ $# -eq 3 ]]; then
+				m=$(median3 "$@")
+				cells+=("$m s${PCHECK[$tool]:+ (${PCHECK[$tool]})}")
+				if [[ $tool == wiremeter ]]; then
+					wm_med=$m
+				elif [[ -z $best ]] || awk -v a="$m" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+					best=$m
+				fi
+			else
+				cells+=("n/a")
+				[[ $tool == wiremeter ]] && wm_med=""
+			fi
+		done
+		speedup=$(awk -v a="${wm_med:-}" -v b="${best:-}" \
+			'BEGIN { if (a > 0 && b > 0) printf "%.2f x", b / a; else print "n/a" }')
+		inmem=${INMEM_MPPS[$pcap]:-}
+		rel=$(awk -v a="${rate:-}" -v b="${inmem:-}" \
+			'BEGIN { if (a > 0 && b > 0) printf "%.0f %%", 100 * a / b; else print "n/a" }')
+		line=$(printf '| %s | %s | %s | %s | %s | %s | %s Mpps (%s of in-memory) |' "$label" \
+			"${cells[@]}" "$speedup" "${rate:-n/a}" "$rel")
+		PEER_ROWS+=("$line")
+		echo "$line"
+		unset PTIMES PCHECK
+	done
+	if [[ -n $SINK ]]; then
+		kill "$SINK" 2>/dev/null
+		wait "$SINK" 2>/dev/null
+		SINK=""
+	fi
+	PEER_LINES+=("softflowd $(softflowd -h 2>&1 | sed -n 's/.*softflowd version \([^ .]*\.[^ .]*\.[^ .]*\).*/\1/p')," \
+		"nfdump $(dpkg-query -W -f '${Version}' nfdump 2>/dev/null)," \
+		"pmacct $(dpkg-query -W -f '${Version}' pmacct 2>/dev/null)")
 fi
 
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
-cat <<EOF
+has_section throughput && cat <<EOF
 
 ### Throughput ($DATE)
 
@@ -462,6 +671,7 @@ if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
 	printf '%s\n' "${CAP_LINES[@]}"
 	printf '```\n'
 fi
+[[ ${#ROWS[@]} -gt 0 ]] && printf '%s\n' "${ROWS[@]}"
 if [[ ${#EXPORT_LINES[@]} -gt 0 ]]; then
 	printf '\n### IPFIX encoding, one core\n\n```\n'
 	printf '%s\n' "${EXPORT_LINES[@]}"
@@ -473,6 +683,16 @@ if [[ ${#SEQ_ROWS[@]} -gt 0 ]]; then
 	printf '%s\n' "${SEQ_ROWS[@]}"
 	[[ ${#SEQ_LINES[@]} -gt 0 ]] && printf '\nThe tracker alone:\n\n```\n%s\n```\n' \
 		"$(printf '%s\n' "${SEQ_LINES[@]}")"
+fi
+if [[ ${#PEER_ROWS[@]} -gt 0 ]]; then
+	printf '\n### The file path, whole process (%s)\n\n' "$DATE"
+	printf 'Wall time from exec to exit, median of 3, tools interleaved; %s. ' "${PEER_LINES[*]}"
+	printf 'wiremeter with its defaults (`wiremeter -- --pcap FILE --report R`); its fixed start and '
+	printf 'exit cost (a 1-packet file): %s. A count after a time is a flow count that differs ' "$FIXED"
+	printf 'from the file'"'"'s (biflows for softflowd -b and wiremeter, one a direction for the others).\n\n'
+	printf '| file | softflowd | nfpcapd | pmacctd | wiremeter | fastest peer / wiremeter | wiremeter metering the file |\n'
+	printf '|---|---|---|---|---|---|---|\n'
+	printf '%s\n' "${PEER_ROWS[@]}"
 fi
 if [[ ${#NOTES[@]} -gt 0 ]]; then
 	echo

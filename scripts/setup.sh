@@ -21,6 +21,8 @@ WM_PACKAGES=(
 	"tcpreplay:tcpreplay" "tcpdump:tcpdump" "clang-format:clang-format" "iproute2:ip" "procps:sysctl" "util-linux:mount"
 	# IPFIX collectors the functional suite exports to: nfcapd/nfdump, libfixbuf's ipfixDump, nc.
 	"nfdump:nfcapd" "libfixbuf-tools:ipfixDump" "netcat-openbsd:nc"
+	# The flow meters bench.sh's peers section runs on the same files (nfpcapd is nfdump's).
+	"softflowd:softflowd" "pmacct:pmacctd"
 	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
 	"clang:clang" "llvm:llvm-symbolizer" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"

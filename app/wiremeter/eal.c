@@ -152,7 +152,8 @@ wm_eal_leave(void)
 {
 	unsigned int i;
 
-	if (rte_memseg_walk(note_segment, NULL) < 0)
+	/* --no-huge: thousands of 4 KB segments and not one file to remove. */
+	if (rte_eal_has_hugepages() && rte_memseg_walk(note_segment, NULL) < 0)
 		WM_LOG(WARNING, "out of memory listing hugepage files: some stay behind");
 	rte_eal_cleanup();
 	for (i = 0; i < leave.n; i++) {

@@ -93,11 +93,37 @@ version_asked(int argc, char **argv)
 	return false;
 }
 
+/* Was the flow table sized from the memory (no --flow-capacity)? Set before EAL starts. */
+static bool flows_auto;
+
+/* Heap bytes in use on a socket. */
+static uint64_t
+heap_used(int socket)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (rte_malloc_get_socket_stats(socket, &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
+/* A worker's flow table; *bytes is set to the memory it took, as the heap saw it. */
+static struct wm_flow_table *
+flows_create(const struct wm_flow_params *fp, uint64_t *bytes)
+{
+	uint64_t before = heap_used(fp->socket_id);
+	struct wm_flow_table *t = wm_flow_table_create(fp);
+
+	*bytes = heap_used(fp->socket_id) - before;
+	return t;
+}
+
 static int
 workers_create(struct wm_app *app)
 {
 	unsigned int lcore, idx = 0;
 	char name[RTE_RING_NAMESIZE];
+	uint64_t table_bytes = 0;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct wm_worker *w;
@@ -123,7 +149,20 @@ workers_create(struct wm_app *app)
 			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
 		};
 		wm_seq_hooks(w, &fp.hooks);
-		w->flows = wm_flow_table_create(&fp);
+		w->flows = flows_create(&fp, &table_bytes);
+		/*
+		 * A size we chose from the memory free before EAL started: other
+		 * processes may have taken some since. Halve it until it fits,
+		 * down to the smallest default; the later workers get as much.
+		 */
+		while (w->flows == NULL && flows_auto && rte_errno == ENOMEM &&
+		       fp.capacity / 2 >= WM_EALARGS_FLOWS_MIN) {
+			fp.capacity = fp.capacity / 2 & ~UINT32_C(0xffff);
+			app->conf.flow_capacity = fp.capacity;
+			WM_LOG(WARNING, "worker %u: memory short for its flow table: %u flows", idx,
+			       fp.capacity);
+			w->flows = flows_create(&fp, &table_bytes);
+		}
 		if (w->flows == NULL) {
 			fprintf(stderr,
 				"wiremeter: error: worker %u: cannot create a flow table of "
@@ -140,6 +179,11 @@ workers_create(struct wm_app *app)
 		app->workers[idx++] = w;
 	}
 	app->n_workers = idx;
+	if (idx > 0)
+		WM_LOG(NOTICE,
+		       "flow table: %u flows per worker, %.1f MB per worker (%.0f bytes a flow)",
+		       app->conf.flow_capacity, (double)table_bytes / (1 << 20),
+		       (double)table_bytes / app->conf.flow_capacity);
 	if (idx == 0) {
 		fprintf(stderr, "wiremeter: error: no worker lcore: give at least two lcores "
 				"(-l 0-1)\n");
@@ -318,6 +362,9 @@ app_eal(struct wm_app *app, int dd, char **argv)
 	wm_ealargs_host_probe(&host);
 	if (wm_ealargs_build(&ea, dd, argv, &app->conf, &host) < 0)
 		return EXIT_USAGE;
+	/* Sized from the memory unless --flow-capacity said: from here on, a number. */
+	flows_auto = app->conf.flow_capacity == 0;
+	app->conf.flow_capacity = ea.flow_capacity;
 	if (wm_eal_init(ea.argc, ea.argv) < 0) {
 		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_USAGE;

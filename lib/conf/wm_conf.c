@@ -93,7 +93,8 @@ static const struct opt_desc opts[] = {
 	{"stats-interval", "stats_interval", OPT_SECONDS, OFF(stats_interval), 0, 86400, false,
 	 "seconds between stats lines on stderr, 0 for none (default 5)"},
 	{"flow-capacity", "flow_capacity", OPT_COUNT, OFF(flow_capacity), 1,
-	 WM_CONF_MAX_FLOW_CAPACITY, false, "flows per worker (default 262144)"},
+	 WM_CONF_MAX_FLOW_CAPACITY, false,
+	 "flows per worker (default: what a share of the memory holds, printed at start)"},
 	{"mbufs", "mbufs", OPT_COUNT, OFF(mbufs), 0, 1u << 30, false,
 	 "mbufs per pool (default: sized automatically)"},
 	{"flows-json", "flows_json", OPT_PATH, OFF(flows_json), 0, 0, false,
@@ -231,7 +232,7 @@ wm_conf_defaults(struct wm_conf *c)
 	c->active_timeout = 300;
 	c->tcp_linger = 1;
 	c->stats_interval = 5;
-	c->flow_capacity = 262144;
+	c->flow_capacity = 0; /* sized from the memory at start: lib/ealargs */
 	c->mbufs = 0;
 	c->ipfix_mode = WM_CONF_IPFIX_BIFLOW;
 	c->observation_domain = 1;

@@ -118,7 +118,7 @@ struct wm_conf {
 	double active_timeout;		/**< seconds; > 0 */
 	double tcp_linger;		/**< seconds; >= 0 */
 	double stats_interval;		/**< seconds; 0 disables the stats line */
-	uint32_t flow_capacity;		/**< flows per worker */
+	uint32_t flow_capacity;		/**< flows per worker; 0: sized from memory (wm_ealargs) */
 	uint32_t mbufs;			/**< mbufs per pool; 0 sizes automatically */
 	char *flows_json;		/**< JSON lines output path, or NULL */
 	char *report;			/**< final JSON report path, or NULL */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wm_ealargs.h"
+#include "wm_flow.h"
 
 /* Does argv name one of names? A long option matches whole or with "=", a short one as a prefix. */
 static bool
@@ -70,10 +71,27 @@ wm_ealargs_hugepages_free_mb(const char *mounts, const char *meminfo)
 	return mounted ? (uint64_t)free_pages * (uint64_t)page_kb / 1024 : 0;
 }
 
+static uint64_t
+mem_total_mb(const char *meminfo)
+{
+	char line[512];
+	long kb = 0;
+	FILE *f = fopen(meminfo, "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemTotal: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb / 1024;
+}
+
 void
 wm_ealargs_host_probe(struct wm_ealargs_host *host)
 {
 	host->hugepages_free_mb = wm_ealargs_hugepages_free_mb("/proc/mounts", "/proc/meminfo");
+	host->mem_total_mb = mem_total_mb("/proc/meminfo");
 	if (sched_getaffinity(0, sizeof(host->cpus), &host->cpus) != 0) {
 		CPU_ZERO(&host->cpus);
 		CPU_SET(0, &host->cpus);
@@ -304,34 +322,105 @@ add_base(struct wm_ealargs *ea, int argc, char **argv, const struct wm_ealargs_h
 		add(ea, "--base-virtaddr=0x200000000000");
 }
 
+/* MB the user gave EAL: -m N, or the sum of --socket-mem; 0 when not said. */
+static uint64_t
+user_mb(int argc, char **argv)
+{
+	uint64_t mb = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--socket-mem") == 0)
+			v = i + 1 < argc ? argv[i + 1] : NULL;
+		else if (strncmp(argv[i], "--socket-mem=", 13) == 0)
+			v = argv[i] + 13;
+		else if (strncmp(argv[i], "-m", 2) == 0)
+			v = argv[i] + 2;
+		while (v != NULL && *v != '\0') {
+			char *end;
+
+			mb += strtoull(v, &end, 10);
+			v = *end == ',' ? end + 1 : NULL;
+		}
+	}
+	return mb;
+}
+
+/* Most flows (a multiple of 64 k) whose table fits in 'bytes', within the bounds. */
+static uint32_t
+flows_in(uint64_t bytes)
+{
+	uint64_t n = bytes / (WM_FLOW_REC_SIZE + WM_FLOW_COLD_SIZE + 64) & ~(uint64_t)0xffff;
+
+	if (n > WM_EALARGS_FLOWS_MAX)
+		n = WM_EALARGS_FLOWS_MAX;
+	while (n > WM_EALARGS_FLOWS_MIN && wm_flow_table_bytes((uint32_t)n) > bytes)
+		n -= 65536;
+	return n < WM_EALARGS_FLOWS_MIN ? WM_EALARGS_FLOWS_MIN : (uint32_t)n;
+}
+
+/*
+ * Flows per worker when the user does not say (wm_ealargs.h): half of
+ * what 'avail_mb' leaves after EAL's own 'fixed_mb', split among the
+ * workers; without hugepages, capped as 4 KB pages need.
+ */
+static uint32_t
+auto_flows(uint64_t avail_mb, uint64_t fixed_mb, uint64_t workers, bool huge,
+	   const struct wm_ealargs_host *host)
+{
+	uint64_t mb = avail_mb > fixed_mb ? (avail_mb - fixed_mb) / 2 : 0;
+
+	if (!huge) {
+		uint64_t cap = host->mem_total_mb / 32;
+
+		if (cap > WM_EALARGS_NOHUGE_FLOW_MB)
+			cap = WM_EALARGS_NOHUGE_FLOW_MB;
+		if (avail_mb == 0 || mb > cap)
+			mb = cap;
+	}
+	return flows_in((mb << 20) / workers);
+}
+
 /*
  * Memory, unless the user sizes it: what the pools, flow tables and rings
  * take, in MB, plus room for EAL; --no-huge -m N when the free hugepages
  * fall short. port.c sizes each pool at about 2 x 1024 descriptors per
- * queue, the lcores' caches and the software RSS rings.
+ * queue, the lcores' caches and the software RSS rings. Sets
+ * ea->flow_capacity.
  */
 static void
 add_memory(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *conf,
 	   unsigned int lcores, bool conf_ports, const struct wm_ealargs_host *host)
 {
 	static const char *const mem_opts[] = {"--no-huge", "-m", "--socket-mem", NULL};
+	static const char *const nohuge_opts[] = {"--no-huge", NULL};
 	uint64_t workers = lcores > 1 ? lcores - 1 : 1;
 	uint64_t ports = conf->n_pcaps + (uint64_t)count_arg(argc, argv, "--vdev") +
 			 (uint64_t)count_arg(argc, argv, "-a") + (conf_ports ? conf->n_ports : 0);
 	uint64_t per_pool = conf->mbufs
 				    ? conf->mbufs
 				    : 2048 * workers + 256 * (workers + 2) + 4128 * workers + 2048;
-	uint64_t mb = 256, free_mb = host->hugepages_free_mb, n_mbufs, mb_nohuge;
+	uint64_t mb = 256, free_mb = host->hugepages_free_mb, n_mbufs, mb_nohuge, pools_mb;
 	FILE *msg = host->msg != NULL ? host->msg : stderr;
+	bool user = has_arg(argc, argv, mem_opts);
 	char buf[64];
 
-	if (has_arg(argc, argv, mem_opts))
-		return;
 	if (ports == 0)
 		ports = 1;
 	/* --mbufs sizes each pool whole, endless files included (port.c). */
 	n_mbufs = ports * per_pool + (conf->mbufs ? 0 : held_pkts(ea, host));
-	mb += (uint64_t)conf->flow_capacity * 320 * workers >> 20;
+	pools_mb = n_mbufs * 2500 >> 20;
+	ea->flow_capacity = conf->flow_capacity;
+	if (ea->flow_capacity == 0 && user)
+		ea->flow_capacity = auto_flows(user_mb(argc, argv), mb + pools_mb, workers,
+					       !has_arg(argc, argv, nohuge_opts), host);
+	else if (ea->flow_capacity == 0)
+		ea->flow_capacity = auto_flows(free_mb, mb + pools_mb, workers, true, host);
+	if (user)
+		return;
+	mb += wm_flow_table_bytes(ea->flow_capacity) * workers >> 20;
 	/*
 	 * The capture pool, when a capture is configured at start: a copy of up
 	 * to a jumbo frame each (lib/capture), in whole 4 KB pages as without
@@ -350,9 +439,15 @@ add_memory(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *c
 	 * addresses are not contiguous.
 	 */
 	mb_nohuge = mb + (n_mbufs * 4096 >> 20);
-	mb += n_mbufs * 2500 >> 20;
+	mb += pools_mb;
 	if (free_mb >= mb)
 		return;
+	/* Hugepages fall short even of the smallest table: a table for 4 KB pages. */
+	if (conf->flow_capacity == 0) {
+		ea->flow_capacity = auto_flows(0, 0, workers, false, host);
+		mb_nohuge = 256 + (wm_flow_table_bytes(ea->flow_capacity) * workers >> 20) +
+			    (n_mbufs * 4096 >> 20);
+	}
 	snprintf(buf, sizeof(buf), "-m%lu", (unsigned long)mb_nohuge);
 	add(ea, "--no-huge");
 	add(ea, buf);

@@ -48,6 +48,7 @@
 /** What the host contributes to EAL's argv. */
 struct wm_ealargs_host {
 	uint64_t hugepages_free_mb; /**< free hugepage memory; 0 when hugetlbfs is not mounted */
+	uint64_t mem_total_mb;	    /**< the machine's RAM (MemTotal); 0 when unknown */
 	cpu_set_t cpus;		    /**< the CPUs this process may run on */
 	unsigned int max_lcores;    /**< EAL's RTE_MAX_LCORE: default lcores stop there */
 	bool asan;		    /**< an AddressSanitizer build (WM_EALARGS_ASAN) */
@@ -61,11 +62,16 @@ struct wm_ealargs {
 	char *argv[WM_EALARGS_MAX]; /**< argc entries, then NULL */
 	int argc;
 	size_t used; /**< bytes of arena taken */
+	/**
+	 * Flows per worker: conf->flow_capacity when set, else what the
+	 * memory allows (wm_ealargs_build() says how it is chosen).
+	 */
+	uint32_t flow_capacity;
 	char arena[WM_EALARGS_ARENA];
 };
 
 /**
- * Fill @p host from this machine: free hugepages (/proc/mounts,
+ * Fill @p host from this machine: free hugepages and RAM (/proc/mounts,
  * /proc/meminfo), CPU affinity (CPU 0 alone when it cannot be read),
  * asan from the build. max_lcores and held_pkts are the caller's; msg is
  * set to stderr.
@@ -82,9 +88,30 @@ uint64_t wm_ealargs_hugepages_free_mb(const char *mounts, const char *meminfo);
 /** How many lcores an -l / --lcores list names ("0-4", "0@0,(1-8)@1"); 0 when unknown. */
 unsigned int wm_ealargs_count_lcores(const char *list);
 
+/** Fewest flows per worker a table sized from memory holds (the former fixed default). */
+#define WM_EALARGS_FLOWS_MIN 262144
+/**
+ * Most flows per worker a table sized from memory holds: twice a 1 M-flow
+ * trace. A table costs its start (rte_hash writes a free-slot ring of
+ * every flow) and exit in proportion, about 0.1 s a million flows on a
+ * small VM, which every replay pays; --flow-capacity asks for more (16 M
+ * per worker is tested).
+ */
+#define WM_EALARGS_FLOWS_MAX (2u << 20)
+/** Most memory a table sized from memory takes in 4 KB pages, all workers (--no-huge). */
+#define WM_EALARGS_NOHUGE_FLOW_MB 256
+
 /**
  * Build EAL's argv in @p ea: the user's EAL options (@p argc entries of
  * @p argv, argv[0] first), then what they leave out.
+ *
+ * Without --flow-capacity, ea->flow_capacity is what the memory allows
+ * per worker, between WM_EALARGS_FLOWS_MIN and WM_EALARGS_FLOWS_MAX:
+ * half of the free hugepages left after the pools and EAL's own share
+ * (the other half stays for other processes), or half of the user's
+ * -m / --socket-mem on the same terms; without hugepages, at most
+ * WM_EALARGS_NOHUGE_FLOW_MB and a 32nd of the RAM, since 4 KB pages are
+ * slow to set up and to walk.
  *
  * @return
  *   The argument count (ea->argc; ea->argv[argc] is NULL), -E2BIG when

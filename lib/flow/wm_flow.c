@@ -81,17 +81,21 @@ struct wm_flow_rec {
 	uint8_t tos;
 } __rte_cache_aligned;
 
+/*
+ * Half a line: two flows share a cold line, which keeps a table at
+ * WM_FLOW_BYTES_PER_FLOW. The key's hash is not kept: removal, the only
+ * user, computes it again from the key.
+ */
 struct wm_flow_cold {
 	uint32_t act_prev, act_next;
-	uint32_t hash_sig;
 	uint16_t in_port;
 	uint16_t icmp_type_code;
 	uint8_t smac[6], dmac[6];
 	uint32_t seq[2]; /* the caller's handles, by direction from the initiator */
-} __rte_cache_aligned;
+} __rte_aligned(32);
 
 _Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
-_Static_assert(sizeof(struct wm_flow_cold) == RTE_CACHE_LINE_SIZE, "one cold line per flow");
+_Static_assert(sizeof(struct wm_flow_cold) == WM_FLOW_COLD_SIZE, "half a cold line per flow");
 
 struct wm_flow_table {
 	struct rte_hash *hash;
@@ -102,6 +106,13 @@ struct wm_flow_table {
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
+	/*
+	 * Set once a list lost its time order (a flow moved to the LRU front
+	 * or the closing tail behind a later one, or an active period that
+	 * could not find its place): only then can wm_flow_table_sweep()
+	 * find anything the list ends do not show, so only then does it walk.
+	 */
+	bool unordered;
 	struct wm_flow_hooks hooks;
 	struct wm_flow_stats stats;
 };
@@ -453,6 +464,8 @@ rec_next_period(struct wm_flow_table *t, uint32_t pos, uint64_t at)
 	prev = t->cold[h].act_prev;
 	while (prev != h && t->recs[prev].period_ns > r->period_ns && steps++ < 16)
 		prev = t->cold[prev].act_prev;
+	if (prev != h && t->recs[prev].period_ns > r->period_ns)
+		t->unordered = true;
 	/* Insert after 'prev'. */
 	c->act_prev = prev;
 	c->act_next = t->cold[prev].act_next;
@@ -529,15 +542,28 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	}
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
-	rte_hash_del_key_with_hash(t->hash, &key, t->cold[pos].hash_sig);
+	rte_hash_del_key_with_hash(t->hash, &key, flow_key_hash(&key, sizeof(key), 0));
 	r->state = 0;
 	t->stats.active--;
 	return n;
 }
 
+/*
+ * Put an unlinked flow at the LRU front, noting when that breaks the
+ * list's order by last packet (a list head's last_ns is 0).
+ */
+static inline void
+lru_move_front(struct wm_flow_table *t, uint32_t pos)
+{
+	uint32_t h = t->n_slots + LIST_LRU;
+
+	if (t->recs[t->recs[h].lru_next].last_ns > t->recs[pos].last_ns)
+		t->unordered = true;
+	lru_push_front(t, h, pos);
+}
+
 static void
-rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir,
-	 uint32_t sig)
+rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, unsigned int dir)
 {
 	struct wm_flow_rec *r = &t->recs[pos];
 	struct wm_flow_cold *c = &t->cold[pos];
@@ -549,13 +575,14 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	r->last_ns = m->ts_ns;
 	r->min_len = UINT16_MAX;
 	r->tos = m->tos;
-	c->hash_sig = sig;
 	c->seq[0] = c->seq[1] = 0;
 	c->in_port = m->port;
 	c->icmp_type_code = m->icmp_type_code;
 	memcpy(c->smac, m->eth + 6, 6);
 	memcpy(c->dmac, m->eth, 6);
-	lru_push_front(t, t->n_slots + LIST_LRU, pos);
+	lru_move_front(t, pos);
+	if (t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_prev].period_ns > r->period_ns)
+		t->unordered = true;
 	act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 	t->stats.created++;
 	t->stats.active++;
@@ -642,7 +669,7 @@ flow_create(struct wm_flow_table *t, const struct wm_flow_key *k, uint32_t sig,
 	pos = rte_hash_add_key_with_hash(t->hash, k, sig);
 	if (pos < 0)
 		return pos;
-	rec_init(t, (uint32_t)pos, m, dir, sig);
+	rec_init(t, (uint32_t)pos, m, dir);
 	return pos;
 }
 
@@ -711,12 +738,78 @@ rec_count(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, un
 	if (r->state & REC_CLOSED) {
 		/* The closing list stays ordered by last packet: append. */
 		lru_unlink(t, pos);
+		if (t->recs[list_head(t, LIST_CLOSING)->lru_prev].last_ns > r->last_ns)
+			t->unordered = true;
 		lru_push_back(t, t->n_slots + LIST_CLOSING, pos);
 	} else if (list_head(t, LIST_LRU)->lru_next != pos) {
 		/* Moving to the front touches both neighbours: skip it when already there. */
 		lru_unlink(t, pos);
-		lru_push_front(t, t->n_slots + LIST_LRU, pos);
+		lru_move_front(t, pos);
 	}
+}
+
+/*
+ * The LRU move of a flow touches its two neighbours' hot lines: fetch
+ * them a few packets ahead, once the flow's own line (prefetched after
+ * the lookup) has given their indexes. A hint only: earlier packets of
+ * the burst may move them meanwhile.
+ */
+#define NEIGHBOURS_AHEAD 3
+#define NEIGHBOURS_FAR 16384 /* 1 MB of hot records */
+
+static inline void
+prefetch_neighbours(const struct wm_flow_table *t, int32_t pos)
+{
+	const struct wm_flow_rec *r;
+
+	if (pos < 0)
+		return;
+	r = &t->recs[pos];
+	/* Removed earlier in the burst: unlinked, no neighbours. */
+	if (r->lru_prev == NIL)
+		return;
+	rte_prefetch0(&t->recs[r->lru_prev]);
+	rte_prefetch0(&t->recs[r->lru_next]);
+}
+
+/*
+ * The flows made in a burst: their packet indexes and positions, and a
+ * 256-bit filter of their hashes, so that a miss whose hash bit is clear
+ * (most of them) is known new without comparing keys.
+ */
+struct burst_made {
+	uint64_t filter[4];
+	unsigned int n;
+	uint8_t pkt[WM_FLOW_BURST_MAX];
+	int32_t pos[WM_FLOW_BURST_MAX];
+};
+
+static inline void
+made_add(struct burst_made *bm, hash_sig_t sig, unsigned int i, int32_t pos)
+{
+	bm->filter[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
+	bm->pkt[bm->n] = (uint8_t)i;
+	bm->pos[bm->n++] = pos;
+}
+
+/*
+ * Where a key that missed the burst's lookup stands now: a flow an
+ * earlier packet of the burst made, or none. Exact as long as nothing
+ * was removed since the lookup (the caller looks in the table otherwise).
+ */
+static inline int32_t
+made_find(const struct burst_made *bm, const struct wm_flow_key *keys, const hash_sig_t *sigs,
+	  unsigned int i)
+{
+	unsigned int j;
+
+	if (!(bm->filter[(sigs[i] >> 6) & 3] & (UINT64_C(1) << (sigs[i] & 63))))
+		return -ENOENT;
+	for (j = 0; j < bm->n; j++)
+		if (sigs[bm->pkt[j]] == sigs[i] &&
+		    memcmp(&keys[bm->pkt[j]], &keys[i], sizeof(keys[i])) == 0)
+			return bm->pos[j];
+	return -ENOENT;
 }
 
 unsigned int
@@ -728,33 +821,51 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	hash_sig_t sigs[WM_FLOW_BURST_MAX];
 	int32_t pos[WM_FLOW_BURST_MAX];
 	uint8_t dirs[WM_FLOW_BURST_MAX];
+	struct burst_made made;
 	unsigned int i, n_out = 0;
-	bool stale = false, created = false;
+	bool stale = false;
+	/* Fewer flows than this keep their records in the caches: no neighbour prefetch. */
+	const bool far = t->stats.active > NEIGHBOURS_FAR;
 
 	if (n > WM_FLOW_BURST_MAX)
 		n = WM_FLOW_BURST_MAX;
+	made.n = 0;
+	memset(made.filter, 0, sizeof(made.filter));
 	for (i = 0; i < n; i++) {
 		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i]);
 		sigs[i] = flow_key_hash(&keys[i], sizeof(keys[i]), 0);
 		kptr[i] = &keys[i];
 	}
 	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
-	for (i = 0; i < n; i++)
-		if (pos[i] >= 0)
-			prefetch_rec(&t->recs[pos[i]]);
+	for (i = 0; i < n; i++) {
+		if (pos[i] < 0)
+			continue;
+		prefetch_rec(&t->recs[pos[i]]);
+		/* The sequence hook reads the flow's stream handles in its cold line. */
+		if (unlikely(metas[i]->flags & WM_PKT_F_SEQ))
+			rte_prefetch0(&t->cold[pos[i]]);
+	}
+	if (far)
+		for (i = 0; i < n && i < NEIGHBOURS_AHEAD; i++)
+			prefetch_neighbours(t, pos[i]);
 
 	for (i = 0; i < n; i++) {
 		const struct wm_pkt_meta *m = metas[i];
 		int32_t p = pos[i];
 		bool gone;
 
+		if (far && i + NEIGHBOURS_AHEAD < n)
+			prefetch_neighbours(t, pos[i + NEIGHBOURS_AHEAD]);
 		/*
-		 * A miss may have been created by an earlier packet of this
-		 * burst, and an eviction or a timeout earlier in the burst may
-		 * have freed a position a hit returned: look again in both cases.
+		 * An eviction or a timeout earlier in the burst may have freed
+		 * a position a hit returned, or one a flow made in the burst
+		 * had: look in the table again. Else a miss may be a flow an
+		 * earlier packet of the burst created.
 		 */
-		if (stale || (p < 0 && created))
+		if (unlikely(stale))
 			p = rte_hash_lookup_with_hash(t->hash, &keys[i], sigs[i]);
+		else if (p < 0 && made.n > 0)
+			p = made_find(&made, keys, sigs, i);
 		if (p >= 0) {
 			n_out += rec_check_time(t, (uint32_t)p, m->ts_ns, &out[n_out], &gone);
 			if (gone) {
@@ -770,7 +881,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 				t->stats.not_metered++;
 				continue;
 			}
-			created = true;
+			made_add(&made, sigs[i], i, p);
 		}
 		rec_count(t, (uint32_t)p, m, dirs[i]);
 		if (unlikely(m->flags & WM_PKT_F_SEQ)) {
@@ -827,6 +938,11 @@ wm_flow_table_sweep(struct wm_flow_table *t, uint64_t now, struct wm_flow_export
 	unsigned int n = 0;
 	uint32_t i;
 
+	/* Lists in time order: expiry from their ends already found everything due. */
+	if (!t->unordered) {
+		*cursor = UINT32_MAX;
+		return 0;
+	}
 	/* Each flow ends at most one record: stop when the budget is spent. */
 	for (i = *cursor; i < t->n_slots && n < max; i++) {
 		const struct wm_flow_rec *r = &t->recs[i];

@@ -152,6 +152,52 @@ struct wm_flow_hooks {
 	void *ctx; /**< passed to both */
 };
 
+/** Bytes of a flow's hot record; the rest of its state is WM_FLOW_COLD_SIZE and the hash. */
+#define WM_FLOW_REC_SIZE 64
+/** Bytes of a flow's cold record (key side, written at creation, read at export). */
+#define WM_FLOW_COLD_SIZE 32
+
+/** Largest capacity wm_flow_table_create() takes. */
+#define WM_FLOW_CAPACITY_MAX (1u << 30)
+
+/* Smallest power of two >= x (x >= 1). */
+static inline uint64_t
+wm_flow_pow2_(uint64_t x)
+{
+	uint64_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+/**
+ * Memory a table of @p capacity flows takes, in bytes: its records and
+ * DPDK 22.11's rte_hash with the extendable table (a 64-byte key slot
+ * per flow, buckets and overflow buckets of 8 entries for the next power
+ * of two, its free-slot rings). An estimate for sizing memory before EAL
+ * starts, checked against the heap by the unit suite. About 184 bytes a
+ * flow when the capacity is a power of two.
+ *
+ * @param capacity
+ *   Flows, as given to wm_flow_table_create().
+ * @return
+ *   Bytes.
+ */
+static inline uint64_t
+wm_flow_table_bytes(uint32_t capacity)
+{
+	uint64_t slots = capacity < 64 ? 64 : capacity;
+	uint64_t buckets = wm_flow_pow2_(slots) / 8;
+
+	return (slots + 1) * 64			/* rte_hash key store: 8 + 48 bytes, 16-aligned */
+	       + buckets * 64 * 2		/* main and extendable buckets */
+	       + wm_flow_pow2_(slots + 1) * 4	/* free key slots ring */
+	       + wm_flow_pow2_(buckets + 1) * 4 /* free overflow buckets ring */
+	       + (slots + 3) * (WM_FLOW_REC_SIZE + WM_FLOW_COLD_SIZE) /* records, list heads */
+	       + 65536; /* headers, rings, the table struct */
+}
+
 /** Parameters of wm_flow_table_create(). */
 struct wm_flow_params {
 	const char *name;	    /**< unique name (rte_hash needs one) */

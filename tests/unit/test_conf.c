@@ -178,7 +178,7 @@ check_defaults(const struct wm_conf *c)
 	CU_ASSERT_DOUBLE_EQUAL(c->active_timeout, 300.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(c->tcp_linger, 1.0, 0.0);
 	CU_ASSERT_DOUBLE_EQUAL(c->stats_interval, 5.0, 0.0);
-	CU_ASSERT_EQUAL(c->flow_capacity, 262144);
+	CU_ASSERT_EQUAL(c->flow_capacity, 0); /* sized at start */
 	CU_ASSERT_EQUAL(c->mbufs, 0);
 	CU_ASSERT_PTR_NULL(c->flows_json);
 	CU_ASSERT_PTR_NULL(c->report);

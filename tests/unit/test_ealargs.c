@@ -19,6 +19,7 @@
 
 #include "wm_cunit.h"
 #include "wm_ealargs.h"
+#include "wm_flow.h"
 
 #define PLENTY_MB 1000000 /* free hugepages no estimate here reaches */
 
@@ -460,31 +461,100 @@ t_vectors(void)
 {
 	reset();
 	host.hugepages_free_mb = 928;
+	conf.flow_capacity =
+		262144; /* the old default: a table sized from memory is t_flows_auto */
 	add_port("0000:01:00.0");
 	add_port("net_pcap0,rx_pcap=x.pcap,infinite_rx=1");
 	EXPECT_SAID("--lcores=0@0,(1-8)@1",
 		    "wm --lcores=0@0,(1-8)@1 -a 0000:01:00.0 --vdev "
-		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2318",
-		    "wiremeter: 928 MB of hugepages free, about 1763 MB needed: running with "
-		    "--no-huge -m 2318\n");
+		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2048",
+		    "wiremeter: 928 MB of hugepages free, about 1493 MB needed: running with "
+		    "--no-huge -m 2048\n");
 	reset();
 	host.hugepages_free_mb = 928;
+	conf.flow_capacity = 262144;
 	conf.lcores = strdup("0-1");
 	add_port("net_pcap0,rx_pcap=x.pcap,infinite_rx=1");
 	add_port("0000:02:00.1");
 	add_pcap("a.pcap");
 	EXPECT_SAID("",
 		    "wm -l 0-1 --vdev net_pcap0,rx_pcap=x.pcap,infinite_rx=1 -a 0000:02:00.1 "
-		    "--vdev net_pcap_wm0,rx_pcap=a.pcap --no-huge -m1441",
-		    "wiremeter: 928 MB of hugepages free, about 1010 MB needed: running with "
-		    "--no-huge -m 1441\n");
+		    "--vdev net_pcap_wm0,rx_pcap=a.pcap --no-huge -m1407",
+		    "wiremeter: 928 MB of hugepages free, about 976 MB needed: running with "
+		    "--no-huge -m 1407\n");
 	reset();
 	host.hugepages_free_mb = 928;
+	conf.flow_capacity = 262144;
 	EXPECT_SAID("--vdev=net_pcap9,rx_pcap=y,infinite_rx=1 -a 0000:01:00.0",
 		    "wm --vdev=net_pcap9,rx_pcap=y,infinite_rx=1 -a 0000:01:00.0 "
-		    "--lcores=0@0,1@1 --no-huge -m1406",
-		    "wiremeter: 928 MB of hugepages free, about 989 MB needed: running with "
-		    "--no-huge -m 1406\n");
+		    "--lcores=0@0,1@1 --no-huge -m1372",
+		    "wiremeter: 928 MB of hugepages free, about 955 MB needed: running with "
+		    "--no-huge -m 1372\n");
+}
+
+/*
+ * Without --flow-capacity the table takes half of what the hugepages
+ * leave after the rest; without hugepages a 32nd of the RAM, at most
+ * WM_EALARGS_NOHUGE_FLOW_MB; never fewer than WM_EALARGS_FLOWS_MIN nor
+ * more than WM_EALARGS_FLOWS_MAX flows per worker; the user's number wins.
+ */
+static void
+t_flows_auto(void)
+{
+	uint64_t one, two;
+
+	reset();
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, WM_EALARGS_FLOWS_MAX);
+	CU_ASSERT_STRING_EQUAL(joined, "wm -l 0-1");
+	/* 768 MB of hugepages, one worker: half of what is left, in a multiple of 64 k flows. */
+	host.hugepages_free_mb = 768;
+	CU_ASSERT(build("-l 0-1") > 0);
+	one = ea.flow_capacity;
+	CU_ASSERT_STRING_EQUAL(joined, "wm -l 0-1");
+	CU_ASSERT(one >= (1u << 20) && one < WM_EALARGS_FLOWS_MAX);
+	CU_ASSERT_EQUAL(one % 65536, 0);
+	CU_ASSERT(wm_flow_table_bytes((uint32_t)one) <= (768ull - 256) << 19);
+	CU_ASSERT(wm_flow_table_bytes((uint32_t)one + 65536) > (768ull - 256 - 50) << 19);
+	/* More than the ceiling allows: the ceiling. */
+	host.hugepages_free_mb = 4096;
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, WM_EALARGS_FLOWS_MAX);
+	host.hugepages_free_mb = 768;
+	/* Two workers share it. */
+	CU_ASSERT(build("-l 0-2") > 0);
+	two = ea.flow_capacity;
+	CU_ASSERT(two < one && two >= one / 2 - 65536);
+	/* Too few hugepages: 4 KB pages, a 32nd of the RAM (here 128 MB). */
+	host.hugepages_free_mb = 100;
+	host.mem_total_mb = 4096;
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT(strstr(joined, "--no-huge") != NULL);
+	CU_ASSERT(wm_flow_table_bytes(ea.flow_capacity) <= 128ull << 20);
+	CU_ASSERT(wm_flow_table_bytes(ea.flow_capacity + 65536) > (128ull - 12) << 20);
+	/* ... at most WM_EALARGS_NOHUGE_FLOW_MB, and never below the floor. */
+	host.mem_total_mb = 1 << 20;
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT(wm_flow_table_bytes(ea.flow_capacity) <= (uint64_t)WM_EALARGS_NOHUGE_FLOW_MB
+								   << 20);
+	CU_ASSERT(ea.flow_capacity > WM_EALARGS_FLOWS_MIN);
+	host.mem_total_mb = 1024;
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, WM_EALARGS_FLOWS_MIN);
+	/* The user's memory: half of what -m leaves. */
+	host.hugepages_free_mb = PLENTY_MB;
+	CU_ASSERT(build("-l 0-1 -m 768") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, one);
+	CU_ASSERT(build("-l 0-1 --socket-mem=384,384") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, one);
+	/* ... and in 4 KB pages no more than without hugepages. */
+	host.mem_total_mb = 16384;
+	CU_ASSERT(build("-l 0-1 --no-huge -m 4096") > 0);
+	CU_ASSERT(wm_flow_table_bytes(ea.flow_capacity) <= 256ull << 20);
+	/* The user's number stands, whatever the memory. */
+	conf.flow_capacity = 1000;
+	CU_ASSERT(build("-l 0-1") > 0);
+	CU_ASSERT_EQUAL(ea.flow_capacity, 1000);
 }
 
 static int
@@ -513,6 +583,7 @@ main(void)
 		WM_TEST(t_e2big),
 		WM_TEST(t_hugepages_files),
 		WM_TEST(t_vectors),
+		WM_TEST(t_flows_auto),
 	};
 
 	wm_conf_defaults(&conf);

@@ -16,6 +16,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_malloc.h>
 
 #include "wm_cunit.h"
 #include "wm_flow.h"
@@ -570,6 +571,50 @@ test_flow_sweep_finds_what_lists_hide(void)
 	teardown();
 }
 
+/* Flows in time order: expiry from the list ends finds all that is due; the sweep, nothing more. */
+static void
+test_flow_sweep_skips_ordered_lists(void)
+{
+	uint32_t cursor = 0;
+
+	tbl = mk_table(64, 10 * S, 300 * S, S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	feed(mk4(1, 1, 2, 2, 17, 60, T0 + 5 * S));
+	feed(mk4(3, 3, 4, 4, 17, 60, T0 + 10 * S));
+	feed(mk4(1, 1, 2, 2, 17, 60, T0 + 11 * S));
+	/* A is due by 22 s, B by 20 s: expiry from the LRU tail finds B, then A. */
+	CU_ASSERT_EQUAL(wm_flow_table_expire(tbl, T0 + 20 * S, out, 8), 1);
+	CU_ASSERT_EQUAL(wm_flow_table_sweep(tbl, T0 + 20 * S, out, 8, &cursor), 0);
+	CU_ASSERT_EQUAL(cursor, UINT32_MAX);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, 1);
+	teardown();
+}
+
+/* wm_flow_table_bytes() is what EAL's memory is sized by: the heap agrees within 5 %. */
+static void
+test_flow_table_bytes_matches_heap(void)
+{
+	static const uint32_t caps[] = {64, 1000, 65536, 262144, 300000};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(caps); i++) {
+		struct rte_malloc_socket_stats a, b;
+		double est = (double)wm_flow_table_bytes(caps[i]), got;
+
+		CU_ASSERT_EQUAL_FATAL(rte_malloc_get_socket_stats(0, &a), 0);
+		tbl = mk_table(caps[i], S, S, S);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+		CU_ASSERT_EQUAL_FATAL(rte_malloc_get_socket_stats(0, &b), 0);
+		got = (double)(b.heap_allocsz_bytes - a.heap_allocsz_bytes);
+		CU_ASSERT(got <= est);
+		CU_ASSERT(got >= est * 0.95 - 65536);
+		teardown();
+	}
+	/* A power of two: at most 192 bytes of table and record a flow. */
+	CU_ASSERT(wm_flow_table_bytes(1u << 20) <= 192ull << 20);
+	CU_ASSERT(wm_flow_table_bytes(16u << 20) <= 192ull << 24);
+}
+
 static void
 test_flow_esp_is_directional(void)
 {
@@ -1039,6 +1084,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_flow_late_packet_after_period_moved),
 	WM_TEST(test_flow_closed_at_time_zero_expires),
 	WM_TEST(test_flow_sweep_finds_what_lists_hide),
+	WM_TEST(test_flow_sweep_skips_ordered_lists),
+	WM_TEST(test_flow_table_bytes_matches_heap),
 	WM_TEST(test_flow_esp_is_directional),
 	WM_TEST(test_flow_seq_hooks),
 	WM_TEST(test_flow_seq_export_hook_in_packet_order),
