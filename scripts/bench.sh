@@ -514,6 +514,7 @@ if has_section seq; then
 	fi
 fi
 
+PEER_ROWS=()
 CAP_LINES=()
 if has_section capture; then
 	for frames in 64 imix; do
@@ -549,7 +550,8 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
 		printf '%s\n' "$line"
 	done
 	CAP_LINES+=("dpdk-dumpcap attached to dpdk-testpmd: not measured yet")
-PEER_ROWS=()
+fi
+
 PEER_LINES=()
 PEER_TOOLS=()
 PRATE="" PRECS=""
@@ -665,13 +667,12 @@ before/after: $LOAD/$LOAD_END.
 | frames / flows | testpmd rxonly (Mpps) | wiremeter (Mpps) | wiremeter / testpmd | cycles/packet |
 |---|---|---|---|---|
 EOF
-printf '%s\n' "${ROWS[@]}"
+[[ ${#ROWS[@]} -gt 0 ]] && printf '%s\n' "${ROWS[@]}"
 if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
 	printf '\n### Capture tap\n\n```\n'
 	printf '%s\n' "${CAP_LINES[@]}"
 	printf '```\n'
 fi
-[[ ${#ROWS[@]} -gt 0 ]] && printf '%s\n' "${ROWS[@]}"
 if [[ ${#EXPORT_LINES[@]} -gt 0 ]]; then
 	printf '\n### IPFIX encoding, one core\n\n```\n'
 	printf '%s\n' "${EXPORT_LINES[@]}"
