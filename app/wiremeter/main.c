@@ -316,6 +316,9 @@ app_eal(struct wm_app *app, int dd, char **argv)
 	}
 	/* A --pcap file the replay port refused: named, before any port starts. */
 	if (wm_replay_errors(app, dd, argv) != 0) {
+		/* Nothing was metered: no report, as for any usage error found before EAL. */
+		if (app->conf.report != NULL)
+			unlink(app->conf.report);
 		wm_eal_leave();
 		return EXIT_USAGE;
 	}
