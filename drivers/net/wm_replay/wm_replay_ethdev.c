@@ -85,6 +85,7 @@ struct replay_rxq {
 	struct wm_replay_rec head[WM_REPLAY_MAX_FILES]; /* each file's next record */
 	bool have[WM_REPLAY_MAX_FILES];
 	unsigned int slot; /* the slot in use */
+	bool exhausted;	   /* its last pass is read */
 	bool done;	   /* handed out its last packet */
 	uint32_t pass;
 	uint64_t pass_shift;		  /* added to file time in this pass */
@@ -269,7 +270,7 @@ ports_hash(uint8_t proto, const uint8_t *l4, uint32_t len)
 	return (uint32_t)(sp ^ dp);
 }
 
-/* A symmetric hash of an L3 packet of EtherType et; 0 when it is not IP or cut short. */
+/* A symmetric hash of an IP packet of EtherType et (the caller checks it is one). */
 static uint32_t
 l3_hash(uint16_t et, const uint8_t *p, uint32_t len)
 {
@@ -281,13 +282,13 @@ l3_hash(uint16_t et, const uint8_t *p, uint32_t len)
 		/* Fragments hash on addresses only: all of a datagram's reach one queue. */
 		if ((frag & 0x3fffu) == 0 && ihl >= 20 && len >= ihl)
 			h ^= ports_hash(p[9], p + ihl, len - ihl);
-		return mix(h) | 1u;
+		return mix(h);
 	}
 	if (et == 0x86dd && len >= 40) {
 		uint32_t h = sym_words(p + 8, p + 24, 16) ^ (uint32_t)p[6] << 16;
 
 		h ^= ports_hash(p[6], p + 40, len - 40);
-		return mix(h) | 1u;
+		return mix(h);
 	}
 	return 0;
 }
@@ -310,13 +311,9 @@ rec_hash(const struct wm_replay_rec *r)
 		off += 4;
 		et = (uint16_t)(p[off] << 8 | p[off + 1]);
 	}
-	if (et == 0x0800 || et == 0x86dd) {
-		uint32_t h = l3_hash(et, p + off + 2, len - off - 2);
-
-		if (h != 0)
-			return h;
-	}
-	return mix(sym_words(p, p + 6, 4)) | 1u;
+	if ((et == 0x0800 && len >= off + 2 + 20) || (et == 0x86dd && len >= off + 2 + 40))
+		return l3_hash(et, p + off + 2, len - off - 2);
+	return mix(sym_words(p, p + 6, 4));
 }
 
 /* ---- Rx ---- */
@@ -429,8 +426,10 @@ next_rec(struct replay_rxq *q, struct wm_replay_rec *r, uint32_t *hash, bool *pa
 		uint64_t ts;
 
 		if (f < 0) {
-			if (!pass_end(q))
+			if (q->exhausted || !pass_end(q)) {
+				q->exhausted = true;
 				return false;
+			}
 			continue;
 		}
 		ts = q->head[f].ts_ns + q->pass_shift;
@@ -548,6 +547,7 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	struct replay_slot *sl;
 	bool paced = false;
 	uint16_t n = 0, i, k, eth = 0;
+	const bool rss = rte_eth_devices[q->port_id].data->nb_rx_queues > 1;
 
 	if (unlikely(q->done))
 		return 0;
@@ -577,7 +577,8 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (hashes[i] != 0) {
+		/* With one queue no hash is computed (none is needed). */
+		if (rss) {
 			m->hash.rss = hashes[i];
 			m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
 		}
@@ -620,6 +621,7 @@ replay_start(struct rte_eth_dev *dev)
 		struct replay_rxq *q = &in->rxq[i];
 
 		q->done = false;
+		q->exhausted = false;
 		q->pass = 0;
 		q->pass_shift = 0;
 		q->n_seen = 0;
