@@ -585,7 +585,8 @@ wm_replay_errors(const struct wm_app *app, int argc, char **argv)
 	for (i = 0; i < app->conf.n_pcaps; i++) {
 		snprintf(name, sizeof(name), "net_wmreplay_wm%u", i);
 		if (wm_replay_probe_error(name, path, sizeof(path), why, sizeof(why)) == 0) {
-			fprintf(stderr, "wiremeter: error: --pcap %s: %s\n", app->conf.pcaps[i], why);
+			fprintf(stderr, "wiremeter: error: --pcap %s: %s\n", app->conf.pcaps[i],
+				why);
 			return -EINVAL;
 		}
 	}
@@ -593,7 +594,7 @@ wm_replay_errors(const struct wm_app *app, int argc, char **argv)
 		const char *v = strcmp(argv[i], "--vdev") == 0 && i + 1 < (unsigned int)argc
 					? argv[++i]
 				: strncmp(argv[i], "--vdev=", 7) == 0 ? argv[i] + 7
-								       : NULL;
+								      : NULL;
 
 		if (v == NULL || strncmp(v, WM_REPLAY_DRIVER, strlen(WM_REPLAY_DRIVER)) != 0)
 			continue;

@@ -277,7 +277,7 @@ struct wm_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
 	uint16_t nb_rxq;
-	bool sw_rss;		    /* one queue shared by several workers */
+	bool sw_rss; /* one queue shared by several workers */
 	uint16_t port_id;
 	bool replay;		    /* a pcap file read once: it ends */
 	bool self_ending;	    /* a replay port: it says when its files are read */

@@ -37,11 +37,10 @@ record_check(const struct wm_replay_file *f, const struct wm_replay_rec *r)
 	if (copy == NULL)
 		return;
 	memcpy(copy, r->data, r->caplen);
-	wm_replay_eth_synth(&(struct wm_replay_rec){.data = copy,
-						    .caplen = r->caplen,
-						    .len = r->len,
-						    .linktype = r->linktype},
-			    hdr, &strip);
+	wm_replay_eth_synth(
+		&(struct wm_replay_rec){
+			.data = copy, .caplen = r->caplen, .len = r->len, .linktype = r->linktype},
+		hdr, &strip);
 	FUZZ_CHECK(strip <= r->caplen, "strip %u of %u\n", strip, r->caplen);
 	free(copy);
 }
@@ -70,8 +69,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	do {
 		ga = wm_replay_cursor_next(a, &ra);
 		gb = wm_replay_cursor_next(b, &rb);
-		FUZZ_CHECK(ga == gb && (ga != 1 || (ra.data == rb.data && ra.caplen == rb.caplen &&
-						    ra.ts_ns == rb.ts_ns && ra.linktype == rb.linktype)),
+		FUZZ_CHECK(ga == gb && (ga != 1 ||
+					(ra.data == rb.data && ra.caplen == rb.caplen &&
+					 ra.ts_ns == rb.ts_ns && ra.linktype == rb.linktype)),
 			   "two walks differ at record %" PRIu64 "\n", n);
 		if (ga == 1) {
 			record_check(&f, &ra);

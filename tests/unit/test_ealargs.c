@@ -377,8 +377,9 @@ t_asan(void)
 	host.asan = true;
 	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --no-pci "
 			 "--base-virtaddr=0x200000000000");
-	EXPECT("--base-virtaddr=0x100000000 -l 0-1", "wm --base-virtaddr=0x100000000 -l 0-1 "
-						     "--vdev net_wmreplay_wm0,file=a.pcap --no-pci");
+	EXPECT("--base-virtaddr=0x100000000 -l 0-1",
+	       "wm --base-virtaddr=0x100000000 -l 0-1 "
+	       "--vdev net_wmreplay_wm0,file=a.pcap --no-pci");
 	host.hugepages_free_mb = 0;
 	CU_ASSERT(build("-l 0-1") > 0);
 	CU_ASSERT_NOT_EQUAL(strstr(joined, "--no-pci --base-virtaddr=0x200000000000 --no-huge -m"),
@@ -511,21 +512,11 @@ int
 main(void)
 {
 	static const struct wm_test tests[] = {
-		WM_TEST(t_count_lcores),
-		WM_TEST(t_lcores_affinity),
-		WM_TEST(t_lcores_options),
-		WM_TEST(t_ports),
-		WM_TEST(t_pcaps),
-		WM_TEST(t_pcap_queues),
-		WM_TEST(t_pcap_comma),
-		WM_TEST(t_memory),
-		WM_TEST(t_memory_ports),
-		WM_TEST(t_mbufs),
-		WM_TEST(t_endless),
-		WM_TEST(t_asan),
-		WM_TEST(t_e2big),
-		WM_TEST(t_hugepages_files),
-		WM_TEST(t_vectors),
+		WM_TEST(t_count_lcores), WM_TEST(t_lcores_affinity), WM_TEST(t_lcores_options),
+		WM_TEST(t_ports),	 WM_TEST(t_pcaps),	     WM_TEST(t_pcap_queues),
+		WM_TEST(t_pcap_comma),	 WM_TEST(t_memory),	     WM_TEST(t_memory_ports),
+		WM_TEST(t_mbufs),	 WM_TEST(t_endless),	     WM_TEST(t_asan),
+		WM_TEST(t_e2big),	 WM_TEST(t_hugepages_files), WM_TEST(t_vectors),
 	};
 
 	wm_conf_defaults(&conf);

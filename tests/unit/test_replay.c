@@ -763,7 +763,7 @@ pace_check(const char *pace, uint64_t step_ns, double per_pkt_ns)
 static void
 test_replay_port_pace(void)
 {
-	pace_check("x4", 2000000, 0);	       /* 2 ms apart, 4 times as fast: 0.5 ms */
+	pace_check("x4", 2000000, 0);	     /* 2 ms apart, 4 times as fast: 0.5 ms */
 	pace_check("2000pps", 10, 500000.0); /* 0.5 ms apart whatever the file says */
 }
 
@@ -773,26 +773,26 @@ test_replay_port_bad_args(void)
 	char path[512], why[512];
 
 	CU_ASSERT_NOT_EQUAL(rte_vdev_init("net_wmreplay_bad0", "file=/nonexistent/x.pcap"), 0);
-	CU_ASSERT_EQUAL(wm_replay_probe_error("net_wmreplay_bad0", path, sizeof(path), why,
-					      sizeof(why)),
-			0);
+	CU_ASSERT_EQUAL(
+		wm_replay_probe_error("net_wmreplay_bad0", path, sizeof(path), why, sizeof(why)),
+		0);
 	CU_ASSERT_STRING_EQUAL(path, "/nonexistent/x.pcap");
 	CU_ASSERT_STRING_EQUAL(why, "No such file or directory");
 	CU_ASSERT_NOT_EQUAL(rte_vdev_init("net_wmreplay_bad1", "file=/dev/null,pace=fast"), 0);
 	wm_replay_probe_error("net_wmreplay_bad1", path, sizeof(path), why, sizeof(why));
 	CU_ASSERT_STRING_EQUAL(why, "pace=fast: recorded, x<factor> (x2, x0.5) or <n>pps "
 				    "(1000pps) is needed");
-	CU_ASSERT_EQUAL(wm_replay_probe_error("net_wmreplay_none", path, sizeof(path), why,
-					      sizeof(why)),
-			-ENOENT);
+	CU_ASSERT_EQUAL(
+		wm_replay_probe_error("net_wmreplay_none", path, sizeof(path), why, sizeof(why)),
+		-ENOENT);
 }
 
 static int
 suite_init(void)
 {
 	char prefix[64];
-	char *argv[] = {"test_replay", "--no-huge", "--no-pci", "-m", "256", "-l", "0",
-			"--log-level=*:error", "--file-prefix", prefix, NULL};
+	char *argv[] = {"test_replay", "--no-huge",	      "--no-pci",      "-m",   "256", "-l",
+			"0",	       "--log-level=*:error", "--file-prefix", prefix, NULL};
 	uint64_t flag;
 
 	snprintf(prefix, sizeof(prefix), "wmtr%d", (int)getpid());

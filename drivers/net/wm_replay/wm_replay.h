@@ -86,8 +86,7 @@ struct wm_replay_stats {
  * @return
  *   0 when the probe of @p name failed and the buffers say why, -ENOENT otherwise.
  */
-int wm_replay_probe_error(const char *name, char *path, size_t path_len, char *why,
-			  size_t why_len);
+int wm_replay_probe_error(const char *name, char *path, size_t path_len, char *why, size_t why_len);
 
 /** @return true when @p port_id is a replay port. */
 bool wm_replay_is_port(uint16_t port_id);

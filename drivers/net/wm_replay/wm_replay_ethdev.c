@@ -42,7 +42,7 @@
 #include "wm_replay_file.h"
 
 RTE_LOG_REGISTER_DEFAULT(wm_replay_logtype, NOTICE);
-#define RLOG(level, fmt, ...)                                                                      \
+#define RLOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, wm_replay_logtype, "net_wmreplay: " fmt "\n", ##__VA_ARGS__)
 
 #define BURST_MAX 64
@@ -59,8 +59,8 @@ static const char *const valid_args[] = {"file", "queues", "loop", "pace", NULL}
 struct replay_slot {
 	struct rte_mbuf_ext_shared_info sh;
 	struct replay_shared *shared;
-	uint32_t used;	/* mbufs attached through it (its queue's lcore only) */
-	bool busy;	/* a reference is held: set by the queue, cleared by slot_free() */
+	uint32_t used; /* mbufs attached through it (its queue's lcore only) */
+	bool busy;     /* a reference is held: set by the queue, cleared by slot_free() */
 } __rte_cache_aligned;
 
 /* The mappings and the slots: freed by the last of the device and the busy slots. */
@@ -88,7 +88,7 @@ struct replay_rxq {
 	bool exhausted;	   /* its last pass is read */
 	bool done;	   /* handed out its last packet */
 	uint32_t pass;
-	uint64_t pass_shift;		  /* added to file time in this pass */
+	uint64_t pass_shift;		 /* added to file time in this pass */
 	uint64_t ts_min, ts_max, n_seen; /* over the first pass, every record (any queue's) */
 	uint64_t pace_tsc0, pace_ts0, pace_k;
 	bool pace_started;
@@ -407,8 +407,8 @@ pace_due(struct replay_rxq *q, uint64_t ts)
 		due = q->pace_tsc0 + (uint64_t)((double)(ts - q->pace_ts0) / in->pace_factor *
 						(double)rte_get_tsc_hz() / 1e9);
 	else
-		due = q->pace_tsc0 + (uint64_t)((double)q->pace_k * (double)rte_get_tsc_hz() /
-						in->pace_pps);
+		due = q->pace_tsc0 +
+		      (uint64_t)((double)q->pace_k * (double)rte_get_tsc_hz() / in->pace_pps);
 	return now >= due;
 }
 
@@ -1088,9 +1088,8 @@ static struct rte_vdev_driver replay_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_wmreplay, replay_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_wmreplay,
-			      "file=<path> queues=<1-16> loop=<passes, 0 for ever> "
-			      "pace=recorded|x<factor>|<n>pps");
+RTE_PMD_REGISTER_PARAM_STRING(net_wmreplay, "file=<path> queues=<1-16> loop=<passes, 0 for ever> "
+					    "pace=recorded|x<factor>|<n>pps");
 
 /* ---- public API ---- */
 

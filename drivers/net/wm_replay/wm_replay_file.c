@@ -67,10 +67,14 @@ static const struct {
 	uint32_t lt;
 	const char *name;
 } linktypes[] = {
-	{WM_REPLAY_LT_NULL, "NULL"},	    {WM_REPLAY_LT_ETHERNET, "EN10MB"},
-	{WM_REPLAY_LT_RAW, "RAW"},	    {WM_REPLAY_LT_LOOP, "LOOP"},
-	{WM_REPLAY_LT_LINUX_SLL, "LINUX_SLL"}, {WM_REPLAY_LT_IPV4, "IPV4"},
-	{WM_REPLAY_LT_IPV6, "IPV6"},	    {WM_REPLAY_LT_LINUX_SLL2, "LINUX_SLL2"},
+	{WM_REPLAY_LT_NULL, "NULL"},
+	{WM_REPLAY_LT_ETHERNET, "EN10MB"},
+	{WM_REPLAY_LT_RAW, "RAW"},
+	{WM_REPLAY_LT_LOOP, "LOOP"},
+	{WM_REPLAY_LT_LINUX_SLL, "LINUX_SLL"},
+	{WM_REPLAY_LT_IPV4, "IPV4"},
+	{WM_REPLAY_LT_IPV6, "IPV6"},
+	{WM_REPLAY_LT_LINUX_SLL2, "LINUX_SLL2"},
 };
 
 bool
@@ -147,7 +151,8 @@ ng_idb_options(struct wm_replay_iface *ifc, const uint8_t *p, const uint8_t *end
 		if (code == NG_OPT_TSRESOL && len >= 1)
 			ifc->tsresol = p[4];
 		else if (code == NG_OPT_TSOFFSET && len >= 8)
-			ifc->tsoffset_s = (int64_t)((uint64_t)rd32(p + 4, sw) << 32 | rd32(p + 8, sw));
+			ifc->tsoffset_s =
+				(int64_t)((uint64_t)rd32(p + 4, sw) << 32 | rd32(p + 8, sw));
 		if ((size_t)(end - p - 4) < padded)
 			return;
 		p += 4 + padded;
@@ -224,8 +229,9 @@ ng_check(struct wm_replay_file *f, char *err, size_t errlen)
 		pos += blen;
 	}
 	if (pos < f->size && c.n_ifaces == 0 && ng_block_fits(f, pos, c.swapped, &blen) == 0) {
-		snprintf(err, errlen, "cannot be read as a capture: the capture file has a packet "
-				      "block before any Interface Description Blocks");
+		snprintf(err, errlen,
+			 "cannot be read as a capture: the capture file has a packet "
+			 "block before any Interface Description Blocks");
 		return -EINVAL;
 	}
 	if (c.n_ifaces > 0) {
@@ -401,8 +407,9 @@ pcap_next(struct wm_replay_cursor *c, struct wm_replay_rec *rec)
 	}
 	caplen = rd32(h + 8, f->swapped);
 	if (caplen > WM_REPLAY_MAX_CAPLEN) {
-		snprintf(msg, sizeof(msg), "invalid packet capture length %u, bigger than maximum of %u",
-			 caplen, WM_REPLAY_MAX_CAPLEN);
+		snprintf(msg, sizeof(msg),
+			 "invalid packet capture length %u, bigger than maximum of %u", caplen,
+			 WM_REPLAY_MAX_CAPLEN);
 		return stop(c, WM_PCAPFILE_TOO_LONG, msg);
 	}
 	if (caplen > left - f->rec_hdr) {
@@ -576,8 +583,9 @@ ng_next(struct wm_replay_cursor *c, struct wm_replay_rec *rec)
 		bad = ng_block_fits(f, c->pos, c->swapped, &blen);
 		if (bad != 0)
 			return stop(c, (enum wm_pcapfile_reason)(bad - 1),
-				    bad - 1 == WM_PCAPFILE_TRUNCATED ? "truncated dump file"
-								     : "block total length invalid");
+				    bad - 1 == WM_PCAPFILE_TRUNCATED
+					    ? "truncated dump file"
+					    : "block total length invalid");
 		type = rd32(b, c->swapped);
 		if (rd32(b + blen - 4, c->swapped) != blen) {
 			refuse(c, WM_PCAPFILE_BAD_BLOCK_LENGTH,

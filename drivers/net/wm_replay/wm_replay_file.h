@@ -59,9 +59,9 @@ struct wm_replay_file {
 /* A pcapng interface: link type, snap length, time unit. */
 struct wm_replay_iface {
 	uint32_t linktype;
-	uint32_t snaplen;	/* 0: none */
-	uint8_t tsresol;	/* if_tsresol as stored: 10^-v, or 2^-(v & 0x7f) when bit 7 */
-	int64_t tsoffset_s;	/* if_tsoffset, seconds */
+	uint32_t snaplen;   /* 0: none */
+	uint8_t tsresol;    /* if_tsresol as stored: 10^-v, or 2^-(v & 0x7f) when bit 7 */
+	int64_t tsoffset_s; /* if_tsoffset, seconds */
 };
 
 /* One record as a cursor hands it out. */
@@ -77,14 +77,14 @@ struct wm_replay_rec {
 /* One walk through a file. */
 struct wm_replay_cursor {
 	const struct wm_replay_file *f;
-	uint64_t pos;		    /* the next record or block */
-	bool end;		    /* nothing more: end of file, or reading stopped */
-	bool swapped;		    /* pcapng: the current section's byte order */
-	unsigned int n_ifaces;	    /* interfaces of the current section */
+	uint64_t pos;			/* the next record or block */
+	bool end;			/* nothing more: end of file, or reading stopped */
+	bool swapped;			/* pcapng: the current section's byte order */
+	unsigned int n_ifaces;		/* interfaces of the current section */
 	struct wm_pcapfile_result *res; /* counts, or NULL */
-	uint64_t refused;	    /* records refused since the last delivered one */
-	uint64_t refused_total;    /* records refused and stepped over in all (ierrors) */
-	uint64_t last_ts;	    /* the last record's time: an SPB's, which has none */
+	uint64_t refused;		/* records refused since the last delivered one */
+	uint64_t refused_total;		/* records refused and stepped over in all (ierrors) */
+	uint64_t last_ts;		/* the last record's time: an SPB's, which has none */
 	struct wm_replay_iface ifaces[WM_REPLAY_MAX_IFACES];
 };
 
