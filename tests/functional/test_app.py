@@ -38,15 +38,32 @@ def canon(recs):
 
 
 class AppTest(unittest.TestCase):
-    def test_swrss_matches_single_worker(self):
-        """One single-queue port dealt to two workers by software RSS: same records,
-        timeouts included (short ones, so the replay clock decides many of them)."""
+    def test_replay_queues_match_single_worker(self):
+        """--pcap with two workers: the replay port gives each its own queue (its
+        symmetric hash, no software RSS), and the records are one worker's."""
         opts = ["--pcap", SAMPLE, "--stats-interval", "0", "--idle-timeout", "0.05",
                 "--active-timeout", "0.5"]
-        rc1, _, err1, one, rep1 = run(["-l", "0-1"], opts, "one")
+        rc1, _, err1, one, rep1 = run(["-l", "0-1"], opts, "rq_one")
+        self.assertEqual(rc1, 0, err1)
+        rc3, _, err3, three, rep3 = run(["--lcores", "0@0,1@1,2@1"], opts, "rq_three")
+        self.assertEqual(rc3, 0, err3)
+        self.assertGreater(len(one), 5)
+        self.assertEqual(canon(one), canon(three))
+        self.assertFalse(rep3["ports"][0]["softwareRss"])
+        self.assertEqual([w["distributor"] for w in rep3["workers"]], [False, False])
+        self.assertTrue(all(w["packets"] > 0 for w in rep3["workers"]))
+        self.assertEqual(sum(w["packets"] for w in rep3["workers"]), rep3["ports"][0]["rxPackets"])
+        self.assertTrue(rep3["conservation"]["ok"])
+
+    def test_swrss_matches_single_worker(self):
+        """One single-queue port (net_pcap) dealt to two workers by software RSS: same
+        records, timeouts included (short ones, so the replay clock decides many of them)."""
+        vdev = ["--no-pci", "--vdev", "net_pcap0,rx_pcap=" + SAMPLE]
+        opts = ["--stats-interval", "0", "--idle-timeout", "0.05", "--active-timeout", "0.5"]
+        rc1, _, err1, one, rep1 = run(["-l", "0-1"] + vdev, opts, "one")
         self.assertEqual(rc1, 0, err1)
         # Three lcores on two CPUs: the main lcore and two workers sharing CPU 1.
-        rc3, _, err3, three, rep3 = run(["--lcores", "0@0,1@1,2@1"], opts, "three")
+        rc3, _, err3, three, rep3 = run(["--lcores", "0@0,1@1,2@1"] + vdev, opts, "three")
         self.assertEqual(rc3, 0, err3)
         self.assertGreater(len(one), 5)
         self.assertGreater(rep1["flowsByEndReason"]["idleTimeout"], 3)
