@@ -281,7 +281,8 @@ queues_give(struct wm_app *app, uint16_t pid, bool rss)
 		uint64_t left = p->replay && !p->self_ending && q < p->n_files
 					? p->files[q].res.records
 					: UINT64_MAX;
-		struct wm_rxq rq = {.port = pid, .queue = q, .left = left};
+		struct wm_rxq rq = {
+			.port = pid, .queue = q, .left = left, .port_clock = p->self_ending};
 
 		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER ||
 		    (w->dist != NULL && w->dist->n_q == WM_MAX_RXQ_PER_WORKER)) {

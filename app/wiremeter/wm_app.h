@@ -114,6 +114,7 @@ struct wm_rxq {
 	 */
 	uint64_t last;
 	bool done;
+	bool port_clock; /* a replay port's queue: it keeps its own clock and end (wm_replay.h) */
 };
 
 /*

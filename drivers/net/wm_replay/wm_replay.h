@@ -94,6 +94,25 @@ bool wm_replay_is_port(uint16_t port_id);
 /** @return true when every Rx queue of the replay port has handed out its last packet. */
 bool wm_replay_ended(uint16_t port_id);
 
+/**
+ * A queue's clock, for an application that runs on file time: the latest
+ * time of a record the queue has passed, its own or another queue's (each
+ * queue walks every record). Once the queue has ended, the files' last
+ * time, whichever queue took that record. To be read by the lcore that
+ * polls the queue.
+ *
+ * @return
+ *   ns since the epoch; 0 before the first record, or when @p port_id is
+ *   not a replay port.
+ */
+uint64_t wm_replay_rxq_clock(uint16_t port_id, uint16_t queue_id);
+
+/**
+ * @return true when the queue has handed out its last packet (a paced
+ *   queue that has nothing yet is not ended).
+ */
+bool wm_replay_rxq_ended(uint16_t port_id, uint16_t queue_id);
+
 /** @return the files of a replay port, or -ENODEV. */
 int wm_replay_file_count(uint16_t port_id);
 

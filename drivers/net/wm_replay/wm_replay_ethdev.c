@@ -88,7 +88,8 @@ struct replay_rxq {
 	bool exhausted;	   /* its last pass is read */
 	bool done;	   /* handed out its last packet */
 	uint32_t pass;
-	uint64_t pass_shift;		 /* added to file time in this pass */
+	uint64_t pass_shift; /* added to file time in this pass */
+	uint64_t scan_ts;    /* the latest time of a record it passed, its own or another queue's */
 	uint64_t ts_min, ts_max, n_seen; /* over the first pass, every record (any queue's) */
 	uint64_t pace_tsc0, pace_ts0, pace_k;
 	bool pace_started;
@@ -403,6 +404,9 @@ pace_due(struct replay_rxq *q, uint64_t ts)
 		q->pace_tsc0 = now;
 		q->pace_ts0 = ts;
 	}
+	/* A record older than the first (a file out of time order) is due at once. */
+	if (in->pace == PACE_TIME && ts < q->pace_ts0)
+		return true;
 	if (in->pace == PACE_TIME)
 		due = q->pace_tsc0 + (uint64_t)((double)(ts - q->pace_ts0) / in->pace_factor *
 						(double)rte_get_tsc_hz() / 1e9);
@@ -439,6 +443,8 @@ next_rec(struct replay_rxq *q, struct wm_replay_rec *r, uint32_t *hash, bool *pa
 		}
 		*r = q->head[f];
 		r->ts_ns = ts;
+		if (ts > q->scan_ts)
+			q->scan_ts = ts;
 		if (q->pass == 0) {
 			q->ts_min = q->n_seen == 0 || r->ts_ns < q->ts_min ? r->ts_ns : q->ts_min;
 			q->ts_max = r->ts_ns > q->ts_max ? r->ts_ns : q->ts_max;
@@ -622,6 +628,7 @@ replay_start(struct rte_eth_dev *dev)
 
 		q->done = false;
 		q->exhausted = false;
+		q->scan_ts = 0;
 		q->pass = 0;
 		q->pass_shift = 0;
 		q->n_seen = 0;
@@ -1120,6 +1127,22 @@ wm_replay_ended(uint16_t port_id)
 	return in != NULL && rte_eth_devices[port_id].data->dev_started &&
 	       __atomic_load_n(&in->n_done, __ATOMIC_ACQUIRE) ==
 		       rte_eth_devices[port_id].data->nb_rx_queues;
+}
+
+uint64_t
+wm_replay_rxq_clock(uint16_t port_id, uint16_t queue_id)
+{
+	const struct replay_internals *in = internals(port_id);
+
+	return in != NULL && queue_id < WM_REPLAY_MAX_QUEUES ? in->rxq[queue_id].scan_ts : 0;
+}
+
+bool
+wm_replay_rxq_ended(uint16_t port_id, uint16_t queue_id)
+{
+	const struct replay_internals *in = internals(port_id);
+
+	return in != NULL && queue_id < WM_REPLAY_MAX_QUEUES && in->rxq[queue_id].done;
 }
 
 int
