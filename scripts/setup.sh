@@ -19,6 +19,8 @@ WM_PACKAGES=(
 	"python3-scapy:/usr/lib/python3/dist-packages/scapy" "tshark:tshark"
 	"python3-pexpect:/usr/lib/python3/dist-packages/pexpect"
 	"tcpreplay:tcpreplay" "tcpdump:tcpdump" "clang-format:clang-format" "iproute2:ip" "procps:sysctl" "util-linux:mount"
+	# The replay port's test counts the opens of its files (tests/functional/test_replay.py).
+	"strace:strace"
 	# IPFIX collectors the functional suite exports to: nfcapd/nfdump, libfixbuf's ipfixDump, nc.
 	"nfdump:nfcapd" "libfixbuf-tools:ipfixDump" "netcat-openbsd:nc"
 	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
