@@ -135,7 +135,18 @@ wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *er
 	unsigned int i;
 	int rc = 0;
 
-	/* --pcap files are the replay port's to check: it maps each once (wm_replay_errors()). */
+	/*
+	 * --pcap files: the replay port's reader maps each now and checks it;
+	 * the port takes the mapping at its probe, so the file is opened once.
+	 */
+	for (i = 0; rc == 0 && i < conf->n_pcaps; i++) {
+		char why[512];
+
+		if (wm_replay_preopen(conf->pcaps[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "--pcap %s: %s", conf->pcaps[i], why);
+			rc = -EINVAL;
+		}
+	}
 	for (i = 1; rc == 0 && i < (unsigned int)argc; i++) {
 		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < (unsigned int)argc)
 			rc = vdev_files_check(argv[++i], err, errlen);

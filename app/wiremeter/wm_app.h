@@ -370,9 +370,11 @@ struct wm_pcap_args {
 };
 int wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t errlen);
 /*
- * Before EAL: does every capture file a net_pcap vdev names (rx_pcap=,
- * among the EAL arguments or the config's ports) open as an Ethernet
- * capture? (--pcap files are checked by the replay port as it maps them.) Returns 0, or -EINVAL with err naming the file.
+ * Before EAL: does every capture file open as one its port reads? --pcap
+ * files are mapped and checked by the replay port's reader (which keeps
+ * the mapping for the port); the files of net_pcap vdevs (rx_pcap=, among
+ * the EAL arguments or the config's ports) must open as Ethernet
+ * captures. Returns 0, or -EINVAL with err naming the file.
  */
 int wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *err,
 			 size_t errlen);

@@ -777,6 +777,37 @@ test_replay_port_pace(void)
 	pace_check("2000pps", 10, 500000.0); /* 0.5 ms apart whatever the file says */
 }
 
+/* A file mapped before EAL is the port's at its probe: gone from the disk, it is still read. */
+static void
+test_replay_port_preopened(void)
+{
+	char path[512], args[700], name[64], why[256] = "";
+	uint8_t fr[64];
+	size_t n = eth_udp(fr, 1, 2, 1, 2);
+	unsigned int i;
+	int pid;
+
+	start(false);
+	pcap_hdr(0xa1b2c3d4, 1);
+	for (i = 0; i < 7; i++)
+		pcap_rec(1, i, fr, (uint32_t)n);
+	save("pre.pcap", path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(wm_replay_preopen(path, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	snprintf(args, sizeof(args), "file=%s", path);
+	pid = port_open(args, 1, name, sizeof(name));
+	CU_ASSERT_FATAL(pid >= 0);
+	CU_ASSERT_EQUAL(drain((uint16_t)pid, 0, NULL, 0, NULL), 7);
+	port_close((uint16_t)pid, name);
+	/* Taken once: a second port on that path opens it, and it is gone. */
+	CU_ASSERT_NOT_EQUAL(rte_vdev_init("net_wmreplay_pre1", args), 0);
+	/* A bad file is refused before any port, with what is wrong. */
+	start(false);
+	save("pre_empty.pcap", path, sizeof(path));
+	CU_ASSERT_EQUAL(wm_replay_preopen(path, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "the file is empty");
+}
+
 static void
 test_replay_port_bad_args(void)
 {
@@ -847,6 +878,7 @@ main(void)
 		WM_TEST(test_replay_port_queues_biflows),
 		WM_TEST(test_replay_port_loop),
 		WM_TEST(test_replay_port_pace),
+		WM_TEST(test_replay_port_preopened),
 		WM_TEST(test_replay_port_bad_args),
 	};
 

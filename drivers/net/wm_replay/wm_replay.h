@@ -75,6 +75,19 @@ struct wm_replay_stats {
 };
 
 /**
+ * Open, map and check a file before EAL starts, so that an application
+ * can refuse a bad file with its own message before anything else
+ * happens; the port whose file= names exactly @p path takes the mapping
+ * at its probe, and the file is opened once in all. No EAL needed.
+ *
+ * @param err, errlen
+ *   Filled with what is wrong, without the path, on error.
+ * @return
+ *   0, or -errno / -EINVAL (not a capture, a link type not read).
+ */
+int wm_replay_preopen(const char *path, char *err, size_t errlen);
+
+/**
  * Why the probe of a replay vdev failed.
  *
  * @param name

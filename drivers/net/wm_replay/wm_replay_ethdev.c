@@ -974,7 +974,10 @@ files_open(struct replay_shared *s, const struct replay_args *a, const char *nam
 	int rc;
 
 	for (i = 0; i < a->n_files; i++) {
-		rc = wm_replay_file_open(&s->files[i], a->files[i], why, sizeof(why));
+		/* Mapped already when the application checked it first (wm_replay_preopen()). */
+		rc = wm_replay_file_adopt(&s->files[i], a->files[i])
+			     ? 0
+			     : wm_replay_file_open(&s->files[i], a->files[i], why, sizeof(why));
 		if (rc != 0) {
 			probe_error_note(name, a->files[i], why);
 			return rc;

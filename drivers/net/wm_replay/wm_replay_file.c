@@ -318,6 +318,44 @@ wm_replay_file_open(struct wm_replay_file *f, const char *path, char *err, size_
 	return rc;
 }
 
+/*
+ * Files opened before EAL (wm_replay_preopen()), waiting for the probe of
+ * the port that reads them. Touched only before EAL starts and during its
+ * probes, on the main thread: no lock.
+ */
+#define PREOPEN_MAX 64
+static struct wm_replay_file preopened[PREOPEN_MAX];
+static unsigned int n_preopened;
+
+int
+wm_replay_preopen(const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	if (n_preopened == PREOPEN_MAX) {
+		snprintf(err, errlen, "more than %d files", PREOPEN_MAX);
+		return -E2BIG;
+	}
+	rc = wm_replay_file_open(&preopened[n_preopened], path, err, errlen);
+	if (rc == 0)
+		n_preopened++;
+	return rc;
+}
+
+bool
+wm_replay_file_adopt(struct wm_replay_file *f, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_preopened; i++)
+		if (strcmp(preopened[i].path, path) == 0) {
+			*f = preopened[i];
+			preopened[i] = preopened[--n_preopened];
+			return true;
+		}
+	return false;
+}
+
 void
 wm_replay_file_close(struct wm_replay_file *f)
 {

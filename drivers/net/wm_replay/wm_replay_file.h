@@ -101,6 +101,12 @@ int wm_replay_file_open(struct wm_replay_file *f, const char *path, char *err, s
  */
 int wm_replay_file_check(struct wm_replay_file *f, char *err, size_t errlen);
 
+/*
+ * The file wm_replay_preopen() mapped for @p path, handed over (it is no
+ * longer the registry's): false when there is none.
+ */
+bool wm_replay_file_adopt(struct wm_replay_file *f, const char *path);
+
 /* Unmap. */
 void wm_replay_file_close(struct wm_replay_file *f);
 
