@@ -446,6 +446,39 @@ test_replay_refused_and_stopped(void)
 	CU_ASSERT_EQUAL(c.refused_total, 1);
 }
 
+/*
+ * Packets of an interface of a link type not read, declared after the
+ * first packet (a later section), are refused, EPB and SPB alike (the SPB
+ * case was found by fuzz_replay).
+ */
+static void
+test_replay_later_unsupported_interface(void)
+{
+	struct wm_pcapfile_result res;
+	struct wm_replay_cursor c;
+	struct wm_replay_file f;
+	struct wm_replay_rec r;
+	uint8_t fr[64];
+	char err[256];
+	size_t n = eth_udp(fr, 1, 2, 1, 2);
+
+	start(false);
+	ng_shb();
+	ng_idb(1, 0xff);
+	ng_epb(0, 1, fr, (uint32_t)n);
+	ng_shb();
+	ng_idb(105, 0xff);
+	ng_epb(0, 2, fr, (uint32_t)n);
+	ng_spb(fr, (uint32_t)n);
+	CU_ASSERT_EQUAL_FATAL(check(&f, err, sizeof(err)), 0);
+	wm_replay_cursor_init(&c, &f, &res);
+	CU_ASSERT_EQUAL(wm_replay_cursor_next(&c, &r), 1);
+	CU_ASSERT_EQUAL(wm_replay_cursor_next(&c, &r), 0);
+	CU_ASSERT_EQUAL(res.records, 1);
+	CU_ASSERT_EQUAL(res.count[WM_PCAPFILE_REFUSED], 2);
+	CU_ASSERT_EQUAL(c.refused_total, 2);
+}
+
 /* ---- the port ---- */
 
 static void
@@ -874,6 +907,7 @@ main(void)
 		WM_TEST(test_replay_link_types),
 		WM_TEST(test_replay_bad_headers),
 		WM_TEST(test_replay_refused_and_stopped),
+		WM_TEST(test_replay_later_unsupported_interface),
 		WM_TEST(test_replay_port_zero_copy_and_end),
 		WM_TEST(test_replay_port_cooked_copied),
 		WM_TEST(test_replay_port_merge),

@@ -539,6 +539,10 @@ ng_packet(struct wm_replay_cursor *c, uint32_t type, const uint8_t *b, uint32_t 
 			return 0;
 		}
 		ifc = &c->ifaces[0];
+		if (!wm_replay_linktype_supported(ifc->linktype)) {
+			refuse(c, WM_PCAPFILE_REFUSED, NULL);
+			return 0;
+		}
 		rec->len = rd32(b + 8, sw);
 		caplen = blen - NG_SPB_HDR;
 		if (rec->len < caplen)
