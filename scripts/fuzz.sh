@@ -5,7 +5,7 @@
 # Build the libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) in
 # $WM_FUZZ_BUILD (default build-fuzz), then run each for SECONDS (default
 # 30; 0: the regression inputs only) on a scratch copy of its corpus plus
-# its regression inputs. Harnesses: pkt seq conf ipfix pcap console
+# its regression inputs. Harnesses: pkt seq conf ipfix pcap replay console
 # telemetry (default all). --merge keeps the new inputs that add coverage
 # in tests/fuzz/corpus/NAME. One line per harness with executions per
 # second; exits non-zero if any harness crashed, leaked or a sanitizer
@@ -15,7 +15,7 @@ set -uo pipefail
 
 WM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${WM_FUZZ_BUILD:-$WM_ROOT/build-fuzz}
-all=(pkt seq conf ipfix pcap console telemetry)
+all=(pkt seq conf ipfix pcap replay console telemetry)
 merge=
 if [[ ${1:-} == --merge ]]; then
 	merge=--merge

@@ -369,6 +369,14 @@ app_eal(struct wm_app *app, int dd, char **argv)
 		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_USAGE;
 	}
+	/* A --pcap file the replay port refused: named, before any port starts. */
+	if (wm_replay_errors(app, dd, argv) != 0) {
+		/* Nothing was metered: no report, as for any usage error found before EAL. */
+		if (app->conf.report != NULL)
+			unlink(app->conf.report);
+		wm_eal_leave();
+		return EXIT_USAGE;
+	}
 	conf_log(&app->conf);
 	clock_init(app);
 	/* dpdk-dumpcap and dpdk-pdump capture from our ports through this (secondary processes). */

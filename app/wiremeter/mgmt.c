@@ -82,28 +82,37 @@ drain_rings(struct wm_app *app)
 }
 
 /*
- * Has every pcap file been read? The PMD never says: compare what the
- * port took (good, failed, or without an mbuf) with the file's count.
+ * Has every file been read? A replay port (--pcap) says so itself (its
+ * link goes down, wm_replay.h). net_pcap never says: compare what the
+ * port took (good, failed, or without an mbuf) with the file's count,
+ * and give up when its counters stop moving short of it.
  */
 static bool
 replay_finished(struct wm_app *app, uint64_t now_tsc)
 {
 	static uint64_t last_sum = UINT64_MAX, last_change_tsc;
 	uint64_t sum = 0;
-	bool all = true;
+	bool all = true, counted = false;
 	uint16_t pid;
 
 	RTE_ETH_FOREACH_DEV(pid) {
 		struct rte_eth_stats st;
 		uint64_t got;
 
+		if (app->ports[pid].self_ending) {
+			all &= wm_ports_replay_ended(app, pid);
+			continue;
+		}
 		if (rte_eth_stats_get(pid, &st) != 0)
 			continue;
+		counted = true;
 		got = st.ipackets + st.ierrors + st.rx_nombuf;
 		sum += got;
 		if (got < app->ports[pid].expected_pkts)
 			all = false;
 	}
+	if (!counted)
+		return all;
 	if (sum != last_sum) {
 		last_sum = sum;
 		last_change_tsc = now_tsc;
@@ -237,6 +246,7 @@ wm_mgmt_run(struct wm_app *app)
 		if (f != 0 && f < first)
 			first = f;
 	}
+	wm_ports_files_update(app);
 	return wm_report_write(app, first == UINT64_MAX || stop_tsc < first
 					    ? 0.0
 					    : (double)(stop_tsc - first) / (double)hz);

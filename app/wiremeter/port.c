@@ -24,6 +24,7 @@
 
 #define WM_LOGTYPE wm_logtype_port
 
+#include "wm_replay.h"
 #include "wm_worker.h"
 
 #define POOL_CACHE 256
@@ -134,8 +135,18 @@ wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *er
 	unsigned int i;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i < conf->n_pcaps; i++)
-		rc = pcap_file_check(conf->pcaps[i], "--pcap", err, errlen);
+	/*
+	 * --pcap files: the replay port's reader maps each now and checks it;
+	 * the port takes the mapping at its probe, so the file is opened once.
+	 */
+	for (i = 0; rc == 0 && i < conf->n_pcaps; i++) {
+		char why[512];
+
+		if (wm_replay_preopen(conf->pcaps[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "--pcap %s: %s", conf->pcaps[i], why);
+			rc = -EINVAL;
+		}
+	}
 	for (i = 1; rc == 0 && i < (unsigned int)argc; i++) {
 		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < (unsigned int)argc)
 			rc = vdev_files_check(argv[++i], err, errlen);
@@ -194,12 +205,38 @@ port_files_warn(const struct wm_port *p)
 }
 
 /*
- * Learn how a port ends and stamps time. A pcap vdev reading files
- * once is a replay: it stamps file time in microseconds, and its end is
- * known by reading the files first (the PMD never signals it): each
- * queue delivers its file's readable records and the port counts the
- * reads that deliver them. An endless replay holds its files in our pool
- * and stamps nothing.
+ * A replay port (drivers/net/wm_replay) stamps file time in ns and says
+ * itself when its files are read (its link goes down): no count is
+ * needed. Its files' results are taken at the end (wm_ports_files_update()).
+ */
+static int
+replay_port_classify(struct wm_port *p, uint16_t pid)
+{
+	int n = wm_replay_file_count(pid), i;
+
+	if (n > 0) {
+		p->files = calloc((size_t)n, sizeof(*p->files));
+		if (p->files == NULL)
+			return -ENOMEM;
+		p->n_files = (unsigned int)n;
+		for (i = 0; i < n; i++)
+			wm_replay_file_result(pid, (unsigned int)i, p->files[i].path,
+					      sizeof(p->files[i].path), &p->files[i].res);
+	}
+	p->replay = true;
+	p->self_ending = true;
+	p->ts_mult = 1;
+	return 0;
+}
+
+/*
+ * Learn how a port ends and stamps time. A pcap vdev (net_pcap) reading
+ * files once is a replay: it stamps file time in microseconds, and its
+ * end is known by reading the files first (that PMD never signals it):
+ * each queue delivers its file's readable records and the port counts
+ * the reads that deliver them. An endless replay holds its files in our
+ * pool and stamps nothing. --pcap uses the replay port, which needs none
+ * of this (replay_port_classify()).
  */
 static int
 port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *extra_mbufs)
@@ -209,6 +246,8 @@ port_classify(struct wm_port *p, const struct rte_eth_dev_info *di, uint64_t *ex
 	char err[1200];
 
 	*extra_mbufs = 0;
+	if (wm_replay_is_port(p->port_id))
+		return replay_port_classify(p, p->port_id);
 	if (strcmp(di->driver_name, "net_pcap") != 0)
 		return 0;
 	if (wm_pcap_args_parse(da != NULL ? da->args : NULL, &pa, err, sizeof(err)) != 0) {
@@ -249,9 +288,12 @@ queues_give(struct wm_app *app, uint16_t pid, bool rss)
 
 	for (q = 0; q < p->nb_rxq; q++) {
 		struct wm_worker *w = app->workers[rss ? q % app->n_workers : 0];
-		/* A replayed file's queue stops at its last readable record. */
-		uint64_t left = p->replay && q < p->n_files ? p->files[q].res.records : UINT64_MAX;
-		struct wm_rxq rq = {.port = pid, .queue = q, .left = left};
+		/* A net_pcap file's queue stops at its last readable record. */
+		uint64_t left = p->replay && !p->self_ending && q < p->n_files
+					? p->files[q].res.records
+					: UINT64_MAX;
+		struct wm_rxq rq = {
+			.port = pid, .queue = q, .left = left, .port_clock = p->self_ending};
 
 		if (w->n_rxq == WM_MAX_RXQ_PER_WORKER ||
 		    (w->dist != NULL && w->dist->n_q == WM_MAX_RXQ_PER_WORKER)) {
@@ -303,6 +345,7 @@ port_identify(struct wm_app *app, uint16_t pid, struct port_plan *pl)
 		return rc;
 	}
 	rte_eth_dev_get_name_by_port(pid, p->name);
+	p->port_id = pid;
 	snprintf(p->driver, sizeof(p->driver), "%s", pl->di.driver_name);
 	rc = port_classify(p, &pl->di, &pl->extra_mbufs);
 	if (rc != 0)
@@ -525,6 +568,56 @@ wm_ports_init(struct wm_app *app)
 		for (i = 0; i < WM_MAX_PORTS; i++)
 			app->ports[i].ts_mult = 0;
 	return 0;
+}
+
+void
+wm_ports_files_update(struct wm_app *app)
+{
+	unsigned int q;
+	uint16_t pid;
+
+	for (pid = 0; pid < WM_MAX_PORTS; pid++)
+		for (q = 0; app->ports[pid].self_ending && q < app->ports[pid].n_files; q++)
+			wm_replay_file_result(pid, q, NULL, 0, &app->ports[pid].files[q].res);
+}
+
+bool
+wm_ports_replay_ended(const struct wm_app *app, uint16_t pid)
+{
+	return app->ports[pid].self_ending && wm_replay_ended(pid);
+}
+
+int
+wm_replay_errors(const struct wm_app *app, int argc, char **argv)
+{
+	char name[64], path[1024], why[512], vdev[256];
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < app->conf.n_pcaps; i++) {
+		snprintf(name, sizeof(name), "net_wmreplay_wm%u", i);
+		if (wm_replay_probe_error(name, path, sizeof(path), why, sizeof(why)) == 0) {
+			fprintf(stderr, "wiremeter: error: --pcap %s: %s\n", app->conf.pcaps[i],
+				why);
+			return -EINVAL;
+		}
+	}
+	for (i = 1; rc == 0 && i < (unsigned int)argc; i++) {
+		const char *v = strcmp(argv[i], "--vdev") == 0 && i + 1 < (unsigned int)argc
+					? argv[++i]
+				: strncmp(argv[i], "--vdev=", 7) == 0 ? argv[i] + 7
+								      : NULL;
+
+		if (v == NULL || strncmp(v, WM_REPLAY_DRIVER, strlen(WM_REPLAY_DRIVER)) != 0)
+			continue;
+		snprintf(vdev, sizeof(vdev), "%.*s", (int)strcspn(v, ","), v);
+		if (wm_replay_probe_error(vdev, path, sizeof(path), why, sizeof(why)) == 0) {
+			fprintf(stderr, "wiremeter: error: --vdev %s: %s%s%s\n", vdev, path,
+				path[0] != '\0' ? ": " : "", why);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
 }
 
 void

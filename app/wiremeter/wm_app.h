@@ -123,6 +123,7 @@ struct wm_rxq {
 	 */
 	uint64_t last;
 	bool done;
+	bool port_clock; /* a replay port's queue: it keeps its own clock and end (wm_replay.h) */
 };
 
 /*
@@ -336,8 +337,10 @@ struct wm_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
 	uint16_t nb_rxq;
-	bool sw_rss;		    /* one queue shared by several workers */
+	bool sw_rss; /* one queue shared by several workers */
+	uint16_t port_id;
 	bool replay;		    /* a pcap file read once: it ends */
+	bool self_ending;	    /* a replay port: it says when its files are read */
 	uint64_t expected_pkts;	    /* reads of its files' readable records, for a replay */
 	struct wm_pcap_file *files; /* a pcap vdev's files (queue i reads files[i]), or NULL */
 	unsigned int n_files;
@@ -395,6 +398,15 @@ wm_read_u64(const uint64_t *p)
 /* port.c */
 int wm_ports_init(struct wm_app *app);
 void wm_ports_stop(struct wm_app *app);
+/* Take the replay ports' final word on their files, for the report. */
+void wm_ports_files_update(struct wm_app *app);
+/* Has a replay port (net_wmreplay) handed out its last packet? */
+bool wm_ports_replay_ended(const struct wm_app *app, uint16_t pid);
+/*
+ * After EAL: did a replay port (--pcap, or --vdev net_wmreplay...) fail
+ * its probe? Says which file and why on stderr; 0 or -EINVAL.
+ */
+int wm_replay_errors(const struct wm_app *app, int argc, char **argv);
 
 /* The pcap PMD's most Rx queues, hence files, per vdev. */
 #define WM_PCAP_MAX_FILES 16
@@ -417,9 +429,11 @@ struct wm_pcap_args {
 };
 int wm_pcap_args_parse(const char *args, struct wm_pcap_args *pa, char *err, size_t errlen);
 /*
- * Before EAL: does every capture file the run names (--pcap, rx_pcap= of
- * a net_pcap vdev among the EAL arguments or the config's ports) open as
- * an Ethernet capture? Returns 0, or -EINVAL with err naming the file.
+ * Before EAL: does every capture file open as one its port reads? --pcap
+ * files are mapped and checked by the replay port's reader (which keeps
+ * the mapping for the port); the files of net_pcap vdevs (rx_pcap=, among
+ * the EAL arguments or the config's ports) must open as Ethernet
+ * captures. Returns 0, or -EINVAL with err naming the file.
  */
 int wm_pcap_inputs_check(const struct wm_conf *conf, int argc, char **argv, char *err,
 			 size_t errlen);

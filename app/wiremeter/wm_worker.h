@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "wm_app.h"
+#include "wm_replay.h"
 
 /* TSC to ns since the epoch: wm_tsc_to_ns() on the worker's copy of the clock. */
 static inline uint64_t
@@ -59,12 +60,28 @@ wm_rxq_burst(struct wm_rxq *rq, struct rte_mbuf **pkts)
 	return n;
 }
 
-/* In a replay, note what a queue delivered: its latest time, or its end when it gave nothing. */
+/*
+ * In a replay, note what a queue delivered: its latest time, or its end
+ * when it gave nothing. A replay port's queue says both itself: its
+ * clock counts the records it passed for other queues too (so a worker
+ * keeps the time its queue has read to, as one worker reading every
+ * packet would), and a paced queue with nothing yet has not ended.
+ */
 static inline void
 wm_rxq_seen(const struct wm_worker_conf *c, struct wm_rxq *rq, uint16_t n, uint64_t latest)
 {
 	if (!c->replay)
 		return;
+	if (rq->port_clock) {
+		uint64_t t = wm_replay_rxq_clock(rq->port, rq->queue);
+
+		rq->done = wm_replay_rxq_ended(rq->port, rq->queue);
+		if (t > latest)
+			latest = t;
+		if (latest > rq->last)
+			rq->last = latest;
+		return;
+	}
 	if (n == 0)
 		rq->done = true;
 	else if (latest > rq->last)

@@ -264,19 +264,40 @@ add_lcores(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *c
 }
 
 /*
+ * One --pcap file as a replay port (net_wmreplay, drivers/net/wm_replay):
+ * with several workers, one Rx queue each, the port hashing every flow to
+ * one of them (at most the port's 16).
+ */
+static void
+add_pcap(struct wm_ealargs *ea, unsigned int i, const char *path, unsigned int lcores)
+{
+	unsigned int workers = lcores > 1 ? lcores - 1 : 1;
+	char buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "net_wmreplay_wm%u,file=%s", i, path);
+	if (workers > 1 && n > 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ",queues=%u",
+			 workers < WM_EALARGS_REPLAY_MAX_QUEUES ? workers
+								: WM_EALARGS_REPLAY_MAX_QUEUES);
+	add(ea, "--vdev");
+	add(ea, buf);
+}
+
+/*
  * The config's "ports" (unless the command line names devices itself),
- * the --pcap files as pcap vdevs, and --no-pci for a replay alone.
+ * the --pcap files as replay ports, and --no-pci for a replay alone.
  * Returns whether the config's ports were added, or -EINVAL.
  */
 static int
-add_devices(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *conf, FILE *msg)
+add_devices(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *conf,
+	    unsigned int lcores, FILE *msg)
 {
 	static const char *const pci_opts[] = {"-a",	   "--allow", "-b", "--block",
 					       "--no-pci", "--vdev",  NULL};
 	static const char *const dev_opts[] = {"-a", "--allow", "--vdev", NULL};
 	bool conf_ports = false;
 	unsigned int i;
-	char buf[4096];
 
 	if (conf->n_ports > 0 && !has_arg(argc, argv, dev_opts)) {
 		for (i = 0; i < conf->n_ports; i++) {
@@ -289,13 +310,11 @@ add_devices(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *
 		if (strchr(conf->pcaps[i], ',') != NULL) {
 			fprintf(msg,
 				"wiremeter: error: --pcap %s: a ',' in the file name cannot "
-				"be passed to the pcap PMD\n",
+				"be passed to the replay port\n",
 				conf->pcaps[i]);
 			return -EINVAL;
 		}
-		add(ea, "--vdev");
-		snprintf(buf, sizeof(buf), "net_pcap_wm%u,rx_pcap=%s", i, conf->pcaps[i]);
-		add(ea, buf);
+		add_pcap(ea, i, conf->pcaps[i], lcores);
 	}
 	/*
 	 * A pcap replay alone should not probe the host's PCI devices (the
@@ -480,7 +499,7 @@ wm_ealargs_build(struct wm_ealargs *ea, int argc, char **argv, const struct wm_c
 	for (i = 0; i < argc; i++)
 		ea->argv[ea->argc++] = argv[i];
 	lcores = add_lcores(ea, argc, argv, conf, host);
-	conf_ports = add_devices(ea, argc, argv, conf, msg);
+	conf_ports = add_devices(ea, argc, argv, conf, lcores, msg);
 	if (conf_ports < 0)
 		return conf_ports;
 	add_base(ea, argc, argv, host);

@@ -9,7 +9,8 @@
  * @file
  * EAL's argv, made from the user's EAL options and the application's
  * configuration: what the user leaves out is added (lcores, the config's
- * ports, pcap vdevs, --no-pci for a replay alone, --no-huge -m N when
+ * ports, a replay port (net_wmreplay) per --pcap file, with one Rx queue
+ * per worker, --no-pci for a replay alone, --no-huge -m N when
  * hugepages are short, --base-virtaddr in an AddressSanitizer build).
  *
  * No EAL: what the host contributes (free hugepages, CPU affinity, how
@@ -24,6 +25,9 @@
 #include <stdio.h>
 
 #include "wm_conf.h"
+
+/** Most Rx queues a replay port offers (WM_REPLAY_MAX_QUEUES). */
+#define WM_EALARGS_REPLAY_MAX_QUEUES 16
 
 /** Most EAL arguments, the terminating NULL included. */
 #define WM_EALARGS_MAX 512
@@ -116,7 +120,7 @@ unsigned int wm_ealargs_count_lcores(const char *list);
  * @return
  *   The argument count (ea->argc; ea->argv[argc] is NULL), -E2BIG when
  *   the user's arguments or the added strings do not fit, -EINVAL for a
- *   --pcap file name with a ',' (the pcap PMD's separator). Errors are
+ *   --pcap file name with a ',' (the vdev arguments' separator). Errors are
  *   written to host->msg.
  */
 int wm_ealargs_build(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *conf,

@@ -188,8 +188,19 @@ class BadPcap(unittest.TestCase):
                          "file header bytes, only got 6")
 
     def test_not_ethernet(self):
-        self.usage_error("raw.pcap", pcap_hdr()[:20] + struct.pack("<I", 101) + good(0),
-                         "link type RAW is not Ethernet")
+        # RAW (IPv4 with no link header) is read, with an Ethernet header made up.
+        self.replay("raw.pcap", pcap_hdr()[:20] + struct.pack("<I", 101) + rec(frame(0)[14:]),
+                    [0], 1, {})
+
+    def test_unsupported_link_type(self):
+        self.usage_error("wifi.pcap", pcap_hdr()[:20] + struct.pack("<I", 105) + good(0),
+                         "link type 105 is not one the replay port reads (EN10MB, LINUX_SLL, "
+                         "LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP)")
+
+    def test_vdev_not_ethernet(self):
+        # net_pcap, named with --vdev, still reads Ethernet only.
+        self.usage_error("vraw.pcap", pcap_hdr()[:20] + struct.pack("<I", 101) + good(0),
+                         "link type RAW is not Ethernet", vdev=True)
 
     def test_vdev_unknown_magic(self):
         self.usage_error("vmagic.pcap", b"garbage!" * 8,
@@ -215,9 +226,10 @@ class BadPcap(unittest.TestCase):
         # replay ends on the exact count (refused reads show in ierrors).
         data = SHB + idb() + ng_good(0) + bad_trailer(epb(frame(1))) + ng_good(2) + \
             epb(frame(3), ifid=5) + ng_good(4) + epb(frame(5), caplen=500)
+        # The replay port steps over every refused block, the last one too: 3 in ierrors.
         f, err = self.replay("refused.pcapng", data, [0, 2, 4], 3,
                              {"badBlockLength": 1, "unknownInterface": 1, "badPacketBlock": 1},
-                             ierrors=2)
+                             ierrors=3)
         self.assertEqual(f["error"], "block total length in header and trailer don't match")
 
     def test_ng_above_snaplen(self):

@@ -27,7 +27,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/")
 [[ -f $src/dict/$name.dict ]] && opts+=(-dict="$src/dict/$name.dict")
 # Capture files are larger than one frame or one command.
-[[ $name == pcap ]] && opts+=(-max_len=16384)
+[[ $name == pcap || $name == replay ]] && opts+=(-max_len=16384)
 dirs=()
 for d in "$corpus" "$regress"; do
 	[[ -d $d ]] && dirs+=("$d")

@@ -194,32 +194,44 @@ t_ports(void)
 	EXPECT("--vdev=net_tap0", "wm --vdev=net_tap0 --lcores=0@0,1@1");
 }
 
-/* --pcap files become pcap vdevs; --no-pci only when they are all the run reads. */
+/* --pcap files become replay ports; --no-pci only when they are all the run reads. */
 static void
 t_pcaps(void)
 {
 	reset();
 	add_pcap("a.pcap");
 	add_pcap("/tmp/b c.pcap");
-	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_pcap_wm0,rx_pcap=a.pcap --vdev "
-			 "net_pcap_wm1,rx_pcap=/tmp/b c.pcap --no-pci");
-	EXPECT("--no-pci -l 0-1", "wm --no-pci -l 0-1 --vdev net_pcap_wm0,rx_pcap=a.pcap --vdev "
-				  "net_pcap_wm1,rx_pcap=/tmp/b c.pcap");
+	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --vdev "
+			 "net_wmreplay_wm1,file=/tmp/b c.pcap --no-pci");
+	EXPECT("--no-pci -l 0-1", "wm --no-pci -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --vdev "
+				  "net_wmreplay_wm1,file=/tmp/b c.pcap");
 	EXPECT("-b 0000:00:01.0 -l 0-1", "wm -b 0000:00:01.0 -l 0-1 --vdev "
-					 "net_pcap_wm0,rx_pcap=a.pcap --vdev "
-					 "net_pcap_wm1,rx_pcap=/tmp/b c.pcap");
+					 "net_wmreplay_wm0,file=a.pcap --vdev "
+					 "net_wmreplay_wm1,file=/tmp/b c.pcap");
 	EXPECT("--vdev net_null0 -l 0-1", "wm --vdev net_null0 -l 0-1 --vdev "
-					  "net_pcap_wm0,rx_pcap=a.pcap --vdev "
-					  "net_pcap_wm1,rx_pcap=/tmp/b c.pcap");
+					  "net_wmreplay_wm0,file=a.pcap --vdev "
+					  "net_wmreplay_wm1,file=/tmp/b c.pcap");
 	add_port("net_null1");
-	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_null1 --vdev net_pcap_wm0,rx_pcap=a.pcap --vdev "
-			 "net_pcap_wm1,rx_pcap=/tmp/b c.pcap");
+	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_null1 --vdev net_wmreplay_wm0,file=a.pcap --vdev "
+			 "net_wmreplay_wm1,file=/tmp/b c.pcap");
 	/* No pcap, no --no-pci. */
 	reset();
 	EXPECT("-l 0-1", "wm -l 0-1");
 }
 
-/* The pcap PMD splits its arguments at ',': such a file name is refused, by name. */
+/* A replay port has one Rx queue per worker, up to its 16, when there are several. */
+static void
+t_pcap_queues(void)
+{
+	reset();
+	add_pcap("a.pcap");
+	EXPECT("-l 0-2", "wm -l 0-2 --vdev net_wmreplay_wm0,file=a.pcap,queues=2 --no-pci");
+	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --no-pci");
+	EXPECT("-l 0", "wm -l 0 --vdev net_wmreplay_wm0,file=a.pcap --no-pci");
+	EXPECT("-l 0-40", "wm -l 0-40 --vdev net_wmreplay_wm0,file=a.pcap,queues=16 --no-pci");
+}
+
+/* vdev arguments split at ',': such a file name is refused, by name. */
 static void
 t_pcap_comma(void)
 {
@@ -228,7 +240,7 @@ t_pcap_comma(void)
 	add_pcap("a,b.pcap");
 	CU_ASSERT_EQUAL(build("-l 0-1"), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg_buf, "wiremeter: error: --pcap a,b.pcap: a ',' in the file name "
-					"cannot be passed to the pcap PMD\n");
+					"cannot be passed to the replay port\n");
 }
 
 /* Memory: nothing with enough hugepages or a user's size; --no-huge -m N and why otherwise. */
@@ -364,17 +376,18 @@ t_asan(void)
 	reset();
 	add_pcap("a.pcap");
 	host.asan = true;
-	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_pcap_wm0,rx_pcap=a.pcap --no-pci "
+	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --no-pci "
 			 "--base-virtaddr=0x200000000000");
-	EXPECT("--base-virtaddr=0x100000000 -l 0-1", "wm --base-virtaddr=0x100000000 -l 0-1 "
-						     "--vdev net_pcap_wm0,rx_pcap=a.pcap --no-pci");
+	EXPECT("--base-virtaddr=0x100000000 -l 0-1",
+	       "wm --base-virtaddr=0x100000000 -l 0-1 "
+	       "--vdev net_wmreplay_wm0,file=a.pcap --no-pci");
 	host.hugepages_free_mb = 0;
 	CU_ASSERT(build("-l 0-1") > 0);
 	CU_ASSERT_NOT_EQUAL(strstr(joined, "--no-pci --base-virtaddr=0x200000000000 --no-huge -m"),
 			    NULL);
 	host.asan = false;
 	host.hugepages_free_mb = PLENTY_MB;
-	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_pcap_wm0,rx_pcap=a.pcap --no-pci");
+	EXPECT("-l 0-1", "wm -l 0-1 --vdev net_wmreplay_wm0,file=a.pcap --no-pci");
 	/* The probe tells what this build is. */
 	memset(&probed, 0, sizeof(probed));
 	wm_ealargs_host_probe(&probed);
@@ -479,7 +492,7 @@ t_vectors(void)
 	add_pcap("a.pcap");
 	EXPECT_SAID("",
 		    "wm -l 0-1 --vdev net_pcap0,rx_pcap=x.pcap,infinite_rx=1 -a 0000:02:00.1 "
-		    "--vdev net_pcap_wm0,rx_pcap=a.pcap --no-huge -m1407",
+		    "--vdev net_wmreplay_wm0,file=a.pcap --no-huge -m1407",
 		    "wiremeter: 928 MB of hugepages free, about 976 MB needed: running with "
 		    "--no-huge -m 1407\n");
 	reset();
@@ -574,6 +587,7 @@ main(void)
 		WM_TEST(t_lcores_options),
 		WM_TEST(t_ports),
 		WM_TEST(t_pcaps),
+		WM_TEST(t_pcap_queues),
 		WM_TEST(t_pcap_comma),
 		WM_TEST(t_memory),
 		WM_TEST(t_memory_ports),
