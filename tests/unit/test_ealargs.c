@@ -582,21 +582,11 @@ int
 main(void)
 {
 	static const struct wm_test tests[] = {
-		WM_TEST(t_count_lcores),
-		WM_TEST(t_lcores_affinity),
-		WM_TEST(t_lcores_options),
-		WM_TEST(t_ports),
-		WM_TEST(t_pcaps),
-		WM_TEST(t_pcap_queues),
-		WM_TEST(t_pcap_comma),
-		WM_TEST(t_memory),
-		WM_TEST(t_memory_ports),
-		WM_TEST(t_mbufs),
-		WM_TEST(t_endless),
-		WM_TEST(t_asan),
-		WM_TEST(t_e2big),
-		WM_TEST(t_hugepages_files),
-		WM_TEST(t_vectors),
+		WM_TEST(t_count_lcores), WM_TEST(t_lcores_affinity), WM_TEST(t_lcores_options),
+		WM_TEST(t_ports),	 WM_TEST(t_pcaps),	     WM_TEST(t_pcap_queues),
+		WM_TEST(t_pcap_comma),	 WM_TEST(t_memory),	     WM_TEST(t_memory_ports),
+		WM_TEST(t_mbufs),	 WM_TEST(t_endless),	     WM_TEST(t_asan),
+		WM_TEST(t_e2big),	 WM_TEST(t_hugepages_files), WM_TEST(t_vectors),
 		WM_TEST(t_flows_auto),
 	};
 
