@@ -141,7 +141,7 @@ workers_create(struct wm_app *app)
 		snprintf(name, sizeof(name), "wm_flows_%u", idx);
 		fp = (struct wm_flow_params){
 			.name = name,
-			.capacity = app->conf.flow_capacity,
+			.capacity = app->flow_capacity,
 			.socket_id = socket,
 			/* At least 1 ns: a timeout below that is no timeout. */
 			.idle_ns = RTE_MAX((uint64_t)(app->conf.idle_timeout * 1e9), 1ull),
@@ -158,7 +158,7 @@ workers_create(struct wm_app *app)
 		while (w->flows == NULL && flows_auto && rte_errno == ENOMEM &&
 		       fp.capacity / 2 >= WM_EALARGS_FLOWS_MIN) {
 			fp.capacity = fp.capacity / 2 & ~UINT32_C(0xffff);
-			app->conf.flow_capacity = fp.capacity;
+			app->flow_capacity = fp.capacity;
 			WM_LOG(WARNING, "worker %u: memory short for its flow table: %u flows", idx,
 			       fp.capacity);
 			w->flows = flows_create(&fp, &table_bytes);
@@ -182,8 +182,8 @@ workers_create(struct wm_app *app)
 	if (idx > 0)
 		WM_LOG(NOTICE,
 		       "flow table: %u flows per worker, %.1f MB per worker (%.0f bytes a flow)",
-		       app->conf.flow_capacity, (double)table_bytes / (1 << 20),
-		       (double)table_bytes / app->conf.flow_capacity);
+		       app->flow_capacity, (double)table_bytes / (1 << 20),
+		       (double)table_bytes / app->flow_capacity);
 	if (idx == 0) {
 		fprintf(stderr, "wiremeter: error: no worker lcore: give at least two lcores "
 				"(-l 0-1)\n");
@@ -362,9 +362,12 @@ app_eal(struct wm_app *app, int dd, char **argv)
 	wm_ealargs_host_probe(&host);
 	if (wm_ealargs_build(&ea, dd, argv, &app->conf, &host) < 0)
 		return EXIT_USAGE;
-	/* Sized from the memory unless --flow-capacity said: from here on, a number. */
+	/*
+	 * Sized from the memory unless --flow-capacity said. The config keeps
+	 * what the user said (show config, -c round trips); the app the size.
+	 */
 	flows_auto = app->conf.flow_capacity == 0;
-	app->conf.flow_capacity = ea.flow_capacity;
+	app->flow_capacity = ea.flow_capacity;
 	if (wm_eal_init(ea.argc, ea.argv) < 0) {
 		fprintf(stderr, "wiremeter: error: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_USAGE;

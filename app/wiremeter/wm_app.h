@@ -354,6 +354,7 @@ struct wm_app {
 	unsigned int n_ports;
 	struct wm_worker *workers[WM_MAX_WORKERS];
 	unsigned int n_workers;
+	uint32_t flow_capacity; /* flows per worker table: conf's, or sized from memory */
 	bool replay;		/* every port is a pcap file read once */
 	int ts_dynfield_offset; /* mbuf Rx timestamp field, -1 when none */
 	uint64_t ts_dynflag;

@@ -929,7 +929,15 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 	json_t *el;
 
 	snprintf(what, sizeof(what), "config %s: key '%s'", path, o->key);
-	/* null unsets a file name, a filter or the lcore list, as when never given. */
+	/*
+	 * null unsets a file name, a filter or the lcore list, as when never
+	 * given; and a count whose default is chosen at start (its default, 0,
+	 * is below its minimum: --flow-capacity).
+	 */
+	if (json_is_null(v) && o->type == OPT_COUNT && o->min > 0) {
+		*(uint32_t *)((char *)c + o->offset) = 0;
+		return 0;
+	}
 	if (json_is_null(v) && o->type == OPT_SPEC)
 		return set_spec(c, o, NULL, what, err, errlen);
 	if (json_is_null(v) && (o->type == OPT_PATH || o->type == OPT_FILTER ||
@@ -1372,6 +1380,13 @@ strings_json(char *const *v, unsigned int n)
 	return a;
 }
 
+/* A count as JSON: null when unset (0 below its minimum: chosen at start). */
+static json_t *
+count_json(const struct opt_desc *o, uint32_t v)
+{
+	return v == 0 && o->min > 0 ? json_null() : json_integer(v);
+}
+
 json_t *
 wm_conf_to_json(const struct wm_conf *c)
 {
@@ -1392,7 +1407,7 @@ wm_conf_to_json(const struct wm_conf *c)
 			v = number_json(*(const double *)(base + o->offset));
 			break;
 		case OPT_COUNT:
-			v = json_integer(*(const uint32_t *)(base + o->offset));
+			v = count_json(o, *(const uint32_t *)(base + o->offset));
 			break;
 		case OPT_BOOL:
 			v = json_boolean(*(const uint32_t *)(base + o->offset) != 0);

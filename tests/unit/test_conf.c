@@ -993,6 +993,29 @@ test_conf_file_wrong_type(void)
 	check_file_error(path, -EINVAL, msg);
 }
 
+/* flow_capacity: null is "sized from memory" (0) both ways; 0 itself stays refused. */
+static void
+test_conf_file_capacity_null(void)
+{
+	const char *path = write_file("capacity_null.json", "{\"flow_capacity\": null}\n");
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+	json_t *j;
+
+	wm_conf_defaults(&c);
+	c.flow_capacity = 4096;
+	CU_ASSERT_EQUAL_FATAL(wm_conf_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.flow_capacity, 0);
+	j = wm_conf_to_json(&c);
+	CU_ASSERT_TRUE(json_is_null(json_object_get(j, "flow_capacity")));
+	json_decref(j);
+	c.flow_capacity = 4096;
+	j = wm_conf_to_json(&c);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "flow_capacity")), 4096);
+	json_decref(j);
+	wm_conf_free(&c);
+}
+
 static void
 test_conf_file_bad_value(void)
 {
@@ -2178,6 +2201,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_file_not_object),
 	WM_TEST(test_conf_file_unknown_key),
 	WM_TEST(test_conf_file_wrong_type),
+	WM_TEST(test_conf_file_capacity_null),
 	WM_TEST(test_conf_file_bad_value),
 	WM_TEST(test_conf_file_pcap_not_string),
 	WM_TEST(test_conf_file_pcap_missing),
