@@ -241,6 +241,12 @@ cmd_show_stats_parsed(void *parsed, struct cmdline *cl, void *data)
 		if (b->total.parse_err[e] != b0->total.parse_err[e])
 			cmdline_printf(cl, " %s %" PRIu64, wm_pkt_error_name(e),
 				       since(b->total.parse_err[e], b0->total.parse_err[e]));
+	cmdline_printf(cl, "\n  tunnels undecoded (metered outer):");
+	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++)
+		if (b->total.tunnel_undecoded[e] != b0->total.tunnel_undecoded[e])
+			cmdline_printf(
+				cl, " %s %" PRIu64, wm_pkt_tunnel_name(e),
+				since(b->total.tunnel_undecoded[e], b0->total.tunnel_undecoded[e]));
 	cmdline_printf(cl,
 		       "\n  sequence: %" PRIu64 " lost in %" PRIu64
 		       " ended streams with loss (since start), %" PRIu64 " gap events\n",

@@ -287,6 +287,15 @@ summary_text(struct wm_app *app, const struct report *r, double duration_s)
 		if (wm_output_format(&wm_totals.top[i], NULL, 0, line, sizeof(line)) > 0)
 			printf("  %2u %s", i + 1, line);
 	}
+	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++)
+		if (t->tunnel_decoded[e] != 0 || t->tunnel_undecoded[e] != 0)
+			printf("tunnel %-8s decoded %" PRIu64 ", undecoded (metered outer) %" PRIu64
+			       "\n",
+			       wm_pkt_tunnel_name(e), t->tunnel_decoded[e], t->tunnel_undecoded[e]);
+	for (e = 1; e < WM_PKT_OFFLOAD_MAX; e++)
+		if (t->offload[e] != 0)
+			printf("%s (length from the frame) %" PRIu64 "\n", wm_pkt_offload_name(e),
+			       t->offload[e]);
 	printf("\nparse errors: %" PRIu64 "\n", t->c.parse_errors);
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
 		if (t->parse_err[e] != 0)
@@ -304,6 +313,26 @@ static void
 set_u64(json_t *o, const char *key, uint64_t v)
 {
 	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+/*
+ * The parser's per-kind counters: "tunnelDecoded" and "tunnelUndecoded"
+ * objects by tunnel kind, and one key per offload length kind.
+ */
+static void
+report_pkt_counters(json_t *root, const struct wm_stats_counters *t)
+{
+	json_t *dec = json_object(), *undec = json_object();
+	unsigned int e;
+
+	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++) {
+		set_u64(dec, wm_pkt_tunnel_name(e), t->tunnel_decoded[e]);
+		set_u64(undec, wm_pkt_tunnel_name(e), t->tunnel_undecoded[e]);
+	}
+	json_object_set_new(root, "tunnelDecoded", dec);
+	json_object_set_new(root, "tunnelUndecoded", undec);
+	for (e = 1; e < WM_PKT_OFFLOAD_MAX; e++)
+		set_u64(root, wm_pkt_offload_name(e), t->offload[e]);
 }
 
 /* The run's totals, at the top level of the report. */
@@ -331,6 +360,7 @@ json_totals(json_t *root, const struct report *r, double duration_s)
 	for (i = 1; i < WM_PKT_ERR_MAX; i++)
 		set_u64(jerr, wm_pkt_error_name(i), t->parse_err[i]);
 	json_object_set_new(root, "parseErrors", jerr);
+	report_pkt_counters(root, t);
 	set_u64(root, "flowsActiveAtEnd", t->active);
 }
 

@@ -91,8 +91,8 @@ gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_s
 	g.sport = m->sport;
 	g.dport = m->dport;
 	if (m->kind == WM_PKT_KIND_MACSEC) {
-		memcpy(g.src, m->eth + 6, 6);
-		memcpy(g.dst, m->eth, 6);
+		memcpy(g.src, m->eth + m->mac_off + 6, 6);
+		memcpy(g.dst, m->eth + m->mac_off, 6);
 	} else {
 		memcpy(g.src, m->src, sizeof(g.src));
 		memcpy(g.dst, m->dst, sizeof(g.dst));

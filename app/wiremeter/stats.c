@@ -42,6 +42,11 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 #undef WM_X
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		wc->parse_err[e] = wm_read_u64(&w->parse_err[e]);
+#define WM_X(f, n, name)          \
+	for (e = 1; e < (n); e++) \
+		wc->f[e] = wm_read_u64(&w->f[e]);
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 static void
@@ -59,6 +64,11 @@ add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
 	t->not_metered += wc->not_metered;
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		t->parse_err[e] += wc->parse_err[e];
+#define WM_X(f, n, name)          \
+	for (e = 1; e < (n); e++) \
+		t->f[e] += wc->f[e];
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 void

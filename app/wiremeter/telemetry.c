@@ -242,6 +242,29 @@ add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
 		rte_tel_data_free(sub);
 }
 
+/* The parser's per-kind counters: one section per array, keyed by kind. */
+static void
+add_pkt_counters(struct rte_tel_data *d, const struct wm_stats_counters *c)
+{
+	static const char *const section[] = {"tunnelDecoded", "tunnelUndecoded", "offloadFrames"};
+	unsigned int i = 0, e;
+
+#define WM_X(f, n, name)                                                 \
+	do {                                                             \
+		struct rte_tel_data *s_ = rte_tel_data_alloc();          \
+                                                                         \
+		if (s_ == NULL)                                          \
+			break;                                           \
+		rte_tel_data_start_dict(s_);                             \
+		for (e = 1; e < (n); e++)                                \
+			rte_tel_data_add_dict_u64(s_, name(e), c->f[e]); \
+		add_section(d, section[i], s_);                          \
+	} while (0);                                                     \
+	i++;
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
+}
+
 /* A worker's, or all workers', port and flow table counters, in list order. */
 static void
 add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
@@ -286,6 +309,7 @@ stats_totals(struct rte_tel_data *d, const struct wm_stats *s, const struct wm_c
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
 		rte_tel_data_add_dict_u64(pe, wm_pkt_error_name(e), s->total.parse_err[e]);
 	add_section(d, "parseErrors", pe);
+	add_pkt_counters(d, &s->total);
 	for (e = 1; e < WM_FLOW_END_REASONS; e++)
 		rte_tel_data_add_dict_u64(rr, wm_flow_end_reason_name(e),
 					  snap->totals.by_reason[e]);

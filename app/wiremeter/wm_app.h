@@ -166,6 +166,7 @@ struct wm_worker_conf {
 	bool replay;			    /* every port is a pcap file read once: packet time */
 	bool gaps_wanted; /* somebody reads gap events: queue them, not only count */
 	uint32_t ipfix_mtu;
+	unsigned int pkt_opts; /* WM_PKT_OPT_* for wm_pkt_parse_frame() (--tunnels) */
 	uint64_t tsc0, epoch_ns_at_tsc0, tsc_hz; /* TSC -> ns, as wm_tsc_to_ns() */
 	/* The distributor that fills sw_in, NULL without software RSS. */
 	const struct wm_distributor *feed;
@@ -265,6 +266,9 @@ struct wm_worker {
 	uint64_t rx_stalls;	/* polls that skipped Rx because exports were pending */
 	uint64_t frag_nonfirst; /* non-first IP fragments metered */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
+	uint64_t tunnel_decoded[WM_PKT_TUNNEL_MAX]; /* metered inside a tunnel, by outermost kind */
+	uint64_t tunnel_undecoded[WM_PKT_TUNNEL_MAX]; /* metered outer: its tunnel header failed */
+	uint64_t offload[WM_PKT_OFFLOAD_MAX];	      /* metered with the frame's length */
 	struct wm_port_counters port[WM_MAX_PORTS];
 
 	struct wm_ctl_worker ctl;

@@ -49,7 +49,19 @@ struct wm_stats_counters {
 #undef WM_X
 	uint64_t not_metered; /* the flow table's, for the report */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
+	uint64_t tunnel_decoded[WM_PKT_TUNNEL_MAX];   /* index 0 (none) unused */
+	uint64_t tunnel_undecoded[WM_PKT_TUNNEL_MAX]; /* index 0 (none) unused */
+	uint64_t offload[WM_PKT_OFFLOAD_MAX];	      /* index 0 (none) unused */
 };
+
+/*
+ * The parser's per-kind counters (lib/pkt's X-macro lists), as arrays of
+ * struct wm_stats_counters: field, its size, and its name function.
+ */
+#define WM_FOREACH_PKT_ARRAY(X)                                    \
+	X(tunnel_decoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name)   \
+	X(tunnel_undecoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name) \
+	X(offload, WM_PKT_OFFLOAD_MAX, wm_pkt_offload_name)
 
 /* One port: the workers' counters summed, and what ethdev says. */
 struct wm_stats_port {

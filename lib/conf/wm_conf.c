@@ -64,6 +64,7 @@ struct opt_desc {
 };
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
+static const char *const tunnel_modes[] = {"inner", "outer", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
@@ -92,6 +93,10 @@ static const struct opt_desc opts[] = {
 	 "write the final JSON report to FILE"},
 	{"filter", "filter", OPT_FILTER, OFF(filter), 0, 0, false,
 	 "meter only packets matching this pcap filter (e.g. 'tcp or udp')"},
+	{"tunnels", "tunnels", OPT_CHOICE, OFF(tunnels), 0, 0, false,
+	 "inner (default: the flow inside VXLAN, Geneve, GRE, GTP-U, IP-in-IP, MPLS, Teredo) or "
+	 "outer",
+	 tunnel_modes},
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
 	{"ipfix", "ipfix", OPT_URI_LIST, 0, 0, 0, false,

@@ -36,7 +36,8 @@ struct wm_flow_key {
 	uint8_t proto;
 	uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
 	uint32_t spi;
-	uint32_t pad;
+	uint16_t cvlan; /* innermost VLAN id of a stack of two or more */
+	uint16_t pad;
 };
 
 _Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
@@ -314,12 +315,13 @@ endpoint_le_mac(const uint8_t *a, const uint8_t *b)
 static inline unsigned int
 key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 {
-	const uint8_t *smac = m->eth + 6, *dmac = m->eth;
+	const uint8_t *smac = m->eth + m->mac_off + 6, *dmac = m->eth + m->mac_off;
 	uint16_t sp = m->sport, dp = m->dport;
 	unsigned int dir = 0;
 
 	memset(k, 0, sizeof(*k));
 	k->vlan = m->vlan;
+	k->cvlan = m->cvlan;
 	k->kind = m->kind;
 
 	switch (m->kind) {
@@ -386,6 +388,7 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	e->kind = (uint8_t)kind;
 	e->proto = k->proto;
 	e->vlan = k->vlan;
+	e->cvlan = k->cvlan;
 	e->spi = k->spi;
 	if (k->kind & KEY_F_ESP)
 		e->flags |= WM_FLOW_REC_F_ESP;
@@ -553,8 +556,8 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	c->seq[0] = c->seq[1] = 0;
 	c->in_port = m->port;
 	c->icmp_type_code = m->icmp_type_code;
-	memcpy(c->smac, m->eth + 6, 6);
-	memcpy(c->dmac, m->eth, 6);
+	memcpy(c->smac, m->eth + m->mac_off + 6, 6);
+	memcpy(c->dmac, m->eth + m->mac_off, 6);
 	lru_push_front(t, t->n_slots + LIST_LRU, pos);
 	act_push_back(t, t->n_slots + LIST_ACTIVE, pos);
 	t->stats.created++;

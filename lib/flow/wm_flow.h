@@ -103,6 +103,7 @@ struct wm_flow_export {
 	uint16_t sport;		 /**< sourceTransportPort */
 	uint16_t dport;		 /**< destinationTransportPort */
 	uint16_t vlan;		 /**< vlanId */
+	uint16_t cvlan;		 /**< dot1qCustomerVlanId: innermost of two or more tags, else 0 */
 	uint16_t in_port;	 /**< ingressInterface */
 	uint16_t ethertype;	 /**< ethernetType (L2 and MACsec flows) */
 	uint16_t icmp_type_code; /**< icmpTypeCode of the first packet */

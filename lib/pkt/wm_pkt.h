@@ -15,12 +15,28 @@
  * the bytes it is given and never past @p len, so every malformed or
  * truncated frame is reported under a named reason instead of crashing.
  *
- * Covered: Ethernet II, 802.1Q and QinQ (0x8100, 0x88A8, 0x9100; the
- * outer VLAN id is kept), IPv4 with options and fragments, IPv6 with its
- * extension-header chain (hop-by-hop, routing, fragment, destination
- * options, AH), TCP, UDP, SCTP, ICMP, ICMPv6, ESP (also UDP 4500 NAT-T
- * after the non-ESP marker check), GRE and VXLAN (recognised, metered on
- * the outer header), and the MACsec SecTAG (EtherType 0x88E5).
+ * Covered: Ethernet II, VLAN stacks of up to WM_PKT_MAX_VLAN tags of
+ * 0x8100, 0x88A8 and 0x9100 in any order (the outermost and the
+ * innermost VLAN ids are kept), IPv4 with options and fragments, IPv6
+ * with its extension-header chain (hop-by-hop, routing, fragment,
+ * destination options, AH), TCP, UDP, SCTP, ICMP, ICMPv6, ESP (also UDP
+ * 4500 NAT-T after the non-ESP marker check), and the MACsec SecTAG
+ * (EtherType 0x88E5).
+ *
+ * Tunnels (enum wm_pkt_tunnel) are decoded to the innermost packet unless
+ * WM_PKT_OPT_OUTER is given: VXLAN (UDP 4789, 8472), Geneve (6081, with
+ * options), GRE (checksum, key, sequence; NVGRE and transparent Ethernet
+ * bridging; ERSPAN I, II and III; PPTP's enhanced GRE carrying PPP),
+ * GTP-U (2152, extension headers), IP-in-IP, 6in4, 4in6, 6in6, MPLS label
+ * stacks (0x8847, 0x8848, UDP 6635) and Teredo (UDP 3544). The meta then
+ * describes the inner packet; the encapsulation is kept alongside. A
+ * tunnel header that does not parse is never an error: the packet is
+ * described by its outer headers and meta->undecoded names the tunnel.
+ *
+ * Offload-sized frames are described with the length the frame gives
+ * where the header cannot: an IPv4 TCP segment with total length 0 (TSO,
+ * or BIG TCP above 64 KiB), an IPv6 jumbogram, and an IPv6 TCP packet with
+ * payload length 0 and no jumbo option (BIG TCP); meta->offload says so.
  */
 
 #include <stdint.h>
@@ -51,8 +67,6 @@ extern "C" {
 	X(SCTP_TRUNCATED, "sctpTruncated")             \
 	X(ICMP_TRUNCATED, "icmpTruncated")             \
 	X(ESP_TRUNCATED, "espTruncated")               \
-	X(GRE_TRUNCATED, "greTruncated")               \
-	X(VXLAN_TRUNCATED, "vxlanTruncated")           \
 	X(SECTAG_TRUNCATED, "sectagTruncated")         \
 	X(SECTAG_BAD, "sectagInvalid")
 
@@ -63,6 +77,49 @@ enum wm_pkt_error {
 	WM_PKT_FOREACH_ERROR(WM_PKT_ERR_ENUM)
 #undef WM_PKT_ERR_ENUM
 		WM_PKT_ERR_MAX
+};
+
+/**
+ * Tunnel kinds: the encapsulation a packet was carried in
+ * (wm_pkt_meta.encap) or whose header did not parse
+ * (wm_pkt_meta.undecoded). One list gives the enum and the names used in
+ * records and counters. Value 0 is "none".
+ */
+#define WM_PKT_FOREACH_TUNNEL(X) \
+	X(VXLAN, "vxlan")        \
+	X(GENEVE, "geneve")      \
+	X(GRE, "gre")            \
+	X(NVGRE, "nvgre")        \
+	X(ERSPAN, "erspan")      \
+	X(GTPU, "gtpU")          \
+	X(IPIP, "ipInIp")        \
+	X(MPLS, "mpls")          \
+	X(TEREDO, "teredo")
+
+enum wm_pkt_tunnel {
+	WM_PKT_TUNNEL_NONE = 0,
+#define WM_PKT_TUNNEL_ENUM(e, s) WM_PKT_TUNNEL_##e,
+	WM_PKT_FOREACH_TUNNEL(WM_PKT_TUNNEL_ENUM)
+#undef WM_PKT_TUNNEL_ENUM
+		WM_PKT_TUNNEL_MAX
+};
+
+/**
+ * Offload-sized frames: how a packet's length was found when its IP
+ * header could not give it (wm_pkt_meta.offload). Value 0: from the
+ * header. The names are the counters' names.
+ */
+#define WM_PKT_FOREACH_OFFLOAD(X)  \
+	X(TSO, "tsoFrames")        \
+	X(JUMBOGRAM, "jumbograms") \
+	X(BIG_TCP, "bigTcpFrames")
+
+enum wm_pkt_offload {
+	WM_PKT_OFFLOAD_NONE = 0,
+#define WM_PKT_OFFLOAD_ENUM(e, s) WM_PKT_OFFLOAD_##e,
+	WM_PKT_FOREACH_OFFLOAD(WM_PKT_OFFLOAD_ENUM)
+#undef WM_PKT_OFFLOAD_ENUM
+		WM_PKT_OFFLOAD_MAX
 };
 
 /** What kind of flow a frame belongs to. */
@@ -79,7 +136,7 @@ enum wm_pkt_kind {
 #define WM_PKT_F_ESP 0x04	    /**< ESP packet (proto 50 or NAT-T) */
 #define WM_PKT_F_NATT 0x08	    /**< ESP inside UDP 4500 */
 #define WM_PKT_F_VLAN 0x10	    /**< at least one VLAN tag */
-#define WM_PKT_F_TUNNEL 0x20	    /**< GRE or VXLAN outer header */
+#define WM_PKT_F_TUNNEL 0x20	    /**< a tunnel header was seen (decoded or not) */
 #define WM_PKT_F_SCI 0x40	    /**< MACsec SecTAG carried an explicit SCI */
 #define WM_PKT_F_SEQ 0x80	    /**< set by the caller: a sequence-bearing packet to track */
 
@@ -87,7 +144,23 @@ enum wm_pkt_kind {
 #define WM_PKT_UDP_PORT_NATT 4500
 #define WM_PKT_UDP_PORT_VXLAN 4789
 #define WM_PKT_ETHERTYPE_MACSEC 0x88E5
-#define WM_PKT_MAX_VLAN 2
+#define WM_PKT_UDP_PORT_VXLAN_LINUX 8472
+#define WM_PKT_UDP_PORT_GENEVE 6081
+#define WM_PKT_UDP_PORT_GTPU 2152
+#define WM_PKT_UDP_PORT_MPLS 6635
+#define WM_PKT_UDP_PORT_TEREDO 3544
+#define WM_PKT_MAX_VLAN 8  /**< deeper stacks are a vlanTooDeep error */
+#define WM_PKT_MAX_MPLS 3  /**< label stack entries kept (the stack may be deeper) */
+#define WM_PKT_MAX_ENCAP 4 /**< tunnels decoded inside each other, at most */
+
+/** Flags in wm_pkt_meta.encap_flags: which encapsulation fields are set. */
+#define WM_PKT_E_SEGMENT 0x01  /**< segment_id: VXLAN or Geneve VNI, GRE key */
+#define WM_PKT_E_TEID 0x02     /**< gtp_teid */
+#define WM_PKT_E_OUTER_V4 0x04 /**< outer_src/outer_dst are IPv4 (first 4 bytes) */
+#define WM_PKT_E_OUTER_V6 0x08 /**< outer_src/outer_dst are IPv6 */
+
+/** Options of wm_pkt_parse_frame(). */
+#define WM_PKT_OPT_OUTER 0x01 /**< describe tunnels by their outer headers (--tunnels outer) */
 
 /**
  * Everything the later stages need from one frame. Addresses are kept
@@ -105,8 +178,9 @@ struct wm_pkt_meta {
 	uint8_t tos;		 /**< IPv4 TOS / IPv6 traffic class */
 	uint8_t macsec_an;	 /**< MACsec association number */
 	uint8_t macsec_tci;	 /**< MACsec TCI byte with the AN bits */
-	uint8_t n_vlan;		 /**< number of VLAN tags (0..2) */
+	uint8_t n_vlan;		 /**< number of VLAN tags (0..WM_PKT_MAX_VLAN) */
 	uint16_t vlan;		 /**< outer VLAN id, 0 when untagged */
+	uint16_t cvlan;		 /**< innermost VLAN id when n_vlan >= 2 (dot1qCustomerVlanId) */
 	uint16_t ethertype;	 /**< EtherType after the VLAN tags */
 	uint16_t sport;		 /**< source port, 0 when none */
 	uint16_t dport;		 /**< destination port, 0 when none */
@@ -120,12 +194,24 @@ struct wm_pkt_meta {
 	uint32_t macsec_pn;	 /**< MACsec packet number (low 32 bits) */
 	uint64_t macsec_sci;	 /**< MACsec SCI, explicit or implicit */
 	const uint8_t *eth;	 /**< frame start: destination MAC, source MAC */
-	uint64_t ts_ns;		 /**< packet time; set by the caller, not the parser */
-	uint16_t port;		 /**< ingress port; set by the caller, not the parser */
+	uint16_t mac_off;	 /**< offset of the MACs that describe the flow (inner Ethernet) */
+	uint8_t offload;	 /**< enum wm_pkt_offload: l3_len came from the frame */
+	uint8_t encap;		 /**< enum wm_pkt_tunnel: the outermost tunnel decoded, 0 none */
+	uint8_t undecoded;	 /**< enum wm_pkt_tunnel whose header did not parse, 0 none */
+	uint8_t encap_flags;	 /**< WM_PKT_E_* */
+	uint8_t n_mpls;		 /**< entries in the first MPLS label stack (up to 255) */
+	uint32_t segment_id;	 /**< layer2SegmentId: VNI or GRE key (WM_PKT_E_SEGMENT) */
+	uint32_t gtp_teid;	 /**< GTP-U TEID (WM_PKT_E_TEID) */
+	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< first label stack entries, top first, raw */
+	uint8_t outer_src[16];		/**< the outermost tunnel's IP source (WM_PKT_E_OUTER_*) */
+	uint8_t outer_dst[16];		/**< and destination */
+	uint64_t ts_ns;			/**< packet time; set by the caller, not the parser */
+	uint16_t port;			/**< ingress port; set by the caller, not the parser */
 };
 
 /**
- * Parse one Ethernet frame.
+ * Parse one Ethernet frame, decoding tunnels; the same as
+ * wm_pkt_parse_frame(data, len, len, 0, meta).
  *
  * @param data
  *   First byte of the frame (destination MAC).
@@ -139,6 +225,39 @@ struct wm_pkt_meta {
  *   malformed.
  */
 enum wm_pkt_error wm_pkt_parse(const uint8_t *data, uint32_t len, struct wm_pkt_meta *meta);
+
+/**
+ * Parse one frame, with options and the frame's whole length.
+ *
+ * @param data
+ *   First byte of the frame (destination MAC).
+ * @param len
+ *   Number of contiguous bytes at @p data; nothing beyond is read.
+ * @param frame_len
+ *   Length of the whole frame (at least @p len, e.g. an mbuf chain's
+ *   packet length): used only where an IP header cannot give the length
+ *   (TSO, BIG TCP).
+ * @param opts
+ *   WM_PKT_OPT_* flags; 0 decodes tunnels.
+ * @param meta
+ *   As for wm_pkt_parse().
+ * @return
+ *   As for wm_pkt_parse().
+ */
+enum wm_pkt_error wm_pkt_parse_frame(const uint8_t *data, uint32_t len, uint32_t frame_len,
+				     unsigned int opts, struct wm_pkt_meta *meta);
+
+/**
+ * Name of a tunnel kind ("vxlan"); "" for none and "unknown" when out of
+ * range.
+ */
+const char *wm_pkt_tunnel_name(unsigned int kind);
+
+/**
+ * Name of an offload length kind, the counter's name ("tsoFrames"); ""
+ * for none and "unknown" when out of range.
+ */
+const char *wm_pkt_offload_name(unsigned int kind);
 
 /**
  * Name of a parse error, in IPFIX-style camelCase ("ipv4BadIhl").
