@@ -423,8 +423,9 @@ tun_gre(const struct parse_ctx *c, uint32_t off, enum wm_pkt_tunnel *kind, struc
 	return tun_payload(c, off, proto, meta);
 }
 
+/* outer_proto: the IP protocol that carried the tunnel (IP-in-IP: 4 or 41). */
 static int
-tun_decode(const struct parse_ctx *c, uint32_t off, enum wm_pkt_tunnel *kind,
+tun_decode(const struct parse_ctx *c, uint32_t off, enum wm_pkt_tunnel *kind, uint8_t outer_proto,
 	   struct wm_pkt_meta *meta)
 {
 	switch (*kind) {
@@ -437,7 +438,11 @@ tun_decode(const struct parse_ctx *c, uint32_t off, enum wm_pkt_tunnel *kind,
 	case WM_PKT_TUNNEL_GTPU:
 		return tun_gtpu(c, off, meta);
 	case WM_PKT_TUNNEL_IPIP:
-		return parse_ip_any(c, off, meta) == WM_PKT_OK ? 0 : -1;
+		return parse_l3(c, off,
+				outer_proto == IPPROTO_IPIP_ ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6,
+				meta) == WM_PKT_OK
+			       ? 0
+			       : -1;
 	case WM_PKT_TUNNEL_MPLS:
 		return tun_mpls(c, off, meta);
 	case WM_PKT_TUNNEL_TEREDO:
@@ -490,7 +495,7 @@ tunnel_enter(const struct parse_ctx *c, uint32_t off, uint32_t end, enum wm_pkt_
 	in.frame_len = end == c->len ? c->frame_len : end;
 	in.depth++;
 	layer_reset(meta);
-	rc = tun_decode(&in, off, &kind, meta);
+	rc = tun_decode(&in, off, &kind, outer.proto, meta);
 	if (rc == 0) {
 		encap_set(meta, &outer, kind);
 		return WM_PKT_OK;
