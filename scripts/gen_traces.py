@@ -156,7 +156,7 @@ class Trace:
     # -- records -----------------------------------------------------------
 
     def ip_flow(self, src, dst, proto, sport=0, dport=0, reason=FORCED, vlan=0, port=0,
-                spi=None):
+                spi=None, cvlan=0):
         """An IPv4/IPv6 record; src is the sender of its first packet."""
         v6 = ipaddress.ip_address(src).version == 6
         fam = "IPv6" if v6 else "IPv4"
@@ -167,6 +167,7 @@ class Trace:
             "destinationTransportPort": dport,
             "protocolIdentifier": proto,
             "vlanId": vlan,
+            "dot1qCustomerVlanId": cvlan,
             "ingressInterface": port,
         }
         if spi is not None:
@@ -175,19 +176,20 @@ class Trace:
         self.recs.append(rec)
         return rec
 
-    def l2_flow(self, smac, dmac, ethertype, reason=FORCED, vlan=0, port=0):
+    def l2_flow(self, smac, dmac, ethertype, reason=FORCED, vlan=0, port=0, cvlan=0):
         rec = Rec("l2", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
-            "ethernetType": ethertype, "vlanId": vlan, "ingressInterface": port,
+            "ethernetType": ethertype, "vlanId": vlan, "dot1qCustomerVlanId": cvlan,
+            "ingressInterface": port,
         }, reason)
         self.recs.append(rec)
         return rec
 
-    def macsec_flow(self, smac, dmac, sci, an, reason=FORCED, vlan=0, port=0):
+    def macsec_flow(self, smac, dmac, sci, an, reason=FORCED, vlan=0, port=0, cvlan=0):
         rec = Rec("macsec", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
             "ethernetType": ETH_MACSEC, "macsecSCI": "%016x" % sci, "macsecAN": an,
-            "vlanId": vlan, "ingressInterface": port,
+            "vlanId": vlan, "dot1qCustomerVlanId": cvlan, "ingressInterface": port,
         }, reason)
         self.recs.append(rec)
         return rec
@@ -206,21 +208,23 @@ class Trace:
         the wire length.
         """
         data = bytes(pkt)
-        if IP in pkt:
-            ipl = IP(bytes(pkt[IP]))
+        # A tunnel's inner packet is the flow: its length, TOS, flags.
+        flow = _innermost_ip(pkt)
+        if isinstance(flow, IP):
+            ipl = IP(bytes(flow))
             octets = ipl.len
             tos = ipl.tos
-            assert ipl.len == len(bytes(pkt[IP]))
+            assert ipl.len == len(bytes(flow))
         else:
-            ip6 = IPv6(bytes(pkt[IPv6]))
+            ip6 = IPv6(bytes(flow))
             octets = 40 + ip6.plen
             tos = ip6.tc
-        flags = int(pkt[TCP].flags) if TCP in pkt and not _is_tunnel(pkt) else 0
+        flags = int(flow[TCP].flags) if TCP in flow else 0
         icmp = None
-        if ICMP in pkt and not _is_tunnel(pkt):
-            icmp = pkt[ICMP].type * 256 + pkt[ICMP].code
-        elif IPv6 in pkt:
-            l4 = _icmp6_layer(pkt)
+        if ICMP in flow:
+            icmp = flow[ICMP].type * 256 + flow[ICMP].code
+        elif IPv6 in flow:
+            l4 = _icmp6_layer(flow)
             if l4 is not None:
                 icmp = l4.type * 256 + l4.code
         wirelen = None
@@ -278,8 +282,14 @@ class Trace:
         return truth
 
 
-def _is_tunnel(pkt):
-    return GRE in pkt or VXLAN in pkt
+def _innermost_ip(pkt):
+    """The innermost IP or IPv6 layer: the packet wiremeter meters (--tunnels inner)."""
+    found, layer = None, pkt
+    while layer is not None and layer.name != "NoPayload":
+        if isinstance(layer, (IP, IPv6)):
+            found = layer
+        layer = layer.payload
+    return found
 
 
 def _icmp6_layer(pkt):
@@ -527,7 +537,8 @@ def trace_ipv6_ext():
 def trace_vlan():
     t = Trace("vlan", "one UDP 5-tuple untagged, on 802.1Q VLANs 10 (with and without a "
               "priority) and 20, and on QinQ with outer 0x88A8/0x9100/0x8100: the outer "
-              "VLAN id is part of the key, the inner one is not", cross_check=["udp"])
+              "VLAN id (vlanId) and the inner one (dot1qCustomerVlanId) are both part of "
+              "the key", cross_check=["udp"])
     c, s = ("192.0.2.40", 7000), ("198.51.100.40", 7001)
 
     def vp(d, tags, n, tpid=None):
@@ -558,15 +569,18 @@ def trace_vlan():
     r30 = t.ip_flow(s[0], c[0], 17, s[1], c[1], vlan=30)
     t.ip(at(550.007), vp(1, [(30, 0)], 17), r30, 0)
     t.ip(at(560.008), vp(0, [(30, 0)], 18), r30, 1)
-    r100 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100)
+    r100 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100, cvlan=200)
     t.ip(at(600.009), vp(0, [(100, 0), (200, 0)], 19, tpid=0x88A8), r100, 0)
     t.ip(at(700.010), vp(1, [(100, 0), (200, 0)], 20, tpid=0x88A8), r100, 1)
-    t.ip(at(800.011), vp(0, [(100, 0), (300, 0)], 21, tpid=0x88A8), r100, 0)   # inner 300
-    r101 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=101)
+    r100b = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100, cvlan=300)
+    t.ip(at(800.011), vp(0, [(100, 0), (300, 0)], 21, tpid=0x88A8), r100b, 0)  # inner 300
+    r101 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=101, cvlan=200)
     t.ip(at(900.012), vp(0, [(101, 0), (200, 0)], 22, tpid=0x9100), r101, 0)
-    r102 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=102)
+    r102 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=102, cvlan=200)
     t.ip(at(1000.013), vp(0, [(102, 3), (200, 0)], 23), r102, 0)
-    t.ip(at(1100.014), vp(1, [(102, 0), (201, 0)], 24), r102, 1)
+    # Another inner VLAN: another flow, whose first packet is the server's.
+    r102b = t.ip_flow(s[0], c[0], 17, s[1], c[1], vlan=102, cvlan=201)
+    t.ip(at(1100.014), vp(1, [(102, 0), (201, 0)], 24), r102b, 0)
     return t
 
 
@@ -599,8 +613,8 @@ def trace_ipv4_frag():
 
 
 def trace_ipv4_misc():
-    t = Trace("ipv4_misc", "IPv4 options, a DSCP, SCTP, GRE and VXLAN (metered on the outer "
-              "header), an unknown protocol (89), Ethernet padding and a capture cut by "
+    t = Trace("ipv4_misc", "IPv4 options, a DSCP, SCTP, GRE and VXLAN (metered as their "
+              "inner flows), an unknown protocol (89), Ethernet padding and a capture cut by "
               "the snaplen (octets are the IP total length)")
     # UDP with a router-alert option (IHL 6) and DSCP EF both ways.
     c, s = ("192.0.2.130", 9000), ("198.51.100.130", 9001)
@@ -618,16 +632,16 @@ def trace_ipv4_misc():
                                                             tag=0x1234) /
          SCTPChunkInitAck(init_tag=0x5678, a_rwnd=65535, n_out_streams=1, n_in_streams=1,
                           init_tsn=1), fs, 1)
-    # GRE carrying IPv4/UDP: one flow on the outer addresses, protocol 47, ports 0.
+    # GRE carrying IPv4/UDP: the inner UDP flow, octets the inner IP length.
     g1, g2 = "192.0.2.132", "198.51.100.132"
-    fg = t.ip_flow(g1, g2, 47)
+    fg = t.ip_flow("10.0.0.1", "10.0.0.2", 17, 40000, 40001)
     for i in range(2):
         inner = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=40001) / Raw(
             payload(30 + i, i))
         t.ip(at(40.004 + i), e(0) / IP(src=g1, dst=g2) / GRE() / inner, fg, 0)
-    # VXLAN: the outer UDP flow (ports 54321 -> 4789).
+    # VXLAN: the inner TCP flow.
     v1, v2 = ("192.0.2.133", 54321), ("198.51.100.133", 4789)
-    fv = t.ip_flow(v1[0], v2[0], 17, v1[1], v2[1])
+    fv = t.ip_flow("10.1.0.1", "10.1.0.2", 6, 1234, 80)
     inner = (Ether(src=mac(0x77), dst=mac(0x78)) / IP(src="10.1.0.1", dst="10.1.0.2") /
              TCP(sport=1234, dport=80, flags="S"))
     t.ip(at(50.006), e(0) / IP(src=v1[0], dst=v2[0]) / UDP(sport=v1[1], dport=v2[1]) /
@@ -813,7 +827,8 @@ def trace_l2():
 
 def trace_malformed():
     t = Trace("malformed", "every parse error mixed with good TCP, UDP, MACsec, ARP and "
-              "8-extension-header IPv6 packets; bad frames are counted, never metered")
+              "8-extension-header IPv6 packets; bad frames are counted, never metered; "
+              "a tunnel header that does not parse and a 3-tag VLAN stack are metered")
     A, B = mac(0x90), mac(0x91)
     c, s = ("192.0.2.90", 42000), ("198.51.100.90", 80)
     ft = t.ip_flow(c[0], s[0], 6, c[1], s[1])
@@ -838,8 +853,12 @@ def trace_malformed():
     t.bad(nxt(), eth_header(A, B, 0x88A8) + b"\x00\x64\x81\x00\x00\xc8", "vlanTruncated")
     good_udp = bytes(IP(src=cu[0], dst=su[0]) / UDP(sport=cu[1], dport=su[1]) /
                      Raw(payload(20)))
-    t.bad(nxt(), eth_header(A, B, 0x88A8) + bytes.fromhex("0064810000c88100012c0800") +
-          good_udp, "vlanTooDeep")
+    # Three tags are metered (outer 100, innermost 300); nine are too deep.
+    f3 = t.ip_flow(cu[0], su[0], 17, cu[1], su[1], vlan=100, cvlan=300)
+    t.ip(nxt(), Ether(eth_header(A, B, 0x88A8) + bytes.fromhex("0064810000c88100012c0800") +
+                      good_udp), f3, 0)
+    t.bad(nxt(), eth_header(A, B, 0x88A8) + bytes.fromhex("0064") +
+          bytes.fromhex("8100000a") * 8 + b"\x08\x00" + good_udp, "vlanTooDeep")
     t.ip(nxt(), tcp_pkt(c, s, 0, "A", 11, 91), ft, 0)
     t.bad(nxt(), E4 + v4(6, 40)[:10], "ipv4Truncated")
     t.bad(nxt(), eth_header(A, B, 0x8100) + b"\x00\x0a\x08\x00" + v4(6, 40)[:10],
@@ -888,9 +907,12 @@ def trace_malformed():
     t.bad(nxt(), E4 + v4(50, 26) + b"\x00\x00\x10\x01\x00\x00", "espTruncated")
     t.bad(nxt(), E4 + v4(17, 33) + struct.pack("!HHHH", 4500, 4500, 13, 0) +
           b"\x12\x34\x56\x78\x01", "espTruncated")                 # 5 bytes, not a marker
-    t.bad(nxt(), E4 + v4(47, 22) + b"\x00\x00", "greTruncated")
-    t.bad(nxt(), E4 + v4(17, 32) + struct.pack("!HHHH", 40000, 4789, 12, 0) + b"\x08\x00\x00\x00",
-          "vxlanTruncated")
+    # Tunnel headers that do not parse: metered as the outer flow (tunnelUndecoded).
+    fgre = t.ip_flow(c[0], s[0], 47)
+    t.ip(nxt(), Ether(E4 + v4(47, 22) + b"\x00\x00"), fgre, 0)
+    fvx = t.ip_flow(c[0], s[0], 17, 40000, 4789)
+    t.ip(nxt(), Ether(E4 + v4(17, 32) + struct.pack("!HHHH", 40000, 4789, 12, 0) +
+                      b"\x08\x00\x00\x00"), fvx, 0)
     t.ip(nxt(), udp_pkt(cu, su, 1, payload(70)), fu, 1)
     EM = eth_header(A, B, ETH_MACSEC)
     t.bad(nxt(), EM + b"\x2c\x00\x00\x00", "sectagTruncated")

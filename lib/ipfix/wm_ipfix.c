@@ -50,6 +50,7 @@ enum field_src {
 	F_SPI,
 	F_REASON,
 	F_VLAN,
+	F_CVLAN,
 	F_INPORT,
 	F_FLOWDIR,
 	F_BIDIR,
@@ -111,10 +112,10 @@ _Static_assert(sizeof(struct wm_seq_counters) == WM_SEQ_CTR_MAX * sizeof(uint64_
 		IANA(FLOW_END_NANOSECONDS, 8, F_END_NS),                                   \
 		IANA(FLOW_START_MILLISECONDS, 8, F_START_MS),                              \
 		IANA(FLOW_END_MILLISECONDS, 8, F_END_MS)
-#define TAIL                                                                              \
-	IANA(FLOW_END_REASON, 1, F_REASON), IANA(VLAN_ID, 2, F_VLAN),                     \
-		IANA(INGRESS_INTERFACE, 4, F_INPORT), IANA(FLOW_DIRECTION, 1, F_FLOWDIR), \
-		IANA(BIFLOW_DIRECTION, 1, F_BIDIR)
+#define TAIL                                                                                    \
+	IANA(FLOW_END_REASON, 1, F_REASON), IANA(VLAN_ID, 2, F_VLAN),                           \
+		IANA(DOT1Q_CUSTOMER_VLAN_ID, 2, F_CVLAN), IANA(INGRESS_INTERFACE, 4, F_INPORT), \
+		IANA(FLOW_DIRECTION, 1, F_FLOWDIR), IANA(BIFLOW_DIRECTION, 1, F_BIDIR)
 /* IP flows: the transport header's view (minimum/maximumIpTotalLength in reduced size). */
 #define IP_FIELDS(icmp)                                                                            \
 	IANA(SOURCE_TRANSPORT_PORT, 2, F_SPORT), IANA(DESTINATION_TRANSPORT_PORT, 2, F_DPORT),     \
@@ -552,6 +553,9 @@ write_fields(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, b
 			break;
 		case F_VLAN:
 			put16(&p, e->vlan);
+			break;
+		case F_CVLAN:
+			put16(&p, e->cvlan);
 			break;
 		case F_INPORT:
 			put32(&p, e->in_port);

@@ -43,6 +43,7 @@ _IANA = [
     (42, "exportedFlowRecordTotalCount", "uint"),
     (56, "sourceMacAddress", "mac"),
     (58, "vlanId", "uint"),
+    (245, "dot1qCustomerVlanId", "uint"),
     (61, "flowDirection", "uint"),
     (80, "destinationMacAddress", "mac"),
     (82, "interfaceName", "string"),

@@ -417,7 +417,7 @@ def norm_addr(a):
 
 def record_key(r):
     """Key fields of a record, independent of which side is the source."""
-    port, vlan = r.get("ingressInterface"), r.get("vlanId")
+    port, vlan = r.get("ingressInterface"), (r.get("vlanId"), r.get("dot1qCustomerVlanId"))
     if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
         sci = r.get("macsecSCI")
         return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,

@@ -75,6 +75,7 @@ flow_v4(void)
 	e.kind = WM_FLOW_KIND_IPV4;
 	e.end_reason = 3;
 	e.vlan = 100;
+	e.cvlan = 200;
 	e.in_port = 2;
 	return e;
 }
@@ -104,11 +105,11 @@ static void
 test_ipfix_biflow_record_vector(void)
 {
 	static const uint8_t want[] = {
-		/* message header: version 10, length 117, export time, sequence, domain */
-		0x00, 0x0a, 0x00, 0x75, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00,
+		/* message header: version 10, length 119, export time, sequence, domain */
+		0x00, 0x0a, 0x00, 0x77, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00,
 		0x00, 0x07,
-		/* data set 256, length 101 */
-		0x01, 0x00, 0x00, 0x65,
+		/* data set 256, length 103 */
+		0x01, 0x00, 0x00, 0x67,
 		/* sourceIPv4Address, destinationIPv4Address */
 		10, 0, 0, 1, 10, 0, 0, 2,
 		/* sourceTransportPort 1234, destinationTransportPort 80, protocol 6 */
@@ -132,8 +133,8 @@ test_ipfix_biflow_record_vector(void)
 		0x00, 0x1b, 0x00, 0x12, 0x20,
 		/* minimum 40, maximum 1500, icmpTypeCodeIPv4 0 */
 		0x00, 0x28, 0x05, 0xdc, 0x00, 0x00,
-		/* flowEndReason 3, vlanId 100, ingressInterface 2 */
-		0x03, 0x00, 0x64, 0x00, 0x00, 0x00, 0x02,
+		/* flowEndReason 3, vlanId 100, dot1qCustomerVlanId 200, ingressInterface 2 */
+		0x03, 0x00, 0x64, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x02,
 		/* flowDirection ingress, biflowDirection initiator */
 		0x00, 0x01};
 	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_BIFLOW);
@@ -193,7 +194,7 @@ test_ipfix_template_vectors(void)
 	CU_ASSERT_EQUAL(rd16(buf + 16), IPFIX_SET_TEMPLATE);
 	t = find_template(buf, WM_IPFIX_TID_IPV4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(rd16(t + 2), 24); /* field count */
+	CU_ASSERT_EQUAL(rd16(t + 2), 25); /* field count */
 	/* sourceIPv4Address, 4 bytes */
 	CU_ASSERT_EQUAL(rd32(t + 4), (8u << 16) | 4);
 	/* 8th field: reversePacketDeltaCount = enterprise bit | 2, length 8, PEN 29305 */
@@ -236,13 +237,13 @@ test_ipfix_uniflow_two_records(void)
 	unsigned int cursor = 0;
 	const uint8_t *t;
 
-	/* No reverse elements: 24 - 3 fields, 97 - 8 - 8 - 2 bytes. */
-	CU_ASSERT_EQUAL(rl, 79);
+	/* No reverse elements: 25 - 3 fields, 99 - 8 - 8 - 2 bytes. */
+	CU_ASSERT_EQUAL(rl, 81);
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	wm_ipfix_msg_add_templates(&m, enc, &cursor);
 	t = find_template(buf, WM_IPFIX_TID_IPV4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(rd16(t + 2), 21);
+	CU_ASSERT_EQUAL(rd16(t + 2), 22);
 
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 2);
@@ -354,7 +355,7 @@ test_ipfix_sets_by_template(void)
 	mac.kind = WM_FLOW_KIND_MACSEC;
 	mac.sci = 0x0011223344550001ULL;
 	mac.an = 2;
-	CU_ASSERT_EQUAL(rl2, 6 + 6 + 2 + 4 * 8 + 4 * 8 + 1 + 2 + 4 + 1 + 1);
+	CU_ASSERT_EQUAL(rl2, 6 + 6 + 2 + 4 * 8 + 4 * 8 + 1 + 2 + 2 + 4 + 1 + 1);
 	CU_ASSERT_EQUAL(wm_ipfix_record_len(enc, WM_IPFIX_TID_MACSEC), rl2 + 9);
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	wm_ipfix_msg_add_flow(&m, enc, &v4, NULL, 0);
