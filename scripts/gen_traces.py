@@ -48,6 +48,9 @@ try:
                                     IPv6ExtHdrRouting, PadN)
     from scapy.layers.sctp import SCTP, SCTPChunkInit, SCTPChunkInitAck
     from scapy.layers.vxlan import VXLAN
+    from scapy.contrib.geneve import GENEVE
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.contrib.mpls import MPLS
 except ImportError as exc:  # pragma: no cover - reported by the caller
     print("gen_traces.py: scapy is missing (apt-get install -y python3-scapy): %s" % exc,
           file=sys.stderr)
@@ -491,8 +494,9 @@ def trace_tcp_rst():
 
 def trace_ipv6_ext():
     t = Trace("ipv6_ext", "IPv6 with hop-by-hop, routing and destination options headers "
-              "before TCP, AH before UDP, and a UDP datagram in two fragments (first on "
-              "the ports' flow, the second on a ports-0 flow)", cross_check=["tcp"])
+              "before TCP, AH before UDP, and a UDP datagram in two fragments (both on "
+              "the ports' flow: the fragment table knows the first one's ports)",
+              cross_check=["tcp"])
     c, s = ("2001:db8:1::10", 50000), ("2001:db8:2::20", 443)
     f1 = t.ip_flow(c[0], s[0], 6, c[1], s[1], reason=FORCED)
 
@@ -524,14 +528,13 @@ def trace_ipv6_ext():
     # A 2000-byte UDP datagram in two fragments, behind a hop-by-hop header.
     cf, sf = ("2001:db8:1::12", 6000), ("2001:db8:2::22", 6001)
     ff = t.ip_flow(cf[0], sf[0], 17, cf[1], sf[1], reason=FORCED)
-    fn = t.ip_flow(cf[0], sf[0], 17, 0, 0, reason=FORCED)
     dgram = bytes(IPv6(src=cf[0], dst=sf[0]) / UDP(sport=cf[1], dport=sf[1]) /
                   Raw(payload(1992, 3)))[40:]
     parts = [(0, 1, dgram[:1232]), (1232 // 8, 0, dgram[1232:])]
     for i, (off, more, chunk) in enumerate(parts):
         p = (e(0) / IPv6(src=cf[0], dst=sf[0]) / IPv6ExtHdrHopByHop() /
              IPv6ExtHdrFragment(nh=17, offset=off, m=more, id=0xabcd) / Raw(chunk))
-        t.ip(at(40.006 + i), p, ff if off == 0 else fn, 0)
+        t.ip(at(40.006 + i), p, ff, 0)
     # The reply is whole: the reverse direction of the ports' flow.
     t.ip(at(45.008), udp_pkt(cf, sf, 1, payload(20, 4)), ff, 1)
     return t
@@ -588,30 +591,33 @@ def trace_vlan():
 
 
 def trace_ipv4_frag():
-    t = Trace("ipv4_frag", "a UDP datagram in 3 IPv4 fragments (first on the ports' flow, "
-              "the other two on a ports-0 flow), a DF-marked reply, and a 2-fragment "
-              "datagram from the other side landing in the reverse directions")
+    t = Trace("ipv4_frag", "a UDP datagram in 3 IPv4 fragments (all on the ports' flow, "
+              "through the fragment table), a DF-marked reply, a 2-fragment datagram from "
+              "the other side landing in the reverse directions, and a 3-fragment datagram "
+              "whose last fragment comes first (that one stays on a ports-0 flow)")
     c, s = ("192.0.2.50", 5000), ("198.51.100.50", 5001)
     fp = t.ip_flow(c[0], s[0], 17, c[1], s[1], reason=FORCED)
     fz = t.ip_flow(c[0], s[0], 17, 0, 0, reason=FORCED)
 
-    def frags(a, b, sport, dport, size, mtu_data, ident, t0, d):
+    def frags(a, b, sport, dport, size, mtu_data, ident, t0, d, order=None):
         dgram = bytes(IP(src=a, dst=b) / UDP(sport=sport, dport=dport) /
                       Raw(payload(size, ident & 0xff)))[20:]
-        off = 0
-        i = 0
-        while off < len(dgram):
+        offs = list(range(0, len(dgram), mtu_data))
+        seen_first = False
+        for i, k in enumerate(order or range(len(offs))):
+            off = offs[k]
             chunk = dgram[off:off + mtu_data]
             more = off + len(chunk) < len(dgram)
             p = e(d) / IP(src=a, dst=b, id=ident, proto=17, frag=off // 8,
                           flags="MF" if more else 0) / Raw(chunk)
-            t.ip(at(t0 + i * 1.001), p, fp if off == 0 else fz, d)
-            off += len(chunk)
-            i += 1
+            seen_first = seen_first or off == 0
+            # A later fragment before its first one cannot know the ports.
+            t.ip(at(t0 + i * 1.001), p, fp if seen_first else fz, d)
 
     frags(c[0], s[0], c[1], s[1], 3000, 1480, 0x1111, 0, 0)       # 1500 + 1500 + 68
     t.ip(at(50.004), udp_pkt(c, s, 1, payload(64, 9), df=True), fp, 1)
     frags(s[0], c[0], s[1], c[1], 2000, 1480, 0x2222, 100, 1)     # 1500 + 548
+    frags(c[0], s[0], c[1], s[1], 3000, 1480, 0x3333, 200, 0, order=[2, 0, 1])
     return t
 
 
@@ -1058,10 +1064,90 @@ def trace_two_files():
     return t
 
 
+def trace_tunnels():
+    t = Trace("tunnels", "the inner flow of every encapsulation (--tunnels inner, the "
+              "default): VXLAN (4789, 8472), Geneve with an option, GRE with a key, NVGRE, "
+              "ERSPAN II, GTP-U, 4in4, 6in4, 4in6, 6in6, MPLS at L2 and over UDP, Teredo; "
+              "octets are the inner IP length; a UDP 4789 flow that is not VXLAN and "
+              "GTP-U signalling are their outer flows")
+    oc, os_ = "192.0.2.200", "198.51.100.200"          # IPv4 underlay
+    oc6, os6 = "2001:db8:ff::1", "2001:db8:ff::2"      # IPv6 underlay
+    ms = [0.0]
+
+    def nxt():
+        ms[0] += 7.001
+        return at(ms[0])
+
+    def outer(d, v6=False):
+        a, b = (oc6, os6) if v6 else (oc, os_)
+        a, b = (a, b) if d == 0 else (b, a)
+        return e(d) / (IPv6(src=a, dst=b) if v6 else IP(src=a, dst=b))
+
+    def inner(n, d, proto):
+        """Inner packet n (its own addresses), direction d, TCP or UDP, IPv4 or IPv6."""
+        v6 = proto.endswith("6")
+        c = ("2001:db8:%x::1" % n if v6 else "10.20.%d.1" % n, 40000 + n)
+        s = ("2001:db8:%x::2" % n if v6 else "10.20.%d.2" % n, 443 if proto[:3] == "tcp" else 53)
+        if proto[:3] == "tcp":
+            p = tcp_pkt(c, s, d, "S" if d == 0 else "SA", 1, 0 if d == 0 else 2)
+        else:
+            p = udp_pkt(c, s, d, payload(20 + n + d, n))
+        return c, s, p[IPv6] if v6 else p[IP]
+
+    def flow(n, proto, carry):
+        """Two packets forward and one back, each wrapped by carry(d, inner_ip)."""
+        c, s, _ = inner(n, 0, proto)
+        r = t.ip_flow(c[0], s[0], 6 if proto[:3] == "tcp" else 17, c[1], s[1])
+        for d in (0, 1, 0):
+            t.ip(nxt(), carry(d, inner(n, d, proto)[2]), r, d)
+
+    def ieth(d):
+        return Ether(src=mac(0x300 + d), dst=mac(0x301 - d))
+
+    flow(1, "tcp", lambda d, p: outer(d) / UDP(sport=49152, dport=4789) / VXLAN(vni=5001) /
+         ieth(d) / p)
+    flow(2, "udp6", lambda d, p: outer(d) / UDP(sport=49153, dport=8472) / VXLAN(vni=5002) /
+         ieth(d) / p)
+    flow(3, "udp", lambda d, p: outer(d) / UDP(sport=49154, dport=6081) /
+         GENEVE(vni=5003, proto=0x6558, optionlen=2,
+                options=bytes.fromhex("0102030100000001")) / ieth(d) / p)
+    flow(4, "udp", lambda d, p: outer(d) / GRE(key_present=1, key=0x42, proto=0x0800) / p)
+    flow(5, "tcp", lambda d, p: outer(d) / GRE(key_present=1, key=0x00abcd00, proto=0x6558) /
+         ieth(d) / p)
+    flow(6, "tcp", lambda d, p: outer(d) / GRE(seqnum_present=1, seqence_number=d + 1,
+                                              proto=0x88BE) /
+         Raw(bytes.fromhex("10640064") + bytes(4)) / ieth(d) / p)
+    flow(7, "tcp", lambda d, p: outer(d) / UDP(sport=2152, dport=2152) /
+         GTP_U_Header(teid=0x1234 + d, gtp_type=255) / p)
+    flow(8, "udp", lambda d, p: outer(d) / p)
+    flow(9, "udp6", lambda d, p: outer(d) / p)
+    flow(10, "tcp", lambda d, p: outer(d, v6=True) / p)
+    flow(11, "udp6", lambda d, p: outer(d, v6=True) / p)
+    flow(12, "udp", lambda d, p: e(d) / MPLS(label=100, s=0, ttl=64) /
+         MPLS(label=200 + d, s=1, ttl=64) / p)
+    flow(13, "tcp", lambda d, p: outer(d) / UDP(sport=49155, dport=6635) /
+         MPLS(label=300, s=1, ttl=64) / p)
+    flow(14, "udp6", lambda d, p: outer(d) / UDP(sport=3544 if d == 0 else 40014,
+                                                 dport=40014 if d == 0 else 3544) / p)
+    # UDP to 4789 that is not VXLAN (no I flag): the outer flow, counted as undecoded.
+    c, s = ("192.0.2.201", 50000), ("198.51.100.201", 4789)
+    r = t.ip_flow(c[0], s[0], 17, c[1], s[1])
+    for d in (0, 1):
+        t.ip(nxt(), udp_pkt(c, s, d, payload(40, 1)), r, d)
+    # GTP-U echo request and response: signalling, the outer flow.
+    c, s = ("192.0.2.202", 2152), ("198.51.100.202", 2152)
+    r = t.ip_flow(c[0], s[0], 17, c[1], s[1])
+    for d, typ in ((0, 1), (1, 2)):
+        a, b = (c, s) if d == 0 else (s, c)
+        t.ip(nxt(), e(d) / IP(src=a[0], dst=b[0]) / UDP(sport=a[1], dport=b[1]) /
+             GTP_U_Header(teid=0, gtp_type=typ, S=1, seq=7) / Raw(b"\x0e\x00"), r, d)
+    return t
+
+
 TRACES = [trace_tcp_bidir, trace_tcp_rst, trace_ipv6_ext, trace_vlan, trace_ipv4_frag,
           trace_ipv4_misc, trace_snaplen_udp, trace_icmp, trace_esp, trace_macsec, trace_l2,
           trace_malformed, trace_idle, trace_idle_many, trace_active, trace_capacity,
-          trace_two_files]
+          trace_two_files, trace_tunnels]
 
 
 def generate(outdir):

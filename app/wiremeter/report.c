@@ -353,6 +353,9 @@ json_totals(json_t *root, const struct report *r, double duration_s)
 	set_u64(root, "flowsExported", r->s.records);
 	set_u64(root, "flowsEvicted", t->evicted);
 	set_u64(root, "fragmentsNonFirst", t->frag_nonfirst);
+#define WM_X(f, k) set_u64(root, k, t->f);
+	WM_FOREACH_FRAG_COUNTER(WM_X)
+#undef WM_X
 	json_object_set_new(root, "cyclesPerPacket", json_real(r->cpp));
 	for (i = 1; i < WM_FLOW_END_REASONS; i++)
 		set_u64(jreason, wm_flow_end_reason_name(i), r->s.by_reason[i]);

@@ -17,6 +17,7 @@ static void
 take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_counters *wc)
 {
 	const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+	const struct wm_frag_stats *frs = wm_frag_table_stats(w->frags);
 	unsigned int e;
 	uint16_t pid;
 
@@ -35,6 +36,9 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 	}
 #define WM_X(f, k) wc->f = wm_read_u64(&fs->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+#undef WM_X
+#define WM_X(f, k) wc->f = wm_read_u64(&frs->f);
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 #undef WM_X
 	wc->not_metered = wm_read_u64(&fs->not_metered);
 #define WM_X(f, k) wc->f = wm_read_u64(&w->f);
@@ -59,6 +63,7 @@ add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
 #undef WM_X
 #define WM_X(f, k) t->f += wc->f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	t->not_metered += wc->not_metered;

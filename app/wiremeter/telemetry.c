@@ -274,6 +274,7 @@ add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
 #undef WM_X
 #define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 #undef WM_X
 }
 

@@ -3,6 +3,16 @@
  */
 
 #ifndef WM_APP_H
+/*
+ * Per worker fragment table: datagrams whose later fragments can be put on
+ * their flow at once, and how long (packet time) a first fragment's ports
+ * are kept. Reassembly timers are 30-60 s; fragments of one datagram
+ * arrive within milliseconds, and a short life keeps IDs from wrapping
+ * into an old entry.
+ */
+#define WM_FRAG_CAPACITY 4096
+#define WM_FRAG_TIMEOUT_NS (5ull * 1000000000ull)
+
 #define WM_APP_H
 
 /*
@@ -211,6 +221,7 @@ struct wm_worker {
 	struct wm_distributor *dist; /* NULL: this worker deals nothing */
 	struct rte_ring *sw_in;	     /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
+	struct wm_frag_table *frags;  /* first fragments' ports, for later fragments */
 	struct rte_ring *export_ring; /* SPSC to the main lcore, struct wm_flow_export */
 
 	/*

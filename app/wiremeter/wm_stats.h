@@ -27,6 +27,12 @@
 	X(exported, "flowsExported") \
 	X(evicted, "flowsEvicted")
 
+/* A fragment table's counters (struct wm_frag_stats): field, key name. */
+#define WM_FOREACH_FRAG_COUNTER(X)               \
+	X(attributed, "fragmentsAttributed")     \
+	X(unattributed, "fragmentsUnattributed") \
+	X(table_full, "fragmentTableFull")
+
 /* A worker's own counters (struct wm_worker): field, key name. */
 #define WM_FOREACH_WORKER_COUNTER(X)            \
 	X(busy_cycles, "busyCycles")            \
@@ -45,6 +51,7 @@ struct wm_stats_counters {
 	struct wm_port_counters c; /* summed over the ports */
 #define WM_X(f, k) uint64_t f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	uint64_t not_metered; /* the flow table's, for the report */

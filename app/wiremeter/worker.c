@@ -217,8 +217,11 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(m->nb_segs > 1) &&
 		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
 			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
-		if (unlikely(meta->flags & WM_PKT_F_FRAG_NONFIRST))
-			w->frag_nonfirst++;
+		if (unlikely(meta->flags & WM_PKT_F_FRAG)) {
+			if (meta->flags & WM_PKT_F_FRAG_NONFIRST)
+				w->frag_nonfirst++;
+			wm_frag_table_update(w->frags, meta);
+		}
 		/* Counted by index: each field is 0 (none) or below its _MAX. */
 		w->tunnel_decoded[meta->encap]++;
 		w->tunnel_undecoded[meta->undecoded]++;

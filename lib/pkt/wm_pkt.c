@@ -157,6 +157,7 @@ layer_reset(struct wm_pkt_meta *m)
 	m->macsec_pn = 0;
 	m->macsec_sci = 0;
 	m->offload = 0;
+	m->frag_id = 0;
 }
 
 /* An IP packet whose version nibble says which it is (GTP-U, MPLS, Teredo). */
@@ -697,6 +698,7 @@ parse_ipv4(const struct parse_ctx *c, uint32_t off, struct wm_pkt_meta *meta)
 	frag = rd16(ip + 6);
 	if (frag & 0x3fff) {
 		meta->flags |= WM_PKT_F_FRAG;
+		meta->frag_id = rd16(ip + 4);
 		if (frag & 0x1fff) {
 			meta->flags |= WM_PKT_F_FRAG_NONFIRST;
 			return WM_PKT_OK;
@@ -763,6 +765,7 @@ ipv6_walk(const uint8_t *data, uint32_t cur, uint32_t end, uint8_t nh, struct wm
 			uint16_t fo = rd16(data + cur + 2);
 
 			meta->flags |= WM_PKT_F_FRAG;
+			meta->frag_id = rd32(data + cur + 4);
 			nh = data[cur];
 			cur += 8;
 			if (fo & 0xfff8) {

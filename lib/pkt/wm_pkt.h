@@ -205,8 +205,9 @@ struct wm_pkt_meta {
 	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< first label stack entries, top first, raw */
 	uint8_t outer_src[16];		/**< the outermost tunnel's IP source (WM_PKT_E_OUTER_*) */
 	uint8_t outer_dst[16];		/**< and destination */
-	uint64_t ts_ns;			/**< packet time; set by the caller, not the parser */
-	uint16_t port;			/**< ingress port; set by the caller, not the parser */
+	uint32_t frag_id; /**< IPv4 identification or IPv6 fragment ID (WM_PKT_F_FRAG) */
+	uint64_t ts_ns;	  /**< packet time; set by the caller, not the parser */
+	uint16_t port;	  /**< ingress port; set by the caller, not the parser */
 };
 
 /**
@@ -268,6 +269,45 @@ const char *wm_pkt_offload_name(unsigned int kind);
  *   A static string; "ok" for WM_PKT_OK and "unknown" when out of range.
  */
 const char *wm_pkt_error_name(enum wm_pkt_error err);
+
+/** Counters of a fragment table. Single writer: its owner. */
+struct wm_frag_stats {
+	uint64_t first;	       /**< first fragments whose ports were noted */
+	uint64_t attributed;   /**< later fragments given their first fragment's ports */
+	uint64_t unattributed; /**< later fragments left on the ports-0 flow */
+	uint64_t table_full;   /**< first fragments not noted: no free slot for their key */
+};
+
+struct wm_frag_table;
+
+/**
+ * Create a fragment table: which transport ports each fragmented
+ * datagram's first fragment carried, keyed by (source, destination, IP
+ * identification or IPv6 fragment ID, protocol), so later fragments
+ * meter on the datagram's flow. Bounded: at most @p capacity entries
+ * (rounded up to a power of two), each forgotten @p timeout_ns of packet
+ * time after its first fragment.
+ *
+ * @return
+ *   The table, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct wm_frag_table *wm_frag_table_create(uint32_t capacity, uint64_t timeout_ns);
+
+/** Free a table; NULL is allowed. */
+void wm_frag_table_free(struct wm_frag_table *t);
+
+/**
+ * Note a parsed packet in the table (m->ts_ns must be set). A first
+ * fragment's ports are remembered; a later fragment whose first fragment
+ * is remembered gets its ports and loses WM_PKT_F_FRAG_NONFIRST (it keeps
+ * WM_PKT_F_FRAG), so it meters on the datagram's flow. Anything else is
+ * left as it is. A later fragment that comes before its first fragment
+ * stays on the ports-0 flow and is counted as unattributed.
+ */
+void wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m);
+
+/** The table's counters; other threads may read them with relaxed loads. */
+const struct wm_frag_stats *wm_frag_table_stats(const struct wm_frag_table *t);
 
 #ifdef __cplusplus
 }

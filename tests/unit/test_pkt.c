@@ -1715,6 +1715,7 @@ meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char
 	FIELD_EQ(undecoded);
 	FIELD_EQ(encap_flags);
 	FIELD_EQ(n_mpls);
+	FIELD_EQ(frag_id);
 	FIELD_EQ(segment_id);
 	FIELD_EQ(gtp_teid);
 	FIELD_EQ(mpls[0]);
@@ -1956,6 +1957,7 @@ test_pkt_ipv4_first_fragment(void)
 	exp.l4_off = 34;
 	exp.payload_off = 42;
 	exp.l3_len = 60;
+	exp.frag_id = 0x1234;
 	EXPECT_FRAME(build_ipv4_frag_first, &exp);
 }
 
@@ -1968,6 +1970,7 @@ test_pkt_ipv4_nonfirst_fragment(void)
 	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
 	exp.proto = 17;
 	exp.l3_len = 44;
+	exp.frag_id = 0x1234;
 	EXPECT_FRAME(build_ipv4_frag_last, &exp);
 
 	exp.proto = 6;
@@ -2024,6 +2027,7 @@ test_pkt_ipv6_first_fragment(void)
 	exp.l4_off = 62;
 	exp.payload_off = 70;
 	exp.l3_len = 40 + 8 + 8 + 16;
+	exp.frag_id = 0xcafe0001;
 	EXPECT_FRAME(build_ipv6_frag_first, &exp);
 }
 
@@ -2036,6 +2040,7 @@ test_pkt_ipv6_nonfirst_fragment(void)
 	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
 	exp.proto = 17;
 	exp.l3_len = 40 + 8 + 16;
+	exp.frag_id = 0xcafe0001;
 	EXPECT_FRAME(build_ipv6_frag_nonfirst, &exp);
 }
 
@@ -3075,6 +3080,7 @@ test_pkt_tunnel_undecoded(void)
 
 	exp.flags |= WM_PKT_F_FRAG;
 	exp.l3_len = 100;
+	exp.frag_id = 0x1234;
 	EXPECT_FRAME(build_vxlan_frag, &exp);
 
 	memset(&exp, 0, sizeof(exp));
@@ -3313,6 +3319,162 @@ test_pkt_tunnel_offload_names(void)
 	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_MAX), "unknown");
 }
 
+/* ---- the fragment table ---- */
+
+#define FRAG_TIMEOUT_NS UINT64_C(5000000000)
+
+/* Parse a built frame into m at packet time ts (the frame is copied, eth cleared). */
+static void
+frag_meta(pkt_builder build, uint64_t ts, struct wm_pkt_meta *m)
+{
+	struct pkt p;
+
+	build(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_pkt(&p, m), WM_PKT_OK);
+	m->ts_ns = ts;
+}
+
+static void
+expect_ports(const struct wm_pkt_meta *m, uint16_t sport, uint16_t dport, int nonfirst,
+	     unsigned int line)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "ports %u -> %u (got %u -> %u), nonfirst %d (got %d)", sport,
+		 dport, m->sport, m->dport, nonfirst, (m->flags & WM_PKT_F_FRAG_NONFIRST) != 0);
+	CU_assertImplementation(
+		m->sport == sport && m->dport == dport &&
+				(nonfirst != 0) == ((m->flags & WM_PKT_F_FRAG_NONFIRST) != 0) &&
+				(m->flags & WM_PKT_F_FRAG)
+			? CU_TRUE
+			: CU_FALSE,
+		line, msg, __FILE__, "", CU_FALSE);
+}
+
+/* In order, out of order, duplicated and overlapping later fragments; IPv4 and IPv6. */
+static void
+test_pkt_frag_table_attributes(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(64, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	frag_meta(build_ipv4_frag_last, 900, &later);
+	/* Before its first fragment: the ports-0 flow, counted. */
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = first;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* After it, twice (a duplicate), and a middle one overlapping the last. */
+	later.ts_ns = 2000;
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	frag_meta(build_ipv4_frag_middle, 2500, &m);
+	m.frag_id = first.frag_id;
+	m.proto = first.proto; /* the builder's middle fragment is TCP's */
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* Another ID, protocol or address is another datagram. */
+	m = later;
+	m.frag_id = 0x1235;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = later;
+	m.proto = 6;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = later;
+	m.src[3] ^= 1;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	/* IPv6: the fragment header's identification. */
+	frag_meta(build_ipv6_frag_first, 3000, &first);
+	m = first;
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_NOT_EQUAL(first.sport, 0);
+	frag_meta(build_ipv6_frag_nonfirst, 3001, &later);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, first.sport, first.dport, 0, __LINE__);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 4);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 4);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 0);
+	wm_frag_table_free(t);
+}
+
+/* Entries expire in packet time; whole packets are left alone. */
+static void
+test_pkt_frag_table_expiry(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	wm_frag_table_update(t, &first);
+	frag_meta(build_ipv4_frag_last, 1000 + FRAG_TIMEOUT_NS - 1, &later);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	later.ts_ns = 1000 + FRAG_TIMEOUT_NS;
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	/* Not a fragment: untouched, not counted. */
+	frag_meta(build_ipv4_udp, 5000, &m);
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_EQUAL(m.sport, 53000);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 1);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed + wm_frag_table_stats(t)->unattributed,
+			2);
+	wm_frag_table_free(t);
+	CU_ASSERT_PTR_NULL(wm_frag_table_create(0, FRAG_TIMEOUT_NS));
+	CU_ASSERT_PTR_NULL(wm_frag_table_create(16, 0));
+}
+
+/* A full table: first fragments that find no slot are counted, older ones stay. */
+static void
+test_pkt_frag_table_full(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(8, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+	uint32_t id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	frag_meta(build_ipv4_frag_last, 2000, &later);
+	/* Eight slots, eight probes: the ninth datagram finds none. */
+	for (id = 0; id < 9; id++) {
+		m = first;
+		m.frag_id = id;
+		wm_frag_table_update(t, &m);
+	}
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 8);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
+	for (id = 0; id < 9; id++) {
+		m = later;
+		m.frag_id = id;
+		wm_frag_table_update(t, &m);
+		expect_ports(&m, id < 8 ? 5004 : 0, id < 8 ? 5005 : 0, id == 8, __LINE__);
+	}
+	/* Once they expire, the slots are free again. */
+	m = first;
+	m.frag_id = 8;
+	m.ts_ns = 1000 + FRAG_TIMEOUT_NS;
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 9);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
+	wm_frag_table_free(t);
+}
+
 /* splitmix64: small, fast, and the same sequence on every machine. */
 static uint64_t
 rng_next(uint64_t *state)
@@ -3501,6 +3663,9 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_vlan_stack_depths),
 	WM_TEST(test_pkt_offload_lengths),
 	WM_TEST(test_pkt_tunnel_offload_names),
+	WM_TEST(test_pkt_frag_table_attributes),
+	WM_TEST(test_pkt_frag_table_expiry),
+	WM_TEST(test_pkt_frag_table_full),
 };
 
 int
