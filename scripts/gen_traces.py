@@ -144,6 +144,20 @@ class Rec:
         return r
 
 
+def tunnel_fields(encap, outer=("", ""), segment=0, teid=0, mpls=()):
+    """The fields of a tunnelled IP flow's record (README: the tunnel fields): the
+    outermost tunnel, its endpoints as the flow's first packet had them, the VNI or
+    GRE key, the GTP-U TEID and the first three MPLS label stack sections (label << 4
+    | traffic class << 1 | bottom of stack)."""
+    sections = list(mpls) + [0, 0, 0]
+    return {
+        "encapsulation": encap, "layer2SegmentId": segment, "gtpTeid": teid,
+        "mplsTopLabelStackSection": sections[0], "mplsLabelStackSection2": sections[1],
+        "mplsLabelStackSection3": sections[2], "tunnelSourceAddress": outer[0],
+        "tunnelDestinationAddress": outer[1],
+    }
+
+
 class Trace:
     """Frames of one trace (one or more files) and the records they make."""
 
@@ -162,7 +176,7 @@ class Trace:
     # -- records -----------------------------------------------------------
 
     def ip_flow(self, src, dst, proto, sport=0, dport=0, reason=FORCED, vlan=0, port=0,
-                spi=None, cvlan=0):
+                spi=None, cvlan=0, tunnel=None):
         """An IPv4/IPv6 record; src is the sender of its first packet."""
         v6 = ipaddress.ip_address(src).version == 6
         fam = "IPv6" if v6 else "IPv4"
@@ -178,6 +192,8 @@ class Trace:
         }
         if spi is not None:
             ident["ipsecSPI"] = spi
+        if tunnel is not None:
+            ident.update(tunnel_fields(**tunnel))
         rec = Rec("ip", ident, reason)
         self.recs.append(rec)
         return rec
@@ -1094,10 +1110,11 @@ def trace_tunnels():
             p = udp_pkt(c, s, d, payload(20 + n + d, n))
         return c, s, p[IPv6] if v6 else p[IP]
 
-    def flow(n, proto, carry):
+    def flow(n, proto, carry, **tunnel):
         """Two packets forward and one back, each wrapped by carry(d, inner_ip)."""
         c, s, _ = inner(n, 0, proto)
-        r = t.ip_flow(c[0], s[0], 6 if proto[:3] == "tcp" else 17, c[1], s[1])
+        tunnel.setdefault("outer", (oc, os_))
+        r = t.ip_flow(c[0], s[0], 6 if proto[:3] == "tcp" else 17, c[1], s[1], tunnel=tunnel)
         for d in (0, 1, 0):
             t.ip(nxt(), carry(d, inner(n, d, proto)[2]), r, d)
 
@@ -1105,30 +1122,36 @@ def trace_tunnels():
         return Ether(src=mac(0x300 + d), dst=mac(0x301 - d))
 
     flow(1, "tcp", lambda d, p: outer(d) / UDP(sport=49152, dport=4789) / VXLAN(vni=5001) /
-         ieth(d) / p)
+         ieth(d) / p, encap="vxlan", segment=5001)
     flow(2, "udp6", lambda d, p: outer(d) / UDP(sport=49153, dport=8472) / VXLAN(vni=5002) /
-         ieth(d) / p)
+         ieth(d) / p, encap="vxlan", segment=5002)
     flow(3, "udp", lambda d, p: outer(d) / UDP(sport=49154, dport=6081) /
          GENEVE(vni=5003, proto=0x6558, optionlen=2,
-                options=bytes.fromhex("0102030100000001")) / ieth(d) / p)
-    flow(4, "udp", lambda d, p: outer(d) / GRE(key_present=1, key=0x42, proto=0x0800) / p)
+                options=bytes.fromhex("0102030100000001")) / ieth(d) / p,
+         encap="geneve", segment=5003)
+    flow(4, "udp", lambda d, p: outer(d) / GRE(key_present=1, key=0x42, proto=0x0800) / p,
+         encap="gre", segment=0x42)
     flow(5, "tcp", lambda d, p: outer(d) / GRE(key_present=1, key=0x00abcd00, proto=0x6558) /
-         ieth(d) / p)
+         ieth(d) / p, encap="nvgre", segment=0x00abcd00)
     flow(6, "tcp", lambda d, p: outer(d) / GRE(seqnum_present=1, seqence_number=d + 1,
                                               proto=0x88BE) /
-         Raw(bytes.fromhex("10640064") + bytes(4)) / ieth(d) / p)
+         Raw(bytes.fromhex("10640064") + bytes(4)) / ieth(d) / p, encap="erspan")
+    # The TEID of the flow's first packet (each direction has its own).
     flow(7, "tcp", lambda d, p: outer(d) / UDP(sport=2152, dport=2152) /
-         GTP_U_Header(teid=0x1234 + d, gtp_type=255) / p)
-    flow(8, "udp", lambda d, p: outer(d) / p)
-    flow(9, "udp6", lambda d, p: outer(d) / p)
-    flow(10, "tcp", lambda d, p: outer(d, v6=True) / p)
-    flow(11, "udp6", lambda d, p: outer(d, v6=True) / p)
+         GTP_U_Header(teid=0x1234 + d, gtp_type=255) / p, encap="gtpU", teid=0x1234)
+    flow(8, "udp", lambda d, p: outer(d) / p, encap="ipInIp")
+    flow(9, "udp6", lambda d, p: outer(d) / p, encap="ipInIp")
+    flow(10, "tcp", lambda d, p: outer(d, v6=True) / p, encap="ipInIp", outer=(oc6, os6))
+    flow(11, "udp6", lambda d, p: outer(d, v6=True) / p, encap="ipInIp", outer=(oc6, os6))
+    # MPLS at L2 has no outer IP endpoints; sections are label << 4 | TC << 1 | S.
     flow(12, "udp", lambda d, p: e(d) / MPLS(label=100, s=0, ttl=64) /
-         MPLS(label=200 + d, s=1, ttl=64) / p)
+         MPLS(label=200 + d, s=1, ttl=64) / p, encap="mpls", outer=("", ""),
+         mpls=(100 << 4, 200 << 4 | 1))
     flow(13, "tcp", lambda d, p: outer(d) / UDP(sport=49155, dport=6635) /
-         MPLS(label=300, s=1, ttl=64) / p)
+         MPLS(label=300, s=1, ttl=64) / p, encap="mpls", mpls=(300 << 4 | 1,))
     flow(14, "udp6", lambda d, p: outer(d) / UDP(sport=3544 if d == 0 else 40014,
-                                                 dport=40014 if d == 0 else 3544) / p)
+                                                 dport=40014 if d == 0 else 3544) / p,
+         encap="teredo")
     # UDP to 4789 that is not VXLAN (no I flag): the outer flow, counted as undecoded.
     c, s = ("192.0.2.201", 50000), ("198.51.100.201", 4789)
     r = t.ip_flow(c[0], s[0], 17, c[1], s[1])

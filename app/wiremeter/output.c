@@ -198,6 +198,41 @@ format_stream(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf
 #undef PUTN
 #undef PUTV
 
+/* An outer endpoint as text: IPv4 or IPv6 as the flags say, "" for none (MPLS at L2). */
+static void
+fmt_outer(char *buf, size_t len, const uint8_t *a, uint8_t encap_flags)
+{
+	if (encap_flags & WM_PKT_E_OUTER_V4)
+		inet_ntop(AF_INET, a, buf, len);
+	else if (encap_flags & WM_PKT_E_OUTER_V6)
+		inet_ntop(AF_INET6, a, buf, len);
+	else if (len > 0)
+		buf[0] = '\0';
+}
+
+/* The tunnel fields (wm_flow_export_tunnelled()), each always present, 0 or "" when unset. */
+static int
+format_tunnel(const struct wm_flow_export *e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	uint32_t lse[WM_PKT_MAX_MPLS] = {0};
+	unsigned int i;
+
+	for (i = 0; i < WM_PKT_MAX_MPLS && i < e->n_mpls; i++)
+		lse[i] = e->mpls[i] >> 8; /* label, traffic class, bottom of stack */
+	fmt_outer(a, sizeof(a), e->outer_src, e->encap_flags);
+	fmt_outer(b, sizeof(b), e->outer_dst, e->encap_flags);
+	return snprintf(buf, len,
+			"\"encapsulation\":\"%s\",\"layer2SegmentId\":%u,\"gtpTeid\":%u,"
+			"\"mplsTopLabelStackSection\":%u,\"mplsLabelStackSection2\":%u,"
+			"\"mplsLabelStackSection3\":%u,\"tunnelSourceAddress\":\"%s\","
+			"\"tunnelDestinationAddress\":\"%s\",",
+			wm_pkt_tunnel_name(e->encap),
+			(e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0,
+			(e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0, lse[0], lse[1], lse[2],
+			a, b);
+}
+
 int
 wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		 unsigned int n_streams, char *buf, size_t len)
@@ -244,6 +279,12 @@ wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 			PUT("\"icmpTypeCodeIPv6\":%u,", e->icmp_type_code);
 		if (e->flags & WM_FLOW_REC_F_ESP)
 			PUT("\"ipsecSPI\":%u,", e->spi);
+		if (wm_flow_export_tunnelled(e)) {
+			int k = format_tunnel(e, buf + n, n < len ? len - n : 0);
+
+			if (k > 0)
+				n += (size_t)k;
+		}
 	} else if (e->kind == WM_FLOW_KIND_MACSEC) {
 		PUT("\"macsecSCI\":\"%016" PRIx64 "\",\"macsecAN\":%u,", e->sci, e->an);
 	}

@@ -124,7 +124,28 @@ struct wm_flow_export {
 	 * timeout the flow is gone and the handles are the caller's to free.
 	 */
 	uint32_t seq[2];
+	/** What carried the flow's first packet (wm_pkt_meta's fields); encap 0: nothing. */
+	uint8_t encap;			/**< encapsulation: enum wm_pkt_tunnel */
+	uint8_t encap_flags;		/**< WM_PKT_E_*: which of the below are set */
+	uint8_t n_mpls;			/**< MPLS label stack entries (first stack) */
+	uint32_t segment_id;		/**< layer2SegmentId: VNI or GRE key */
+	uint32_t gtp_teid;		/**< gtpTeid */
+	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< label stack entries, top first */
+	uint8_t outer_src[16];		/**< tunnelSourceAddress */
+	uint8_t outer_dst[16];		/**< tunnelDestinationAddress */
 };
+
+/**
+ * Does a record carry the tunnel fields (encapsulation, layer2SegmentId,
+ * MPLS label sections, gtpTeid, tunnel endpoints)? IP flows that are not
+ * ESP SAs and were carried in a tunnel; every output uses this one rule.
+ */
+static inline bool
+wm_flow_export_tunnelled(const struct wm_flow_export *e)
+{
+	return e->encap != 0 && (e->kind == WM_FLOW_KIND_IPV4 || e->kind == WM_FLOW_KIND_IPV6) &&
+	       !(e->flags & WM_FLOW_REC_F_ESP);
+}
 
 /**
  * Hooks for per-flow state the caller keeps elsewhere (sequence streams).

@@ -59,6 +59,15 @@ enum field_src {
 	F_ETHTYPE,
 	F_SCI,
 	F_AN,
+	/* A tunnelled flow's encapsulation (wm_flow_export_tunnelled()). */
+	F_ENCAP,
+	F_SEGMENT,
+	F_TEID,
+	F_MPLS1,
+	F_MPLS2,
+	F_MPLS3,
+	F_TSRC,
+	F_TDST,
 	/* A sequence stream record: the stream's own fields. */
 	F_S_DIR,
 	F_S_KIND,
@@ -138,6 +147,16 @@ static const struct field_def t_esp4[] = {V4, IP_FIELDS(ICMP_TYPE_CODE_IPV4),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
 static const struct field_def t_esp6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
+/* What carried a tunnelled flow: every field always, 0 when unset. */
+#define TUNNEL                                                                            \
+	OWN(ENCAPSULATION, 1, F_ENCAP), IANA(LAYER2_SEGMENT_ID, 8, F_SEGMENT),            \
+		OWN(GTP_TEID, 4, F_TEID), IANA(MPLS_TOP_LABEL_STACK_SECTION, 3, F_MPLS1), \
+		IANA(MPLS_LABEL_STACK_SECTION2, 3, F_MPLS2),                              \
+		IANA(MPLS_LABEL_STACK_SECTION3, 3, F_MPLS3),                              \
+		OWN(TUNNEL_SOURCE_ADDRESS, 16, F_TSRC),                                   \
+		OWN(TUNNEL_DESTINATION_ADDRESS, 16, F_TDST)
+static const struct field_def t_tun4[] = {V4, IP_FIELDS(ICMP_TYPE_CODE_IPV4), TUNNEL, TAIL, END};
+static const struct field_def t_tun6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6), TUNNEL, TAIL, END};
 
 /*
  * Sequence stream records: which flow (its key as exported: the five
@@ -206,6 +225,8 @@ static const struct {
 	[WM_IPFIX_TID_SEQ4 - WM_IPFIX_TID_IPV4] = {t_seq4, 5},
 	[WM_IPFIX_TID_SEQ6 - WM_IPFIX_TID_IPV4] = {t_seq6, 5},
 	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 5},
+	[WM_IPFIX_TID_TUN4 - WM_IPFIX_TID_IPV4] = {t_tun4, 0},
+	[WM_IPFIX_TID_TUN6 - WM_IPFIX_TID_IPV4] = {t_tun6, 0},
 };
 
 #define MAX_FIELDS 40
@@ -359,7 +380,8 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 		else if (enc->t[i].rec_len == 0)
 			rec = enc->t[i].fixed_len + 1 + STREAM_KIND_MAX;
 		/* A flow goes with its reverse record (uniflow) and two stream records. */
-		if (i <= WM_IPFIX_TID_ESP6 - WM_IPFIX_TID_IPV4)
+		if (i <= WM_IPFIX_TID_ESP6 - WM_IPFIX_TID_IPV4 ||
+		    i >= WM_IPFIX_TID_TUN4 - WM_IPFIX_TID_IPV4)
 			rec = (enc->mode == WM_IPFIX_UNIFLOW ? 2 : 1) * rec +
 			      2 * (sizeof(struct ipfix_set_hdr) + stream_max_len(enc));
 		if (rec > most)
@@ -373,6 +395,8 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 uint16_t
 wm_ipfix_flow_template(const struct wm_flow_export *e)
 {
+	if (wm_flow_export_tunnelled(e))
+		return e->kind == WM_FLOW_KIND_IPV4 ? WM_IPFIX_TID_TUN4 : WM_IPFIX_TID_TUN6;
 	switch (e->kind) {
 	case WM_FLOW_KIND_IPV4:
 		return (e->flags & WM_FLOW_REC_F_ESP) ? WM_IPFIX_TID_ESP4 : WM_IPFIX_TID_IPV4;
@@ -468,6 +492,31 @@ put_varlen(uint8_t **p, const char *s)
 		putb(p, s, n);
 }
 
+/* An MPLS label stack section (RFC 3032 entry without TTL), 0 when the stack is shorter. */
+static void
+put_lse(uint8_t **p, const struct wm_flow_export *e, unsigned int i)
+{
+	uint32_t v = i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
+	const uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+
+	putb(p, b, 3);
+}
+
+/* A tunnel endpoint as an IPv6 address: IPv4 mapped (RFC 4291 2.5.5.2), :: for none. */
+static void
+put_outer(uint8_t **p, const uint8_t *a, uint8_t encap_flags)
+{
+	uint8_t b[16] = {0};
+
+	if (encap_flags & WM_PKT_E_OUTER_V6) {
+		memcpy(b, a, 16);
+	} else if (encap_flags & WM_PKT_E_OUTER_V4) {
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, a, 4);
+	}
+	putb(p, b, 16);
+}
+
 /*
  * One flow record's fields, oriented for the record: a uniflow reverse
  * record swaps the endpoints and takes the reverse counters.
@@ -557,6 +606,26 @@ write_fields(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, b
 		case F_CVLAN:
 			put16(&p, e->cvlan);
 			break;
+		case F_ENCAP:
+			put8(&p, e->encap);
+			break;
+		case F_SEGMENT:
+			put64(&p, (e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0);
+			break;
+		case F_TEID:
+			put32(&p, (e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0);
+			break;
+		case F_MPLS1:
+		case F_MPLS2:
+		case F_MPLS3:
+			put_lse(&p, e, f->src - F_MPLS1);
+			break;
+		case F_TSRC:
+			put_outer(&p, e->outer_src, e->encap_flags);
+			break;
+		case F_TDST:
+			put_outer(&p, e->outer_dst, e->encap_flags);
+			break;
 		case F_INPORT:
 			put32(&p, e->in_port);
 			break;
@@ -621,9 +690,11 @@ stream_template(uint16_t flow_tid)
 	switch (flow_tid) {
 	case WM_IPFIX_TID_IPV4:
 	case WM_IPFIX_TID_ESP4:
+	case WM_IPFIX_TID_TUN4:
 		return WM_IPFIX_TID_SEQ4;
 	case WM_IPFIX_TID_IPV6:
 	case WM_IPFIX_TID_ESP6:
+	case WM_IPFIX_TID_TUN6:
 		return WM_IPFIX_TID_SEQ6;
 	default:
 		return WM_IPFIX_TID_SEQ_L2;

@@ -63,6 +63,12 @@ enum wm_ipfix_ee {
 	WM_IPFIX_EE_SEQ_STREAM_KIND = 3,  /**< seqStreamKind, string */
 	WM_IPFIX_EE_RTP_SSRC = 4,	  /**< rtpSSRC, unsigned32 */
 	WM_IPFIX_EE_TESTER_STREAM_ID = 5, /**< testerStreamId, unsigned16 */
+	/** encapsulation, unsigned8: enum wm_pkt_tunnel (1 vxlan, 2 geneve, ... as the README) */
+	WM_IPFIX_EE_ENCAPSULATION = 6,
+	WM_IPFIX_EE_GTP_TEID = 7, /**< gtpTeid, unsigned32 */
+	/** tunnelSourceAddress, ipv6Address (an IPv4 underlay as ::ffff:a.b.c.d, none as ::) */
+	WM_IPFIX_EE_TUNNEL_SOURCE_ADDRESS = 8,
+	WM_IPFIX_EE_TUNNEL_DESTINATION_ADDRESS = 9, /**< tunnelDestinationAddress, likewise */
 	/** The stream counters, in WM_SEQ_FOREACH_COUNTER order, unsigned64 each. */
 	WM_IPFIX_EE_SEQ_COUNTERS = 10,
 };
@@ -81,6 +87,8 @@ enum wm_ipfix_template_id {
 	WM_IPFIX_TID_SEQ4,	 /**< options: a stream of an IPv4 flow */
 	WM_IPFIX_TID_SEQ6,	 /**< options: a stream of an IPv6 flow */
 	WM_IPFIX_TID_SEQ_L2,	 /**< options: a stream of a MACsec flow */
+	WM_IPFIX_TID_TUN4,	 /**< an IPv4 flow carried in a tunnel */
+	WM_IPFIX_TID_TUN6,	 /**< an IPv6 flow carried in a tunnel */
 	WM_IPFIX_TID_END,
 };
 

@@ -493,7 +493,7 @@ class TsharkView:
                     sid, n = int(m.group(1)), int(m.group(2))
                     cur["sets"].append((sid, n))
                     cur["data"] += n
-                    if 256 <= sid <= 261:
+                    if sid in ipfix_decode.FLOW_TEMPLATES:
                         cur["flows"] += n
                 elif re.match(r"^        Flow \d+$", line):
                     cur["flow_lines"] += 1
@@ -549,7 +549,7 @@ class IpfixDumpView:
             self.per_template[int(m.group(1))] = int(m.group(2))
 
     def flow_records(self):
-        return sum(n for t, n in self.per_template.items() if 256 <= t <= 261)
+        return sum(n for t, n in self.per_template.items() if t in ipfix_decode.FLOW_TEMPLATES)
 
     def problems(self):
         p = []
@@ -594,7 +594,7 @@ def decode_prefix(path):
 
 
 def flow_records(messages):
-    """Flow records proper (templates 256-261)."""
+    """Flow records proper (templates 256-261, 268-269)."""
     return [r for m in messages for r in m.flow_records()]
 
 

@@ -185,7 +185,8 @@ test_ipfix_template_vectors(void)
 	unsigned int cursor = 0;
 	const uint8_t *t;
 
-	wm_ipfix_msg_init(&m, buf, 1400, 1);
+	/* Room for every template in one message (at 1400 bytes they take two). */
+	wm_ipfix_msg_init(&m, buf, 4096, 1);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_add_templates(&m, enc, &cursor), WM_IPFIX_N_TEMPLATES);
 	CU_ASSERT_EQUAL(cursor, WM_IPFIX_N_TEMPLATES);
 	CU_ASSERT_EQUAL(m.records, 0); /* template records are not data records */
@@ -204,6 +205,28 @@ test_ipfix_template_vectors(void)
 		CU_ASSERT_EQUAL(rd16(f), 0x8002);
 		CU_ASSERT_EQUAL(rd16(f + 2), 8);
 		CU_ASSERT_EQUAL(rd32(f + 4), 29305);
+	}
+	/*
+	 * A tunnelled IPv4 flow: the IPv4 fields, then encapsulation (ours),
+	 * layer2SegmentId (IANA 351), gtpTeid, three MPLS sections (70-72)
+	 * and the two tunnel endpoints, then the tail.
+	 */
+	t = find_template(buf, WM_IPFIX_TID_TUN4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(rd16(t + 2), 25 + 8);
+	{
+		/* 19 IPv4 fields before, 3 of them reverse elements (8 bytes). */
+		const uint8_t *f = t + 4 + 19 * 4 + 3 * 4;
+
+		CU_ASSERT_EQUAL(rd16(f), 0x8000 | WM_IPFIX_EE_ENCAPSULATION);
+		CU_ASSERT_EQUAL(rd16(f + 2), 1);
+		CU_ASSERT_EQUAL(rd32(f + 8), (351u << 16) | 8);
+		CU_ASSERT_EQUAL(rd16(f + 12), 0x8000 | WM_IPFIX_EE_GTP_TEID);
+		CU_ASSERT_EQUAL(rd32(f + 20), (70u << 16) | 3);
+		CU_ASSERT_EQUAL(rd32(f + 24), (71u << 16) | 3);
+		CU_ASSERT_EQUAL(rd32(f + 28), (72u << 16) | 3);
+		CU_ASSERT_EQUAL(rd16(f + 32), 0x8000 | WM_IPFIX_EE_TUNNEL_SOURCE_ADDRESS);
+		CU_ASSERT_EQUAL(rd16(f + 34), 16);
 	}
 	/* MACsec: macsecSCI under our PEN after the three L2 fields. */
 	t = find_template(buf, WM_IPFIX_TID_MACSEC);
