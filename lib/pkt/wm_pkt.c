@@ -523,10 +523,28 @@ udp_tunnel(uint16_t sport, uint16_t dport)
 		return WM_PKT_TUNNEL_MPLS;
 	case WM_PKT_UDP_PORT_TEREDO:
 		return WM_PKT_TUNNEL_TEREDO;
+	case WM_PKT_UDP_PORT_GRE:
+		return WM_PKT_TUNNEL_GRE;
 	default:
-		/* A Teredo server or relay answers from its well-known port. */
-		return sport == WM_PKT_UDP_PORT_TEREDO ? WM_PKT_TUNNEL_TEREDO : WM_PKT_TUNNEL_NONE;
+		break;
 	}
+	/* A Teredo server or relay answers from its well-known port; a GGSN may too. */
+	if (sport == WM_PKT_UDP_PORT_TEREDO)
+		return WM_PKT_TUNNEL_TEREDO;
+	return sport == WM_PKT_UDP_PORT_GTPU ? WM_PKT_TUNNEL_GTPU : WM_PKT_TUNNEL_NONE;
+}
+
+/*
+ * Teredo between a client and a relay uses no well-known port: an IPv4
+ * UDP payload that is exactly one IPv6 packet (version 6, 40 + payload
+ * length == the UDP payload) is taken as Teredo (RFC 4380 5.2.1 checks
+ * the same).
+ */
+static bool
+udp_is_bare_ipv6(const uint8_t *p, uint32_t avail, uint32_t plen, uint8_t kind)
+{
+	return kind == WM_PKT_KIND_IPV4 && avail >= 40 && (p[0] >> 4) == 6 &&
+	       40u + rd16(p + 4) == plen;
 }
 
 static enum wm_pkt_error
@@ -569,6 +587,8 @@ parse_udp(const struct parse_ctx *c, uint32_t end, struct wm_pkt_meta *meta)
 		return WM_PKT_OK;
 	}
 	tun = udp_tunnel(meta->sport, meta->dport);
+	if (tun == WM_PKT_TUNNEL_NONE && udp_is_bare_ipv6(l4 + 8, plen, ulen - 8, meta->kind))
+		tun = WM_PKT_TUNNEL_TEREDO;
 	if (tun != WM_PKT_TUNNEL_NONE) {
 		/* The datagram's own length bounds the tunnel, when it is all here. */
 		uint32_t uend = off + ulen < end ? off + ulen : end;

@@ -26,9 +26,10 @@
  * Tunnels (enum wm_pkt_tunnel) are decoded to the innermost packet unless
  * WM_PKT_OPT_OUTER is given: VXLAN (UDP 4789, 8472), Geneve (6081, with
  * options), GRE (checksum, key, sequence; NVGRE and transparent Ethernet
- * bridging; ERSPAN I, II and III; PPTP's enhanced GRE carrying PPP),
- * GTP-U (2152, extension headers), IP-in-IP, 6in4, 4in6, 6in6, MPLS label
- * stacks (0x8847, 0x8848, UDP 6635) and Teredo (UDP 3544). The meta then
+ * bridging; ERSPAN I, II and III; PPTP's enhanced GRE carrying PPP; GRE
+ * in UDP 4754), GTP-U (2152, either port), IP-in-IP, 6in4, 4in6, 6in6,
+ * MPLS label stacks (0x8847, 0x8848, UDP 6635) and Teredo (UDP 3544, or
+ * any IPv4 UDP payload that is exactly one IPv6 packet). The meta then
  * describes the inner packet; the encapsulation is kept alongside. A
  * tunnel header that does not parse is never an error: the packet is
  * described by its outer headers and meta->undecoded names the tunnel.
@@ -149,9 +150,10 @@ enum wm_pkt_kind {
 #define WM_PKT_UDP_PORT_GTPU 2152
 #define WM_PKT_UDP_PORT_MPLS 6635
 #define WM_PKT_UDP_PORT_TEREDO 3544
-#define WM_PKT_MAX_VLAN 8  /**< deeper stacks are a vlanTooDeep error */
-#define WM_PKT_MAX_MPLS 3  /**< label stack entries kept (the stack may be deeper) */
-#define WM_PKT_MAX_ENCAP 4 /**< tunnels decoded inside each other, at most */
+#define WM_PKT_UDP_PORT_GRE 4754 /**< GRE in UDP (RFC 8086) */
+#define WM_PKT_MAX_VLAN 8	 /**< deeper stacks are a vlanTooDeep error */
+#define WM_PKT_MAX_MPLS 3	 /**< label stack entries kept (the stack may be deeper) */
+#define WM_PKT_MAX_ENCAP 4	 /**< tunnels decoded inside each other, at most */
 
 /** Flags in wm_pkt_meta.encap_flags: which encapsulation fields are set. */
 #define WM_PKT_E_SEGMENT 0x01  /**< segment_id: VXLAN or Geneve VNI, GRE key */

@@ -1351,6 +1351,58 @@ build_ipip_too_deep(struct pkt *p)
 		ipv4_done(p, ips[i]);
 }
 
+/* GRE in UDP (RFC 8086). */
+static void
+build_gre_udp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4754, &ip, &udp);
+	put16(p, 0x0000);
+	put16(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* GTP-U downlink from port 2152 to another port. */
+static void
+build_gtpu_from_2152(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 2152, 40000, &ip, &udp);
+	put8(p, 0x30);
+	put8(p, 0xff);
+	put16(p, 50);
+	put32(p, 0x00000099);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Teredo between a client and a relay: no well-known port, a bare IPv6 packet. */
+static void
+build_teredo_relay(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 40001, 50000, &ip, &udp);
+	inner_v6_udp(p);
+	outer_done(p, ip, udp);
+}
+
+/* A UDP payload that starts like IPv6 but is not one packet: plain UDP. */
+static void
+build_udp_looks_v6(struct pkt *p)
+{
+	uint32_t ip, udp, v6;
+
+	outer_v4_udp(p, 40001, 50000, &ip, &udp);
+	v6 = p->len;
+	inner_v6_udp(p);
+	set16(p, v6 + 4, 21); /* one more than the UDP payload holds */
+	outer_done(p, ip, udp);
+}
+
 /* ---- tunnels whose header does not parse: metered as the outer flow ---- */
 
 static void
@@ -1608,6 +1660,10 @@ static const struct {
 	{"teredo", build_teredo, WM_PKT_OK},
 	{"vxlan_gre", build_vxlan_gre, WM_PKT_OK},
 	{"ipip_too_deep", build_ipip_too_deep, WM_PKT_OK},
+	{"gre_udp", build_gre_udp, WM_PKT_OK},
+	{"gtpu_from_2152", build_gtpu_from_2152, WM_PKT_OK},
+	{"teredo_relay", build_teredo_relay, WM_PKT_OK},
+	{"udp_looks_v6", build_udp_looks_v6, WM_PKT_OK},
 	{"vxlan_no_i", build_vxlan_no_i, WM_PKT_OK},
 	{"vxlan_short", build_vxlan_short, WM_PKT_OK},
 	{"vxlan_inner_cut", build_vxlan_inner_cut, WM_PKT_OK},
@@ -3038,6 +3094,33 @@ test_pkt_tunnel_teredo(void)
 	exp_inner_v6_udp(&exp, 50);
 	exp_encap(&exp, WM_PKT_TUNNEL_TEREDO, 0);
 	EXPECT_FRAME(build_teredo, &exp);
+
+	exp_inner_v6_udp(&exp, 42);
+	EXPECT_FRAME(build_teredo_relay, &exp);
+
+	/* The IPv6 length does not match the UDP payload: not Teredo, nothing undecoded. */
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 40001, 50000, 20 + 8 + 60);
+	exp.flags = 0;
+	EXPECT_FRAME(build_udp_looks_v6, &exp);
+}
+
+/* GRE in UDP 4754, and GTP-U from port 2152 (a downlink to another port). */
+static void
+test_pkt_tunnel_udp_ports(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 46);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	EXPECT_FRAME(build_gre_udp, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 50);
+	exp_encap(&exp, WM_PKT_TUNNEL_GTPU, 0);
+	exp.encap_flags |= WM_PKT_E_TEID;
+	exp.gtp_teid = 0x99;
+	EXPECT_FRAME(build_gtpu_from_2152, &exp);
 }
 
 static void
@@ -3658,6 +3741,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_tunnel_mpls),
 	WM_TEST(test_pkt_tunnel_teredo),
 	WM_TEST(test_pkt_tunnel_nested),
+	WM_TEST(test_pkt_tunnel_udp_ports),
 	WM_TEST(test_pkt_tunnel_undecoded),
 	WM_TEST(test_pkt_tunnel_outer_option),
 	WM_TEST(test_pkt_vlan_stack_depths),
