@@ -166,6 +166,70 @@ def zeek_inner_conns(path):
     return {k: sorted(x) for k, x in out.items()}
 
 
+def suricata_checks(path):
+    """The "filter" checks of a Suricata-verify test.yaml: [(count, {key: value})].
+    Only the shape those files use (a list of filters, each a count and a flat
+    match of scalars and [lists]), read by hand: no YAML module is needed."""
+    checks, cur, in_match = [], None, False
+    with open(path) as f:
+        for ln in f:
+            body = ln.split("#", 1)[0].rstrip()
+            if re.match(r"^\s*- filter:\s*$", body):
+                cur = [None, {}]
+                checks.append(cur)
+                in_match = False
+                continue
+            if cur is None or not body.strip():
+                continue
+            m = re.match(r"^\s*(\S+):\s*(.*)$", body)
+            if not m:
+                continue
+            k, v = m.group(1), m.group(2).strip()
+            if k == "count":
+                cur[0] = int(v)
+            elif k == "match":
+                in_match = True
+            elif in_match:
+                if v.startswith("["):
+                    v = [int(x) for x in v.strip("[]").split(",") if x.strip()]
+                elif re.match(r"^-?\d+$", v):
+                    v = int(v)
+                cur[1][k] = v
+    return checks
+
+
+def suricata_match(rec, match):
+    """Does a record satisfy a Suricata flow/netflow match? Its VLAN list is
+    (vlanId, dot1qCustomerVlanId) here: the outermost and the innermost tag."""
+    for k, v in match.items():
+        if k == "event_type":
+            continue
+        if k == "vlan":
+            want = (v[0], v[-1] if len(v) >= 2 else 0)
+            if (rec.get("vlanId"), rec.get("dot1qCustomerVlanId")) != want:
+                return False
+        elif k == "spi":
+            if rec.get("ipsecSPI") != v:
+                return False
+        elif k in ("src_ip", "dest_ip"):
+            fam = [f for f in ("IPv4", "IPv6")
+                   if ("source%sAddress" % f) in rec]
+            if not fam:
+                return False
+            field = ("source" if k == "src_ip" else "destination") + fam[0] + "Address"
+            if wmtest.norm_addr(rec[field]) != wmtest.norm_addr(v):
+                return False
+        elif k in ("flow.pkts_toserver", "netflow.pkts"):
+            if rec.get("packetDeltaCount") != v:
+                return False
+        elif k == "flow.pkts_toclient":
+            if rec.get("reversePacketDeltaCount") != v:
+                return False
+        else:
+            raise AssertionError("a Suricata match key this suite does not read: %s" % k)
+    return True
+
+
 def icmp_totals(flows):
     """ICMP flows summed per address pair, both directions together: Zeek keys ICMP
     by (type, code) as its ports and splits what this meter keeps as one biflow."""
@@ -231,6 +295,23 @@ class Corpus(unittest.TestCase):
 
     def test_ipfixprobe_vlan(self):
         self.golden_ipfixprobe("vlan.pcap", "vlan")
+
+    def test_suricata_eve_flow(self):
+        """eve-flow-esp and eve-flow-vlan*: the flow checks of their test.yaml (a
+        netflow event is one direction of a flow: an ESP SA here)."""
+        problems = []
+        for test in ("eve-flow-esp", "eve-flow-vlan", "eve-flow-vlan-02"):
+            d = corpus_path("suricata-verify", test)
+            rc, err, recs, _ = meter(test, os.path.join(d, "input.pcap"))
+            if rc != 0:
+                problems.append("%s: rc %s: %s" % (test, rc, err.strip()[-200:]))
+                continue
+            for count, match in suricata_checks(os.path.join(d, "test.yaml")):
+                n = sum(1 for r in recs if suricata_match(r, match))
+                if n != count:
+                    problems.append("%s: %d records match %s, expected %d" % (test, n, match,
+                                                                            count))
+        self.assertEqual(problems, [], "\n" + "\n".join(problems))
 
     def test_zeek_tunnel_conns(self):
         """Every inner connection of Zeek's tunnel baselines, packets and IP bytes both
