@@ -1002,6 +1002,110 @@ wm_pkt_parse_frame(const uint8_t *data, uint32_t len, uint32_t frame_len, unsign
 	return parse_eth(&c, 0, meta);
 }
 
+/* BSD loopback's address family, in either byte order: IPv4 or one of the IPv6 values. */
+static uint16_t
+null_family(const uint8_t *p, bool network_order)
+{
+	uint32_t af = network_order ? rd32(p)
+				    : ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) |
+					      ((uint32_t)p[1] << 8) | p[0];
+
+	/* A capture from another host's byte order: the family is in the top byte. */
+	if (!network_order && af > 0xffff)
+		af = rd32(p);
+	if (af == 2)
+		return ETHERTYPE_IPV4;
+	if (af == 10 || af == 24 || af == 28 || af == 30)
+		return ETHERTYPE_IPV6;
+	return 0;
+}
+
+/*
+ * Where a link type puts the L3 header, and what names it: the offset, and
+ * an EtherType (0: a link-layer type this parser does not meter as IP).
+ * Returns -1 when the frame is too short for its link header.
+ */
+static int
+link_l3(const uint8_t *d, uint32_t len, uint32_t linktype, uint32_t *off, uint16_t *et)
+{
+	switch (linktype) {
+	case WM_PKT_LINK_NULL:
+	case WM_PKT_LINK_LOOP:
+		if (len < 4)
+			return -1;
+		*off = 4;
+		*et = null_family(d, linktype == WM_PKT_LINK_LOOP);
+		return 0;
+	case WM_PKT_LINK_RAW:
+	case WM_PKT_LINK_IPV4:
+	case WM_PKT_LINK_IPV6:
+		if (len < 1)
+			return -1;
+		*off = 0;
+		*et = (d[0] >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+		return 0;
+	case WM_PKT_LINK_LINUX_SLL:
+		if (len < 16)
+			return -1;
+		*off = 16;
+		*et = rd16(d + 14);
+		return 0;
+	case WM_PKT_LINK_LINUX_SLL2:
+		if (len < 20)
+			return -1;
+		*off = 20;
+		*et = rd16(d);
+		return 0;
+	case WM_PKT_LINK_PPP:
+	case WM_PKT_LINK_PPP_HDLC: {
+		uint32_t o = len >= 2 && d[0] == 0xff && d[1] == 0x03 ? 2 : 0;
+		uint16_t proto;
+
+		if (o + 2 > len)
+			return -1;
+		proto = rd16(d + o);
+		*off = o + 2;
+		*et = proto == 0x0021 ? ETHERTYPE_IPV4 : proto == 0x0057 ? ETHERTYPE_IPV6 : 0;
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+enum wm_pkt_error
+wm_pkt_parse_link(const uint8_t *data, uint32_t len, uint32_t frame_len, uint32_t linktype,
+		  unsigned int opts, struct wm_pkt_meta *meta)
+{
+	struct parse_ctx c = {.data = data, .len = len, .opts = opts, .depth = 0};
+	uint32_t off;
+	uint16_t et;
+
+	if (linktype == WM_PKT_LINK_ETHERNET)
+		return wm_pkt_parse_frame(data, len, frame_len, opts, meta);
+	memset(meta, 0, sizeof(*meta));
+	meta->eth = data;
+	if (len > UINT16_MAX)
+		c.len = UINT16_MAX;
+	c.frame_len = frame_len > len ? frame_len : len;
+	/* Every frame has 12 bytes where the flow table reads MACs (mac_off 0). */
+	if (c.len < 12 || link_l3(data, c.len, linktype, &off, &et) != 0)
+		return WM_PKT_ERR_LINK_TRUNCATED;
+	if (et != ETHERTYPE_IPV4 && et != ETHERTYPE_IPV6) {
+		/* No MACs to key on: the flow is the link type's protocol alone. */
+		meta->kind = WM_PKT_KIND_L2;
+		meta->l3_off = (uint16_t)off;
+		meta->ethertype = et >= 0x0600 ? et : 0;
+		meta->l3_len = c.len > off ? c.len - off : 0;
+		return WM_PKT_OK;
+	}
+	/*
+	 * No Ethernet header: mac_off stays 0, so the MACs a record keeps are
+	 * the link header's first bytes (records of IP flows show none).
+	 */
+	return parse_l3(&c, off, et, meta);
+}
+
 enum wm_pkt_error
 wm_pkt_parse(const uint8_t *data, uint32_t len, struct wm_pkt_meta *meta)
 {

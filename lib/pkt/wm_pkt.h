@@ -69,7 +69,8 @@ extern "C" {
 	X(ICMP_TRUNCATED, "icmpTruncated")             \
 	X(ESP_TRUNCATED, "espTruncated")               \
 	X(SECTAG_TRUNCATED, "sectagTruncated")         \
-	X(SECTAG_BAD, "sectagInvalid")
+	X(SECTAG_BAD, "sectagInvalid")                 \
+	X(LINK_TRUNCATED, "linkTruncated")
 
 /** Parse result: 0 is success, any other value names the error. */
 enum wm_pkt_error {
@@ -249,6 +250,29 @@ enum wm_pkt_error wm_pkt_parse(const uint8_t *data, uint32_t len, struct wm_pkt_
  */
 enum wm_pkt_error wm_pkt_parse_frame(const uint8_t *data, uint32_t len, uint32_t frame_len,
 				     unsigned int opts, struct wm_pkt_meta *meta);
+
+/** pcap link types (LINKTYPE_* of the pcap format) wm_pkt_parse_link() reads. */
+#define WM_PKT_LINK_NULL 0	   /**< BSD loopback, host-order address family */
+#define WM_PKT_LINK_ETHERNET 1	   /**< Ethernet */
+#define WM_PKT_LINK_PPP 9	   /**< PPP (optional FF 03, then the protocol) */
+#define WM_PKT_LINK_PPP_HDLC 50	   /**< PPP in HDLC-like framing */
+#define WM_PKT_LINK_RAW 101	   /**< raw IPv4 or IPv6 by the version nibble */
+#define WM_PKT_LINK_LOOP 108	   /**< OpenBSD loopback, network-order family */
+#define WM_PKT_LINK_LINUX_SLL 113  /**< Linux cooked capture v1 (tcpdump -i any) */
+#define WM_PKT_LINK_IPV4 228	   /**< raw IPv4 */
+#define WM_PKT_LINK_IPV6 229	   /**< raw IPv6 */
+#define WM_PKT_LINK_LINUX_SLL2 276 /**< Linux cooked capture v2 */
+
+/**
+ * Parse one frame of a pcap link type: Ethernet as wm_pkt_parse_frame();
+ * the others (WM_PKT_LINK_*) by their link header, then IPv4 or IPv6 as
+ * in an Ethernet frame, so the same traffic meters as the same flows. A
+ * non-IP protocol is an L2 flow keyed by that protocol alone (there are
+ * no MACs). An unknown link type or a frame shorter than its link header
+ * is WM_PKT_ERR_LINK_TRUNCATED.
+ */
+enum wm_pkt_error wm_pkt_parse_link(const uint8_t *data, uint32_t len, uint32_t frame_len,
+				    uint32_t linktype, unsigned int opts, struct wm_pkt_meta *meta);
 
 /**
  * Name of a tunnel kind ("vxlan"); "" for none and "unknown" when out of

@@ -2668,7 +2668,11 @@ test_pkt_malformed_table(void)
 		if (r->err > WM_PKT_OK && r->err < WM_PKT_ERR_MAX)
 			seen[r->err]++;
 	}
-	/* The table must name every error at least once. */
+	/*
+	 * The table must name every error at least once; linkTruncated needs a
+	 * link type other than Ethernet (test_pkt_link_types).
+	 */
+	seen[WM_PKT_ERR_LINK_TRUNCATED]++;
 	for (e = WM_PKT_OK + 1; e < WM_PKT_ERR_MAX; e++) {
 		snprintf(msg, sizeof(msg), "a malformed row expects %s",
 			 wm_pkt_error_name((enum wm_pkt_error)e));
@@ -2705,6 +2709,7 @@ test_pkt_error_names(void)
 		{WM_PKT_ERR_ESP_TRUNCATED, "espTruncated"},
 		{WM_PKT_ERR_SECTAG_TRUNCATED, "sectagTruncated"},
 		{WM_PKT_ERR_SECTAG_BAD, "sectagInvalid"},
+		{WM_PKT_ERR_LINK_TRUNCATED, "linkTruncated"},
 	};
 	unsigned int covered[WM_PKT_ERR_MAX] = {0};
 	char msg[160];
@@ -2773,7 +2778,8 @@ check_sane(uint32_t len, enum wm_pkt_error err, const struct wm_pkt_meta *m, cha
 			 m->undecoded, m->offload, m->flags);
 		return -1;
 	}
-	if ((uint32_t)m->mac_off + 14 > len || m->mac_off > m->l3_off) {
+	/* The flow table reads 12 bytes of MACs at mac_off. */
+	if ((uint32_t)m->mac_off + 12 > len || m->mac_off > m->l3_off) {
 		snprintf(why, why_len, "mac_off %u, l3_off %u, len %u", m->mac_off, m->l3_off, len);
 		return -1;
 	}
@@ -3558,6 +3564,125 @@ test_pkt_frag_table_full(void)
 	wm_frag_table_free(t);
 }
 
+/* ---- capture link types ---- */
+
+/* A link header in front of an Ethernet frame's L3 packet. */
+struct link_case {
+	const char *name;
+	uint32_t linktype;
+	uint8_t hdr[20];
+	uint32_t hdr_len;
+};
+
+static const struct link_case link_cases[] = {
+	{"null", WM_PKT_LINK_NULL, {2, 0, 0, 0}, 4},
+	{"null_other_order", WM_PKT_LINK_NULL, {0, 0, 0, 2}, 4},
+	{"loop", WM_PKT_LINK_LOOP, {0, 0, 0, 2}, 4},
+	{"raw", WM_PKT_LINK_RAW, {0}, 0},
+	{"ipv4", WM_PKT_LINK_IPV4, {0}, 0},
+	{"sll",
+	 WM_PKT_LINK_LINUX_SLL,
+	 {0, 0, 0, 1, 0, 6, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0, 0, 0x08, 0x00},
+	 16},
+	{"sll2",
+	 WM_PKT_LINK_LINUX_SLL2,
+	 {0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0, 0},
+	 20},
+	{"ppp", WM_PKT_LINK_PPP, {0xff, 0x03, 0x00, 0x21}, 4},
+	{"ppp_hdlc", WM_PKT_LINK_PPP_HDLC, {0xff, 0x03, 0x00, 0x21}, 4},
+};
+
+static enum wm_pkt_error
+parse_exact_link(const uint8_t *src, uint32_t len, uint32_t linktype, struct wm_pkt_meta *meta)
+{
+	enum wm_pkt_error err;
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, src, len);
+	memset(meta, 0xa5, sizeof(*meta));
+	err = wm_pkt_parse_link(buf, len, len, linktype, 0, meta);
+	CU_ASSERT_PTR_EQUAL(meta->eth, buf);
+	meta->eth = NULL;
+	free(buf);
+	return err;
+}
+
+/*
+ * The same IPv4 TCP and IPv6 packets behind every link header: the meta
+ * is the Ethernet frame's with the offsets moved; every prefix is sane.
+ */
+static void
+test_pkt_link_types(void)
+{
+	static const pkt_builder frames[] = {build_ipv4_tcp, build_ipv6_tcp, build_vxlan_v4};
+	struct wm_pkt_meta exp, m;
+	char why[128], msg[256];
+	size_t i, f;
+
+	for (i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		const struct link_case *lc = &link_cases[i];
+
+		for (f = 0; f < sizeof(frames) / sizeof(frames[0]); f++) {
+			struct pkt eth, p;
+			uint32_t len;
+			int shift = (int)lc->hdr_len - 14;
+
+			frames[f](&eth);
+			if (lc->linktype == WM_PKT_LINK_IPV4 && f == 1)
+				continue; /* raw IPv4 link carries no IPv6 */
+			p.len = 0;
+			putn(&p, lc->hdr, lc->hdr_len);
+			/* The link header names the protocol: IPv6 for the IPv6 frame. */
+			if (f == 1 && lc->linktype == WM_PKT_LINK_LINUX_SLL)
+				set16(&p, 14, 0x86dd);
+			if (f == 1 && lc->linktype == WM_PKT_LINK_LINUX_SLL2)
+				set16(&p, 0, 0x86dd);
+			if (f == 1 && lc->hdr_len == 4 && lc->hdr[1] == 0x03)
+				set16(&p, 2, 0x0057);
+			if (f == 1 && lc->hdr_len == 4 && lc->hdr[1] != 0x03)
+				p.b[lc->hdr[0] == 2 ? 0 : 3] =
+					lc->linktype == WM_PKT_LINK_LOOP ? 24 : 30;
+			putn(&p, eth.b + 14, eth.len - 14);
+			CU_ASSERT_EQUAL_FATAL(parse_pkt(&eth, &exp), WM_PKT_OK);
+			exp.l3_off = (uint16_t)(exp.l3_off + shift);
+			exp.l4_off = exp.l4_off != 0 ? (uint16_t)(exp.l4_off + shift) : 0;
+			exp.payload_off =
+				exp.payload_off != 0 ? (uint16_t)(exp.payload_off + shift) : 0;
+			exp.mac_off = exp.mac_off != 0 ? (uint16_t)(exp.mac_off + shift) : 0;
+			for (len = 0; len <= p.len; len++) {
+				enum wm_pkt_error err =
+					parse_exact_link(p.b, len, lc->linktype, &m);
+
+				if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+					snprintf(msg, sizeof(msg), "%s/%zu[0..%u): %s", lc->name, f,
+						 len, why);
+					CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__,
+								"", CU_FALSE);
+				}
+				if (len < 12 || len < lc->hdr_len)
+					CU_ASSERT_EQUAL(err, WM_PKT_ERR_LINK_TRUNCATED);
+			}
+			snprintf(msg, sizeof(msg), "%s/%zu parses", lc->name, f);
+			CU_assertImplementation(parse_exact_link(p.b, p.len, lc->linktype, &m) ==
+								WM_PKT_OK
+							? CU_TRUE
+							: CU_FALSE,
+						__LINE__, msg, __FILE__, "", CU_FALSE);
+			meta_eq(&m, &exp, __FILE__, __LINE__);
+		}
+	}
+	/* Ethernet is Ethernet; an unknown link type is refused. */
+	{
+		struct pkt p;
+
+		build_ipv4_tcp(&p);
+		CU_ASSERT_EQUAL(parse_exact_link(p.b, p.len, WM_PKT_LINK_ETHERNET, &m), WM_PKT_OK);
+		CU_ASSERT_EQUAL(m.sport, 40000);
+		CU_ASSERT_EQUAL(parse_exact_link(p.b, p.len, 147, &m), WM_PKT_ERR_LINK_TRUNCATED);
+	}
+}
+
 /* splitmix64: small, fast, and the same sequence on every machine. */
 static uint64_t
 rng_next(uint64_t *state)
@@ -3750,6 +3875,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_frag_table_attributes),
 	WM_TEST(test_pkt_frag_table_expiry),
 	WM_TEST(test_pkt_frag_table_full),
+	WM_TEST(test_pkt_link_types),
 };
 
 int
