@@ -1167,10 +1167,53 @@ def trace_tunnels():
     return t
 
 
+def trace_tunnels_outer():
+    t = Trace("tunnels_outer", "--tunnels outer: VXLAN, GRE and MPLS metered as their outer "
+              "flows (octets the outer IP length; MPLS an L2 flow of EtherType 0x8847)",
+              options=["--tunnels", "outer"])
+    oc, os_ = "192.0.2.210", "198.51.100.210"
+    ms = [0.0]
+
+    def nxt():
+        ms[0] += 5.001
+        return at(ms[0])
+
+    def inner(d):
+        a, b = ("10.30.0.1", "10.30.0.2") if d == 0 else ("10.30.0.2", "10.30.0.1")
+        return IP(src=a, dst=b) / UDP(sport=1000 + d, dport=1001 - d) / Raw(payload(30, d))
+
+    def outer(d):
+        a, b = (oc, os_) if d == 0 else (os_, oc)
+        return e(d) / IP(src=a, dst=b)
+
+    def send(rec, pkt, d):
+        # Octets of the outer IP packet: what --tunnels outer meters.
+        data = bytes(pkt)
+        rec.add(nxt(), d, len(bytes(pkt[IP])), 0, 0, None)
+        t._put(rec.times[-1], data, 0, None)
+        t.n_good[0] += 1
+
+    rv = t.ip_flow(oc, os_, 17, 49152, 4789)
+    for d in (0, 0):
+        send(rv, outer(0) / UDP(sport=49152, dport=4789) / VXLAN(vni=7) /
+             Ether(src=mac(0x400), dst=mac(0x401)) / inner(d), 0)
+    rg = t.ip_flow(oc, os_, 47)
+    for d in (0, 1):
+        send(rg, outer(d) / GRE(proto=0x0800) / inner(d), d)
+    rm = t.l2_flow(CM, SM, 0x8847)
+    for d in (0, 1):
+        pkt = e(d) / MPLS(label=16, s=1, ttl=64) / inner(d)
+        data = bytes(pkt)
+        rm.add(nxt(), d, len(data) - 14)
+        t._put(rm.times[-1], data, 0, None)
+        t.n_good[0] += 1
+    return t
+
+
 TRACES = [trace_tcp_bidir, trace_tcp_rst, trace_ipv6_ext, trace_vlan, trace_ipv4_frag,
           trace_ipv4_misc, trace_snaplen_udp, trace_icmp, trace_esp, trace_macsec, trace_l2,
           trace_malformed, trace_idle, trace_idle_many, trace_active, trace_capacity,
-          trace_two_files, trace_tunnels]
+          trace_two_files, trace_tunnels, trace_tunnels_outer]
 
 
 def generate(outdir):
