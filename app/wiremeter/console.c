@@ -170,7 +170,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	cmdline_printf(cl, "Commands (TAB completes, '?' shows what fits here):\n");
 	for (i = 0; main_ctx[i] != NULL; i++)
 		cmdline_printf(cl, "  %s\n", main_ctx[i]->help_str);
-	cmdline_printf(cl, "Flow KEY: SRC:SPORT-DST:DPORT/PROTO[@VLAN], IPv6 in brackets, "
+	cmdline_printf(cl, "Flow KEY: SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], IPv6 in brackets, "
 			   "PROTO a number or tcp|udp|icmp|icmpv6|sctp|gre;\n"
 			   "  e.g. 10.0.0.1:1234-10.0.0.2:80/tcp (either direction)\n");
 }

@@ -874,7 +874,7 @@ wm_ctl_parse_flow_key(const char *text, struct wm_pkt_meta *m, char *err, size_t
 	slash = dash != NULL ? strchr(dash, '/') : NULL;
 	if (dash == NULL || slash == NULL) {
 		snprintf(err, errlen,
-			 "flow key '%s': expected SRC:SPORT-DST:DPORT/PROTO[@VLAN], e.g. "
+			 "flow key '%s': expected SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], e.g. "
 			 "10.0.0.1:1234-10.0.0.2:80/6",
 			 text);
 		return -EINVAL;
@@ -913,11 +913,23 @@ wm_ctl_parse_flow_key(const char *text, struct wm_pkt_meta *m, char *err, size_t
 	}
 	if (at != NULL) {
 		v = strtoul(at + 1, &end, 10);
-		if (end == at + 1 || *end != '\0' || v > 4095) {
+		if (end == at + 1 || (*end != '\0' && *end != '.') || v > 4095) {
 			snprintf(err, errlen, "flow key '%s': VLAN after '@' is 0..4095", text);
 			return -EINVAL;
 		}
 		m->vlan = (uint16_t)v;
+		/* QinQ and deeper: the innermost VLAN id after a '.' (dot1qCustomerVlanId). */
+		if (*end == '.') {
+			const char *c = end + 1;
+
+			v = strtoul(c, &end, 10);
+			if (end == c || *end != '\0' || v > 4095) {
+				snprintf(err, errlen,
+					 "flow key '%s': inner VLAN after '.' is 0..4095", text);
+				return -EINVAL;
+			}
+			m->cvlan = (uint16_t)v;
+		}
 	}
 	return 0;
 }

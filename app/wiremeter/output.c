@@ -292,7 +292,8 @@ wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 	for (si = 0; si < n_streams; si++)
 		n += format_stream(&streams[si], streams[si].dir != 0, streams[si].dir != 0,
 				   buf + n, n < len ? len - n : 0);
-	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"dot1qCustomerVlanId\":%u,\"ingressInterface\":%u}\n",
+	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"dot1qCustomerVlanId\":%u,"
+	    "\"ingressInterface\":%u}\n",
 	    e->end_reason, e->vlan, e->cvlan, e->in_port);
 #undef PUT
 	return n < len ? (int)n : -ENOSPC;

@@ -760,7 +760,7 @@ RTE_INIT(wm_telemetry_register)
 	    "Top N active flows. Parameters: N (default 10, max 24), "
 	    "SORT octets|packets (default octets)");
 	reg("/wiremeter/flow", tel_flow,
-	    "One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN], "
+	    "One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], "
 	    "IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
 	reg("/wiremeter/streams", tel_streams,
 	    "Sequence streams: totals, worst ended, worst live. "

@@ -183,7 +183,7 @@ struct wm_pkt_meta {
 	uint8_t macsec_tci;	 /**< MACsec TCI byte with the AN bits */
 	uint8_t n_vlan;		 /**< number of VLAN tags (0..WM_PKT_MAX_VLAN) */
 	uint16_t vlan;		 /**< outer VLAN id, 0 when untagged */
-	uint16_t cvlan;		 /**< innermost VLAN id when n_vlan >= 2 (dot1qCustomerVlanId) */
+	uint16_t cvlan;		 /**< innermost VLAN id of 2 or more tags, else 0 */
 	uint16_t ethertype;	 /**< EtherType after the VLAN tags */
 	uint16_t sport;		 /**< source port, 0 when none */
 	uint16_t dport;		 /**< destination port, 0 when none */
@@ -199,14 +199,14 @@ struct wm_pkt_meta {
 	const uint8_t *eth;	 /**< frame start: destination MAC, source MAC */
 	uint16_t mac_off;	 /**< offset of the MACs that describe the flow (inner Ethernet) */
 	uint8_t offload;	 /**< enum wm_pkt_offload: l3_len came from the frame */
-	uint8_t encap;		 /**< enum wm_pkt_tunnel: the outermost tunnel decoded, 0 none */
+	uint8_t encap;		 /**< enum wm_pkt_tunnel: outermost tunnel decoded */
 	uint8_t undecoded;	 /**< enum wm_pkt_tunnel whose header did not parse, 0 none */
 	uint8_t encap_flags;	 /**< WM_PKT_E_* */
 	uint8_t n_mpls;		 /**< entries in the first MPLS label stack (up to 255) */
 	uint32_t segment_id;	 /**< layer2SegmentId: VNI or GRE key (WM_PKT_E_SEGMENT) */
 	uint32_t gtp_teid;	 /**< GTP-U TEID (WM_PKT_E_TEID) */
 	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< first label stack entries, top first, raw */
-	uint8_t outer_src[16];		/**< the outermost tunnel's IP source (WM_PKT_E_OUTER_*) */
+	uint8_t outer_src[16];		/**< outermost tunnel's IP source (E_OUTER_*) */
 	uint8_t outer_dst[16];		/**< and destination */
 	uint32_t frag_id; /**< IPv4 identification or IPv6 fragment ID (WM_PKT_F_FRAG) */
 	uint64_t ts_ns;	  /**< packet time; set by the caller, not the parser */
