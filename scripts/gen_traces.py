@@ -659,14 +659,16 @@ def trace_ipv4_misc():
                           init_tsn=1), fs, 1)
     # GRE carrying IPv4/UDP: the inner UDP flow, octets the inner IP length.
     g1, g2 = "192.0.2.132", "198.51.100.132"
-    fg = t.ip_flow("10.0.0.1", "10.0.0.2", 17, 40000, 40001)
+    fg = t.ip_flow("10.0.0.1", "10.0.0.2", 17, 40000, 40001,
+                   tunnel=dict(encap="gre", outer=(g1, g2)))
     for i in range(2):
         inner = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=40001) / Raw(
             payload(30 + i, i))
         t.ip(at(40.004 + i), e(0) / IP(src=g1, dst=g2) / GRE() / inner, fg, 0)
     # VXLAN: the inner TCP flow.
     v1, v2 = ("192.0.2.133", 54321), ("198.51.100.133", 4789)
-    fv = t.ip_flow("10.1.0.1", "10.1.0.2", 6, 1234, 80)
+    fv = t.ip_flow("10.1.0.1", "10.1.0.2", 6, 1234, 80,
+                   tunnel=dict(encap="vxlan", segment=42, outer=(v1[0], v2[0])))
     inner = (Ether(src=mac(0x77), dst=mac(0x78)) / IP(src="10.1.0.1", dst="10.1.0.2") /
              TCP(sport=1234, dport=80, flags="S"))
     t.ip(at(50.006), e(0) / IP(src=v1[0], dst=v2[0]) / UDP(sport=v1[1], dport=v2[1]) /
