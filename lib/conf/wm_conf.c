@@ -105,7 +105,8 @@ static const struct opt_desc opts[] = {
 	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
 	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
 	 UINT32_MAX, false, "Observation Domain ID of worker 0; worker i has ID+i (default 1)"},
-	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 640, 65507, false,
+	/* 768: WM_IPFIX_MTU_MIN, a tunnelled flow's uniflow pair and its two stream records. */
+	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 768, 65507, false,
 	 "largest IPFIX message in bytes (default 1400)"},
 	{"template-refresh", "template_refresh", OPT_SECONDS, OFF(template_refresh), 0, 86400, true,
 	 "seconds between template and options resends over UDP (default 60)"},

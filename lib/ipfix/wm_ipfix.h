@@ -50,7 +50,7 @@ extern "C" {
 #define WM_IPFIX_DEFAULT_PEN 32473
 
 /** Smallest and largest message size the encoder accepts. */
-#define WM_IPFIX_MTU_MIN 640
+#define WM_IPFIX_MTU_MIN 768
 #define WM_IPFIX_MTU_MAX 65507
 
 /** Longest interface name or description in an interface record; longer ones are cut. */

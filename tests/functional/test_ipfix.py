@@ -34,7 +34,9 @@ truth file directly where that is simple (record count, packet sums).
                    export captured by dumpcap on lo and decoded by tshark.
   MtuTests         --ipfix-mtu at its floor (WM_IPFIX_MTU_MIN, read from
                    lib/ipfix/wm_ipfix.h; 512 at first, 640 since a flow and
-                   its two sequence stream records must fit one message):
+                   its two sequence stream records must fit one message, 768
+                   since a tunnelled flow's uniflow pair and its two streams
+                   must):
                    every message fits, the same records; one less is refused.
   MultiCollectorTests  file:A, file:B and udp:// at once: each gets every record.
   UnreachableTests a TCP collector nobody listens on: everything counted as
