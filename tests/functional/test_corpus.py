@@ -48,6 +48,19 @@ PARSE_ERRORS = {
     ("ndpi/pcap/ip_fragmented_garbage.pcap", "tcpTruncated"): (4, TINY_FRAGMENT),
     ("suricata-verify/defrag/bug-6887-defrag-eth-vlan-ipv4-tcp-syn/frag-eth-vlan-ip-tcp-syn.pcap",
      "tcpTruncated"): (1, TINY_FRAGMENT),
+    ("tcpdump/esp_truncated.pcap", "espTruncated"):
+        (1, "NAT-T ESP cut by the 46-byte snap length after 5 bytes: no sequence number"),
+    ("tcpdump/ip6_frag_asan.pcap", "ipv6BadExtChain"):
+        (1, "a fuzzer's frame: 6 of the 8 bytes of a fragment header, so no protocol"),
+    ("tcpdump/ipv6_frag6_negative_len.pcap", "ipv6BadExtChain"):
+        (1, "payload length 0 with a fragment header after the IPv6 header"),
+    ("tcpdump/macsec-snap.pcap", "sectagTruncated"):
+        (1, "a SecTAG with SC set cut by the 20-byte snap length: its SCI, the key, is not "
+            "there"),
+    ("tcpdump/rtp-seg-fault-1.pcapng", "udpBadLength"):
+        (1, "a fuzzer's frame: UDP length 57343 in a 37-byte IPv4 packet"),
+    ("zeek/Traces/ipv6-mobility-dst-opts.pcap", "ipv6BadExtChain"):
+        (1, "a 40-byte destination options header in a 36-byte IPv6 payload"),
 }
 
 # Zeek tunnel baselines left out, with the reason.
