@@ -144,6 +144,12 @@ class Rec:
         return r
 
 
+def cvlan_field(cvlan):
+    """dot1qCustomerVlanId, the innermost of two or more VLAN tags: a JSON line has it
+    only when it is not 0 (one tag or none), as Zeek and ipfixprobe users expect."""
+    return {"dot1qCustomerVlanId": cvlan} if cvlan else {}
+
+
 def tunnel_fields(encap, outer=("", ""), segment=0, teid=0, mpls=()):
     """The fields of a tunnelled IP flow's record (README: the tunnel fields): the
     outermost tunnel, its endpoints as the flow's first packet had them, the VNI or
@@ -187,9 +193,9 @@ class Trace:
             "destinationTransportPort": dport,
             "protocolIdentifier": proto,
             "vlanId": vlan,
-            "dot1qCustomerVlanId": cvlan,
             "ingressInterface": port,
         }
+        ident.update(cvlan_field(cvlan))
         if spi is not None:
             ident["ipsecSPI"] = spi
         if tunnel is not None:
@@ -201,8 +207,8 @@ class Trace:
     def l2_flow(self, smac, dmac, ethertype, reason=FORCED, vlan=0, port=0, cvlan=0):
         rec = Rec("l2", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
-            "ethernetType": ethertype, "vlanId": vlan, "dot1qCustomerVlanId": cvlan,
-            "ingressInterface": port,
+            "ethernetType": ethertype, "vlanId": vlan, "ingressInterface": port,
+            **cvlan_field(cvlan),
         }, reason)
         self.recs.append(rec)
         return rec
@@ -211,7 +217,7 @@ class Trace:
         rec = Rec("macsec", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
             "ethernetType": ETH_MACSEC, "macsecSCI": "%016x" % sci, "macsecAN": an,
-            "vlanId": vlan, "dot1qCustomerVlanId": cvlan, "ingressInterface": port,
+            "vlanId": vlan, "ingressInterface": port, **cvlan_field(cvlan),
         }, reason)
         self.recs.append(rec)
         return rec

@@ -49,7 +49,11 @@
 
 #define WM_LOGTYPE wm_logtype_console
 
+#include "wm_console.h"
 #include "wm_ctl.h"
+#include "wm_flow_key.h"
+#include "wm_format.h"
+#include "wm_mgmt.h"
 #include "wm_stats.h"
 
 #define PROMPT "wiremeter> "

@@ -90,6 +90,21 @@ struct domain_state {
 	uint64_t not_sent_octets;
 };
 
+/*
+ * The domain counters a collector's figures sum over its domains: field,
+ * the report's key (RFC 7011's Information Element names, or the sent
+ * counterpart of one).
+ */
+#define DOMAIN_FOREACH_SUM(X)                           \
+	X(messages, "exportedMessageTotalCount")        \
+	X(flow_records, "exportedFlowRecordTotalCount") \
+	X(octets, "exportedOctetTotalCount")            \
+	X(flow_pkts, "sentPacketTotalCount")            \
+	X(flow_octets, "sentOctetTotalCount")           \
+	X(not_sent_flows, "notSentFlowTotalCount")      \
+	X(not_sent_pkts, "notSentPacketTotalCount")     \
+	X(not_sent_octets, "notSentOctetTotalCount")
+
 struct collector {
 	struct wm_ipfix_transport *t;
 	uint32_t cap;	    /* queue capacity in messages */
@@ -680,19 +695,33 @@ wm_exporter_close(struct wm_app *app)
 	ex.n_col = 0;
 }
 
+/* A collector's DOMAIN_FOREACH_SUM counters over its domains (the rest of sum zero). */
+static void
+collector_sum(const struct collector *c, struct domain_state *sum)
+{
+	unsigned int d;
+
+	memset(sum, 0, sizeof(*sum));
+	for (d = 0; d < ex.n_domains; d++) {
+#define X(f, k) sum->f += c->dom[d].f;
+		DOMAIN_FOREACH_SUM(X)
+#undef X
+	}
+}
+
 void
 wm_exporter_totals(struct wm_exporter_totals *t)
 {
-	unsigned int i, d;
+	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < ex.n_col; i++) {
 		const struct collector *c = &ex.col[i];
+		struct domain_state sum;
 
-		for (d = 0; d < ex.n_domains; d++) {
-			t->records_sent += c->dom[d].flow_records;
-			t->records_not_sent += c->dom[d].not_sent_flows;
-		}
+		collector_sum(c, &sum);
+		t->records_sent += sum.flow_records;
+		t->records_not_sent += sum.not_sent_flows;
 		t->queued += c->end - c->next;
 	}
 }
@@ -700,23 +729,23 @@ wm_exporter_totals(struct wm_exporter_totals *t)
 unsigned int
 wm_exporter_collectors(struct wm_exporter_collector *out, unsigned int max)
 {
-	unsigned int i, d;
+	unsigned int i;
 
 	for (i = 0; i < ex.n_col && i < max; i++) {
 		const struct collector *c = &ex.col[i];
 		const struct wm_ipfix_transport_stats *ts = wm_ipfix_transport_stats(c->t);
 		struct wm_exporter_collector *o = &out[i];
+		struct domain_state sum;
 
 		memset(o, 0, sizeof(*o));
 		snprintf(o->uri, sizeof(o->uri), "%s", wm_ipfix_transport_uri(c->t));
-		for (d = 0; d < ex.n_domains; d++) {
-			o->messages += c->dom[d].messages;
-			o->flow_records += c->dom[d].flow_records;
-			o->octets += c->dom[d].octets;
-			o->not_sent_flows += c->dom[d].not_sent_flows;
-			o->not_sent_pkts += c->dom[d].not_sent_pkts;
-			o->not_sent_octets += c->dom[d].not_sent_octets;
-		}
+		collector_sum(c, &sum);
+		o->messages = sum.messages;
+		o->flow_records = sum.flow_records;
+		o->octets = sum.octets;
+		o->not_sent_flows = sum.not_sent_flows;
+		o->not_sent_pkts = sum.not_sent_pkts;
+		o->not_sent_octets = sum.not_sent_octets;
 		o->queued = c->end - c->next;
 		o->dropped_msgs = c->dropped_msgs;
 		o->resent = c->resent;
@@ -733,11 +762,42 @@ static const char *const kind_names[] = {
 	[WM_IPFIX_TRANSPORT_FILE] = "file",
 };
 
+static void
+set_u64(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+/* One collector in the report: its figures summed over the domains, and its transport's. */
+static json_t *
+collector_json(const struct collector *c)
+{
+	const struct wm_ipfix_transport_stats *ts = wm_ipfix_transport_stats(c->t);
+	json_t *jc = json_object();
+	struct domain_state sum;
+
+	collector_sum(c, &sum);
+	json_object_set_new(jc, "uri", json_string(wm_ipfix_transport_uri(c->t)));
+	json_object_set_new(jc, "transport",
+			    json_string(kind_names[wm_ipfix_transport_kind(c->t)]));
+	/* sent* with notSent*: every packet and octet metered. */
+#define X(f, k) set_u64(jc, k, sum.f);
+	DOMAIN_FOREACH_SUM(X)
+#undef X
+	set_u64(jc, "messagesDroppedQueueFull", c->dropped_msgs);
+	set_u64(jc, "messagesResent", c->resent);
+	set_u64(jc, "sessions", ts->sessions);
+	set_u64(jc, "disconnects", ts->disconnects);
+	set_u64(jc, "sendErrors", ts->errors);
+	return jc;
+}
+
+/* The report's "ipfix": collectors and the workers' encoding (keys sorted when written). */
 json_t *
 wm_exporter_report_json(struct wm_app *app)
 {
 	json_t *root, *cols, *workers;
-	unsigned int i, d;
+	unsigned int i;
 
 	if (ex.n_col == 0)
 		return json_null();
@@ -746,53 +806,8 @@ wm_exporter_report_json(struct wm_app *app)
 		root, "mode",
 		json_string(app->conf.ipfix_mode == WM_CONF_IPFIX_UNIFLOW ? "uniflow" : "biflow"));
 	cols = json_array();
-	for (i = 0; i < ex.n_col; i++) {
-		const struct collector *c = &ex.col[i];
-		const struct wm_ipfix_transport_stats *ts = wm_ipfix_transport_stats(c->t);
-		struct domain_state sum = {0};
-		json_t *jc = json_object();
-
-		for (d = 0; d < ex.n_domains; d++) {
-			sum.messages += c->dom[d].messages;
-			sum.flow_records += c->dom[d].flow_records;
-			sum.flow_pkts += c->dom[d].flow_pkts;
-			sum.flow_octets += c->dom[d].flow_octets;
-			sum.octets += c->dom[d].octets;
-			sum.not_sent_flows += c->dom[d].not_sent_flows;
-			sum.not_sent_pkts += c->dom[d].not_sent_pkts;
-			sum.not_sent_octets += c->dom[d].not_sent_octets;
-		}
-		json_object_set_new(jc, "uri", json_string(wm_ipfix_transport_uri(c->t)));
-		json_object_set_new(jc, "transport",
-				    json_string(kind_names[wm_ipfix_transport_kind(c->t)]));
-		json_object_set_new(jc, "exportedMessageTotalCount",
-				    json_integer((json_int_t)sum.messages));
-		json_object_set_new(jc, "exportedFlowRecordTotalCount",
-				    json_integer((json_int_t)sum.flow_records));
-		json_object_set_new(jc, "exportedOctetTotalCount",
-				    json_integer((json_int_t)sum.octets));
-		/*
-		 * The packets and octets of the flow records sent: with the
-		 * notSent* ones they add up to every packet and octet metered.
-		 */
-		json_object_set_new(jc, "sentPacketTotalCount",
-				    json_integer((json_int_t)sum.flow_pkts));
-		json_object_set_new(jc, "sentOctetTotalCount",
-				    json_integer((json_int_t)sum.flow_octets));
-		json_object_set_new(jc, "notSentFlowTotalCount",
-				    json_integer((json_int_t)sum.not_sent_flows));
-		json_object_set_new(jc, "notSentPacketTotalCount",
-				    json_integer((json_int_t)sum.not_sent_pkts));
-		json_object_set_new(jc, "notSentOctetTotalCount",
-				    json_integer((json_int_t)sum.not_sent_octets));
-		json_object_set_new(jc, "messagesDroppedQueueFull",
-				    json_integer((json_int_t)c->dropped_msgs));
-		json_object_set_new(jc, "messagesResent", json_integer((json_int_t)c->resent));
-		json_object_set_new(jc, "sessions", json_integer((json_int_t)ts->sessions));
-		json_object_set_new(jc, "disconnects", json_integer((json_int_t)ts->disconnects));
-		json_object_set_new(jc, "sendErrors", json_integer((json_int_t)ts->errors));
-		json_array_append_new(cols, jc);
-	}
+	for (i = 0; i < ex.n_col; i++)
+		json_array_append_new(cols, collector_json(&ex.col[i]));
 	json_object_set_new(root, "collectors", cols);
 	workers = json_array();
 	for (i = 0; i < app->n_workers; i++) {
@@ -800,11 +815,9 @@ wm_exporter_report_json(struct wm_app *app)
 		json_t *jw = json_object();
 
 		json_object_set_new(jw, "observationDomainId", json_integer(w->domain_id));
-		json_object_set_new(jw, "recordsEncoded",
-				    json_integer((json_int_t)w->ipfix_records));
-		json_object_set_new(jw, "messages", json_integer((json_int_t)w->ipfix_messages));
-		json_object_set_new(jw, "waitsForBuffer",
-				    json_integer((json_int_t)w->ipfix_no_buf));
+		set_u64(jw, "recordsEncoded", w->ipfix_records);
+		set_u64(jw, "messages", w->ipfix_messages);
+		set_u64(jw, "waitsForBuffer", w->ipfix_no_buf);
 		json_array_append_new(workers, jw);
 	}
 	json_object_set_new(root, "workers", workers);
@@ -814,20 +827,17 @@ wm_exporter_report_json(struct wm_app *app)
 void
 wm_exporter_summary(struct wm_app *app)
 {
-	unsigned int i, d;
+	unsigned int i;
 
 	(void)app;
 	for (i = 0; i < ex.n_col; i++) {
 		const struct collector *c = &ex.col[i];
-		uint64_t msgs = 0, recs = 0, ns = 0;
+		struct domain_state sum;
 
-		for (d = 0; d < ex.n_domains; d++) {
-			msgs += c->dom[d].messages;
-			recs += c->dom[d].flow_records;
-			ns += c->dom[d].not_sent_flows;
-		}
+		collector_sum(c, &sum);
 		printf("ipfix %s: %" PRIu64 " messages, %" PRIu64 " flow records sent, %" PRIu64
 		       " not sent, %" PRIu64 " resent after reconnect\n",
-		       wm_ipfix_transport_uri(c->t), msgs, recs, ns, c->resent);
+		       wm_ipfix_transport_uri(c->t), sum.messages, sum.flow_records,
+		       sum.not_sent_flows, c->resent);
 	}
 }

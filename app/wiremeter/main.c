@@ -37,9 +37,11 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
 #include "wm_ipfix_transport.h"
+#include "wm_mgmt.h"
 #include "wm_output.h"
 
 struct wm_app wm_app;

@@ -21,7 +21,10 @@
 #include <rte_ring_elem.h>
 
 #include "wm_app.h"
+#include "wm_console.h"
 #include "wm_ctl.h"
+#include "wm_format.h"
+#include "wm_mgmt.h"
 #include "wm_output.h"
 #include "wm_stats.h"
 

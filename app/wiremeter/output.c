@@ -9,16 +9,16 @@
  * calls these functions.
  */
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wm_app.h"
 #include "wm_output.h"
+#include "wm_rank.h"
 
 struct wm_totals wm_totals;
 
@@ -120,183 +120,86 @@ wm_output_close(void)
 	return rc;
 }
 
-static void
-fmt_mac(char *buf, size_t len, const uint8_t *m)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 /*
- * Write name with the RFC 5103 "reverse" prefix when rev is set:
- * seqLostCount -> reverseSeqLostCount.
+ * A JSON object written into a caller's buffer: n counts the bytes it
+ * takes, written or not, so a short buffer is found at the end.
  */
+struct json_text {
+	char *buf;
+	size_t len; /* the buffer's size */
+	size_t n;   /* bytes of the text so far */
+	bool first; /* no field written yet: no comma before the next */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+text_put(struct json_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(t->n < t->len ? t->buf + t->n : NULL, t->n < t->len ? t->len - t->n : 0, fmt,
+		      ap);
+	va_end(ap);
+	if (k > 0)
+		t->n += (size_t)k;
+}
+
+/* A wm_ipfix_field_fn: one "name":value member, numbers bare, text quoted. */
 static int
-put_name(char *buf, size_t len, const char *name, bool rev)
+text_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
 {
-	if (!rev)
-		return snprintf(buf, len, "\"%s\":", name);
-	return snprintf(buf, len, "\"reverse%c%s\":", toupper((unsigned char)name[0]), name + 1);
-}
+	struct json_text *t = ctx;
+	const char *sep = t->first ? "" : ",";
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
 
-/*
- * A stream's kind and identity; with all_ids false, leave out the ESP and
- * MACsec ones, which their flow's fields already give. Returns the bytes
- * written.
- */
-static size_t
-format_identity(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf, size_t len)
-{
-	size_t n = 0;
-
-#define PUTN(name)                                                            \
-	do {                                                                  \
-		int k_ = put_name(buf + n, n < len ? len - n : 0, name, rev); \
-		if (k_ > 0)                                                   \
-			n += (size_t)k_;                                      \
-	} while (0)
-#define PUTV(...)                                                               \
-	do {                                                                    \
-		int k_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
-		if (k_ > 0)                                                     \
-			n += (size_t)k_;                                        \
-	} while (0)
-
-	PUTN("seqStreamKind");
-	PUTV("\"%s\",", wm_seq_kind_name(s->kind));
-	if (s->kind == WM_SEQ_KIND_RTP) {
-		PUTN("rtpSSRC");
-		PUTV("%u,", s->rtp_ssrc);
-	} else if (s->kind == WM_SEQ_KIND_TESTER) {
-		PUTN("testerStreamId");
-		PUTV("%u,", s->tester_id);
-	} else if (all_ids && s->kind == WM_SEQ_KIND_ESP) {
-		PUTN("ipsecSPI");
-		PUTV("%u,", s->esp_spi);
-	} else if (all_ids && s->kind == WM_SEQ_KIND_MACSEC) {
-		PUTN("macsecSCI");
-		PUTV("\"%016" PRIx64 "\",", s->macsec_sci);
-		PUTN("macsecAN");
-		PUTV("%u,", s->macsec_an);
-	}
-	return n;
-}
-
-/* A stream's identity and counters in a flow line; returns the bytes written. */
-static size_t
-format_stream(const struct wm_seq_snapshot *s, bool rev, bool all_ids, char *buf, size_t len)
-{
-	size_t n = format_identity(s, rev, all_ids, buf, len);
-	unsigned int i;
-
-	/* Names from lib/seq's one list (WM_SEQ_FOREACH_COUNTER). */
-	for (i = 0; i < WM_SEQ_CTR_MAX; i++) {
-		PUTN(wm_seq_counter_name((enum wm_seq_counter_id)i));
-		PUTV("%" PRIu64 ",", wm_seq_counter_get(&s->c, (enum wm_seq_counter_id)i));
-	}
-	return n;
-}
-#undef PUTN
-#undef PUTV
-
-/* An outer endpoint as text: IPv4 or IPv6 as the flags say, "" for none (MPLS at L2). */
-static void
-fmt_outer(char *buf, size_t len, const uint8_t *a, uint8_t encap_flags)
-{
-	if (encap_flags & WM_PKT_E_OUTER_V4)
-		inet_ntop(AF_INET, a, buf, len);
-	else if (encap_flags & WM_PKT_E_OUTER_V6)
-		inet_ntop(AF_INET6, a, buf, len);
-	else if (len > 0)
-		buf[0] = '\0';
-}
-
-/* The tunnel fields (wm_flow_export_tunnelled()), each always present, 0 or "" when unset. */
-static int
-format_tunnel(const struct wm_flow_export *e, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	uint32_t lse[WM_PKT_MAX_MPLS] = {0};
-	unsigned int i;
-
-	for (i = 0; i < WM_PKT_MAX_MPLS && i < e->n_mpls; i++)
-		lse[i] = e->mpls[i] >> 8; /* label, traffic class, bottom of stack */
-	fmt_outer(a, sizeof(a), e->outer_src, e->encap_flags);
-	fmt_outer(b, sizeof(b), e->outer_dst, e->encap_flags);
-	return snprintf(buf, len,
-			"\"encapsulation\":\"%s\",\"layer2SegmentId\":%u,\"gtpTeid\":%u,"
-			"\"mplsTopLabelStackSection\":%u,\"mplsLabelStackSection2\":%u,"
-			"\"mplsLabelStackSection3\":%u,\"tunnelSourceAddress\":\"%s\","
-			"\"tunnelDestinationAddress\":\"%s\",",
-			wm_pkt_tunnel_name(e->encap),
-			(e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0,
-			(e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0, lse[0], lse[1], lse[2],
-			a, b);
+	/* Most fields are counters: one printf for them (every record passes here). */
+	if (v->kind == WM_IPFIX_VALUE_UNSIGNED)
+		text_put(t, "%s\"%s\":%" PRIu64, sep, name, v->u);
+	else
+		text_put(t, wm_ipfix_value_is_number(v) ? "%s\"%s\":%s" : "%s\"%s\":\"%s\"", sep,
+			 name, wm_ipfix_value_text(v, buf, sizeof(buf)));
+	t->first = false;
+	return 0;
 }
 
 int
 wm_output_format(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		 unsigned int n_streams, char *buf, size_t len)
 {
-	unsigned int si;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	size_t n = 0;
+	struct json_text t = {.buf = buf, .len = len, .n = 0, .first = true};
 
-#define PUT(...)                                                                \
-	do {                                                                    \
-		int k_ = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
-		if (k_ > 0)                                                     \
-			n += (size_t)k_;                                        \
-	} while (0)
+	text_put(&t, "{");
+	wm_ipfix_record_visit(e, streams, n_streams, text_field, &t);
+	text_put(&t, "}\n");
+	return t.n < len ? (int)t.n : -ENOSPC;
+}
 
-	PUT("{");
-	if (e->kind == WM_FLOW_KIND_IPV4 || e->kind == WM_FLOW_KIND_IPV6) {
-		bool v4 = e->kind == WM_FLOW_KIND_IPV4;
+/* A wm_ipfix_field_fn: 1 at a number jansson cannot read (above INT64_MAX). */
+static int
+past_json_int(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	(void)ctx;
+	(void)name;
+	return v->kind == WM_IPFIX_VALUE_UNSIGNED && v->u > INT64_MAX;
+}
 
-		inet_ntop(v4 ? AF_INET : AF_INET6, e->src, a, sizeof(a));
-		inet_ntop(v4 ? AF_INET : AF_INET6, e->dst, b, sizeof(b));
-		PUT("\"source%sAddress\":\"%s\",\"destination%sAddress\":\"%s\","
-		    "\"sourceTransportPort\":%u,\"destinationTransportPort\":%u,"
-		    "\"protocolIdentifier\":%u,",
-		    v4 ? "IPv4" : "IPv6", a, v4 ? "IPv4" : "IPv6", b, e->sport, e->dport, e->proto);
-	} else {
-		fmt_mac(a, sizeof(a), e->smac);
-		fmt_mac(b, sizeof(b), e->dmac);
-		PUT("\"sourceMacAddress\":\"%s\",\"destinationMacAddress\":\"%s\","
-		    "\"ethernetType\":%u,",
-		    a, b, e->ethertype);
-	}
-	PUT("\"packetDeltaCount\":%" PRIu64 ",\"octetDeltaCount\":%" PRIu64
-	    ",\"reversePacketDeltaCount\":%" PRIu64 ",\"reverseOctetDeltaCount\":%" PRIu64
-	    ",\"flowStartNanoseconds\":%" PRIu64 ",\"flowEndNanoseconds\":%" PRIu64 ",",
-	    e->pkts[0], e->octets[0], e->pkts[1], e->octets[1], e->start_ns, e->end_ns);
-	if (e->kind == WM_FLOW_KIND_IPV4 || e->kind == WM_FLOW_KIND_IPV6) {
-		PUT("\"tcpControlBits\":%u,\"reverseTcpControlBits\":%u,\"ipClassOfService\":%u,"
-		    "\"minimumIpTotalLength\":%u,\"maximumIpTotalLength\":%u,",
-		    e->tcp_flags[0], e->tcp_flags[1], e->tos, e->min_len, e->max_len);
-		if (e->proto == 1)
-			PUT("\"icmpTypeCodeIPv4\":%u,", e->icmp_type_code);
-		else if (e->proto == 58)
-			PUT("\"icmpTypeCodeIPv6\":%u,", e->icmp_type_code);
-		if (e->flags & WM_FLOW_REC_F_ESP)
-			PUT("\"ipsecSPI\":%u,", e->spi);
-		if (wm_flow_export_tunnelled(e)) {
-			int k = format_tunnel(e, buf + n, n < len ? len - n : 0);
+bool
+wm_output_record_loads(const struct wm_flow_export *e)
+{
+	return wm_ipfix_record_visit(e, NULL, 0, past_json_int, NULL) == 0;
+}
 
-			if (k > 0)
-				n += (size_t)k;
-		}
-	} else if (e->kind == WM_FLOW_KIND_MACSEC) {
-		PUT("\"macsecSCI\":\"%016" PRIx64 "\",\"macsecAN\":%u,", e->sci, e->an);
-	}
-	/* The flow's own fields name an ESP or MACsec stream already. */
-	for (si = 0; si < n_streams; si++)
-		n += format_stream(&streams[si], streams[si].dir != 0, streams[si].dir != 0,
-				   buf + n, n < len ? len - n : 0);
-	PUT("\"flowEndReason\":%u,\"vlanId\":%u,\"dot1qCustomerVlanId\":%u,"
-	    "\"ingressInterface\":%u}\n",
-	    e->end_reason, e->vlan, e->cvlan, e->in_port);
-#undef PUT
-	return n < len ? (int)n : -ENOSPC;
+bool
+wm_output_stream_loads(const struct wm_seq_snapshot *s)
+{
+	return wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, past_json_int, NULL) == 0;
+}
+
+bool
+wm_output_gap_loads(const struct wm_gap_event *g)
+{
+	return wm_output_gap_visit(g, past_json_int, NULL) == 0;
 }
 
 static uint64_t
@@ -305,29 +208,19 @@ rec_octets(const struct wm_flow_export *e)
 	return e->octets[0] + e->octets[1];
 }
 
-/* Keep the WM_TOP_FLOWS records with the most octets, sorted, by insertion. */
-static void
-top_insert(const struct wm_flow_export *e)
+/* Rank of the top flows: more octets first. */
+static bool
+more_octets(const void *a, const void *b)
 {
-	unsigned int i, n = wm_totals.n_top;
-
-	if (n == WM_TOP_FLOWS && rec_octets(e) <= rec_octets(&wm_totals.top[n - 1]))
-		return;
-	if (n < WM_TOP_FLOWS)
-		n++;
-	for (i = n - 1; i > 0 && rec_octets(&wm_totals.top[i - 1]) < rec_octets(e); i--)
-		wm_totals.top[i] = wm_totals.top[i - 1];
-	wm_totals.top[i] = *e;
-	wm_totals.n_top = n;
+	return rec_octets(a) > rec_octets(b);
 }
 
-/* How bad a stream is: lost first, then out of order or repeated. */
+/* Rank of the worst streams. */
 static bool
-worse(const struct wm_seq_snapshot *a, const struct wm_seq_snapshot *b)
+stream_rec_worse(const void *a, const void *b)
 {
-	uint64_t ma = a->c.late + a->c.dup + a->c.too_old, mb = b->c.late + b->c.dup + b->c.too_old;
-
-	return a->c.lost != b->c.lost ? a->c.lost > b->c.lost : ma > mb;
+	return wm_stream_worse(&((const struct wm_stream_rec *)a)->s,
+			       &((const struct wm_stream_rec *)b)->s);
 }
 
 /* A stream that ended: count it, and keep it if it is among the worst. */
@@ -335,7 +228,7 @@ static void
 stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 {
 	struct wm_seq_totals *t = &wm_totals.seq;
-	unsigned int i, n = t->n_worst;
+	struct wm_stream_rec r;
 
 	t->tracked++;
 	t->lost += st->c.lost;
@@ -344,15 +237,12 @@ stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 	if (st->c.lost + st->c.late + st->c.dup + st->c.too_old == 0)
 		return;
 	t->impaired++;
-	if (n == WM_SEQ_WORST && !worse(st, &t->worst[n - 1].s))
-		return;
-	if (n < WM_SEQ_WORST)
-		n++;
-	for (i = n - 1; i > 0 && worse(st, &t->worst[i - 1].s); i--)
-		t->worst[i] = t->worst[i - 1];
-	t->worst[i].e = *e;
-	t->worst[i].s = *st;
-	t->n_worst = n;
+	if (t->n_worst == WM_SEQ_WORST && !wm_stream_worse(st, &t->worst[WM_SEQ_WORST - 1].s))
+		return; /* not copied for nothing: most streams end unremarkable */
+	r.e = *e;
+	r.s = *st;
+	t->n_worst =
+		wm_rank_insert(t->worst, t->n_worst, WM_SEQ_WORST, sizeof(r), &r, stream_rec_worse);
 }
 
 void
@@ -376,7 +266,8 @@ wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 	wm_totals.octets += rec_octets(e);
 	if (e->end_reason < RTE_DIM(wm_totals.by_reason))
 		wm_totals.by_reason[e->end_reason]++;
-	top_insert(e);
+	wm_totals.n_top = wm_rank_insert(wm_totals.top, wm_totals.n_top, WM_TOP_FLOWS, sizeof(*e),
+					 e, more_octets);
 	for (i = 0; i < n_streams; i++)
 		if (streams[i].final)
 			stream_ended(e, &streams[i]);
@@ -389,49 +280,86 @@ wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *s
 	}
 }
 
-/* The packet's endpoints in a gap event line. */
-static size_t
-format_endpoints(const struct wm_gap_event *g, char *buf, size_t len)
+/* A number or a text as a visited value. */
+static int
+gap_u64(wm_ipfix_field_fn fn, void *ctx, const char *name, uint64_t u)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	bool v4 = g->pkt_kind == WM_PKT_KIND_IPV4;
-	int k;
+	struct wm_ipfix_value v = {.kind = WM_IPFIX_VALUE_UNSIGNED, .u = u};
+
+	return fn(ctx, name, &v);
+}
+
+static int
+gap_bytes(wm_ipfix_field_fn fn, void *ctx, uint16_t ie, enum wm_ipfix_value_kind kind,
+	  const uint8_t *bytes)
+{
+	struct wm_ipfix_value v = {.kind = kind, .bytes = bytes};
+
+	return fn(ctx, wm_ipfix_ie_name(ie), &v);
+}
+
+/* The packet's endpoints in a gap event, named as in the flow records. */
+static int
+gap_endpoints(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
+{
+	const bool v4 = g->pkt_kind == WM_PKT_KIND_IPV4;
+	const enum wm_ipfix_value_kind k = v4 ? WM_IPFIX_VALUE_IPV4 : WM_IPFIX_VALUE_IPV6;
+	int rc;
 
 	if (g->pkt_kind == WM_PKT_KIND_MACSEC || g->pkt_kind == WM_PKT_KIND_L2) {
-		fmt_mac(a, sizeof(a), g->src);
-		fmt_mac(b, sizeof(b), g->dst);
-		k = snprintf(buf, len,
-			     "\"sourceMacAddress\":\"%s\",\"destinationMacAddress\":\"%s\",", a, b);
-	} else {
-		inet_ntop(v4 ? AF_INET : AF_INET6, g->src, a, sizeof(a));
-		inet_ntop(v4 ? AF_INET : AF_INET6, g->dst, b, sizeof(b));
-		k = snprintf(buf, len,
-			     "\"source%sAddress\":\"%s\",\"destination%sAddress\":\"%s\","
-			     "\"sourceTransportPort\":%u,\"destinationTransportPort\":%u,"
-			     "\"protocolIdentifier\":%u,",
-			     v4 ? "IPv4" : "IPv6", a, v4 ? "IPv4" : "IPv6", b, g->sport, g->dport,
-			     g->proto);
+		rc = gap_bytes(fn, ctx, IPFIX_IE_SOURCE_MAC_ADDRESS, WM_IPFIX_VALUE_MAC, g->src);
+		return rc != 0 ? rc
+			       : gap_bytes(fn, ctx, IPFIX_IE_DESTINATION_MAC_ADDRESS,
+					   WM_IPFIX_VALUE_MAC, g->dst);
 	}
-	return k > 0 ? (size_t)k : 0;
+	rc = gap_bytes(fn, ctx, v4 ? IPFIX_IE_SOURCE_IPV4_ADDRESS : IPFIX_IE_SOURCE_IPV6_ADDRESS, k,
+		       g->src);
+	if (rc == 0)
+		rc = gap_bytes(fn, ctx,
+			       v4 ? IPFIX_IE_DESTINATION_IPV4_ADDRESS
+				  : IPFIX_IE_DESTINATION_IPV6_ADDRESS,
+			       k, g->dst);
+	if (rc == 0)
+		rc = gap_u64(fn, ctx, wm_ipfix_ie_name(IPFIX_IE_SOURCE_TRANSPORT_PORT), g->sport);
+	if (rc == 0)
+		rc = gap_u64(fn, ctx, wm_ipfix_ie_name(IPFIX_IE_DESTINATION_TRANSPORT_PORT),
+			     g->dport);
+	return rc == 0 ? gap_u64(fn, ctx, wm_ipfix_ie_name(IPFIX_IE_PROTOCOL_IDENTIFIER), g->proto)
+		       : rc;
+}
+
+int
+wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
+{
+	struct wm_ipfix_value ev = {.kind = WM_IPFIX_VALUE_STRING,
+				    .s = wm_seq_class_name((enum wm_seq_class)g->ev.type)};
+	struct wm_ipfix_value dist = {.kind = WM_IPFIX_VALUE_SIGNED, .i = g->ev.distance};
+	int rc = gap_u64(fn, ctx, "timeNanoseconds", g->ts_ns);
+
+	if (rc == 0)
+		rc = fn(ctx, "event", &ev);
+	if (rc == 0)
+		rc = wm_ipfix_stream_visit(&g->id, 0, fn, ctx);
+	if (rc == 0)
+		rc = gap_endpoints(g, fn, ctx);
+	if (rc == 0)
+		rc = gap_u64(fn, ctx, "expected", g->ev.expected);
+	if (rc == 0)
+		rc = gap_u64(fn, ctx, "received", g->ev.received);
+	if (rc == 0)
+		rc = gap_u64(fn, ctx, "missing", g->ev.missing);
+	return rc == 0 ? fn(ctx, "distance", &dist) : rc;
 }
 
 int
 wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len)
 {
-	size_t n = 0;
-	int k;
+	struct json_text t = {.buf = buf, .len = len, .n = 0, .first = true};
 
-	k = snprintf(buf, len, "{\"timeNanoseconds\":%" PRIu64 ",\"event\":\"%s\",", g->ts_ns,
-		     wm_seq_class_name((enum wm_seq_class)g->ev.type));
-	n += k > 0 ? (size_t)k : 0;
-	n += format_identity(&g->id, false, true, buf + n, n < len ? len - n : 0);
-	n += format_endpoints(g, buf + n, n < len ? len - n : 0);
-	k = snprintf(buf + n, n < len ? len - n : 0,
-		     "\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ",\"missing\":%" PRIu64
-		     ",\"distance\":%" PRId64 "}\n",
-		     g->ev.expected, g->ev.received, g->ev.missing, g->ev.distance);
-	n += k > 0 ? (size_t)k : 0;
-	return n < len ? (int)n : -ENOSPC;
+	text_put(&t, "{");
+	wm_output_gap_visit(g, text_field, &t);
+	text_put(&t, "}\n");
+	return t.n < len ? (int)t.n : -ENOSPC;
 }
 
 void
@@ -450,15 +378,10 @@ wm_output_gap(const struct wm_gap_event *g)
 int
 wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len)
 {
-	size_t n;
+	struct json_text t = {.buf = buf, .len = len, .n = 0, .first = true};
 
-	if (len < 4)
-		return -ENOSPC;
-	buf[0] = '{';
-	n = 1 + format_stream(s, false, true, buf + 1, len - 1);
-	if (n + 2 > len)
-		return -ENOSPC;
-	buf[n - 1] = '}'; /* over the last comma */
-	buf[n] = '\0';
-	return (int)n;
+	text_put(&t, "{");
+	wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, text_field, &t);
+	text_put(&t, "}");
+	return t.n < len ? (int)t.n : -ENOSPC;
 }

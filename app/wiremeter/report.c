@@ -20,7 +20,7 @@
 #include <rte_ethdev.h>
 
 #include "wm_app.h"
-#include "wm_ctl.h"
+#include "wm_format.h"
 #include "wm_output.h"
 #include "wm_stats.h"
 
@@ -34,14 +34,35 @@ struct report {
 	char line[512]; /* figs as the periodic stats line */
 };
 
+/* A wm_ipfix_field_fn: one field into a JSON object, typed as in the JSON lines. */
+static int
+json_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
+	json_t *j;
+
+	if (v->kind == WM_IPFIX_VALUE_UNSIGNED)
+		j = json_integer((json_int_t)v->u);
+	else if (v->kind == WM_IPFIX_VALUE_SIGNED)
+		j = json_integer((json_int_t)v->i);
+	else
+		j = json_string(wm_ipfix_value_text(v, buf, sizeof(buf)));
+	json_object_set_new(ctx, name, j);
+	return 0;
+}
+
+/* A record as a JSON object, or NULL where json_loads refused its line (wm_output.h). */
 static json_t *
 record_json(const struct wm_flow_export *e)
 {
-	char line[1024];
+	json_t *o;
 
-	if (wm_output_format(e, NULL, 0, line, sizeof(line)) < 0)
-		return json_null();
-	return json_loads(line, 0, NULL);
+	if (!wm_output_record_loads(e))
+		return NULL;
+	o = json_object();
+
+	wm_ipfix_record_visit(e, NULL, 0, json_field, o);
+	return o;
 }
 
 /* The summary's sequence part: totals and the worst streams. */
@@ -94,14 +115,12 @@ seq_report_json(const struct wm_app *app)
 	json_object_set_new(o, "otherKind", json_integer((json_int_t)ws.other_kind));
 	json_object_set_new(o, "endsNotCounted", json_integer((json_int_t)ws.ends_dropped));
 	for (i = 0; i < t->n_worst; i++) {
-		char line[2048];
 		json_t *js;
 
-		if (wm_output_stream_json(&t->worst[i].s, line, sizeof(line)) < 0)
+		if (!wm_output_stream_loads(&t->worst[i].s))
 			continue;
-		js = json_loads(line, 0, NULL);
-		if (js == NULL)
-			continue;
+		js = json_object();
+		wm_ipfix_stream_visit(&t->worst[i].s, WM_IPFIX_STREAM_COUNTERS, json_field, js);
 		json_object_set_new(js, "direction",
 				    json_string(t->worst[i].s.dir ? "reverse" : "forward"));
 		json_object_set_new(js, "flow", record_json(&t->worst[i].e));
@@ -315,24 +334,20 @@ set_u64(json_t *o, const char *key, uint64_t v)
 	json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
-/*
- * The parser's per-kind counters: "tunnelDecoded" and "tunnelUndecoded"
- * objects by tunnel kind, and one key per offload length kind.
- */
+/* The parser's per-kind counters: an object per array (WM_FOREACH_PKT_ARRAY), keyed by kind. */
 static void
 report_pkt_counters(json_t *root, const struct wm_stats_counters *t)
 {
-	json_t *dec = json_object(), *undec = json_object();
+	json_t *o;
 	unsigned int e;
 
-	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++) {
-		set_u64(dec, wm_pkt_tunnel_name(e), t->tunnel_decoded[e]);
-		set_u64(undec, wm_pkt_tunnel_name(e), t->tunnel_undecoded[e]);
-	}
-	json_object_set_new(root, "tunnelDecoded", dec);
-	json_object_set_new(root, "tunnelUndecoded", undec);
-	for (e = 1; e < WM_PKT_OFFLOAD_MAX; e++)
-		set_u64(root, wm_pkt_offload_name(e), t->offload[e]);
+#define WM_X(f, n, name, key)                 \
+	o = json_object();                    \
+	for (e = 1; e < (n); e++)             \
+		set_u64(o, name(e), t->f[e]); \
+	json_object_set_new(root, key, o);
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 /* The run's totals, at the top level of the report. */
@@ -353,7 +368,7 @@ json_totals(json_t *root, const struct report *r, double duration_s)
 	set_u64(root, "flowsExported", r->s.records);
 	set_u64(root, "flowsEvicted", t->evicted);
 	set_u64(root, "fragmentsNonFirst", t->frag_nonfirst);
-#define WM_X(f, k) set_u64(root, k, t->f);
+#define WM_X(f, k, show) set_u64(root, k, t->f);
 	WM_FOREACH_FRAG_COUNTER(WM_X)
 #undef WM_X
 	json_object_set_new(root, "cyclesPerPacket", json_real(r->cpp));
@@ -383,16 +398,13 @@ json_ports(const struct wm_app *app, const struct report *r)
 		json_object_set_new(p, "driver", json_string(app->ports[pid].driver));
 		json_object_set_new(p, "rxQueues", json_integer(app->ports[pid].nb_rxq));
 		json_object_set_new(p, "softwareRss", json_boolean(app->ports[pid].sw_rss));
-		set_u64(p, "rxPackets", st->ipackets);
-		set_u64(p, "rxBytes", st->ibytes);
-		set_u64(p, "imissed", st->imissed);
-		set_u64(p, "ierrors", st->ierrors);
-		set_u64(p, "rxNoMbuf", st->rx_nombuf);
-		set_u64(p, "rxTaken", c->rx);
+#define WM_X(f, k) set_u64(p, k, st->f);
+		WM_FOREACH_ETH_COUNTER(WM_X)
+#undef WM_X
+#define WM_X(f, k, pk) set_u64(p, pk, c->f);
+		WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 		set_u64(p, "leftInRxRing", st->ipackets > c->rx ? st->ipackets - c->rx : 0);
-		set_u64(p, "metered", c->metered);
-		set_u64(p, "parseErrors", c->parse_errors);
-		set_u64(p, "filtered", c->filtered);
 		json_object_set_new(p, "conservationOk", json_boolean(r->ok[pid]));
 		json_array_append_new(jports, p);
 	}
@@ -405,10 +417,9 @@ json_conservation(const struct report *r)
 	const struct wm_port_counters *t = &r->s.total.c;
 	json_t *jcons = json_object();
 
-	set_u64(jcons, "received", t->rx);
-	set_u64(jcons, "metered", t->metered);
-	set_u64(jcons, "parseErrors", t->parse_errors);
-	set_u64(jcons, "filtered", t->filtered);
+#define WM_X(f, k, pk) set_u64(jcons, k, t->f);
+	WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 	set_u64(jcons, "exportedPackets", r->s.pkts);
 	json_object_set_new(jcons, "ok", json_boolean(r->all_ok));
 	return jcons;
@@ -429,14 +440,16 @@ json_workers(const struct wm_app *app, const struct report *r)
 		json_object_set_new(jw, "rxQueues", json_integer(w->n_rxq));
 		json_object_set_new(jw, "distributor", json_boolean(w->dist != NULL));
 		set_u64(jw, "packets", ws->c.rx);
-		set_u64(jw, "busyCycles", ws->busy_cycles);
 		json_object_set_new(
 			jw, "cyclesPerPacket",
 			json_real(ws->c.rx ? (double)ws->busy_cycles / (double)ws->c.rx : 0));
-		set_u64(jw, "rxStalls", ws->rx_stalls);
-		set_u64(jw, "flowsCreated", ws->created);
-		set_u64(jw, "flowsEvicted", ws->evicted);
-		set_u64(jw, "notMetered", ws->not_metered);
+#define WM_X(f, k, show)                    \
+	if ((WM_SHOW_REPORT & (show)) != 0) \
+		set_u64(jw, k, ws->f);
+		WM_FOREACH_FLOW_COUNTER(WM_X)
+		WM_FOREACH_FRAG_COUNTER(WM_X)
+		WM_FOREACH_WORKER_COUNTER(WM_X)
+#undef WM_X
 		json_array_append_new(jworkers, jw);
 	}
 	return jworkers;

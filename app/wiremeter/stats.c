@@ -25,7 +25,7 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 		const struct wm_port_counters *pc = &w->port[pid];
 		struct wm_port_counters *sp = &s->port[pid].c;
 
-#define WM_X(f, k)                                \
+#define WM_X(f, k, pk)                            \
 	do {                                      \
 		uint64_t v = wm_read_u64(&pc->f); \
 		sp->f += v;                       \
@@ -34,19 +34,18 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 		WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
 	}
-#define WM_X(f, k) wc->f = wm_read_u64(&fs->f);
+#define WM_X(f, k, show) wc->f = wm_read_u64(&fs->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 #undef WM_X
-#define WM_X(f, k) wc->f = wm_read_u64(&frs->f);
+#define WM_X(f, k, show) wc->f = wm_read_u64(&frs->f);
 	WM_FOREACH_FRAG_COUNTER(WM_X)
 #undef WM_X
-	wc->not_metered = wm_read_u64(&fs->not_metered);
-#define WM_X(f, k) wc->f = wm_read_u64(&w->f);
+#define WM_X(f, k, show) wc->f = wm_read_u64(&w->f);
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		wc->parse_err[e] = wm_read_u64(&w->parse_err[e]);
-#define WM_X(f, n, name)          \
+#define WM_X(f, n, name, key)     \
 	for (e = 1; e < (n); e++) \
 		wc->f[e] = wm_read_u64(&w->f[e]);
 	WM_FOREACH_PKT_ARRAY(WM_X)
@@ -58,18 +57,17 @@ add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
 {
 	unsigned int e;
 
-#define WM_X(f, k) t->c.f += wc->c.f;
+#define WM_X(f, k, pk) t->c.f += wc->c.f;
 	WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
-#define WM_X(f, k) t->f += wc->f;
+#define WM_X(f, k, show) t->f += wc->f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
-	t->not_metered += wc->not_metered;
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		t->parse_err[e] += wc->parse_err[e];
-#define WM_X(f, n, name)          \
+#define WM_X(f, n, name, key)     \
 	for (e = 1; e < (n); e++) \
 		t->f[e] += wc->f[e];
 	WM_FOREACH_PKT_ARRAY(WM_X)

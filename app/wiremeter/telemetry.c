@@ -19,8 +19,9 @@
  * the main lcore's published snapshot (copied under its lock), and for
  * anything in a worker's flow table, the answers workers give to
  * requests (ctl.c). Flows, streams and gap events carry the same IPFIX
- * names as the JSON lines: they are formatted by the same code
- * (output.c) and converted.
+ * names, in the same order, as the JSON lines: the same visitors
+ * (wm_ipfix_record_visit, wm_ipfix_stream_visit, wm_output_gap_visit)
+ * walk them into the dicts.
  *
  * DPDK 22.11 telemetry nests one level (a dict, or an array of
  * scalars, inside the answer's dict; an array cannot hold dicts), takes
@@ -47,7 +48,10 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_ctl.h"
+#include "wm_flow_key.h"
+#include "wm_format.h"
 #include "wm_stats.h"
+#include "wm_telemetry.h"
 
 /*
  * Answers must fit telemetry's 16 KB (22.11 leaves out what does not fit): a flow
@@ -82,26 +86,26 @@ tel_put(struct rte_tel_data *d, const char *key, json_t *v)
 	}
 }
 
-/* The members of a flat JSON object, all, or those 'keep' accepts. */
-static void
-tel_put_object(struct rte_tel_data *d, json_t *o, bool (*keep)(const char *))
+/*
+ * A wm_ipfix_field_fn: one field into a telemetry dict, numbers as
+ * numbers (a negative one as an int, as tel_put has it), the rest as the
+ * JSON lines' text.
+ */
+static int
+tel_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
 {
-	const char *k;
-	json_t *v;
+	struct rte_tel_data *d = ctx;
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
 
-	json_object_foreach(o, k, v)
-		if (keep == NULL || keep(k))
-			tel_put(d, k, v);
-}
-
-static json_t *
-flow_json(const struct wm_flow_export *e)
-{
-	char line[2048];
-
-	if (wm_output_format(e, NULL, 0, line, sizeof(line)) < 0)
-		return NULL;
-	return json_loads(line, 0, NULL);
+	if (v->kind == WM_IPFIX_VALUE_SIGNED && v->i < 0)
+		rte_tel_data_add_dict_int(d, name, (int)v->i);
+	else if (v->kind == WM_IPFIX_VALUE_SIGNED)
+		rte_tel_data_add_dict_u64(d, name, (uint64_t)v->i);
+	else if (v->kind == WM_IPFIX_VALUE_UNSIGNED)
+		rte_tel_data_add_dict_u64(d, name, v->u);
+	else
+		rte_tel_data_add_dict_string(d, name, wm_ipfix_value_text(v, buf, sizeof(buf)));
+	return 0;
 }
 
 /* A flow as a dict, with the JSON lines' names. */
@@ -109,16 +113,12 @@ static struct rte_tel_data *
 flow_dict(const struct wm_flow_export *e)
 {
 	struct rte_tel_data *d = rte_tel_data_alloc();
-	json_t *j = flow_json(e);
 
-	if (d == NULL) {
-		json_decref(j);
+	if (d == NULL)
 		return NULL;
-	}
 	rte_tel_data_start_dict(d);
-	if (j != NULL)
-		tel_put_object(d, j, NULL);
-	json_decref(j);
+	if (wm_output_record_loads(e))
+		wm_ipfix_record_visit(e, NULL, 0, tel_field, d);
 	return d;
 }
 
@@ -132,28 +132,27 @@ endpoint_key(const char *k)
 	       strcmp(k, "macsecSCI") == 0 || strcmp(k, "macsecAN") == 0;
 }
 
+/* tel_field for the endpoint fields only. */
+static int
+tel_endpoint_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	return endpoint_key(name) ? tel_field(ctx, name, v) : 0;
+}
+
 /* A stream as a dict: its flow's endpoints, its direction, identity and counters. */
 static struct rte_tel_data *
 stream_dict(const struct wm_flow_export *e, const struct wm_seq_snapshot *s)
 {
 	struct rte_tel_data *d = rte_tel_data_alloc();
-	char line[2048];
-	json_t *j;
 
 	if (d == NULL)
 		return NULL;
 	rte_tel_data_start_dict(d);
-	j = flow_json(e);
-	if (j != NULL)
-		tel_put_object(d, j, endpoint_key);
-	json_decref(j);
+	if (wm_output_record_loads(e))
+		wm_ipfix_record_visit(e, NULL, 0, tel_endpoint_field, d);
 	rte_tel_data_add_dict_string(d, "direction", s->dir ? "reverse" : "forward");
-	if (wm_output_stream_json(s, line, sizeof(line)) > 0) {
-		j = json_loads(line, 0, NULL);
-		if (j != NULL)
-			tel_put_object(d, j, NULL);
-		json_decref(j);
-	}
+	if (wm_output_stream_loads(s))
+		wm_ipfix_stream_visit(s, WM_IPFIX_STREAM_COUNTERS, tel_field, d);
 	return d;
 }
 
@@ -242,25 +241,18 @@ add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
 		rte_tel_data_free(sub);
 }
 
-/* The parser's per-kind counters: one section per array, keyed by kind. */
+/* The parser's per-kind counters: a section per array (WM_FOREACH_PKT_ARRAY), keyed by kind. */
 static void
 add_pkt_counters(struct rte_tel_data *d, const struct wm_stats_counters *c)
 {
-	static const char *const section[] = {"tunnelDecoded", "tunnelUndecoded", "offloadFrames"};
-	unsigned int i = 0, e;
+	struct rte_tel_data *sub;
+	unsigned int e;
 
-#define WM_X(f, n, name)                                                 \
-	do {                                                             \
-		struct rte_tel_data *s_ = rte_tel_data_alloc();          \
-                                                                         \
-		if (s_ == NULL)                                          \
-			break;                                           \
-		rte_tel_data_start_dict(s_);                             \
-		for (e = 1; e < (n); e++)                                \
-			rte_tel_data_add_dict_u64(s_, name(e), c->f[e]); \
-		add_section(d, section[i], s_);                          \
-	} while (0);                                                     \
-	i++;
+#define WM_X(f, n, name, key)                                     \
+	sub = dict_new();                                         \
+	for (e = 1; sub != NULL && e < (n); e++)                  \
+		rte_tel_data_add_dict_u64(sub, name(e), c->f[e]); \
+	add_section(d, key, sub);
 	WM_FOREACH_PKT_ARRAY(WM_X)
 #undef WM_X
 }
@@ -269,12 +261,32 @@ add_pkt_counters(struct rte_tel_data *d, const struct wm_stats_counters *c)
 static void
 add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
 {
-#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->c.f);
+#define WM_X(f, k, pk) rte_tel_data_add_dict_u64(p, k, c->c.f);
 	WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
-#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, c->f);
+#define WM_X(f, k, show)                 \
+	if ((WM_SHOW_TEL & (show)) != 0) \
+		rte_tel_data_add_dict_u64(p, k, c->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 	WM_FOREACH_FRAG_COUNTER(WM_X)
+#undef WM_X
+}
+
+/*
+ * A worker's own counters the telemetry shows, in list order, with the
+ * busy ratio (the snapshot's, of busyCycles over the last second) beside
+ * busyCycles.
+ */
+static void
+add_worker_counters(struct rte_tel_data *p, const struct wm_stats_counters *ws,
+		    uint32_t busy_permille)
+{
+#define WM_X(f, k, show)                                \
+	if ((WM_SHOW_TEL & (show)) != 0)                \
+		rte_tel_data_add_dict_u64(p, k, ws->f); \
+	if (&ws->f == &ws->busy_cycles)                 \
+		rte_tel_data_add_dict_u64(p, "busyPermille", busy_permille);
+	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 }
 
@@ -335,16 +347,13 @@ stats_ports(struct rte_tel_data *d, const struct wm_app *app, const struct wm_st
 		rte_tel_data_add_dict_string(p, "driver", app->ports[pid].driver);
 		rte_tel_data_add_dict_u64(p, "rxQueues", app->ports[pid].nb_rxq);
 		rte_tel_data_add_dict_int(p, "softwareRss", app->ports[pid].sw_rss);
-		rte_tel_data_add_dict_u64(p, "rxPackets", st->ipackets);
-		rte_tel_data_add_dict_u64(p, "rxBytes", st->ibytes);
-		rte_tel_data_add_dict_u64(p, "imissed", st->imissed);
-		rte_tel_data_add_dict_u64(p, "ierrors", st->ierrors);
-		rte_tel_data_add_dict_u64(p, "rxNoMbuf", st->rx_nombuf);
-		/* Here 'rx' is "rxTaken", beside ethdev's rxPackets. */
-		rte_tel_data_add_dict_u64(p, "rxTaken", c->rx);
-		rte_tel_data_add_dict_u64(p, "metered", c->metered);
-		rte_tel_data_add_dict_u64(p, "parseErrors", c->parse_errors);
-		rte_tel_data_add_dict_u64(p, "filtered", c->filtered);
+#define WM_X(f, k) rte_tel_data_add_dict_u64(p, k, st->f);
+		WM_FOREACH_ETH_COUNTER(WM_X)
+#undef WM_X
+		/* Taken by the workers, beside what ethdev received. */
+#define WM_X(f, k, pk) rte_tel_data_add_dict_u64(p, pk, c->f);
+		WM_FOREACH_PORT_COUNTER(WM_X)
+#undef WM_X
 		snprintf(name, sizeof(name), "port%u", pid);
 		add_section(d, name, p);
 	}
@@ -367,15 +376,7 @@ stats_workers(struct rte_tel_data *d, const struct wm_app *app, const struct wm_
 		rte_tel_data_add_dict_u64(p, "lcore", w->lcore_id);
 		rte_tel_data_add_dict_string(p, "role", wm_ctl_worker_role(w));
 		add_counters(p, ws);
-		rte_tel_data_add_dict_u64(p, "busyCycles", ws->busy_cycles);
-		rte_tel_data_add_dict_u64(p, "busyPermille", snap->busy_permille[wi]);
-		rte_tel_data_add_dict_u64(p, "polls", ws->polls);
-		rte_tel_data_add_dict_u64(p, "rxStalls", ws->rx_stalls);
-		rte_tel_data_add_dict_u64(p, "ipfixRecordsEncoded", ws->ipfix_records);
-		rte_tel_data_add_dict_u64(p, "ipfixMessages", ws->ipfix_messages);
-		rte_tel_data_add_dict_u64(p, "seqPackets", ws->seq_pkts);
-		rte_tel_data_add_dict_u64(p, "seqStreams", ws->seq_streams);
-		rte_tel_data_add_dict_u64(p, "gapEvents", ws->gap_events);
+		add_worker_counters(p, ws, snap->busy_permille[wi]);
 		snprintf(name, sizeof(name), "worker%u", wi);
 		add_section(d, name, p);
 	}
@@ -565,7 +566,6 @@ tel_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 	unsigned int worker = 0;
 	bool found;
 	char err[256];
-	json_t *j;
 	int rc;
 
 	RTE_SET_USED(cmd);
@@ -582,10 +582,8 @@ tel_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!found)
 		return 0;
 	rte_tel_data_add_dict_u64(d, "worker", worker);
-	j = flow_json(&e);
-	if (j != NULL)
-		tel_put_object(d, j, NULL);
-	json_decref(j);
+	if (wm_output_record_loads(&e))
+		wm_ipfix_record_visit(&e, NULL, 0, tel_field, d);
 	return 0;
 }
 
@@ -659,18 +657,13 @@ tel_gaps(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (k = snap->n_gaps; k > 0 && snap->n_gaps - k < (uint64_t)n; k--) {
 		struct rte_tel_data *g = dict_new();
-		char line[1024], age[24];
-		json_t *j;
+		char age[24];
 
 		if (g == NULL)
 			break;
-		if (wm_output_gap_format(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], line,
-					 sizeof(line)) > 0) {
-			j = json_loads(line, 0, NULL);
-			if (j != NULL)
-				tel_put_object(g, j, NULL);
-			json_decref(j);
-		}
+		if (wm_output_gap_loads(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY]))
+			wm_output_gap_visit(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], tel_field,
+					    g);
 		snprintf(age, sizeof(age), "%" PRIu64, snap->n_gaps - k + 1);
 		add_section(d, age, g);
 	}

@@ -3,6 +3,8 @@
  */
 
 #ifndef WM_APP_H
+#define WM_APP_H
+
 /*
  * Per worker fragment table: datagrams whose later fragments can be put on
  * their flow at once, and how long (packet time) a first fragment's ports
@@ -12,8 +14,6 @@
  */
 #define WM_FRAG_CAPACITY 4096
 #define WM_FRAG_TIMEOUT_NS (5ull * 1000000000ull)
-
-#define WM_APP_H
 
 /*
  * The application's shared state: ports, workers and the management
@@ -127,22 +127,25 @@ struct wm_rxq {
 };
 
 /*
- * Per worker, per port counters: field and key name (telemetry, report).
+ * Per worker, per port counters: field, key name (totals, a worker, the
+ * report's conservation), key name in a port's own section (telemetry's
+ * portN, the report's ports, where ethdev's rxPackets stands beside it).
  *   rx           packets taken from the port (or from software RSS)
  *   metered      packets counted in a flow
  *   parse_errors packets refused by the parser
  *   filtered     packets a filter dropped (none without a filter)
- * A new counter is one line here; the snapshot (stats.c) sums it.
+ * A new counter is one line here; the snapshot (stats.c) sums it and
+ * every door shows it.
  */
-#define WM_FOREACH_PORT_COUNTER(X)     \
-	X(rx, "received")              \
-	X(metered, "metered")          \
-	X(parse_errors, "parseErrors") \
-	X(filtered, "filtered")
+#define WM_FOREACH_PORT_COUNTER(X)                    \
+	X(rx, "received", "rxTaken")                  \
+	X(metered, "metered", "metered")              \
+	X(parse_errors, "parseErrors", "parseErrors") \
+	X(filtered, "filtered", "filtered")
 
 /* Single writer: the worker. */
 struct wm_port_counters {
-#define WM_X(f, k) uint64_t f;
+#define WM_X(f, k, pk) uint64_t f;
 	WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
 };
@@ -472,8 +475,5 @@ unsigned int wm_exporter_collectors(struct wm_exporter_collector *out, unsigned 
 struct json_t;
 struct json_t *wm_exporter_report_json(struct wm_app *app);
 void wm_exporter_summary(struct wm_app *app);
-
-/* mgmt.c */
-int wm_mgmt_run(struct wm_app *app);
 
 #endif /* WM_APP_H */

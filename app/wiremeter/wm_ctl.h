@@ -10,7 +10,8 @@
  * workers and from the main lcore, without ever touching another
  * thread's live state.
  *
- * - Requests to workers. Each worker has a request ring (multi
+ * - Requests to workers (ctl.c the worker's side, ctl_request.c the
+ *   requester's). Each worker has a request ring (multi
  *   producer, single consumer) and a pool of request slots, each with a
  *   preallocated answer buffer. A requester (a telemetry thread or the
  *   main lcore) claims a slot per worker, fills the request and posts
@@ -30,7 +31,6 @@
  */
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "wm_app.h"
@@ -125,74 +125,5 @@ int wm_ctl_flush(uint64_t *flows, uint64_t *records, unsigned int wait_ms,
 
 /* Sorting of merged answers. */
 void wm_ctl_sort_flows(struct wm_flow_export *f, unsigned int n, enum wm_flow_sort sort);
-/* Worst first: lost, then late + duplicate + too old (as the report ranks ended streams). */
-bool wm_ctl_stream_worse(const struct wm_seq_snapshot *a, const struct wm_seq_snapshot *b);
-
-/*
- * A flow key as telemetry and the console take it:
- *   SRC:SPORT-DST:DPORT/PROTO[@VLAN]
- * with IPv6 addresses in brackets ("[2001:db8::1]:443"), PROTO a number
- * or tcp, udp, icmp, icmpv6, sctp, gre; either direction finds the flow.
- * Fills the header fields wm_flow_table_lookup() reads; returns 0 or
- * -EINVAL with err naming what is wrong.
- */
-int wm_ctl_parse_flow_key(const char *text, struct wm_pkt_meta *m, char *err, size_t errlen);
-
-/* Human units: exact below 100000, else 123.4k, 1.2M, 3.4G. Returns buf. */
-const char *wm_human(char *buf, size_t len, uint64_t v);
-/* A rate: one decimal from 1 up, three below. Returns buf. */
-const char *wm_human_rate(char *buf, size_t len, double v);
-
-/* The periodic stats line's figures, and the line itself (no newline). */
-struct wm_stats_figures {
-	double seconds;	      /* since start */
-	double mpps, gbps;    /* rx rate */
-	uint64_t active;      /* flows in the tables */
-	uint64_t exported;    /* flow records exported */
-	uint64_t seq_lost;    /* seqLostCount over ended streams */
-	uint64_t seq_streams; /* ended streams with loss */
-	uint64_t drops;	      /* imissed + rx_nombuf + ierrors */
-	bool ipfix;	      /* then: */
-	struct wm_exporter_totals ex;
-};
-int wm_stats_line_format(const struct wm_stats_figures *f, char *buf, size_t len);
-
-/* Role of a worker lcore: "distributor" (software RSS) or "worker". */
-const char *wm_ctl_worker_role(const struct wm_worker *w);
-/* The Rx queues a worker's lcore polls: its own and its distributor's. */
-unsigned int wm_ctl_worker_n_rxq(const struct wm_worker *w);
-/* A worker's queues as text: "p0q0 p1q0", dealt queues after "dist:". */
-void wm_ctl_worker_queues(const struct wm_worker *w, char *buf, size_t len);
-
-/* telemetry.c registers the /wiremeter/... commands at start (RTE_INIT); they answer once open. */
-/*
- * Their parameters, parsed apart from the answers (tests call them too);
- * each returns 0, or -EINVAL for parameters the command refuses.
- * /wiremeter/streams,N and /wiremeter/gaps,N: N ("N" or "N,..."), def when
- * empty, at most max.
- */
-int wm_tel_parse_count(const char *params, unsigned int def, unsigned int max, unsigned int *n);
-/* /wiremeter/stats,SECTION: a bit per section (totals 1, ports 2, workers 4, ipfix 8). */
-int wm_tel_parse_stats(const char *params, unsigned int *sections);
-/* /wiremeter/flows,N,SORT: "N", "N,SORT" or "SORT"; N in 1..24 (default 10). */
-int wm_tel_parse_flows(const char *params, unsigned int *n, enum wm_flow_sort *sort);
-
-/* console.c: the wiremeter> prompt (-i) and --cmdline-file. */
-int wm_console_open(struct wm_app *app);
-/* One step of the console on the main lcore; returns true when it did something. */
-bool wm_console_poll(struct wm_app *app);
-void wm_console_close(void);
-/*
- * The console's commands without the console, for tests: a cmdline on them
- * that reads nothing and writes to fd_out, to give cmdline_parse_check()
- * and cmdline_complete() (which run no command); cmdline_free() it.
- */
-struct cmdline;
-struct cmdline *wm_console_cmdline_new(int fd_out);
-/* 'set idle-timeout S', 'sleep S': seconds in (0, max]; 0, or -EINVAL. */
-int wm_console_parse_seconds(const char *text, double max, double *out);
-
-/* mgmt.c: drain the workers' rings once (for requesters waiting on the main lcore). */
-void wm_mgmt_service(void);
 
 #endif /* WM_CTL_H */

@@ -10,10 +10,12 @@
  * totals, the human summary and the JSON report. Main lcore only.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "wm_conf.h"
 #include "wm_flow.h"
+#include "wm_ipfix.h"
 #include "wm_seq.h"
 
 #define WM_TOP_FLOWS 10
@@ -26,10 +28,10 @@ struct wm_seq_totals {
 	uint64_t with_loss; /* of them, with seqLostCount > 0 */
 	uint64_t impaired;  /* with loss, late, duplicate or too-old packets */
 	uint64_t lost;	    /* their seqLostCount, summed */
-	struct {
+	struct wm_stream_rec {
 		struct wm_flow_export e; /* its flow's last record */
 		struct wm_seq_snapshot s;
-	} worst[WM_SEQ_WORST];
+	} worst[WM_SEQ_WORST]; /* worst first (wm_stream_worse) */
 	unsigned int n_worst;
 };
 
@@ -72,8 +74,27 @@ struct wm_gap_event;
 int wm_output_stream_json(const struct wm_seq_snapshot *s, char *buf, size_t len);
 /* One gap event: counted, and written to --gaps-json. */
 void wm_output_gap(const struct wm_gap_event *g);
+/*
+ * A gap event's fields in its --gaps-json line's order (time, event, the
+ * stream's kind and identity, the packet's endpoints, expected, received,
+ * missing, distance), names as in the flow records; returns 0 or what fn
+ * returned to stop.
+ */
+int wm_output_gap_visit(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx);
 /* One gap event as a --gaps-json line (with the newline); returns its length or -ENOSPC. */
 int wm_output_gap_format(const struct wm_gap_event *g, char *buf, size_t len);
+
+/*
+ * Would jansson's json_loads have read the record's (stream's, gap
+ * event's) JSON text: is every number at most INT64_MAX? The report and
+ * telemetry used to build their objects so, and a refused text left the
+ * object out (a flow record whose start is UINT64_MAX, "no packet in this
+ * interval", among the worst streams' flows); they still do, so that
+ * their answers stay the same.
+ */
+bool wm_output_record_loads(const struct wm_flow_export *e);
+bool wm_output_stream_loads(const struct wm_seq_snapshot *s);
+bool wm_output_gap_loads(const struct wm_gap_event *g);
 
 /* Print the summary on stdout and write --report; returns 0 or a negative errno. */
 int wm_report_write(struct wm_app *app, double duration_s);

@@ -20,41 +20,58 @@
 #include "wm_app.h"
 #include "wm_flow.h"
 
-/* A flow table's counters (struct wm_flow_stats): field, key name. */
-#define WM_FOREACH_FLOW_COUNTER(X)   \
-	X(active, "flowsActive")     \
-	X(created, "flowsCreated")   \
-	X(exported, "flowsExported") \
-	X(evicted, "flowsEvicted")
+/*
+ * Which views show a counter beside the totals and the list it is in:
+ * telemetry's /wiremeter/stats (totals and workerN), the report's
+ * "workers" entries.
+ */
+#define WM_SHOW_TEL 1u
+#define WM_SHOW_REPORT 2u
+#define WM_SHOW_BOTH (WM_SHOW_TEL | WM_SHOW_REPORT)
 
-/* A fragment table's counters (struct wm_frag_stats): field, key name. */
-#define WM_FOREACH_FRAG_COUNTER(X)               \
-	X(attributed, "fragmentsAttributed")     \
-	X(unattributed, "fragmentsUnattributed") \
-	X(table_full, "fragmentTableFull")
+/* A flow table's counters (struct wm_flow_stats): field, key name, views. */
+#define WM_FOREACH_FLOW_COUNTER(X)                \
+	X(active, "flowsActive", WM_SHOW_TEL)     \
+	X(created, "flowsCreated", WM_SHOW_BOTH)  \
+	X(exported, "flowsExported", WM_SHOW_TEL) \
+	X(evicted, "flowsEvicted", WM_SHOW_BOTH)  \
+	X(not_metered, "notMetered", WM_SHOW_REPORT)
 
-/* A worker's own counters (struct wm_worker): field, key name. */
-#define WM_FOREACH_WORKER_COUNTER(X)            \
-	X(busy_cycles, "busyCycles")            \
-	X(polls, "polls")                       \
-	X(rx_stalls, "rxStalls")                \
-	X(ipfix_records, "ipfixRecordsEncoded") \
-	X(ipfix_messages, "ipfixMessages")      \
-	X(seq_pkts, "seqPackets")               \
-	X(seq_streams, "seqStreams")            \
-	X(gap_events, "gapEvents")              \
-	X(gaps_dropped, "gapEventsDropped")     \
-	X(frag_nonfirst, "fragmentsNonFirst")
+/* A fragment table's counters (struct wm_frag_stats): field, key name, views. */
+#define WM_FOREACH_FRAG_COUNTER(X)                            \
+	X(attributed, "fragmentsAttributed", WM_SHOW_TEL)     \
+	X(unattributed, "fragmentsUnattributed", WM_SHOW_TEL) \
+	X(table_full, "fragmentTableFull", WM_SHOW_TEL)
+
+/* A worker's own counters (struct wm_worker): field, key name, views. */
+#define WM_FOREACH_WORKER_COUNTER(X)                         \
+	X(busy_cycles, "busyCycles", WM_SHOW_BOTH)           \
+	X(polls, "polls", WM_SHOW_TEL)                       \
+	X(rx_stalls, "rxStalls", WM_SHOW_BOTH)               \
+	X(ipfix_records, "ipfixRecordsEncoded", WM_SHOW_TEL) \
+	X(ipfix_messages, "ipfixMessages", WM_SHOW_TEL)      \
+	X(seq_pkts, "seqPackets", WM_SHOW_TEL)               \
+	X(seq_streams, "seqStreams", WM_SHOW_TEL)            \
+	X(gap_events, "gapEvents", WM_SHOW_TEL)              \
+	X(gaps_dropped, "gapEventsDropped", 0)               \
+	X(frag_nonfirst, "fragmentsNonFirst", 0)
+
+/* ethdev's Rx counters a port's section shows (struct rte_eth_stats): field, key name. */
+#define WM_FOREACH_ETH_COUNTER(X) \
+	X(ipackets, "rxPackets")  \
+	X(ibytes, "rxBytes")      \
+	X(imissed, "imissed")     \
+	X(ierrors, "ierrors")     \
+	X(rx_nombuf, "rxNoMbuf")
 
 /* One worker's counters, or (wm_stats.total) all workers' summed. */
 struct wm_stats_counters {
 	struct wm_port_counters c; /* summed over the ports */
-#define WM_X(f, k) uint64_t f;
+#define WM_X(f, k, show) uint64_t f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
-	uint64_t not_metered; /* the flow table's, for the report */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
 	uint64_t tunnel_decoded[WM_PKT_TUNNEL_MAX];   /* index 0 (none) unused */
 	uint64_t tunnel_undecoded[WM_PKT_TUNNEL_MAX]; /* index 0 (none) unused */
@@ -63,12 +80,14 @@ struct wm_stats_counters {
 
 /*
  * The parser's per-kind counters (lib/pkt's X-macro lists), as arrays of
- * struct wm_stats_counters: field, its size, and its name function.
+ * struct wm_stats_counters: field, its size, its kinds' name function,
+ * and the key of the object (kind -> count) telemetry's totals and the
+ * report show it as.
  */
-#define WM_FOREACH_PKT_ARRAY(X)                                    \
-	X(tunnel_decoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name)   \
-	X(tunnel_undecoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name) \
-	X(offload, WM_PKT_OFFLOAD_MAX, wm_pkt_offload_name)
+#define WM_FOREACH_PKT_ARRAY(X)                                                       \
+	X(tunnel_decoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name, "tunnelDecoded")     \
+	X(tunnel_undecoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name, "tunnelUndecoded") \
+	X(offload, WM_PKT_OFFLOAD_MAX, wm_pkt_offload_name, "offloadFrames")
 
 /* One port: the workers' counters summed, and what ethdev says. */
 struct wm_stats_port {

@@ -74,55 +74,66 @@ struct ipfix_field_spec {
 	uint16_t length; /**< bytes, or IPFIX_VARLEN */
 } __attribute__((packed));
 
-/** IANA Information Element IDs used by wiremeter. */
+/**
+ * IANA Information Elements used by wiremeter: X(SYMBOL, ID, name), the
+ * name being the one every rendering of a record uses (JSON lines,
+ * telemetry, the report). They are IANA's, except that IE 295 has always
+ * been "ipsecSPI" in wiremeter's output where IANA writes "IPSecSPI".
+ */
+#define IPFIX_FOREACH_IE(X)                                                     \
+	X(OCTET_DELTA_COUNT, 1, "octetDeltaCount")                              \
+	X(PACKET_DELTA_COUNT, 2, "packetDeltaCount")                            \
+	X(PROTOCOL_IDENTIFIER, 4, "protocolIdentifier")                         \
+	X(IP_CLASS_OF_SERVICE, 5, "ipClassOfService")                           \
+	X(TCP_CONTROL_BITS, 6, "tcpControlBits")                                \
+	X(SOURCE_TRANSPORT_PORT, 7, "sourceTransportPort")                      \
+	X(SOURCE_IPV4_ADDRESS, 8, "sourceIPv4Address")                          \
+	X(INGRESS_INTERFACE, 10, "ingressInterface")                            \
+	X(DESTINATION_TRANSPORT_PORT, 11, "destinationTransportPort")           \
+	X(DESTINATION_IPV4_ADDRESS, 12, "destinationIPv4Address")               \
+	X(MINIMUM_IP_TOTAL_LENGTH, 25, "minimumIpTotalLength")                  \
+	X(MAXIMUM_IP_TOTAL_LENGTH, 26, "maximumIpTotalLength")                  \
+	X(SOURCE_IPV6_ADDRESS, 27, "sourceIPv6Address")                         \
+	X(DESTINATION_IPV6_ADDRESS, 28, "destinationIPv6Address")               \
+	X(ICMP_TYPE_CODE_IPV4, 32, "icmpTypeCodeIPv4")                          \
+	X(EXPORTED_OCTET_TOTAL_COUNT, 40, "exportedOctetTotalCount")            \
+	X(EXPORTED_MESSAGE_TOTAL_COUNT, 41, "exportedMessageTotalCount")        \
+	X(EXPORTED_FLOW_RECORD_TOTAL_COUNT, 42, "exportedFlowRecordTotalCount") \
+	X(SOURCE_MAC_ADDRESS, 56, "sourceMacAddress")                           \
+	X(VLAN_ID, 58, "vlanId")                                                \
+	X(FLOW_DIRECTION, 61, "flowDirection")                                  \
+	X(MPLS_TOP_LABEL_STACK_SECTION, 70, "mplsTopLabelStackSection")         \
+	X(MPLS_LABEL_STACK_SECTION2, 71, "mplsLabelStackSection2")              \
+	X(MPLS_LABEL_STACK_SECTION3, 72, "mplsLabelStackSection3")              \
+	X(DESTINATION_MAC_ADDRESS, 80, "destinationMacAddress")                 \
+	X(INTERFACE_NAME, 82, "interfaceName")                                  \
+	X(INTERFACE_DESCRIPTION, 83, "interfaceDescription")                    \
+	X(OCTET_TOTAL_COUNT, 85, "octetTotalCount")                             \
+	X(PACKET_TOTAL_COUNT, 86, "packetTotalCount")                           \
+	X(FLOW_END_REASON, 136, "flowEndReason")                                \
+	X(ICMP_TYPE_CODE_IPV6, 139, "icmpTypeCodeIPv6")                         \
+	X(OBSERVATION_DOMAIN_ID, 149, "observationDomainId")                    \
+	X(FLOW_START_MILLISECONDS, 152, "flowStartMilliseconds")                \
+	X(FLOW_END_MILLISECONDS, 153, "flowEndMilliseconds")                    \
+	X(FLOW_START_NANOSECONDS, 156, "flowStartNanoseconds")                  \
+	X(FLOW_END_NANOSECONDS, 157, "flowEndNanoseconds")                      \
+	X(SYSTEM_INIT_TIME_MILLISECONDS, 160, "systemInitTimeMilliseconds")     \
+	X(OBSERVED_FLOW_TOTAL_COUNT, 163, "observedFlowTotalCount")             \
+	X(IGNORED_PACKET_TOTAL_COUNT, 164, "ignoredPacketTotalCount")           \
+	X(NOT_SENT_FLOW_TOTAL_COUNT, 166, "notSentFlowTotalCount")              \
+	X(NOT_SENT_PACKET_TOTAL_COUNT, 167, "notSentPacketTotalCount")          \
+	X(NOT_SENT_OCTET_TOTAL_COUNT, 168, "notSentOctetTotalCount")            \
+	X(BIFLOW_DIRECTION, 239, "biflowDirection")                             \
+	X(DOT1Q_CUSTOMER_VLAN_ID, 245, "dot1qCustomerVlanId")                   \
+	X(ETHERNET_TYPE, 256, "ethernetType")                                   \
+	X(IPSEC_SPI, 295, "ipsecSPI")                                           \
+	X(LAYER2_SEGMENT_ID, 351, "layer2SegmentId")
+
+/** IANA Information Element IDs used by wiremeter (IPFIX_IE_OCTET_DELTA_COUNT, ...). */
 enum ipfix_ie {
-	IPFIX_IE_OCTET_DELTA_COUNT = 1,
-	IPFIX_IE_PACKET_DELTA_COUNT = 2,
-	IPFIX_IE_PROTOCOL_IDENTIFIER = 4,
-	IPFIX_IE_IP_CLASS_OF_SERVICE = 5,
-	IPFIX_IE_TCP_CONTROL_BITS = 6,
-	IPFIX_IE_SOURCE_TRANSPORT_PORT = 7,
-	IPFIX_IE_SOURCE_IPV4_ADDRESS = 8,
-	IPFIX_IE_INGRESS_INTERFACE = 10,
-	IPFIX_IE_DESTINATION_TRANSPORT_PORT = 11,
-	IPFIX_IE_DESTINATION_IPV4_ADDRESS = 12,
-	IPFIX_IE_MINIMUM_IP_TOTAL_LENGTH = 25,
-	IPFIX_IE_MAXIMUM_IP_TOTAL_LENGTH = 26,
-	IPFIX_IE_SOURCE_IPV6_ADDRESS = 27,
-	IPFIX_IE_DESTINATION_IPV6_ADDRESS = 28,
-	IPFIX_IE_ICMP_TYPE_CODE_IPV4 = 32,
-	IPFIX_IE_EXPORTED_OCTET_TOTAL_COUNT = 40,
-	IPFIX_IE_EXPORTED_MESSAGE_TOTAL_COUNT = 41,
-	IPFIX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT = 42,
-	IPFIX_IE_SOURCE_MAC_ADDRESS = 56,
-	IPFIX_IE_VLAN_ID = 58,
-	IPFIX_IE_FLOW_DIRECTION = 61,
-	IPFIX_IE_MPLS_TOP_LABEL_STACK_SECTION = 70,
-	IPFIX_IE_MPLS_LABEL_STACK_SECTION2 = 71,
-	IPFIX_IE_MPLS_LABEL_STACK_SECTION3 = 72,
-	IPFIX_IE_DESTINATION_MAC_ADDRESS = 80,
-	IPFIX_IE_INTERFACE_NAME = 82,
-	IPFIX_IE_INTERFACE_DESCRIPTION = 83,
-	IPFIX_IE_OCTET_TOTAL_COUNT = 85,
-	IPFIX_IE_PACKET_TOTAL_COUNT = 86,
-	IPFIX_IE_FLOW_END_REASON = 136,
-	IPFIX_IE_ICMP_TYPE_CODE_IPV6 = 139,
-	IPFIX_IE_OBSERVATION_DOMAIN_ID = 149,
-	IPFIX_IE_FLOW_START_MILLISECONDS = 152,
-	IPFIX_IE_FLOW_END_MILLISECONDS = 153,
-	IPFIX_IE_FLOW_START_NANOSECONDS = 156,
-	IPFIX_IE_FLOW_END_NANOSECONDS = 157,
-	IPFIX_IE_SYSTEM_INIT_TIME_MILLISECONDS = 160,
-	IPFIX_IE_OBSERVED_FLOW_TOTAL_COUNT = 163,
-	IPFIX_IE_IGNORED_PACKET_TOTAL_COUNT = 164,
-	IPFIX_IE_NOT_SENT_FLOW_TOTAL_COUNT = 166,
-	IPFIX_IE_NOT_SENT_PACKET_TOTAL_COUNT = 167,
-	IPFIX_IE_NOT_SENT_OCTET_TOTAL_COUNT = 168,
-	IPFIX_IE_BIFLOW_DIRECTION = 239,
-	IPFIX_IE_DOT1Q_CUSTOMER_VLAN_ID = 245,
-	IPFIX_IE_ETHERNET_TYPE = 256,
-	IPFIX_IE_IPSEC_SPI = 295,
-	IPFIX_IE_LAYER2_SEGMENT_ID = 351,
+#define IPFIX_IE_ENUM(sym, id, name) IPFIX_IE_##sym = id,
+	IPFIX_FOREACH_IE(IPFIX_IE_ENUM)
+#undef IPFIX_IE_ENUM
 };
 
 /** flowDirection values (IE 61). */

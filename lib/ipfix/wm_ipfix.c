@@ -3,12 +3,18 @@
  */
 
 /*
- * The IPFIX encoder. Templates are lists of field definitions; each
- * definition names the element, its length on the wire and where its
- * value comes from in a struct wm_flow_export. An encoder compiles the
- * lists of its mode once (uniflow drops the reverse elements), and a
- * record is written by walking its template's list: a switch per field,
- * no allocation, no branch on anything but the field's source.
+ * The IPFIX encoder, and the one vocabulary of a record. Templates are
+ * lists of field definitions; each definition names the element, its
+ * length on the wire and where its value comes from in a struct
+ * wm_flow_export. An encoder compiles the lists of its mode once (uniflow
+ * drops the reverse elements), and a record is written by walking its
+ * template's list: a switch per field, no allocation, no branch on
+ * anything but the field's source.
+ *
+ * The same definitions make the text renderings: a view lists them in
+ * the order of the JSON lines, and a visitor gives each field's name
+ * (its element's, from IPFIX_FOREACH_IE and WM_IPFIX_FOREACH_EE) and the
+ * value the wire gets (flow_value(), stream_value()).
  *
  * Messages are built in place: the header is reserved at init and
  * written at finish; a set stays open while records of the same
@@ -17,8 +23,11 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,8 +111,9 @@ struct field_def {
 #define OWN(ee, len, src) {WM_IPFIX_EE_##ee, len, src, S_OWN, 0}
 #define END {0, 0, 0, 0, 0}
 /* The counters of a stream record, numbered from WM_IPFIX_EE_SEQ_COUNTERS in list order. */
-#define SEQ_COUNTER_FIELD(f, n) \
-	{WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_##f, 8, F_S_COUNTER, S_OWN, WM_SEQ_CTR_##f},
+#define SEQ_COUNTER_DEF(f) \
+	{WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_##f, 8, F_S_COUNTER, S_OWN, WM_SEQ_CTR_##f}
+#define SEQ_COUNTER_FIELD(f, n) SEQ_COUNTER_DEF(f),
 /* clang-format on */
 
 _Static_assert(sizeof(struct wm_seq_counters) == WM_SEQ_CTR_MAX * sizeof(uint64_t),
@@ -492,193 +502,283 @@ put_varlen(uint8_t **p, const char *s)
 		putb(p, s, n);
 }
 
-/* An MPLS label stack section (RFC 3032 entry without TTL), 0 when the stack is shorter. */
-static void
-put_lse(uint8_t **p, const struct wm_flow_export *e, unsigned int i)
+/* The flow fields that are one number whichever way the record goes. */
+static uint64_t
+flow_scalar(const struct field_def *f, const struct wm_flow_export *e)
 {
-	uint32_t v = i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
-	const uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-
-	putb(p, b, 3);
+	switch (f->src) {
+	case F_PROTO:
+		return e->proto;
+	case F_TOS:
+		return e->tos;
+	case F_MINLEN:
+		return e->min_len;
+	case F_MAXLEN:
+		return e->max_len;
+	case F_ICMP:
+		return e->icmp_type_code;
+	case F_SPI:
+		return e->spi;
+	case F_REASON:
+		return e->end_reason;
+	case F_VLAN:
+		return e->vlan;
+	case F_CVLAN:
+		return e->cvlan;
+	case F_SEGMENT:
+		return (e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0;
+	case F_TEID:
+		return (e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0;
+	case F_INPORT:
+		return e->in_port;
+	case F_FLOWDIR:
+		return IPFIX_FLOW_DIRECTION_INGRESS;
+	case F_ETHTYPE:
+		return e->ethertype;
+	case F_AN:
+		return e->an;
+	default:
+		return 0;
+	}
 }
 
-/* A tunnel endpoint as an IPv6 address: IPv4 mapped (RFC 4291 2.5.5.2), :: for none. */
+/* A stream field's value (F_S_*). */
 static void
-put_outer(uint8_t **p, const uint8_t *a, uint8_t encap_flags)
+stream_value(const struct field_def *f, const struct wm_seq_snapshot *st, struct wm_ipfix_value *v)
+{
+	v->kind = WM_IPFIX_VALUE_UNSIGNED;
+	switch (f->src) {
+	case F_S_DIR:
+		v->u = st->dir ? IPFIX_BIFLOW_DIRECTION_REVERSE_INITIATOR
+			       : IPFIX_BIFLOW_DIRECTION_INITIATOR;
+		break;
+	case F_S_KIND:
+		v->kind = WM_IPFIX_VALUE_STRING;
+		v->s = wm_seq_kind_name(st->kind);
+		v->u = 0;
+		break;
+	case F_S_SPI:
+		v->u = st->esp_spi;
+		break;
+	case F_S_SSRC:
+		v->u = st->rtp_ssrc;
+		break;
+	case F_S_TESTER:
+		v->u = st->tester_id;
+		break;
+	case F_S_SCI:
+		v->kind = WM_IPFIX_VALUE_HEX64;
+		v->u = st->macsec_sci;
+		break;
+	case F_S_AN:
+		v->u = st->macsec_an;
+		break;
+	case F_S_COUNTER:
+		v->u = ((const uint64_t *)&st->c)[f->arg];
+		break;
+	default:
+		v->u = 0;
+		break;
+	}
+}
+
+/*
+ * An address of either family in an ipv6Address field (the tunnel
+ * endpoints): IPv4 as IPv4-mapped (RFC 4291 2.5.5.2), none (a text "")
+ * as ::.
+ */
+static void
+put_any_address(uint8_t **p, const struct wm_ipfix_value *v)
 {
 	uint8_t b[16] = {0};
 
-	if (encap_flags & WM_PKT_E_OUTER_V6) {
-		memcpy(b, a, 16);
-	} else if (encap_flags & WM_PKT_E_OUTER_V4) {
+	if (v->kind == WM_IPFIX_VALUE_IPV6) {
+		memcpy(b, v->bytes, 16);
+	} else if (v->kind == WM_IPFIX_VALUE_IPV4) {
 		b[10] = b[11] = 0xff;
-		memcpy(b + 12, a, 4);
+		memcpy(b + 12, v->bytes, 4);
 	}
 	putb(p, b, 16);
 }
 
 /*
- * One flow record's fields, oriented for the record: a uniflow reverse
- * record swaps the endpoints and takes the reverse counters.
+ * A value on the wire, in its field's length: addresses as they are,
+ * strings with their length byte, numbers big-endian (a named number,
+ * a string in a fixed-length field, as its number u), and the
+ * nanosecond times as dateTimeNanoseconds.
+ */
+static void
+put_value(uint8_t **p, const struct field_def *f, const struct wm_ipfix_value *v)
+{
+	uint64_t u;
+
+	if (f->src == F_TSRC || f->src == F_TDST) {
+		put_any_address(p, v);
+		return;
+	}
+	if (v->kind == WM_IPFIX_VALUE_IPV4 || v->kind == WM_IPFIX_VALUE_IPV6 ||
+	    v->kind == WM_IPFIX_VALUE_MAC) {
+		putb(p, v->bytes, f->len);
+		return;
+	}
+	if (v->kind == WM_IPFIX_VALUE_STRING && f->len == IPFIX_VARLEN) {
+		put_varlen(p, v->s);
+		return;
+	}
+	u = v->u;
+	if (f->src == F_START_NS || f->src == F_END_NS)
+		u = wm_ipfix_ntp_time(u);
+	switch (f->len) {
+	case 1:
+		put8(p, (uint8_t)u);
+		break;
+	case 2:
+		put16(p, (uint16_t)u);
+		break;
+	case 3: /* an MPLS label stack section */
+		put8(p, (uint8_t)(u >> 16));
+		put16(p, (uint16_t)u);
+		break;
+	case 4:
+		put32(p, (uint32_t)u);
+		break;
+	default:
+		put64(p, u);
+		break;
+	}
+}
+
+/*
+ * A tunnel's field (wm_flow_export_tunnelled()): the encapsulation's name
+ * with its number for the wire, an MPLS label stack section (the entry
+ * without its TTL; 0 past the stack), an outer endpoint in its family or
+ * "" (MPLS at L2 has none). The endpoints are the first packet's, as
+ * every tunnel field is, whichever way the record goes.
+ */
+static void
+tunnel_value(const struct field_def *f, const struct wm_flow_export *e, struct wm_ipfix_value *v)
+{
+	const unsigned int i = f->src - F_MPLS1;
+
+	v->u = 0;
+	switch (f->src) {
+	case F_ENCAP:
+		v->kind = WM_IPFIX_VALUE_STRING;
+		v->s = wm_pkt_tunnel_name(e->encap);
+		v->u = e->encap;
+		break;
+	case F_MPLS1:
+	case F_MPLS2:
+	case F_MPLS3:
+		v->u = i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
+		break;
+	default:
+		v->bytes = f->src == F_TSRC ? e->outer_src : e->outer_dst;
+		if (e->encap_flags & WM_PKT_E_OUTER_V4) {
+			v->kind = WM_IPFIX_VALUE_IPV4;
+		} else if (e->encap_flags & WM_PKT_E_OUTER_V6) {
+			v->kind = WM_IPFIX_VALUE_IPV6;
+		} else {
+			v->kind = WM_IPFIX_VALUE_STRING;
+			v->s = "";
+		}
+		break;
+	}
+}
+
+/*
+ * A flow field's value, oriented for the record: a uniflow reverse
+ * record swaps the endpoints and takes the reverse counters. Times are in
+ * nanoseconds here; the wire's dateTimeNanoseconds is put_value()'s.
+ */
+static void
+flow_value(const struct field_def *f, const struct wm_flow_export *e, bool reverse,
+	   struct wm_ipfix_value *v)
+{
+	const unsigned int fw = reverse ? 1 : 0, rv = reverse ? 0 : 1;
+
+	v->kind = WM_IPFIX_VALUE_UNSIGNED;
+	switch (f->src) {
+	case F_SRC4:
+	case F_DST4:
+		v->kind = WM_IPFIX_VALUE_IPV4;
+		v->bytes = (f->src == F_SRC4) != reverse ? e->src : e->dst;
+		break;
+	case F_SRC6:
+	case F_DST6:
+		v->kind = WM_IPFIX_VALUE_IPV6;
+		v->bytes = (f->src == F_SRC6) != reverse ? e->src : e->dst;
+		break;
+	case F_SMAC:
+	case F_DMAC:
+		v->kind = WM_IPFIX_VALUE_MAC;
+		v->bytes = (f->src == F_SMAC) != reverse ? e->smac : e->dmac;
+		break;
+	case F_SPORT:
+		v->u = reverse ? e->dport : e->sport;
+		break;
+	case F_DPORT:
+		v->u = reverse ? e->sport : e->dport;
+		break;
+	case F_PKTS:
+	case F_RPKTS:
+		v->u = e->pkts[f->src == F_PKTS ? fw : rv];
+		break;
+	case F_OCTETS:
+	case F_ROCTETS:
+		v->u = e->octets[f->src == F_OCTETS ? fw : rv];
+		break;
+	case F_START_NS:
+	case F_END_NS:
+		v->u = f->src == F_START_NS ? e->start_ns : e->end_ns;
+		break;
+	case F_START_MS:
+	case F_END_MS:
+		v->u = (f->src == F_START_MS ? e->start_ns : e->end_ns) / 1000000;
+		break;
+	case F_TCP:
+	case F_RTCP:
+		v->u = e->tcp_flags[f->src == F_TCP ? fw : rv];
+		break;
+	case F_BIDIR:
+		v->u = reverse ? IPFIX_BIFLOW_DIRECTION_REVERSE_INITIATOR
+			       : IPFIX_BIFLOW_DIRECTION_INITIATOR;
+		break;
+	case F_SCI:
+		v->kind = WM_IPFIX_VALUE_HEX64;
+		v->u = e->sci;
+		break;
+	case F_ENCAP:
+	case F_MPLS1:
+	case F_MPLS2:
+	case F_MPLS3:
+	case F_TSRC:
+	case F_TDST:
+		tunnel_value(f, e, v);
+		break;
+	default:
+		v->u = flow_scalar(f, e);
+		break;
+	}
+}
+
+/*
+ * One record's fields in its template's order: a flow record (@p st
+ * NULL) or a stream record of its flow.
  */
 static uint8_t *
 write_fields(uint8_t *p, const struct tmpl *t, const struct wm_flow_export *e, bool reverse,
 	     const struct wm_seq_snapshot *st)
 {
-	const unsigned int fw = reverse ? 1 : 0, rv = reverse ? 0 : 1;
-	const uint8_t *src = reverse ? e->dst : e->src, *dst = reverse ? e->src : e->dst;
 	const struct field_def *f;
+	struct wm_ipfix_value v;
 
 	for (f = t->f; f < t->f + t->n; f++) {
-		switch (f->src) {
-		case F_SRC4:
-			putb(&p, src, 4);
-			break;
-		case F_DST4:
-			putb(&p, dst, 4);
-			break;
-		case F_SRC6:
-			putb(&p, src, 16);
-			break;
-		case F_DST6:
-			putb(&p, dst, 16);
-			break;
-		case F_SPORT:
-			put16(&p, reverse ? e->dport : e->sport);
-			break;
-		case F_DPORT:
-			put16(&p, reverse ? e->sport : e->dport);
-			break;
-		case F_PROTO:
-			put8(&p, e->proto);
-			break;
-		case F_PKTS:
-			put64(&p, e->pkts[fw]);
-			break;
-		case F_OCTETS:
-			put64(&p, e->octets[fw]);
-			break;
-		case F_RPKTS:
-			put64(&p, e->pkts[rv]);
-			break;
-		case F_ROCTETS:
-			put64(&p, e->octets[rv]);
-			break;
-		case F_START_NS:
-			put64(&p, wm_ipfix_ntp_time(e->start_ns));
-			break;
-		case F_END_NS:
-			put64(&p, wm_ipfix_ntp_time(e->end_ns));
-			break;
-		case F_START_MS:
-			put64(&p, e->start_ns / 1000000);
-			break;
-		case F_END_MS:
-			put64(&p, e->end_ns / 1000000);
-			break;
-		case F_TCP:
-			put16(&p, e->tcp_flags[fw]);
-			break;
-		case F_RTCP:
-			put16(&p, e->tcp_flags[rv]);
-			break;
-		case F_TOS:
-			put8(&p, e->tos);
-			break;
-		case F_MINLEN:
-			put16(&p, e->min_len);
-			break;
-		case F_MAXLEN:
-			put16(&p, e->max_len);
-			break;
-		case F_ICMP:
-			put16(&p, e->icmp_type_code);
-			break;
-		case F_SPI:
-			put32(&p, e->spi);
-			break;
-		case F_REASON:
-			put8(&p, e->end_reason);
-			break;
-		case F_VLAN:
-			put16(&p, e->vlan);
-			break;
-		case F_CVLAN:
-			put16(&p, e->cvlan);
-			break;
-		case F_ENCAP:
-			put8(&p, e->encap);
-			break;
-		case F_SEGMENT:
-			put64(&p, (e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0);
-			break;
-		case F_TEID:
-			put32(&p, (e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0);
-			break;
-		case F_MPLS1:
-		case F_MPLS2:
-		case F_MPLS3:
-			put_lse(&p, e, f->src - F_MPLS1);
-			break;
-		case F_TSRC:
-			put_outer(&p, e->outer_src, e->encap_flags);
-			break;
-		case F_TDST:
-			put_outer(&p, e->outer_dst, e->encap_flags);
-			break;
-		case F_INPORT:
-			put32(&p, e->in_port);
-			break;
-		case F_FLOWDIR:
-			put8(&p, IPFIX_FLOW_DIRECTION_INGRESS);
-			break;
-		case F_BIDIR:
-			put8(&p, reverse ? IPFIX_BIFLOW_DIRECTION_REVERSE_INITIATOR
-					 : IPFIX_BIFLOW_DIRECTION_INITIATOR);
-			break;
-		case F_SMAC:
-			putb(&p, reverse ? e->dmac : e->smac, 6);
-			break;
-		case F_DMAC:
-			putb(&p, reverse ? e->smac : e->dmac, 6);
-			break;
-		case F_ETHTYPE:
-			put16(&p, e->ethertype);
-			break;
-		case F_SCI:
-			put64(&p, e->sci);
-			break;
-		case F_AN:
-			put8(&p, e->an);
-			break;
-		case F_S_DIR:
-			put8(&p, st->dir ? IPFIX_BIFLOW_DIRECTION_REVERSE_INITIATOR
-					 : IPFIX_BIFLOW_DIRECTION_INITIATOR);
-			break;
-		case F_S_KIND:
-			put_varlen(&p, wm_seq_kind_name(st->kind));
-			break;
-		case F_S_SPI:
-			put32(&p, st->esp_spi);
-			break;
-		case F_S_SSRC:
-			put32(&p, st->rtp_ssrc);
-			break;
-		case F_S_TESTER:
-			put16(&p, st->tester_id);
-			break;
-		case F_S_SCI:
-			put64(&p, st->macsec_sci);
-			break;
-		case F_S_AN:
-			put8(&p, st->macsec_an);
-			break;
-		case F_S_COUNTER:
-			put64(&p, ((const uint64_t *)&st->c)[f->arg]);
-			break;
-		default: /* F_OPT never appears in a flow template */
-			break;
-		}
+		if (f->src >= F_S_DIR)
+			stream_value(f, st, &v);
+		else
+			flow_value(f, e, reverse, &v);
+		put_value(&p, f, &v);
 	}
 	return p;
 }
@@ -859,4 +959,269 @@ wm_ipfix_msg_finish(struct wm_ipfix_msg *m, uint32_t export_time, uint32_t seque
 	put32(&p, sequence);
 	put32(&p, m->domain_id);
 	return m->len;
+}
+
+const char *
+wm_ipfix_ie_name(uint16_t ie)
+{
+	switch (ie) {
+#define IE_NAME(sym, id, name) \
+	case id:               \
+		return name;
+		IPFIX_FOREACH_IE(IE_NAME)
+#undef IE_NAME
+	default:
+		return NULL;
+	}
+}
+
+const char *
+wm_ipfix_ee_name(uint16_t ee)
+{
+	if (ee >= WM_IPFIX_EE_SEQ_COUNTERS && ee < WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX)
+		return wm_seq_counter_name((enum wm_seq_counter_id)(ee - WM_IPFIX_EE_SEQ_COUNTERS));
+	switch (ee) {
+#define EE_NAME(sym, id, name) \
+	case id:               \
+		return name;
+		WM_IPFIX_FOREACH_EE(EE_NAME)
+#undef EE_NAME
+	default:
+		return NULL;
+	}
+}
+
+const char *
+wm_ipfix_value_text(const struct wm_ipfix_value *v, char *buf, size_t len)
+{
+	const uint8_t *m = v->bytes;
+
+	if (len == 0)
+		return "";
+	buf[0] = '\0';
+	switch (v->kind) {
+	case WM_IPFIX_VALUE_IPV4:
+	case WM_IPFIX_VALUE_IPV6:
+		if (inet_ntop(v->kind == WM_IPFIX_VALUE_IPV4 ? AF_INET : AF_INET6, m, buf,
+			      (socklen_t)len) == NULL)
+			buf[0] = '\0';
+		break;
+	case WM_IPFIX_VALUE_MAC:
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+			 m[5]);
+		break;
+	case WM_IPFIX_VALUE_HEX64:
+		snprintf(buf, len, "%016" PRIx64, v->u);
+		break;
+	case WM_IPFIX_VALUE_STRING:
+		return v->s != NULL ? v->s : "";
+	case WM_IPFIX_VALUE_SIGNED:
+		snprintf(buf, len, "%" PRId64, v->i);
+		break;
+	default:
+		snprintf(buf, len, "%" PRIu64, v->u);
+		break;
+	}
+	return buf;
+}
+
+/*
+ * Views: a record's fields in the order its renderings (JSON lines,
+ * telemetry, report) have always shown them. A view's entries are the
+ * same field definitions as the templates' (element, numbering space,
+ * value source), so a name or a value is defined once for the wire and
+ * for the text; each entry says when a record has it.
+ */
+enum view_when {
+	W_END,	    /* the end of a view */
+	W_ALWAYS,   /* every record of the view */
+	W_ICMP4,    /* protocolIdentifier 1, whatever the address family */
+	W_ICMP6,    /* protocolIdentifier 58, whatever the address family */
+	W_ESP,	    /* a flow of ESP packets */
+	W_TUNNEL,   /* a flow carried in a tunnel (wm_flow_export_tunnelled()) */
+	W_CVLAN,    /* two or more VLAN tags: dot1qCustomerVlanId not 0 */
+	W_STREAMS,  /* no field: the record's streams go here */
+	W_RTP,	    /* an RTP stream */
+	W_TESTER,   /* a TRex stream */
+	W_S_ESP,    /* an ESP stream, its identity wanted */
+	W_S_MACSEC, /* a MACsec stream, its identity wanted */
+	W_COUNTERS, /* a stream's counters, wanted */
+};
+
+struct view_field {
+	struct field_def f;
+	uint8_t when; /* enum view_when */
+};
+
+/* clang-format off */
+#define ALWAYS(def) {def, W_ALWAYS}
+#define WHEN(w, def) {def, w}
+#define VIEW_STREAMS {END, W_STREAMS}
+#define VIEW_END {END, W_END}
+#define VIEW_COUNTERS \
+	ALWAYS(IANA(PACKET_DELTA_COUNT, 8, F_PKTS)), ALWAYS(IANA(OCTET_DELTA_COUNT, 8, F_OCTETS)), \
+	ALWAYS(REV(PACKET_DELTA_COUNT, 8, F_RPKTS)), ALWAYS(REV(OCTET_DELTA_COUNT, 8, F_ROCTETS)), \
+	ALWAYS(IANA(FLOW_START_NANOSECONDS, 8, F_START_NS)), \
+	ALWAYS(IANA(FLOW_END_NANOSECONDS, 8, F_END_NS))
+#define VIEW_TAIL \
+	VIEW_STREAMS, ALWAYS(IANA(FLOW_END_REASON, 1, F_REASON)), ALWAYS(IANA(VLAN_ID, 2, F_VLAN)), \
+	WHEN(W_CVLAN, IANA(DOT1Q_CUSTOMER_VLAN_ID, 2, F_CVLAN)), \
+	ALWAYS(IANA(INGRESS_INTERFACE, 4, F_INPORT)), VIEW_END
+/* A tunnelled flow's fields, every one of them, 0 or "" when unset (as template TUN4/TUN6). */
+#define VIEW_TUNNEL \
+	WHEN(W_TUNNEL, OWN(ENCAPSULATION, 1, F_ENCAP)), \
+	WHEN(W_TUNNEL, IANA(LAYER2_SEGMENT_ID, 8, F_SEGMENT)), \
+	WHEN(W_TUNNEL, OWN(GTP_TEID, 4, F_TEID)), \
+	WHEN(W_TUNNEL, IANA(MPLS_TOP_LABEL_STACK_SECTION, 3, F_MPLS1)), \
+	WHEN(W_TUNNEL, IANA(MPLS_LABEL_STACK_SECTION2, 3, F_MPLS2)), \
+	WHEN(W_TUNNEL, IANA(MPLS_LABEL_STACK_SECTION3, 3, F_MPLS3)), \
+	WHEN(W_TUNNEL, OWN(TUNNEL_SOURCE_ADDRESS, 16, F_TSRC)), \
+	WHEN(W_TUNNEL, OWN(TUNNEL_DESTINATION_ADDRESS, 16, F_TDST))
+#define VIEW_IP \
+	ALWAYS(IANA(SOURCE_TRANSPORT_PORT, 2, F_SPORT)), \
+	ALWAYS(IANA(DESTINATION_TRANSPORT_PORT, 2, F_DPORT)), \
+	ALWAYS(IANA(PROTOCOL_IDENTIFIER, 1, F_PROTO)), VIEW_COUNTERS, \
+	ALWAYS(IANA(TCP_CONTROL_BITS, 2, F_TCP)), ALWAYS(REV(TCP_CONTROL_BITS, 2, F_RTCP)), \
+	ALWAYS(IANA(IP_CLASS_OF_SERVICE, 1, F_TOS)), \
+	ALWAYS(IANA(MINIMUM_IP_TOTAL_LENGTH, 2, F_MINLEN)), \
+	ALWAYS(IANA(MAXIMUM_IP_TOTAL_LENGTH, 2, F_MAXLEN)), \
+	WHEN(W_ICMP4, IANA(ICMP_TYPE_CODE_IPV4, 2, F_ICMP)), \
+	WHEN(W_ICMP6, IANA(ICMP_TYPE_CODE_IPV6, 2, F_ICMP)), \
+	WHEN(W_ESP, IANA(IPSEC_SPI, 4, F_SPI)), VIEW_TUNNEL, VIEW_TAIL
+#define VIEW_MACS \
+	ALWAYS(IANA(SOURCE_MAC_ADDRESS, 6, F_SMAC)), ALWAYS(IANA(DESTINATION_MAC_ADDRESS, 6, F_DMAC)), \
+	ALWAYS(IANA(ETHERNET_TYPE, 2, F_ETHTYPE))
+#define VIEW_SEQ_COUNTER(f, n) {SEQ_COUNTER_DEF(f), W_COUNTERS},
+
+static const struct view_field v_ipv4[] = {
+	ALWAYS(IANA(SOURCE_IPV4_ADDRESS, 4, F_SRC4)),
+	ALWAYS(IANA(DESTINATION_IPV4_ADDRESS, 4, F_DST4)), VIEW_IP};
+static const struct view_field v_ipv6[] = {
+	ALWAYS(IANA(SOURCE_IPV6_ADDRESS, 16, F_SRC6)),
+	ALWAYS(IANA(DESTINATION_IPV6_ADDRESS, 16, F_DST6)), VIEW_IP};
+static const struct view_field v_l2[] = {VIEW_MACS, VIEW_COUNTERS, VIEW_TAIL};
+static const struct view_field v_macsec[] = {
+	VIEW_MACS, VIEW_COUNTERS, ALWAYS(OWN(MACSEC_SCI, 8, F_SCI)), ALWAYS(OWN(MACSEC_AN, 1, F_AN)),
+	VIEW_TAIL};
+static const struct view_field v_stream[] = {
+	ALWAYS(OWN(SEQ_STREAM_KIND, IPFIX_VARLEN, F_S_KIND)),
+	WHEN(W_RTP, OWN(RTP_SSRC, 4, F_S_SSRC)), WHEN(W_TESTER, OWN(TESTER_STREAM_ID, 2, F_S_TESTER)),
+	WHEN(W_S_ESP, IANA(IPSEC_SPI, 4, F_S_SPI)), WHEN(W_S_MACSEC, OWN(MACSEC_SCI, 8, F_S_SCI)),
+	WHEN(W_S_MACSEC, OWN(MACSEC_AN, 1, F_S_AN)),
+	WM_SEQ_FOREACH_COUNTER(VIEW_SEQ_COUNTER) VIEW_END};
+/* clang-format on */
+
+/*
+ * A field's name: its element's, with RFC 5103's "reverse" prefix for a
+ * reverse element or when @p reverse asks for it (reverseSeqLostCount).
+ */
+static const char *
+field_name(const struct field_def *f, bool reverse, char *buf, size_t len)
+{
+	const char *name = f->space == S_OWN ? wm_ipfix_ee_name(f->ie) : wm_ipfix_ie_name(f->ie);
+
+	if (name == NULL || (!reverse && f->space != S_REVERSE))
+		return name;
+	snprintf(buf, len, "reverse%c%s", toupper((unsigned char)name[0]), name + 1);
+	return buf;
+}
+
+/* Does a flow record have a view's field? */
+static bool
+flow_has(uint8_t when, const struct wm_flow_export *e)
+{
+	switch (when) {
+	case W_ICMP4:
+		return e->proto == 1;
+	case W_ICMP6:
+		return e->proto == 58;
+	case W_ESP:
+		return (e->flags & WM_FLOW_REC_F_ESP) != 0;
+	case W_TUNNEL:
+		return wm_flow_export_tunnelled(e);
+	case W_CVLAN:
+		return e->cvlan != 0;
+	default:
+		return when == W_ALWAYS;
+	}
+}
+
+static const struct view_field *
+record_view(const struct wm_flow_export *e)
+{
+	switch (e->kind) {
+	case WM_FLOW_KIND_IPV4:
+		return v_ipv4;
+	case WM_FLOW_KIND_IPV6:
+		return v_ipv6;
+	case WM_FLOW_KIND_MACSEC:
+		return v_macsec;
+	default:
+		return v_l2;
+	}
+}
+
+int
+wm_ipfix_record_visit(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+		      unsigned int n_streams, wm_ipfix_field_fn fn, void *ctx)
+{
+	const struct view_field *vf;
+	struct wm_ipfix_value v;
+	char name[64];
+	unsigned int i;
+	int rc = 0;
+
+	for (vf = record_view(e); vf->when != W_END && rc == 0; vf++) {
+		if (vf->when == W_STREAMS) {
+			for (i = 0; i < n_streams && rc == 0; i++)
+				rc = wm_ipfix_stream_visit(&streams[i], WM_IPFIX_STREAM_IN_FLOW, fn,
+							   ctx);
+		} else if (flow_has(vf->when, e)) {
+			flow_value(&vf->f, e, false, &v);
+			rc = fn(ctx, field_name(&vf->f, false, name, sizeof(name)), &v);
+		}
+	}
+	return rc;
+}
+
+/* Does a stream have a view's field? */
+static bool
+stream_has(uint8_t when, const struct wm_seq_snapshot *s, bool all_ids, bool counters)
+{
+	switch (when) {
+	case W_RTP:
+		return s->kind == WM_SEQ_KIND_RTP;
+	case W_TESTER:
+		return s->kind == WM_SEQ_KIND_TESTER;
+	case W_S_ESP:
+		return all_ids && s->kind == WM_SEQ_KIND_ESP;
+	case W_S_MACSEC:
+		return all_ids && s->kind == WM_SEQ_KIND_MACSEC;
+	case W_COUNTERS:
+		return counters;
+	default:
+		return when == W_ALWAYS;
+	}
+}
+
+int
+wm_ipfix_stream_visit(const struct wm_seq_snapshot *s, unsigned int flags, wm_ipfix_field_fn fn,
+		      void *ctx)
+{
+	const bool in_flow = (flags & WM_IPFIX_STREAM_IN_FLOW) != 0;
+	/* In its flow's record, only a reverse stream names its ESP or MACsec identity. */
+	const bool rev = in_flow && s->dir != 0, all_ids = !in_flow || s->dir != 0;
+	const bool counters = in_flow || (flags & WM_IPFIX_STREAM_COUNTERS) != 0;
+	const struct view_field *vf;
+	struct wm_ipfix_value v;
+	char name[64];
+	int rc = 0;
+
+	for (vf = v_stream; vf->when != W_END && rc == 0; vf++) {
+		if (!stream_has(vf->when, s, all_ids, counters))
+			continue;
+		stream_value(&vf->f, s, &v);
+		rc = fn(ctx, field_name(&vf->f, rev, name, sizeof(name)), &v);
+	}
+	return rc;
 }

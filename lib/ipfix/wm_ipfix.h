@@ -18,10 +18,10 @@
  *
  * Templates (IDs fixed, so a collector's view survives restarts):
  * IPv4 flows, IPv6 flows, L2 flows, MACsec flows, ESP over IPv4 and over
- * IPv6; options templates for exporting-process reliability statistics
- * and metering-process statistics (RFC 7011 §4, scoped by
- * observationDomainId) and for interface names (scoped by
- * ingressInterface, variable-length strings).
+ * IPv6, IPv4 and IPv6 flows carried in a tunnel; options templates for
+ * exporting-process reliability statistics and metering-process
+ * statistics (RFC 7011 §4, scoped by observationDomainId) and for
+ * interface names (scoped by ingressInterface, variable-length strings).
  *
  * Modes: biflow (one record per biflow, reverse elements under PEN 29305)
  * and uniflow (a forward record, and a reverse one when the reverse
@@ -32,6 +32,12 @@
  * Elements with no IANA number are enterprise elements under a
  * configurable PEN (default 32473, RFC 5612's documentation number);
  * their numbers are the WM_IPFIX_EE_* values.
+ *
+ * The element names are every rendering's vocabulary: the record and
+ * stream visitors (wm_ipfix_record_visit(), wm_ipfix_stream_visit()) give
+ * a record's fields by name and value in the JSON lines' order, from the
+ * templates' field definitions, for the JSON lines, telemetry and the
+ * report to render.
  */
 
 #include <stdbool.h>
@@ -56,19 +62,29 @@ extern "C" {
 /** Longest interface name or description in an interface record; longer ones are cut. */
 #define WM_IPFIX_NAME_MAX 127
 
-/** Enterprise element numbers under the configured PEN. */
+/**
+ * wiremeter's enterprise elements under the configured PEN: X(SYMBOL, number,
+ * name). The stream counters follow from WM_IPFIX_EE_SEQ_COUNTERS on, named
+ * by lib/seq's WM_SEQ_FOREACH_COUNTER.
+ */
+#define WM_IPFIX_FOREACH_EE(X)                                              \
+	X(MACSEC_SCI, 1, "macsecSCI")		 /* unsigned64 */           \
+	X(MACSEC_AN, 2, "macsecAN")		 /* unsigned8 */            \
+	X(SEQ_STREAM_KIND, 3, "seqStreamKind")	 /* string */               \
+	X(RTP_SSRC, 4, "rtpSSRC")		 /* unsigned32 */           \
+	X(TESTER_STREAM_ID, 5, "testerStreamId") /* unsigned16 */           \
+	/* enum wm_pkt_tunnel on the wire (README), its name in the text */ \
+	X(ENCAPSULATION, 6, "encapsulation") /* unsigned8 */                \
+	X(GTP_TEID, 7, "gtpTeid")	     /* unsigned32 */               \
+	/* ipv6Address: an IPv4 underlay as ::ffff:a.b.c.d, none as :: */   \
+	X(TUNNEL_SOURCE_ADDRESS, 8, "tunnelSourceAddress")                  \
+	X(TUNNEL_DESTINATION_ADDRESS, 9, "tunnelDestinationAddress")
+
+/** Enterprise element numbers under the configured PEN (WM_IPFIX_EE_MACSEC_SCI, ...). */
 enum wm_ipfix_ee {
-	WM_IPFIX_EE_MACSEC_SCI = 1,	  /**< macsecSCI, unsigned64 */
-	WM_IPFIX_EE_MACSEC_AN = 2,	  /**< macsecAN, unsigned8 */
-	WM_IPFIX_EE_SEQ_STREAM_KIND = 3,  /**< seqStreamKind, string */
-	WM_IPFIX_EE_RTP_SSRC = 4,	  /**< rtpSSRC, unsigned32 */
-	WM_IPFIX_EE_TESTER_STREAM_ID = 5, /**< testerStreamId, unsigned16 */
-	/** encapsulation, unsigned8: enum wm_pkt_tunnel (1 vxlan, 2 geneve, ... as the README) */
-	WM_IPFIX_EE_ENCAPSULATION = 6,
-	WM_IPFIX_EE_GTP_TEID = 7, /**< gtpTeid, unsigned32 */
-	/** tunnelSourceAddress, ipv6Address (an IPv4 underlay as ::ffff:a.b.c.d, none as ::) */
-	WM_IPFIX_EE_TUNNEL_SOURCE_ADDRESS = 8,
-	WM_IPFIX_EE_TUNNEL_DESTINATION_ADDRESS = 9, /**< tunnelDestinationAddress, likewise */
+#define WM_IPFIX_EE_ENUM(sym, id, name) WM_IPFIX_EE_##sym = id,
+	WM_IPFIX_FOREACH_EE(WM_IPFIX_EE_ENUM)
+#undef WM_IPFIX_EE_ENUM
 	/** The stream counters, in WM_SEQ_FOREACH_COUNTER order, unsigned64 each. */
 	WM_IPFIX_EE_SEQ_COUNTERS = 10,
 };
@@ -358,6 +374,144 @@ wm_ipfix_period_due(struct wm_ipfix_period *p, uint64_t now)
 	p->next += p->interval * ((now - p->next) / p->interval + 1);
 	return true;
 }
+
+/**
+ * Name of an IANA Information Element (IPFIX_FOREACH_IE), or NULL for one
+ * wiremeter does not use.
+ */
+const char *wm_ipfix_ie_name(uint16_t ie);
+
+/**
+ * Name of one of wiremeter's enterprise elements (WM_IPFIX_FOREACH_EE, and
+ * the stream counters from WM_IPFIX_EE_SEQ_COUNTERS on), or NULL.
+ */
+const char *wm_ipfix_ee_name(uint16_t ee);
+
+/** How a visited field's value is given, and how renderings show it. */
+enum wm_ipfix_value_kind {
+	WM_IPFIX_VALUE_UNSIGNED, /**< u; a JSON number */
+	WM_IPFIX_VALUE_SIGNED,	 /**< i; a JSON number (app-level fields, not in records) */
+	WM_IPFIX_VALUE_IPV4,	 /**< bytes: 4, network order; text "192.0.2.1" */
+	WM_IPFIX_VALUE_IPV6,	 /**< bytes: 16; text as inet_ntop writes it */
+	WM_IPFIX_VALUE_MAC,	 /**< bytes: 6; text "02:00:00:00:00:01" */
+	WM_IPFIX_VALUE_HEX64,	 /**< u; text of 16 lower-case hex digits (macsecSCI) */
+	WM_IPFIX_VALUE_STRING,	 /**< s; text as it is (a name of a number: u, the wire's) */
+};
+
+/** A field's value, as a visitor gets it. Only the member its kind names is set. */
+struct wm_ipfix_value {
+	enum wm_ipfix_value_kind kind;
+	uint64_t u;	      /**< UNSIGNED, HEX64; a STRING that names a number */
+	int64_t i;	      /**< SIGNED */
+	const uint8_t *bytes; /**< IPV4, IPV6, MAC: points into the visited record */
+	const char *s;	      /**< STRING */
+};
+
+/** Is the value shown as a number (rather than as text)? */
+static inline bool
+wm_ipfix_value_is_number(const struct wm_ipfix_value *v)
+{
+	return v->kind == WM_IPFIX_VALUE_UNSIGNED || v->kind == WM_IPFIX_VALUE_SIGNED;
+}
+
+/** Room for the longest text of a value (an IPv6 address) and its NUL. */
+#define WM_IPFIX_VALUE_TEXT_MAX 48
+
+/**
+ * A value as the text renderings show it: numbers in decimal, addresses,
+ * MACs, hex and strings as the kinds above say.
+ *
+ * @param v
+ *   The value.
+ * @param buf
+ *   Room for the text; WM_IPFIX_VALUE_TEXT_MAX bytes hold any but a long string.
+ * @param len
+ *   Its size.
+ * @return
+ *   The text: @p buf, or v->s itself for a string.
+ */
+const char *wm_ipfix_value_text(const struct wm_ipfix_value *v, char *buf, size_t len);
+
+/**
+ * What a visit calls for each field.
+ *
+ * @param ctx
+ *   The visit's context.
+ * @param name
+ *   The field's name ("sourceIPv4Address", "reverseSeqLostCount"); valid
+ *   during the call only.
+ * @param v
+ *   Its value; valid during the call only.
+ * @return
+ *   0 to go on; anything else ends the visit, which returns it.
+ */
+typedef int (*wm_ipfix_field_fn)(void *ctx, const char *name, const struct wm_ipfix_value *v);
+
+/**
+ * Walk a flow record's fields in the order of its JSON line (the one
+ * vocabulary of the JSON lines, telemetry, the report and the console):
+ * the key (addresses, ports and protocol, or MACs and ethernetType), the
+ * counters and times (in nanoseconds), the IP fields (icmpTypeCodeIPv4
+ * when the protocol is 1, icmpTypeCodeIPv6 when it is 58, ipsecSPI for
+ * ESP) or the MACsec SCI and AN, a tunnelled flow's tunnel fields
+ * (wm_flow_export_tunnelled(): encapsulation, layer2SegmentId, gtpTeid,
+ * the three MPLS label stack sections, tunnelSourceAddress and
+ * tunnelDestinationAddress, each always, 0 or "" when unset), the fields
+ * of each stream (as wm_ipfix_stream_visit() with
+ * WM_IPFIX_STREAM_IN_FLOW), then flowEndReason, vlanId,
+ * dot1qCustomerVlanId when the flow had two or more VLAN tags (not 0;
+ * the templates always carry it) and ingressInterface. Names and value
+ * sources are the IPFIX templates' field definitions; the millisecond
+ * times and the direction elements, which the JSON lines never carried,
+ * are left out.
+ *
+ * @param e
+ *   The record.
+ * @param streams
+ *   Its streams' snapshots, or NULL.
+ * @param n_streams
+ *   How many.
+ * @param fn
+ *   Called for each field.
+ * @param ctx
+ *   Passed to @p fn.
+ * @return
+ *   0, or what @p fn returned to end the visit.
+ */
+int wm_ipfix_record_visit(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
+			  unsigned int n_streams, wm_ipfix_field_fn fn, void *ctx);
+
+/** Flags of wm_ipfix_stream_visit(). */
+enum wm_ipfix_stream_flags {
+	/** The counters after the kind and identity. */
+	WM_IPFIX_STREAM_COUNTERS = 1 << 0,
+	/**
+	 * As inside its flow's record: the counters too; a forward stream
+	 * leaves out the ESP SPI and MACsec SCI and AN its flow's fields
+	 * already give; a reverse stream's names take RFC 5103's "reverse"
+	 * prefix (reverseSeqLostCount).
+	 */
+	WM_IPFIX_STREAM_IN_FLOW = 1 << 1,
+};
+
+/**
+ * Walk a sequence stream's fields: seqStreamKind, its identity (rtpSSRC,
+ * testerStreamId, ipsecSPI, or macsecSCI and macsecAN), and with
+ * WM_IPFIX_STREAM_COUNTERS its counters in WM_SEQ_FOREACH_COUNTER order.
+ *
+ * @param s
+ *   The stream.
+ * @param flags
+ *   enum wm_ipfix_stream_flags.
+ * @param fn
+ *   Called for each field.
+ * @param ctx
+ *   Passed to @p fn.
+ * @return
+ *   0, or what @p fn returned to end the visit.
+ */
+int wm_ipfix_stream_visit(const struct wm_seq_snapshot *s, unsigned int flags, wm_ipfix_field_fn fn,
+			  void *ctx);
 
 /** Nanoseconds since the Unix epoch as dateTimeNanoseconds (NTP format, RFC 7011 §6.1.10). */
 uint64_t wm_ipfix_ntp_time(uint64_t ns);

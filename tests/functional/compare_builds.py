@@ -12,7 +12,6 @@ time, and the report's durations, rates and cycle counts.
 
 Prints each difference and a closing line; exits 0 when there is none.
 """
-import argparse
 import json
 import os
 import re
@@ -21,6 +20,7 @@ import subprocess
 import sys
 
 import ipfix_decode
+import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PYTHON = "/usr/bin/python3"
@@ -116,13 +116,9 @@ def run(binary, tag, pcaps, options, workers, mode, rundir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("old")
-    ap.add_argument("new")
-    ap.add_argument("--workdir", default="/tmp/wm-compare")
-    ap.add_argument("--only", help="only the traces whose name matches this regex")
-    opt = ap.parse_args()
-    os.makedirs(opt.workdir, exist_ok=True)
+    opt = wmtest.compare_args(__doc__.split("\n")[0], "/tmp/wm-compare",
+                              lambda ap: ap.add_argument(
+                                  "--only", help="only the traces whose name matches this regex"))
     traces = generate(opt.workdir)
     same = diff = 0
     for name, (pcaps, options) in sorted(traces.items()):

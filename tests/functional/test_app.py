@@ -18,7 +18,6 @@ import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample.pcap")
-ARGS = None
 
 
 def run(eal, app, name, timeout=120):
@@ -68,7 +67,7 @@ class AppTest(unittest.TestCase):
         import struct
         files = []
         for fi in range(4):
-            path = os.path.join(ARGS.workdir, "many%d.pcap" % fi)
+            path = os.path.join(wmtest.WORKDIR, "many%d.pcap" % fi)
             pkts = []
             for k in range(3000):
                 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0,
@@ -109,8 +108,8 @@ class AppTest(unittest.TestCase):
 
     def test_sigint_endless_replay_loses_nothing(self):
         """An endless replay stopped by SIGINT: exit 0, every metered packet exported (reason 4)."""
-        out = os.path.join(ARGS.workdir, "endless.jsonl")
-        rep = os.path.join(ARGS.workdir, "endless.report.json")
+        out = os.path.join(wmtest.WORKDIR, "endless.jsonl")
+        rep = os.path.join(wmtest.WORKDIR, "endless.report.json")
         rc, stdout, stderr = run_until_signal(
             "endless", ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % SAMPLE],
             ["--flows-json", out, "--report", rep, "--stats-interval", "0.5"], 3, signal.SIGINT)
@@ -135,7 +134,7 @@ class AppTest(unittest.TestCase):
     def test_net_ring_port_idles_and_stops(self):
         """Any ethdev EAL brings up is metered: a net_ring port with no traffic
         runs until SIGINT, then exits 0 with an empty, conserved report."""
-        rep = os.path.join(ARGS.workdir, "ring.report.json")
+        rep = os.path.join(wmtest.WORKDIR, "ring.report.json")
         rc, _, stderr = run_until_signal("ring", ["--vdev", "net_ring0"],
                                          ["--report", rep, "--stats-interval", "0"], 1.5,
                                          signal.SIGTERM)
@@ -162,7 +161,7 @@ class AppTest(unittest.TestCase):
         self.assertEqual(port["parseErrors"], 1)
         self.assertEqual(port["rxTaken"], port["metered"] + port["parseErrors"] + port["filtered"])
         self.assertTrue(report["conservation"]["ok"])
-        bad = subprocess.run([ARGS.wiremeter, "--file-prefix", "wma%d_bad" % os.getpid(), "--",
+        bad = subprocess.run([wmtest.BINARY, "--file-prefix", "wma%d_bad" % os.getpid(), "--",
                               "--pcap", SAMPLE, "--filter", "tcp port"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(bad.returncode, 2)
@@ -192,12 +191,12 @@ class AppTest(unittest.TestCase):
 
     def test_usage_errors_found_before_ports(self):
         """Errors only the app can see still stop it with code 2 and one named line."""
-        comma = os.path.join(ARGS.workdir, "a,b.pcap")
+        comma = os.path.join(wmtest.WORKDIR, "a,b.pcap")
         shutil.copy(SAMPLE, comma)
         for args, needle in ((["--mbufs", "100"], "--mbufs"),
                              (["--pcap", comma], "a,b.pcap"),
                              (["--pcap", SAMPLE, "--report", "/nonexistent/dir/r.json"], "--report")):
-            p = subprocess.run([ARGS.wiremeter, "--file-prefix", "wma%d_usage" % os.getpid(), "--"] + args,
+            p = subprocess.run([wmtest.BINARY, "--file-prefix", "wma%d_usage" % os.getpid(), "--"] + args,
                                capture_output=True, text=True, timeout=30)
             self.assertEqual(p.returncode, 2, (args, p.stderr))
             lines = [l for l in p.stderr.splitlines() if l.startswith("wiremeter: error")]
@@ -212,7 +211,7 @@ class AppTest(unittest.TestCase):
         import random
         import struct
         rnd = random.Random(7)
-        path = os.path.join(ARGS.workdir, "garbage.pcap")
+        path = os.path.join(wmtest.WORKDIR, "garbage.pcap")
         with open(path, "wb") as f:
             f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
             for i in range(20000):
@@ -249,11 +248,5 @@ class AppTest(unittest.TestCase):
                          max(r["octetDeltaCount"] + r["reverseOctetDeltaCount"] for r in recs))
 
 
-def main():
-    global ARGS
-    ARGS, rest = wmtest.args()
-    sys.exit(wmtest.run_tests(rest))
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(wmtest.main())

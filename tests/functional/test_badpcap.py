@@ -18,7 +18,6 @@ import unittest
 
 import wmtest
 
-ARGS = None
 FRAME = 50  # Ethernet + IPv4 + UDP + 8 bytes of payload
 
 
@@ -81,7 +80,7 @@ def run(name, eal, app, timeout=120):
 
 
 def write(name, data):
-    path = os.path.join(ARGS.workdir, name)
+    path = os.path.join(wmtest.WORKDIR, name)
     with open(path, "wb") as f:
         f.write(data)
     return path
@@ -273,11 +272,5 @@ class BadPcap(unittest.TestCase):
         self.assertEqual(len([l for l in err.splitlines() if "warning: file" in l]), 1)
 
 
-def main():
-    global ARGS
-    ARGS, rest = wmtest.args()
-    sys.exit(wmtest.run_tests(rest))
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(wmtest.main())

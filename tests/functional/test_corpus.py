@@ -224,7 +224,7 @@ def suricata_match(rec, match):
             continue
         if k == "vlan":
             want = (v[0], v[-1] if len(v) >= 2 else 0)
-            if (rec.get("vlanId"), rec.get("dot1qCustomerVlanId")) != want:
+            if (rec.get("vlanId"), rec.get("dot1qCustomerVlanId", 0)) != want:
                 return False
         elif k == "spi":
             if rec.get("ipsecSPI") != v:

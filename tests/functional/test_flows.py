@@ -327,17 +327,8 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad options and configs: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = wmtest.fresh_dir("config_" + tag)
-        args, path = wmtest.config_args(rundir, config)
-        name = name or path
         good_pcap = os.path.join(OPT.workdir, "traces", TRACES["tcp_rst"]["pcaps"][0])
-        if "--pcap" not in extra:
-            args += ["--pcap", good_pcap]
-        if "--flows-json" not in extra:
-            args += ["--flows-json", os.path.join(rundir, "flows.jsonl")]
-        args += ["--report", os.path.join(rundir, "report.json")] + extra
-        run = run_wiremeter(args, rundir, timeout=30)
-        wmtest.assert_usage_error(self, run, name)
+        wmtest.expect_usage_error(self, run_wiremeter, tag, good_pcap, extra, name, config)
 
     def test_idle_timeout_not_a_number(self):
         self._expect_error("idle_abc", ["--idle-timeout", "abc"], "idle-timeout")

@@ -34,7 +34,6 @@ import unittest
 import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ARGS = None
 # The replayed file lives under a short path: the pcap PMD keeps 64 bytes of its
 # arguments for secondary processes (dumpcap, proc-info), which reopen the file.
 SHORT_DIR = None
@@ -98,7 +97,7 @@ class Wiremeter:
     def __init__(self, name, eal, app, stdin=subprocess.DEVNULL):
         self.name = name
         self.prefix = prefix_of(name)
-        self.dir = os.path.join(ARGS.workdir, name)
+        self.dir = os.path.join(wmtest.WORKDIR, name)
         os.makedirs(self.dir, exist_ok=True)
         self.out_path = os.path.join(self.dir, "stdout.txt")
         self.err_path = os.path.join(self.dir, "stderr.txt")
@@ -176,11 +175,11 @@ class TelemetryAndToolsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pcap = loop_pcap()
-        conf = os.path.join(ARGS.workdir, "tel.json")
+        conf = os.path.join(wmtest.WORKDIR, "tel.json")
         with open(conf, "w") as f:
             json.dump({"seq": {"esp": {"window": 128}}, "tcp_linger": 2}, f)
         cls.conf = conf
-        cls.ipfix = os.path.join(ARGS.workdir, "tel.ipfix")
+        cls.ipfix = os.path.join(wmtest.WORKDIR, "tel.ipfix")
         cls.wm = Wiremeter("tel", ["--lcores", "0@0,1@1,2@1",
                                    "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % cls.pcap],
                            ["-c", conf, "--idle-timeout", "45", "--active-timeout", "600",
@@ -379,7 +378,7 @@ class DumpcapTest(unittest.TestCase):
             self.skipTest(wmtest.skip_reason(
                 "wiremeter runs with --no-huge here (no free hugepages): secondary "
                 "processes cannot map its memory (scripts/setup.sh reserves them)"))
-        out = os.path.join(ARGS.workdir, "cap.pcapng")
+        out = os.path.join(wmtest.WORKDIR, "cap.pcapng")
         if os.path.exists(out):
             os.unlink(out)
         p = subprocess.run(["dpdk-dumpcap", "--file-prefix=" + self.wm.prefix, "-i", "0",
@@ -414,7 +413,7 @@ class CmdlineFileTest(unittest.TestCase):
 
     def test_command_file(self):
         pcap = loop_pcap()
-        d = os.path.join(ARGS.workdir, "cmdfile")
+        d = os.path.join(wmtest.WORKDIR, "cmdfile")
         os.makedirs(d, exist_ok=True)
         cmds = os.path.join(d, "cmds.txt")
         with open(cmds, "w") as f:
@@ -492,7 +491,7 @@ class CmdlineFileTest(unittest.TestCase):
         pcap = loop_pcap()
         prefix = prefix_of("pipe")
         try:
-            p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix, "-l", "0-1",
+            p = subprocess.run([wmtest.BINARY, "--file-prefix", prefix, "-l", "0-1",
                                 "--log-level=*:warning", "--vdev",
                                 "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--", "-i",
                                 "--stats-interval", "0", "--flow-capacity", "4096"],
@@ -518,10 +517,10 @@ class ConsoleTtyTest(unittest.TestCase):
             self.skipTest(wmtest.skip_reason("pexpect is not installed (Debian package "
                                            "python3-pexpect; scripts/setup.sh installs it)"))
         pcap = loop_pcap()
-        d = os.path.join(ARGS.workdir, "tty")
+        d = os.path.join(wmtest.WORKDIR, "tty")
         os.makedirs(d, exist_ok=True)
         prefix = prefix_of("tty")
-        wm = " ".join([ARGS.wiremeter, "--file-prefix", prefix, "-l", "0-1",
+        wm = " ".join([wmtest.BINARY, "--file-prefix", prefix, "-l", "0-1",
                        "--log-level=*:warning", "--vdev",
                        "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev",
                        "net_pcap1,rx_iface=lo", "--", "-i", "--stats-interval", "0",
@@ -622,10 +621,10 @@ class ConfigTest(unittest.TestCase):
     """Broken configs: the message names the field and why, exit code 2, before EAL."""
 
     def run_conf(self, conf, extra=()):
-        path = os.path.join(ARGS.workdir, "bad.json")
+        path = os.path.join(wmtest.WORKDIR, "bad.json")
         with open(path, "w") as f:
             f.write(conf)
-        p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix_of("bad"), "--", "-c", path] +
+        p = subprocess.run([wmtest.BINARY, "--file-prefix", prefix_of("bad"), "--", "-c", path] +
                            list(extra), capture_output=True, text=True, timeout=30)
         wmtest.eal_cleanup(prefix_of("bad"))
         return p, path
@@ -650,7 +649,7 @@ class ConfigTest(unittest.TestCase):
             self.assertIn("wiremeter: error: config %s: " % path, p.stderr, conf)
             self.assertIn(msg, p.stderr, conf)
             self.assertNotIn("EAL", p.stderr)  # stopped before EAL touched anything
-        p = subprocess.run([ARGS.wiremeter, "--", "--cmdline-file", "/nonexistent/cmds"],
+        p = subprocess.run([wmtest.BINARY, "--", "--cmdline-file", "/nonexistent/cmds"],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2)
         self.assertIn("--cmdline-file: cannot read '/nonexistent/cmds'", p.stderr)
@@ -659,7 +658,7 @@ class ConfigTest(unittest.TestCase):
         """The shipped examples are valid (loading them is all --help needs), and
         default.json says the defaults: every key, each at its default."""
         for name in ("default.json", "lab.json"):
-            p = subprocess.run([ARGS.wiremeter, "--", "-c", os.path.join(ROOT, "config", name),
+            p = subprocess.run([wmtest.BINARY, "--", "-c", os.path.join(ROOT, "config", name),
                                 "--help"], capture_output=True, text=True, timeout=30)
             self.assertEqual(p.returncode, 0, (name, p.stderr))
         with open(os.path.join(ROOT, "config", "lab.json")) as f:
@@ -668,13 +667,13 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("tester", lab["seq"])
         with open(os.path.join(ROOT, "config", "default.json")) as f:
             default = json.load(f)
-        d = os.path.join(ARGS.workdir, "defaults")
+        d = os.path.join(wmtest.WORKDIR, "defaults")
         os.makedirs(d, exist_ok=True)
         cmds = os.path.join(d, "cmds.txt")
         with open(cmds, "w") as f:
             f.write("show config\nquit\n")
         # The running config of a run with no config file and only --cmdline-file.
-        p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix_of("defaults"), "-l", "0-1",
+        p = subprocess.run([wmtest.BINARY, "--file-prefix", prefix_of("defaults"), "-l", "0-1",
                             "--vdev", "net_ring0", "--", "--cmdline-file", cmds],
                            capture_output=True, text=True, timeout=60, cwd=d)
         wmtest.eal_cleanup(prefix_of("defaults"))
@@ -686,21 +685,15 @@ class ConfigTest(unittest.TestCase):
 
 
 def main():
-    global ARGS
-    ARGS, rest = wmtest.args()
     global SHORT_DIR
     SHORT_DIR = tempfile.mkdtemp(prefix="wmm", dir="/tmp")
-    missing = wmtest.missing_tools([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
-                                  ("dpdk-dumpcap", "dpdk"), ("dpdk-proc-info", "dpdk"),
-                                  ("stdbuf", "coreutils")])
-    if missing:
-        sys.exit(wmtest.missing_exit(missing))
     try:
-        res = unittest.main(argv=[sys.argv[0]] + rest, exit=False, verbosity=2).result
+        return wmtest.main([("dpdk-telemetry.py", "dpdk"), ("tshark", "tshark"),
+                            ("dpdk-dumpcap", "dpdk"), ("dpdk-proc-info", "dpdk"),
+                            ("stdbuf", "coreutils")])
     finally:
         shutil.rmtree(SHORT_DIR, ignore_errors=True)
-    sys.exit(wmtest.verdict(res))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

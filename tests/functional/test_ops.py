@@ -30,7 +30,6 @@ import wmtest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "tests", "data", "sample.pcap")
 RUNTIME = wmtest.RUNTIME
-ARGS = None
 N = [0]
 
 
@@ -64,7 +63,7 @@ def leftovers(pfx):
 
 
 def path(name):
-    return os.path.join(ARGS.workdir, name)
+    return os.path.join(wmtest.WORKDIR, name)
 
 
 def endless(pfx, app, eal=None):
@@ -123,7 +122,7 @@ class LeavesNothing(unittest.TestCase):
     def one_run(self, how, pfx):
         rep = path(pfx + ".report.json")
         if how == "eof":
-            p = subprocess.run([ARGS.wiremeter, "--file-prefix", pfx, "-l", "0-1", "--",
+            p = subprocess.run([wmtest.BINARY, "--file-prefix", pfx, "-l", "0-1", "--",
                                 "--pcap", SAMPLE, "--report", rep], stdin=subprocess.DEVNULL,
                                capture_output=True, text=True, timeout=60)
             return p.returncode, p.stderr
@@ -298,7 +297,7 @@ class Reopen(unittest.TestCase):
 
 class LogsAndVersion(unittest.TestCase):
     def test_one_log_type_per_component(self):
-        p = subprocess.run([ARGS.wiremeter, "--file-prefix", prefix(), "--log-level=help"],
+        p = subprocess.run([wmtest.BINARY, "--file-prefix", prefix(), "--log-level=help"],
                            capture_output=True, text=True, timeout=60)
         names = set(l.strip() for l in (p.stdout + p.stderr).splitlines())
         for c in ("app", "conf", "port", "filter", "pkt", "flow", "seq", "ipfix", "ctl",
@@ -309,7 +308,7 @@ class LogsAndVersion(unittest.TestCase):
         def run(level):
             pfx = prefix()
             out = path(pfx + ".ipfix")
-            p = subprocess.run([ARGS.wiremeter, "--file-prefix", pfx, "-l", "0-1", "--no-huge",
+            p = subprocess.run([wmtest.BINARY, "--file-prefix", pfx, "-l", "0-1", "--no-huge",
                                 "-m", "512"] + level + ["--", "--pcap", SAMPLE, "--ipfix",
                                                         "file:" + out],
                                capture_output=True, text=True, timeout=60)
@@ -322,17 +321,11 @@ class LogsAndVersion(unittest.TestCase):
 
     def test_version(self):
         for args in (["--version"], ["--", "--version"]):
-            p = subprocess.run([ARGS.wiremeter] + args, capture_output=True, text=True,
+            p = subprocess.run([wmtest.BINARY] + args, capture_output=True, text=True,
                                timeout=30)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertRegex(p.stdout, r"^wiremeter \d+\.\d+\.\d+\n$")
 
 
-def main():
-    global ARGS
-    ARGS, rest = wmtest.args()
-    sys.exit(wmtest.run_tests(rest, [("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")]))
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(wmtest.main([("dpdk-proc-info", "dpdk"), ("stdbuf", "coreutils")]))

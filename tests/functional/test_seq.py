@@ -681,75 +681,56 @@ def _truth_test(name):
     return test
 
 
-def _record_test(name):
+def _trace_test(name, check, doc, how="flags"):
+    """A test of trace name run with its options given as how: it fails with
+    the run's problems and those check(tr, problems) adds to them."""
     def test(self):
-        tr = trace_run(name)
+        tr = trace_run(name, how)
         problems = tr.run_problems()
-        if tr.records is None:
-            problems += tr.record_errors
-        else:
-            problems += tr.record_errors
-            problems += compare_records(tr.truth["records"], tr.records)
-            problems += check_no_seq(tr.truth, tr.records)
-            if not tr.has_report or tr.report_error:
-                problems.append(tr.report_error or "no report written")
-            else:
-                problems += check_basic_report(tr.truth, tr.records, tr.report)
+        check(tr, problems)
         if problems:
             self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
-    test.__doc__ = "%s: records and their seq fields equal the truth" % name
+    test.__doc__ = doc
     return test
 
 
-def _invariant_test(name):
-    def test(self):
-        tr = trace_run(name)
-        problems = tr.run_problems()
-        if tr.records is not None:
-            p, n = check_invariant(tr.records)
-            problems += p
-            single = sum(1 for s in tr.truth["streams"] for _ in s["records"]
-                         if s["final"]["seqRestartCount"] == 0)
-            if n < single and not problems:
-                problems.append("only %d single-epoch stream exports found, the truth has %d"
-                                % (n, single))
+def _check_records(tr, problems):
+    problems += tr.record_errors
+    if tr.records is not None:
+        problems += compare_records(tr.truth["records"], tr.records)
+        problems += check_no_seq(tr.truth, tr.records)
+        if not tr.has_report or tr.report_error:
+            problems.append(tr.report_error or "no report written")
         else:
-            problems += tr.record_errors
-        if problems:
-            self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
-    test.__doc__ = "%s: last - first + 1 == unique + lost + pending" % name
-    return test
+            problems += check_basic_report(tr.truth, tr.records, tr.report)
 
 
-def _event_test(name):
-    def test(self):
-        tr = trace_run(name)
-        problems = tr.run_problems()
-        if tr.events is None:
-            problems += tr.event_errors
-        else:
-            problems += tr.event_errors
-            problems += check_events(tr.truth, tr.events)
-        if problems:
-            self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
-    test.__doc__ = "%s: the gap log holds the expected events" % name
-    return test
+def _check_invariant(tr, problems):
+    if tr.records is not None:
+        p, n = check_invariant(tr.records)
+        problems += p
+        single = sum(1 for s in tr.truth["streams"] for _ in s["records"]
+                     if s["final"]["seqRestartCount"] == 0)
+        if n < single and not problems:
+            problems.append("only %d single-epoch stream exports found, the truth has %d"
+                            % (n, single))
+    else:
+        problems += tr.record_errors
 
 
-def _report_test(name):
-    def test(self):
-        tr = trace_run(name)
-        problems = tr.run_problems()
-        if not tr.has_report:
-            problems.append("no report written")
-        elif tr.report_error:
-            problems.append(tr.report_error)
-        else:
-            problems += check_seq_report(tr.truth, tr.report)
-        if problems:
-            self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
-    test.__doc__ = "%s: the report's seqStreams" % name
-    return test
+def _check_events(tr, problems):
+    problems += tr.event_errors
+    if tr.events is not None:
+        problems += check_events(tr.truth, tr.events)
+
+
+def _check_report(tr, problems):
+    if not tr.has_report:
+        problems.append("no report written")
+    elif tr.report_error:
+        problems.append(tr.report_error)
+    else:
+        problems += check_seq_report(tr.truth, tr.report)
 
 
 class ConfigVariantTests(unittest.TestCase):
@@ -773,21 +754,20 @@ class ConfigVariantTests(unittest.TestCase):
             self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
 
 
+def _check_variant(tr, problems):
+    if tr.records is None:
+        problems += tr.record_errors
+    else:
+        problems += compare_records(tr.truth["records"], tr.records)
+    if tr.events is not None:
+        problems += check_events(tr.truth, tr.events)
+
+
 def _variant_test(name, how):
-    def test(self):
-        tr = trace_run(name, how)
-        problems = tr.run_problems()
-        if tr.records is None:
-            problems += tr.record_errors
-        else:
-            problems += compare_records(tr.truth["records"], tr.records)
-        if tr.events is not None:
-            problems += check_events(tr.truth, tr.events)
-        if problems:
-            self.fail("%s\n%s" % (tr.header(), "\n".join(problems)))
-    test.__doc__ = "%s, options %s: records and events equal the truth" % (
-        name, "as config keys" if how == "config" else "overriding other config values")
-    return test
+    return _trace_test(name, _check_variant,
+                       "%s, options %s: records and events equal the truth" % (
+                           name, "as config keys" if how == "config"
+                           else "overriding other config values"), how)
 
 
 # Traces also run with their options in a config file, and with other values
@@ -825,13 +805,8 @@ class ConfigErrorTests(unittest.TestCase):
     """Bad seq flags and keys: exit code 2 and one stderr line naming the culprit."""
 
     def _expect_error(self, tag, extra, name, config=None):
-        rundir = wmtest.fresh_dir("config_" + tag)
-        args, _ = wmtest.config_args(rundir, config)
         good = os.path.join(OPT.workdir, "traces", TRACES["seq_esp"]["pcaps"][0])
-        args += ["--pcap", good, "--flows-json", os.path.join(rundir, "flows.jsonl"),
-                 "--report", os.path.join(rundir, "report.json")] + extra
-        run = run_wiremeter(args, rundir, timeout=30)
-        wmtest.assert_usage_error(self, run, name)
+        wmtest.expect_usage_error(self, run_wiremeter, tag, good, extra, name, config)
 
     def test_seq_streams_too_many(self):
         # 0 turns tracking off; the most is 2^24 per worker.
@@ -913,10 +888,14 @@ class ConfigErrorTests(unittest.TestCase):
 def build_suite():
     for name in TRACES:
         setattr(TruthTests, "test_truth_" + name, _truth_test(name))
-        setattr(RecordTests, "test_records_" + name, _record_test(name))
-        setattr(InvariantTests, "test_invariant_" + name, _invariant_test(name))
-        setattr(EventTests, "test_events_" + name, _event_test(name))
-        setattr(ReportTests, "test_report_" + name, _report_test(name))
+        setattr(RecordTests, "test_records_" + name, _trace_test(
+            name, _check_records, "%s: records and their seq fields equal the truth" % name))
+        setattr(InvariantTests, "test_invariant_" + name, _trace_test(
+            name, _check_invariant, "%s: last - first + 1 == unique + lost + pending" % name))
+        setattr(EventTests, "test_events_" + name, _trace_test(
+            name, _check_events, "%s: the gap log holds the expected events" % name))
+        setattr(ReportTests, "test_report_" + name, _trace_test(
+            name, _check_report, "%s: the report's seqStreams" % name))
         if any(o.startswith("--seq-") for o in TRACES[name]["options"]):
             setattr(ConfigVariantTests, "test_config_" + name, _variant_test(name, "config"))
         if name in OVERRIDE_TRACES:

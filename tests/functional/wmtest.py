@@ -204,6 +204,21 @@ def assert_usage_error(test, run, *names):
     return lines[0]
 
 
+def expect_usage_error(test, run, tag, pcap, extra, name, config=None):
+    """run(args, rundir, timeout=) wiremeter in a fresh dir on pcap with the
+    flags extra and a config file holding config (text or None): a usage error
+    (assert_usage_error) that names name, or the config file's path when name
+    is None. --pcap and --flows-json are added unless extra has them."""
+    rundir = fresh_dir("config_" + tag)
+    args, path = config_args(rundir, config)
+    if "--pcap" not in extra:
+        args += ["--pcap", pcap]
+    if "--flows-json" not in extra:
+        args += ["--flows-json", os.path.join(rundir, "flows.jsonl")]
+    args += ["--report", os.path.join(rundir, "report.json")] + extra
+    assert_usage_error(test, run(args, rundir, timeout=30), name or path)
+
+
 def run_tests(rest, tools=()):
     """unittest.main over the caller's module once its tools are there; the exit code."""
     missing = missing_tools(tools)
@@ -212,6 +227,28 @@ def run_tests(rest, tools=()):
     res = unittest.main(module="__main__", argv=[sys.argv[0]] + rest, exit=False,
                         verbosity=2).result
     return verdict(res)
+
+
+def main(tools=()):
+    """The main of an app suite: args(), then run_tests() when tools (as
+    missing_tools takes them) are there; the exit code. The suite reads its
+    options as BINARY and WORKDIR."""
+    _, rest = args()
+    return run_tests(rest, tools)
+
+
+def compare_args(description, workdir, add=None):
+    """The options of a script that compares two wiremeter builds: OLD, NEW,
+    those add(parser) adds, --workdir (default workdir, made)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("old", help="the wiremeter binary to compare against")
+    ap.add_argument("new", help="the wiremeter binary under test")
+    if add:
+        add(ap)
+    ap.add_argument("--workdir", default=workdir)
+    opt = ap.parse_args()
+    os.makedirs(opt.workdir, exist_ok=True)
+    return opt
 
 
 # ---------------------------------------------------------------------------
@@ -417,7 +454,8 @@ def norm_addr(a):
 
 def record_key(r):
     """Key fields of a record, independent of which side is the source."""
-    port, vlan = r.get("ingressInterface"), (r.get("vlanId"), r.get("dot1qCustomerVlanId"))
+    # dot1qCustomerVlanId: in a line only for two or more tags, 0 in IPFIX otherwise.
+    port, vlan = r.get("ingressInterface"), (r.get("vlanId"), r.get("dot1qCustomerVlanId", 0))
     if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
         sci = r.get("macsecSCI")
         return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,

@@ -20,7 +20,8 @@
 #include <cmdline_parse.h>
 
 #include "fuzz.h"
-#include "wm_ctl.h"
+#include "wm_console.h"
+#include "wm_flow_key.h"
 
 /* rdline's line buffer: the console never hands cmdline a longer line. */
 #define LINE_MAX_ 512

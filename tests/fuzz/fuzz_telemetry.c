@@ -14,7 +14,8 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "wm_ctl.h"
+#include "wm_flow_key.h"
+#include "wm_telemetry.h"
 
 static void
 check_params(const char *params)

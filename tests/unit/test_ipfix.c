@@ -597,6 +597,374 @@ test_ipfix_flow_template_choice(void)
 	CU_ASSERT_EQUAL(wm_ipfix_flow_template(&e), WM_IPFIX_TID_L2);
 }
 
+/* ---- the record visitor ---- */
+
+/*
+ * What a visit gave, as "name:K=text" words: K is the value's kind (u
+ * unsigned, i signed, 4 and 6 addresses, m MAC, x hex, s string).
+ */
+struct visit_log {
+	char text[8192];
+	size_t n;
+	unsigned int calls;
+	unsigned int stop_at; /* return 7 at this call (1-based); 0: never */
+};
+
+static int
+visit_log_field(void *ctx, const char *name, const struct wm_ipfix_value *v)
+{
+	static const char kinds[] = {[WM_IPFIX_VALUE_UNSIGNED] = 'u', [WM_IPFIX_VALUE_SIGNED] = 'i',
+				     [WM_IPFIX_VALUE_IPV4] = '4',     [WM_IPFIX_VALUE_IPV6] = '6',
+				     [WM_IPFIX_VALUE_MAC] = 'm',      [WM_IPFIX_VALUE_HEX64] = 'x',
+				     [WM_IPFIX_VALUE_STRING] = 's'};
+	struct visit_log *l = ctx;
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
+	int k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+	k = snprintf(l->text + l->n, sizeof(l->text) - l->n, "%s%s:%c=%s", l->n ? " " : "", name,
+		     kinds[v->kind], wm_ipfix_value_text(v, buf, sizeof(buf)));
+	CU_ASSERT_FATAL(k > 0 && (size_t)k < sizeof(l->text) - l->n);
+	l->n += (size_t)k;
+	l->calls++;
+	return l->calls == l->stop_at ? 7 : 0;
+}
+
+static const char *
+visit_flow(const struct wm_flow_export *e, const struct wm_seq_snapshot *st, unsigned int n)
+{
+	static struct visit_log l;
+
+	memset(&l, 0, sizeof(l));
+	CU_ASSERT_EQUAL(wm_ipfix_record_visit(e, st, n, visit_log_field, &l), 0);
+	return l.text;
+}
+
+static const char *
+visit_stream(const struct wm_seq_snapshot *st, unsigned int flags)
+{
+	static struct visit_log l;
+
+	memset(&l, 0, sizeof(l));
+	CU_ASSERT_EQUAL(wm_ipfix_stream_visit(st, flags, visit_log_field, &l), 0);
+	return l.text;
+}
+
+/* The counters part of every flow, and the tail. */
+#define V_COUNTERS                                                                  \
+	"packetDeltaCount:u=10 octetDeltaCount:u=1000 reversePacketDeltaCount:u=8 " \
+	"reverseOctetDeltaCount:u=5000 flowStartNanoseconds:u=1700000000123456789 " \
+	"flowEndNanoseconds:u=1700000001987654321"
+#define V_IP                                                                                          \
+	"sourceTransportPort:u=1234 destinationTransportPort:u=80 protocolIdentifier:u=6 " V_COUNTERS \
+	" tcpControlBits:u=27 reverseTcpControlBits:u=18 ipClassOfService:u=32 "                      \
+	"minimumIpTotalLength:u=40 maximumIpTotalLength:u=1500"
+#define V_TAIL "flowEndReason:u=3 vlanId:u=100 dot1qCustomerVlanId:u=200 ingressInterface:u=2"
+
+static void
+test_ipfix_visit_ipv4(void)
+{
+	struct wm_flow_export e = flow_v4();
+
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceIPv4Address:4=10.0.0.1 destinationIPv4Address:4=10.0.0.2 " V_IP " " V_TAIL);
+	/* One tag or none: no dot1qCustomerVlanId in the text (the template keeps it, 0). */
+	e.cvlan = 0;
+	CU_ASSERT_PTR_NOT_NULL(strstr(visit_flow(&e, NULL, 0),
+				      " flowEndReason:u=3 vlanId:u=100 ingressInterface:u=2"));
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "dot1q"));
+}
+
+/*
+ * A flow carried in VXLAN over IPv4: the tunnel fields after the IP
+ * fields, the encapsulation by name in the text and by number on the
+ * wire, the underlay IPv4-mapped on the wire.
+ */
+static void
+test_ipfix_visit_tunnel(void)
+{
+	static const uint8_t want[] = {
+		/* encapsulation 1 (vxlan), layer2SegmentId 5000, gtpTeid 0 */
+		0x01, 0, 0, 0, 0, 0, 0, 0x13, 0x88, 0, 0, 0, 0,
+		/* mplsTopLabelStackSection, mplsLabelStackSection2 and 3: none */
+		0, 0, 0, 0, 0, 0, 0, 0, 0,
+		/* tunnelSourceAddress ::ffff:192.0.2.1, tunnelDestinationAddress ::ffff:192.0.2.2 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff, 192, 0, 2, 2};
+	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_BIFLOW);
+	struct wm_flow_export e = flow_v4();
+	struct wm_ipfix_msg m;
+	/* 88 bytes of IPv4 fields before the tunnel's, after the message and set headers. */
+	const uint8_t *tun = buf + 16 + 4 + 88;
+
+	e.encap = WM_PKT_TUNNEL_VXLAN;
+	e.encap_flags = WM_PKT_E_SEGMENT | WM_PKT_E_OUTER_V4;
+	e.segment_id = 5000;
+	inet_pton(AF_INET, "192.0.2.1", e.outer_src);
+	inet_pton(AF_INET, "192.0.2.2", e.outer_dst);
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceIPv4Address:4=10.0.0.1 destinationIPv4Address:4=10.0.0.2 " V_IP
+		" encapsulation:s=vxlan layer2SegmentId:u=5000 gtpTeid:u=0 "
+		"mplsTopLabelStackSection:u=0 mplsLabelStackSection2:u=0 mplsLabelStackSection3:u=0 "
+		"tunnelSourceAddress:4=192.0.2.1 tunnelDestinationAddress:4=192.0.2.2 " V_TAIL);
+	CU_ASSERT_EQUAL(wm_ipfix_flow_template(&e), WM_IPFIX_TID_TUN4);
+	CU_ASSERT_EQUAL(wm_ipfix_record_len(enc, WM_IPFIX_TID_TUN4),
+			wm_ipfix_record_len(enc, WM_IPFIX_TID_IPV4) + sizeof(want));
+	wm_ipfix_msg_init(&m, buf, 1400, 7);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_EQUAL(rd16(buf + 16), WM_IPFIX_TID_TUN4);
+	CU_ASSERT_EQUAL(memcmp(tun, want, sizeof(want)), 0);
+	/* Then its tail: flowEndReason 3, vlanId 100, dot1qCustomerVlanId 200. */
+	CU_ASSERT_EQUAL(tun[sizeof(want)], 3);
+	CU_ASSERT_EQUAL(rd16(tun + sizeof(want) + 1), 100);
+	CU_ASSERT_EQUAL(rd16(tun + sizeof(want) + 3), 200);
+
+	/* MPLS at L2: two label sections (label 16, then 17 bottom of stack, TTL cut), no endpoints. */
+	e.encap = WM_PKT_TUNNEL_MPLS;
+	e.encap_flags = 0;
+	e.n_mpls = 2;
+	e.mpls[0] = 16u << 12 | 64;
+	e.mpls[1] = 17u << 12 | 1u << 8 | 64;
+	CU_ASSERT_PTR_NOT_NULL(strstr(visit_flow(&e, NULL, 0),
+				      " encapsulation:s=mpls layer2SegmentId:u=0 gtpTeid:u=0 "
+				      "mplsTopLabelStackSection:u=256 mplsLabelStackSection2:u=273 "
+				      "mplsLabelStackSection3:u=0 tunnelSourceAddress:s= "
+				      "tunnelDestinationAddress:s= flowEndReason"));
+	wm_ipfix_msg_init(&m, buf, 1400, 7);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_EQUAL(tun[0], WM_PKT_TUNNEL_MPLS);
+	CU_ASSERT_EQUAL(rd32(tun + 13) >> 8, 16u << 4);
+	CU_ASSERT_EQUAL(rd32(tun + 16) >> 8, 17u << 4 | 1);
+	CU_ASSERT_EQUAL(rd32(tun + 19) >> 8, 0);
+	CU_ASSERT_EQUAL(memcmp(tun + 22, (const uint8_t[32]){0}, 32), 0);
+
+	/* An ESP SA, or a flow carried in nothing, has none of them. */
+	e.flags |= WM_FLOW_REC_F_ESP;
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "encapsulation"));
+	CU_ASSERT_EQUAL(wm_ipfix_flow_template(&e), WM_IPFIX_TID_ESP4);
+	e.flags &= ~WM_FLOW_REC_F_ESP;
+	e.encap = 0;
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "encapsulation"));
+	wm_ipfix_encoder_free(enc);
+}
+
+static struct wm_flow_export
+flow_v6(void)
+{
+	struct wm_flow_export e = flow_v4();
+
+	memset(e.src, 0, sizeof(e.src));
+	memset(e.dst, 0, sizeof(e.dst));
+	inet_pton(AF_INET6, "2001:db8::1", e.src);
+	inet_pton(AF_INET6, "2001:db8::a:2", e.dst);
+	e.kind = WM_FLOW_KIND_IPV6;
+	return e;
+}
+
+/* The ICMP field is named by the protocol number, as the JSON lines always had it. */
+static void
+test_ipfix_visit_icmp(void)
+{
+	struct wm_flow_export e = flow_v4();
+
+	e.proto = 1;
+	e.icmp_type_code = 0x0800;
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(visit_flow(&e, NULL, 0), "protocolIdentifier:u=1 packetDeltaCount:u=10 "));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(visit_flow(&e, NULL, 0),
+		       "maximumIpTotalLength:u=1500 icmpTypeCodeIPv4:u=2048 " V_TAIL));
+	e = flow_v6();
+	e.proto = 58;
+	e.icmp_type_code = 0x8000;
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceIPv6Address:6=2001:db8::1 destinationIPv6Address:6=2001:db8::a:2 "
+		"sourceTransportPort:u=1234 destinationTransportPort:u=80 protocolIdentifier:u=58 " V_COUNTERS
+		" tcpControlBits:u=27 reverseTcpControlBits:u=18 ipClassOfService:u=32 "
+		"minimumIpTotalLength:u=40 maximumIpTotalLength:u=1500 icmpTypeCodeIPv6:u=32768 " V_TAIL);
+	/* Neither for TCP. */
+	e.proto = 6;
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "icmp"));
+}
+
+static struct wm_flow_export
+flow_l2(uint8_t kind)
+{
+	static const uint8_t smac[6] = {0x02, 0, 0, 0, 0, 0x01},
+			     dmac[6] = {0x02, 0, 0, 0, 0xab, 0xcd};
+	struct wm_flow_export e = flow_v4();
+
+	memset(e.src, 0, sizeof(e.src));
+	memset(e.dst, 0, sizeof(e.dst));
+	e.sport = e.dport = 0;
+	e.proto = 0;
+	memcpy(e.smac, smac, 6);
+	memcpy(e.dmac, dmac, 6);
+	e.ethertype = kind == WM_FLOW_KIND_MACSEC ? 0x88e5 : 0x88b5;
+	e.sci = 0x0011223344556677ULL;
+	e.an = 1;
+	e.kind = kind;
+	return e;
+}
+
+static void
+test_ipfix_visit_l2(void)
+{
+	struct wm_flow_export e = flow_l2(WM_FLOW_KIND_L2);
+
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceMacAddress:m=02:00:00:00:00:01 "
+		"destinationMacAddress:m=02:00:00:00:ab:cd ethernetType:u=34997 " V_COUNTERS
+		" " V_TAIL);
+}
+
+/* A stream's counters: rx 100, unique 99, then 1, 2, ... in list order. */
+static struct wm_seq_snapshot
+stream(uint8_t kind, uint8_t dir)
+{
+	struct wm_seq_snapshot st;
+	uint64_t *c = (uint64_t *)&st.c;
+	unsigned int i;
+
+	memset(&st, 0, sizeof(st));
+	st.kind = kind;
+	st.dir = dir;
+	st.esp_spi = dir ? 0x2000 : 0x1000;
+	st.rtp_ssrc = 0xdeadbeef;
+	st.tester_id = 7;
+	st.macsec_sci = 0x0011223344556677ULL;
+	st.macsec_an = 1;
+	c[0] = 100;
+	c[1] = 99;
+	for (i = 2; i < WM_SEQ_CTR_MAX; i++)
+		c[i] = i - 1;
+	return st;
+}
+
+/* A stream's counters; s is "s", or "reverseS" for a reverse stream in its flow. */
+#define V_SEQ(s)                                                                                 \
+	s "eqReceivedCount:u=100 " s "eqUniqueCount:u=99 " s "eqLateCount:u=1 " s                \
+	  "eqDuplicateCount:u=2 " s "eqTooOldCount:u=3 " s "eqLostCount:u=4 " s                  \
+	  "eqPendingCount:u=5 " s "eqGapEventCount:u=6 " s "eqWrapCount:u=7 " s                  \
+	  "eqRestartCount:u=8 " s "eqJumpSuspectCount:u=9 " s "eqProtocolViolationCount:u=10 " s \
+	  "eqMaxReorderDistance:u=11 " s "eqFirstNumber:u=12 " s "eqLastNumber:u=13"
+
+static void
+test_ipfix_visit_macsec(void)
+{
+	struct wm_flow_export e = flow_l2(WM_FLOW_KIND_MACSEC);
+	struct wm_seq_snapshot st = stream(WM_SEQ_KIND_MACSEC, 0);
+
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceMacAddress:m=02:00:00:00:00:01 "
+		"destinationMacAddress:m=02:00:00:00:ab:cd ethernetType:u=35045 " V_COUNTERS
+		" macsecSCI:x=0011223344556677 macsecAN:u=1 " V_TAIL);
+	/* A forward stream leaves its SCI and AN to the flow's fields. */
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, &st, 1),
+		"sourceMacAddress:m=02:00:00:00:00:01 "
+		"destinationMacAddress:m=02:00:00:00:ab:cd ethernetType:u=35045 " V_COUNTERS
+		" macsecSCI:x=0011223344556677 macsecAN:u=1 "
+		"seqStreamKind:s=macsec " V_SEQ("s") " " V_TAIL);
+}
+
+/* ESP both ways: the reverse stream names its SPI, every name of it prefixed. */
+static void
+test_ipfix_visit_esp_streams(void)
+{
+	struct wm_flow_export e = flow_v4();
+	struct wm_seq_snapshot st[2] = {stream(WM_SEQ_KIND_ESP, 0), stream(WM_SEQ_KIND_ESP, 1)};
+
+	e.proto = 50;
+	e.flags |= WM_FLOW_REC_F_ESP;
+	e.spi = 0x1000;
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, st, 2),
+		"sourceIPv4Address:4=10.0.0.1 destinationIPv4Address:4=10.0.0.2 "
+		"sourceTransportPort:u=1234 destinationTransportPort:u=80 protocolIdentifier:u=50 " V_COUNTERS
+		" tcpControlBits:u=27 reverseTcpControlBits:u=18 ipClassOfService:u=32 "
+		"minimumIpTotalLength:u=40 maximumIpTotalLength:u=1500 ipsecSPI:u=4096 "
+		"seqStreamKind:s=esp " V_SEQ("s") " reverseSeqStreamKind:s=esp "
+						  "reverseIpsecSPI:u=8192 " V_SEQ(
+							  "reverseS") " " V_TAIL);
+}
+
+/* A stream on its own: every identity field, the counters when asked for. */
+static void
+test_ipfix_visit_stream_alone(void)
+{
+	struct wm_seq_snapshot st = stream(WM_SEQ_KIND_RTP, 1);
+
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, 0), "seqStreamKind:s=rtp rtpSSRC:u=3735928559");
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, WM_IPFIX_STREAM_COUNTERS),
+			       "seqStreamKind:s=rtp rtpSSRC:u=3735928559 " V_SEQ("s"));
+	st = stream(WM_SEQ_KIND_TESTER, 0);
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, 0), "seqStreamKind:s=tester testerStreamId:u=7");
+	st = stream(WM_SEQ_KIND_ESP, 0);
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, 0), "seqStreamKind:s=esp ipsecSPI:u=4096");
+	st = stream(WM_SEQ_KIND_MACSEC, 0);
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, 0),
+			       "seqStreamKind:s=macsec macsecSCI:x=0011223344556677 macsecAN:u=1");
+	/* In its flow, a forward RTP stream still names its SSRC: the flow does not. */
+	st = stream(WM_SEQ_KIND_RTP, 0);
+	CU_ASSERT_STRING_EQUAL(visit_stream(&st, WM_IPFIX_STREAM_IN_FLOW),
+			       "seqStreamKind:s=rtp rtpSSRC:u=3735928559 " V_SEQ("s"));
+}
+
+/* A visitor that returns non-zero ends the visit, which returns it. */
+static void
+test_ipfix_visit_stops(void)
+{
+	struct wm_flow_export e = flow_v4();
+	struct wm_seq_snapshot st = stream(WM_SEQ_KIND_RTP, 0);
+	struct visit_log l;
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 3;
+	CU_ASSERT_EQUAL(wm_ipfix_record_visit(&e, &st, 1, visit_log_field, &l), 7);
+	CU_ASSERT_EQUAL(l.calls, 3);
+	/* Inside a stream, too. */
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 18;
+	CU_ASSERT_EQUAL(wm_ipfix_record_visit(&e, &st, 1, visit_log_field, &l), 7);
+	CU_ASSERT_EQUAL(l.calls, 18);
+	CU_ASSERT_PTR_NOT_NULL(strstr(l.text, "seqStreamKind:s=rtp rtpSSRC:u=3735928559"));
+	CU_ASSERT_PTR_NULL(strstr(l.text, "seqUniqueCount"));
+}
+
+static void
+test_ipfix_element_names(void)
+{
+	struct wm_ipfix_value v = {.kind = WM_IPFIX_VALUE_SIGNED, .i = -5};
+	char buf[WM_IPFIX_VALUE_TEXT_MAX];
+
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(IPFIX_IE_SOURCE_IPV4_ADDRESS), "sourceIPv4Address");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(295), "ipsecSPI");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(IPFIX_IE_NOT_SENT_OCTET_TOTAL_COUNT),
+			       "notSentOctetTotalCount");
+	CU_ASSERT_PTR_NULL(wm_ipfix_ie_name(3));
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_MACSEC_SCI), "macsecSCI");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_TESTER_STREAM_ID), "testerStreamId");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_SEQ_COUNTERS), "seqReceivedCount");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX - 1),
+			       "seqLastNumber");
+	CU_ASSERT_PTR_NULL(wm_ipfix_ee_name(WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX));
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_ENCAPSULATION), "encapsulation");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(9), "tunnelDestinationAddress");
+	CU_ASSERT_PTR_NULL(wm_ipfix_ee_name(0));
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(245), "dot1qCustomerVlanId");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(70), "mplsTopLabelStackSection");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(351), "layer2SegmentId");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_value_text(&v, buf, sizeof(buf)), "-5");
+	CU_ASSERT_FALSE(wm_ipfix_value_is_number(
+		&(struct wm_ipfix_value){.kind = WM_IPFIX_VALUE_HEX64, .u = 1}));
+}
+
 int
 main(void)
 {
@@ -615,6 +983,15 @@ main(void)
 		WM_TEST(test_ipfix_template_refresh_timing),
 		WM_TEST(test_ipfix_bad_params),
 		WM_TEST(test_ipfix_flow_template_choice),
+		WM_TEST(test_ipfix_visit_ipv4),
+		WM_TEST(test_ipfix_visit_tunnel),
+		WM_TEST(test_ipfix_visit_icmp),
+		WM_TEST(test_ipfix_visit_l2),
+		WM_TEST(test_ipfix_visit_macsec),
+		WM_TEST(test_ipfix_visit_esp_streams),
+		WM_TEST(test_ipfix_visit_stream_alone),
+		WM_TEST(test_ipfix_visit_stops),
+		WM_TEST(test_ipfix_element_names),
 	};
 
 	return wm_cunit_run("ipfix", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
