@@ -1127,30 +1127,30 @@ def trace_seq_tester():
 
 def trace_seq_tester_any():
     t = SeqTrace("seq_tester_any", "TRex trailers on any UDP port (defaults): a stream is "
-                 "tracked from the packet that validates it (the 2nd of two consecutive "
-                 "numbers), then drops, a reorder and a duplicate; trailers never in "
-                 "sequence and a lone trailer are not tracked; with --seq-rtp-heuristic on, "
-                 "RTP on port 7000 is tracked from its 4th sequential packet, RTCP on 7001 "
-                 "never",
+                 "counted from its first packet once a packet validates it (the 2nd of two "
+                 "consecutive numbers), then drops, a reorder and a duplicate; trailers never "
+                 "in sequence and a lone trailer are not tracked; with --seq-rtp-heuristic "
+                 "on, RTP on port 7000 is counted from its first packet once its 4th "
+                 "sequential one validates it, RTCP on 7001 never",
                  options=["--seq-rtp-heuristic", "on"])
     a, b = "172.16.1.1", "172.16.1.2"
     r1 = t.flow(a, b, 17, 12345, 23456)
     s1 = Stream(t, "tester", profile("tester"), r1)
     o = Order(1, 300).drop(50).drop_range(120, 124).move_after(200, 201).dup_after(250, 250)
-    for i, n in enumerate(o):
-        # The first packet is a candidate only: the tracker never sees it.
-        t.tester(t.now(), a, b, 12345, 23456, 7, n, r1, 0, s1 if i > 0 else None)
+    for n in o:
+        # The first packet is a candidate: the tracker is given it when the second validates.
+        t.tester(t.now(), a, b, 12345, 23456, 7, n, r1, 0, s1)
     r2 = t.flow("172.16.1.3", "172.16.1.4", 17, 12346, 23457, seq=False)
     for n in range(1, 60, 4):
         t.tester(t.now(), "172.16.1.3", "172.16.1.4", 12346, 23457, 8, n, r2)
     r3 = t.flow("172.16.1.5", "172.16.1.6", 17, 12347, 23458, seq=False)
     t.tester(t.now(), "172.16.1.5", "172.16.1.6", 12347, 23458, 9, 1, r3)
-    # RTP by heuristic: 100, 101, 102 are candidates, 103 validates (K = 4).
+    # RTP by heuristic: 100, 101, 102 are candidates, 103 validates (K = 4) and the
+    # tracker is given all four, in order.
     h = t.flow("10.1.0.1", "10.1.0.2", 17, 7000, 7000)
     sh = Stream(t, "rtp", profile("rtp"), h)
     for n in Order(100, 200).drop(150).drop_range(170, 172):
-        t.rtp(t.now(), "10.1.0.1", "10.1.0.2", 7000, 7000, 0x55555555, n, h, 0,
-              sh if n >= 103 else None)
+        t.rtp(t.now(), "10.1.0.1", "10.1.0.2", 7000, 7000, 0x55555555, n, h, 0, sh)
     rc = t.flow("10.1.0.1", "10.1.0.2", 17, 7001, 7001, seq=False)
     for i in range(6):
         l4 = udp_segment("10.1.0.1", "10.1.0.2", 7001, 7001, rtcp_payload(0x55555555))

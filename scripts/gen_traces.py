@@ -48,6 +48,9 @@ try:
                                     IPv6ExtHdrRouting, PadN)
     from scapy.layers.sctp import SCTP, SCTPChunkInit, SCTPChunkInitAck
     from scapy.layers.vxlan import VXLAN
+    from scapy.contrib.geneve import GENEVE
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.contrib.mpls import MPLS
 except ImportError as exc:  # pragma: no cover - reported by the caller
     print("gen_traces.py: scapy is missing (apt-get install -y python3-scapy): %s" % exc,
           file=sys.stderr)
@@ -60,7 +63,10 @@ def _parse_error_names():
     header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "pkt",
                           "wm_pkt.h")
     with open(header) as f:
-        return re.findall(r'X\(\w+, "(\w+)"\)', f.read())
+        text = f.read()
+    # Only that list: the header has other X-macro lists (tunnel kinds, offloads).
+    block = re.search(r"#define WM_PKT_FOREACH_ERROR\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    return re.findall(r'X\(\w+, "(\w+)"\)', block.group(1))
 
 
 PARSE_ERRORS = _parse_error_names()
@@ -138,6 +144,26 @@ class Rec:
         return r
 
 
+def cvlan_field(cvlan):
+    """dot1qCustomerVlanId, the innermost of two or more VLAN tags: a JSON line has it
+    only when it is not 0 (one tag or none), as Zeek and ipfixprobe users expect."""
+    return {"dot1qCustomerVlanId": cvlan} if cvlan else {}
+
+
+def tunnel_fields(encap, outer=("", ""), segment=0, teid=0, mpls=()):
+    """The fields of a tunnelled IP flow's record (README: the tunnel fields): the
+    outermost tunnel, its endpoints as the flow's first packet had them, the VNI or
+    GRE key, the GTP-U TEID and the first three MPLS label stack sections (label << 4
+    | traffic class << 1 | bottom of stack)."""
+    sections = list(mpls) + [0, 0, 0]
+    return {
+        "encapsulation": encap, "layer2SegmentId": segment, "gtpTeid": teid,
+        "mplsTopLabelStackSection": sections[0], "mplsLabelStackSection2": sections[1],
+        "mplsLabelStackSection3": sections[2], "tunnelSourceAddress": outer[0],
+        "tunnelDestinationAddress": outer[1],
+    }
+
+
 class Trace:
     """Frames of one trace (one or more files) and the records they make."""
 
@@ -156,7 +182,7 @@ class Trace:
     # -- records -----------------------------------------------------------
 
     def ip_flow(self, src, dst, proto, sport=0, dport=0, reason=FORCED, vlan=0, port=0,
-                spi=None):
+                spi=None, cvlan=0, tunnel=None):
         """An IPv4/IPv6 record; src is the sender of its first packet."""
         v6 = ipaddress.ip_address(src).version == 6
         fam = "IPv6" if v6 else "IPv4"
@@ -169,25 +195,29 @@ class Trace:
             "vlanId": vlan,
             "ingressInterface": port,
         }
+        ident.update(cvlan_field(cvlan))
         if spi is not None:
             ident["ipsecSPI"] = spi
+        if tunnel is not None:
+            ident.update(tunnel_fields(**tunnel))
         rec = Rec("ip", ident, reason)
         self.recs.append(rec)
         return rec
 
-    def l2_flow(self, smac, dmac, ethertype, reason=FORCED, vlan=0, port=0):
+    def l2_flow(self, smac, dmac, ethertype, reason=FORCED, vlan=0, port=0, cvlan=0):
         rec = Rec("l2", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
             "ethernetType": ethertype, "vlanId": vlan, "ingressInterface": port,
+            **cvlan_field(cvlan),
         }, reason)
         self.recs.append(rec)
         return rec
 
-    def macsec_flow(self, smac, dmac, sci, an, reason=FORCED, vlan=0, port=0):
+    def macsec_flow(self, smac, dmac, sci, an, reason=FORCED, vlan=0, port=0, cvlan=0):
         rec = Rec("macsec", {
             "sourceMacAddress": smac, "destinationMacAddress": dmac,
             "ethernetType": ETH_MACSEC, "macsecSCI": "%016x" % sci, "macsecAN": an,
-            "vlanId": vlan, "ingressInterface": port,
+            "vlanId": vlan, "ingressInterface": port, **cvlan_field(cvlan),
         }, reason)
         self.recs.append(rec)
         return rec
@@ -206,21 +236,23 @@ class Trace:
         the wire length.
         """
         data = bytes(pkt)
-        if IP in pkt:
-            ipl = IP(bytes(pkt[IP]))
+        # A tunnel's inner packet is the flow: its length, TOS, flags.
+        flow = _innermost_ip(pkt)
+        if isinstance(flow, IP):
+            ipl = IP(bytes(flow))
             octets = ipl.len
             tos = ipl.tos
-            assert ipl.len == len(bytes(pkt[IP]))
+            assert ipl.len == len(bytes(flow))
         else:
-            ip6 = IPv6(bytes(pkt[IPv6]))
+            ip6 = IPv6(bytes(flow))
             octets = 40 + ip6.plen
             tos = ip6.tc
-        flags = int(pkt[TCP].flags) if TCP in pkt and not _is_tunnel(pkt) else 0
+        flags = int(flow[TCP].flags) if TCP in flow else 0
         icmp = None
-        if ICMP in pkt and not _is_tunnel(pkt):
-            icmp = pkt[ICMP].type * 256 + pkt[ICMP].code
-        elif IPv6 in pkt:
-            l4 = _icmp6_layer(pkt)
+        if ICMP in flow:
+            icmp = flow[ICMP].type * 256 + flow[ICMP].code
+        elif IPv6 in flow:
+            l4 = _icmp6_layer(flow)
             if l4 is not None:
                 icmp = l4.type * 256 + l4.code
         wirelen = None
@@ -278,8 +310,14 @@ class Trace:
         return truth
 
 
-def _is_tunnel(pkt):
-    return GRE in pkt or VXLAN in pkt
+def _innermost_ip(pkt):
+    """The innermost IP or IPv6 layer: the packet wiremeter meters (--tunnels inner)."""
+    found, layer = None, pkt
+    while layer is not None and layer.name != "NoPayload":
+        if isinstance(layer, (IP, IPv6)):
+            found = layer
+        layer = layer.payload
+    return found
 
 
 def _icmp6_layer(pkt):
@@ -478,8 +516,9 @@ def trace_tcp_rst():
 
 def trace_ipv6_ext():
     t = Trace("ipv6_ext", "IPv6 with hop-by-hop, routing and destination options headers "
-              "before TCP, AH before UDP, and a UDP datagram in two fragments (first on "
-              "the ports' flow, the second on a ports-0 flow)", cross_check=["tcp"])
+              "before TCP, AH before UDP, and a UDP datagram in two fragments (both on "
+              "the ports' flow: the fragment table knows the first one's ports)",
+              cross_check=["tcp"])
     c, s = ("2001:db8:1::10", 50000), ("2001:db8:2::20", 443)
     f1 = t.ip_flow(c[0], s[0], 6, c[1], s[1], reason=FORCED)
 
@@ -511,14 +550,13 @@ def trace_ipv6_ext():
     # A 2000-byte UDP datagram in two fragments, behind a hop-by-hop header.
     cf, sf = ("2001:db8:1::12", 6000), ("2001:db8:2::22", 6001)
     ff = t.ip_flow(cf[0], sf[0], 17, cf[1], sf[1], reason=FORCED)
-    fn = t.ip_flow(cf[0], sf[0], 17, 0, 0, reason=FORCED)
     dgram = bytes(IPv6(src=cf[0], dst=sf[0]) / UDP(sport=cf[1], dport=sf[1]) /
                   Raw(payload(1992, 3)))[40:]
     parts = [(0, 1, dgram[:1232]), (1232 // 8, 0, dgram[1232:])]
     for i, (off, more, chunk) in enumerate(parts):
         p = (e(0) / IPv6(src=cf[0], dst=sf[0]) / IPv6ExtHdrHopByHop() /
              IPv6ExtHdrFragment(nh=17, offset=off, m=more, id=0xabcd) / Raw(chunk))
-        t.ip(at(40.006 + i), p, ff if off == 0 else fn, 0)
+        t.ip(at(40.006 + i), p, ff, 0)
     # The reply is whole: the reverse direction of the ports' flow.
     t.ip(at(45.008), udp_pkt(cf, sf, 1, payload(20, 4)), ff, 1)
     return t
@@ -527,7 +565,8 @@ def trace_ipv6_ext():
 def trace_vlan():
     t = Trace("vlan", "one UDP 5-tuple untagged, on 802.1Q VLANs 10 (with and without a "
               "priority) and 20, and on QinQ with outer 0x88A8/0x9100/0x8100: the outer "
-              "VLAN id is part of the key, the inner one is not", cross_check=["udp"])
+              "VLAN id (vlanId) and the inner one (dot1qCustomerVlanId) are both part of "
+              "the key", cross_check=["udp"])
     c, s = ("192.0.2.40", 7000), ("198.51.100.40", 7001)
 
     def vp(d, tags, n, tpid=None):
@@ -558,49 +597,55 @@ def trace_vlan():
     r30 = t.ip_flow(s[0], c[0], 17, s[1], c[1], vlan=30)
     t.ip(at(550.007), vp(1, [(30, 0)], 17), r30, 0)
     t.ip(at(560.008), vp(0, [(30, 0)], 18), r30, 1)
-    r100 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100)
+    r100 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100, cvlan=200)
     t.ip(at(600.009), vp(0, [(100, 0), (200, 0)], 19, tpid=0x88A8), r100, 0)
     t.ip(at(700.010), vp(1, [(100, 0), (200, 0)], 20, tpid=0x88A8), r100, 1)
-    t.ip(at(800.011), vp(0, [(100, 0), (300, 0)], 21, tpid=0x88A8), r100, 0)   # inner 300
-    r101 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=101)
+    r100b = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=100, cvlan=300)
+    t.ip(at(800.011), vp(0, [(100, 0), (300, 0)], 21, tpid=0x88A8), r100b, 0)  # inner 300
+    r101 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=101, cvlan=200)
     t.ip(at(900.012), vp(0, [(101, 0), (200, 0)], 22, tpid=0x9100), r101, 0)
-    r102 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=102)
+    r102 = t.ip_flow(c[0], s[0], 17, c[1], s[1], vlan=102, cvlan=200)
     t.ip(at(1000.013), vp(0, [(102, 3), (200, 0)], 23), r102, 0)
-    t.ip(at(1100.014), vp(1, [(102, 0), (201, 0)], 24), r102, 1)
+    # Another inner VLAN: another flow, whose first packet is the server's.
+    r102b = t.ip_flow(s[0], c[0], 17, s[1], c[1], vlan=102, cvlan=201)
+    t.ip(at(1100.014), vp(1, [(102, 0), (201, 0)], 24), r102b, 0)
     return t
 
 
 def trace_ipv4_frag():
-    t = Trace("ipv4_frag", "a UDP datagram in 3 IPv4 fragments (first on the ports' flow, "
-              "the other two on a ports-0 flow), a DF-marked reply, and a 2-fragment "
-              "datagram from the other side landing in the reverse directions")
+    t = Trace("ipv4_frag", "a UDP datagram in 3 IPv4 fragments (all on the ports' flow, "
+              "through the fragment table), a DF-marked reply, a 2-fragment datagram from "
+              "the other side landing in the reverse directions, and a 3-fragment datagram "
+              "whose last fragment comes first (that one stays on a ports-0 flow)")
     c, s = ("192.0.2.50", 5000), ("198.51.100.50", 5001)
     fp = t.ip_flow(c[0], s[0], 17, c[1], s[1], reason=FORCED)
     fz = t.ip_flow(c[0], s[0], 17, 0, 0, reason=FORCED)
 
-    def frags(a, b, sport, dport, size, mtu_data, ident, t0, d):
+    def frags(a, b, sport, dport, size, mtu_data, ident, t0, d, order=None):
         dgram = bytes(IP(src=a, dst=b) / UDP(sport=sport, dport=dport) /
                       Raw(payload(size, ident & 0xff)))[20:]
-        off = 0
-        i = 0
-        while off < len(dgram):
+        offs = list(range(0, len(dgram), mtu_data))
+        seen_first = False
+        for i, k in enumerate(order or range(len(offs))):
+            off = offs[k]
             chunk = dgram[off:off + mtu_data]
             more = off + len(chunk) < len(dgram)
             p = e(d) / IP(src=a, dst=b, id=ident, proto=17, frag=off // 8,
                           flags="MF" if more else 0) / Raw(chunk)
-            t.ip(at(t0 + i * 1.001), p, fp if off == 0 else fz, d)
-            off += len(chunk)
-            i += 1
+            seen_first = seen_first or off == 0
+            # A later fragment before its first one cannot know the ports.
+            t.ip(at(t0 + i * 1.001), p, fp if seen_first else fz, d)
 
     frags(c[0], s[0], c[1], s[1], 3000, 1480, 0x1111, 0, 0)       # 1500 + 1500 + 68
     t.ip(at(50.004), udp_pkt(c, s, 1, payload(64, 9), df=True), fp, 1)
     frags(s[0], c[0], s[1], c[1], 2000, 1480, 0x2222, 100, 1)     # 1500 + 548
+    frags(c[0], s[0], c[1], s[1], 3000, 1480, 0x3333, 200, 0, order=[2, 0, 1])
     return t
 
 
 def trace_ipv4_misc():
-    t = Trace("ipv4_misc", "IPv4 options, a DSCP, SCTP, GRE and VXLAN (metered on the outer "
-              "header), an unknown protocol (89), Ethernet padding and a capture cut by "
+    t = Trace("ipv4_misc", "IPv4 options, a DSCP, SCTP, GRE and VXLAN (metered as their "
+              "inner flows), an unknown protocol (89), Ethernet padding and a capture cut by "
               "the snaplen (octets are the IP total length)")
     # UDP with a router-alert option (IHL 6) and DSCP EF both ways.
     c, s = ("192.0.2.130", 9000), ("198.51.100.130", 9001)
@@ -618,16 +663,18 @@ def trace_ipv4_misc():
                                                             tag=0x1234) /
          SCTPChunkInitAck(init_tag=0x5678, a_rwnd=65535, n_out_streams=1, n_in_streams=1,
                           init_tsn=1), fs, 1)
-    # GRE carrying IPv4/UDP: one flow on the outer addresses, protocol 47, ports 0.
+    # GRE carrying IPv4/UDP: the inner UDP flow, octets the inner IP length.
     g1, g2 = "192.0.2.132", "198.51.100.132"
-    fg = t.ip_flow(g1, g2, 47)
+    fg = t.ip_flow("10.0.0.1", "10.0.0.2", 17, 40000, 40001,
+                   tunnel=dict(encap="gre", outer=(g1, g2)))
     for i in range(2):
         inner = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=40000, dport=40001) / Raw(
             payload(30 + i, i))
         t.ip(at(40.004 + i), e(0) / IP(src=g1, dst=g2) / GRE() / inner, fg, 0)
-    # VXLAN: the outer UDP flow (ports 54321 -> 4789).
+    # VXLAN: the inner TCP flow.
     v1, v2 = ("192.0.2.133", 54321), ("198.51.100.133", 4789)
-    fv = t.ip_flow(v1[0], v2[0], 17, v1[1], v2[1])
+    fv = t.ip_flow("10.1.0.1", "10.1.0.2", 6, 1234, 80,
+                   tunnel=dict(encap="vxlan", segment=42, outer=(v1[0], v2[0])))
     inner = (Ether(src=mac(0x77), dst=mac(0x78)) / IP(src="10.1.0.1", dst="10.1.0.2") /
              TCP(sport=1234, dport=80, flags="S"))
     t.ip(at(50.006), e(0) / IP(src=v1[0], dst=v2[0]) / UDP(sport=v1[1], dport=v2[1]) /
@@ -813,7 +860,8 @@ def trace_l2():
 
 def trace_malformed():
     t = Trace("malformed", "every parse error mixed with good TCP, UDP, MACsec, ARP and "
-              "8-extension-header IPv6 packets; bad frames are counted, never metered")
+              "8-extension-header IPv6 packets; bad frames are counted, never metered; "
+              "a tunnel header that does not parse and a 3-tag VLAN stack are metered")
     A, B = mac(0x90), mac(0x91)
     c, s = ("192.0.2.90", 42000), ("198.51.100.90", 80)
     ft = t.ip_flow(c[0], s[0], 6, c[1], s[1])
@@ -838,8 +886,12 @@ def trace_malformed():
     t.bad(nxt(), eth_header(A, B, 0x88A8) + b"\x00\x64\x81\x00\x00\xc8", "vlanTruncated")
     good_udp = bytes(IP(src=cu[0], dst=su[0]) / UDP(sport=cu[1], dport=su[1]) /
                      Raw(payload(20)))
-    t.bad(nxt(), eth_header(A, B, 0x88A8) + bytes.fromhex("0064810000c88100012c0800") +
-          good_udp, "vlanTooDeep")
+    # Three tags are metered (outer 100, innermost 300); nine are too deep.
+    f3 = t.ip_flow(cu[0], su[0], 17, cu[1], su[1], vlan=100, cvlan=300)
+    t.ip(nxt(), Ether(eth_header(A, B, 0x88A8) + bytes.fromhex("0064810000c88100012c0800") +
+                      good_udp), f3, 0)
+    t.bad(nxt(), eth_header(A, B, 0x88A8) + bytes.fromhex("0064") +
+          bytes.fromhex("8100000a") * 8 + b"\x08\x00" + good_udp, "vlanTooDeep")
     t.ip(nxt(), tcp_pkt(c, s, 0, "A", 11, 91), ft, 0)
     t.bad(nxt(), E4 + v4(6, 40)[:10], "ipv4Truncated")
     t.bad(nxt(), eth_header(A, B, 0x8100) + b"\x00\x0a\x08\x00" + v4(6, 40)[:10],
@@ -888,9 +940,12 @@ def trace_malformed():
     t.bad(nxt(), E4 + v4(50, 26) + b"\x00\x00\x10\x01\x00\x00", "espTruncated")
     t.bad(nxt(), E4 + v4(17, 33) + struct.pack("!HHHH", 4500, 4500, 13, 0) +
           b"\x12\x34\x56\x78\x01", "espTruncated")                 # 5 bytes, not a marker
-    t.bad(nxt(), E4 + v4(47, 22) + b"\x00\x00", "greTruncated")
-    t.bad(nxt(), E4 + v4(17, 32) + struct.pack("!HHHH", 40000, 4789, 12, 0) + b"\x08\x00\x00\x00",
-          "vxlanTruncated")
+    # Tunnel headers that do not parse: metered as the outer flow (tunnelUndecoded).
+    fgre = t.ip_flow(c[0], s[0], 47)
+    t.ip(nxt(), Ether(E4 + v4(47, 22) + b"\x00\x00"), fgre, 0)
+    fvx = t.ip_flow(c[0], s[0], 17, 40000, 4789)
+    t.ip(nxt(), Ether(E4 + v4(17, 32) + struct.pack("!HHHH", 40000, 4789, 12, 0) +
+                      b"\x08\x00\x00\x00"), fvx, 0)
     t.ip(nxt(), udp_pkt(cu, su, 1, payload(70)), fu, 1)
     EM = eth_header(A, B, ETH_MACSEC)
     t.bad(nxt(), EM + b"\x2c\x00\x00\x00", "sectagTruncated")
@@ -1033,10 +1088,140 @@ def trace_two_files():
     return t
 
 
+def trace_tunnels():
+    t = Trace("tunnels", "the inner flow of every encapsulation (--tunnels inner, the "
+              "default): VXLAN (4789, 8472), Geneve with an option, GRE with a key, NVGRE, "
+              "ERSPAN II, GTP-U, 4in4, 6in4, 4in6, 6in6, MPLS at L2 and over UDP, Teredo; "
+              "octets are the inner IP length; a UDP 4789 flow that is not VXLAN and "
+              "GTP-U signalling are their outer flows")
+    oc, os_ = "192.0.2.200", "198.51.100.200"          # IPv4 underlay
+    oc6, os6 = "2001:db8:ff::1", "2001:db8:ff::2"      # IPv6 underlay
+    ms = [0.0]
+
+    def nxt():
+        ms[0] += 7.001
+        return at(ms[0])
+
+    def outer(d, v6=False):
+        a, b = (oc6, os6) if v6 else (oc, os_)
+        a, b = (a, b) if d == 0 else (b, a)
+        return e(d) / (IPv6(src=a, dst=b) if v6 else IP(src=a, dst=b))
+
+    def inner(n, d, proto):
+        """Inner packet n (its own addresses), direction d, TCP or UDP, IPv4 or IPv6."""
+        v6 = proto.endswith("6")
+        c = ("2001:db8:%x::1" % n if v6 else "10.20.%d.1" % n, 40000 + n)
+        s = ("2001:db8:%x::2" % n if v6 else "10.20.%d.2" % n, 443 if proto[:3] == "tcp" else 53)
+        if proto[:3] == "tcp":
+            p = tcp_pkt(c, s, d, "S" if d == 0 else "SA", 1, 0 if d == 0 else 2)
+        else:
+            p = udp_pkt(c, s, d, payload(20 + n + d, n))
+        return c, s, p[IPv6] if v6 else p[IP]
+
+    def flow(n, proto, carry, **tunnel):
+        """Two packets forward and one back, each wrapped by carry(d, inner_ip)."""
+        c, s, _ = inner(n, 0, proto)
+        tunnel.setdefault("outer", (oc, os_))
+        r = t.ip_flow(c[0], s[0], 6 if proto[:3] == "tcp" else 17, c[1], s[1], tunnel=tunnel)
+        for d in (0, 1, 0):
+            t.ip(nxt(), carry(d, inner(n, d, proto)[2]), r, d)
+
+    def ieth(d):
+        return Ether(src=mac(0x300 + d), dst=mac(0x301 - d))
+
+    flow(1, "tcp", lambda d, p: outer(d) / UDP(sport=49152, dport=4789) / VXLAN(vni=5001) /
+         ieth(d) / p, encap="vxlan", segment=5001)
+    flow(2, "udp6", lambda d, p: outer(d) / UDP(sport=49153, dport=8472) / VXLAN(vni=5002) /
+         ieth(d) / p, encap="vxlan", segment=5002)
+    flow(3, "udp", lambda d, p: outer(d) / UDP(sport=49154, dport=6081) /
+         GENEVE(vni=5003, proto=0x6558, optionlen=2,
+                options=bytes.fromhex("0102030100000001")) / ieth(d) / p,
+         encap="geneve", segment=5003)
+    flow(4, "udp", lambda d, p: outer(d) / GRE(key_present=1, key=0x42, proto=0x0800) / p,
+         encap="gre", segment=0x42)
+    flow(5, "tcp", lambda d, p: outer(d) / GRE(key_present=1, key=0x00abcd00, proto=0x6558) /
+         ieth(d) / p, encap="nvgre", segment=0x00abcd00)
+    flow(6, "tcp", lambda d, p: outer(d) / GRE(seqnum_present=1, seqence_number=d + 1,
+                                              proto=0x88BE) /
+         Raw(bytes.fromhex("10640064") + bytes(4)) / ieth(d) / p, encap="erspan")
+    # The TEID of the flow's first packet (each direction has its own).
+    flow(7, "tcp", lambda d, p: outer(d) / UDP(sport=2152, dport=2152) /
+         GTP_U_Header(teid=0x1234 + d, gtp_type=255) / p, encap="gtpU", teid=0x1234)
+    flow(8, "udp", lambda d, p: outer(d) / p, encap="ipInIp")
+    flow(9, "udp6", lambda d, p: outer(d) / p, encap="ipInIp")
+    flow(10, "tcp", lambda d, p: outer(d, v6=True) / p, encap="ipInIp", outer=(oc6, os6))
+    flow(11, "udp6", lambda d, p: outer(d, v6=True) / p, encap="ipInIp", outer=(oc6, os6))
+    # MPLS at L2 has no outer IP endpoints; sections are label << 4 | TC << 1 | S.
+    flow(12, "udp", lambda d, p: e(d) / MPLS(label=100, s=0, ttl=64) /
+         MPLS(label=200 + d, s=1, ttl=64) / p, encap="mpls", outer=("", ""),
+         mpls=(100 << 4, 200 << 4 | 1))
+    flow(13, "tcp", lambda d, p: outer(d) / UDP(sport=49155, dport=6635) /
+         MPLS(label=300, s=1, ttl=64) / p, encap="mpls", mpls=(300 << 4 | 1,))
+    flow(14, "udp6", lambda d, p: outer(d) / UDP(sport=3544 if d == 0 else 40014,
+                                                 dport=40014 if d == 0 else 3544) / p,
+         encap="teredo")
+    # UDP to 4789 that is not VXLAN (no I flag): the outer flow, counted as undecoded.
+    c, s = ("192.0.2.201", 50000), ("198.51.100.201", 4789)
+    r = t.ip_flow(c[0], s[0], 17, c[1], s[1])
+    for d in (0, 1):
+        t.ip(nxt(), udp_pkt(c, s, d, payload(40, 1)), r, d)
+    # GTP-U echo request and response: signalling, the outer flow.
+    c, s = ("192.0.2.202", 2152), ("198.51.100.202", 2152)
+    r = t.ip_flow(c[0], s[0], 17, c[1], s[1])
+    for d, typ in ((0, 1), (1, 2)):
+        a, b = (c, s) if d == 0 else (s, c)
+        t.ip(nxt(), e(d) / IP(src=a[0], dst=b[0]) / UDP(sport=a[1], dport=b[1]) /
+             GTP_U_Header(teid=0, gtp_type=typ, S=1, seq=7) / Raw(b"\x0e\x00"), r, d)
+    return t
+
+
+def trace_tunnels_outer():
+    t = Trace("tunnels_outer", "--tunnels outer: VXLAN, GRE and MPLS metered as their outer "
+              "flows (octets the outer IP length; MPLS an L2 flow of EtherType 0x8847)",
+              options=["--tunnels", "outer"])
+    oc, os_ = "192.0.2.210", "198.51.100.210"
+    ms = [0.0]
+
+    def nxt():
+        ms[0] += 5.001
+        return at(ms[0])
+
+    def inner(d):
+        a, b = ("10.30.0.1", "10.30.0.2") if d == 0 else ("10.30.0.2", "10.30.0.1")
+        return IP(src=a, dst=b) / UDP(sport=1000 + d, dport=1001 - d) / Raw(payload(30, d))
+
+    def outer(d):
+        a, b = (oc, os_) if d == 0 else (os_, oc)
+        return e(d) / IP(src=a, dst=b)
+
+    def send(rec, pkt, d):
+        # Octets of the outer IP packet: what --tunnels outer meters.
+        data = bytes(pkt)
+        rec.add(nxt(), d, len(bytes(pkt[IP])), 0, 0, None)
+        t._put(rec.times[-1], data, 0, None)
+        t.n_good[0] += 1
+
+    rv = t.ip_flow(oc, os_, 17, 49152, 4789)
+    for d in (0, 0):
+        send(rv, outer(0) / UDP(sport=49152, dport=4789) / VXLAN(vni=7) /
+             Ether(src=mac(0x400), dst=mac(0x401)) / inner(d), 0)
+    rg = t.ip_flow(oc, os_, 47)
+    for d in (0, 1):
+        send(rg, outer(d) / GRE(proto=0x0800) / inner(d), d)
+    rm = t.l2_flow(CM, SM, 0x8847)
+    for d in (0, 1):
+        pkt = e(d) / MPLS(label=16, s=1, ttl=64) / inner(d)
+        data = bytes(pkt)
+        rm.add(nxt(), d, len(data) - 14)
+        t._put(rm.times[-1], data, 0, None)
+        t.n_good[0] += 1
+    return t
+
+
 TRACES = [trace_tcp_bidir, trace_tcp_rst, trace_ipv6_ext, trace_vlan, trace_ipv4_frag,
           trace_ipv4_misc, trace_snaplen_udp, trace_icmp, trace_esp, trace_macsec, trace_l2,
           trace_malformed, trace_idle, trace_idle_many, trace_active, trace_capacity,
-          trace_two_files]
+          trace_two_files, trace_tunnels, trace_tunnels_outer]
 
 
 def generate(outdir):

@@ -3,7 +3,8 @@
 # Install, build, then run every suite, as CI does:
 #   1. the release build: unit (CUnit), functional (the app on generated
 #      traces), dts (end-to-end on veth pairs in namespaces), soak (faults
-#      and churn for a few minutes);
+#      and churn for a few minutes), corpus (other tools' captures and golden
+#      files, ../shared/heldout-ext);
 #   2. the sanitizer build (ASan + UBSan, halting on the first report):
 #      unit and functional again;
 #   3. the fuzzers (libFuzzer), each for WM_FUZZ_SECONDS (30) on its corpus.
@@ -26,7 +27,7 @@ want() { [[ ,$PASSES, == *,$1,* ]]; }
 
 if want release; then
 	meson test -C "$WM_BUILD" --print-errorlogs --suite unit --suite functional \
-		--suite dts --suite soak "$@" || rc=1
+		--suite dts --suite soak --suite corpus "$@" || rc=1
 	logs+=("$WM_BUILD/meson-logs/testlog.json")
 fi
 

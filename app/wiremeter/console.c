@@ -175,7 +175,7 @@ cmd_help_parsed(void *parsed, struct cmdline *cl, void *data)
 	cmdline_printf(cl, "Commands (TAB completes, '?' shows what fits here):\n");
 	for (i = 0; main_ctx[i] != NULL; i++)
 		cmdline_printf(cl, "  %s\n", main_ctx[i]->help_str);
-	cmdline_printf(cl, "Flow KEY: SRC:SPORT-DST:DPORT/PROTO[@VLAN], IPv6 in brackets, "
+	cmdline_printf(cl, "Flow KEY: SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], IPv6 in brackets, "
 			   "PROTO a number or tcp|udp|icmp|icmpv6|sctp|gre;\n"
 			   "  e.g. 10.0.0.1:1234-10.0.0.2:80/tcp (either direction)\n");
 }
@@ -246,6 +246,12 @@ cmd_show_stats_parsed(void *parsed, struct cmdline *cl, void *data)
 		if (b->total.parse_err[e] != b0->total.parse_err[e])
 			cmdline_printf(cl, " %s %" PRIu64, wm_pkt_error_name(e),
 				       since(b->total.parse_err[e], b0->total.parse_err[e]));
+	cmdline_printf(cl, "\n  tunnels undecoded (metered outer):");
+	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++)
+		if (b->total.tunnel_undecoded[e] != b0->total.tunnel_undecoded[e])
+			cmdline_printf(
+				cl, " %s %" PRIu64, wm_pkt_tunnel_name(e),
+				since(b->total.tunnel_undecoded[e], b0->total.tunnel_undecoded[e]));
 	cmdline_printf(cl,
 		       "\n  sequence: %" PRIu64 " lost in %" PRIu64
 		       " ended streams with loss (since start), %" PRIu64 " gap events\n",

@@ -68,8 +68,8 @@ swrss_worker(const struct wm_pkt_meta *m, unsigned int n_workers)
 	} else {
 		uint32_t a = 0, b = 0;
 
-		memcpy(&a, m->eth, 4);
-		memcpy(&b, m->eth + 6, 4);
+		memcpy(&a, m->eth + m->mac_off, 4);
+		memcpy(&b, m->eth + m->mac_off + 6, 4);
 		h = a ^ b;
 	}
 	/* Murmur3 finalizer: spread the bits before the modulo. */
@@ -131,8 +131,9 @@ deal(struct wm_distributor *d, const struct wm_worker_conf *c, struct rte_mbuf *
 		uint64_t ts;
 
 		/* A malformed packet goes to worker 0, which counts it. */
-		if (wm_pkt_parse(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-				 rte_pktmbuf_data_len(pkts[i]), &meta) == WM_PKT_OK)
+		if (wm_pkt_parse_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+				       rte_pktmbuf_data_len(pkts[i]), rte_pktmbuf_pkt_len(pkts[i]),
+				       c->pkt_opts, &meta) == WM_PKT_OK)
 			wi = swrss_worker(&meta, d->n_workers);
 		d->stash[wi].pkts[d->stash[wi].n++] = pkts[i];
 		ts = wm_pkt_time(c, pkts[i], 0);

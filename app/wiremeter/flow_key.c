@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,15 +149,19 @@ key_proto(const char *slash, const char *at)
 	return (int)v;
 }
 
-/* The VLAN after the '@': 0..4095, or -1. */
+/*
+ * A VLAN id 0..4095 from s up to the end of the key or, when a dot may
+ * follow, its '.'; -1 if none. *next is where it stopped.
+ */
 static int
-key_vlan(const char *at)
+key_vlan(const char *s, bool dot, const char **next)
 {
 	unsigned long v;
 	char *end;
 
-	v = strtoul(at + 1, &end, 10);
-	if (end == at + 1 || *end != '\0' || v > 4095)
+	v = strtoul(s, &end, 10);
+	*next = end;
+	if (end == s || (*end != '\0' && !(dot && *end == '.')) || v > 4095)
 		return -1;
 	return (int)v;
 }
@@ -166,13 +171,14 @@ wm_ctl_parse_flow_key(const char *text, struct wm_pkt_meta *m, char *err, size_t
 {
 	const char *dash = key_dash(text), *slash, *at;
 	char why[160];
+	const char *next;
 	int fa, fb, proto, vlan;
 
 	memset(m, 0, sizeof(*m));
 	slash = dash != NULL ? strchr(dash, '/') : NULL;
 	if (dash == NULL || slash == NULL)
 		return key_error(text,
-				 "expected SRC:SPORT-DST:DPORT/PROTO[@VLAN], e.g. "
+				 "expected SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], e.g. "
 				 "10.0.0.1:1234-10.0.0.2:80/6",
 				 err, errlen);
 	if (parse_endpoint(text, (size_t)(dash - text), &fa, m->src, &m->sport, why, sizeof(why)) !=
@@ -192,9 +198,16 @@ wm_ctl_parse_flow_key(const char *text, struct wm_pkt_meta *m, char *err, size_t
 	m->proto = (uint8_t)proto;
 	if (at == NULL)
 		return 0;
-	vlan = key_vlan(at);
+	vlan = key_vlan(at + 1, true, &next);
 	if (vlan < 0)
 		return key_error(text, "VLAN after '@' is 0..4095", err, errlen);
 	m->vlan = (uint16_t)vlan;
+	if (*next != '.')
+		return 0;
+	/* QinQ and deeper: the innermost VLAN id after a '.' (dot1qCustomerVlanId). */
+	vlan = key_vlan(next + 1, false, &next);
+	if (vlan < 0)
+		return key_error(text, "inner VLAN after '.' is 0..4095", err, errlen);
+	m->cvlan = (uint16_t)vlan;
 	return 0;
 }

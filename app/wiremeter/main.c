@@ -149,6 +149,13 @@ workers_create(struct wm_app *app)
 			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
 		};
 		wm_seq_hooks(w, &fp.hooks);
+		w->frags = wm_frag_table_create(WM_FRAG_CAPACITY, WM_FRAG_TIMEOUT_NS);
+		if (w->frags == NULL) {
+			fprintf(stderr,
+				"wiremeter: error: worker %u: cannot create a fragment table\n",
+				idx);
+			return -ENOMEM;
+		}
 		w->flows = flows_create(&fp, &table_bytes);
 		/*
 		 * A size we chose from the memory free before EAL started: other
@@ -244,6 +251,7 @@ workers_free(struct wm_app *app)
 
 	for (i = 0; i < app->n_workers; i++) {
 		wm_flow_table_free(app->workers[i]->flows);
+		wm_frag_table_free(app->workers[i]->frags);
 		wm_seq_teardown(app->workers[i]);
 		rte_ring_free(app->workers[i]->export_ring);
 		rte_ring_free(app->workers[i]->sw_in);

@@ -307,6 +307,15 @@ summary_text(struct wm_app *app, const struct report *r, double duration_s)
 		if (wm_output_format(&wm_totals.top[i], NULL, 0, line, sizeof(line)) > 0)
 			printf("  %2u %s", i + 1, line);
 	}
+	for (e = 1; e < WM_PKT_TUNNEL_MAX; e++)
+		if (t->tunnel_decoded[e] != 0 || t->tunnel_undecoded[e] != 0)
+			printf("tunnel %-8s decoded %" PRIu64 ", undecoded (metered outer) %" PRIu64
+			       "\n",
+			       wm_pkt_tunnel_name(e), t->tunnel_decoded[e], t->tunnel_undecoded[e]);
+	for (e = 1; e < WM_PKT_OFFLOAD_MAX; e++)
+		if (t->offload[e] != 0)
+			printf("%s (length from the frame) %" PRIu64 "\n", wm_pkt_offload_name(e),
+			       t->offload[e]);
 	printf("\nparse errors: %" PRIu64 "\n", t->c.parse_errors);
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
 		if (t->parse_err[e] != 0)
@@ -324,6 +333,22 @@ static void
 set_u64(json_t *o, const char *key, uint64_t v)
 {
 	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+/* The parser's per-kind counters: an object per array (WM_FOREACH_PKT_ARRAY), keyed by kind. */
+static void
+report_pkt_counters(json_t *root, const struct wm_stats_counters *t)
+{
+	json_t *o;
+	unsigned int e;
+
+#define WM_X(f, n, name, key)                 \
+	o = json_object();                    \
+	for (e = 1; e < (n); e++)             \
+		set_u64(o, name(e), t->f[e]); \
+	json_object_set_new(root, key, o);
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 /* The run's totals, at the top level of the report. */
@@ -344,6 +369,9 @@ json_totals(json_t *root, const struct report *r, double duration_s)
 	set_u64(root, "flowsExported", r->s.records);
 	set_u64(root, "flowsEvicted", t->evicted);
 	set_u64(root, "fragmentsNonFirst", t->frag_nonfirst);
+#define WM_X(f, k, show) set_u64(root, k, t->f);
+	WM_FOREACH_FRAG_COUNTER(WM_X)
+#undef WM_X
 	json_object_set_new(root, "cyclesPerPacket", json_real(r->cpp));
 	for (i = 1; i < WM_FLOW_END_REASONS; i++)
 		set_u64(jreason, wm_flow_end_reason_name(i), r->s.by_reason[i]);
@@ -351,6 +379,7 @@ json_totals(json_t *root, const struct report *r, double duration_s)
 	for (i = 1; i < WM_PKT_ERR_MAX; i++)
 		set_u64(jerr, wm_pkt_error_name(i), t->parse_err[i]);
 	json_object_set_new(root, "parseErrors", jerr);
+	report_pkt_counters(root, t);
 	set_u64(root, "flowsActiveAtEnd", t->active);
 }
 
@@ -419,6 +448,7 @@ json_workers(const struct wm_app *app, const struct report *r)
 	if ((WM_SHOW_REPORT & (show)) != 0) \
 		set_u64(jw, k, ws->f);
 		WM_FOREACH_FLOW_COUNTER(WM_X)
+		WM_FOREACH_FRAG_COUNTER(WM_X)
 		WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 		json_array_append_new(jworkers, jw);

@@ -93,8 +93,8 @@ gap_fill(struct wm_gap_event *gp, const struct wm_pkt_meta *m, const struct wm_s
 	g.sport = m->sport;
 	g.dport = m->dport;
 	if (m->kind == WM_PKT_KIND_MACSEC) {
-		memcpy(g.src, m->eth + 6, 6);
-		memcpy(g.dst, m->eth, 6);
+		memcpy(g.src, m->eth + m->mac_off + 6, 6);
+		memcpy(g.dst, m->eth + m->mac_off, 6);
 	} else {
 		memcpy(g.src, m->src, sizeof(g.src));
 		memcpy(g.dst, m->dst, sizeof(g.dst));
@@ -126,6 +126,25 @@ gap_push(struct wm_worker *w, const struct wm_pkt_meta *m, const struct wm_seq_s
 		w->gaps_dropped++;
 }
 
+/*
+ * A heuristic stream starts at the packet that validated it: first the
+ * candidates that came before it (id->backlog, the numbers just below
+ * its own, in their order), so it counts from its first packet. They
+ * were consecutive, so they raise no event.
+ */
+static void
+feed_backlog(struct wm_worker *w, uint32_t idx, const struct wm_seq_id *id)
+{
+	const uint32_t mask = id->kind == WM_SEQ_KIND_RTP ? UINT16_MAX : UINT32_MAX;
+	struct wm_seq_event ev;
+	unsigned int j;
+
+	for (j = id->backlog; j > 0; j--) {
+		wm_seq_stream_update(w->seq_pool, idx, (id->raw - j) & mask, id->epoch, &ev);
+		w->seq_pkts++;
+	}
+}
+
 /* The flow table's hook: a sequence-bearing packet, counted in its flow. */
 static void
 hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
@@ -155,6 +174,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 			wm_capture_loss_reset(w->cap.loss, (uint32_t)idx);
 		identity_set(&w->seq_id[idx], id);
 		w->seq_streams++;
+		feed_backlog(w, (uint32_t)idx, id);
 	} else if (unlikely(H_KIND(h) != id->kind)) {
 		w->seq_other_kind++;
 		return;

@@ -17,6 +17,7 @@ static void
 take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_counters *wc)
 {
 	const struct wm_flow_stats *fs = wm_flow_table_stats(w->flows);
+	const struct wm_frag_stats *frs = wm_frag_table_stats(w->frags);
 	unsigned int e;
 	uint16_t pid;
 
@@ -36,11 +37,19 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 #define WM_X(f, k, show) wc->f = wm_read_u64(&fs->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 #undef WM_X
+#define WM_X(f, k, show) wc->f = wm_read_u64(&frs->f);
+	WM_FOREACH_FRAG_COUNTER(WM_X)
+#undef WM_X
 #define WM_X(f, k, show) wc->f = wm_read_u64(&w->f);
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		wc->parse_err[e] = wm_read_u64(&w->parse_err[e]);
+#define WM_X(f, n, name, key)     \
+	for (e = 1; e < (n); e++) \
+		wc->f[e] = wm_read_u64(&w->f[e]);
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 static void
@@ -53,10 +62,16 @@ add_counters(struct wm_stats_counters *t, const struct wm_stats_counters *wc)
 #undef WM_X
 #define WM_X(f, k, show) t->f += wc->f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	for (e = 0; e < WM_PKT_ERR_MAX; e++)
 		t->parse_err[e] += wc->parse_err[e];
+#define WM_X(f, n, name, key)     \
+	for (e = 1; e < (n); e++) \
+		t->f[e] += wc->f[e];
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
 }
 
 void

@@ -241,6 +241,22 @@ add_section(struct rte_tel_data *d, const char *name, struct rte_tel_data *sub)
 		rte_tel_data_free(sub);
 }
 
+/* The parser's per-kind counters: a section per array (WM_FOREACH_PKT_ARRAY), keyed by kind. */
+static void
+add_pkt_counters(struct rte_tel_data *d, const struct wm_stats_counters *c)
+{
+	struct rte_tel_data *sub;
+	unsigned int e;
+
+#define WM_X(f, n, name, key)                                     \
+	sub = dict_new();                                         \
+	for (e = 1; sub != NULL && e < (n); e++)                  \
+		rte_tel_data_add_dict_u64(sub, name(e), c->f[e]); \
+	add_section(d, key, sub);
+	WM_FOREACH_PKT_ARRAY(WM_X)
+#undef WM_X
+}
+
 /* A worker's, or all workers', port and flow table counters, in list order. */
 static void
 add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
@@ -252,6 +268,7 @@ add_counters(struct rte_tel_data *p, const struct wm_stats_counters *c)
 	if ((WM_SHOW_TEL & (show)) != 0) \
 		rte_tel_data_add_dict_u64(p, k, c->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 #undef WM_X
 }
 
@@ -305,6 +322,7 @@ stats_totals(struct rte_tel_data *d, const struct wm_stats *s, const struct wm_c
 	for (e = 1; e < WM_PKT_ERR_MAX; e++)
 		rte_tel_data_add_dict_u64(pe, wm_pkt_error_name(e), s->total.parse_err[e]);
 	add_section(d, "parseErrors", pe);
+	add_pkt_counters(d, &s->total);
 	for (e = 1; e < WM_FLOW_END_REASONS; e++)
 		rte_tel_data_add_dict_u64(rr, wm_flow_end_reason_name(e),
 					  snap->totals.by_reason[e]);
@@ -735,7 +753,7 @@ RTE_INIT(wm_telemetry_register)
 	    "Top N active flows. Parameters: N (default 10, max 24), "
 	    "SORT octets|packets (default octets)");
 	reg("/wiremeter/flow", tel_flow,
-	    "One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN], "
+	    "One active flow. Parameter: KEY SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]], "
 	    "IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
 	reg("/wiremeter/streams", tel_streams,
 	    "Sequence streams: totals, worst ended, worst live. "

@@ -6,6 +6,16 @@
 #define WM_APP_H
 
 /*
+ * Per worker fragment table: datagrams whose later fragments can be put on
+ * their flow at once, and how long (packet time) a first fragment's ports
+ * are kept. Reassembly timers are 30-60 s; fragments of one datagram
+ * arrive within milliseconds, and a short life keeps IDs from wrapping
+ * into an old entry.
+ */
+#define WM_FRAG_CAPACITY 4096
+#define WM_FRAG_TIMEOUT_NS (5ull * 1000000000ull)
+
+/*
  * The application's shared state: ports, workers and the management
  * lcore's view of them. Ownership rules, which make the data path
  * lock-free:
@@ -219,6 +229,7 @@ struct wm_worker_conf {
 	bool replay;			    /* every port is a pcap file read once: packet time */
 	bool gaps_wanted; /* somebody reads gap events: queue them, not only count */
 	uint32_t ipfix_mtu;
+	unsigned int pkt_opts; /* WM_PKT_OPT_* for wm_pkt_parse_frame() (--tunnels) */
 	uint64_t tsc0, epoch_ns_at_tsc0, tsc_hz; /* TSC -> ns, as wm_tsc_to_ns() */
 	/* The distributor that fills sw_in, NULL without software RSS. */
 	const struct wm_distributor *feed;
@@ -263,6 +274,7 @@ struct wm_worker {
 	struct wm_distributor *dist; /* NULL: this worker deals nothing */
 	struct rte_ring *sw_in;	     /* packets from the distributor, or NULL */
 	struct wm_flow_table *flows;
+	struct wm_frag_table *frags;  /* first fragments' ports, for later fragments */
 	struct rte_ring *export_ring; /* SPSC to the main lcore, struct wm_flow_export */
 
 	/*
@@ -318,6 +330,9 @@ struct wm_worker {
 	uint64_t rx_stalls;	/* polls that skipped Rx because exports were pending */
 	uint64_t frag_nonfirst; /* non-first IP fragments metered */
 	uint64_t parse_err[WM_PKT_ERR_MAX];
+	uint64_t tunnel_decoded[WM_PKT_TUNNEL_MAX]; /* metered inside a tunnel, by outermost kind */
+	uint64_t tunnel_undecoded[WM_PKT_TUNNEL_MAX]; /* metered outer: its tunnel header failed */
+	uint64_t offload[WM_PKT_OFFLOAD_MAX];	      /* metered with the frame's length */
 	struct wm_port_counters port[WM_MAX_PORTS];
 
 	/* Capture (single writer: the worker; see struct wm_worker_cap). */

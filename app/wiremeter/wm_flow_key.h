@@ -11,7 +11,8 @@
 
 /*
  * A flow key as telemetry and the console take it:
- *   SRC:SPORT-DST:DPORT/PROTO[@VLAN]
+ *   SRC:SPORT-DST:DPORT/PROTO[@VLAN[.INNER]]
+ * (INNER: the innermost tag of a stack of two or more, dot1qCustomerVlanId)
  * with IPv6 addresses in brackets ("[2001:db8::1]:443"), PROTO a number
  * or tcp, udp, icmp, icmpv6, sctp, gre; either direction finds the flow.
  * Fills the header fields wm_flow_table_lookup() reads; returns 0 or

@@ -37,6 +37,12 @@
 	X(evicted, "flowsEvicted", WM_SHOW_BOTH)  \
 	X(not_metered, "notMetered", WM_SHOW_REPORT)
 
+/* A fragment table's counters (struct wm_frag_stats): field, key name, views. */
+#define WM_FOREACH_FRAG_COUNTER(X)                            \
+	X(attributed, "fragmentsAttributed", WM_SHOW_TEL)     \
+	X(unattributed, "fragmentsUnattributed", WM_SHOW_TEL) \
+	X(table_full, "fragmentTableFull", WM_SHOW_TEL)
+
 /* A worker's own counters (struct wm_worker): field, key name, views. */
 #define WM_FOREACH_WORKER_COUNTER(X)                         \
 	X(busy_cycles, "busyCycles", WM_SHOW_BOTH)           \
@@ -67,10 +73,25 @@ struct wm_stats_counters {
 	struct wm_port_counters c; /* summed over the ports */
 #define WM_X(f, k, show) uint64_t f;
 	WM_FOREACH_FLOW_COUNTER(WM_X)
+	WM_FOREACH_FRAG_COUNTER(WM_X)
 	WM_FOREACH_WORKER_COUNTER(WM_X)
 #undef WM_X
 	uint64_t parse_err[WM_PKT_ERR_MAX];
+	uint64_t tunnel_decoded[WM_PKT_TUNNEL_MAX];   /* index 0 (none) unused */
+	uint64_t tunnel_undecoded[WM_PKT_TUNNEL_MAX]; /* index 0 (none) unused */
+	uint64_t offload[WM_PKT_OFFLOAD_MAX];	      /* index 0 (none) unused */
 };
+
+/*
+ * The parser's per-kind counters (lib/pkt's X-macro lists), as arrays of
+ * struct wm_stats_counters: field, its size, its kinds' name function,
+ * and the key of the object (kind -> count) telemetry's totals and the
+ * report show it as.
+ */
+#define WM_FOREACH_PKT_ARRAY(X)                                                       \
+	X(tunnel_decoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name, "tunnelDecoded")     \
+	X(tunnel_undecoded, WM_PKT_TUNNEL_MAX, wm_pkt_tunnel_name, "tunnelUndecoded") \
+	X(offload, WM_PKT_OFFLOAD_MAX, wm_pkt_offload_name, "offloadFrames")
 
 /* One port: the workers' counters summed, and what ethdev says. */
 struct wm_stats_port {

@@ -207,8 +207,9 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			w->cap.skip |= 1ull << i; /* for the capture tap */
 			continue;
 		}
-		err = wm_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				   meta);
+		err = wm_pkt_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
+					 rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+					 w->conf.pkt_opts, meta);
 		if (unlikely(err != WM_PKT_OK)) {
 			w->parse_err[err]++;
 			pc->parse_errors++;
@@ -221,8 +222,15 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(m->nb_segs > 1) &&
 		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
 			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
-		if (unlikely(meta->flags & WM_PKT_F_FRAG_NONFIRST))
-			w->frag_nonfirst++;
+		if (unlikely(meta->flags & WM_PKT_F_FRAG)) {
+			if (meta->flags & WM_PKT_F_FRAG_NONFIRST)
+				w->frag_nonfirst++;
+			wm_frag_table_update(w->frags, meta);
+		}
+		/* Counted by index: each field is 0 (none) or below its _MAX. */
+		w->tunnel_decoded[meta->encap]++;
+		w->tunnel_undecoded[meta->undecoded]++;
+		w->offload[meta->offload]++;
 		if (w->seq_pool != NULL)
 			wm_seq_detect(w, meta, rte_pktmbuf_data_len(m), i);
 		pc->metered++;

@@ -50,6 +50,7 @@ wm_worker_conf_fill(const struct wm_app *app, struct wm_worker *w)
 	c->replay = app->replay;
 	c->gaps_wanted = app->gaps_wanted;
 	c->ipfix_mtu = app->conf.ipfix_mtu;
+	c->pkt_opts = app->conf.tunnels == WM_CONF_TUNNELS_OUTER ? WM_PKT_OPT_OUTER : 0;
 	c->tsc0 = app->tsc0;
 	c->epoch_ns_at_tsc0 = app->epoch_ns_at_tsc0;
 	c->tsc_hz = app->tsc_hz;

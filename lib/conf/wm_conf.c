@@ -70,6 +70,7 @@ struct opt_desc {
 };
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
+static const char *const tunnel_modes[] = {"inner", "outer", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
@@ -103,6 +104,10 @@ static const struct opt_desc opts[] = {
 	 "write the final JSON report to FILE"},
 	{"filter", "filter", OPT_FILTER, OFF(filter), 0, 0, false,
 	 "meter only packets matching this pcap filter (e.g. 'tcp or udp')"},
+	{"tunnels", "tunnels", OPT_CHOICE, OFF(tunnels), 0, 0, false,
+	 "inner (default: the flow inside VXLAN, Geneve, GRE, GTP-U, IP-in-IP, MPLS, Teredo) or "
+	 "outer",
+	 tunnel_modes},
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
 	{"ipfix", "ipfix", OPT_URI_LIST, 0, 0, 0, false,
@@ -111,7 +116,8 @@ static const struct opt_desc opts[] = {
 	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
 	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
 	 UINT32_MAX, false, "Observation Domain ID of worker 0; worker i has ID+i (default 1)"},
-	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 640, 65507, false,
+	/* 768: WM_IPFIX_MTU_MIN, a tunnelled flow's uniflow pair and its two stream records. */
+	{"ipfix-mtu", "ipfix_mtu", OPT_COUNT, OFF(ipfix_mtu), 768, 65507, false,
 	 "largest IPFIX message in bytes (default 1400)"},
 	{"template-refresh", "template_refresh", OPT_SECONDS, OFF(template_refresh), 0, 86400, true,
 	 "seconds between template and options resends over UDP (default 60)"},

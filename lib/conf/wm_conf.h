@@ -33,6 +33,12 @@ extern "C" {
 #define WM_CONF_MAX_PORTS 32
 
 /** IPFIX export modes (--ipfix-mode). */
+/** How tunnels are metered (--tunnels). */
+enum wm_conf_tunnels {
+	WM_CONF_TUNNELS_INNER, /**< the innermost flow of a decoded tunnel (default) */
+	WM_CONF_TUNNELS_OUTER, /**< the outer headers only */
+};
+
 enum wm_conf_ipfix_mode {
 	WM_CONF_IPFIX_BIFLOW,  /**< RFC 5103 biflow records */
 	WM_CONF_IPFIX_UNIFLOW, /**< a forward and a reverse record */
@@ -136,6 +142,7 @@ struct wm_conf {
 	 * any string. Returns 0, or a negative errno with @p why set.
 	 */
 	int (*uri_check)(const char *uri, char *why, size_t whylen);
+	uint32_t tunnels;	     /**< enum wm_conf_tunnels */
 	uint32_t ipfix_mode;	     /**< enum wm_conf_ipfix_mode */
 	uint32_t observation_domain; /**< first worker's Observation Domain ID */
 	uint32_t ipfix_mtu;	     /**< largest IPFIX message */

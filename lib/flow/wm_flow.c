@@ -36,7 +36,8 @@ struct wm_flow_key {
 	uint8_t proto;
 	uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
 	uint32_t spi;
-	uint32_t pad;
+	uint16_t cvlan; /* innermost VLAN id of a stack of two or more */
+	uint16_t pad;
 };
 
 _Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
@@ -94,15 +95,29 @@ struct wm_flow_cold {
 	uint32_t seq[2]; /* the caller's handles, by direction from the initiator */
 } __rte_aligned(32);
 
+/*
+ * What carried a flow, from its first packet (wm_pkt_meta's encapsulation
+ * fields): written at creation, read at export only, so it lives apart
+ * from the hot and cold lines. encap 0: not tunnelled, nothing else set.
+ */
+struct wm_flow_tunnel {
+	uint8_t outer_src[16], outer_dst[16];
+	uint32_t segment_id, gtp_teid;
+	uint32_t mpls[WM_PKT_MAX_MPLS];
+	uint8_t encap, encap_flags, n_mpls;
+};
+
 _Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
 _Static_assert(sizeof(struct wm_flow_cold) == WM_FLOW_COLD_SIZE, "half a cold line per flow");
+_Static_assert(sizeof(struct wm_flow_tunnel) == WM_FLOW_TUNNEL_SIZE, "wm_flow_table_bytes()");
 
 struct wm_flow_table {
 	struct rte_hash *hash;
-	struct wm_flow_rec *recs;  /* n_slots records, then LIST_COUNT list heads */
-	struct wm_flow_cold *cold; /* the same, cold halves */
-	uint32_t capacity;	   /* most flows at once */
-	uint32_t n_slots;	   /* hash positions: records before the list heads */
+	struct wm_flow_rec *recs;   /* n_slots records, then LIST_COUNT list heads */
+	struct wm_flow_cold *cold;  /* the same, cold halves */
+	struct wm_flow_tunnel *tun; /* n_slots encapsulations, by position */
+	uint32_t capacity;	    /* most flows at once */
+	uint32_t n_slots;	    /* hash positions: records before the list heads */
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
@@ -249,9 +264,12 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->cold = rte_zmalloc_socket(
 		"wm_flow_cold", sizeof(struct wm_flow_cold) * ((size_t)t->n_slots + LIST_COUNT),
 		RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (t->recs == NULL || t->cold == NULL) {
+	t->tun = rte_zmalloc_socket("wm_flow_tun", sizeof(struct wm_flow_tunnel) * t->n_slots,
+				    RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->recs == NULL || t->cold == NULL || t->tun == NULL) {
 		rte_free(t->recs);
 		rte_free(t->cold);
+		rte_free(t->tun);
 		rte_hash_free(t->hash);
 		rte_free(t);
 		rte_errno = ENOMEM;
@@ -279,6 +297,7 @@ wm_flow_table_free(struct wm_flow_table *t)
 	rte_hash_free(t->hash);
 	rte_free(t->recs);
 	rte_free(t->cold);
+	rte_free(t->tun);
 	rte_free(t);
 }
 
@@ -325,12 +344,13 @@ endpoint_le_mac(const uint8_t *a, const uint8_t *b)
 static inline unsigned int
 key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 {
-	const uint8_t *smac = m->eth + 6, *dmac = m->eth;
+	const uint8_t *smac = m->eth + m->mac_off + 6, *dmac = m->eth + m->mac_off;
 	uint16_t sp = m->sport, dp = m->dport;
 	unsigned int dir = 0;
 
 	memset(k, 0, sizeof(*k));
 	k->vlan = m->vlan;
+	k->cvlan = m->cvlan;
 	k->kind = m->kind;
 
 	switch (m->kind) {
@@ -387,7 +407,7 @@ key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
 /* Fill an exported record from a flow, oriented so that src is the initiator. */
 static void
 export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const struct wm_flow_cold *c,
-	    uint8_t reason, struct wm_flow_export *e)
+	    const struct wm_flow_tunnel *tu, uint8_t reason, struct wm_flow_export *e)
 {
 	unsigned int kind;
 	bool swap = (r->state & REC_INIT_B) != 0;
@@ -397,6 +417,7 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	e->kind = (uint8_t)kind;
 	e->proto = k->proto;
 	e->vlan = k->vlan;
+	e->cvlan = k->cvlan;
 	e->spi = k->spi;
 	if (k->kind & KEY_F_ESP)
 		e->flags |= WM_FLOW_REC_F_ESP;
@@ -434,6 +455,16 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	memcpy(e->dmac, c->dmac, 6);
 	e->seq[0] = c->seq[0];
 	e->seq[1] = c->seq[1];
+	if (tu->encap != 0) {
+		e->encap = tu->encap;
+		e->encap_flags = tu->encap_flags;
+		e->n_mpls = tu->n_mpls;
+		e->segment_id = tu->segment_id;
+		e->gtp_teid = tu->gtp_teid;
+		memcpy(e->mpls, tu->mpls, sizeof(e->mpls));
+		memcpy(e->outer_src, tu->outer_src, 16);
+		memcpy(e->outer_dst, tu->outer_dst, 16);
+	}
 }
 
 /* The hot line is all a packet touches. */
@@ -504,7 +535,7 @@ static void
 rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, uint8_t reason,
 		 struct wm_flow_export *e)
 {
-	export_fill(pos_key(t, pos), r, &t->cold[pos], reason, e);
+	export_fill(pos_key(t, pos), r, &t->cold[pos], &t->tun[pos], reason, e);
 	stats_exported(t, reason);
 	if (unlikely((e->seq[0] | e->seq[1]) != 0))
 		t->hooks.seq_export(t->hooks.ctx, e);
@@ -514,6 +545,22 @@ rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, u
 	r->first_ns = UINT64_MAX;
 	r->min_len = UINT16_MAX;
 	r->max_len = 0;
+}
+
+/* Keep what carried the flow's first packet; a slot's old value must not survive. */
+static inline void
+tunnel_note(struct wm_flow_tunnel *tu, const struct wm_pkt_meta *m)
+{
+	tu->encap = m->encap;
+	if (likely(m->encap == 0))
+		return;
+	tu->encap_flags = m->encap_flags;
+	tu->n_mpls = m->n_mpls;
+	tu->segment_id = m->segment_id;
+	tu->gtp_teid = m->gtp_teid;
+	memcpy(tu->mpls, m->mpls, sizeof(tu->mpls));
+	memcpy(tu->outer_src, m->outer_src, 16);
+	memcpy(tu->outer_dst, m->outer_dst, 16);
 }
 
 /*
@@ -528,7 +575,7 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	unsigned int n = 0;
 
 	if (rec_has_delta(r)) {
-		export_fill(&key, r, &t->cold[pos], reason, e);
+		export_fill(&key, r, &t->cold[pos], &t->tun[pos], reason, e);
 		stats_exported(t, reason);
 		if (unlikely((e->seq[0] | e->seq[1]) != 0))
 			t->hooks.seq_export(t->hooks.ctx, e);
@@ -537,7 +584,7 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 		/* No record to carry the handles: the hook gets them with the key. */
 		struct wm_flow_export gone;
 
-		export_fill(&key, r, &t->cold[pos], reason, &gone);
+		export_fill(&key, r, &t->cold[pos], &t->tun[pos], reason, &gone);
 		t->hooks.seq_drop(t->hooks.ctx, &gone);
 	}
 	lru_unlink(t, pos);
@@ -578,8 +625,9 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	c->seq[0] = c->seq[1] = 0;
 	c->in_port = m->port;
 	c->icmp_type_code = m->icmp_type_code;
-	memcpy(c->smac, m->eth + 6, 6);
-	memcpy(c->dmac, m->eth, 6);
+	memcpy(c->smac, m->eth + m->mac_off + 6, 6);
+	memcpy(c->dmac, m->eth + m->mac_off, 6);
+	tunnel_note(&t->tun[pos], m);
 	lru_move_front(t, pos);
 	if (t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_prev].period_ns > r->period_ns)
 		t->unordered = true;
@@ -1005,7 +1053,7 @@ wm_flow_table_walk(const struct wm_flow_table *t, uint32_t *cursor, unsigned int
 			continue;
 		if ((flags & WM_FLOW_WALK_SEQ) && (c->seq[0] | c->seq[1]) == 0)
 			continue;
-		export_fill(pos_key(t, i), &t->recs[i], c, 0, &e);
+		export_fill(pos_key(t, i), &t->recs[i], c, &t->tun[i], 0, &e);
 		cb(&e, arg);
 		visited++;
 	}
@@ -1093,12 +1141,12 @@ wm_flow_table_top(const struct wm_flow_table *t, struct wm_flow_top *top, unsign
 		if (!(r->state & REC_IN_USE))
 			continue;
 		if (top->n < top->max) {
-			export_fill(pos_key(t, i), r, &t->cold[i], 0, &h[top->n]);
+			export_fill(pos_key(t, i), r, &t->cold[i], &t->tun[i], 0, &h[top->n]);
 			top_sift_up(h, top->n, top->sort);
 			top->n++;
 		} else if (top_value_rec(r, top->sort) > top_value(&h[0], top->sort)) {
 			/* Larger than the smallest held: it takes the root's place. */
-			export_fill(pos_key(t, i), r, &t->cold[i], 0, &h[0]);
+			export_fill(pos_key(t, i), r, &t->cold[i], &t->tun[i], 0, &h[0]);
 			top_sift_down(h, top->n, 0, top->sort);
 		}
 	}
@@ -1133,7 +1181,7 @@ wm_flow_table_lookup(const struct wm_flow_table *t, const struct wm_pkt_meta *m,
 	pos = rte_hash_lookup_with_hash(t->hash, &k, flow_key_hash(&k, sizeof(k), 0));
 	if (pos < 0)
 		return -ENOENT;
-	export_fill(&k, &t->recs[pos], &t->cold[pos], 0, out);
+	export_fill(&k, &t->recs[pos], &t->cold[pos], &t->tun[pos], 0, out);
 	return 0;
 }
 

@@ -103,6 +103,7 @@ struct wm_flow_export {
 	uint16_t sport;		 /**< sourceTransportPort */
 	uint16_t dport;		 /**< destinationTransportPort */
 	uint16_t vlan;		 /**< vlanId */
+	uint16_t cvlan;		 /**< dot1qCustomerVlanId: innermost of two or more tags, else 0 */
 	uint16_t in_port;	 /**< ingressInterface */
 	uint16_t ethertype;	 /**< ethernetType (L2 and MACsec flows) */
 	uint16_t icmp_type_code; /**< icmpTypeCode of the first packet */
@@ -123,7 +124,28 @@ struct wm_flow_export {
 	 * timeout the flow is gone and the handles are the caller's to free.
 	 */
 	uint32_t seq[2];
+	/** What carried the flow's first packet (wm_pkt_meta's fields); encap 0: nothing. */
+	uint8_t encap;			/**< encapsulation: enum wm_pkt_tunnel */
+	uint8_t encap_flags;		/**< WM_PKT_E_*: which of the below are set */
+	uint8_t n_mpls;			/**< MPLS label stack entries (first stack) */
+	uint32_t segment_id;		/**< layer2SegmentId: VNI or GRE key */
+	uint32_t gtp_teid;		/**< gtpTeid */
+	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< label stack entries, top first */
+	uint8_t outer_src[16];		/**< tunnelSourceAddress */
+	uint8_t outer_dst[16];		/**< tunnelDestinationAddress */
 };
+
+/**
+ * Does a record carry the tunnel fields (encapsulation, layer2SegmentId,
+ * MPLS label sections, gtpTeid, tunnel endpoints)? IP flows that are not
+ * ESP SAs and were carried in a tunnel; every output uses this one rule.
+ */
+static inline bool
+wm_flow_export_tunnelled(const struct wm_flow_export *e)
+{
+	return e->encap != 0 && (e->kind == WM_FLOW_KIND_IPV4 || e->kind == WM_FLOW_KIND_IPV6) &&
+	       !(e->flags & WM_FLOW_REC_F_ESP);
+}
 
 /**
  * Hooks for per-flow state the caller keeps elsewhere (sequence streams).
@@ -156,6 +178,8 @@ struct wm_flow_hooks {
 #define WM_FLOW_REC_SIZE 64
 /** Bytes of a flow's cold record (key side, written at creation, read at export). */
 #define WM_FLOW_COLD_SIZE 32
+/** Bytes of a flow's encapsulation (outer endpoints, segment id, TEID, labels), apart. */
+#define WM_FLOW_TUNNEL_SIZE 56
 
 /** Largest capacity wm_flow_table_create() takes. */
 #define WM_FLOW_CAPACITY_MAX (1u << 30)
@@ -176,7 +200,7 @@ wm_flow_pow2_(uint64_t x)
  * DPDK 22.11's rte_hash with the extendable table (a 64-byte key slot
  * per flow, buckets and overflow buckets of 8 entries for the next power
  * of two, its free-slot rings). An estimate for sizing memory before EAL
- * starts, checked against the heap by the unit suite. About 184 bytes a
+ * starts, checked against the heap by the unit suite. About 240 bytes a
  * flow when the capacity is a power of two.
  *
  * @param capacity
@@ -195,6 +219,7 @@ wm_flow_table_bytes(uint32_t capacity)
 	       + wm_flow_pow2_(slots + 1) * 4	/* free key slots ring */
 	       + wm_flow_pow2_(buckets + 1) * 4 /* free overflow buckets ring */
 	       + (slots + 3) * (WM_FLOW_REC_SIZE + WM_FLOW_COLD_SIZE) /* records, list heads */
+	       + slots * WM_FLOW_TUNNEL_SIZE			      /* encapsulations */
 	       + 65536; /* headers, rings, the table struct */
 }
 

@@ -102,6 +102,9 @@ struct ipfix_field_spec {
 	X(SOURCE_MAC_ADDRESS, 56, "sourceMacAddress")                           \
 	X(VLAN_ID, 58, "vlanId")                                                \
 	X(FLOW_DIRECTION, 61, "flowDirection")                                  \
+	X(MPLS_TOP_LABEL_STACK_SECTION, 70, "mplsTopLabelStackSection")         \
+	X(MPLS_LABEL_STACK_SECTION2, 71, "mplsLabelStackSection2")              \
+	X(MPLS_LABEL_STACK_SECTION3, 72, "mplsLabelStackSection3")              \
 	X(DESTINATION_MAC_ADDRESS, 80, "destinationMacAddress")                 \
 	X(INTERFACE_NAME, 82, "interfaceName")                                  \
 	X(INTERFACE_DESCRIPTION, 83, "interfaceDescription")                    \
@@ -121,8 +124,10 @@ struct ipfix_field_spec {
 	X(NOT_SENT_PACKET_TOTAL_COUNT, 167, "notSentPacketTotalCount")          \
 	X(NOT_SENT_OCTET_TOTAL_COUNT, 168, "notSentOctetTotalCount")            \
 	X(BIFLOW_DIRECTION, 239, "biflowDirection")                             \
+	X(DOT1Q_CUSTOMER_VLAN_ID, 245, "dot1qCustomerVlanId")                   \
 	X(ETHERNET_TYPE, 256, "ethernetType")                                   \
-	X(IPSEC_SPI, 295, "ipsecSPI")
+	X(IPSEC_SPI, 295, "ipsecSPI")                                           \
+	X(LAYER2_SEGMENT_ID, 351, "layer2SegmentId")
 
 /** IANA Information Element IDs used by wiremeter (IPFIX_IE_OCTET_DELTA_COUNT, ...). */
 enum ipfix_ie {

@@ -59,6 +59,7 @@ enum field_src {
 	F_SPI,
 	F_REASON,
 	F_VLAN,
+	F_CVLAN,
 	F_INPORT,
 	F_FLOWDIR,
 	F_BIDIR,
@@ -67,6 +68,15 @@ enum field_src {
 	F_ETHTYPE,
 	F_SCI,
 	F_AN,
+	/* A tunnelled flow's encapsulation (wm_flow_export_tunnelled()). */
+	F_ENCAP,
+	F_SEGMENT,
+	F_TEID,
+	F_MPLS1,
+	F_MPLS2,
+	F_MPLS3,
+	F_TSRC,
+	F_TDST,
 	/* A sequence stream record: the stream's own fields. */
 	F_S_DIR,
 	F_S_KIND,
@@ -121,10 +131,10 @@ _Static_assert(sizeof(struct wm_seq_counters) == WM_SEQ_CTR_MAX * sizeof(uint64_
 		IANA(FLOW_END_NANOSECONDS, 8, F_END_NS),                                   \
 		IANA(FLOW_START_MILLISECONDS, 8, F_START_MS),                              \
 		IANA(FLOW_END_MILLISECONDS, 8, F_END_MS)
-#define TAIL                                                                              \
-	IANA(FLOW_END_REASON, 1, F_REASON), IANA(VLAN_ID, 2, F_VLAN),                     \
-		IANA(INGRESS_INTERFACE, 4, F_INPORT), IANA(FLOW_DIRECTION, 1, F_FLOWDIR), \
-		IANA(BIFLOW_DIRECTION, 1, F_BIDIR)
+#define TAIL                                                                                    \
+	IANA(FLOW_END_REASON, 1, F_REASON), IANA(VLAN_ID, 2, F_VLAN),                           \
+		IANA(DOT1Q_CUSTOMER_VLAN_ID, 2, F_CVLAN), IANA(INGRESS_INTERFACE, 4, F_INPORT), \
+		IANA(FLOW_DIRECTION, 1, F_FLOWDIR), IANA(BIFLOW_DIRECTION, 1, F_BIDIR)
 /* IP flows: the transport header's view (minimum/maximumIpTotalLength in reduced size). */
 #define IP_FIELDS(icmp)                                                                            \
 	IANA(SOURCE_TRANSPORT_PORT, 2, F_SPORT), IANA(DESTINATION_TRANSPORT_PORT, 2, F_DPORT),     \
@@ -147,6 +157,16 @@ static const struct field_def t_esp4[] = {V4, IP_FIELDS(ICMP_TYPE_CODE_IPV4),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
 static const struct field_def t_esp6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6),
 					  IANA(IPSEC_SPI, 4, F_SPI), TAIL, END};
+/* What carried a tunnelled flow: every field always, 0 when unset. */
+#define TUNNEL                                                                            \
+	OWN(ENCAPSULATION, 1, F_ENCAP), IANA(LAYER2_SEGMENT_ID, 8, F_SEGMENT),            \
+		OWN(GTP_TEID, 4, F_TEID), IANA(MPLS_TOP_LABEL_STACK_SECTION, 3, F_MPLS1), \
+		IANA(MPLS_LABEL_STACK_SECTION2, 3, F_MPLS2),                              \
+		IANA(MPLS_LABEL_STACK_SECTION3, 3, F_MPLS3),                              \
+		OWN(TUNNEL_SOURCE_ADDRESS, 16, F_TSRC),                                   \
+		OWN(TUNNEL_DESTINATION_ADDRESS, 16, F_TDST)
+static const struct field_def t_tun4[] = {V4, IP_FIELDS(ICMP_TYPE_CODE_IPV4), TUNNEL, TAIL, END};
+static const struct field_def t_tun6[] = {V6, IP_FIELDS(ICMP_TYPE_CODE_IPV6), TUNNEL, TAIL, END};
 
 /*
  * Sequence stream records: which flow (its key as exported: the five
@@ -215,6 +235,8 @@ static const struct {
 	[WM_IPFIX_TID_SEQ4 - WM_IPFIX_TID_IPV4] = {t_seq4, 5},
 	[WM_IPFIX_TID_SEQ6 - WM_IPFIX_TID_IPV4] = {t_seq6, 5},
 	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 5},
+	[WM_IPFIX_TID_TUN4 - WM_IPFIX_TID_IPV4] = {t_tun4, 0},
+	[WM_IPFIX_TID_TUN6 - WM_IPFIX_TID_IPV4] = {t_tun6, 0},
 };
 
 #define MAX_FIELDS 40
@@ -368,7 +390,8 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 		else if (enc->t[i].rec_len == 0)
 			rec = enc->t[i].fixed_len + 1 + STREAM_KIND_MAX;
 		/* A flow goes with its reverse record (uniflow) and two stream records. */
-		if (i <= WM_IPFIX_TID_ESP6 - WM_IPFIX_TID_IPV4)
+		if (i <= WM_IPFIX_TID_ESP6 - WM_IPFIX_TID_IPV4 ||
+		    i >= WM_IPFIX_TID_TUN4 - WM_IPFIX_TID_IPV4)
 			rec = (enc->mode == WM_IPFIX_UNIFLOW ? 2 : 1) * rec +
 			      2 * (sizeof(struct ipfix_set_hdr) + stream_max_len(enc));
 		if (rec > most)
@@ -382,6 +405,8 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 uint16_t
 wm_ipfix_flow_template(const struct wm_flow_export *e)
 {
+	if (wm_flow_export_tunnelled(e))
+		return e->kind == WM_FLOW_KIND_IPV4 ? WM_IPFIX_TID_TUN4 : WM_IPFIX_TID_TUN6;
 	switch (e->kind) {
 	case WM_FLOW_KIND_IPV4:
 		return (e->flags & WM_FLOW_REC_F_ESP) ? WM_IPFIX_TID_ESP4 : WM_IPFIX_TID_IPV4;
@@ -498,6 +523,12 @@ flow_scalar(const struct field_def *f, const struct wm_flow_export *e)
 		return e->end_reason;
 	case F_VLAN:
 		return e->vlan;
+	case F_CVLAN:
+		return e->cvlan;
+	case F_SEGMENT:
+		return (e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0;
+	case F_TEID:
+		return (e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0;
 	case F_INPORT:
 		return e->in_port;
 	case F_FLOWDIR:
@@ -524,6 +555,7 @@ stream_value(const struct field_def *f, const struct wm_seq_snapshot *st, struct
 	case F_S_KIND:
 		v->kind = WM_IPFIX_VALUE_STRING;
 		v->s = wm_seq_kind_name(st->kind);
+		v->u = 0;
 		break;
 	case F_S_SPI:
 		v->u = st->esp_spi;
@@ -551,24 +583,49 @@ stream_value(const struct field_def *f, const struct wm_seq_snapshot *st, struct
 }
 
 /*
+ * An address of either family in an ipv6Address field (the tunnel
+ * endpoints): IPv4 as IPv4-mapped (RFC 4291 2.5.5.2), none (a text "")
+ * as ::.
+ */
+static void
+put_any_address(uint8_t **p, const struct wm_ipfix_value *v)
+{
+	uint8_t b[16] = {0};
+
+	if (v->kind == WM_IPFIX_VALUE_IPV6) {
+		memcpy(b, v->bytes, 16);
+	} else if (v->kind == WM_IPFIX_VALUE_IPV4) {
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, v->bytes, 4);
+	}
+	putb(p, b, 16);
+}
+
+/*
  * A value on the wire, in its field's length: addresses as they are,
- * strings with their length byte, numbers big-endian, and the
+ * strings with their length byte, numbers big-endian (a named number,
+ * a string in a fixed-length field, as its number u), and the
  * nanosecond times as dateTimeNanoseconds.
  */
 static void
 put_value(uint8_t **p, const struct field_def *f, const struct wm_ipfix_value *v)
 {
-	uint64_t u = v->u;
+	uint64_t u;
 
+	if (f->src == F_TSRC || f->src == F_TDST) {
+		put_any_address(p, v);
+		return;
+	}
 	if (v->kind == WM_IPFIX_VALUE_IPV4 || v->kind == WM_IPFIX_VALUE_IPV6 ||
 	    v->kind == WM_IPFIX_VALUE_MAC) {
 		putb(p, v->bytes, f->len);
 		return;
 	}
-	if (v->kind == WM_IPFIX_VALUE_STRING) {
+	if (v->kind == WM_IPFIX_VALUE_STRING && f->len == IPFIX_VARLEN) {
 		put_varlen(p, v->s);
 		return;
 	}
+	u = v->u;
 	if (f->src == F_START_NS || f->src == F_END_NS)
 		u = wm_ipfix_ntp_time(u);
 	switch (f->len) {
@@ -578,11 +635,53 @@ put_value(uint8_t **p, const struct field_def *f, const struct wm_ipfix_value *v
 	case 2:
 		put16(p, (uint16_t)u);
 		break;
+	case 3: /* an MPLS label stack section */
+		put8(p, (uint8_t)(u >> 16));
+		put16(p, (uint16_t)u);
+		break;
 	case 4:
 		put32(p, (uint32_t)u);
 		break;
 	default:
 		put64(p, u);
+		break;
+	}
+}
+
+/*
+ * A tunnel's field (wm_flow_export_tunnelled()): the encapsulation's name
+ * with its number for the wire, an MPLS label stack section (the entry
+ * without its TTL; 0 past the stack), an outer endpoint in its family or
+ * "" (MPLS at L2 has none). The endpoints are the first packet's, as
+ * every tunnel field is, whichever way the record goes.
+ */
+static void
+tunnel_value(const struct field_def *f, const struct wm_flow_export *e, struct wm_ipfix_value *v)
+{
+	const unsigned int i = f->src - F_MPLS1;
+
+	v->u = 0;
+	switch (f->src) {
+	case F_ENCAP:
+		v->kind = WM_IPFIX_VALUE_STRING;
+		v->s = wm_pkt_tunnel_name(e->encap);
+		v->u = e->encap;
+		break;
+	case F_MPLS1:
+	case F_MPLS2:
+	case F_MPLS3:
+		v->u = i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
+		break;
+	default:
+		v->bytes = f->src == F_TSRC ? e->outer_src : e->outer_dst;
+		if (e->encap_flags & WM_PKT_E_OUTER_V4) {
+			v->kind = WM_IPFIX_VALUE_IPV4;
+		} else if (e->encap_flags & WM_PKT_E_OUTER_V6) {
+			v->kind = WM_IPFIX_VALUE_IPV6;
+		} else {
+			v->kind = WM_IPFIX_VALUE_STRING;
+			v->s = "";
+		}
 		break;
 	}
 }
@@ -649,6 +748,14 @@ flow_value(const struct field_def *f, const struct wm_flow_export *e, bool rever
 		v->kind = WM_IPFIX_VALUE_HEX64;
 		v->u = e->sci;
 		break;
+	case F_ENCAP:
+	case F_MPLS1:
+	case F_MPLS2:
+	case F_MPLS3:
+	case F_TSRC:
+	case F_TDST:
+		tunnel_value(f, e, v);
+		break;
 	default:
 		v->u = flow_scalar(f, e);
 		break;
@@ -683,9 +790,11 @@ stream_template(uint16_t flow_tid)
 	switch (flow_tid) {
 	case WM_IPFIX_TID_IPV4:
 	case WM_IPFIX_TID_ESP4:
+	case WM_IPFIX_TID_TUN4:
 		return WM_IPFIX_TID_SEQ4;
 	case WM_IPFIX_TID_IPV6:
 	case WM_IPFIX_TID_ESP6:
+	case WM_IPFIX_TID_TUN6:
 		return WM_IPFIX_TID_SEQ6;
 	default:
 		return WM_IPFIX_TID_SEQ_L2;
@@ -929,6 +1038,8 @@ enum view_when {
 	W_ICMP4,    /* protocolIdentifier 1, whatever the address family */
 	W_ICMP6,    /* protocolIdentifier 58, whatever the address family */
 	W_ESP,	    /* a flow of ESP packets */
+	W_TUNNEL,   /* a flow carried in a tunnel (wm_flow_export_tunnelled()) */
+	W_CVLAN,    /* two or more VLAN tags: dot1qCustomerVlanId not 0 */
 	W_STREAMS,  /* no field: the record's streams go here */
 	W_RTP,	    /* an RTP stream */
 	W_TESTER,   /* a TRex stream */
@@ -954,7 +1065,18 @@ struct view_field {
 	ALWAYS(IANA(FLOW_END_NANOSECONDS, 8, F_END_NS))
 #define VIEW_TAIL \
 	VIEW_STREAMS, ALWAYS(IANA(FLOW_END_REASON, 1, F_REASON)), ALWAYS(IANA(VLAN_ID, 2, F_VLAN)), \
+	WHEN(W_CVLAN, IANA(DOT1Q_CUSTOMER_VLAN_ID, 2, F_CVLAN)), \
 	ALWAYS(IANA(INGRESS_INTERFACE, 4, F_INPORT)), VIEW_END
+/* A tunnelled flow's fields, every one of them, 0 or "" when unset (as template TUN4/TUN6). */
+#define VIEW_TUNNEL \
+	WHEN(W_TUNNEL, OWN(ENCAPSULATION, 1, F_ENCAP)), \
+	WHEN(W_TUNNEL, IANA(LAYER2_SEGMENT_ID, 8, F_SEGMENT)), \
+	WHEN(W_TUNNEL, OWN(GTP_TEID, 4, F_TEID)), \
+	WHEN(W_TUNNEL, IANA(MPLS_TOP_LABEL_STACK_SECTION, 3, F_MPLS1)), \
+	WHEN(W_TUNNEL, IANA(MPLS_LABEL_STACK_SECTION2, 3, F_MPLS2)), \
+	WHEN(W_TUNNEL, IANA(MPLS_LABEL_STACK_SECTION3, 3, F_MPLS3)), \
+	WHEN(W_TUNNEL, OWN(TUNNEL_SOURCE_ADDRESS, 16, F_TSRC)), \
+	WHEN(W_TUNNEL, OWN(TUNNEL_DESTINATION_ADDRESS, 16, F_TDST))
 #define VIEW_IP \
 	ALWAYS(IANA(SOURCE_TRANSPORT_PORT, 2, F_SPORT)), \
 	ALWAYS(IANA(DESTINATION_TRANSPORT_PORT, 2, F_DPORT)), \
@@ -965,7 +1087,7 @@ struct view_field {
 	ALWAYS(IANA(MAXIMUM_IP_TOTAL_LENGTH, 2, F_MAXLEN)), \
 	WHEN(W_ICMP4, IANA(ICMP_TYPE_CODE_IPV4, 2, F_ICMP)), \
 	WHEN(W_ICMP6, IANA(ICMP_TYPE_CODE_IPV6, 2, F_ICMP)), \
-	WHEN(W_ESP, IANA(IPSEC_SPI, 4, F_SPI)), VIEW_TAIL
+	WHEN(W_ESP, IANA(IPSEC_SPI, 4, F_SPI)), VIEW_TUNNEL, VIEW_TAIL
 #define VIEW_MACS \
 	ALWAYS(IANA(SOURCE_MAC_ADDRESS, 6, F_SMAC)), ALWAYS(IANA(DESTINATION_MAC_ADDRESS, 6, F_DMAC)), \
 	ALWAYS(IANA(ETHERNET_TYPE, 2, F_ETHTYPE))
@@ -1015,6 +1137,10 @@ flow_has(uint8_t when, const struct wm_flow_export *e)
 		return e->proto == 58;
 	case W_ESP:
 		return (e->flags & WM_FLOW_REC_F_ESP) != 0;
+	case W_TUNNEL:
+		return wm_flow_export_tunnelled(e);
+	case W_CVLAN:
+		return e->cvlan != 0;
 	default:
 		return when == W_ALWAYS;
 	}

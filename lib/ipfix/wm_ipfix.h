@@ -18,10 +18,10 @@
  *
  * Templates (IDs fixed, so a collector's view survives restarts):
  * IPv4 flows, IPv6 flows, L2 flows, MACsec flows, ESP over IPv4 and over
- * IPv6; options templates for exporting-process reliability statistics
- * and metering-process statistics (RFC 7011 §4, scoped by
- * observationDomainId) and for interface names (scoped by
- * ingressInterface, variable-length strings).
+ * IPv6, IPv4 and IPv6 flows carried in a tunnel; options templates for
+ * exporting-process reliability statistics and metering-process
+ * statistics (RFC 7011 §4, scoped by observationDomainId) and for
+ * interface names (scoped by ingressInterface, variable-length strings).
  *
  * Modes: biflow (one record per biflow, reverse elements under PEN 29305)
  * and uniflow (a forward record, and a reverse one when the reverse
@@ -56,7 +56,7 @@ extern "C" {
 #define WM_IPFIX_DEFAULT_PEN 32473
 
 /** Smallest and largest message size the encoder accepts. */
-#define WM_IPFIX_MTU_MIN 640
+#define WM_IPFIX_MTU_MIN 768
 #define WM_IPFIX_MTU_MAX 65507
 
 /** Longest interface name or description in an interface record; longer ones are cut. */
@@ -67,12 +67,18 @@ extern "C" {
  * name). The stream counters follow from WM_IPFIX_EE_SEQ_COUNTERS on, named
  * by lib/seq's WM_SEQ_FOREACH_COUNTER.
  */
-#define WM_IPFIX_FOREACH_EE(X)                                    \
-	X(MACSEC_SCI, 1, "macsecSCI")		 /* unsigned64 */ \
-	X(MACSEC_AN, 2, "macsecAN")		 /* unsigned8 */  \
-	X(SEQ_STREAM_KIND, 3, "seqStreamKind")	 /* string */     \
-	X(RTP_SSRC, 4, "rtpSSRC")		 /* unsigned32 */ \
-	X(TESTER_STREAM_ID, 5, "testerStreamId") /* unsigned16 */
+#define WM_IPFIX_FOREACH_EE(X)                                              \
+	X(MACSEC_SCI, 1, "macsecSCI")		 /* unsigned64 */           \
+	X(MACSEC_AN, 2, "macsecAN")		 /* unsigned8 */            \
+	X(SEQ_STREAM_KIND, 3, "seqStreamKind")	 /* string */               \
+	X(RTP_SSRC, 4, "rtpSSRC")		 /* unsigned32 */           \
+	X(TESTER_STREAM_ID, 5, "testerStreamId") /* unsigned16 */           \
+	/* enum wm_pkt_tunnel on the wire (README), its name in the text */ \
+	X(ENCAPSULATION, 6, "encapsulation") /* unsigned8 */                \
+	X(GTP_TEID, 7, "gtpTeid")	     /* unsigned32 */               \
+	/* ipv6Address: an IPv4 underlay as ::ffff:a.b.c.d, none as :: */   \
+	X(TUNNEL_SOURCE_ADDRESS, 8, "tunnelSourceAddress")                  \
+	X(TUNNEL_DESTINATION_ADDRESS, 9, "tunnelDestinationAddress")
 
 /** Enterprise element numbers under the configured PEN (WM_IPFIX_EE_MACSEC_SCI, ...). */
 enum wm_ipfix_ee {
@@ -97,6 +103,8 @@ enum wm_ipfix_template_id {
 	WM_IPFIX_TID_SEQ4,	 /**< options: a stream of an IPv4 flow */
 	WM_IPFIX_TID_SEQ6,	 /**< options: a stream of an IPv6 flow */
 	WM_IPFIX_TID_SEQ_L2,	 /**< options: a stream of a MACsec flow */
+	WM_IPFIX_TID_TUN4,	 /**< an IPv4 flow carried in a tunnel */
+	WM_IPFIX_TID_TUN6,	 /**< an IPv6 flow carried in a tunnel */
 	WM_IPFIX_TID_END,
 };
 
@@ -387,13 +395,13 @@ enum wm_ipfix_value_kind {
 	WM_IPFIX_VALUE_IPV6,	 /**< bytes: 16; text as inet_ntop writes it */
 	WM_IPFIX_VALUE_MAC,	 /**< bytes: 6; text "02:00:00:00:00:01" */
 	WM_IPFIX_VALUE_HEX64,	 /**< u; text of 16 lower-case hex digits (macsecSCI) */
-	WM_IPFIX_VALUE_STRING,	 /**< s; text as it is */
+	WM_IPFIX_VALUE_STRING,	 /**< s; text as it is (a name of a number: u, the wire's) */
 };
 
 /** A field's value, as a visitor gets it. Only the member its kind names is set. */
 struct wm_ipfix_value {
 	enum wm_ipfix_value_kind kind;
-	uint64_t u;	      /**< UNSIGNED, HEX64 */
+	uint64_t u;	      /**< UNSIGNED, HEX64; a STRING that names a number */
 	int64_t i;	      /**< SIGNED */
 	const uint8_t *bytes; /**< IPV4, IPV6, MAC: points into the visited record */
 	const char *s;	      /**< STRING */
@@ -445,11 +453,17 @@ typedef int (*wm_ipfix_field_fn)(void *ctx, const char *name, const struct wm_ip
  * the key (addresses, ports and protocol, or MACs and ethernetType), the
  * counters and times (in nanoseconds), the IP fields (icmpTypeCodeIPv4
  * when the protocol is 1, icmpTypeCodeIPv6 when it is 58, ipsecSPI for
- * ESP) or the MACsec SCI and AN, the fields of each stream (as
- * wm_ipfix_stream_visit() with WM_IPFIX_STREAM_IN_FLOW), then
- * flowEndReason, vlanId and ingressInterface. Names and value sources
- * are the IPFIX templates' field definitions; the millisecond times and
- * the direction elements, which the JSON lines never carried, are left out.
+ * ESP) or the MACsec SCI and AN, a tunnelled flow's tunnel fields
+ * (wm_flow_export_tunnelled(): encapsulation, layer2SegmentId, gtpTeid,
+ * the three MPLS label stack sections, tunnelSourceAddress and
+ * tunnelDestinationAddress, each always, 0 or "" when unset), the fields
+ * of each stream (as wm_ipfix_stream_visit() with
+ * WM_IPFIX_STREAM_IN_FLOW), then flowEndReason, vlanId,
+ * dot1qCustomerVlanId when the flow had two or more VLAN tags (not 0;
+ * the templates always carry it) and ingressInterface. Names and value
+ * sources are the IPFIX templates' field definitions; the millisecond
+ * times and the direction elements, which the JSON lines never carried,
+ * are left out.
  *
  * @param e
  *   The record.

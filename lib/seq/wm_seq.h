@@ -545,6 +545,13 @@ struct wm_seq_id {
 	uint32_t rtp_ssrc;	 /**< RTP SSRC */
 	uint64_t macsec_sci;	 /**< MACsec SCI, explicit or implicit */
 	/**
+	 * On the YES that completes a heuristic validation: how many packets
+	 * of the stream came before it as candidates, in order, with the
+	 * numbers just below raw. A caller that starts the stream now feeds
+	 * them first, so the stream is counted from its first packet.
+	 */
+	uint8_t backlog;
+	/**
 	 * Epoch value for wm_seq_stream_update(): AN (MACsec), SPI (ESP: a
 	 * new SA restarts), SSRC (RTP), flow_seq (tester). A caller that
 	 * keys its streams by that value never sees it change.
@@ -612,8 +619,8 @@ void wm_seq_detect_free(struct wm_seq_detect *det);
  * validation table has seen K consecutive numbers of the same stream in
  * the same 5-tuple; then WM_SEQ_DETECT_YES. A caller whose flow already
  * tracks that stream treats CANDIDATE as YES; otherwise it should not
- * allocate a stream for it. The packets before validation are not
- * tracked. A flow evicted from the table (collision) validates again.
+ * allocate a stream for it. The YES that completes a validation gives the
+ * number of candidates before it in id->backlog (see struct wm_seq_id). A flow evicted from the table (collision) validates again.
  *
  * @param det
  *   The detector (its table is updated).

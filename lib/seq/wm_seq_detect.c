@@ -191,10 +191,12 @@ stream_tag(const struct wm_pkt_meta *m, unsigned int kind, uint32_t ident)
  * Validation: YES once k consecutive numbers (each the previous plus one,
  * modulo 2^width) of the stream were seen, CANDIDATE before. A repeat of
  * the last number leaves the count alone; any other number starts over.
+ * The packet that completes a validation says how many came before it
+ * (id->backlog, k - 1): their numbers are the k - 1 before its own.
  */
 static enum wm_seq_detect_result
 validate(struct wm_seq_detect *det, const struct wm_pkt_meta *m, unsigned int kind, uint32_t ident,
-	 uint32_t seq, uint32_t wire_mask, unsigned int k)
+	 uint32_t seq, uint32_t wire_mask, unsigned int k, struct wm_seq_id *id)
 {
 	uint64_t tag = stream_tag(m, kind, ident);
 	struct validate_entry *e = &det->table[tag & det->mask];
@@ -203,6 +205,8 @@ validate(struct wm_seq_detect *det, const struct wm_pkt_meta *m, unsigned int ki
 		if (e->count < UINT8_MAX)
 			e->count++;
 		e->last = seq;
+		if (e->count == k)
+			id->backlog = (uint8_t)(k - 1);
 	} else if (e->tag != tag || seq != e->last) {
 		e->tag = tag;
 		e->last = seq;
@@ -292,7 +296,7 @@ detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 			if (c->tester_any_udp) {
 				tester_id(t, id);
 				return validate(det, m, WM_SEQ_KIND_TESTER, id->tester_hw_id,
-						id->raw, UINT32_MAX, c->tester_validate_k);
+						id->raw, UINT32_MAX, c->tester_validate_k, id);
 			}
 		}
 	}
@@ -300,7 +304,7 @@ detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 	if (rtp_ok && c->rtp_heuristic) {
 		rtp_id(pl, id);
 		return validate(det, m, WM_SEQ_KIND_RTP, id->rtp_ssrc, id->raw, UINT16_MAX,
-				c->rtp_heuristic_k);
+				c->rtp_heuristic_k, id);
 	}
 	return WM_SEQ_DETECT_NONE;
 }

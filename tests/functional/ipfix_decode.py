@@ -16,6 +16,8 @@ Only what wiremeter sends is named; an unknown element decodes as
 """
 
 import ipaddress
+import os
+import re
 import struct
 
 PEN_REVERSE = 29305
@@ -43,7 +45,11 @@ _IANA = [
     (42, "exportedFlowRecordTotalCount", "uint"),
     (56, "sourceMacAddress", "mac"),
     (58, "vlanId", "uint"),
+    (245, "dot1qCustomerVlanId", "uint"),
     (61, "flowDirection", "uint"),
+    (70, "mplsTopLabelStackSection", "uint"),
+    (71, "mplsLabelStackSection2", "uint"),
+    (72, "mplsLabelStackSection3", "uint"),
     (80, "destinationMacAddress", "mac"),
     (82, "interfaceName", "string"),
     (83, "interfaceDescription", "string"),
@@ -65,13 +71,29 @@ _IANA = [
     (239, "biflowDirection", "uint"),
     (256, "ethernetType", "uint"),
     (295, "ipsecSPI", "uint"),
+    (351, "layer2SegmentId", "uint"),
 ]
 IANA = {i: (n, k) for i, n, k in _IANA}
 # wiremeter's own elements, under the configured PEN (--ipfix-pen); the
 # sequence stream elements (3, 4, 5 and the counters from 10 on, in the order
 # of lib/seq/wm_seq.h's WM_SEQ_FOREACH_COUNTER) are added by add_seq_counters().
 OWN = {1: ("macsecSCI", "sci"), 2: ("macsecAN", "uint"), 3: ("seqStreamKind", "string"),
-       4: ("rtpSSRC", "uint"), 5: ("testerStreamId", "uint")}
+       4: ("rtpSSRC", "uint"), 5: ("testerStreamId", "uint"), 6: ("encapsulation", "encap"),
+       7: ("gtpTeid", "uint"), 8: ("tunnelSourceAddress", "tunaddr"),
+       9: ("tunnelDestinationAddress", "tunaddr")}
+
+
+def _tunnel_names():
+    """encapsulation codes: 1.. in the order of WM_PKT_FOREACH_TUNNEL (lib/pkt/wm_pkt.h)."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib", "pkt",
+                          "wm_pkt.h")
+    with open(header) as f:
+        text = f.read()
+    block = re.search(r"#define WM_PKT_FOREACH_TUNNEL\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    return [""] + re.findall(r'X\(\w+, "(\w+)"\)', block.group(1))
+
+
+TUNNEL_NAMES = _tunnel_names()
 SEQ_COUNTER_BASE = 10
 
 
@@ -81,7 +103,7 @@ def add_seq_counters(names):
         OWN[SEQ_COUNTER_BASE + i] = (n, "uint")
 
 # Template IDs.
-FLOW_TEMPLATES = range(256, 262)
+FLOW_TEMPLATES = tuple(range(256, 262)) + (268, 269)
 STREAM_TEMPLATES = (265, 266, 267)
 TID_OPT_EXPORT, TID_OPT_METER, TID_OPT_IFACE = 262, 263, 264
 
@@ -102,6 +124,15 @@ def _value(kind, raw):
         v = int.from_bytes(raw, "big")
         sec, frac = v >> 32, v & 0xffffffff
         return (sec - NTP_UNIX_OFFSET) * 10**9 + (frac * 10**9 >> 32)
+    if kind == "encap":
+        v = int.from_bytes(raw, "big")
+        return TUNNEL_NAMES[v] if v < len(TUNNEL_NAMES) else v
+    if kind == "tunaddr":
+        # An IPv4 underlay is sent IPv4-mapped; :: means none (MPLS at L2).
+        a = ipaddress.IPv6Address(raw)
+        if a.ipv4_mapped is not None:
+            return str(a.ipv4_mapped)
+        return "" if int(a) == 0 else str(a)
     if kind == "sci":
         return "%016x" % int.from_bytes(raw, "big")
     if kind == "string":
@@ -135,7 +166,8 @@ class Message:
         return len(self.records) - self.options_records
 
     def flow_records(self):
-        """The flow records proper: templates 256-261 (one per flow, or two in uniflow)."""
+        """The flow records proper: templates 256-261, 268-269 (one per flow, or two in
+        uniflow)."""
         return [r for tid, r in self.records if tid in FLOW_TEMPLATES]
 
     def other_records(self):

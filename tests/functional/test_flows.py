@@ -52,7 +52,10 @@ def _parse_error_names():
     header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib", "pkt",
                           "wm_pkt.h")
     with open(header) as f:
-        return re.findall(r'X\(\w+, "(\w+)"\)', f.read())
+        text = f.read()
+    # Only that list: the header has other X-macro lists (tunnel kinds, offloads).
+    block = re.search(r"#define WM_PKT_FOREACH_ERROR\(X\)((?:[^\n]*\\\n)*[^\n]*)", text)
+    return re.findall(r'X\(\w+, "(\w+)"\)', block.group(1))
 
 
 PARSE_ERRORS = _parse_error_names()

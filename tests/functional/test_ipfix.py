@@ -34,7 +34,9 @@ truth file directly where that is simple (record count, packet sums).
                    export captured by dumpcap on lo and decoded by tshark.
   MtuTests         --ipfix-mtu at its floor (WM_IPFIX_MTU_MIN, read from
                    lib/ipfix/wm_ipfix.h; 512 at first, 640 since a flow and
-                   its two sequence stream records must fit one message):
+                   its two sequence stream records must fit one message, 768
+                   since a tunnelled flow's uniflow pair and its two streams
+                   must):
                    every message fits, the same records; one less is refused.
   MultiCollectorTests  file:A, file:B and udp:// at once: each gets every record.
   UnreachableTests a TCP collector nobody listens on: everything counted as
@@ -309,6 +311,8 @@ def expected_records(lines, mode):
         # nested values (lists, objects) are no element of the flow record either.
         line = {k: v for k, v in line.items()
                 if k not in STREAM_KEYS and not isinstance(v, (list, dict))}
+        # The templates always carry dot1qCustomerVlanId; a line only for two or more tags.
+        line.setdefault("dot1qCustomerVlanId", 0)
         if mode == "biflow":
             out.append(_with_ms(line))
             continue
@@ -493,7 +497,7 @@ class TsharkView:
                     sid, n = int(m.group(1)), int(m.group(2))
                     cur["sets"].append((sid, n))
                     cur["data"] += n
-                    if 256 <= sid <= 261:
+                    if sid in ipfix_decode.FLOW_TEMPLATES:
                         cur["flows"] += n
                 elif re.match(r"^        Flow \d+$", line):
                     cur["flow_lines"] += 1
@@ -549,7 +553,7 @@ class IpfixDumpView:
             self.per_template[int(m.group(1))] = int(m.group(2))
 
     def flow_records(self):
-        return sum(n for t, n in self.per_template.items() if 256 <= t <= 261)
+        return sum(n for t, n in self.per_template.items() if t in ipfix_decode.FLOW_TEMPLATES)
 
     def problems(self):
         p = []
@@ -594,7 +598,7 @@ def decode_prefix(path):
 
 
 def flow_records(messages):
-    """Flow records proper (templates 256-261)."""
+    """Flow records proper (templates 256-261, 268-269)."""
     return [r for m in messages for r in m.flow_records()]
 
 

@@ -454,7 +454,8 @@ def norm_addr(a):
 
 def record_key(r):
     """Key fields of a record, independent of which side is the source."""
-    port, vlan = r.get("ingressInterface"), r.get("vlanId")
+    # dot1qCustomerVlanId: in a line only for two or more tags, 0 in IPFIX otherwise.
+    port, vlan = r.get("ingressInterface"), (r.get("vlanId"), r.get("dot1qCustomerVlanId", 0))
     if "macsecSCI" in r or r.get("ethernetType") == 0x88E5:
         sci = r.get("macsecSCI")
         return ("macsec", port, vlan, sci.lower() if isinstance(sci, str) else sci,

@@ -191,6 +191,43 @@ kind_name(uint8_t kind)
 	return kind < 4 ? names[kind] : "unknown";
 }
 
+/* An MPLS label stack section: the entry without its TTL, 0 past the stack. */
+static uint64_t
+lse(const struct wm_flow_export *e, unsigned int i)
+{
+	return i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
+}
+
+/*
+ * A tunnelled flow's own elements: encapsulation, gtpTeid and the tunnel
+ * endpoints (ipv6Address: an IPv4 underlay IPv4-mapped, none ::).
+ */
+static bool
+check_tunnel_own(const struct wm_flow_export *e, const struct field *f, const uint8_t *v)
+{
+	uint8_t a[16] = {0};
+
+	switch (f->ie) {
+	case 6:
+		check_uint(f, v, e->encap, "encapsulation");
+		return true;
+	case 7:
+		check_uint(f, v, (e->encap_flags & WM_PKT_E_TEID) ? e->gtp_teid : 0, "gtpTeid");
+		return true;
+	case 8:
+	case 9:
+		if (e->encap_flags & WM_PKT_E_OUTER_V4) {
+			a[10] = a[11] = 0xff;
+			memcpy(a + 12, f->ie == 8 ? e->outer_src : e->outer_dst, 4);
+		} else if (e->encap_flags & WM_PKT_E_OUTER_V6) {
+			memcpy(a, f->ie == 8 ? e->outer_src : e->outer_dst, 16);
+		}
+		check_bytes(f, v, a, 16, "tunnelAddress");
+		return true;
+	}
+	return false;
+}
+
 /* A flow or stream field; returns false for an element such a record does not carry. */
 static bool
 check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v, size_t n)
@@ -229,7 +266,7 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 			return true;
 		}
 		if (!stream)
-			return false;
+			return check_tunnel_own(e, f, v);
 		switch (f->ie) {
 		case 3:
 			check_string(f, v, n, kind_name(x->s.kind), "seqStreamKind");
@@ -333,6 +370,18 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 		return true;
 	case 58:
 		check_uint(f, v, e->vlan, "vlanId");
+		return true;
+	case 245:
+		check_uint(f, v, e->cvlan, "dot1qCustomerVlanId");
+		return true;
+	case 351:
+		check_uint(f, v, (e->encap_flags & WM_PKT_E_SEGMENT) ? e->segment_id : 0,
+			   "layer2SegmentId");
+		return true;
+	case 70:
+	case 71:
+	case 72:
+		check_uint(f, v, lse(e, f->ie - 70u), "mplsLabelStackSection");
 		return true;
 	case 61:
 		check_uint(f, v, 0, "flowDirection (ingress)");
@@ -559,6 +608,8 @@ tid_of(const struct wm_flow_export *e)
 {
 	const bool esp = (e->flags & WM_FLOW_REC_F_ESP) != 0;
 
+	if (wm_flow_export_tunnelled(e))
+		return e->kind == WM_FLOW_KIND_IPV4 ? 268 : 269;
 	switch (e->kind) {
 	case WM_FLOW_KIND_IPV4:
 		return esp ? 260 : 256;
@@ -577,7 +628,9 @@ expect_flow(struct expect *x, const struct wm_flow_export *e, const struct wm_se
 	    unsigned int n_s)
 {
 	const uint16_t tid = tid_of(e);
-	const uint16_t sid = tid == 256 || tid == 260 ? 265 : tid == 257 || tid == 261 ? 266 : 267;
+	const uint16_t sid = tid == 256 || tid == 260 || tid == 268   ? 265
+			     : tid == 257 || tid == 261 || tid == 269 ? 266
+								      : 267;
 	unsigned int k = 0, i;
 
 	x[k] = (struct expect){.type = R_FLOW, .tid = tid, .e = *e};

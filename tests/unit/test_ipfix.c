@@ -75,6 +75,7 @@ flow_v4(void)
 	e.kind = WM_FLOW_KIND_IPV4;
 	e.end_reason = 3;
 	e.vlan = 100;
+	e.cvlan = 200;
 	e.in_port = 2;
 	return e;
 }
@@ -104,11 +105,11 @@ static void
 test_ipfix_biflow_record_vector(void)
 {
 	static const uint8_t want[] = {
-		/* message header: version 10, length 117, export time, sequence, domain */
-		0x00, 0x0a, 0x00, 0x75, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00,
+		/* message header: version 10, length 119, export time, sequence, domain */
+		0x00, 0x0a, 0x00, 0x77, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00,
 		0x00, 0x07,
-		/* data set 256, length 101 */
-		0x01, 0x00, 0x00, 0x65,
+		/* data set 256, length 103 */
+		0x01, 0x00, 0x00, 0x67,
 		/* sourceIPv4Address, destinationIPv4Address */
 		10, 0, 0, 1, 10, 0, 0, 2,
 		/* sourceTransportPort 1234, destinationTransportPort 80, protocol 6 */
@@ -132,8 +133,8 @@ test_ipfix_biflow_record_vector(void)
 		0x00, 0x1b, 0x00, 0x12, 0x20,
 		/* minimum 40, maximum 1500, icmpTypeCodeIPv4 0 */
 		0x00, 0x28, 0x05, 0xdc, 0x00, 0x00,
-		/* flowEndReason 3, vlanId 100, ingressInterface 2 */
-		0x03, 0x00, 0x64, 0x00, 0x00, 0x00, 0x02,
+		/* flowEndReason 3, vlanId 100, dot1qCustomerVlanId 200, ingressInterface 2 */
+		0x03, 0x00, 0x64, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x02,
 		/* flowDirection ingress, biflowDirection initiator */
 		0x00, 0x01};
 	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_BIFLOW);
@@ -184,7 +185,8 @@ test_ipfix_template_vectors(void)
 	unsigned int cursor = 0;
 	const uint8_t *t;
 
-	wm_ipfix_msg_init(&m, buf, 1400, 1);
+	/* Room for every template in one message (at 1400 bytes they take two). */
+	wm_ipfix_msg_init(&m, buf, 4096, 1);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_add_templates(&m, enc, &cursor), WM_IPFIX_N_TEMPLATES);
 	CU_ASSERT_EQUAL(cursor, WM_IPFIX_N_TEMPLATES);
 	CU_ASSERT_EQUAL(m.records, 0); /* template records are not data records */
@@ -193,7 +195,7 @@ test_ipfix_template_vectors(void)
 	CU_ASSERT_EQUAL(rd16(buf + 16), IPFIX_SET_TEMPLATE);
 	t = find_template(buf, WM_IPFIX_TID_IPV4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(rd16(t + 2), 24); /* field count */
+	CU_ASSERT_EQUAL(rd16(t + 2), 25); /* field count */
 	/* sourceIPv4Address, 4 bytes */
 	CU_ASSERT_EQUAL(rd32(t + 4), (8u << 16) | 4);
 	/* 8th field: reversePacketDeltaCount = enterprise bit | 2, length 8, PEN 29305 */
@@ -203,6 +205,28 @@ test_ipfix_template_vectors(void)
 		CU_ASSERT_EQUAL(rd16(f), 0x8002);
 		CU_ASSERT_EQUAL(rd16(f + 2), 8);
 		CU_ASSERT_EQUAL(rd32(f + 4), 29305);
+	}
+	/*
+	 * A tunnelled IPv4 flow: the IPv4 fields, then encapsulation (ours),
+	 * layer2SegmentId (IANA 351), gtpTeid, three MPLS sections (70-72)
+	 * and the two tunnel endpoints, then the tail.
+	 */
+	t = find_template(buf, WM_IPFIX_TID_TUN4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(rd16(t + 2), 25 + 8);
+	{
+		/* 19 IPv4 fields before, 3 of them reverse elements (8 bytes). */
+		const uint8_t *f = t + 4 + 19 * 4 + 3 * 4;
+
+		CU_ASSERT_EQUAL(rd16(f), 0x8000 | WM_IPFIX_EE_ENCAPSULATION);
+		CU_ASSERT_EQUAL(rd16(f + 2), 1);
+		CU_ASSERT_EQUAL(rd32(f + 8), (351u << 16) | 8);
+		CU_ASSERT_EQUAL(rd16(f + 12), 0x8000 | WM_IPFIX_EE_GTP_TEID);
+		CU_ASSERT_EQUAL(rd32(f + 20), (70u << 16) | 3);
+		CU_ASSERT_EQUAL(rd32(f + 24), (71u << 16) | 3);
+		CU_ASSERT_EQUAL(rd32(f + 28), (72u << 16) | 3);
+		CU_ASSERT_EQUAL(rd16(f + 32), 0x8000 | WM_IPFIX_EE_TUNNEL_SOURCE_ADDRESS);
+		CU_ASSERT_EQUAL(rd16(f + 34), 16);
 	}
 	/* MACsec: macsecSCI under our PEN after the three L2 fields. */
 	t = find_template(buf, WM_IPFIX_TID_MACSEC);
@@ -236,13 +260,13 @@ test_ipfix_uniflow_two_records(void)
 	unsigned int cursor = 0;
 	const uint8_t *t;
 
-	/* No reverse elements: 24 - 3 fields, 97 - 8 - 8 - 2 bytes. */
-	CU_ASSERT_EQUAL(rl, 79);
+	/* No reverse elements: 25 - 3 fields, 99 - 8 - 8 - 2 bytes. */
+	CU_ASSERT_EQUAL(rl, 81);
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	wm_ipfix_msg_add_templates(&m, enc, &cursor);
 	t = find_template(buf, WM_IPFIX_TID_IPV4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_EQUAL(rd16(t + 2), 21);
+	CU_ASSERT_EQUAL(rd16(t + 2), 22);
 
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 2);
@@ -354,7 +378,7 @@ test_ipfix_sets_by_template(void)
 	mac.kind = WM_FLOW_KIND_MACSEC;
 	mac.sci = 0x0011223344550001ULL;
 	mac.an = 2;
-	CU_ASSERT_EQUAL(rl2, 6 + 6 + 2 + 4 * 8 + 4 * 8 + 1 + 2 + 4 + 1 + 1);
+	CU_ASSERT_EQUAL(rl2, 6 + 6 + 2 + 4 * 8 + 4 * 8 + 1 + 2 + 2 + 4 + 1 + 1);
 	CU_ASSERT_EQUAL(wm_ipfix_record_len(enc, WM_IPFIX_TID_MACSEC), rl2 + 9);
 	wm_ipfix_msg_init(&m, buf, 1400, 1);
 	wm_ipfix_msg_add_flow(&m, enc, &v4, NULL, 0);
@@ -635,7 +659,7 @@ visit_stream(const struct wm_seq_snapshot *st, unsigned int flags)
 	"sourceTransportPort:u=1234 destinationTransportPort:u=80 protocolIdentifier:u=6 " V_COUNTERS \
 	" tcpControlBits:u=27 reverseTcpControlBits:u=18 ipClassOfService:u=32 "                      \
 	"minimumIpTotalLength:u=40 maximumIpTotalLength:u=1500"
-#define V_TAIL "flowEndReason:u=3 vlanId:u=100 ingressInterface:u=2"
+#define V_TAIL "flowEndReason:u=3 vlanId:u=100 dot1qCustomerVlanId:u=200 ingressInterface:u=2"
 
 static void
 test_ipfix_visit_ipv4(void)
@@ -645,6 +669,85 @@ test_ipfix_visit_ipv4(void)
 	CU_ASSERT_STRING_EQUAL(
 		visit_flow(&e, NULL, 0),
 		"sourceIPv4Address:4=10.0.0.1 destinationIPv4Address:4=10.0.0.2 " V_IP " " V_TAIL);
+	/* One tag or none: no dot1qCustomerVlanId in the text (the template keeps it, 0). */
+	e.cvlan = 0;
+	CU_ASSERT_PTR_NOT_NULL(strstr(visit_flow(&e, NULL, 0),
+				      " flowEndReason:u=3 vlanId:u=100 ingressInterface:u=2"));
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "dot1q"));
+}
+
+/*
+ * A flow carried in VXLAN over IPv4: the tunnel fields after the IP
+ * fields, the encapsulation by name in the text and by number on the
+ * wire, the underlay IPv4-mapped on the wire.
+ */
+static void
+test_ipfix_visit_tunnel(void)
+{
+	static const uint8_t want[] = {
+		/* encapsulation 1 (vxlan), layer2SegmentId 5000, gtpTeid 0 */
+		0x01, 0, 0, 0, 0, 0, 0, 0x13, 0x88, 0, 0, 0, 0,
+		/* mplsTopLabelStackSection, mplsLabelStackSection2 and 3: none */
+		0, 0, 0, 0, 0, 0, 0, 0, 0,
+		/* tunnelSourceAddress ::ffff:192.0.2.1, tunnelDestinationAddress ::ffff:192.0.2.2 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff, 192, 0, 2, 2};
+	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_BIFLOW);
+	struct wm_flow_export e = flow_v4();
+	struct wm_ipfix_msg m;
+	/* 88 bytes of IPv4 fields before the tunnel's, after the message and set headers. */
+	const uint8_t *tun = buf + 16 + 4 + 88;
+
+	e.encap = WM_PKT_TUNNEL_VXLAN;
+	e.encap_flags = WM_PKT_E_SEGMENT | WM_PKT_E_OUTER_V4;
+	e.segment_id = 5000;
+	inet_pton(AF_INET, "192.0.2.1", e.outer_src);
+	inet_pton(AF_INET, "192.0.2.2", e.outer_dst);
+	CU_ASSERT_STRING_EQUAL(
+		visit_flow(&e, NULL, 0),
+		"sourceIPv4Address:4=10.0.0.1 destinationIPv4Address:4=10.0.0.2 " V_IP
+		" encapsulation:s=vxlan layer2SegmentId:u=5000 gtpTeid:u=0 "
+		"mplsTopLabelStackSection:u=0 mplsLabelStackSection2:u=0 mplsLabelStackSection3:u=0 "
+		"tunnelSourceAddress:4=192.0.2.1 tunnelDestinationAddress:4=192.0.2.2 " V_TAIL);
+	CU_ASSERT_EQUAL(wm_ipfix_flow_template(&e), WM_IPFIX_TID_TUN4);
+	CU_ASSERT_EQUAL(wm_ipfix_record_len(enc, WM_IPFIX_TID_TUN4),
+			wm_ipfix_record_len(enc, WM_IPFIX_TID_IPV4) + sizeof(want));
+	wm_ipfix_msg_init(&m, buf, 1400, 7);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_EQUAL(rd16(buf + 16), WM_IPFIX_TID_TUN4);
+	CU_ASSERT_EQUAL(memcmp(tun, want, sizeof(want)), 0);
+	/* Then its tail: flowEndReason 3, vlanId 100, dot1qCustomerVlanId 200. */
+	CU_ASSERT_EQUAL(tun[sizeof(want)], 3);
+	CU_ASSERT_EQUAL(rd16(tun + sizeof(want) + 1), 100);
+	CU_ASSERT_EQUAL(rd16(tun + sizeof(want) + 3), 200);
+
+	/* MPLS at L2: two label sections (label 16, then 17 bottom of stack, TTL cut), no endpoints. */
+	e.encap = WM_PKT_TUNNEL_MPLS;
+	e.encap_flags = 0;
+	e.n_mpls = 2;
+	e.mpls[0] = 16u << 12 | 64;
+	e.mpls[1] = 17u << 12 | 1u << 8 | 64;
+	CU_ASSERT_PTR_NOT_NULL(strstr(visit_flow(&e, NULL, 0),
+				      " encapsulation:s=mpls layer2SegmentId:u=0 gtpTeid:u=0 "
+				      "mplsTopLabelStackSection:u=256 mplsLabelStackSection2:u=273 "
+				      "mplsLabelStackSection3:u=0 tunnelSourceAddress:s= "
+				      "tunnelDestinationAddress:s= flowEndReason"));
+	wm_ipfix_msg_init(&m, buf, 1400, 7);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_EQUAL(tun[0], WM_PKT_TUNNEL_MPLS);
+	CU_ASSERT_EQUAL(rd32(tun + 13) >> 8, 16u << 4);
+	CU_ASSERT_EQUAL(rd32(tun + 16) >> 8, 17u << 4 | 1);
+	CU_ASSERT_EQUAL(rd32(tun + 19) >> 8, 0);
+	CU_ASSERT_EQUAL(memcmp(tun + 22, (const uint8_t[32]){0}, 32), 0);
+
+	/* An ESP SA, or a flow carried in nothing, has none of them. */
+	e.flags |= WM_FLOW_REC_F_ESP;
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "encapsulation"));
+	CU_ASSERT_EQUAL(wm_ipfix_flow_template(&e), WM_IPFIX_TID_ESP4);
+	e.flags &= ~WM_FLOW_REC_F_ESP;
+	e.encap = 0;
+	CU_ASSERT_PTR_NULL(strstr(visit_flow(&e, NULL, 0), "encapsulation"));
+	wm_ipfix_encoder_free(enc);
 }
 
 static struct wm_flow_export
@@ -851,7 +954,12 @@ test_ipfix_element_names(void)
 	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX - 1),
 			       "seqLastNumber");
 	CU_ASSERT_PTR_NULL(wm_ipfix_ee_name(WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX));
-	CU_ASSERT_PTR_NULL(wm_ipfix_ee_name(6));
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(WM_IPFIX_EE_ENCAPSULATION), "encapsulation");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ee_name(9), "tunnelDestinationAddress");
+	CU_ASSERT_PTR_NULL(wm_ipfix_ee_name(0));
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(245), "dot1qCustomerVlanId");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(70), "mplsTopLabelStackSection");
+	CU_ASSERT_STRING_EQUAL(wm_ipfix_ie_name(351), "layer2SegmentId");
 	CU_ASSERT_STRING_EQUAL(wm_ipfix_value_text(&v, buf, sizeof(buf)), "-5");
 	CU_ASSERT_FALSE(wm_ipfix_value_is_number(
 		&(struct wm_ipfix_value){.kind = WM_IPFIX_VALUE_HEX64, .u = 1}));
@@ -876,6 +984,7 @@ main(void)
 		WM_TEST(test_ipfix_bad_params),
 		WM_TEST(test_ipfix_flow_template_choice),
 		WM_TEST(test_ipfix_visit_ipv4),
+		WM_TEST(test_ipfix_visit_tunnel),
 		WM_TEST(test_ipfix_visit_icmp),
 		WM_TEST(test_ipfix_visit_l2),
 		WM_TEST(test_ipfix_visit_macsec),

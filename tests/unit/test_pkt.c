@@ -903,6 +903,681 @@ build_vlan_arp(struct pkt *p)
 	put_fill(p, 28);
 }
 
+/* ---- tunnels ---- */
+
+/* Outer (underlay) addresses, distinct from the inner packet's. */
+static const uint8_t t4_src[4] = {10, 0, 0, 1};
+static const uint8_t t4_dst[4] = {10, 0, 0, 2};
+static const uint8_t t6_src[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+static const uint8_t t6_dst[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02};
+/* The inner Ethernet frame's MACs. */
+static const uint8_t in_mac_a[6] = {0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x01};
+static const uint8_t in_mac_b[6] = {0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x02};
+
+/* The inner packet of every tunnel test: IPv4 TCP 40000 -> 443, 50 bytes. */
+static void
+inner_v4_tcp(struct pkt *p)
+{
+	uint32_t ip = ipv4_put(p, 6, 0x4000, 5);
+
+	tcp_put(p, 40000, 443, TCP_SYN | TCP_ACK, 5);
+	put_fill(p, 10);
+	ipv4_done(p, ip);
+}
+
+/* Or IPv6 UDP 5353 -> 5353, 60 bytes. */
+static void
+inner_v6_udp(struct pkt *p)
+{
+	uint32_t ip = ipv6_put(p, 17), udp;
+
+	udp = udp_put(p, 5353, 5353);
+	put_fill(p, 12);
+	udp_done(p, udp);
+	ipv6_done(p, ip);
+}
+
+static void
+inner_eth(struct pkt *p, uint16_t ethertype)
+{
+	putn(p, in_mac_b, 6);
+	putn(p, in_mac_a, 6);
+	put16(p, ethertype);
+}
+
+/* Outer Ethernet and IPv4 header with the tunnel's addresses. */
+static uint32_t
+outer_v4(struct pkt *p, uint8_t proto)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x0800);
+	ip = ipv4_put(p, proto, 0, 5);
+	memcpy(p->b + ip + 12, t4_src, 4);
+	memcpy(p->b + ip + 16, t4_dst, 4);
+	return ip;
+}
+
+static uint32_t
+outer_v6(struct pkt *p, uint8_t nh)
+{
+	uint32_t ip;
+
+	eth_put(p, 0x86dd);
+	ip = ipv6_put(p, nh);
+	memcpy(p->b + ip + 8, t6_src, 16);
+	memcpy(p->b + ip + 24, t6_dst, 16);
+	return ip;
+}
+
+/* A UDP tunnel over IPv4: outer headers, then the tunnel header is the caller's. */
+static void
+outer_v4_udp(struct pkt *p, uint16_t sport, uint16_t dport, uint32_t *ip, uint32_t *udp)
+{
+	*ip = outer_v4(p, 17);
+	*udp = udp_put(p, sport, dport);
+}
+
+static void
+outer_done(struct pkt *p, uint32_t ip, uint32_t udp)
+{
+	if (udp != 0)
+		udp_done(p, udp);
+	ipv4_done(p, ip);
+}
+
+static void
+build_vxlan_v4(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	put32(p, 0x08000000);
+	put32(p, 0x12345600);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Linux's VXLAN port, an inner VLAN tag (not the flow's) and IPv6 inside. */
+static void
+build_vxlan_8472_v6(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 8472, &ip, &udp);
+	put32(p, 0x0c000000); /* I and a reserved bit */
+	put32(p, 0x00000a00);
+	putn(p, in_mac_b, 6);
+	putn(p, in_mac_a, 6);
+	put16(p, 0x8100);
+	put16(p, 0x0063);
+	put16(p, 0x86dd);
+	inner_v6_udp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Geneve with 8 bytes of options carrying Ethernet. */
+static void
+build_geneve_opts(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 6081, &ip, &udp);
+	put16(p, 0x0200); /* version 0, OptLen 2 words */
+	put16(p, 0x6558);
+	put32(p, 0x00abcd00);
+	put16(p, 0x0102); /* option class */
+	put8(p, 0x03);	  /* type */
+	put8(p, 0x01);	  /* length: 1 word of data */
+	put32(p, 0xdeadbeef);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Geneve carrying IPv4 directly, over an IPv6 underlay. */
+static void
+build_geneve_ip_v6(struct pkt *p)
+{
+	uint32_t ip = outer_v6(p, 17), udp;
+
+	udp = udp_put(p, 49152, 6081);
+	put16(p, 0x0000);
+	put16(p, 0x0800);
+	put32(p, 0x00000700);
+	inner_v4_tcp(p);
+	udp_done(p, udp);
+	ipv6_done(p, ip);
+}
+
+static void
+build_gre_ip(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x0000);
+	put16(p, 0x0800);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* GRE with checksum, key and sequence number, carrying IPv6. */
+static void
+build_gre_csum_key_seq_v6(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0xb000);
+	put16(p, 0x86dd);
+	put32(p, 0xffff0000); /* checksum, reserved */
+	put32(p, 0x00001001); /* key */
+	put32(p, 0x00000005); /* sequence */
+	inner_v6_udp(p);
+	ipv4_done(p, ip);
+}
+
+/* NVGRE (RFC 7637): key = VSID << 8 | FlowID, transparent Ethernet bridging. */
+static void
+build_nvgre(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x2000);
+	put16(p, 0x6558);
+	put32(p, 0x00654321);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* ERSPAN type I: GRE 0x88BE without a sequence number, then the frame. */
+static void
+build_erspan1(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x0000);
+	put16(p, 0x88be);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* ERSPAN type II: GRE with S, an 8-byte header (version 1). */
+static void
+build_erspan2(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x1000);
+	put16(p, 0x88be);
+	put32(p, 0x00000009);
+	put32(p, 0x10640064); /* version 1, VLAN 100, session 100 */
+	put32(p, 0x00000000);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* ERSPAN type III with the O bit: 12 bytes and an 8-byte platform subheader. */
+static void
+build_erspan3(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x1000);
+	put16(p, 0x22eb);
+	put32(p, 0x00000009);
+	put32(p, 0x20640064); /* version 2 */
+	put32(p, 0x11223344); /* timestamp */
+	put32(p, 0x00000001); /* SGT 0, frame type 0, O */
+	put32(p, 0x0a0b0c0d); /* platform subheader */
+	put32(p, 0x0e0f1011);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* GRE carrying an MPLS label stack (two entries) and IPv4. */
+static void
+build_gre_mpls(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x0000);
+	put16(p, 0x8847);
+	put32(p, (100u << 12) | 0x40); /* label 100, TTL 64 */
+	put32(p, (200u << 12) | 0x140);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* PPTP: enhanced GRE (version 1, K, S, A) carrying PPP, carrying IPv4. */
+static void
+build_pptp(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x3081);
+	put16(p, 0x880b);
+	put16(p, 54);	      /* payload length */
+	put16(p, 0x0007);     /* call id */
+	put32(p, 0x00000003); /* sequence */
+	put32(p, 0x00000002); /* acknowledgement */
+	put16(p, 0xff03);
+	put16(p, 0x0021);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+static void
+build_gtpu_v4(struct pkt *p)
+{
+	uint32_t ip, udp, g;
+
+	outer_v4_udp(p, 2152, 2152, &ip, &udp);
+	g = p->len;
+	put8(p, 0x30);
+	put8(p, 0xff);
+	put16(p, 0);
+	put32(p, 0x0badcafe);
+	inner_v4_tcp(p);
+	set16(p, g + 2, (uint16_t)(p->len - g - 8));
+	outer_done(p, ip, udp);
+}
+
+/* GTP-U with E and S: a PDU session container extension, then IPv6. */
+static void
+build_gtpu_ext_v6(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 2152, 2152, &ip, &udp);
+	put8(p, 0x36);
+	put8(p, 0xff);
+	put16(p, 0);
+	put32(p, 0x00000042);
+	put16(p, 0x0001); /* sequence */
+	put8(p, 0);	  /* N-PDU */
+	put8(p, 0x85);	  /* next: PDU session container */
+	put8(p, 1);	  /* 4 bytes */
+	put16(p, 0x0009);
+	put8(p, 0x00); /* no next */
+	inner_v6_udp(p);
+	outer_done(p, ip, udp);
+}
+
+/* GTP-U echo request: a valid header that carries no packet. */
+static void
+build_gtpu_echo(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 40000, 2152, &ip, &udp);
+	put8(p, 0x32);
+	put8(p, 0x01);
+	put16(p, 4);
+	put32(p, 0);
+	put32(p, 0x00010000);
+	outer_done(p, ip, udp);
+}
+
+static void
+build_ipip_4in4(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 4);
+
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+static void
+build_ipip_6in4(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 41);
+
+	inner_v6_udp(p);
+	ipv4_done(p, ip);
+}
+
+static void
+build_ipip_4in6(struct pkt *p)
+{
+	uint32_t ip = outer_v6(p, 4);
+
+	inner_v4_tcp(p);
+	ipv6_done(p, ip);
+}
+
+static void
+build_ipip_6in6(struct pkt *p)
+{
+	uint32_t ip = outer_v6(p, 41);
+
+	inner_v6_udp(p);
+	ipv6_done(p, ip);
+}
+
+/* MPLS over Ethernet: five entries (more than are kept), then IPv4. */
+static void
+build_mpls_deep_v4(struct pkt *p)
+{
+	uint32_t i;
+
+	eth_put(p, 0x8847);
+	for (i = 1; i <= 5; i++)
+		put32(p, (i * 1000u << 12) | (i == 5 ? 0x100 : 0) | 0x3f);
+	inner_v4_tcp(p);
+}
+
+/* Multicast MPLS, one entry, IPv6. */
+static void
+build_mpls_mc_v6(struct pkt *p)
+{
+	eth_put(p, 0x8848);
+	put32(p, (16u << 12) | 0x100 | 0x40);
+	inner_v6_udp(p);
+}
+
+/* An Ethernet pseudowire with a control word. */
+static void
+build_mpls_pw_eth(struct pkt *p)
+{
+	eth_put(p, 0x8847);
+	put32(p, (300u << 12) | 0x40);
+	put32(p, (301u << 12) | 0x100 | 0x40);
+	put32(p, 0x00000001); /* control word */
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+}
+
+/* MPLS over UDP (RFC 7510). */
+static void
+build_mpls_udp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 6635, &ip, &udp);
+	put32(p, (77u << 12) | 0x100 | 0x40);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Teredo from a server's port, with an origin indication. */
+static void
+build_teredo(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 3544, 40001, &ip, &udp);
+	put16(p, 0x0000);
+	put16(p, 0x1234);
+	put32(p, 0x01020304);
+	inner_v6_udp(p);
+	outer_done(p, ip, udp);
+}
+
+/* GRE inside VXLAN: the outermost tunnel names the encapsulation. */
+static void
+build_vxlan_gre(struct pkt *p)
+{
+	uint32_t ip, udp, ip2;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	put32(p, 0x08000000);
+	put32(p, 0x00000100);
+	inner_eth(p, 0x0800);
+	ip2 = ipv4_put(p, 47, 0, 5);
+	put16(p, 0x2000);
+	put16(p, 0x0800);
+	put32(p, 0x00000077);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip2);
+	outer_done(p, ip, udp);
+}
+
+/* Five IP-in-IP headers: one more than WM_PKT_MAX_ENCAP decodes. */
+static void
+build_ipip_too_deep(struct pkt *p)
+{
+	uint32_t ips[5], i;
+
+	ips[0] = outer_v4(p, 4);
+	for (i = 1; i < 5; i++)
+		ips[i] = ipv4_put(p, 4, 0, 5);
+	inner_v4_tcp(p);
+	for (i = 5; i-- > 0;)
+		ipv4_done(p, ips[i]);
+}
+
+/* GRE in UDP (RFC 8086). */
+static void
+build_gre_udp(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4754, &ip, &udp);
+	put16(p, 0x0000);
+	put16(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* GTP-U downlink from port 2152 to another port. */
+static void
+build_gtpu_from_2152(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 2152, 40000, &ip, &udp);
+	put8(p, 0x30);
+	put8(p, 0xff);
+	put16(p, 50);
+	put32(p, 0x00000099);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Teredo between a client and a relay: no well-known port, a bare IPv6 packet. */
+static void
+build_teredo_relay(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 40001, 50000, &ip, &udp);
+	inner_v6_udp(p);
+	outer_done(p, ip, udp);
+}
+
+/* A UDP payload that starts like IPv6 but is not one packet: plain UDP. */
+static void
+build_udp_looks_v6(struct pkt *p)
+{
+	uint32_t ip, udp, v6;
+
+	outer_v4_udp(p, 40001, 50000, &ip, &udp);
+	v6 = p->len;
+	inner_v6_udp(p);
+	set16(p, v6 + 4, 21); /* one more than the UDP payload holds */
+	outer_done(p, ip, udp);
+}
+
+/* ---- tunnels whose header does not parse: metered as the outer flow ---- */
+
+static void
+build_vxlan_no_i(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	put32(p, 0x00000000);
+	put32(p, 0x12345600);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* A 4-byte UDP payload on port 4789: a benchmark's own traffic. */
+static void
+build_vxlan_short(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	put32(p, 0x08000000);
+	outer_done(p, ip, udp);
+}
+
+/* VXLAN whose inner IPv4 header is cut by the outer packet's end. */
+static void
+build_vxlan_inner_cut(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	put32(p, 0x08000000);
+	put32(p, 0x12345600);
+	inner_eth(p, 0x0800);
+	put_fill(p, 12);
+	outer_done(p, ip, udp);
+}
+
+static void
+build_geneve_v1(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 6081, &ip, &udp);
+	put16(p, 0x4000);
+	put16(p, 0x6558);
+	put32(p, 0x00000100);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* GRE with the routing bit (RFC 1701 source routes): not decoded. */
+static void
+build_gre_routing(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x4000);
+	put16(p, 0x0800);
+	put32(p, 0);
+	inner_v4_tcp(p);
+	ipv4_done(p, ip);
+}
+
+/* Three bytes of GRE header. */
+static void
+build_gre_short(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 47);
+
+	put16(p, 0x0000);
+	put8(p, 0x08);
+	ipv4_done(p, ip);
+}
+
+static void
+build_gtpu_v2(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 2152, 2152, &ip, &udp);
+	put8(p, 0x50);
+	put8(p, 0xff);
+	put16(p, 50);
+	put32(p, 1);
+	inner_v4_tcp(p);
+	outer_done(p, ip, udp);
+}
+
+/* Protocol 4, but an IPv6 header inside. */
+static void
+build_ipip_wrong_version(struct pkt *p)
+{
+	uint32_t ip = outer_v4(p, 4);
+
+	inner_v6_udp(p);
+	ipv4_done(p, ip);
+}
+
+/* An MPLS stack without a bottom-of-stack entry: an L2 flow, as before. */
+static void
+build_mpls_no_bos(struct pkt *p)
+{
+	eth_put(p, 0x8847);
+	put32(p, (5u << 12) | 0x40);
+	put32(p, (6u << 12) | 0x40);
+}
+
+/* UDP from port 3544 that is not Teredo. */
+static void
+build_teredo_not_v6(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 3544, 3544, &ip, &udp);
+	put_fill(p, 40);
+	outer_done(p, ip, udp);
+}
+
+/* The first fragment of a VXLAN packet: the inner packet is not whole. */
+static void
+build_vxlan_frag(struct pkt *p)
+{
+	uint32_t ip, udp;
+
+	outer_v4_udp(p, 49152, 4789, &ip, &udp);
+	set16(p, ip + 6, 0x2000);
+	put32(p, 0x08000000);
+	put32(p, 0x12345600);
+	inner_eth(p, 0x0800);
+	inner_v4_tcp(p);
+	set16(p, udp + 4, 1400);
+	ipv4_done(p, ip);
+}
+
+/* ---- offload-sized frames ---- */
+
+/* TSO: IPv4 total length 0 on a TCP segment of 1000 payload bytes. */
+static void
+build_ipv4_tso(struct pkt *p)
+{
+	eth_put(p, 0x0800);
+	ipv4_put(p, 6, 0x4000, 5);
+	tcp_put(p, 40000, 443, TCP_ACK, 5);
+	put_fill(p, 100);
+}
+
+/* An IPv6 jumbogram: payload length 0 and a Jumbo Payload option of 70000. */
+static void
+build_ipv6_jumbo(struct pkt *p)
+{
+	eth_put(p, 0x86dd);
+	ipv6_put(p, 0);
+	put8(p, 6);
+	put8(p, 0);
+	put8(p, 0xc2);
+	put8(p, 4);
+	put32(p, 70000);
+	tcp_put(p, 40000, 443, TCP_ACK, 5);
+	put_fill(p, 30);
+}
+
+/* IPv6 BIG TCP: payload length 0 and no jumbo option. */
+static void
+build_ipv6_big_tcp(struct pkt *p)
+{
+	eth_put(p, 0x86dd);
+	ipv6_put(p, 6);
+	tcp_put(p, 40000, 443, TCP_ACK, 5);
+	put_fill(p, 40);
+}
+
 typedef void (*pkt_builder)(struct pkt *p);
 
 /*
@@ -918,7 +1593,7 @@ static const struct {
 	{"vlan", build_vlan, WM_PKT_OK},
 	{"qinq", build_qinq, WM_PKT_OK},
 	{"qinq_9100", build_qinq_9100, WM_PKT_OK},
-	{"vlan_three_tags", build_vlan_three_tags, WM_PKT_ERR_VLAN_TOO_DEEP},
+	{"vlan_three_tags", build_vlan_three_tags, WM_PKT_OK},
 	{"ipv4_opts6", build_ipv4_opts6, WM_PKT_OK},
 	{"ipv4_opts15", build_ipv4_opts15, WM_PKT_OK},
 	{"ipv4_udp_padded", build_ipv4_udp_padded, WM_PKT_OK},
@@ -959,6 +1634,50 @@ static const struct {
 	{"arp", build_arp, WM_PKT_OK},
 	{"8023", build_8023, WM_PKT_OK},
 	{"vlan_arp", build_vlan_arp, WM_PKT_OK},
+	{"vxlan_v4", build_vxlan_v4, WM_PKT_OK},
+	{"vxlan_8472_v6", build_vxlan_8472_v6, WM_PKT_OK},
+	{"geneve_opts", build_geneve_opts, WM_PKT_OK},
+	{"geneve_ip_v6", build_geneve_ip_v6, WM_PKT_OK},
+	{"gre_ip", build_gre_ip, WM_PKT_OK},
+	{"gre_csum_key_seq_v6", build_gre_csum_key_seq_v6, WM_PKT_OK},
+	{"nvgre", build_nvgre, WM_PKT_OK},
+	{"erspan1", build_erspan1, WM_PKT_OK},
+	{"erspan2", build_erspan2, WM_PKT_OK},
+	{"erspan3", build_erspan3, WM_PKT_OK},
+	{"gre_mpls", build_gre_mpls, WM_PKT_OK},
+	{"pptp", build_pptp, WM_PKT_OK},
+	{"gtpu_v4", build_gtpu_v4, WM_PKT_OK},
+	{"gtpu_ext_v6", build_gtpu_ext_v6, WM_PKT_OK},
+	{"gtpu_echo", build_gtpu_echo, WM_PKT_OK},
+	{"ipip_4in4", build_ipip_4in4, WM_PKT_OK},
+	{"ipip_6in4", build_ipip_6in4, WM_PKT_OK},
+	{"ipip_4in6", build_ipip_4in6, WM_PKT_OK},
+	{"ipip_6in6", build_ipip_6in6, WM_PKT_OK},
+	{"mpls_deep_v4", build_mpls_deep_v4, WM_PKT_OK},
+	{"mpls_mc_v6", build_mpls_mc_v6, WM_PKT_OK},
+	{"mpls_pw_eth", build_mpls_pw_eth, WM_PKT_OK},
+	{"mpls_udp", build_mpls_udp, WM_PKT_OK},
+	{"teredo", build_teredo, WM_PKT_OK},
+	{"vxlan_gre", build_vxlan_gre, WM_PKT_OK},
+	{"ipip_too_deep", build_ipip_too_deep, WM_PKT_OK},
+	{"gre_udp", build_gre_udp, WM_PKT_OK},
+	{"gtpu_from_2152", build_gtpu_from_2152, WM_PKT_OK},
+	{"teredo_relay", build_teredo_relay, WM_PKT_OK},
+	{"udp_looks_v6", build_udp_looks_v6, WM_PKT_OK},
+	{"vxlan_no_i", build_vxlan_no_i, WM_PKT_OK},
+	{"vxlan_short", build_vxlan_short, WM_PKT_OK},
+	{"vxlan_inner_cut", build_vxlan_inner_cut, WM_PKT_OK},
+	{"geneve_v1", build_geneve_v1, WM_PKT_OK},
+	{"gre_routing", build_gre_routing, WM_PKT_OK},
+	{"gre_short", build_gre_short, WM_PKT_OK},
+	{"gtpu_v2", build_gtpu_v2, WM_PKT_OK},
+	{"ipip_wrong_version", build_ipip_wrong_version, WM_PKT_OK},
+	{"mpls_no_bos", build_mpls_no_bos, WM_PKT_OK},
+	{"teredo_not_v6", build_teredo_not_v6, WM_PKT_OK},
+	{"vxlan_frag", build_vxlan_frag, WM_PKT_OK},
+	{"ipv4_tso", build_ipv4_tso, WM_PKT_OK},
+	{"ipv6_jumbo", build_ipv6_jumbo, WM_PKT_OK},
+	{"ipv6_big_tcp", build_ipv6_big_tcp, WM_PKT_OK},
 };
 
 #define N_FRAMES (sizeof(all_frames) / sizeof(all_frames[0]))
@@ -1045,6 +1764,21 @@ meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char
 	FIELD_EQ(esp_seq);
 	FIELD_EQ(macsec_pn);
 	FIELD_EQ(macsec_sci);
+	FIELD_EQ(cvlan);
+	FIELD_EQ(mac_off);
+	FIELD_EQ(offload);
+	FIELD_EQ(encap);
+	FIELD_EQ(undecoded);
+	FIELD_EQ(encap_flags);
+	FIELD_EQ(n_mpls);
+	FIELD_EQ(frag_id);
+	FIELD_EQ(segment_id);
+	FIELD_EQ(gtp_teid);
+	FIELD_EQ(mpls[0]);
+	FIELD_EQ(mpls[1]);
+	FIELD_EQ(mpls[2]);
+	bytes_eq("outer_src", got->outer_src, exp->outer_src, file, line);
+	bytes_eq("outer_dst", got->outer_dst, exp->outer_dst, file, line);
 #undef FIELD_EQ
 }
 
@@ -1154,6 +1888,7 @@ test_pkt_qinq_outer_vlan_kept(void)
 	exp.flags = WM_PKT_F_VLAN;
 	exp.n_vlan = 2;
 	exp.vlan = 200;
+	exp.cvlan = 100;
 	exp.proto = 17;
 	exp.sport = 5353;
 	exp.dport = 5353;
@@ -1164,13 +1899,28 @@ test_pkt_qinq_outer_vlan_kept(void)
 	EXPECT_FRAME(build_qinq, &exp);
 
 	exp.vlan = 4094;
+	exp.cvlan = 5;
 	EXPECT_FRAME(build_qinq_9100, &exp);
 }
 
 static void
-test_pkt_vlan_three_tags_too_deep(void)
+test_pkt_vlan_three_tags(void)
 {
-	EXPECT_ERROR(build_vlan_three_tags, WM_PKT_ERR_VLAN_TOO_DEEP);
+	struct wm_pkt_meta exp = {0};
+
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_VLAN;
+	exp.n_vlan = 3;
+	exp.vlan = 1;
+	exp.cvlan = 3;
+	exp.proto = 17;
+	exp.sport = 5353;
+	exp.dport = 5353;
+	exp.l3_off = 26;
+	exp.l4_off = 46;
+	exp.payload_off = 54;
+	exp.l3_len = 40;
+	EXPECT_FRAME(build_vlan_three_tags, &exp);
 }
 
 static void
@@ -1263,6 +2013,7 @@ test_pkt_ipv4_first_fragment(void)
 	exp.l4_off = 34;
 	exp.payload_off = 42;
 	exp.l3_len = 60;
+	exp.frag_id = 0x1234;
 	EXPECT_FRAME(build_ipv4_frag_first, &exp);
 }
 
@@ -1275,6 +2026,7 @@ test_pkt_ipv4_nonfirst_fragment(void)
 	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
 	exp.proto = 17;
 	exp.l3_len = 44;
+	exp.frag_id = 0x1234;
 	EXPECT_FRAME(build_ipv4_frag_last, &exp);
 
 	exp.proto = 6;
@@ -1331,6 +2083,7 @@ test_pkt_ipv6_first_fragment(void)
 	exp.l4_off = 62;
 	exp.payload_off = 70;
 	exp.l3_len = 40 + 8 + 8 + 16;
+	exp.frag_id = 0xcafe0001;
 	EXPECT_FRAME(build_ipv6_frag_first, &exp);
 }
 
@@ -1343,6 +2096,7 @@ test_pkt_ipv6_nonfirst_fragment(void)
 	exp.flags = WM_PKT_F_FRAG | WM_PKT_F_FRAG_NONFIRST;
 	exp.proto = 17;
 	exp.l3_len = 40 + 8 + 16;
+	exp.frag_id = 0xcafe0001;
 	EXPECT_FRAME(build_ipv6_frag_nonfirst, &exp);
 }
 
@@ -1461,11 +2215,12 @@ test_pkt_snaplen_truncated(void)
 	exp.l3_len = 60;
 	EXPECT_FRAME(build_ipv4_tcp_options_snap, &exp);
 
-	/* VXLAN ports, but the capture holds the whole VXLAN header. */
+	/* VXLAN ports, but no I flag: metered as the outer flow, and said so. */
 	memset(&exp, 0, sizeof(exp));
 	exp_v6(&exp);
 	exp.proto = 17;
 	exp.flags = WM_PKT_F_TUNNEL;
+	exp.undecoded = WM_PKT_TUNNEL_VXLAN;
 	exp.sport = 4789;
 	exp.dport = 4789;
 	exp.l4_off = 54;
@@ -1617,11 +2372,17 @@ test_pkt_gre(void)
 {
 	struct wm_pkt_meta exp = {0};
 
-	exp_v4(&exp);
-	exp.proto = 47;
+	/* Transparent Ethernet bridging: the inner ARP frame is the flow. */
+	exp.kind = WM_PKT_KIND_L2;
+	exp.ethertype = 0x0806;
 	exp.flags = WM_PKT_F_TUNNEL;
-	exp.l4_off = 34;
-	exp.l3_len = 20 + 4 + 14 + 28;
+	exp.encap = WM_PKT_TUNNEL_GRE;
+	exp.encap_flags = WM_PKT_E_OUTER_V4;
+	memcpy(exp.outer_src, v4_src, 4);
+	memcpy(exp.outer_dst, v4_dst, 4);
+	exp.mac_off = 38;
+	exp.l3_off = 52;
+	exp.l3_len = 28;
 	EXPECT_FRAME(build_gre, &exp);
 }
 
@@ -1630,14 +2391,17 @@ test_pkt_vxlan(void)
 {
 	struct wm_pkt_meta exp = {0};
 
-	exp_v4(&exp);
-	exp.proto = 17;
+	exp.kind = WM_PKT_KIND_L2;
+	exp.ethertype = 0x0806;
 	exp.flags = WM_PKT_F_TUNNEL;
-	exp.sport = 54321;
-	exp.dport = 4789;
-	exp.l4_off = 34;
-	exp.payload_off = 42;
-	exp.l3_len = 20 + 8 + 8 + 14 + 28;
+	exp.encap = WM_PKT_TUNNEL_VXLAN;
+	exp.encap_flags = WM_PKT_E_OUTER_V4 | WM_PKT_E_SEGMENT;
+	exp.segment_id = 0x123456;
+	memcpy(exp.outer_src, v4_src, 4);
+	memcpy(exp.outer_dst, v4_dst, 4);
+	exp.mac_off = 50;
+	exp.l3_off = 64;
+	exp.l3_len = 28;
 	EXPECT_FRAME(build_vxlan, &exp);
 }
 
@@ -1744,6 +2508,11 @@ static const uint8_t m_vlan_3tags[] = {ETH(0x88a8), B16(1), B16(0x8100), B16(2),
 				       B16(0x8100), B16(3), B16(0x0800)};
 static const uint8_t m_vlan_3tags_9100[] = {ETH(0x9100), B16(1), B16(0x9100), B16(2),
 					    B16(0x9100), B16(3), B16(0x86dd)};
+/* Nine tags, one more than WM_PKT_MAX_VLAN, in a mix of TPIDs. */
+static const uint8_t m_vlan_9tags[] = {
+	ETH(0x8100), B16(1), B16(0x88a8), B16(2),      B16(0x9100),  B16(3), B16(0x8100), B16(4),
+	B16(0x88a8), B16(5), B16(0x9100), B16(6),      B16(0x8100),  B16(7), B16(0x8100), B16(8),
+	B16(0x8100), B16(9), B16(0x0800), V4H(28, 17), UDPH(1, 2, 8)};
 static const uint8_t m_ipv4_19[] = {ETH(0x0800), V4H(20, 6)}; /* cut to 33 bytes */
 static const uint8_t m_ipv4_empty[] = {ETH(0x0800)};
 static const uint8_t m_ipv4_opts_cut[] = {ETH(0x0800), V4(0x4f, 60, 0, 6), Z8};
@@ -1755,7 +2524,10 @@ static const uint8_t m_ipv4_ihl4[] = {ETH(0x0800), V4(0x44, 20, 0, 6)};
 static const uint8_t m_ipv4_ihl0[] = {ETH(0x0800), V4(0x40, 20, 0, 6)};
 static const uint8_t m_ipv4_ihl_gt_total[] = {ETH(0x0800), V4(0x46, 20, 0, 6), Z4};
 static const uint8_t m_ipv4_total19[] = {ETH(0x0800), V4H(19, 6)};
-static const uint8_t m_ipv4_total0[] = {ETH(0x0800), V4H(0, 6)};
+/* Total length 0 is TSO only on TCP. */
+static const uint8_t m_ipv4_total0[] = {ETH(0x0800), V4H(0, 17), UDPH(1, 2, 8)};
+/* TSO: the length is the frame's, 20 bytes: no room for TCP. */
+static const uint8_t m_ipv4_tso_no_tcp[] = {ETH(0x0800), V4H(0, 6)};
 static const uint8_t m_ipv6_39[] = {ETH(0x86dd), V6H(0, 59)}; /* cut to 53 bytes */
 static const uint8_t m_ipv6_ver4[] = {ETH(0x86dd), V6(0x40, 0, 59)};
 static const uint8_t m_ipv6_hbh_second[] = {ETH(0x86dd), V6H(24, 60), EXT8(0), EXT8(6), EXT8(0)};
@@ -1792,10 +2564,6 @@ static const uint8_t m_ipv6_esp_4[] = {ETH(0x86dd), V6H(4, 50), 0, 0, 1, 0};
 static const uint8_t m_natt_esp_4[] = {ETH(0x0800), V4H(32, 17), UDPH(4500, 4500, 12), 0, 0, 1, 0};
 static const uint8_t m_natt_esp_7[] = {
 	ETH(0x0800), V4H(35, 17), UDPH(1000, 4500, 15), 0, 0, 1, 0, 0, 0, 0};
-static const uint8_t m_gre_3[] = {ETH(0x0800), V4H(23, 47), 0, 0, 0x65};
-static const uint8_t m_vxlan_7[] = {
-	ETH(0x0800), V4H(35, 17), UDPH(1000, 4789, 15), 0x08, 0, 0, 0, 0, 0, 1};
-static const uint8_t m_vxlan_0[] = {ETH(0x0800), V4H(28, 17), UDPH(1000, 4789, 8)};
 static const uint8_t m_sectag_5[] = {ETH(0x88e5), 0x0c, 0, 0, 0, 0};
 static const uint8_t m_sectag_sci_13[] = {ETH(0x88e5), 0x2c, 0,	   0,	 0,    0,    1,
 					  0,	       0x11, 0x22, 0x33, 0x44, 0x55, 0};
@@ -1827,8 +2595,8 @@ static const struct malformed malformed_rows[] = {
 	ROW(m_vlan_15, VLAN_TRUNCATED),
 	ROW(m_vlan_17, VLAN_TRUNCATED),
 	ROW(m_vlan2_20, VLAN_TRUNCATED),
-	ROW(m_vlan_3tags, VLAN_TOO_DEEP),
-	ROW(m_vlan_3tags_9100, VLAN_TOO_DEEP),
+	ROW(m_vlan_3tags, IPV4_TRUNCATED),
+	ROW(m_vlan_3tags_9100, IPV6_TRUNCATED),
 	ROWN(m_ipv4_19, 33, IPV4_TRUNCATED),
 	ROW(m_ipv4_empty, IPV4_TRUNCATED),
 	ROW(m_ipv4_opts_cut, IPV4_TRUNCATED),
@@ -1840,6 +2608,8 @@ static const struct malformed malformed_rows[] = {
 	ROW(m_ipv4_ihl_gt_total, IPV4_BAD_IHL),
 	ROW(m_ipv4_total19, IPV4_BAD_TOTAL_LENGTH),
 	ROW(m_ipv4_total0, IPV4_BAD_TOTAL_LENGTH),
+	ROW(m_ipv4_tso_no_tcp, TCP_TRUNCATED),
+	ROW(m_vlan_9tags, VLAN_TOO_DEEP),
 	ROWN(m_ipv6_39, 53, IPV6_TRUNCATED),
 	ROW(m_ipv6_ver4, IPV6_BAD_VERSION),
 	ROW(m_ipv6_hbh_second, IPV6_BAD_EXT_CHAIN),
@@ -1867,9 +2637,6 @@ static const struct malformed malformed_rows[] = {
 	ROW(m_ipv6_esp_4, ESP_TRUNCATED),
 	ROW(m_natt_esp_4, ESP_TRUNCATED),
 	ROW(m_natt_esp_7, ESP_TRUNCATED),
-	ROW(m_gre_3, GRE_TRUNCATED),
-	ROW(m_vxlan_7, VXLAN_TRUNCATED),
-	ROW(m_vxlan_0, VXLAN_TRUNCATED),
 	ROW(m_sectag_5, SECTAG_TRUNCATED),
 	ROW(m_sectag_sci_13, SECTAG_TRUNCATED),
 	ROW(m_sectag_v, SECTAG_BAD),
@@ -1901,7 +2668,11 @@ test_pkt_malformed_table(void)
 		if (r->err > WM_PKT_OK && r->err < WM_PKT_ERR_MAX)
 			seen[r->err]++;
 	}
-	/* The table must name every error at least once. */
+	/*
+	 * The table must name every error at least once; linkTruncated needs a
+	 * link type other than Ethernet (test_pkt_link_types).
+	 */
+	seen[WM_PKT_ERR_LINK_TRUNCATED]++;
 	for (e = WM_PKT_OK + 1; e < WM_PKT_ERR_MAX; e++) {
 		snprintf(msg, sizeof(msg), "a malformed row expects %s",
 			 wm_pkt_error_name((enum wm_pkt_error)e));
@@ -1936,10 +2707,9 @@ test_pkt_error_names(void)
 		{WM_PKT_ERR_SCTP_TRUNCATED, "sctpTruncated"},
 		{WM_PKT_ERR_ICMP_TRUNCATED, "icmpTruncated"},
 		{WM_PKT_ERR_ESP_TRUNCATED, "espTruncated"},
-		{WM_PKT_ERR_GRE_TRUNCATED, "greTruncated"},
-		{WM_PKT_ERR_VXLAN_TRUNCATED, "vxlanTruncated"},
 		{WM_PKT_ERR_SECTAG_TRUNCATED, "sectagTruncated"},
 		{WM_PKT_ERR_SECTAG_BAD, "sectagInvalid"},
+		{WM_PKT_ERR_LINK_TRUNCATED, "linkTruncated"},
 	};
 	unsigned int covered[WM_PKT_ERR_MAX] = {0};
 	char msg[160];
@@ -2000,6 +2770,17 @@ check_sane(uint32_t len, enum wm_pkt_error err, const struct wm_pkt_meta *m, cha
 	if (m->l4_off != 0 && m->payload_off != 0 && m->payload_off < m->l4_off) {
 		snprintf(why, why_len, "payload_off %u before l4_off %u", m->payload_off,
 			 m->l4_off);
+		return -1;
+	}
+	if (m->encap >= WM_PKT_TUNNEL_MAX || m->undecoded >= WM_PKT_TUNNEL_MAX ||
+	    m->offload >= WM_PKT_OFFLOAD_MAX || (m->encap != 0 && !(m->flags & WM_PKT_F_TUNNEL))) {
+		snprintf(why, why_len, "encap %u undecoded %u offload %u flags 0x%x", m->encap,
+			 m->undecoded, m->offload, m->flags);
+		return -1;
+	}
+	/* The flow table reads 12 bytes of MACs at mac_off. */
+	if ((uint32_t)m->mac_off + 12 > len || m->mac_off > m->l3_off) {
+		snprintf(why, why_len, "mac_off %u, l3_off %u, len %u", m->mac_off, m->l3_off, len);
 		return -1;
 	}
 	if (m->n_vlan > WM_PKT_MAX_VLAN || m->kind > WM_PKT_KIND_MACSEC) {
@@ -2063,6 +2844,842 @@ test_pkt_truncated_prefixes(void)
 							CU_FALSE);
 			}
 		}
+	}
+}
+
+/* ---- tunnel, VLAN stack and offload tests ---- */
+
+static void
+exp_inner_v4_tcp(struct wm_pkt_meta *e, uint16_t l3_off)
+{
+	exp_v4(e);
+	e->flags = WM_PKT_F_TUNNEL;
+	e->l3_off = l3_off;
+	e->proto = 6;
+	e->sport = 40000;
+	e->dport = 443;
+	e->tcp_flags = TCP_SYN | TCP_ACK;
+	e->l4_off = (uint16_t)(l3_off + 20);
+	e->payload_off = (uint16_t)(l3_off + 40);
+	e->l3_len = 50;
+}
+
+static void
+exp_inner_v6_udp(struct wm_pkt_meta *e, uint16_t l3_off)
+{
+	exp_v6(e);
+	e->flags = WM_PKT_F_TUNNEL;
+	e->l3_off = l3_off;
+	e->proto = 17;
+	e->sport = 5353;
+	e->dport = 5353;
+	e->l4_off = (uint16_t)(l3_off + 40);
+	e->payload_off = (uint16_t)(l3_off + 48);
+	e->l3_len = 60;
+}
+
+/* The encapsulation, with the IPv4 (v6 == 0) or IPv6 underlay's endpoints. */
+static void
+exp_encap(struct wm_pkt_meta *e, enum wm_pkt_tunnel kind, int v6)
+{
+	e->encap = (uint8_t)kind;
+	e->encap_flags |= v6 ? WM_PKT_E_OUTER_V6 : WM_PKT_E_OUTER_V4;
+	memcpy(e->outer_src, v6 ? t6_src : t4_src, v6 ? 16 : 4);
+	memcpy(e->outer_dst, v6 ? t6_dst : t4_dst, v6 ? 16 : 4);
+}
+
+static void
+exp_segment(struct wm_pkt_meta *e, uint32_t id)
+{
+	e->segment_id = id;
+	e->encap_flags |= WM_PKT_E_SEGMENT;
+}
+
+/* The outer IPv4 UDP flow of a tunnel that was not decoded. */
+static void
+exp_outer_v4_udp(struct wm_pkt_meta *e, uint16_t sport, uint16_t dport, uint32_t l3_len)
+{
+	exp_v4(e);
+	memcpy(e->src, t4_src, 4);
+	memcpy(e->dst, t4_dst, 4);
+	e->flags = WM_PKT_F_TUNNEL;
+	e->proto = 17;
+	e->sport = sport;
+	e->dport = dport;
+	e->l4_off = 34;
+	e->payload_off = 42;
+	e->l3_len = l3_len;
+}
+
+static void
+test_pkt_tunnel_vxlan(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 64);
+	exp.mac_off = 50;
+	exp_encap(&exp, WM_PKT_TUNNEL_VXLAN, 0);
+	exp_segment(&exp, 0x123456);
+	EXPECT_FRAME(build_vxlan_v4, &exp);
+
+	/* The inner frame's VLAN tag is skipped: the flow keeps the outer frame's tags. */
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 68);
+	exp.mac_off = 50;
+	exp_encap(&exp, WM_PKT_TUNNEL_VXLAN, 0);
+	exp_segment(&exp, 0x0a);
+	EXPECT_FRAME(build_vxlan_8472_v6, &exp);
+}
+
+static void
+test_pkt_tunnel_geneve(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 72);
+	exp.mac_off = 58;
+	exp_encap(&exp, WM_PKT_TUNNEL_GENEVE, 0);
+	exp_segment(&exp, 0xabcd);
+	EXPECT_FRAME(build_geneve_opts, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 70);
+	exp_encap(&exp, WM_PKT_TUNNEL_GENEVE, 1);
+	exp_segment(&exp, 7);
+	EXPECT_FRAME(build_geneve_ip_v6, &exp);
+}
+
+static void
+test_pkt_tunnel_gre(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 38);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	EXPECT_FRAME(build_gre_ip, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 50);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	exp_segment(&exp, 0x1001);
+	EXPECT_FRAME(build_gre_csum_key_seq_v6, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 56);
+	exp.mac_off = 42;
+	exp_encap(&exp, WM_PKT_TUNNEL_NVGRE, 0);
+	exp_segment(&exp, 0x654321);
+	EXPECT_FRAME(build_nvgre, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 46);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	exp.n_mpls = 2;
+	exp.mpls[0] = (100u << 12) | 0x40;
+	exp.mpls[1] = (200u << 12) | 0x140;
+	EXPECT_FRAME(build_gre_mpls, &exp);
+
+	/* PPTP's key is a length and a call id, not a segment. */
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 54);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	EXPECT_FRAME(build_pptp, &exp);
+}
+
+static void
+test_pkt_tunnel_erspan(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 52);
+	exp.mac_off = 38;
+	exp_encap(&exp, WM_PKT_TUNNEL_ERSPAN, 0);
+	EXPECT_FRAME(build_erspan1, &exp);
+
+	exp_inner_v4_tcp(&exp, 64);
+	exp.mac_off = 50;
+	EXPECT_FRAME(build_erspan2, &exp);
+
+	exp_inner_v4_tcp(&exp, 76);
+	exp.mac_off = 62;
+	EXPECT_FRAME(build_erspan3, &exp);
+}
+
+static void
+test_pkt_tunnel_gtpu(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 50);
+	exp_encap(&exp, WM_PKT_TUNNEL_GTPU, 0);
+	exp.encap_flags |= WM_PKT_E_TEID;
+	exp.gtp_teid = 0x0badcafe;
+	EXPECT_FRAME(build_gtpu_v4, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 58);
+	exp_encap(&exp, WM_PKT_TUNNEL_GTPU, 0);
+	exp.encap_flags |= WM_PKT_E_TEID;
+	exp.gtp_teid = 0x42;
+	EXPECT_FRAME(build_gtpu_ext_v6, &exp);
+
+	/* Signalling on the GTP-U port is the outer flow, and nothing failed. */
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 40000, 2152, 40);
+	EXPECT_FRAME(build_gtpu_echo, &exp);
+}
+
+static void
+test_pkt_tunnel_ipip(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 34);
+	exp_encap(&exp, WM_PKT_TUNNEL_IPIP, 0);
+	EXPECT_FRAME(build_ipip_4in4, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 34);
+	exp_encap(&exp, WM_PKT_TUNNEL_IPIP, 0);
+	EXPECT_FRAME(build_ipip_6in4, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 54);
+	exp_encap(&exp, WM_PKT_TUNNEL_IPIP, 1);
+	EXPECT_FRAME(build_ipip_4in6, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 54);
+	exp_encap(&exp, WM_PKT_TUNNEL_IPIP, 1);
+	EXPECT_FRAME(build_ipip_6in6, &exp);
+}
+
+static void
+test_pkt_tunnel_mpls(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	/* At L2 there are no outer IP endpoints. */
+	exp_inner_v4_tcp(&exp, 34);
+	exp.encap = WM_PKT_TUNNEL_MPLS;
+	exp.n_mpls = 5;
+	exp.mpls[0] = (1000u << 12) | 0x3f;
+	exp.mpls[1] = (2000u << 12) | 0x3f;
+	exp.mpls[2] = (3000u << 12) | 0x3f;
+	EXPECT_FRAME(build_mpls_deep_v4, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v6_udp(&exp, 18);
+	exp.encap = WM_PKT_TUNNEL_MPLS;
+	exp.n_mpls = 1;
+	exp.mpls[0] = (16u << 12) | 0x140;
+	EXPECT_FRAME(build_mpls_mc_v6, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 40);
+	exp.mac_off = 26;
+	exp.encap = WM_PKT_TUNNEL_MPLS;
+	exp.n_mpls = 2;
+	exp.mpls[0] = (300u << 12) | 0x40;
+	exp.mpls[1] = (301u << 12) | 0x140;
+	EXPECT_FRAME(build_mpls_pw_eth, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 46);
+	exp_encap(&exp, WM_PKT_TUNNEL_MPLS, 0);
+	exp.n_mpls = 1;
+	exp.mpls[0] = (77u << 12) | 0x140;
+	EXPECT_FRAME(build_mpls_udp, &exp);
+}
+
+static void
+test_pkt_tunnel_teredo(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v6_udp(&exp, 50);
+	exp_encap(&exp, WM_PKT_TUNNEL_TEREDO, 0);
+	EXPECT_FRAME(build_teredo, &exp);
+
+	exp_inner_v6_udp(&exp, 42);
+	EXPECT_FRAME(build_teredo_relay, &exp);
+
+	/* The IPv6 length does not match the UDP payload: not Teredo, nothing undecoded. */
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 40001, 50000, 20 + 8 + 60);
+	exp.flags = 0;
+	EXPECT_FRAME(build_udp_looks_v6, &exp);
+}
+
+/* GRE in UDP 4754, and GTP-U from port 2152 (a downlink to another port). */
+static void
+test_pkt_tunnel_udp_ports(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_inner_v4_tcp(&exp, 46);
+	exp_encap(&exp, WM_PKT_TUNNEL_GRE, 0);
+	EXPECT_FRAME(build_gre_udp, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_inner_v4_tcp(&exp, 50);
+	exp_encap(&exp, WM_PKT_TUNNEL_GTPU, 0);
+	exp.encap_flags |= WM_PKT_E_TEID;
+	exp.gtp_teid = 0x99;
+	EXPECT_FRAME(build_gtpu_from_2152, &exp);
+}
+
+static void
+test_pkt_tunnel_nested(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	/* The outermost tunnel names the encapsulation, its VNI the segment. */
+	exp_inner_v4_tcp(&exp, 92);
+	exp.mac_off = 50;
+	exp_encap(&exp, WM_PKT_TUNNEL_VXLAN, 0);
+	exp_segment(&exp, 1);
+	EXPECT_FRAME(build_vxlan_gre, &exp);
+
+	/* WM_PKT_MAX_ENCAP tunnels decoded; the fifth header is the flow. */
+	memset(&exp, 0, sizeof(exp));
+	exp_v4(&exp);
+	exp.flags = WM_PKT_F_TUNNEL;
+	exp.proto = 4;
+	exp.l3_off = 14 + 4 * 20;
+	exp.l3_len = 70;
+	exp_encap(&exp, WM_PKT_TUNNEL_IPIP, 0);
+	exp.undecoded = WM_PKT_TUNNEL_IPIP;
+	EXPECT_FRAME(build_ipip_too_deep, &exp);
+}
+
+/* Every tunnel header that does not parse leaves the outer flow, named. */
+static void
+test_pkt_tunnel_undecoded(void)
+{
+	struct wm_pkt_meta exp = {0};
+
+	exp_outer_v4_udp(&exp, 49152, 4789, 100);
+	exp.undecoded = WM_PKT_TUNNEL_VXLAN;
+	EXPECT_FRAME(build_vxlan_no_i, &exp);
+	exp.l3_len = 32;
+	EXPECT_FRAME(build_vxlan_short, &exp);
+	exp.l3_len = 62;
+	EXPECT_FRAME(build_vxlan_inner_cut, &exp);
+
+	exp.flags |= WM_PKT_F_FRAG;
+	exp.l3_len = 100;
+	exp.frag_id = 0x1234;
+	EXPECT_FRAME(build_vxlan_frag, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 49152, 6081, 100);
+	exp.undecoded = WM_PKT_TUNNEL_GENEVE;
+	EXPECT_FRAME(build_geneve_v1, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 2152, 2152, 86);
+	exp.undecoded = WM_PKT_TUNNEL_GTPU;
+	EXPECT_FRAME(build_gtpu_v2, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 3544, 3544, 68);
+	exp.undecoded = WM_PKT_TUNNEL_TEREDO;
+	EXPECT_FRAME(build_teredo_not_v6, &exp);
+
+	/* GRE: metered on addresses and protocol, l4_off at the GRE header. */
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 0, 0, 78);
+	exp.proto = 47;
+	exp.payload_off = 0;
+	exp.undecoded = WM_PKT_TUNNEL_GRE;
+	EXPECT_FRAME(build_gre_routing, &exp);
+	exp.l3_len = 23;
+	EXPECT_FRAME(build_gre_short, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_outer_v4_udp(&exp, 0, 0, 80);
+	exp.proto = 4;
+	exp.l4_off = 0;
+	exp.payload_off = 0;
+	exp.undecoded = WM_PKT_TUNNEL_IPIP;
+	EXPECT_FRAME(build_ipip_wrong_version, &exp);
+
+	memset(&exp, 0, sizeof(exp));
+	exp.kind = WM_PKT_KIND_L2;
+	exp.ethertype = 0x8847;
+	exp.flags = WM_PKT_F_TUNNEL;
+	exp.l3_off = 14;
+	exp.l3_len = 8;
+	exp.undecoded = WM_PKT_TUNNEL_MPLS;
+	EXPECT_FRAME(build_mpls_no_bos, &exp);
+}
+
+/* Parse from an exact-size heap copy with options and a frame length. */
+static enum wm_pkt_error
+parse_exact_frame(const struct pkt *p, uint32_t frame_len, unsigned int opts,
+		  struct wm_pkt_meta *meta)
+{
+	enum wm_pkt_error err;
+	uint8_t *buf = malloc(p->len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, p->b, p->len);
+	memset(meta, 0xa5, sizeof(*meta));
+	err = wm_pkt_parse_frame(buf, p->len, frame_len, opts, meta);
+	CU_ASSERT_PTR_EQUAL(meta->eth, buf);
+	meta->eth = NULL;
+	free(buf);
+	return err;
+}
+
+/* --tunnels outer: the outer headers only, as before tunnels were decoded. */
+static void
+test_pkt_tunnel_outer_option(void)
+{
+	struct wm_pkt_meta exp = {0}, m;
+	struct pkt p;
+
+	build_vxlan_v4(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_exact_frame(&p, p.len, WM_PKT_OPT_OUTER, &m), WM_PKT_OK);
+	exp_outer_v4_udp(&exp, 49152, 4789, 100);
+	meta_eq(&m, &exp, __FILE__, __LINE__);
+
+	build_mpls_deep_v4(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_exact_frame(&p, p.len, WM_PKT_OPT_OUTER, &m), WM_PKT_OK);
+	CU_ASSERT_EQUAL(m.kind, WM_PKT_KIND_L2);
+	CU_ASSERT_EQUAL(m.ethertype, 0x8847);
+	CU_ASSERT_EQUAL(m.l3_len, 20 + 50);
+	CU_ASSERT_EQUAL(m.encap, 0);
+	CU_ASSERT_EQUAL(m.undecoded, 0);
+}
+
+static const uint16_t tpids[3] = {0x8100, 0x88a8, 0x9100};
+
+/* depth tags, TPID i is tpids[(i + rot) % 3] (or tpids[rot - 3] for all when rot >= 3). */
+static void
+build_vlan_stack(struct pkt *p, unsigned int depth, unsigned int rot)
+{
+	unsigned int i;
+
+	macs_put(p);
+	for (i = 0; i < depth; i++) {
+		put16(p, rot >= 3 ? tpids[rot - 3] : tpids[(i + rot) % 3]);
+		put16(p, (uint16_t)(0x2000 | (100 + i))); /* PCP 1 */
+	}
+	put16(p, 0x0800);
+	ipv4_udp_after_l2(p);
+}
+
+/* Every prefix from an exact-size buffer is sane; the whole frame gives whole_err. */
+static void
+check_prefixes(const char *name, const struct pkt *p, enum wm_pkt_error whole_err)
+{
+	struct wm_pkt_meta m;
+	char why[128], msg[256];
+	uint32_t len;
+
+	for (len = 0; len <= p->len; len++) {
+		enum wm_pkt_error err = parse_exact(p->b, len, &m);
+
+		if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+			snprintf(msg, sizeof(msg), "%s[0..%u): %s", name, len, why);
+			CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__, "", CU_FALSE);
+		}
+		if (len == p->len) {
+			snprintf(msg, sizeof(msg), "%s whole: %s (got %s)", name,
+				 wm_pkt_error_name(whole_err), wm_pkt_error_name(err));
+			CU_assertImplementation(err == whole_err ? CU_TRUE : CU_FALSE, __LINE__,
+						msg, __FILE__, "", CU_FALSE);
+		}
+	}
+}
+
+/*
+ * 1 to 9 tags in every rotation of the three TPIDs and each TPID alone:
+ * up to 8 the outermost and innermost ids are kept, 9 is too deep.
+ */
+static void
+test_pkt_vlan_stack_depths(void)
+{
+	unsigned int depth, rot;
+	struct wm_pkt_meta exp, m;
+	struct pkt p;
+	char name[64];
+
+	for (depth = 1; depth <= WM_PKT_MAX_VLAN + 1; depth++) {
+		for (rot = 0; rot < 6; rot++) {
+			build_vlan_stack(&p, depth, rot);
+			snprintf(name, sizeof(name), "vlan_stack(%u, %u)", depth, rot);
+			if (depth > WM_PKT_MAX_VLAN) {
+				check_prefixes(name, &p, WM_PKT_ERR_VLAN_TOO_DEEP);
+				continue;
+			}
+			check_prefixes(name, &p, WM_PKT_OK);
+			memset(&exp, 0, sizeof(exp));
+			exp_v4(&exp);
+			exp.flags = WM_PKT_F_VLAN;
+			exp.n_vlan = (uint8_t)depth;
+			exp.vlan = 100;
+			exp.cvlan = depth >= 2 ? (uint16_t)(100 + depth - 1) : 0;
+			exp.proto = 17;
+			exp.sport = 5353;
+			exp.dport = 5353;
+			exp.l3_off = (uint16_t)(14 + 4 * depth);
+			exp.l4_off = (uint16_t)(exp.l3_off + 20);
+			exp.payload_off = (uint16_t)(exp.l3_off + 28);
+			exp.l3_len = 40;
+			if (parse_pkt(&p, &m) == WM_PKT_OK)
+				meta_eq(&m, &exp, __FILE__, __LINE__);
+			else
+				CU_FAIL("a VLAN stack within the limit parses");
+		}
+	}
+}
+
+static void
+test_pkt_offload_lengths(void)
+{
+	struct wm_pkt_meta exp = {0}, m;
+	struct pkt p;
+
+	exp_v4(&exp);
+	exp.proto = 6;
+	exp.sport = 40000;
+	exp.dport = 443;
+	exp.tcp_flags = TCP_ACK;
+	exp.l4_off = 34;
+	exp.payload_off = 54;
+	exp.l3_len = 140;
+	exp.offload = WM_PKT_OFFLOAD_TSO;
+	EXPECT_FRAME(build_ipv4_tso, &exp);
+
+	/* BIG TCP over IPv4: the frame (an mbuf chain) is longer than 64 KiB. */
+	build_ipv4_tso(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_exact_frame(&p, 200000, 0, &m), WM_PKT_OK);
+	exp.l3_len = 200000 - 14;
+	exp.offload = WM_PKT_OFFLOAD_BIG_TCP;
+	meta_eq(&m, &exp, __FILE__, __LINE__);
+
+	memset(&exp, 0, sizeof(exp));
+	exp_v6(&exp);
+	exp.proto = 6;
+	exp.sport = 40000;
+	exp.dport = 443;
+	exp.tcp_flags = TCP_ACK;
+	exp.l4_off = 62;
+	exp.payload_off = 82;
+	exp.l3_len = 40 + 70000;
+	exp.offload = WM_PKT_OFFLOAD_JUMBOGRAM;
+	EXPECT_FRAME(build_ipv6_jumbo, &exp);
+
+	exp.l4_off = 54;
+	exp.payload_off = 74;
+	exp.l3_len = 100;
+	exp.offload = WM_PKT_OFFLOAD_BIG_TCP;
+	EXPECT_FRAME(build_ipv6_big_tcp, &exp);
+	build_ipv6_big_tcp(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_exact_frame(&p, 100000, 0, &m), WM_PKT_OK);
+	exp.l3_len = 100000 - 14;
+	meta_eq(&m, &exp, __FILE__, __LINE__);
+}
+
+/* The names are part of the output format, so they are spelled out here. */
+static void
+test_pkt_tunnel_offload_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_NONE), "");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_VXLAN), "vxlan");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_GENEVE), "geneve");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_GRE), "gre");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_NVGRE), "nvgre");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_ERSPAN), "erspan");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_GTPU), "gtpU");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_IPIP), "ipInIp");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_MPLS), "mpls");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_TEREDO), "teredo");
+	CU_ASSERT_EQUAL(WM_PKT_TUNNEL_MAX, WM_PKT_TUNNEL_TEREDO + 1);
+	CU_ASSERT_STRING_EQUAL(wm_pkt_tunnel_name(WM_PKT_TUNNEL_MAX), "unknown");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_NONE), "");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_TSO), "tsoFrames");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_JUMBOGRAM), "jumbograms");
+	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_BIG_TCP), "bigTcpFrames");
+	CU_ASSERT_EQUAL(WM_PKT_OFFLOAD_MAX, WM_PKT_OFFLOAD_BIG_TCP + 1);
+	CU_ASSERT_STRING_EQUAL(wm_pkt_offload_name(WM_PKT_OFFLOAD_MAX), "unknown");
+}
+
+/* ---- the fragment table ---- */
+
+#define FRAG_TIMEOUT_NS UINT64_C(5000000000)
+
+/* Parse a built frame into m at packet time ts (the frame is copied, eth cleared). */
+static void
+frag_meta(pkt_builder build, uint64_t ts, struct wm_pkt_meta *m)
+{
+	struct pkt p;
+
+	build(&p);
+	CU_ASSERT_EQUAL_FATAL(parse_pkt(&p, m), WM_PKT_OK);
+	m->ts_ns = ts;
+}
+
+static void
+expect_ports(const struct wm_pkt_meta *m, uint16_t sport, uint16_t dport, int nonfirst,
+	     unsigned int line)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "ports %u -> %u (got %u -> %u), nonfirst %d (got %d)", sport,
+		 dport, m->sport, m->dport, nonfirst, (m->flags & WM_PKT_F_FRAG_NONFIRST) != 0);
+	CU_assertImplementation(
+		m->sport == sport && m->dport == dport &&
+				(nonfirst != 0) == ((m->flags & WM_PKT_F_FRAG_NONFIRST) != 0) &&
+				(m->flags & WM_PKT_F_FRAG)
+			? CU_TRUE
+			: CU_FALSE,
+		line, msg, __FILE__, "", CU_FALSE);
+}
+
+/* In order, out of order, duplicated and overlapping later fragments; IPv4 and IPv6. */
+static void
+test_pkt_frag_table_attributes(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(64, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	frag_meta(build_ipv4_frag_last, 900, &later);
+	/* Before its first fragment: the ports-0 flow, counted. */
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = first;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* After it, twice (a duplicate), and a middle one overlapping the last. */
+	later.ts_ns = 2000;
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	frag_meta(build_ipv4_frag_middle, 2500, &m);
+	m.frag_id = first.frag_id;
+	m.proto = first.proto; /* the builder's middle fragment is TCP's */
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* Another ID, protocol or address is another datagram. */
+	m = later;
+	m.frag_id = 0x1235;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = later;
+	m.proto = 6;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	m = later;
+	m.src[3] ^= 1;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	/* IPv6: the fragment header's identification. */
+	frag_meta(build_ipv6_frag_first, 3000, &first);
+	m = first;
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_NOT_EQUAL(first.sport, 0);
+	frag_meta(build_ipv6_frag_nonfirst, 3001, &later);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, first.sport, first.dport, 0, __LINE__);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 4);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 4);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 0);
+	wm_frag_table_free(t);
+}
+
+/* Entries expire in packet time; whole packets are left alone. */
+static void
+test_pkt_frag_table_expiry(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	wm_frag_table_update(t, &first);
+	frag_meta(build_ipv4_frag_last, 1000 + FRAG_TIMEOUT_NS - 1, &later);
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	later.ts_ns = 1000 + FRAG_TIMEOUT_NS;
+	m = later;
+	wm_frag_table_update(t, &m);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	/* Not a fragment: untouched, not counted. */
+	frag_meta(build_ipv4_udp, 5000, &m);
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_EQUAL(m.sport, 53000);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 1);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed + wm_frag_table_stats(t)->unattributed,
+			2);
+	wm_frag_table_free(t);
+	CU_ASSERT_PTR_NULL(wm_frag_table_create(0, FRAG_TIMEOUT_NS));
+	CU_ASSERT_PTR_NULL(wm_frag_table_create(16, 0));
+}
+
+/* A full table: first fragments that find no slot are counted, older ones stay. */
+static void
+test_pkt_frag_table_full(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(8, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m;
+	uint32_t id;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 1000, &first);
+	frag_meta(build_ipv4_frag_last, 2000, &later);
+	/* Eight slots, eight probes: the ninth datagram finds none. */
+	for (id = 0; id < 9; id++) {
+		m = first;
+		m.frag_id = id;
+		wm_frag_table_update(t, &m);
+	}
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 8);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
+	for (id = 0; id < 9; id++) {
+		m = later;
+		m.frag_id = id;
+		wm_frag_table_update(t, &m);
+		expect_ports(&m, id < 8 ? 5004 : 0, id < 8 ? 5005 : 0, id == 8, __LINE__);
+	}
+	/* Once they expire, the slots are free again. */
+	m = first;
+	m.frag_id = 8;
+	m.ts_ns = 1000 + FRAG_TIMEOUT_NS;
+	wm_frag_table_update(t, &m);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 9);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
+	wm_frag_table_free(t);
+}
+
+/* ---- capture link types ---- */
+
+/* A link header in front of an Ethernet frame's L3 packet. */
+struct link_case {
+	const char *name;
+	uint32_t linktype;
+	uint8_t hdr[20];
+	uint32_t hdr_len;
+};
+
+static const struct link_case link_cases[] = {
+	{"null", WM_PKT_LINK_NULL, {2, 0, 0, 0}, 4},
+	{"null_other_order", WM_PKT_LINK_NULL, {0, 0, 0, 2}, 4},
+	{"loop", WM_PKT_LINK_LOOP, {0, 0, 0, 2}, 4},
+	{"raw", WM_PKT_LINK_RAW, {0}, 0},
+	{"ipv4", WM_PKT_LINK_IPV4, {0}, 0},
+	{"sll",
+	 WM_PKT_LINK_LINUX_SLL,
+	 {0, 0, 0, 1, 0, 6, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0, 0, 0x08, 0x00},
+	 16},
+	{"sll2",
+	 WM_PKT_LINK_LINUX_SLL2,
+	 {0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0, 0},
+	 20},
+	{"ppp", WM_PKT_LINK_PPP, {0xff, 0x03, 0x00, 0x21}, 4},
+	{"ppp_hdlc", WM_PKT_LINK_PPP_HDLC, {0xff, 0x03, 0x00, 0x21}, 4},
+};
+
+static enum wm_pkt_error
+parse_exact_link(const uint8_t *src, uint32_t len, uint32_t linktype, struct wm_pkt_meta *meta)
+{
+	enum wm_pkt_error err;
+	uint8_t *buf = malloc(len > 0 ? len : 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, src, len);
+	memset(meta, 0xa5, sizeof(*meta));
+	err = wm_pkt_parse_link(buf, len, len, linktype, 0, meta);
+	CU_ASSERT_PTR_EQUAL(meta->eth, buf);
+	meta->eth = NULL;
+	free(buf);
+	return err;
+}
+
+/*
+ * The same IPv4 TCP and IPv6 packets behind every link header: the meta
+ * is the Ethernet frame's with the offsets moved; every prefix is sane.
+ */
+static void
+test_pkt_link_types(void)
+{
+	static const pkt_builder frames[] = {build_ipv4_tcp, build_ipv6_tcp, build_vxlan_v4};
+	struct wm_pkt_meta exp, m;
+	char why[128], msg[256];
+	size_t i, f;
+
+	for (i = 0; i < sizeof(link_cases) / sizeof(link_cases[0]); i++) {
+		const struct link_case *lc = &link_cases[i];
+
+		for (f = 0; f < sizeof(frames) / sizeof(frames[0]); f++) {
+			struct pkt eth, p;
+			uint32_t len;
+			int shift = (int)lc->hdr_len - 14;
+
+			frames[f](&eth);
+			if (lc->linktype == WM_PKT_LINK_IPV4 && f == 1)
+				continue; /* raw IPv4 link carries no IPv6 */
+			p.len = 0;
+			putn(&p, lc->hdr, lc->hdr_len);
+			/* The link header names the protocol: IPv6 for the IPv6 frame. */
+			if (f == 1 && lc->linktype == WM_PKT_LINK_LINUX_SLL)
+				set16(&p, 14, 0x86dd);
+			if (f == 1 && lc->linktype == WM_PKT_LINK_LINUX_SLL2)
+				set16(&p, 0, 0x86dd);
+			if (f == 1 && lc->hdr_len == 4 && lc->hdr[1] == 0x03)
+				set16(&p, 2, 0x0057);
+			if (f == 1 && lc->hdr_len == 4 && lc->hdr[1] != 0x03)
+				p.b[lc->hdr[0] == 2 ? 0 : 3] =
+					lc->linktype == WM_PKT_LINK_LOOP ? 24 : 30;
+			putn(&p, eth.b + 14, eth.len - 14);
+			CU_ASSERT_EQUAL_FATAL(parse_pkt(&eth, &exp), WM_PKT_OK);
+			exp.l3_off = (uint16_t)(exp.l3_off + shift);
+			exp.l4_off = exp.l4_off != 0 ? (uint16_t)(exp.l4_off + shift) : 0;
+			exp.payload_off =
+				exp.payload_off != 0 ? (uint16_t)(exp.payload_off + shift) : 0;
+			exp.mac_off = exp.mac_off != 0 ? (uint16_t)(exp.mac_off + shift) : 0;
+			for (len = 0; len <= p.len; len++) {
+				enum wm_pkt_error err =
+					parse_exact_link(p.b, len, lc->linktype, &m);
+
+				if (check_sane(len, err, &m, why, sizeof(why)) != 0) {
+					snprintf(msg, sizeof(msg), "%s/%zu[0..%u): %s", lc->name, f,
+						 len, why);
+					CU_assertImplementation(CU_FALSE, __LINE__, msg, __FILE__,
+								"", CU_FALSE);
+				}
+				if (len < 12 || len < lc->hdr_len)
+					CU_ASSERT_EQUAL(err, WM_PKT_ERR_LINK_TRUNCATED);
+			}
+			snprintf(msg, sizeof(msg), "%s/%zu parses", lc->name, f);
+			CU_assertImplementation(parse_exact_link(p.b, p.len, lc->linktype, &m) ==
+								WM_PKT_OK
+							? CU_TRUE
+							: CU_FALSE,
+						__LINE__, msg, __FILE__, "", CU_FALSE);
+			meta_eq(&m, &exp, __FILE__, __LINE__);
+		}
+	}
+	/* Ethernet is Ethernet; an unknown link type is refused. */
+	{
+		struct pkt p;
+
+		build_ipv4_tcp(&p);
+		CU_ASSERT_EQUAL(parse_exact_link(p.b, p.len, WM_PKT_LINK_ETHERNET, &m), WM_PKT_OK);
+		CU_ASSERT_EQUAL(m.sport, 40000);
+		CU_ASSERT_EQUAL(parse_exact_link(p.b, p.len, 147, &m), WM_PKT_ERR_LINK_TRUNCATED);
 	}
 }
 
@@ -2206,7 +3823,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_eth_ipv4_tcp),
 	WM_TEST(test_pkt_vlan_8021q),
 	WM_TEST(test_pkt_qinq_outer_vlan_kept),
-	WM_TEST(test_pkt_vlan_three_tags_too_deep),
+	WM_TEST(test_pkt_vlan_three_tags),
 	WM_TEST(test_pkt_l2_arp),
 	WM_TEST(test_pkt_l2_8023_length),
 	WM_TEST(test_pkt_ipv4_options),
@@ -2240,6 +3857,25 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_error_names),
 	WM_TEST(test_pkt_truncated_prefixes),
 	WM_TEST(test_pkt_fuzz),
+	WM_TEST(test_pkt_tunnel_vxlan),
+	WM_TEST(test_pkt_tunnel_geneve),
+	WM_TEST(test_pkt_tunnel_gre),
+	WM_TEST(test_pkt_tunnel_erspan),
+	WM_TEST(test_pkt_tunnel_gtpu),
+	WM_TEST(test_pkt_tunnel_ipip),
+	WM_TEST(test_pkt_tunnel_mpls),
+	WM_TEST(test_pkt_tunnel_teredo),
+	WM_TEST(test_pkt_tunnel_nested),
+	WM_TEST(test_pkt_tunnel_udp_ports),
+	WM_TEST(test_pkt_tunnel_undecoded),
+	WM_TEST(test_pkt_tunnel_outer_option),
+	WM_TEST(test_pkt_vlan_stack_depths),
+	WM_TEST(test_pkt_offload_lengths),
+	WM_TEST(test_pkt_tunnel_offload_names),
+	WM_TEST(test_pkt_frag_table_attributes),
+	WM_TEST(test_pkt_frag_table_expiry),
+	WM_TEST(test_pkt_frag_table_full),
+	WM_TEST(test_pkt_link_types),
 };
 
 int

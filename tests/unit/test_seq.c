@@ -1728,16 +1728,23 @@ test_seq_detect_rtp_heuristic(void)
 		CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
 		CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_RTP);
 		CU_ASSERT_EQUAL(id.raw, s);
+		CU_ASSERT_EQUAL(id.backlog, 0);
 	}
-	/* The fourth sequential number (across the 16-bit wrap) validates. */
+	/*
+	 * The fourth sequential number (across the 16-bit wrap) validates, and
+	 * says the three before it (65534, 65535, 0) are to be counted first.
+	 */
 	build_rtp(&p, 40000, 6000, 2, 96, 1, 0x5555, 100);
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
 	CU_ASSERT_EQUAL(id.raw, 1);
 	CU_ASSERT_EQUAL(id.rtp_ssrc, 0x5555);
-	/* A repeat keeps the validation; the next number too. */
+	CU_ASSERT_EQUAL(id.backlog, 3);
+	/* A repeat keeps the validation (no second backlog); the next number too. */
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 0);
 	build_rtp(&p, 40000, 6000, 2, 96, 2, 0x5555, 100);
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 0);
 	/* Another SSRC in the same 5-tuple starts from scratch. */
 	build_rtp(&p, 40000, 6000, 2, 96, 3, 0x6666, 100);
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
