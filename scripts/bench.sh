@@ -99,6 +99,7 @@ MEM_ARGS=()
 TESTPMD_MEM_ARGS=()
 MEM_MODE=""
 CHILD=""
+DUMPCAP=""
 SINK=""
 declare -A INMEM_MPPS=()	# pcap -> wiremeter's in-memory Mpps (throughput section)
 
@@ -114,6 +115,11 @@ remove_hugepage_files() {
 
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
+	if [[ -n $DUMPCAP ]] && kill -0 "$DUMPCAP" 2>/dev/null; then
+		kill -KILL "$DUMPCAP" 2>/dev/null
+		wait "$DUMPCAP" 2>/dev/null
+	fi
+	rm -f "/dev/shm/wm_bench_dumpcap_$$.pcapng"
 	if [[ -n $CHILD ]] && kill -0 "$CHILD" 2>/dev/null; then
 		kill -KILL "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
@@ -315,6 +321,91 @@ PY
 	fi
 	read -r WM WM_CPP WM_NOTE <<<"$vals"
 	[[ -n ${WM_NOTE:-} ]] && NOTES+=("$CUR: wiremeter: $WM_NOTE")
+}
+
+# dpdk-dumpcap (a secondary process) attached to dpdk-testpmd rxonly replaying
+# pcap $1 from memory, everything written to tmpfs for BENCH_SECONDS: sets
+# DC (Mpps written), DC_DROP (dumpcap's dropped count) or DC_ERR.
+#
+# Mpps = packets in dumpcap's file / the time from its first to its last
+# packet (capinfos; pdump stamps each copy), like wiremeter's packetsWritten /
+# durationSeconds (first packet to stop). testpmd gets hugepages without
+# --huge-unlink: a secondary maps the primary's memory from its hugepage
+# files. The pcap is reached through a short link in $TMP: the secondary
+# reopens the vdev from the first 63 characters of its arguments.
+run_dumpcap() {
+	local pcap=$1 log=$TMP/dc-testpmd.log fifo=$TMP/dc-testpmd.in dlog=$TMP/dumpcap.log
+	local out=/dev/shm/wm_bench_dumpcap_$$.pcapng link=$TMP/c.pcap devargs t=0 rc vals
+	DC="" DC_DROP="" DC_ERR=""
+	if ! command -v dpdk-dumpcap >/dev/null || ! command -v dpdk-testpmd >/dev/null; then
+		DC_ERR="dpdk-dumpcap or dpdk-testpmd is not installed (Debian package dpdk)"
+		return
+	fi
+	if ! command -v capinfos >/dev/null; then
+		DC_ERR="capinfos is not installed (Debian package wireshark-common)"
+		return
+	fi
+	if [[ " ${TESTPMD_MEM_ARGS[*]} " == *" --no-huge "* ]]; then
+		DC_ERR="a secondary process needs the primary's hugepages; memory here: $MEM_MODE"
+		return
+	fi
+	ln -sf "$pcap" "$link"
+	devargs="rx_pcap=$link,infinite_rx=1"
+	if (( ${#devargs} > 63 )); then
+		DC_ERR="the vdev arguments $devargs are over 63 characters (TMPDIR too long)"
+		return
+	fi
+	rm -f "$fifo" "$out"
+	mkfifo "$fifo"
+	dpdk-testpmd --file-prefix "$PREFIX" -l 0-1 --vdev "net_pcap0,$devargs" -- \
+		-i --forward-mode=rxonly --total-num-mbufs="$MBUFS" <"$fifo" >"$log" 2>&1 &
+	CHILD=$!
+	exec 3>"$fifo"
+	if wait_for "$log" 'testpmd> ' "$CHILD" 180; then
+		echo "start" >&3
+		sleep "$WARMUP"
+		# At most a quarter of tmpfs: dumpcap 22.11 has no ring of files.
+		local kb
+		kb=$(df -k --output=avail /dev/shm | tail -n 1)
+		kb=$(( kb / 4 < 4194304 ? kb / 4 : 4194304 ))
+		dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$out" -a "duration:$BENCH_SECONDS" \
+			-a "filesize:$kb" </dev/null >"$dlog" 2>&1 &
+		DUMPCAP=$!
+		while kill -0 "$DUMPCAP" 2>/dev/null && (( t < (BENCH_SECONDS + 120) * 10 )); do
+			sleep 0.1
+			t=$((t + 1))
+		done
+		if kill -0 "$DUMPCAP" 2>/dev/null; then
+			kill -INT "$DUMPCAP" 2>/dev/null
+			sleep 5
+			kill -KILL "$DUMPCAP" 2>/dev/null
+		fi
+		wait "$DUMPCAP"
+		rc=$?
+		DUMPCAP=""
+		echo "stop" >&3
+		echo "quit" >&3
+	else
+		rc=""
+	fi
+	exec 3>&-
+	stop_child "$CHILD" 30
+	cp "$log" "$BENCH_DIR/last-dc-testpmd.log" 2>/dev/null
+	cp "$dlog" "$BENCH_DIR/last-dumpcap.log" 2>/dev/null
+	if [[ -z $rc ]]; then
+		DC_ERR="testpmd did not start: $(last_lines "$log")"
+	elif [[ $rc -ne 0 || ! -s $out ]]; then
+		DC_ERR="dpdk-dumpcap exited with $rc, file $([[ -s $out ]] && echo written ||
+			echo missing): $(tr '\r' '\n' <"$dlog" | last_lines /dev/stdin)"
+	else
+		# Tab separated: file, packets, seconds from the first packet to the last.
+		vals=$(capinfos -T -r -M -c -u "$out" 2>/dev/null | cut -f2,3)
+		DC=$(awk -v v="$vals" 'BEGIN { split(v, a, "\t");
+			if (a[2] > 0) printf "%.2f", a[1] / a[2] / 1e6 }')
+		[[ -z $DC ]] && DC_ERR="capinfos could not read $out: ${vals:-no output}"
+		DC_DROP=$(tr '\r' '\n' <"$dlog" | sed -n 's/^Packets received\/dropped on interface.*: *[0-9]*\/\([0-9]*\).*/\1/p' | tail -n 1)
+	fi
+	rm -f "$out" "$link" "$fifo"
 }
 
 ratio() {
@@ -536,20 +627,32 @@ if has_section capture; then
 		say "capture $frames: capture everything to tmpfs, ${BENCH_SECONDS} s"
 		run_wiremeter "$pcap" 1024 --capture "$capfile" --capture-ring files:2,filesize:100
 		rm -f "${capfile%.pcapng}"*
+		# last-report.json is an older run's when this one failed.
+		[[ -n $WM_ERR ]] && rm -f "$BENCH_DIR/last-report.json"
 		WRITTEN=$(/usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = r.get("capture", {})
 d = r.get("durationSeconds") or 0
 print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d / 1e6 if d else 0,
-      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null || echo "n/a")
+      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null ||
+			echo "n/a: ${WM_ERR:-no report}")
 		line="capture $frames: none ${NONE_MPPS:-n/a} Mpps ${NONE_CPP:-n/a} cycles/packet;"
 		line+=" selecting nothing ${IDLE_MPPS:-n/a} Mpps ${IDLE_CPP:-n/a} cycles/packet;"
 		line+=" everything ${WM:-n/a} Mpps ${WM_CPP:-n/a} cycles/packet, $WRITTEN"
 		CAP_LINES+=("$line")
 		printf '%s\n' "$line"
+		say "capture $frames: dpdk-dumpcap on dpdk-testpmd rxonly, everything to tmpfs, ${BENCH_SECONDS} s"
+		run_dumpcap "$pcap"
+		if [[ -n $DC ]]; then
+			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: $DC Mpps written,"
+			line+=" dropped ${DC_DROP:-n/a} (wiremeter: ${WRITTEN%%,*})"
+		else
+			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: n/a: $DC_ERR"
+		fi
+		CAP_LINES+=("$line")
+		printf '%s\n' "$line"
 	done
-	CAP_LINES+=("dpdk-dumpcap attached to dpdk-testpmd: not measured yet")
 fi
 
 PEER_LINES=()
