@@ -25,7 +25,13 @@
 #           of everything to a file on tmpfs (/dev/shm), with the packets
 #           written per second (packetsWritten of the report's capture
 #           object over durationSeconds) and captureDropped. Target: the
-#           first two within noise.
+#           first two within noise. Then, on the same pcap: dpdk-testpmd
+#           rxonly replaying it from memory (net_pcap infinite_rx=1) with
+#           dpdk-dumpcap attached (a secondary process; needs hugepages)
+#           writing everything to /dev/shm for BENCH_SECONDS: its Mpps
+#           written (packets in its file over the time from its first to its
+#           last packet, by capinfos) and its dropped count, next to
+#           wiremeter's.
 #   peers   the file path, whole process, as a user runs it: the same
 #           generated pcaps through softflowd, nfpcapd (nfdump) and pmacctd
 #           from Debian and through wiremeter with its defaults (no
@@ -323,9 +329,20 @@ PY
 	[[ -n ${WM_NOTE:-} ]] && NOTES+=("$CUR: wiremeter: $WM_NOTE")
 }
 
+# The mempool drivers dpdk-testpmd is linked with and dpdk-dumpcap is not. A
+# mempool names its driver by an index into a table each process fills as
+# drivers register: testpmd registers librte_mempool_dpaa before the plugins,
+# dumpcap does not, so testpmd would call the wrong driver on dumpcap's pool
+# (every copy dropped, then a crash). Preloaded, they register first in both.
+mempool_drivers() {
+	comm -23 <(ldd "$(command -v dpdk-testpmd)" | awk '/librte_mempool_/ {print $3}' | sort) \
+		<(ldd "$(command -v dpdk-dumpcap)" | awk '/librte_mempool_/ {print $3}' | sort) |
+		tr '\n' ' '
+}
+
 # dpdk-dumpcap (a secondary process) attached to dpdk-testpmd rxonly replaying
 # pcap $1 from memory, everything written to tmpfs for BENCH_SECONDS: sets
-# DC (Mpps written), DC_DROP (dumpcap's dropped count) or DC_ERR.
+# DC (Mpps written), DC_DROP ("D of R seen": the copies it dropped, the packets the tap saw) or DC_ERR.
 #
 # Mpps = packets in dumpcap's file / the time from its first to its last
 # packet (capinfos; pdump stamps each copy), like wiremeter's packetsWritten /
@@ -368,8 +385,8 @@ run_dumpcap() {
 		local kb
 		kb=$(df -k --output=avail /dev/shm | tail -n 1)
 		kb=$(( kb / 4 < 4194304 ? kb / 4 : 4194304 ))
-		dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$out" -a "duration:$BENCH_SECONDS" \
-			-a "filesize:$kb" </dev/null >"$dlog" 2>&1 &
+		LD_PRELOAD=$(mempool_drivers) dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$out" \
+			-a "duration:$BENCH_SECONDS" -a "filesize:$kb" </dev/null >"$dlog" 2>&1 &
 		DUMPCAP=$!
 		while kill -0 "$DUMPCAP" 2>/dev/null && (( t < (BENCH_SECONDS + 120) * 10 )); do
 			sleep 0.1
@@ -390,6 +407,9 @@ run_dumpcap() {
 	fi
 	exec 3>&-
 	stop_child "$CHILD" 30
+	local tprc=$?
+	[[ -n $rc && $tprc -ne 0 ]] &&
+		NOTES+=("$CUR: dpdk-testpmd exited with $tprc when told to quit after dpdk-dumpcap had finished")
 	cp "$log" "$BENCH_DIR/last-dc-testpmd.log" 2>/dev/null
 	cp "$dlog" "$BENCH_DIR/last-dumpcap.log" 2>/dev/null
 	if [[ -z $rc ]]; then
@@ -401,9 +421,12 @@ run_dumpcap() {
 		# Tab separated: file, packets, seconds from the first packet to the last.
 		vals=$(capinfos -T -r -M -c -u "$out" 2>/dev/null | cut -f2,3)
 		DC=$(awk -v v="$vals" 'BEGIN { split(v, a, "\t");
-			if (a[2] > 0) printf "%.2f", a[1] / a[2] / 1e6 }')
+			if (a[1] + 0 > 0 && a[2] + 0 > 0) printf "%.2f", a[1] / a[2] / 1e6 }')
 		[[ -z $DC ]] && DC_ERR="capinfos could not read $out: ${vals:-no output}"
-		DC_DROP=$(tr '\r' '\n' <"$dlog" | sed -n 's/^Packets received\/dropped on interface.*: *[0-9]*\/\([0-9]*\).*/\1/p' | tail -n 1)
+		# "Packets received/dropped on interface 'net_pcap0': R/D (P)": its pdump counters.
+		DC_DROP=$(tr '\r' '\n' <"$dlog" | sed -n \
+			's/^Packets received\/dropped on interface.*: *\([0-9]*\)\/\([0-9]*\).*/\2 of \1 seen/p' |
+			tail -n 1)
 	fi
 	rm -f "$out" "$link" "$fifo"
 }
