@@ -342,7 +342,8 @@ mempool_drivers() {
 
 # dpdk-dumpcap (a secondary process) attached to dpdk-testpmd rxonly replaying
 # pcap $1 from memory, everything written to tmpfs for BENCH_SECONDS: sets
-# DC (Mpps written), DC_DROP ("D of R seen": the copies it dropped, the packets the tap saw) or DC_ERR.
+# DC (Mpps written), DC_DROP ("D of R seen": the copies it dropped, the
+# packets the tap saw) or DC_ERR.
 #
 # Mpps = packets in dumpcap's file / the time from its first to its last
 # packet (capinfos; pdump stamps each copy), like wiremeter's packetsWritten /
@@ -362,8 +363,14 @@ run_dumpcap() {
 		DC_ERR="capinfos is not installed (Debian package wireshark-common)"
 		return
 	fi
-	if [[ " ${TESTPMD_MEM_ARGS[*]} " == *" --no-huge "* ]]; then
-		DC_ERR="a secondary process needs the primary's hugepages; memory here: $MEM_MODE"
+	# testpmd's pool (the pcap is held in mbufs) and slack for EAL and dumpcap's pool.
+	local need free
+	need=$(( (MBUFS * 2560 / 1048576 + 512) / 2 ))
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	if [[ $(id -u) -ne 0 ]] || ! grep -q ' hugetlbfs ' /proc/mounts || (( free < need )); then
+		DC_ERR="a secondary process maps the primary's hugepages: $free free 2 MB pages"
+		DC_ERR+=" of $need needed, hugetlbfs $(grep -q ' hugetlbfs ' /proc/mounts ||
+			echo "not ")mounted, uid $(id -u)"
 		return
 	fi
 	ln -sf "$pcap" "$link"
@@ -409,7 +416,7 @@ run_dumpcap() {
 	stop_child "$CHILD" 30
 	local tprc=$?
 	[[ -n $rc && $tprc -ne 0 ]] &&
-		NOTES+=("$CUR: dpdk-testpmd exited with $tprc when told to quit after dpdk-dumpcap had finished")
+		NOTES+=("$CUR: dpdk-testpmd exited with $tprc on quit, after dpdk-dumpcap had finished")
 	cp "$log" "$BENCH_DIR/last-dc-testpmd.log" 2>/dev/null
 	cp "$dlog" "$BENCH_DIR/last-dumpcap.log" 2>/dev/null
 	if [[ -z $rc ]]; then
@@ -665,7 +672,7 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
 		line+=" everything ${WM:-n/a} Mpps ${WM_CPP:-n/a} cycles/packet, $WRITTEN"
 		CAP_LINES+=("$line")
 		printf '%s\n' "$line"
-		say "capture $frames: dpdk-dumpcap on dpdk-testpmd rxonly, everything to tmpfs, ${BENCH_SECONDS} s"
+		say "capture $frames: dpdk-dumpcap on testpmd rxonly, everything to tmpfs, ${BENCH_SECONDS} s"
 		run_dumpcap "$pcap"
 		if [[ -n $DC ]]; then
 			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: $DC Mpps written,"
