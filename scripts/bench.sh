@@ -342,8 +342,7 @@ mempool_drivers() {
 
 # dpdk-dumpcap (a secondary process) attached to dpdk-testpmd rxonly replaying
 # pcap $1 from memory, everything written to tmpfs for BENCH_SECONDS: sets
-# DC (Mpps written), DC_DROP ("D of R seen": the copies it dropped, the
-# packets the tap saw) or DC_ERR.
+# DC (Mpps written), DC_DROP (dumpcap's own received/dropped counts) or DC_ERR.
 #
 # Mpps = packets in dumpcap's file / the time from its first to its last
 # packet (capinfos; pdump stamps each copy), like wiremeter's packetsWritten /
@@ -430,9 +429,10 @@ run_dumpcap() {
 		DC=$(awk -v v="$vals" 'BEGIN { split(v, a, "\t");
 			if (a[1] + 0 > 0 && a[2] + 0 > 0) printf "%.2f", a[1] / a[2] / 1e6 }')
 		[[ -z $DC ]] && DC_ERR="capinfos could not read $out: ${vals:-no output}"
-		# "Packets received/dropped on interface 'net_pcap0': R/D (P)": its pdump counters.
+		# "Packets received/dropped on interface 'net_pcap0': R/D (P)", pdump's counters:
+		# R the copies made (accepted + filtered), D no mbuf + ring full.
 		DC_DROP=$(tr '\r' '\n' <"$dlog" | sed -n \
-			's/^Packets received\/dropped on interface.*: *\([0-9]*\)\/\([0-9]*\).*/\2 of \1 seen/p' |
+			's/^Packets received\/dropped on interface.*: *\([0-9]*\/[0-9]*\).*/\1/p' |
 			tail -n 1)
 	fi
 	rm -f "$out" "$link" "$fifo"
@@ -676,7 +676,8 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
 		run_dumpcap "$pcap"
 		if [[ -n $DC ]]; then
 			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: $DC Mpps written,"
-			line+=" dropped ${DC_DROP:-n/a} (wiremeter: ${WRITTEN%%,*})"
+			line+=" received/dropped ${DC_DROP:-n/a} (copies made / no mbuf or ring full);"
+			line+=" wiremeter ${WRITTEN%%,*}"
 		else
 			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: n/a: $DC_ERR"
 		fi
