@@ -803,7 +803,7 @@ before/after: $LOAD/$LOAD_END.
 EOF
 [[ ${#ROWS[@]} -gt 0 ]] && printf '%s\n' "${ROWS[@]}"
 if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
-	printf '\n### Capture tap\n\n```\n'
+	printf '\n### Capture tap (%s, load average before/after %s/%s)\n\n```\n' "$DATE" "$LOAD" "$LOAD_END"
 	printf '%s\n' "${CAP_LINES[@]}"
 	printf '```\n'
 fi
