@@ -25,7 +25,13 @@
 #           of everything to a file on tmpfs (/dev/shm), with the packets
 #           written per second (packetsWritten of the report's capture
 #           object over durationSeconds) and captureDropped. Target: the
-#           first two within noise.
+#           first two within noise. Then, on the same pcap: dpdk-testpmd
+#           rxonly replaying it from memory (net_pcap infinite_rx=1) with
+#           dpdk-dumpcap attached (a secondary process; needs hugepages)
+#           writing everything to /dev/shm for BENCH_SECONDS: its Mpps
+#           written (packets in its file over the time from its first to its
+#           last packet, by capinfos) and its dropped count, next to
+#           wiremeter's.
 #   peers   the file path, whole process, as a user runs it: the same
 #           generated pcaps through softflowd, nfpcapd (nfdump) and pmacctd
 #           from Debian and through wiremeter with its defaults (no
@@ -99,6 +105,7 @@ MEM_ARGS=()
 TESTPMD_MEM_ARGS=()
 MEM_MODE=""
 CHILD=""
+DUMPCAP=""
 SINK=""
 declare -A INMEM_MPPS=()	# pcap -> wiremeter's in-memory Mpps (throughput section)
 
@@ -114,6 +121,11 @@ remove_hugepage_files() {
 
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
+	if [[ -n $DUMPCAP ]] && kill -0 "$DUMPCAP" 2>/dev/null; then
+		kill -KILL "$DUMPCAP" 2>/dev/null
+		wait "$DUMPCAP" 2>/dev/null
+	fi
+	rm -f "/dev/shm/wm_bench_dumpcap_$$.pcapng"
 	if [[ -n $CHILD ]] && kill -0 "$CHILD" 2>/dev/null; then
 		kill -KILL "$CHILD" 2>/dev/null
 		wait "$CHILD" 2>/dev/null
@@ -315,6 +327,115 @@ PY
 	fi
 	read -r WM WM_CPP WM_NOTE <<<"$vals"
 	[[ -n ${WM_NOTE:-} ]] && NOTES+=("$CUR: wiremeter: $WM_NOTE")
+}
+
+# The mempool drivers dpdk-testpmd is linked with and dpdk-dumpcap is not. A
+# mempool names its driver by an index into a table each process fills as
+# drivers register: testpmd registers librte_mempool_dpaa before the plugins,
+# dumpcap does not, so testpmd would call the wrong driver on dumpcap's pool
+# (every copy dropped, then a crash). Preloaded, they register first in both.
+mempool_drivers() {
+	comm -23 <(ldd "$(command -v dpdk-testpmd)" | awk '/librte_mempool_/ {print $3}' | sort) \
+		<(ldd "$(command -v dpdk-dumpcap)" | awk '/librte_mempool_/ {print $3}' | sort) |
+		tr '\n' ' '
+}
+
+# dpdk-dumpcap (a secondary process) attached to dpdk-testpmd rxonly replaying
+# pcap $1 from memory, everything written to tmpfs for BENCH_SECONDS: sets
+# DC (Mpps written), DC_DROP (dumpcap's own received/dropped counts) or DC_ERR.
+#
+# Mpps = packets in dumpcap's file / the time from its first to its last
+# packet (capinfos; pdump stamps each copy), like wiremeter's packetsWritten /
+# durationSeconds (first packet to stop). testpmd gets hugepages without
+# --huge-unlink: a secondary maps the primary's memory from its hugepage
+# files. The pcap is reached through a short link in $TMP: the secondary
+# reopens the vdev from the first 63 characters of its arguments.
+run_dumpcap() {
+	local pcap=$1 log=$TMP/dc-testpmd.log fifo=$TMP/dc-testpmd.in dlog=$TMP/dumpcap.log
+	local out=/dev/shm/wm_bench_dumpcap_$$.pcapng link=$TMP/c.pcap devargs t=0 rc vals
+	DC="" DC_DROP="" DC_ERR=""
+	if ! command -v dpdk-dumpcap >/dev/null || ! command -v dpdk-testpmd >/dev/null; then
+		DC_ERR="dpdk-dumpcap or dpdk-testpmd is not installed (Debian package dpdk)"
+		return
+	fi
+	if ! command -v capinfos >/dev/null; then
+		DC_ERR="capinfos is not installed (Debian package wireshark-common)"
+		return
+	fi
+	# testpmd's pool (the pcap is held in mbufs) and slack for EAL and dumpcap's pool.
+	local need free
+	need=$(( (MBUFS * 2560 / 1048576 + 512) / 2 ))
+	free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+	if [[ $(id -u) -ne 0 ]] || ! grep -q ' hugetlbfs ' /proc/mounts || (( free < need )); then
+		DC_ERR="a secondary process maps the primary's hugepages: $free free 2 MB pages"
+		DC_ERR+=" of $need needed, hugetlbfs $(grep -q ' hugetlbfs ' /proc/mounts ||
+			echo "not ")mounted, uid $(id -u)"
+		return
+	fi
+	ln -sf "$pcap" "$link"
+	devargs="rx_pcap=$link,infinite_rx=1"
+	if (( ${#devargs} > 63 )); then
+		DC_ERR="the vdev arguments $devargs are over 63 characters (TMPDIR too long)"
+		return
+	fi
+	rm -f "$fifo" "$out"
+	mkfifo "$fifo"
+	dpdk-testpmd --file-prefix "$PREFIX" -l 0-1 --vdev "net_pcap0,$devargs" -- \
+		-i --forward-mode=rxonly --total-num-mbufs="$MBUFS" <"$fifo" >"$log" 2>&1 &
+	CHILD=$!
+	exec 3>"$fifo"
+	if wait_for "$log" 'testpmd> ' "$CHILD" 180; then
+		echo "start" >&3
+		sleep "$WARMUP"
+		# At most a quarter of tmpfs: dumpcap 22.11 has no ring of files.
+		local kb
+		kb=$(df -k --output=avail /dev/shm | tail -n 1)
+		kb=$(( kb / 4 < 4194304 ? kb / 4 : 4194304 ))
+		LD_PRELOAD=$(mempool_drivers) dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$out" \
+			-a "duration:$BENCH_SECONDS" -a "filesize:$kb" </dev/null >"$dlog" 2>&1 &
+		DUMPCAP=$!
+		while kill -0 "$DUMPCAP" 2>/dev/null && (( t < (BENCH_SECONDS + 120) * 10 )); do
+			sleep 0.1
+			t=$((t + 1))
+		done
+		if kill -0 "$DUMPCAP" 2>/dev/null; then
+			kill -INT "$DUMPCAP" 2>/dev/null
+			sleep 5
+			kill -KILL "$DUMPCAP" 2>/dev/null
+		fi
+		wait "$DUMPCAP"
+		rc=$?
+		DUMPCAP=""
+		echo "stop" >&3
+		echo "quit" >&3
+	else
+		rc=""
+	fi
+	exec 3>&-
+	stop_child "$CHILD" 30
+	local tprc=$?
+	[[ -n $rc && $tprc -ne 0 ]] &&
+		NOTES+=("$CUR: dpdk-testpmd exited with $tprc on quit, after dpdk-dumpcap had finished")
+	cp "$log" "$BENCH_DIR/last-dc-testpmd.log" 2>/dev/null
+	cp "$dlog" "$BENCH_DIR/last-dumpcap.log" 2>/dev/null
+	if [[ -z $rc ]]; then
+		DC_ERR="testpmd did not start: $(last_lines "$log")"
+	elif [[ $rc -ne 0 || ! -s $out ]]; then
+		DC_ERR="dpdk-dumpcap exited with $rc, file $([[ -s $out ]] && echo written ||
+			echo missing): $(tr '\r' '\n' <"$dlog" | last_lines /dev/stdin)"
+	else
+		# Tab separated: file, packets, seconds from the first packet to the last.
+		vals=$(capinfos -T -r -M -c -u "$out" 2>/dev/null | cut -f2,3)
+		DC=$(awk -v v="$vals" 'BEGIN { split(v, a, "\t");
+			if (a[1] + 0 > 0 && a[2] + 0 > 0) printf "%.2f", a[1] / a[2] / 1e6 }')
+		[[ -z $DC ]] && DC_ERR="capinfos could not read $out: ${vals:-no output}"
+		# "Packets received/dropped on interface 'net_pcap0': R/D (P)", pdump's counters:
+		# R the copies made (accepted + filtered), D no mbuf + ring full.
+		DC_DROP=$(tr '\r' '\n' <"$dlog" | sed -n \
+			's/^Packets received\/dropped on interface.*: *\([0-9]*\/[0-9]*\).*/\1/p' |
+			tail -n 1)
+	fi
+	rm -f "$out" "$link" "$fifo"
 }
 
 ratio() {
@@ -536,20 +657,33 @@ if has_section capture; then
 		say "capture $frames: capture everything to tmpfs, ${BENCH_SECONDS} s"
 		run_wiremeter "$pcap" 1024 --capture "$capfile" --capture-ring files:2,filesize:100
 		rm -f "${capfile%.pcapng}"*
+		# last-report.json is an older run's when this one failed.
+		[[ -n $WM_ERR ]] && rm -f "$BENCH_DIR/last-report.json"
 		WRITTEN=$(/usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = r.get("capture", {})
 d = r.get("durationSeconds") or 0
 print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d / 1e6 if d else 0,
-      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null || echo "n/a")
+      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null ||
+			echo "n/a: ${WM_ERR:-no report}")
 		line="capture $frames: none ${NONE_MPPS:-n/a} Mpps ${NONE_CPP:-n/a} cycles/packet;"
 		line+=" selecting nothing ${IDLE_MPPS:-n/a} Mpps ${IDLE_CPP:-n/a} cycles/packet;"
 		line+=" everything ${WM:-n/a} Mpps ${WM_CPP:-n/a} cycles/packet, $WRITTEN"
 		CAP_LINES+=("$line")
 		printf '%s\n' "$line"
+		say "capture $frames: dpdk-dumpcap on testpmd rxonly, everything to tmpfs, ${BENCH_SECONDS} s"
+		run_dumpcap "$pcap"
+		if [[ -n $DC ]]; then
+			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: $DC Mpps written,"
+			line+=" received/dropped ${DC_DROP:-n/a} (copies made / no mbuf or ring full);"
+			line+=" wiremeter ${WRITTEN%%,*}"
+		else
+			line="capture $frames: dpdk-dumpcap attached to dpdk-testpmd rxonly: n/a: $DC_ERR"
+		fi
+		CAP_LINES+=("$line")
+		printf '%s\n' "$line"
 	done
-	CAP_LINES+=("dpdk-dumpcap attached to dpdk-testpmd: not measured yet")
 fi
 
 PEER_LINES=()
@@ -669,7 +803,7 @@ before/after: $LOAD/$LOAD_END.
 EOF
 [[ ${#ROWS[@]} -gt 0 ]] && printf '%s\n' "${ROWS[@]}"
 if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
-	printf '\n### Capture tap\n\n```\n'
+	printf '\n### Capture tap (%s, load average before/after %s/%s)\n\n```\n' "$DATE" "$LOAD" "$LOAD_END"
 	printf '%s\n' "${CAP_LINES[@]}"
 	printf '```\n'
 fi
