@@ -23,29 +23,7 @@
 
 #include "wm_pcapfile.h"
 
-/* Classic pcap: record header, and the larger one of Kuznetzov's format. */
-#define PCAP_REC_HDR 16
-#define PCAP_KUZNETZOV_REC_HDR 24
-#define PCAP_MAGIC_KUZNETZOV 0xa1b2cd34u
-/* libpcap 1.10's MAXIMUM_SNAPLEN: a larger captured length cannot be read. */
-#define PCAP_MAX_CAPLEN 262144u
-
-/* pcapng block types (draft-ietf-opsawg-pcapng) and limits. */
-#define NG_SHB 0x0a0d0d0au
-#define NG_IDB 1u
-#define NG_PB 2u
-#define NG_SPB 3u
-#define NG_NRB 4u
-#define NG_ISB 5u
-#define NG_EPB 6u
-#define NG_SJE 9u
-#define NG_DSB 10u
-#define NG_CB_COPY 0x00000badu
-#define NG_CB_NOCOPY 0x40000badu
-#define NG_BLOCK_MIN 12u		 /* type, length, trailer */
-#define NG_MAX_BLOCK (16u * 1024 * 1024) /* libpcap 1.10's largest block */
-#define NG_PKT_HDR 32u			 /* EPB and PB: fixed part with type, length, trailer */
-#define NG_SPB_HDR 16u
+/* The formats' numbers (WM_PCAP_*, WM_PCAPNG_*): wm_pcapfile.h, shared with the replay port. */
 
 static const char *const reason_names[] = {
 #define WM_PCAPFILE_NAME(e, name, delivered, text) #name,
@@ -114,22 +92,22 @@ static void
 ng_block_skipped(struct scan *s, uint32_t type)
 {
 	switch (type) {
-	case NG_SHB:
+	case WM_PCAPNG_SHB:
 		s->n_idb = 0; /* a new section declares its own interfaces */
 		break;
-	case NG_IDB:
+	case WM_PCAPNG_IDB:
 		s->n_idb++;
 		break;
-	case NG_PB:
-	case NG_SPB:
-	case NG_EPB:
-	case NG_NRB:
-	case NG_ISB:
-	case NG_SJE:
-	case NG_DSB:
+	case WM_PCAPNG_PB:
+	case WM_PCAPNG_SPB:
+	case WM_PCAPNG_EPB:
+	case WM_PCAPNG_NRB:
+	case WM_PCAPNG_ISB:
+	case WM_PCAPNG_SJE:
+	case WM_PCAPNG_DSB:
 		break;
-	case NG_CB_COPY:
-	case NG_CB_NOCOPY:
+	case WM_PCAPNG_CB_COPY:
+	case WM_PCAPNG_CB_NOCOPY:
 		count(s, WM_PCAPFILE_CUSTOM_BLOCK);
 		break;
 	default:
@@ -147,8 +125,8 @@ ng_walk(struct scan *s, uint64_t from, uint64_t to)
 	uint64_t pos = from;
 	uint32_t type, len;
 
-	while (pos + NG_BLOCK_MIN <= to && raw_u32(s, pos, &type) == 0 &&
-	       raw_u32(s, pos + 4, &len) == 0 && len >= NG_BLOCK_MIN && len <= to - pos) {
+	while (pos + WM_PCAPNG_BLOCK_MIN <= to && raw_u32(s, pos, &type) == 0 &&
+	       raw_u32(s, pos + 4, &len) == 0 && len >= WM_PCAPNG_BLOCK_MIN && len <= to - pos) {
 		ng_block_skipped(s, type);
 		pos += len;
 	}
@@ -161,17 +139,18 @@ ng_packet_reason(struct scan *s, uint32_t type, uint64_t pos, uint32_t len)
 	uint32_t ifid = 0, caplen;
 	uint16_t ifid16;
 
-	if (type == NG_SPB)
-		return len < NG_SPB_HDR ? WM_PCAPFILE_BAD_PACKET_BLOCK
-		       : s->n_idb == 0	? WM_PCAPFILE_UNKNOWN_INTERFACE
-					: WM_PCAPFILE_REFUSED;
-	if (type != NG_EPB && type != NG_PB)
+	if (type == WM_PCAPNG_SPB)
+		return len < WM_PCAPNG_SPB_HDR ? WM_PCAPFILE_BAD_PACKET_BLOCK
+		       : s->n_idb == 0	       ? WM_PCAPFILE_UNKNOWN_INTERFACE
+					       : WM_PCAPFILE_REFUSED;
+	if (type != WM_PCAPNG_EPB && type != WM_PCAPNG_PB)
 		return WM_PCAPFILE_REFUSED;
-	if (len < NG_PKT_HDR || raw_u32(s, pos + 20, &caplen) != 0 || caplen > len - NG_PKT_HDR)
+	if (len < WM_PCAPNG_PKT_HDR || raw_u32(s, pos + 20, &caplen) != 0 ||
+	    caplen > len - WM_PCAPNG_PKT_HDR)
 		return WM_PCAPFILE_BAD_PACKET_BLOCK;
-	if (type == NG_EPB && raw_u32(s, pos + 8, &ifid) != 0)
+	if (type == WM_PCAPNG_EPB && raw_u32(s, pos + 8, &ifid) != 0)
 		return WM_PCAPFILE_BAD_PACKET_BLOCK;
-	if (type == NG_PB) {
+	if (type == WM_PCAPNG_PB) {
 		if (raw_u16(s, pos + 8, &ifid16) != 0)
 			return WM_PCAPFILE_BAD_PACKET_BLOCK;
 		ifid = ifid16;
@@ -198,12 +177,12 @@ ng_refused(struct scan *s, uint64_t from, uint64_t to, uint64_t *at)
 
 	for (;;) {
 		*at = pos;
-		if (size - pos < NG_BLOCK_MIN || raw_u32(s, pos, &type) != 0 ||
+		if (size - pos < WM_PCAPNG_BLOCK_MIN || raw_u32(s, pos, &type) != 0 ||
 		    raw_u32(s, pos + 4, &len) != 0) {
 			count(s, WM_PCAPFILE_TRUNCATED);
 			return false;
 		}
-		if (len < NG_BLOCK_MIN || len % 4 != 0 || len > NG_MAX_BLOCK) {
+		if (len < WM_PCAPNG_BLOCK_MIN || len % 4 != 0 || len > WM_PCAPNG_MAX_BLOCK) {
 			count(s, WM_PCAPFILE_BAD_BLOCK_LENGTH);
 			return false;
 		}
@@ -238,7 +217,7 @@ pcap_refused(struct scan *s, uint64_t off)
 
 	if (left < s->rec_hdr || raw_u32(s, off + 8, &caplen) != 0)
 		count(s, WM_PCAPFILE_TRUNCATED);
-	else if (caplen > PCAP_MAX_CAPLEN)
+	else if (caplen > WM_PCAP_MAX_CAPLEN)
 		count(s, WM_PCAPFILE_TOO_LONG);
 	else if (caplen > left - s->rec_hdr)
 		count(s, WM_PCAPFILE_TRUNCATED);
@@ -336,11 +315,11 @@ scan_open(struct scan *s, const char *path)
 	}
 	s->f = pcap_file(s->p);
 	raw_read(s, 0, &magic, sizeof(magic));
-	s->ng = magic == NG_SHB;
-	s->rec_hdr =
-		(magic == PCAP_MAGIC_KUZNETZOV || magic == __builtin_bswap32(PCAP_MAGIC_KUZNETZOV))
-			? PCAP_KUZNETZOV_REC_HDR
-			: PCAP_REC_HDR;
+	s->ng = magic == WM_PCAPNG_SHB;
+	s->rec_hdr = (magic == WM_PCAP_MAGIC_KUZNETZOV ||
+		      magic == __builtin_bswap32(WM_PCAP_MAGIC_KUZNETZOV))
+			     ? WM_PCAP_KUZNETZOV_REC_HDR
+			     : WM_PCAP_REC_HDR;
 	r->format = s->ng ? WM_PCAPFILE_PCAPNG : WM_PCAPFILE_PCAP;
 	r->linktype = pcap_datalink(s->p);
 	r->snaplen = (uint32_t)pcap_snapshot(s->p);

@@ -26,6 +26,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The file formats' numbers, shared by this library and the replay port
+ * (drivers/net/wm_replay): classic pcap, and pcapng's block types and
+ * limits (draft-ietf-opsawg-pcapng).
+ */
+#define WM_PCAP_HDR 24		     /**< classic pcap file header */
+#define WM_PCAP_REC_HDR 16	     /**< classic record header */
+#define WM_PCAP_KUZNETZOV_REC_HDR 24 /**< Kuznetzov's longer record header */
+#define WM_PCAP_MAGIC_US 0xa1b2c3d4u /**< microsecond times */
+#define WM_PCAP_MAGIC_NS 0xa1b23c4du /**< nanosecond times */
+#define WM_PCAP_MAGIC_KUZNETZOV 0xa1b2cd34u
+#define WM_PCAP_MAX_CAPLEN 262144u /**< libpcap 1.10's MAXIMUM_SNAPLEN */
+#define WM_PCAPNG_SHB 0x0a0d0d0au  /**< section header block */
+#define WM_PCAPNG_BOM 0x1a2b3c4du  /**< its byte-order magic */
+#define WM_PCAPNG_IDB 1u
+#define WM_PCAPNG_PB 2u
+#define WM_PCAPNG_SPB 3u
+#define WM_PCAPNG_NRB 4u
+#define WM_PCAPNG_ISB 5u
+#define WM_PCAPNG_EPB 6u
+#define WM_PCAPNG_SJE 9u
+#define WM_PCAPNG_DSB 10u
+#define WM_PCAPNG_CB_COPY 0x00000badu
+#define WM_PCAPNG_CB_NOCOPY 0x40000badu
+#define WM_PCAPNG_BLOCK_MIN 12u			/**< type, length, trailer */
+#define WM_PCAPNG_MAX_BLOCK (16u * 1024 * 1024) /**< libpcap 1.10's largest block */
+#define WM_PCAPNG_PKT_HDR 32u /**< EPB and PB: type, length, 20 bytes of fields, trailer */
+#define WM_PCAPNG_SPB_HDR 16u
+#define WM_PCAPNG_OPT_TSRESOL 9u
+#define WM_PCAPNG_OPT_TSOFFSET 14u
+
 /**
  * Why a record or block could not be read, or was read damaged: an X-macro
  * list of (ENUM, camelCaseName, delivered, explanation). "delivered" says

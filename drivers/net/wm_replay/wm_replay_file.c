@@ -21,30 +21,6 @@
 
 #include "wm_replay_file.h"
 
-#define PCAP_HDR 24
-#define PCAP_MAGIC_US 0xa1b2c3d4u
-#define PCAP_MAGIC_NS 0xa1b23c4du
-#define PCAP_MAGIC_KUZNETZOV 0xa1b2cd34u
-
-#define NG_SHB 0x0a0d0d0au
-#define NG_BOM 0x1a2b3c4du
-#define NG_IDB 1u
-#define NG_PB 2u
-#define NG_SPB 3u
-#define NG_NRB 4u
-#define NG_ISB 5u
-#define NG_EPB 6u
-#define NG_SJE 9u
-#define NG_DSB 10u
-#define NG_CB_COPY 0x00000badu
-#define NG_CB_NOCOPY 0x40000badu
-#define NG_BLOCK_MIN 12u
-#define NG_MAX_BLOCK (16u * 1024 * 1024)
-#define NG_PKT_HDR 32u /* EPB and PB: type, length, 20 bytes of fields, trailer */
-#define NG_SPB_HDR 16u
-#define NG_OPT_TSRESOL 9u
-#define NG_OPT_TSOFFSET 14u
-
 static uint32_t
 rd32(const uint8_t *p, bool swapped)
 {
@@ -113,26 +89,26 @@ pcap_check(struct wm_replay_file *f, uint32_t magic, char *err, size_t errlen)
 	uint32_t m = magic;
 
 	f->swapped = false;
-	if (m != PCAP_MAGIC_US && m != PCAP_MAGIC_NS && m != PCAP_MAGIC_KUZNETZOV) {
+	if (m != WM_PCAP_MAGIC_US && m != WM_PCAP_MAGIC_NS && m != WM_PCAP_MAGIC_KUZNETZOV) {
 		m = __builtin_bswap32(magic);
 		f->swapped = true;
 	}
-	if (f->size < PCAP_HDR) {
+	if (f->size < WM_PCAP_HDR) {
 		snprintf(err, errlen,
 			 "cannot be read as a capture: truncated dump file; tried to read %u file "
 			 "header bytes, only got %u",
-			 PCAP_HDR, (unsigned int)f->size - 4);
+			 WM_PCAP_HDR, (unsigned int)f->size - 4);
 		return -EINVAL;
 	}
-	f->ts_frac = m == PCAP_MAGIC_NS ? 1 : 1000;
-	f->rec_hdr = m == PCAP_MAGIC_KUZNETZOV ? 24 : 16;
+	f->ts_frac = m == WM_PCAP_MAGIC_NS ? 1 : 1000;
+	f->rec_hdr = m == WM_PCAP_MAGIC_KUZNETZOV ? 24 : 16;
 	f->snaplen = rd32(f->map + 16, f->swapped);
 	/* libpcap takes a bogus snap length as its largest. */
 	if (f->snaplen == 0 || f->snaplen > WM_REPLAY_MAX_CAPLEN)
 		f->snaplen = WM_REPLAY_MAX_CAPLEN;
 	/* The upper bits hold the FCS length (LT_FCS_DATAMASK): the link type is the low 26. */
 	f->linktype = rd32(f->map + 20, f->swapped) & 0x03ffffffu;
-	f->first_off = PCAP_HDR;
+	f->first_off = WM_PCAP_HDR;
 	if (!wm_replay_linktype_supported(f->linktype))
 		return linktype_refused(f->linktype, err, errlen);
 	return 0;
@@ -148,9 +124,9 @@ ng_idb_options(struct wm_replay_iface *ifc, const uint8_t *p, const uint8_t *end
 
 		if (code == 0 || (size_t)(end - p - 4) < len)
 			return;
-		if (code == NG_OPT_TSRESOL && len >= 1)
+		if (code == WM_PCAPNG_OPT_TSRESOL && len >= 1)
 			ifc->tsresol = p[4];
-		else if (code == NG_OPT_TSOFFSET && len >= 8)
+		else if (code == WM_PCAPNG_OPT_TSOFFSET && len >= 8)
 			ifc->tsoffset_s =
 				(int64_t)((uint64_t)rd32(p + 4, sw) << 32 | rd32(p + 8, sw));
 		if ((size_t)(end - p - 4) < padded)
@@ -166,10 +142,10 @@ ng_idb_options(struct wm_replay_iface *ifc, const uint8_t *p, const uint8_t *end
 static int
 ng_block_fits(const struct wm_replay_file *f, uint64_t pos, bool sw, uint32_t *len)
 {
-	if (f->size - pos < NG_BLOCK_MIN)
+	if (f->size - pos < WM_PCAPNG_BLOCK_MIN)
 		return WM_PCAPFILE_TRUNCATED + 1;
 	*len = rd32(f->map + pos + 4, sw);
-	if (*len < NG_BLOCK_MIN || *len % 4 != 0 || *len > NG_MAX_BLOCK)
+	if (*len < WM_PCAPNG_BLOCK_MIN || *len % 4 != 0 || *len > WM_PCAPNG_MAX_BLOCK)
 		return WM_PCAPFILE_BAD_BLOCK_LENGTH + 1;
 	if (*len > f->size - pos)
 		return WM_PCAPFILE_TRUNCATED + 1;
@@ -185,9 +161,9 @@ ng_shb_order(const struct wm_replay_file *f, uint64_t pos, bool *sw)
 	if (f->size - pos < 12)
 		return false;
 	memcpy(&bom, f->map + pos + 8, sizeof(bom));
-	if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM))
+	if (bom != WM_PCAPNG_BOM && bom != __builtin_bswap32(WM_PCAPNG_BOM))
 		return false;
-	*sw = bom != NG_BOM;
+	*sw = bom != WM_PCAPNG_BOM;
 	return true;
 }
 
@@ -217,13 +193,13 @@ ng_check(struct wm_replay_file *f, char *err, size_t errlen)
 		const uint8_t *b = f->map + pos;
 
 		type = rd32(b, c.swapped);
-		if (type == NG_SHB) {
+		if (type == WM_PCAPNG_SHB) {
 			if (!ng_shb_order(f, pos, &c.swapped))
 				break;
 			c.n_ifaces = 0;
-		} else if (type == NG_IDB) {
+		} else if (type == WM_PCAPNG_IDB) {
 			ng_idb(&c, b, blen);
-		} else if (type == NG_EPB || type == NG_PB || type == NG_SPB) {
+		} else if (type == WM_PCAPNG_EPB || type == WM_PCAPNG_PB || type == WM_PCAPNG_SPB) {
 			break;
 		}
 		pos += blen;
@@ -262,12 +238,12 @@ wm_replay_file_check(struct wm_replay_file *f, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	memcpy(&magic, f->map, sizeof(magic));
-	if (magic == NG_SHB)
+	if (magic == WM_PCAPNG_SHB)
 		return ng_check(f, err, errlen);
-	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS || magic == PCAP_MAGIC_KUZNETZOV ||
-	    __builtin_bswap32(magic) == PCAP_MAGIC_US ||
-	    __builtin_bswap32(magic) == PCAP_MAGIC_NS ||
-	    __builtin_bswap32(magic) == PCAP_MAGIC_KUZNETZOV)
+	if (magic == WM_PCAP_MAGIC_US || magic == WM_PCAP_MAGIC_NS ||
+	    magic == WM_PCAP_MAGIC_KUZNETZOV || __builtin_bswap32(magic) == WM_PCAP_MAGIC_US ||
+	    __builtin_bswap32(magic) == WM_PCAP_MAGIC_NS ||
+	    __builtin_bswap32(magic) == WM_PCAP_MAGIC_KUZNETZOV)
 		return pcap_check(f, magic, err, errlen);
 	snprintf(err, errlen, "not a pcap or pcapng file (unknown magic %02x%02x%02x%02x)",
 		 f->map[0], f->map[1], f->map[2], f->map[3]);
@@ -531,9 +507,9 @@ ng_packet(struct wm_replay_cursor *c, uint32_t type, const uint8_t *b, uint32_t 
 {
 	const bool sw = c->swapped;
 	const struct wm_replay_iface *ifc;
-	uint32_t ifid = 0, caplen, hdr = NG_PKT_HDR - 4;
+	uint32_t ifid = 0, caplen, hdr = WM_PCAPNG_PKT_HDR - 4;
 
-	if (type == NG_SPB) {
+	if (type == WM_PCAPNG_SPB) {
 		if (c->n_ifaces == 0) {
 			refuse(c, WM_PCAPFILE_UNKNOWN_INTERFACE, NULL);
 			return 0;
@@ -544,7 +520,7 @@ ng_packet(struct wm_replay_cursor *c, uint32_t type, const uint8_t *b, uint32_t 
 			return 0;
 		}
 		rec->len = rd32(b + 8, sw);
-		caplen = blen - NG_SPB_HDR;
+		caplen = blen - WM_PCAPNG_SPB_HDR;
 		if (rec->len < caplen)
 			caplen = rec->len;
 		if (ifc->snaplen != 0 && caplen > ifc->snaplen)
@@ -555,13 +531,13 @@ ng_packet(struct wm_replay_cursor *c, uint32_t type, const uint8_t *b, uint32_t 
 		rec->linktype = ifc->linktype;
 		return 1;
 	}
-	if (blen < NG_PKT_HDR) {
+	if (blen < WM_PCAPNG_PKT_HDR) {
 		refuse(c, WM_PCAPFILE_BAD_PACKET_BLOCK, NULL);
 		return 0;
 	}
-	ifid = type == NG_EPB ? rd32(b + 8, sw) : rd16(b + 8, sw);
+	ifid = type == WM_PCAPNG_EPB ? rd32(b + 8, sw) : rd16(b + 8, sw);
 	caplen = rd32(b + 20, sw);
-	if (caplen > blen - NG_PKT_HDR) {
+	if (caplen > blen - WM_PCAPNG_PKT_HDR) {
 		refuse(c, WM_PCAPFILE_BAD_PACKET_BLOCK, NULL);
 		return 0;
 	}
@@ -591,16 +567,16 @@ static void
 ng_other(struct wm_replay_cursor *c, uint32_t type, const uint8_t *b, uint32_t blen)
 {
 	switch (type) {
-	case NG_IDB:
+	case WM_PCAPNG_IDB:
 		ng_idb(c, b, blen);
 		break;
-	case NG_NRB:
-	case NG_ISB:
-	case NG_SJE:
-	case NG_DSB:
+	case WM_PCAPNG_NRB:
+	case WM_PCAPNG_ISB:
+	case WM_PCAPNG_SJE:
+	case WM_PCAPNG_DSB:
 		break;
-	case NG_CB_COPY:
-	case NG_CB_NOCOPY:
+	case WM_PCAPNG_CB_COPY:
+	case WM_PCAPNG_CB_NOCOPY:
 		count(c, WM_PCAPFILE_CUSTOM_BLOCK);
 		break;
 	default:
@@ -619,7 +595,7 @@ ng_next(struct wm_replay_cursor *c, struct wm_replay_rec *rec)
 		uint32_t type, blen = 0;
 		int bad;
 
-		if (f->size - c->pos >= 4 && rd32(b, false) == NG_SHB &&
+		if (f->size - c->pos >= 4 && rd32(b, false) == WM_PCAPNG_SHB &&
 		    !ng_shb_order(f, c->pos, &c->swapped))
 			return stop(c, WM_PCAPFILE_BAD_BLOCK_LENGTH, "bad section header");
 		bad = ng_block_fits(f, c->pos, c->swapped, &blen);
@@ -636,20 +612,20 @@ ng_next(struct wm_replay_cursor *c, struct wm_replay_rec *rec)
 			continue;
 		}
 		c->pos += blen;
-		if (type == NG_SHB) {
+		if (type == WM_PCAPNG_SHB) {
 			c->n_ifaces = 0; /* a section declares its own interfaces */
 			continue;
 		}
-		if (type != NG_EPB && type != NG_PB && type != NG_SPB) {
+		if (type != WM_PCAPNG_EPB && type != WM_PCAPNG_PB && type != WM_PCAPNG_SPB) {
 			ng_other(c, type, b, blen);
 			continue;
 		}
-		if (type == NG_SPB && blen < NG_SPB_HDR) {
+		if (type == WM_PCAPNG_SPB && blen < WM_PCAPNG_SPB_HDR) {
 			refuse(c, WM_PCAPFILE_BAD_PACKET_BLOCK, NULL);
 			continue;
 		}
 		if (ng_packet(c, type, b, blen, rec) == 1) {
-			if (type == NG_SPB)
+			if (type == WM_PCAPNG_SPB)
 				rec->ts_ns = c->last_ts; /* an SPB has no time of its own */
 			c->last_ts = rec->ts_ns;
 			rec->offset = c->pos - blen;
