@@ -40,6 +40,7 @@ enum opt_type {
 	OPT_LCORES,    /* an EAL lcore list, "0-3" (string) */
 	OPT_INFILE,    /* a file that must be readable now (string) */
 	OPT_SPEC,      /* a string parsed by the entry's 'spec' into other fields too */
+	OPT_N_TYPES    /* how many: the usage text names each type's argument */
 };
 
 struct wm_conf;
@@ -1191,12 +1192,13 @@ usage(const char *prog)
 		if (opts[i].flag == NULL)
 			continue;
 
-		static const char *const arg_names[] = {
+		static const char *const arg_names[OPT_N_TYPES] = {
 			[OPT_SECONDS] = "S",	  [OPT_COUNT] = "N",	   [OPT_PATH] = "FILE",
 			[OPT_PATH_LIST] = "FILE", [OPT_FILTER] = "EXPR",   [OPT_URI_LIST] = "URI",
 			[OPT_CHOICE] = "MODE",	  [OPT_WHOLE] = "N",	   [OPT_BOOL] = "on|off",
 			[OPT_PORT_LIST] = "LIST", [OPT_SPI_LIST] = "LIST", [OPT_SCI_LIST] = "LIST",
 			[OPT_DEV_LIST] = "DEV",	  [OPT_LCORES] = "LIST",   [OPT_INFILE] = "FILE",
+			[OPT_SPEC] = "SPEC",
 		};
 
 		snprintf(left, sizeof(left), "--%s %s", opts[i].flag, arg_names[opts[i].type]);

@@ -3,8 +3,8 @@
  */
 
 /*
- * lib/pkt: the input is one Ethernet frame, the only link type the
- * parser (and wiremeter, which refuses other pcap link types) accepts.
+ * lib/pkt: the input is one Ethernet frame, the link type the parser
+ * meters (the replay port hands other link types over as Ethernet).
  * The frame is handed over in a buffer of exactly its length, so a read
  * past len is an ASan report. On success the description must agree
  * with the frame: offsets in order and inside it, flags consistent.
@@ -23,7 +23,13 @@ check_meta(const struct wm_pkt_meta *m, const uint8_t *data, uint32_t len)
 	FUZZ_CHECK(m->n_vlan <= WM_PKT_MAX_VLAN, "n_vlan %u", m->n_vlan);
 	FUZZ_CHECK((m->n_vlan != 0) == ((m->flags & WM_PKT_F_VLAN) != 0), "vlan flag");
 	FUZZ_CHECK(m->vlan <= 0x0fff, "vlan id %u", m->vlan);
-	FUZZ_CHECK(m->l3_off == 14 + 4 * m->n_vlan, "l3_off %u with %u tags", m->l3_off, m->n_vlan);
+	/* Not tunnelled: the L3 header follows the tags; tunnelled, it is the inner one, further. */
+	if (m->encap == 0)
+		FUZZ_CHECK(m->l3_off == 14 + 4 * m->n_vlan, "l3_off %u with %u tags", m->l3_off,
+			   m->n_vlan);
+	else
+		FUZZ_CHECK(m->l3_off > 14 && m->mac_off < m->l3_off, "inner l3_off %u mac_off %u",
+			   m->l3_off, m->mac_off);
 	FUZZ_CHECK(m->l3_off <= cap, "l3_off %u len %u", m->l3_off, len);
 	if (m->l4_off != 0)
 		FUZZ_CHECK(m->l4_off > m->l3_off && m->l4_off <= cap, "l4_off %u l3_off %u len %u",
