@@ -38,8 +38,11 @@ check_meta(const struct wm_pkt_meta *m, const uint8_t *data, uint32_t len)
 		FUZZ_CHECK(m->payload_off > m->l3_off && m->payload_off <= cap &&
 				   (m->l4_off == 0 || m->payload_off > m->l4_off),
 			   "payload_off %u l4_off %u len %u", m->payload_off, m->l4_off, len);
-	if (m->kind == WM_PKT_KIND_L2)
+	/* A tunnelled L2 frame ends where its outer IP packet says, maybe before the frame. */
+	if (m->kind == WM_PKT_KIND_L2 && m->encap == 0)
 		FUZZ_CHECK(m->l3_len == cap - m->l3_off, "L2 l3_len %u", m->l3_len);
+	else if (m->kind == WM_PKT_KIND_L2)
+		FUZZ_CHECK(m->l3_len <= cap - m->l3_off, "tunnelled L2 l3_len %u", m->l3_len);
 	if (m->flags & WM_PKT_F_FRAG_NONFIRST)
 		FUZZ_CHECK((m->flags & WM_PKT_F_FRAG) && m->l4_off == 0, "non-first fragment");
 	if (m->flags & WM_PKT_F_NATT)
