@@ -118,6 +118,54 @@ flows_create(const struct wm_flow_params *fp, uint64_t *bytes)
 	return t;
 }
 
+/*
+ * A worker's fragment and flow tables. The flow table's size may be one
+ * we chose from the memory free before EAL started: other processes may
+ * have taken some since, so it halves until it fits, down to the smallest
+ * default; the later workers get as much.
+ */
+static int
+worker_tables_create(struct wm_app *app, struct wm_worker *w, uint64_t *table_bytes)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct wm_flow_params fp;
+
+	snprintf(name, sizeof(name), "wm_flows_%u", w->index);
+	fp = (struct wm_flow_params){
+		.name = name,
+		.capacity = app->flow_capacity,
+		.socket_id = w->socket_id,
+		/* At least 1 ns: a timeout below that is no timeout. */
+		.idle_ns = RTE_MAX((uint64_t)(app->conf.idle_timeout * 1e9), 1ull),
+		.active_ns = RTE_MAX((uint64_t)(app->conf.active_timeout * 1e9), 1ull),
+		.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
+	};
+	wm_seq_hooks(w, &fp.hooks);
+	w->frags = wm_frag_table_create(WM_FRAG_CAPACITY, WM_FRAG_TIMEOUT_NS);
+	if (w->frags == NULL) {
+		fprintf(stderr, "wiremeter: error: worker %u: cannot create a fragment table\n",
+			w->index);
+		return -ENOMEM;
+	}
+	w->flows = flows_create(&fp, table_bytes);
+	while (w->flows == NULL && flows_auto && rte_errno == ENOMEM &&
+	       fp.capacity / 2 >= WM_EALARGS_FLOWS_MIN) {
+		fp.capacity = fp.capacity / 2 & ~UINT32_C(0xffff);
+		app->flow_capacity = fp.capacity;
+		WM_LOG(WARNING, "worker %u: memory short for its flow table: %u flows", w->index,
+		       fp.capacity);
+		w->flows = flows_create(&fp, table_bytes);
+	}
+	if (w->flows == NULL) {
+		fprintf(stderr,
+			"wiremeter: error: worker %u: cannot create a flow table of "
+			"%u flows: %s\n",
+			w->index, fp.capacity, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 workers_create(struct wm_app *app)
 {
@@ -127,7 +175,6 @@ workers_create(struct wm_app *app)
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct wm_worker *w;
-		struct wm_flow_params fp;
 		int socket = (int)rte_lcore_to_socket_id(lcore);
 
 		w = rte_zmalloc_socket("wm_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
@@ -138,45 +185,8 @@ workers_create(struct wm_app *app)
 		w->socket_id = socket;
 		if (wm_seq_setup(app, w) != 0)
 			return -ENOMEM;
-		snprintf(name, sizeof(name), "wm_flows_%u", idx);
-		fp = (struct wm_flow_params){
-			.name = name,
-			.capacity = app->flow_capacity,
-			.socket_id = socket,
-			/* At least 1 ns: a timeout below that is no timeout. */
-			.idle_ns = RTE_MAX((uint64_t)(app->conf.idle_timeout * 1e9), 1ull),
-			.active_ns = RTE_MAX((uint64_t)(app->conf.active_timeout * 1e9), 1ull),
-			.linger_ns = (uint64_t)(app->conf.tcp_linger * 1e9),
-		};
-		wm_seq_hooks(w, &fp.hooks);
-		w->frags = wm_frag_table_create(WM_FRAG_CAPACITY, WM_FRAG_TIMEOUT_NS);
-		if (w->frags == NULL) {
-			fprintf(stderr,
-				"wiremeter: error: worker %u: cannot create a fragment table\n",
-				idx);
+		if (worker_tables_create(app, w, &table_bytes) != 0)
 			return -ENOMEM;
-		}
-		w->flows = flows_create(&fp, &table_bytes);
-		/*
-		 * A size we chose from the memory free before EAL started: other
-		 * processes may have taken some since. Halve it until it fits,
-		 * down to the smallest default; the later workers get as much.
-		 */
-		while (w->flows == NULL && flows_auto && rte_errno == ENOMEM &&
-		       fp.capacity / 2 >= WM_EALARGS_FLOWS_MIN) {
-			fp.capacity = fp.capacity / 2 & ~UINT32_C(0xffff);
-			app->flow_capacity = fp.capacity;
-			WM_LOG(WARNING, "worker %u: memory short for its flow table: %u flows", idx,
-			       fp.capacity);
-			w->flows = flows_create(&fp, &table_bytes);
-		}
-		if (w->flows == NULL) {
-			fprintf(stderr,
-				"wiremeter: error: worker %u: cannot create a flow table of "
-				"%u flows: %s\n",
-				idx, fp.capacity, rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
 		snprintf(name, sizeof(name), "wm_export_%u", idx);
 		w->export_ring = rte_ring_create_elem(name, sizeof(struct wm_flow_export),
 						      WM_EXPORT_RING_SIZE, socket,

@@ -40,8 +40,9 @@ enum opt_type {
 	OPT_LCORES,    /* an EAL lcore list, "0-3" (string) */
 	OPT_INFILE,    /* a file that must be readable now (string) */
 	OPT_SPEC,      /* a string parsed by the entry's 'spec' into other fields too */
-	OPT_N_TYPES    /* how many: the usage text names each type's argument */
 };
+/* How many types: the usage text names each one's argument. Keep OPT_SPEC last. */
+#define OPT_N_TYPES (OPT_SPEC + 1)
 
 struct wm_conf;
 /* Parse an OPT_SPEC value into the configuration (NULL: back to the default). */
