@@ -227,10 +227,15 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				w->frag_nonfirst++;
 			wm_frag_table_update(w->frags, meta);
 		}
-		/* Counted by index: each field is 0 (none) or below its _MAX. */
-		w->tunnel_decoded[meta->encap]++;
-		w->tunnel_undecoded[meta->undecoded]++;
-		w->offload[meta->offload]++;
+		/*
+		 * Counted by index (each field is 0, none, or below its _MAX);
+		 * index 0 is never read, so the common plain packet stores nothing.
+		 */
+		if (unlikely(meta->encap | meta->undecoded | meta->offload)) {
+			w->tunnel_decoded[meta->encap]++;
+			w->tunnel_undecoded[meta->undecoded]++;
+			w->offload[meta->offload]++;
+		}
 		if (w->seq_pool != NULL)
 			wm_seq_detect(w, meta, rte_pktmbuf_data_len(m), i);
 		pc->metered++;

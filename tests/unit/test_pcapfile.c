@@ -19,47 +19,16 @@
 #include <CUnit/Basic.h>
 
 #include "wm_cunit.h"
+#include "wm_test_fbuf.h"
 #include "wm_pcapfile.h"
 
 #define BUF_MAX 400000
 #define FRAME_LEN 50 /* Ethernet + IPv4 + UDP + 8 bytes */
 
 /* A file being built; big selects big-endian fields. */
-struct fbuf {
-	uint8_t *b;
-	size_t n;
-	bool big;
-};
 
 static char dir[256];
 static char path[512];
-static struct fbuf fb;
-
-static void
-put(const void *p, size_t len)
-{
-	memcpy(fb.b + fb.n, p, len);
-	fb.n += len;
-}
-
-static void
-put32(uint32_t v)
-{
-	uint8_t b[4];
-	unsigned int i;
-
-	for (i = 0; i < 4; i++)
-		b[i] = (uint8_t)(fb.big ? v >> (24 - 8 * i) : v >> (8 * i));
-	put(b, 4);
-}
-
-static void
-put16(uint16_t v)
-{
-	uint8_t b[2] = {(uint8_t)(fb.big ? v >> 8 : v), (uint8_t)(fb.big ? v : v >> 8)};
-
-	put(b, 2);
-}
 
 static void
 zeros(size_t len)

@@ -31,49 +31,18 @@
 #include <rte_mbuf_dyn.h>
 
 #include "wm_cunit.h"
+#include "wm_test_fbuf.h"
 #include "wm_replay.h"
 #include "wm_replay_file.h"
 
 #define BUF_MAX (1 << 20)
 
 /* A file being built; big selects big-endian fields. */
-struct fbuf {
-	uint8_t *b;
-	size_t n;
-	bool big;
-};
 
-static struct fbuf fb;
 static char dir[256];
 static struct rte_mempool *pool;
 static int ts_off = -1;
 static unsigned int vdev_seq;
-
-static void
-put(const void *p, size_t len)
-{
-	memcpy(fb.b + fb.n, p, len);
-	fb.n += len;
-}
-
-static void
-put32(uint32_t v)
-{
-	uint8_t b[4];
-	unsigned int i;
-
-	for (i = 0; i < 4; i++)
-		b[i] = (uint8_t)(fb.big ? v >> (24 - 8 * i) : v >> (8 * i));
-	put(b, 4);
-}
-
-static void
-put16(uint16_t v)
-{
-	uint8_t b[2] = {(uint8_t)(fb.big ? v >> 8 : v), (uint8_t)(fb.big ? v : v >> 8)};
-
-	put(b, 2);
-}
 
 static void
 start(bool big)
