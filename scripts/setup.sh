@@ -32,6 +32,8 @@ WM_PACKAGES=(
 	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
 	"clang:clang" "llvm:llvm-symbolizer" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"
+	# The HTTP server (lib/http) and its tests: promtool, a Prometheus server, curl, openssl.
+	"libmicrohttpd-dev:/usr/include/microhttpd.h" "prometheus:promtool" "curl:curl" "openssl:openssl"
 )
 
 wm_log() { printf '[setup] %s\n' "$*" >&2; }
