@@ -41,6 +41,7 @@
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
+#include "wm_http_api.h"
 #include "wm_ipfix_transport.h"
 #include "wm_mgmt.h"
 #include "wm_output.h"
@@ -353,6 +354,11 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The HTTP server's address, token and TLS files. */
+	if (wm_http_api_check(&app->conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -481,6 +487,9 @@ app_run(struct wm_app *app)
 	unsigned int i;
 	int rc;
 
+	/* Bound before the workers start: its handlers answer 503 until wm_ctl_open(). */
+	if (wm_http_api_start(app) != 0)
+		return -EADDRNOTAVAIL;
 	for (i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(wm_worker_main, app->workers[i], app->workers[i]->lcore_id);
 	/* Telemetry answers from now on; the console and its command file start. */
@@ -489,6 +498,7 @@ app_run(struct wm_app *app)
 		wm_force_quit = true;
 	rc = wm_mgmt_run(app);
 	wm_console_close();
+	wm_http_api_stop();
 	wm_ctl_close(); /* no telemetry callback runs past this */
 	rte_eal_mp_wait_lcore();
 	return rc;

@@ -262,6 +262,8 @@ stream_ended(const struct wm_flow_export *e, const struct wm_seq_snapshot *st)
 
 	t->tracked++;
 	t->lost += st->c.lost;
+	if (st->kind < WM_SEQ_KIND_MAX)
+		t->lost_by_kind[st->kind] += st->c.lost;
 	if (st->c.lost != 0)
 		t->with_loss++;
 	if (st->c.lost + st->c.late + st->c.dup + st->c.too_old == 0)

@@ -598,15 +598,18 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 	unsigned int n_live = 0, i, n;
 	struct wm_seq_sums sums;
 	char name[16];
+	bool lossy;
 	int rc;
 
 	RTE_SET_USED(cmd);
 	if (wm_tel_parse_count(params, 4, TEL_MAX_STREAMS, &n) != 0)
 		return -EINVAL;
+	/* "N,lossy": only the live streams that lost packets (the REST API's ?lossy=1). */
+	lossy = params != NULL && strstr(params, ",lossy") != NULL;
 	rc = snapshot_take(&snap);
 	if (rc != 0)
 		return rc;
-	rc = wm_ctl_live_streams(n, false, live, &n_live, NULL);
+	rc = wm_ctl_live_streams(n, lossy, live, &n_live, NULL);
 	wm_seq_sums(&wm_app, &sums);
 	wm_ctl_leave();
 	rte_tel_data_start_dict(d);
@@ -757,7 +760,7 @@ RTE_INIT(wm_telemetry_register)
 	    "IPv6 in [], e.g. 10.0.0.1:1234-10.0.0.2:80/6");
 	reg("/wiremeter/streams", tel_streams,
 	    "Sequence streams: totals, worst ended, worst live. "
-	    "Parameter: N per list (default 4, max 8)");
+	    "Parameters: N per list (default 4, max 8), then lossy: live ones with loss");
 	reg("/wiremeter/gaps", tel_gaps,
 	    "Latest sequence gap events, newest first. "
 	    "Parameter: N (default 16, max 32)");

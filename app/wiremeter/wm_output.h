@@ -28,6 +28,8 @@ struct wm_seq_totals {
 	uint64_t with_loss; /* of them, with seqLostCount > 0 */
 	uint64_t impaired;  /* with loss, late, duplicate or too-old packets */
 	uint64_t lost;	    /* their seqLostCount, summed */
+	/* The same per enum wm_seq_kind (the metrics' seq_lost_total{kind}). */
+	uint64_t lost_by_kind[WM_SEQ_KIND_MAX];
 	struct wm_stream_rec {
 		struct wm_flow_export e; /* its flow's last record */
 		struct wm_seq_snapshot s;

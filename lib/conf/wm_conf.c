@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -83,6 +84,8 @@ static const char *const tunnel_modes[] = {"inner", "outer", NULL};
 #define WHOLE_MAX 9007199254740992.0
 
 static int spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_http(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_http_tls(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
@@ -228,6 +231,15 @@ static const struct opt_desc opts[] = {
 	 "Rx descriptors per queue (default 1024)"},
 	{"cmdline-file", "cmdline_file", OPT_INFILE, OFF(cmdline_file), 0, 0, false,
 	 "run the console commands in FILE at start, as testpmd does"},
+
+	/* The HTTP server (lib/http): the app checks the address and the files before EAL. */
+	{"http", "http", OPT_SPEC, OFF(http), 0, 0, false,
+	 "serve /metrics and the REST API on ADDR:PORT ([ADDR]:PORT for IPv6; default off)", NULL,
+	 0, spec_http},
+	{"http-token-file", "http_token_file", OPT_INFILE, OFF(http_token_file), 0, 0, false,
+	 "bearer token the HTTP clients must send (a key file: mode 0600, ours)"},
+	{"http-tls", "http_tls", OPT_SPEC, OFF(http_tls), 0, 0, false,
+	 "serve HTTPS with a PEM certificate and key: CERT,KEY", NULL, 0, spec_http_tls},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -286,6 +298,10 @@ wm_conf_free(struct wm_conf *c)
 		free(c->ports[i]);
 	free(c->lcores);
 	free(c->cmdline_file);
+	free(c->http);
+	free(c->http_token_file);
+	free(c->http_tls);
+	c->http = c->http_token_file = c->http_tls = NULL;
 	free(c->capture.file);
 	free(c->capture.filter);
 	free(c->capture.flow);
@@ -818,6 +834,48 @@ spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen)
 	c->capture.ring_files = 0;
 	c->capture.ring_filesize_mb = 0;
 	c->capture.ring_duration = 0;
+	return 0;
+}
+
+/* ADDR:PORT or [ADDR]:PORT; lib/http parses the address itself at start. */
+static int
+spec_http(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	const char *colon = v != NULL ? strrchr(v, ':') : NULL;
+	char *end;
+	unsigned long port;
+
+	(void)c;
+	if (v == NULL)
+		return 0;
+	if (colon == NULL || colon == v)
+		return fail(why, whylen, -EINVAL, "expected ADDR:PORT ([ADDR]:PORT for IPv6)");
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end != '\0' || errno != 0 || port > 65535)
+		return fail(why, whylen, -EINVAL, "the port is not a number 0..65535");
+	return 0;
+}
+
+/* CERT,KEY: two files readable now (lib/http checks the key's permissions at start). */
+static int
+spec_http_tls(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	const char *comma = v != NULL ? strchr(v, ',') : NULL;
+	char cert[PATH_MAX];
+
+	(void)c;
+	if (v == NULL)
+		return 0;
+	if (comma == NULL || comma == v || comma[1] == '\0' || (size_t)(comma - v) >= sizeof(cert))
+		return fail(why, whylen, -EINVAL, "expected CERT,KEY (two PEM files)");
+	memcpy(cert, v, (size_t)(comma - v));
+	cert[comma - v] = '\0';
+	if (access(cert, R_OK) != 0)
+		return fail(why, whylen, -ENOENT, "cannot read '%s': %s", cert, strerror(errno));
+	if (access(comma + 1, R_OK) != 0)
+		return fail(why, whylen, -ENOENT, "cannot read '%s': %s", comma + 1,
+			    strerror(errno));
 	return 0;
 }
 

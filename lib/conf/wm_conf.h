@@ -182,6 +182,11 @@ struct wm_conf {
 	/* The console. */
 	uint32_t interactive; /**< -i: a wiremeter> prompt on stdin (0/1); no config key */
 	char *cmdline_file;   /**< console commands run at start, or NULL */
+
+	/* The HTTP server: metrics and the REST API (lib/http). */
+	char *http;	       /**< --http ADDR:PORT, or NULL (off) */
+	char *http_token_file; /**< --http-token-file: the bearer token, or NULL */
+	char *http_tls;	       /**< --http-tls CERT,KEY, or NULL */
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */

@@ -77,7 +77,8 @@ typedef void (*wm_http_handler_fn)(void *ctx, const struct wm_http_req *req,
 
 /**
  * A route: an exact path, or a prefix ending in '*' that matches any
- * non-empty rest without a '/' (req->tail). The first route whose path
+ * non-empty rest (req->tail; it may hold '/', as a flow key does, so a
+ * handler never joins it to a folder). The first route whose path
  * matches decides: a method it does not take is a 405.
  */
 struct wm_http_route {

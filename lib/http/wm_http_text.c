@@ -27,7 +27,7 @@
 
 /* ---- routing ---- */
 
-/* Does a route's path match? A '*' at its end takes a non-empty rest without '/'. */
+/* Does a route's path match? A '*' at its end takes any non-empty rest. */
 static bool
 route_match(const char *pattern, const char *path, const char **tail)
 {
@@ -37,7 +37,7 @@ route_match(const char *pattern, const char *path, const char **tail)
 		if (strncmp(pattern, path, n - 1) != 0)
 			return false;
 		*tail = path + n - 1;
-		return (*tail)[0] != '\0' && strchr(*tail, '/') == NULL;
+		return (*tail)[0] != '\0';
 	}
 	*tail = "";
 	return strcmp(pattern, path) == 0;
