@@ -407,7 +407,31 @@ h_capture(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 		wm_http_resp_json(resp, 201, json_pack("{s:s}", "message", msg));
 }
 
-/* The capture files that still exist, newest last (each name once). */
+/* Add a capture file that exists to the list, once (a later mention moves it last). */
+static void
+list_add(json_t *list, const char *path, bool running)
+{
+	char tmp[PATH_MAX], when[32];
+	struct stat sb;
+	size_t i;
+
+	if (path == NULL || path[0] == '\0' || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return;
+	for (i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(list, i), "path")),
+			   path) == 0)
+			json_array_remove(list, i);
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&sb.st_mtime));
+	json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:s,s:b}", "name", basename(tmp),
+					      "path", path, "size", (json_int_t)sb.st_size,
+					      "modified", when, "running", running));
+}
+
+/*
+ * The capture files that still exist, oldest first: those the writer
+ * wrote packets to, and the current (or last) one, which may have none.
+ */
 static json_t *
 capture_files(void)
 {
@@ -420,23 +444,11 @@ capture_files(void)
 	for (no = total > API_CAPTURE_FILES ? total - API_CAPTURE_FILES + 1 : 1; no <= total;
 	     no++) {
 		const char *path = wm_capture_file_name((uint32_t)no);
-		char tmp[PATH_MAX], when[32];
-		struct stat sb;
-		size_t i;
-		json_t *e;
 
-		if (path == NULL || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-			continue;
-		json_array_foreach(list, i, e)
-			if (strcmp(json_string_value(json_object_get(e, "path")), path) == 0)
-				json_array_remove(list, i--);
-		snprintf(tmp, sizeof(tmp), "%s", path);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&sb.st_mtime));
-		json_array_append_new(
-			list, json_pack("{s:s,s:s,s:I,s:s,s:b}", "name", basename(tmp), "path",
-					path, "size", (json_int_t)sb.st_size, "modified", when,
-					"running", st.running && strcmp(st.file, path) == 0));
+		if (path != NULL && strcmp(path, st.file) != 0)
+			list_add(list, path, false);
 	}
+	list_add(list, st.file, st.running);
 	return list;
 }
 
