@@ -201,8 +201,12 @@ collector_init(struct collector *c, unsigned int cap, unsigned int n_domains)
 	c->cap = cap;
 	c->mem = malloc((size_t)cap * ex.mtu);
 	c->slots = calloc(cap, sizeof(*c->slots));
-	/* Per domain: templates (a few messages at the smallest MTU), statistics, interfaces. */
-	c->ctrl_cap = n_domains * (WM_IPFIX_N_TEMPLATES + 2) + RTE_MAX_ETHPORTS;
+	/*
+	 * Per domain: templates and type records (a few messages at the smallest MTU),
+	 * statistics, interfaces.
+	 */
+	c->ctrl_cap =
+		n_domains * (WM_IPFIX_N_TEMPLATES + wm_ipfix_type_records() + 2) + RTE_MAX_ETHPORTS;
 	c->ctrl_mem = malloc((size_t)c->ctrl_cap * ex.mtu);
 	c->ctrl = calloc(c->ctrl_cap, sizeof(*c->ctrl));
 	c->dom = calloc(n_domains, sizeof(*c->dom));
@@ -281,13 +285,22 @@ ctrl_end(struct collector *c, struct wm_ipfix_msg *m, unsigned int domain)
 	c->n_ctrl++;
 }
 
-/* The templates of one domain, then its interface names (whole messages). */
+/* One domain's type records, templates, then its interface names (whole messages). */
 static void
 ctrl_templates(struct collector *c, unsigned int d)
 {
 	unsigned int cursor = 0;
 	uint16_t pid;
 
+	/* RFC 5610 type records first: collectors name our elements as they read a template. */
+	while (cursor <= wm_ipfix_type_records()) {
+		struct wm_ipfix_msg *m = ctrl_begin(c, d);
+
+		if (m == NULL || wm_ipfix_msg_add_type_records(m, ex.enc, &cursor) < 0)
+			return;
+		ctrl_end(c, m, d);
+	}
+	cursor = 0;
 	while (cursor < WM_IPFIX_N_TEMPLATES) {
 		struct wm_ipfix_msg *m = ctrl_begin(c, d);
 

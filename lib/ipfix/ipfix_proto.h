@@ -127,6 +127,15 @@ struct ipfix_field_spec {
 	X(DOT1Q_CUSTOMER_VLAN_ID, 245, "dot1qCustomerVlanId")                   \
 	X(ETHERNET_TYPE, 256, "ethernetType")                                   \
 	X(IPSEC_SPI, 295, "ipsecSPI")                                           \
+	X(INFO_ELEMENT_ID, 303, "informationElementId")                         \
+	X(INFO_ELEMENT_DATA_TYPE, 339, "informationElementDataType")            \
+	X(INFO_ELEMENT_DESCRIPTION, 340, "informationElementDescription")       \
+	X(INFO_ELEMENT_NAME, 341, "informationElementName")                     \
+	X(INFO_ELEMENT_RANGE_BEGIN, 342, "informationElementRangeBegin")        \
+	X(INFO_ELEMENT_RANGE_END, 343, "informationElementRangeEnd")            \
+	X(INFO_ELEMENT_SEMANTICS, 344, "informationElementSemantics")           \
+	X(INFO_ELEMENT_UNITS, 345, "informationElementUnits")                   \
+	X(PRIVATE_ENTERPRISE_NUMBER, 346, "privateEnterpriseNumber")            \
 	X(LAYER2_SEGMENT_ID, 351, "layer2SegmentId")
 
 /** IANA Information Element IDs used by wiremeter (IPFIX_IE_OCTET_DELTA_COUNT, ...). */
@@ -134,6 +143,27 @@ enum ipfix_ie {
 #define IPFIX_IE_ENUM(sym, id, name) IPFIX_IE_##sym = id,
 	IPFIX_FOREACH_IE(IPFIX_IE_ENUM)
 #undef IPFIX_IE_ENUM
+};
+
+/** informationElementDataType values (IE 339; RFC 5610 §3.1, IANA's registry). */
+enum ipfix_data_type {
+	IPFIX_TYPE_OCTET_ARRAY = 0,
+	IPFIX_TYPE_UNSIGNED8 = 1,
+	IPFIX_TYPE_UNSIGNED16 = 2,
+	IPFIX_TYPE_UNSIGNED32 = 3,
+	IPFIX_TYPE_UNSIGNED64 = 4,
+	IPFIX_TYPE_STRING = 13,
+	IPFIX_TYPE_IPV6_ADDRESS = 19,
+};
+
+/** informationElementSemantics values (IE 344; RFC 5610 §3.2). */
+enum ipfix_semantics {
+	IPFIX_SEM_DEFAULT = 0,
+	IPFIX_SEM_QUANTITY = 1,
+	IPFIX_SEM_TOTAL_COUNTER = 2,
+	IPFIX_SEM_DELTA_COUNTER = 3,
+	IPFIX_SEM_IDENTIFIER = 4,
+	IPFIX_SEM_FLAGS = 5,
 };
 
 /** flowDirection values (IE 61). */

@@ -213,6 +213,22 @@ static const struct field_def t_opt_iface[] = {
 	IANA(INGRESS_INTERFACE, 4, F_OPT), IANA(INTERFACE_NAME, IPFIX_VARLEN, F_OPT),
 	IANA(INTERFACE_DESCRIPTION, IPFIX_VARLEN, F_OPT), END};
 
+/*
+ * RFC 5610 information element type records, scoped by PEN and element
+ * number: every element of the record libfixbuf expects, units and range
+ * included (0 where they say nothing).
+ */
+static const struct field_def t_opt_ietype[] = {IANA(PRIVATE_ENTERPRISE_NUMBER, 4, F_OPT),
+						IANA(INFO_ELEMENT_ID, 2, F_OPT),
+						IANA(INFO_ELEMENT_DATA_TYPE, 1, F_OPT),
+						IANA(INFO_ELEMENT_SEMANTICS, 1, F_OPT),
+						IANA(INFO_ELEMENT_UNITS, 2, F_OPT),
+						IANA(INFO_ELEMENT_RANGE_BEGIN, 8, F_OPT),
+						IANA(INFO_ELEMENT_RANGE_END, 8, F_OPT),
+						IANA(INFO_ELEMENT_NAME, IPFIX_VARLEN, F_OPT),
+						IANA(INFO_ELEMENT_DESCRIPTION, IPFIX_VARLEN, F_OPT),
+						END};
+
 /* Every template, by ID - WM_IPFIX_TID_IPV4. Options templates have one scope field. */
 static const struct {
 	const struct field_def *fields;
@@ -237,6 +253,7 @@ static const struct {
 	[WM_IPFIX_TID_SEQ_L2 - WM_IPFIX_TID_IPV4] = {t_seq_l2, 5},
 	[WM_IPFIX_TID_TUN4 - WM_IPFIX_TID_IPV4] = {t_tun4, 0},
 	[WM_IPFIX_TID_TUN6 - WM_IPFIX_TID_IPV4] = {t_tun6, 0},
+	[WM_IPFIX_TID_OPT_IETYPE - WM_IPFIX_TID_IPV4] = {t_opt_ietype, 2},
 };
 
 #define MAX_FIELDS 40
@@ -375,6 +392,128 @@ stream_max_len(const struct wm_ipfix_encoder *enc)
 	return most + 1 + STREAM_KIND_MAX;
 }
 
+/* ---- RFC 5610 information element type records ---- */
+
+/* The message writers below, which the type records share. */
+static size_t varlen_size(const char *s);
+static void put_varlen(uint8_t **p, const char *s);
+static uint8_t *set_reserve(struct wm_ipfix_msg *m, uint16_t set_id, size_t need);
+static bool put_template(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+			 unsigned int i);
+
+/* One enterprise element as its type record describes it. */
+struct ee_type {
+	uint16_t id;
+	uint8_t type, sem;
+	uint16_t units;
+	const char *name, *descr;
+};
+
+/* RFC 5610 units (IANA "IPFIX Information Element Units"). */
+#define UNITS_NONE 0
+#define UNITS_PACKETS 3
+
+static const struct ee_type ee_types[] = {
+#define EE_TYPE(sym, id, name, type, sem, descr) {id, type, sem, UNITS_NONE, name, descr},
+	WM_IPFIX_FOREACH_EE(EE_TYPE)
+#undef EE_TYPE
+};
+
+#define N_EE (sizeof(ee_types) / sizeof(ee_types[0]))
+
+/*
+ * A stream counter's type: each counts packets since the stream began,
+ * but pending (now) and the reorder distance (most so far), which are
+ * quantities, and the first and last numbers seen, which are neither.
+ */
+static struct ee_type
+counter_type(enum wm_seq_counter_id c)
+{
+	struct ee_type t = {
+		WM_IPFIX_EE_SEQ_COUNTERS + c, IPFIX_TYPE_UNSIGNED64,
+		IPFIX_SEM_TOTAL_COUNTER,      UNITS_PACKETS,
+		wm_seq_counter_name(c),	      "Sequence stream counter (wiremeter's SEQUENCE.md)"};
+
+	if (c == WM_SEQ_CTR_pending || c == WM_SEQ_CTR_max_reorder)
+		t.sem = IPFIX_SEM_QUANTITY;
+	if (c == WM_SEQ_CTR_first || c == WM_SEQ_CTR_last)
+		t.sem = IPFIX_SEM_DEFAULT;
+	if (c == WM_SEQ_CTR_gap_events || c == WM_SEQ_CTR_wraps || c == WM_SEQ_CTR_restarts ||
+	    c == WM_SEQ_CTR_jump_suspect || c == WM_SEQ_CTR_proto_violation ||
+	    c == WM_SEQ_CTR_max_reorder || c == WM_SEQ_CTR_first || c == WM_SEQ_CTR_last)
+		t.units = UNITS_NONE;
+	return t;
+}
+
+static struct ee_type
+type_at(unsigned int i)
+{
+	return i < N_EE ? ee_types[i] : counter_type((enum wm_seq_counter_id)(i - N_EE));
+}
+
+unsigned int
+wm_ipfix_type_records(void)
+{
+	return N_EE + WM_SEQ_CTR_MAX;
+}
+
+static size_t
+type_record_len(const struct wm_ipfix_encoder *enc, const struct ee_type *t)
+{
+	return enc->t[WM_IPFIX_TID_OPT_IETYPE - WM_IPFIX_TID_IPV4].fixed_len +
+	       varlen_size(t->name) + varlen_size(t->descr);
+}
+
+static uint16_t
+type_record_max(const struct wm_ipfix_encoder *enc)
+{
+	size_t most = 0;
+	unsigned int i;
+
+	for (i = 0; i < wm_ipfix_type_records(); i++) {
+		struct ee_type t = type_at(i);
+
+		if (type_record_len(enc, &t) > most)
+			most = type_record_len(enc, &t);
+	}
+	return (uint16_t)most;
+}
+
+int
+wm_ipfix_msg_add_type_records(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+			      unsigned int *cursor)
+{
+	int added = 0;
+
+	/* Their options template first, so that one message holds both. */
+	if (*cursor == 0) {
+		if (!put_template(m, enc, WM_IPFIX_TID_OPT_IETYPE - WM_IPFIX_TID_IPV4))
+			return -ENOSPC;
+		(*cursor)++;
+	}
+	while (*cursor <= wm_ipfix_type_records()) {
+		struct ee_type t = type_at(*cursor - 1);
+		uint8_t *p = set_reserve(m, WM_IPFIX_TID_OPT_IETYPE, type_record_len(enc, &t));
+
+		if (p == NULL)
+			break;
+		/* In the order of t_opt_ietype. */
+		put32(&p, enc->pen);
+		put16(&p, t.id);
+		*p++ = t.type;
+		*p++ = t.sem;
+		put16(&p, t.units);
+		put64(&p, 0);
+		put64(&p, 0);
+		put_varlen(&p, t.name);
+		put_varlen(&p, t.descr);
+		m->records++;
+		(*cursor)++;
+		added++;
+	}
+	return added > 0 || *cursor > wm_ipfix_type_records() ? added : -ENOSPC;
+}
+
 uint16_t
 wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 {
@@ -387,6 +526,8 @@ wm_ipfix_encoder_min_mtu(const struct wm_ipfix_encoder *enc)
 		/* The interface record: two strings, cut; a stream record: its kind's name. */
 		if (i == WM_IPFIX_TID_OPT_IFACE - WM_IPFIX_TID_IPV4)
 			rec = 4 + 2 * (1 + WM_IPFIX_NAME_MAX);
+		else if (i == WM_IPFIX_TID_OPT_IETYPE - WM_IPFIX_TID_IPV4)
+			rec = type_record_max(enc);
 		else if (enc->t[i].rec_len == 0)
 			rec = enc->t[i].fixed_len + 1 + STREAM_KIND_MAX;
 		/* A flow goes with its reverse record (uniflow) and two stream records. */
@@ -843,6 +984,34 @@ wm_ipfix_msg_add_flow(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc
 	return (int)((two ? 2 : 1) + i);
 }
 
+/* Append template number i (its ID - WM_IPFIX_TID_IPV4); false when it does not fit. */
+static bool
+put_template(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc, unsigned int i)
+{
+	const struct tmpl *t = &enc->t[i];
+	const uint16_t set_id = t->scope != 0 ? IPFIX_SET_OPTIONS_TEMPLATE : IPFIX_SET_TEMPLATE;
+	const struct field_def *f;
+	uint8_t *p = set_reserve(m, set_id, t->tmpl_len);
+
+	if (p == NULL)
+		return false;
+	put16(&p, WM_IPFIX_TID_IPV4 + i);
+	put16(&p, t->n);
+	if (t->scope != 0)
+		put16(&p, t->scope);
+	for (f = t->f; f < t->f + t->n; f++) {
+		if (f->space == S_IANA) {
+			put16(&p, f->ie);
+			put16(&p, f->len);
+		} else {
+			put16(&p, f->ie | IPFIX_ENTERPRISE_BIT);
+			put16(&p, f->len);
+			put32(&p, f->space == S_REVERSE ? IPFIX_PEN_REVERSE : enc->pen);
+		}
+	}
+	return true;
+}
+
 int
 wm_ipfix_msg_add_templates(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
 			   unsigned int *cursor)
@@ -850,28 +1019,13 @@ wm_ipfix_msg_add_templates(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder
 	int added = 0;
 
 	while (*cursor < WM_IPFIX_N_TEMPLATES) {
-		const struct tmpl *t = &enc->t[*cursor];
-		const uint16_t set_id =
-			t->scope != 0 ? IPFIX_SET_OPTIONS_TEMPLATE : IPFIX_SET_TEMPLATE;
-		const struct field_def *f;
-		uint8_t *p = set_reserve(m, set_id, t->tmpl_len);
-
-		if (p == NULL)
-			break;
-		put16(&p, WM_IPFIX_TID_IPV4 + *cursor);
-		put16(&p, t->n);
-		if (t->scope != 0)
-			put16(&p, t->scope);
-		for (f = t->f; f < t->f + t->n; f++) {
-			if (f->space == S_IANA) {
-				put16(&p, f->ie);
-				put16(&p, f->len);
-			} else {
-				put16(&p, f->ie | IPFIX_ENTERPRISE_BIT);
-				put16(&p, f->len);
-				put32(&p, f->space == S_REVERSE ? IPFIX_PEN_REVERSE : enc->pen);
-			}
+		/* The type records' template goes with them (wm_ipfix_msg_add_type_records). */
+		if (*cursor == WM_IPFIX_TID_OPT_IETYPE - WM_IPFIX_TID_IPV4) {
+			(*cursor)++;
+			continue;
 		}
+		if (!put_template(m, enc, *cursor))
+			break;
 		(*cursor)++;
 		added++;
 	}
@@ -981,8 +1135,8 @@ wm_ipfix_ee_name(uint16_t ee)
 	if (ee >= WM_IPFIX_EE_SEQ_COUNTERS && ee < WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_MAX)
 		return wm_seq_counter_name((enum wm_seq_counter_id)(ee - WM_IPFIX_EE_SEQ_COUNTERS));
 	switch (ee) {
-#define EE_NAME(sym, id, name) \
-	case id:               \
+#define EE_NAME(sym, id, name, type, sem, descr) \
+	case id:                                 \
 		return name;
 		WM_IPFIX_FOREACH_EE(EE_NAME)
 #undef EE_NAME

@@ -63,26 +63,38 @@ extern "C" {
 #define WM_IPFIX_NAME_MAX 127
 
 /**
- * wiremeter's enterprise elements under the configured PEN: X(SYMBOL, number,
- * name). The stream counters follow from WM_IPFIX_EE_SEQ_COUNTERS on, named
- * by lib/seq's WM_SEQ_FOREACH_COUNTER.
+ * wiremeter's enterprise elements under the configured PEN: X(SYMBOL,
+ * number, name, data type, semantics, description), the type and
+ * semantics as RFC 5610 numbers them (enum ipfix_data_type, enum
+ * ipfix_semantics): the information element type records say them to
+ * collectors. The stream counters follow from WM_IPFIX_EE_SEQ_COUNTERS
+ * on, named by lib/seq's WM_SEQ_FOREACH_COUNTER.
  */
-#define WM_IPFIX_FOREACH_EE(X)                                              \
-	X(MACSEC_SCI, 1, "macsecSCI")		 /* unsigned64 */           \
-	X(MACSEC_AN, 2, "macsecAN")		 /* unsigned8 */            \
-	X(SEQ_STREAM_KIND, 3, "seqStreamKind")	 /* string */               \
-	X(RTP_SSRC, 4, "rtpSSRC")		 /* unsigned32 */           \
-	X(TESTER_STREAM_ID, 5, "testerStreamId") /* unsigned16 */           \
-	/* enum wm_pkt_tunnel on the wire (README), its name in the text */ \
-	X(ENCAPSULATION, 6, "encapsulation") /* unsigned8 */                \
-	X(GTP_TEID, 7, "gtpTeid")	     /* unsigned32 */               \
-	/* ipv6Address: an IPv4 underlay as ::ffff:a.b.c.d, none as :: */   \
-	X(TUNNEL_SOURCE_ADDRESS, 8, "tunnelSourceAddress")                  \
-	X(TUNNEL_DESTINATION_ADDRESS, 9, "tunnelDestinationAddress")
+#define WM_IPFIX_FOREACH_EE(X)                                                                \
+	X(MACSEC_SCI, 1, "macsecSCI", IPFIX_TYPE_UNSIGNED64, IPFIX_SEM_IDENTIFIER,            \
+	  "MACsec Secure Channel Identifier (IEEE 802.1AE SCI)")                              \
+	X(MACSEC_AN, 2, "macsecAN", IPFIX_TYPE_UNSIGNED8, IPFIX_SEM_IDENTIFIER,               \
+	  "MACsec Association Number")                                                        \
+	X(SEQ_STREAM_KIND, 3, "seqStreamKind", IPFIX_TYPE_STRING, IPFIX_SEM_DEFAULT,          \
+	  "Kind of sequence stream: macsec, esp, rtp or tester")                              \
+	X(RTP_SSRC, 4, "rtpSSRC", IPFIX_TYPE_UNSIGNED32, IPFIX_SEM_IDENTIFIER,                \
+	  "RTP synchronization source (SSRC)")                                                \
+	X(TESTER_STREAM_ID, 5, "testerStreamId", IPFIX_TYPE_UNSIGNED16, IPFIX_SEM_IDENTIFIER, \
+	  "TRex stream hardware id (hw_id) of a latency stream")                              \
+	/* enum wm_pkt_tunnel on the wire (README), its name in the text */                   \
+	X(ENCAPSULATION, 6, "encapsulation", IPFIX_TYPE_UNSIGNED8, IPFIX_SEM_IDENTIFIER,      \
+	  "Tunnel the flow was carried in (wiremeter's numbering, see its README)")           \
+	X(GTP_TEID, 7, "gtpTeid", IPFIX_TYPE_UNSIGNED32, IPFIX_SEM_IDENTIFIER,                \
+	  "GTP-U tunnel endpoint identifier")                                                 \
+	/* ipv6Address: an IPv4 underlay as ::ffff:a.b.c.d, none as :: */                     \
+	X(TUNNEL_SOURCE_ADDRESS, 8, "tunnelSourceAddress", IPFIX_TYPE_IPV6_ADDRESS,           \
+	  IPFIX_SEM_DEFAULT, "Outer source address of the tunnel (IPv4 as ::ffff:a.b.c.d)")   \
+	X(TUNNEL_DESTINATION_ADDRESS, 9, "tunnelDestinationAddress", IPFIX_TYPE_IPV6_ADDRESS, \
+	  IPFIX_SEM_DEFAULT, "Outer destination address of the tunnel (IPv4 as ::ffff:a.b.c.d)")
 
 /** Enterprise element numbers under the configured PEN (WM_IPFIX_EE_MACSEC_SCI, ...). */
 enum wm_ipfix_ee {
-#define WM_IPFIX_EE_ENUM(sym, id, name) WM_IPFIX_EE_##sym = id,
+#define WM_IPFIX_EE_ENUM(sym, id, name, type, sem, descr) WM_IPFIX_EE_##sym = id,
 	WM_IPFIX_FOREACH_EE(WM_IPFIX_EE_ENUM)
 #undef WM_IPFIX_EE_ENUM
 	/** The stream counters, in WM_SEQ_FOREACH_COUNTER order, unsigned64 each. */
@@ -105,6 +117,7 @@ enum wm_ipfix_template_id {
 	WM_IPFIX_TID_SEQ_L2,	 /**< options: a stream of a MACsec flow */
 	WM_IPFIX_TID_TUN4,	 /**< an IPv4 flow carried in a tunnel */
 	WM_IPFIX_TID_TUN6,	 /**< an IPv6 flow carried in a tunnel */
+	WM_IPFIX_TID_OPT_IETYPE, /**< options: RFC 5610 information element type records */
 	WM_IPFIX_TID_END,
 };
 
@@ -292,6 +305,37 @@ int wm_ipfix_msg_add_meter_stats(struct wm_ipfix_msg *m, const struct wm_ipfix_e
  */
 int wm_ipfix_msg_add_interface(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
 			       uint32_t ifindex, const char *name, const char *descr);
+
+/**
+ * Number of information element type records (RFC 5610): one for each
+ * of wiremeter's enterprise elements, the stream counters included.
+ */
+unsigned int wm_ipfix_type_records(void);
+
+/**
+ * Append RFC 5610 information element type records, their options
+ * template (WM_IPFIX_TID_OPT_IETYPE, scoped by privateEnterpriseNumber
+ * and informationElementId) first, from @p *cursor on, as many whole
+ * ones as fit, so that collectors show wiremeter's elements by name and
+ * type. Send them before the templates that use the elements (a
+ * collector such as libfixbuf names a template's fields when it reads
+ * it), and as often; wm_ipfix_msg_add_templates() leaves their template
+ * out.
+ *
+ * @param m
+ *   The message.
+ * @param enc
+ *   The encoder (its PEN is the records' scope).
+ * @param cursor
+ *   0 to start (the template), then 1 + the next record's index;
+ *   advanced past what was added. All are out when it passes
+ *   wm_ipfix_type_records().
+ * @return
+ *   The number of template and data records appended, or -ENOSPC when
+ *   not even one fits.
+ */
+int wm_ipfix_msg_add_type_records(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
+				  unsigned int *cursor);
 
 /**
  * Close the open set and write the message header.

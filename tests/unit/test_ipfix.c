@@ -185,9 +185,13 @@ test_ipfix_template_vectors(void)
 	unsigned int cursor = 0;
 	const uint8_t *t;
 
-	/* Room for every template in one message (at 1400 bytes they take two). */
+	/*
+	 * Room for every template in one message (at 1400 bytes they take two);
+	 * the type records' template goes with them.
+	 */
 	wm_ipfix_msg_init(&m, buf, 4096, 1);
-	CU_ASSERT_EQUAL(wm_ipfix_msg_add_templates(&m, enc, &cursor), WM_IPFIX_N_TEMPLATES);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_templates(&m, enc, &cursor), WM_IPFIX_N_TEMPLATES - 1);
+	CU_ASSERT_PTR_NULL(find_template(buf, WM_IPFIX_TID_OPT_IETYPE));
 	CU_ASSERT_EQUAL(cursor, WM_IPFIX_N_TEMPLATES);
 	CU_ASSERT_EQUAL(m.records, 0); /* template records are not data records */
 	wm_ipfix_msg_finish(&m, 0, 0);
@@ -485,7 +489,7 @@ test_ipfix_templates_split(void)
 		total += (unsigned int)n;
 		msgs++;
 	}
-	CU_ASSERT_EQUAL(total, WM_IPFIX_N_TEMPLATES);
+	CU_ASSERT_EQUAL(total, WM_IPFIX_N_TEMPLATES - 1);
 	CU_ASSERT(msgs >= 2);
 	/* Too small for any template: -ENOSPC, nothing written. */
 	cursor = 0;
@@ -965,6 +969,77 @@ test_ipfix_element_names(void)
 		&(struct wm_ipfix_value){.kind = WM_IPFIX_VALUE_HEX64, .u = 1}));
 }
 
+/*
+ * RFC 5610 type records: their options template (scope PEN and element
+ * number) first, then one record per enterprise element, each with the
+ * element's name and type, in messages of the smallest MTU.
+ */
+static void
+test_ipfix_type_records(void)
+{
+	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_BIFLOW);
+	unsigned int cursor = 0, seen = 0, msgs = 0;
+	bool named[64] = {false};
+	struct wm_ipfix_msg m;
+
+	while (cursor <= wm_ipfix_type_records()) {
+		uint16_t off = 16;
+
+		wm_ipfix_msg_init(&m, buf, WM_IPFIX_MTU_MIN, 1);
+		CU_ASSERT_FATAL(wm_ipfix_msg_add_type_records(&m, enc, &cursor) > 0);
+		wm_ipfix_msg_finish(&m, 0, 0);
+		if (msgs++ == 0) {
+			const uint8_t *t = find_template(buf, WM_IPFIX_TID_OPT_IETYPE);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+			CU_ASSERT_EQUAL(rd16(t + 2), 9); /* fields */
+			CU_ASSERT_EQUAL(rd16(t + 4), 2); /* scope fields */
+			CU_ASSERT_EQUAL(rd32(t + 6), (346u << 16) | 4);
+			CU_ASSERT_EQUAL(rd32(t + 10), (303u << 16) | 2);
+		}
+		while (off < m.len) {
+			uint16_t set_id = rd16(buf + off), set_len = rd16(buf + off + 2);
+			const uint8_t *r = buf + off + 4;
+
+			CU_ASSERT_FATAL(set_len >= 4);
+			while (set_id == WM_IPFIX_TID_OPT_IETYPE && r + 26 <= buf + off + set_len) {
+				uint16_t id = rd16(r + 4);
+				const char *name = wm_ipfix_ee_name(id);
+				uint8_t nlen = r[26];
+
+				CU_ASSERT_EQUAL(rd32(r), WM_IPFIX_DEFAULT_PEN);
+				CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+				CU_ASSERT_EQUAL(nlen, strlen(name));
+				CU_ASSERT_EQUAL(memcmp(r + 27, name, nlen), 0);
+				if (id == WM_IPFIX_EE_MACSEC_SCI)
+					CU_ASSERT_EQUAL(r[6], IPFIX_TYPE_UNSIGNED64);
+				if (id == WM_IPFIX_EE_SEQ_STREAM_KIND)
+					CU_ASSERT_EQUAL(r[6], IPFIX_TYPE_STRING);
+				if (id == WM_IPFIX_EE_TUNNEL_SOURCE_ADDRESS)
+					CU_ASSERT_EQUAL(r[6], IPFIX_TYPE_IPV6_ADDRESS);
+				if (id == WM_IPFIX_EE_SEQ_COUNTERS + WM_SEQ_CTR_lost)
+					CU_ASSERT_EQUAL(r[7], IPFIX_SEM_TOTAL_COUNTER);
+				CU_ASSERT_FALSE(named[id % 64]);
+				named[id % 64] = true;
+				seen++;
+				r += 27 + nlen;
+				r += 1 + r[0]; /* the description */
+			}
+			off += set_len;
+		}
+		CU_ASSERT(m.len <= WM_IPFIX_MTU_MIN);
+	}
+	CU_ASSERT_EQUAL(seen, wm_ipfix_type_records());
+	CU_ASSERT_EQUAL(seen, 9 + WM_SEQ_CTR_MAX);
+	CU_ASSERT(msgs >= 2);
+	/* Too small for the template: nothing written. */
+	cursor = 0;
+	wm_ipfix_msg_init(&m, buf, 40, 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_type_records(&m, enc, &cursor), -ENOSPC);
+	CU_ASSERT_EQUAL(cursor, 0);
+	wm_ipfix_encoder_free(enc);
+}
+
 int
 main(void)
 {
@@ -979,6 +1054,7 @@ main(void)
 		WM_TEST(test_ipfix_varlen_interface),
 		WM_TEST(test_ipfix_options_records),
 		WM_TEST(test_ipfix_templates_split),
+		WM_TEST(test_ipfix_type_records),
 		WM_TEST(test_ipfix_sequence_across_messages),
 		WM_TEST(test_ipfix_template_refresh_timing),
 		WM_TEST(test_ipfix_bad_params),
