@@ -531,21 +531,29 @@ static cmdline_parse_inst_t cmd_show_flow = {
 		   (void *)&cmd_show_flow_key, NULL},
 };
 
-/* ---- show streams [lossy] ---- */
+/* ---- show streams [lossy] [json] ---- */
 
 struct cmd_show_streams_result {
 	cmdline_fixed_string_t show;
 	cmdline_fixed_string_t streams;
-	cmdline_fixed_string_t lossy;
+	cmdline_fixed_string_t opt;  /* "lossy" or "json" */
+	cmdline_fixed_string_t json; /* "json" after "lossy" */
 };
 
+/* A stream: a row of the table, or (json) its counters as the JSON lines have them. */
 static void
-print_stream(struct cmdline *cl, const struct wm_flow_export *e, const struct wm_seq_snapshot *s)
+print_stream(struct cmdline *cl, unsigned int n, const struct wm_flow_export *e,
+	     const struct wm_seq_snapshot *s, bool json)
 {
 	char a[64], b[64], line[2048];
 
 	endpoint_text(e, s->dir != 0, a, sizeof(a));
 	endpoint_text(e, s->dir == 0, b, sizeof(b));
+	if (!json) {
+		wm_seq_stream_row(n, s, a, b, line, sizeof(line));
+		cmdline_printf(cl, "%s", line);
+		return;
+	}
 	if (wm_output_stream_json(s, line, sizeof(line)) < 0)
 		line[0] = '\0';
 	cmdline_printf(cl,
@@ -556,25 +564,35 @@ print_stream(struct cmdline *cl, const struct wm_flow_export *e, const struct wm
 }
 
 static void
+print_stream_header(struct cmdline *cl, bool json)
+{
+	char line[256];
+
+	if (!json && wm_seq_stream_header(line, sizeof(line)) > 0)
+		cmdline_printf(cl, "%s", line);
+}
+
+static void
 cmd_show_streams_parsed(void *parsed, struct cmdline *cl, void *data)
 {
+	const struct cmd_show_streams_result *res = parsed;
 	const struct wm_seq_totals *t = &wm_totals.seq;
-	const bool lossy = data != NULL;
+	const bool lossy = data != NULL && strcmp(res->opt, "lossy") == 0;
+	const bool json = data != NULL && (strcmp(res->opt, "json") == 0 || data == (void *)2);
 	struct wm_ctl_stream *live;
 	unsigned int n_live = 0, i, shown = 0;
 	int rc;
 
-	RTE_SET_USED(parsed);
 	cmdline_printf(cl,
 		       "ended streams: %" PRIu64 ", %" PRIu64 " with loss (%" PRIu64
 		       " lost), %" PRIu64 " with loss, reordering or duplicates\n",
 		       t->tracked, t->with_loss, t->lost, t->impaired);
 	cmdline_printf(cl, "worst ended%s:\n", lossy ? " with loss" : "");
+	if (t->n_worst > 0)
+		print_stream_header(cl, json);
 	for (i = 0; i < t->n_worst && shown < 10; i++)
-		if (!lossy || t->worst[i].s.c.lost != 0) {
-			print_stream(cl, &t->worst[i].e, &t->worst[i].s);
-			shown++;
-		}
+		if (!lossy || t->worst[i].s.c.lost != 0)
+			print_stream(cl, ++shown, &t->worst[i].e, &t->worst[i].s, json);
 	live = malloc(sizeof(*live) * WM_CTL_MAX_STREAMS);
 	if (live == NULL)
 		return;
@@ -584,8 +602,10 @@ cmd_show_streams_parsed(void *parsed, struct cmdline *cl, void *data)
 	} else {
 		cmdline_printf(cl, "live streams%s, worst first (%d of %u workers answered): %u\n",
 			       lossy ? " with loss" : "", rc, con.app->n_workers, n_live);
+		if (n_live > 0)
+			print_stream_header(cl, json);
 		for (i = 0; i < n_live; i++)
-			print_stream(cl, &live[i].e, &live[i].s);
+			print_stream(cl, i + 1, &live[i].e, &live[i].s, json);
 	}
 	free(live);
 }
@@ -594,38 +614,57 @@ static cmdline_parse_token_string_t cmd_show_streams_show =
 	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, show, "show");
 static cmdline_parse_token_string_t cmd_show_streams_streams =
 	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, streams, "streams");
+static cmdline_parse_token_string_t cmd_show_streams_opt =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, opt, "lossy#json");
 static cmdline_parse_token_string_t cmd_show_streams_lossy =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, lossy, "lossy");
+	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, opt, "lossy");
+static cmdline_parse_token_string_t cmd_show_streams_json =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_streams_result, json, "json");
 
 static cmdline_parse_inst_t cmd_show_streams = {
 	.f = cmd_show_streams_parsed,
 	.data = NULL,
-	.help_str = "show streams: sequence streams, ended (totals, worst) and live (worst)",
+	.help_str =
+		"show streams: sequence streams, ended (totals, worst) and live (worst), a table",
 	.tokens = {(void *)&cmd_show_streams_show, (void *)&cmd_show_streams_streams, NULL},
 };
 
 static cmdline_parse_inst_t cmd_show_streams_lossy_only = {
 	.f = cmd_show_streams_parsed,
 	.data = (void *)1,
-	.help_str = "show streams lossy: only streams that lost packets",
+	.help_str = "show streams lossy|json: only streams that lost packets, or as JSON",
 	.tokens = {(void *)&cmd_show_streams_show, (void *)&cmd_show_streams_streams,
-		   (void *)&cmd_show_streams_lossy, NULL},
+		   (void *)&cmd_show_streams_opt, NULL},
 };
 
-/* ---- show gaps [N] ---- */
+static cmdline_parse_inst_t cmd_show_streams_lossy_json = {
+	.f = cmd_show_streams_parsed,
+	.data = (void *)2,
+	.help_str = "show streams lossy json: only streams that lost packets, as JSON",
+	.tokens = {(void *)&cmd_show_streams_show, (void *)&cmd_show_streams_streams,
+		   (void *)&cmd_show_streams_lossy, (void *)&cmd_show_streams_json, NULL},
+};
+
+/* ---- show gaps [N] [json] ---- */
 
 struct cmd_show_gaps_result {
 	cmdline_fixed_string_t show;
 	cmdline_fixed_string_t gaps;
 	uint32_t n;
+	cmdline_fixed_string_t json;
 };
+
+#define GAPS_N 1u    /* N given */
+#define GAPS_JSON 2u /* as --gaps-json lines */
 
 static void
 cmd_show_gaps_parsed(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_show_gaps_result *res = parsed;
 	struct wm_ctl_snapshot *snap = malloc(sizeof(*snap));
-	uint64_t n = data != NULL ? res->n : 10, k;
+	const uintptr_t how = (uintptr_t)data;
+	uint64_t n = (how & GAPS_N) != 0 ? res->n : 10, k;
+	char line[1024];
 
 	if (snap == NULL)
 		return;
@@ -634,11 +673,15 @@ cmd_show_gaps_parsed(void *parsed, struct cmdline *cl, void *data)
 	wm_ctl_snapshot_read(snap);
 	cmdline_printf(cl, "%" PRIu64 " gap events seen, the latest %" PRIu64 ", newest first:\n",
 		       snap->n_gaps, RTE_MIN(n, snap->n_gaps));
+	if ((how & GAPS_JSON) == 0 && wm_seq_gap_header(line, sizeof(line)) > 0)
+		cmdline_printf(cl, "%s", line);
 	for (k = snap->n_gaps; k > 0 && snap->n_gaps - k < n; k--) {
-		char line[1024];
+		const struct wm_gap_event *g = &snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY];
 
-		if (wm_output_gap_format(&snap->gaps[(k - 1) % WM_CTL_GAP_HISTORY], line,
-					 sizeof(line)) > 0)
+		if ((how & GAPS_JSON) == 0 &&
+		    wm_seq_gap_row((unsigned int)(snap->n_gaps - k + 1), g, line, sizeof(line)) > 0)
+			cmdline_printf(cl, "%s", line);
+		else if ((how & GAPS_JSON) != 0 && wm_output_gap_format(g, line, sizeof(line)) > 0)
 			cmdline_printf(cl, "  %s", line);
 	}
 	free(snap);
@@ -650,20 +693,38 @@ static cmdline_parse_token_string_t cmd_show_gaps_gaps =
 	TOKEN_STRING_INITIALIZER(struct cmd_show_gaps_result, gaps, "gaps");
 static cmdline_parse_token_num_t cmd_show_gaps_n =
 	TOKEN_NUM_INITIALIZER(struct cmd_show_gaps_result, n, RTE_UINT32);
+static cmdline_parse_token_string_t cmd_show_gaps_json =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_gaps_result, json, "json");
 
 static cmdline_parse_inst_t cmd_show_gaps = {
 	.f = cmd_show_gaps_parsed,
 	.data = NULL,
-	.help_str = "show gaps: the 10 latest sequence gap events, as --gaps-json lines",
+	.help_str = "show gaps: the 10 latest sequence gap events, a table",
 	.tokens = {(void *)&cmd_show_gaps_show, (void *)&cmd_show_gaps_gaps, NULL},
 };
 
 static cmdline_parse_inst_t cmd_show_gaps_n_latest = {
 	.f = cmd_show_gaps_parsed,
-	.data = (void *)1,
+	.data = (void *)GAPS_N,
 	.help_str = "show gaps <N>: the N latest gap events (N up to 256)",
 	.tokens = {(void *)&cmd_show_gaps_show, (void *)&cmd_show_gaps_gaps,
 		   (void *)&cmd_show_gaps_n, NULL},
+};
+
+static cmdline_parse_inst_t cmd_show_gaps_as_json = {
+	.f = cmd_show_gaps_parsed,
+	.data = (void *)GAPS_JSON,
+	.help_str = "show gaps json: the 10 latest gap events as --gaps-json lines",
+	.tokens = {(void *)&cmd_show_gaps_show, (void *)&cmd_show_gaps_gaps,
+		   (void *)&cmd_show_gaps_json, NULL},
+};
+
+static cmdline_parse_inst_t cmd_show_gaps_n_json = {
+	.f = cmd_show_gaps_parsed,
+	.data = (void *)(GAPS_N | GAPS_JSON),
+	.help_str = "show gaps <N> json: the N latest gap events as --gaps-json lines",
+	.tokens = {(void *)&cmd_show_gaps_show, (void *)&cmd_show_gaps_gaps,
+		   (void *)&cmd_show_gaps_n, (void *)&cmd_show_gaps_json, NULL},
 };
 
 /* ---- show lcores ---- */
@@ -993,8 +1054,11 @@ static cmdline_parse_ctx_t main_ctx[] = {
 	&cmd_show_flow,
 	&cmd_show_streams,
 	&cmd_show_streams_lossy_only,
+	&cmd_show_streams_lossy_json,
 	&cmd_show_gaps,
 	&cmd_show_gaps_n_latest,
+	&cmd_show_gaps_as_json,
+	&cmd_show_gaps_n_json,
 	&cmd_show_lcores,
 	&cmd_show_ipfix,
 	&cmd_show_config,

@@ -39,4 +39,19 @@ unsigned int wm_ctl_worker_n_rxq(const struct wm_worker *w);
 /* A worker's queues as text: "p0q0 p1q0", dealt queues after "dist:". */
 void wm_ctl_worker_queues(const struct wm_worker *w, char *buf, size_t len);
 
+/*
+ * The console's sequence tables (seq_table.c): a header, then one
+ * aligned row per stream or gap event; each writes a line with its
+ * newline into buf and returns snprintf's count.
+ */
+/* A stream's identity: "spi 0x00001001", "ssrc 0x11223344", "sci ... an 0", "stream 7". */
+int wm_seq_identity(const struct wm_seq_snapshot *s, char *buf, size_t len);
+int wm_seq_stream_header(char *buf, size_t len);
+/* Row n: the stream's counters, then its flow from one endpoint to the other. */
+int wm_seq_stream_row(unsigned int n, const struct wm_seq_snapshot *s, const char *from,
+		      const char *to, char *buf, size_t len);
+int wm_seq_gap_header(char *buf, size_t len);
+/* A gap event, age 1 the newest. */
+int wm_seq_gap_row(unsigned int age, const struct wm_gap_event *g, char *buf, size_t len);
+
 #endif /* WM_FORMAT_H */
