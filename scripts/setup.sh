@@ -34,6 +34,8 @@ WM_PACKAGES=(
 	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"
 	# The HTTP server (lib/http) and its tests: promtool, a Prometheus server, curl, openssl.
 	"libmicrohttpd-dev:/usr/include/microhttpd.h" "prometheus:promtool" "curl:curl" "openssl:openssl"
+	# config/wiremeter.service is checked by systemd-analyze verify.
+	"systemd:systemd-analyze"
 )
 
 wm_log() { printf '[setup] %s\n' "$*" >&2; }
