@@ -149,6 +149,36 @@ errno_status(int rc)
 
 /* ---- handlers ---- */
 
+/* A whole-number query parameter in min..max; false, with a 400 naming it, when it is not. */
+static bool
+count_arg(const struct wm_http_req *req, struct wm_http_resp *resp, const char *key,
+	  unsigned long def, unsigned long min, unsigned long max, unsigned long *n)
+{
+	if (wm_http_query_uint(req, key, def, min, max, n) == 0)
+		return true;
+	wm_http_resp_error(resp, 400, "%s: expected a whole number %lu..%lu", key, min, max);
+	return false;
+}
+
+/*
+ * A query parameter that takes one of a few words (choices[0] the
+ * default); NULL, with a 400 naming it and what it takes, for any other.
+ */
+static const char *
+choice_arg(const struct wm_http_req *req, struct wm_http_resp *resp, const char *key,
+	   const char *const *choices, const char *what)
+{
+	const char *v = wm_http_query(req, key);
+	unsigned int i;
+
+	for (i = 0; v != NULL && choices[i] != NULL && strcmp(v, choices[i]) != 0; i++)
+		;
+	if (v == NULL || choices[i] != NULL)
+		return v != NULL ? v : choices[0];
+	wm_http_resp_error(resp, 400, "%s: expected %s", key, what);
+	return NULL;
+}
+
 static void
 h_metrics(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 {
@@ -186,20 +216,18 @@ h_stats(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 static void
 h_flows(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 {
-	const char *sort = wm_http_query(req, "sort");
+	static const char *const sorts[] = {"octets", "packets", NULL};
+	const char *sort;
 	unsigned long top;
 	char cmd[64];
 
 	RTE_SET_USED(ctx);
-	if (wm_http_query_uint(req, "top", 10, 1, API_MAX_FLOWS, &top) != 0) {
-		wm_http_resp_error(resp, 400, "top: expected a whole number 1..%d", API_MAX_FLOWS);
+	if (!count_arg(req, resp, "top", 10, 1, API_MAX_FLOWS, &top))
 		return;
-	}
-	if (sort != NULL && strcmp(sort, "octets") != 0 && strcmp(sort, "packets") != 0) {
-		wm_http_resp_error(resp, 400, "sort: expected octets or packets");
+	sort = choice_arg(req, resp, "sort", sorts, "octets or packets");
+	if (sort == NULL)
 		return;
-	}
-	snprintf(cmd, sizeof(cmd), "/wiremeter/flows,%lu,%s", top, sort != NULL ? sort : "octets");
+	snprintf(cmd, sizeof(cmd), "/wiremeter/flows,%lu,%s", top, sort);
 	answer_tel(resp, cmd);
 }
 
@@ -229,21 +257,18 @@ h_flow(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 static void
 h_streams(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 {
-	const char *lossy = wm_http_query(req, "lossy");
+	static const char *const flags[] = {"0", "1", NULL};
+	const char *lossy;
 	unsigned long n;
 	char cmd[64];
 
 	RTE_SET_USED(ctx);
-	if (wm_http_query_uint(req, "n", 4, 0, API_MAX_STREAMS, &n) != 0) {
-		wm_http_resp_error(resp, 400, "n: expected a whole number 0..%d", API_MAX_STREAMS);
+	if (!count_arg(req, resp, "n", 4, 0, API_MAX_STREAMS, &n))
 		return;
-	}
-	if (lossy != NULL && strcmp(lossy, "0") != 0 && strcmp(lossy, "1") != 0) {
-		wm_http_resp_error(resp, 400, "lossy: expected 0 or 1");
+	lossy = choice_arg(req, resp, "lossy", flags, "0 or 1");
+	if (lossy == NULL)
 		return;
-	}
-	snprintf(cmd, sizeof(cmd), "/wiremeter/streams,%lu%s", n,
-		 lossy != NULL && lossy[0] == '1' ? ",lossy" : "");
+	snprintf(cmd, sizeof(cmd), "/wiremeter/streams,%lu%s", n, lossy[0] == '1' ? ",lossy" : "");
 	answer_tel(resp, cmd);
 }
 
@@ -254,10 +279,8 @@ h_gaps(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 	char cmd[64];
 
 	RTE_SET_USED(ctx);
-	if (wm_http_query_uint(req, "n", 16, 0, API_MAX_GAPS, &n) != 0) {
-		wm_http_resp_error(resp, 400, "n: expected a whole number 0..%d", API_MAX_GAPS);
+	if (!count_arg(req, resp, "n", 16, 0, API_MAX_GAPS, &n))
 		return;
-	}
 	snprintf(cmd, sizeof(cmd), "/wiremeter/gaps,%lu", n);
 	answer_tel(resp, cmd);
 }
@@ -513,10 +536,8 @@ h_history(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 	int fd, rc;
 
 	RTE_SET_USED(ctx);
-	if (wm_http_query_uint(req, "count", 0, 0, 1ul << 24, &count) != 0) {
-		wm_http_resp_error(resp, 400, "count: expected a whole number (0: all)");
+	if (!count_arg(req, resp, "count", 0, 0, 1ul << 24, &count)) /* 0: all */
 		return;
-	}
 	/* Written to a private file in EAL's runtime folder, opened, and unlinked at once. */
 	snprintf(path, sizeof(path), "%s/http-history-XXXXXX", rte_eal_get_runtime_dir());
 	fd = mkstemp(path);

@@ -491,14 +491,7 @@ class ConsoleTests(Case):
         self.assertEqual(len(read_pcapng(os.path.join(d, "h.pcapng"))["pkts"]), 5)
 
 
-def telemetry(pfx, command):
-    """One command through Debian's dpdk-telemetry.py, as shipped; its answer."""
-    p = subprocess.run(["dpdk-telemetry.py", "-f", pfx], input=command + "\n",
-                       capture_output=True, text=True, timeout=30)
-    for line in p.stdout.splitlines():
-        if line.strip().startswith("{"):
-            return json.loads(line)[command.split(",")[0]]
-    raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
+telemetry = wmtest.telemetry
 
 
 class TelemetryTests(Case):

@@ -79,14 +79,7 @@ def curl_json(url, **kw):
     return status, json.loads(body)
 
 
-def telemetry(prefix, command):
-    """One command through dpdk-telemetry.py, as shipped."""
-    p = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
-                       capture_output=True, text=True, timeout=30)
-    for line in p.stdout.splitlines():
-        if line.strip().startswith("{"):
-            return json.loads(line)[command.split(",")[0]]
-    raise AssertionError("no telemetry answer to %s: %r" % (command, p.stderr))
+telemetry = wmtest.telemetry
 
 
 # ---- the Prometheus text format, parsed by the rules of exposition format 0.0.4 ----

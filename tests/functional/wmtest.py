@@ -321,6 +321,16 @@ def stop(proc, sig=signal.SIGTERM, timeout=10):
     return proc.returncode
 
 
+def telemetry(pfx, command):
+    """One command through Debian's dpdk-telemetry.py, as shipped; its answer."""
+    p = subprocess.run(["dpdk-telemetry.py", "-f", pfx], input=command + "\n",
+                       capture_output=True, text=True, timeout=30)
+    for line in p.stdout.splitlines():
+        if line.strip().startswith("{"):
+            return json.loads(line)[command.split(",")[0]]
+    raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
+
+
 def read_lines(path):
     """The JSON objects of a JSON-lines file; a blank line is not JSON."""
     with open(path) as f:
