@@ -499,7 +499,8 @@ class TsharkView:
                     cur["data"] += n
                     if sid in ipfix_decode.FLOW_TEMPLATES:
                         cur["flows"] += n
-                elif re.match(r"^        Flow \d+$", line):
+                # An RFC 5610 type record is listed with the element it names: "Flow 1 [macsecSCI]".
+                elif re.match(r"^        Flow \d+( \[\w+\])?$", line):
                     cur["flow_lines"] += 1
 
     def problems(self, expect_frames=None):
