@@ -5,6 +5,7 @@ libfixbuf's ipfixDump --rfc5610 names every one of wiremeter's enterprise
 elements (none is "_alienInformationElement") in the templates and in the stream
 records, with the type the records declare; without the records (ipfixDump
 reading them as plain data) the same elements are aliens, so the check can fail.
+tshark decodes the options template and lists each type record by its name.
 
 Run by meson (suite functional):
     test_ipfix_types.py --wiremeter PATH --workdir DIR
@@ -62,10 +63,20 @@ class TypeRecordsTest(unittest.TestCase):
         # One type record per element: 9 elements and the 15 stream counters.
         self.assertEqual(len(re.findall(r"privateEnterpriseNumber : %d" % PEN, out)), 24)
 
+    def test_tshark_decodes_them(self):
+        p = subprocess.run(["tshark", "-r", self.ipfix, "-V"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        names = re.findall(r"^\s+Flow \d+ \[(\w+)\]$", p.stdout, re.M)
+        self.assertEqual(len(names), 24)
+        for n in ("macsecSCI", "seqStreamKind", "tunnelDestinationAddress", "seqLastNumber"):
+            self.assertIn(n, names)
+        self.assertIn("Information Element Data Type: 13", p.stdout)  # seqStreamKind: string
+
     def test_aliens_without_them(self):
         # The same file, the type records not applied: the check above can fail.
         self.assertIn("_alienInformationElement", self.dump())
 
 
 if __name__ == "__main__":
-    sys.exit(wmtest.main([("ipfixDump", "libfixbuf-tools")]))
+    sys.exit(wmtest.main([("ipfixDump", "libfixbuf-tools"), ("tshark", "tshark")]))
