@@ -6,6 +6,7 @@
  * wiremeter's HTTP routes (lib/http serves them on its own thread):
  *
  *   GET /metrics                          Prometheus text (http_metrics.c)
+ *   GET /healthz                          200 while the application is up
  *   GET /api/v1/stats[?section=S]         /wiremeter/stats
  *   GET /api/v1/flows[?top=N&sort=S]      /wiremeter/flows
  *   GET /api/v1/flows/KEY                 /wiremeter/flow (404 when not active)
@@ -45,6 +46,7 @@
 #define WM_LOGTYPE wm_logtype_ctl
 
 #include "wm_cap.h"
+#include "wm_ctl.h"
 #include "wm_flow_key.h"
 #include "wm_http.h"
 #include "wm_http_api.h"
@@ -194,6 +196,20 @@ h_metrics(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 		return;
 	}
 	resp->type = WM_PROM_CONTENT_TYPE;
+}
+
+/* Liveness for load balancers and probes: 200 while the application is up. */
+static void
+h_health(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
+{
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(req);
+	if (!wm_ctl_enter()) {
+		wm_http_resp_error(resp, 503, "not running");
+		return;
+	}
+	wm_ctl_leave();
+	wm_http_resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 static void
@@ -560,6 +576,7 @@ h_history(void *ctx, const struct wm_http_req *req, struct wm_http_resp *resp)
 /* Exact paths before the '*' ones that would also match them. */
 static const struct wm_http_route routes[] = {
 	{"/metrics", WM_HTTP_GET, h_metrics},
+	{"/healthz", WM_HTTP_GET, h_health},
 	{"/api/v1/stats", WM_HTTP_GET, h_stats},
 	{"/api/v1/flows", WM_HTTP_GET, h_flows},
 	{"/api/v1/flows/*", WM_HTTP_GET, h_flow},

@@ -335,6 +335,10 @@ class ReplayTest(unittest.TestCase):
         self.assertRegex(head, r"(?im)^Allow: POST, DELETE\r?$")
         self.assert_error(413, "/api/v1/capture", "POST", "{" + " " * 5000 + "}")
 
+    def test_healthz(self):
+        status, ans = curl_json(self.base + "/healthz")
+        self.assertEqual((status, ans), (200, {"status": "ok"}))
+
     def test_history_download(self):
         for count, expect in (("?count=5", 5), ("", self.n_pkts)):
             status, body, head = curl(self.base + "/api/v1/captures/history" + count)
