@@ -378,6 +378,7 @@ wm_http_start(const struct wm_http_conf *c, const struct wm_http_route *routes, 
 		flags |= MHD_USE_IPv6;
 	if (h->tls_cert != NULL)
 		flags |= MHD_USE_TLS;
+	/* Without TLS the option list ends before the certificate and key. */
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 				(struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 				h, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,

@@ -367,6 +367,10 @@ wm_http_secret_read(const char *path, char *buf, size_t len, bool token, char *w
 	size_t n = 0;
 	int rc;
 
+	/* O_NOFOLLOW: the rules are checked on the file itself, never on what a link names. */
+	if (fd < 0 && errno == ELOOP)
+		return secret_fail(why, whylen, -ELOOP, path,
+				   "a symbolic link: give the file itself");
 	if (fd < 0)
 		return secret_fail(why, whylen, -errno, path, strerror(errno));
 	rc = secret_check(fd, path, why, whylen);

@@ -218,6 +218,17 @@ test_secret_rules(void)
 	write_file(path, "two words\n", 0600);
 	CU_ASSERT_EQUAL(wm_http_secret_read(path, buf, sizeof(buf), true, why, sizeof(why)),
 			-EINVAL);
+	/* A link to a good file is refused: the rules hold for the file named. */
+	write_file(path, "s3cret-token\n", 0600);
+	{
+		char link[sizeof(path) + 5];
+
+		snprintf(link, sizeof(link), "%s.lnk", path);
+		CU_ASSERT_EQUAL(symlink(path, link), 0);
+		CU_ASSERT_EQUAL(wm_http_secret_read(link, buf, sizeof(buf), true, why, sizeof(why)),
+				-ELOOP);
+		unlink(link);
+	}
 	unlink(path);
 	CU_ASSERT_EQUAL(wm_http_secret_read(path, buf, sizeof(buf), true, why, sizeof(why)),
 			-ENOENT);
