@@ -499,6 +499,18 @@ class TokenTlsCaptureTest(unittest.TestCase):
         other = subprocess.run(["tshark", "-r", path, "-Y", "not udp", "-T", "fields", "-e",
                                 "frame.number"], capture_output=True, text=True)
         self.assertEqual(other.stdout.split(), [])
+        # Exactly the packets the filter selects: 40 in a row of those libpcap's own "udp"
+        # (tcpdump) selects from the looping file (tagged frames are not among them).
+        from scapy.all import rdpcap
+        sel = os.path.join(self.dir, "selected.pcap")
+        subprocess.run(["tcpdump", "-r", self.pcap, "-w", sel, "udp"], check=True,
+                       capture_output=True)
+        udp = [bytes(p) for p in rdpcap(sel)]
+        got = [bytes(p) for p in rdpcap(path)]
+        self.assertTrue(udp)
+        starts = [i for i in range(len(udp)) if udp[i] == got[0]]
+        self.assertTrue(any(all(got[k] == udp[(i + k) % len(udp)] for k in range(len(got)))
+                            for i in starts), "not a run of the file's UDP packets")
 
 
 class RefusedConfigTest(unittest.TestCase):
@@ -535,6 +547,7 @@ class RefusedConfigTest(unittest.TestCase):
 
 def main():
     return wmtest.main([("curl", "curl"), ("tshark", "tshark"), ("openssl", "openssl"),
+                        ("tcpdump", "tcpdump"),
                         ("dpdk-telemetry.py", "dpdk"), ("promtool", "prometheus"),
                         ("prometheus", "prometheus")])
 
