@@ -3,6 +3,7 @@
 """config/wiremeter.service: systemd-analyze verify accepts it (with ExecStart
 pointing at the wiremeter under test), and its stop and restart policy is the one
 the README documents: SIGINT to stop (a clean end), no restart on exit code 2.
+config/prometheus-rules.yml: promtool checks it and runs its alert tests.
 
 Run by meson (suite functional):
     test_service.py --wiremeter PATH --workdir DIR
@@ -35,6 +36,18 @@ class ServiceUnitTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(errs, [])
 
+    def test_prometheus_rules(self):
+        """config/prometheus-rules.yml is valid and its alerts fire on the series in
+        config/prometheus-rules.test.yml, and only there (promtool test rules)."""
+        cfg = os.path.join(ROOT, "config")
+        for args in (["check", "rules", "prometheus-rules.yml"],
+                     ["test", "rules", "prometheus-rules.test.yml"]):
+            p = subprocess.run(["promtool"] + args, capture_output=True, text=True, cwd=cfg)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = subprocess.run(["promtool", "check", "rules", "prometheus-rules.yml"],
+                           capture_output=True, text=True, cwd=cfg)
+        self.assertIn("6 rules found", p.stdout)
+
     def test_policy(self):
         keys = {}
         with open(UNIT) as f:
@@ -51,4 +64,4 @@ class ServiceUnitTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(wmtest.main([("systemd-analyze", "systemd")]))
+    sys.exit(wmtest.main([("systemd-analyze", "systemd"), ("promtool", "prometheus")]))
