@@ -41,6 +41,7 @@
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
+#include "wm_evidence.h"
 #include "wm_ipfix_transport.h"
 #include "wm_mgmt.h"
 #include "wm_output.h"
@@ -332,6 +333,11 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The keys, and the trust key's verdict on the files already read, before anything opens. */
+	if (wm_evidence_init(&app->conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
 	if (app->conf.mbufs != 0 && app->conf.mbufs < MIN_MBUFS) {
 		fprintf(stderr, "wiremeter: error: --mbufs: %u is below the %u a pool needs\n",
 			app->conf.mbufs, MIN_MBUFS);
@@ -519,6 +525,7 @@ app_fini(struct wm_app *app, int run_rc)
 		rc = -EIO;
 	}
 	wm_conf_free(&app->conf);
+	wm_evidence_fini();
 	wm_eal_leave();
 	return rc == 0 ? 0 : 1;
 }

@@ -532,6 +532,49 @@ writer_end_file(struct wm_capture_writer *wr)
 	return rc;
 }
 
+/*
+ * rte_pcapng (22.11) leaves the padding after its options' values, and the
+ * interface block's reserved field, as it found them in memory: two runs
+ * would differ there, and a file would carry stray memory. Zero them in the
+ * header it has just written (section and interface blocks, fd at its end).
+ */
+static void
+writer_zero_padding(int fd, uint64_t len)
+{
+	uint8_t h[8192];
+	uint64_t b = 0;
+
+	if (len > sizeof(h) || pread(fd, h, len, 0) != (ssize_t)len)
+		return;
+	while (b + 12 <= len) {
+		uint32_t type, blen, o, end;
+
+		memcpy(&type, h + b, 4);
+		memcpy(&blen, h + b + 4, 4);
+		if (blen < 12 || b + blen > len || (type != 0x0a0d0d0a && type != 1))
+			break;
+		o = (uint32_t)b + (type == 1 ? 16 : 24); /* the first option */
+		end = (uint32_t)b + blen - 4;
+		if (type == 1)
+			memset(h + b + 10, 0, 2);
+		while (o + 4 <= end) {
+			uint16_t code, olen;
+			uint32_t padded;
+
+			memcpy(&code, h + o, 2);
+			memcpy(&olen, h + o + 2, 2);
+			padded = RTE_ALIGN((uint32_t)olen, 4);
+			if (code == 0 || o + 4 + padded > end)
+				break;
+			memset(h + o + 4 + olen, 0, padded - olen);
+			o += 4 + padded;
+		}
+		b += blen;
+	}
+	if (pwrite(fd, h, len, 0) != (ssize_t)len)
+		return;
+}
+
 /* Open the next file: the first one, or the next of the ring (deleting the oldest). */
 static int
 writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
@@ -565,6 +608,7 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 	}
 	wr->fd = fd;
 	wr->file_good = (uint64_t)lseek(fd, 0, SEEK_CUR);
+	writer_zero_padding(fd, wr->file_good);
 	if (writer_pump(wr) != 0) {
 		snprintf(err, errlen, "%s: cannot write the container: %s", name, strerror(EIO));
 		rte_pcapng_close(wr->pc);

@@ -182,6 +182,12 @@ struct wm_conf {
 	/* The console. */
 	uint32_t interactive; /**< -i: a wiremeter> prompt on stdin (0/1); no config key */
 	char *cmdline_file;   /**< console commands run at start, or NULL */
+
+	/* Evidence-grade output (JSON object "evidence"): key files by path only. */
+	char *capture_key;	  /**< --capture-key: AES-256 key file; captures encrypted */
+	uint32_t encrypt_outputs; /**< --encrypt-outputs: the JSON outputs encrypted too (0/1) */
+	char *sign_key;		  /**< --sign-key: PEM private key signing each file closed */
+	char *trust_key; /**< --trust-key: PEM public key the files loaded must be signed by */
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -168,6 +169,21 @@ bool wm_crypt_is_container(const void *head, size_t len);
 
 /** A signing (private) key, or a verifying (public) one. */
 struct wm_crypt_pkey;
+
+/**
+ * Open an output file as a write-only stdio stream whose bytes go into a
+ * container under @p key (NULL: plain), and which is signed with @p sign
+ * (NULL: not) when fclose() has written it all. fclose() returns EOF when
+ * the final chunk, the close or the signature failed.
+ *
+ * @param append
+ *   Plain: append to the file. Encrypted: a container cannot grow once
+ *   closed, so an existing non-empty file is refused (EEXIST).
+ * @return
+ *   The stream, or NULL with @p err naming the file and the reason.
+ */
+FILE *wm_crypt_fopen(const char *path, bool append, const struct wm_crypt_key *key,
+		     const struct wm_crypt_pkey *sign, char *err, size_t errlen);
 
 /**
  * Read an Ed25519 or ECDSA P-256 private key (PEM). The file must belong

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * The keys are set once, on the main thread before EAL, and only read
+ * after that (the capture writer thread reads capture_key and signer):
+ * no lock is needed.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wm_app.h"
+#include "wm_evidence.h"
+
+static struct {
+	struct wm_crypt_key *capture_key;
+	struct wm_crypt_pkey *signer;
+	struct wm_crypt_pkey *trust;
+	bool encrypt_outputs;
+	char desc[1024];
+} ev;
+
+int
+wm_evidence_trusted(const char *path, char *err, size_t errlen)
+{
+	if (ev.trust == NULL || path == NULL)
+		return 0;
+	return wm_crypt_verify_file(ev.trust, path, err, errlen) == 0 ? 0 : -EPERM;
+}
+
+static void
+describe(const struct wm_conf *c)
+{
+	char id[33];
+	size_t n = 0;
+
+	ev.desc[0] = '\0';
+	if (ev.capture_key != NULL) {
+		wm_crypt_key_id_hex(ev.capture_key, id, sizeof(id));
+		n += (size_t)snprintf(ev.desc + n, sizeof(ev.desc) - n,
+				      "capture key %.300s (id %s, AES-256-GCM via IPsec-MB %s)%s",
+				      c->capture_key, id, wm_crypt_arch(),
+				      ev.encrypt_outputs ? ", outputs encrypted" : "");
+	}
+	if (ev.signer != NULL && n < sizeof(ev.desc)) {
+		wm_crypt_pkey_id_hex(ev.signer, id, sizeof(id));
+		n += (size_t)snprintf(ev.desc + n, sizeof(ev.desc) - n, "%ssign key %.300s (id %s)",
+				      n > 0 ? "; " : "", c->sign_key, id);
+	}
+	if (ev.trust != NULL && n < sizeof(ev.desc)) {
+		wm_crypt_pkey_id_hex(ev.trust, id, sizeof(id));
+		snprintf(ev.desc + n, sizeof(ev.desc) - n, "%strust key %.300s (id %s)",
+			 n > 0 ? "; " : "", c->trust_key, id);
+	}
+}
+
+int
+wm_evidence_init(const struct wm_conf *c, char *err, size_t errlen)
+{
+	if (c->trust_key != NULL &&
+	    (ev.trust = wm_crypt_trust_key_load(c->trust_key, err, errlen)) == NULL)
+		return -EINVAL;
+	/* What was loaded before the keys: the config file, and the command file read later. */
+	if (wm_evidence_trusted(c->config_file, err, errlen) != 0 ||
+	    wm_evidence_trusted(c->cmdline_file, err, errlen) != 0)
+		return -EPERM;
+	if (c->capture_key != NULL &&
+	    (ev.capture_key = wm_crypt_key_load(c->capture_key, err, errlen)) == NULL)
+		return -EINVAL;
+	if (c->sign_key != NULL &&
+	    (ev.signer = wm_crypt_sign_key_load(c->sign_key, err, errlen)) == NULL)
+		return -EINVAL;
+	if (c->encrypt_outputs && ev.capture_key == NULL) {
+		snprintf(err, errlen, "--encrypt-outputs: give the key with --capture-key");
+		return -EINVAL;
+	}
+	ev.encrypt_outputs = c->encrypt_outputs != 0;
+	describe(c);
+	if (ev.desc[0] != '\0')
+		WM_LOG(INFO, "evidence: %s", ev.desc);
+	return 0;
+}
+
+void
+wm_evidence_fini(void)
+{
+	wm_crypt_key_free(ev.capture_key);
+	wm_crypt_pkey_free(ev.signer);
+	wm_crypt_pkey_free(ev.trust);
+	memset(&ev, 0, sizeof(ev));
+}
+
+const struct wm_crypt_key *
+wm_evidence_capture_key(void)
+{
+	return ev.capture_key;
+}
+
+const struct wm_crypt_pkey *
+wm_evidence_signer(void)
+{
+	return ev.signer;
+}
+
+FILE *
+wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen)
+{
+	if (!ev.encrypt_outputs && ev.signer == NULL) {
+		FILE *f = fopen(path, append ? "a" : "w");
+
+		if (f == NULL)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return f;
+	}
+	return wm_crypt_fopen(path, append, ev.encrypt_outputs ? ev.capture_key : NULL, ev.signer,
+			      err, errlen);
+}
+
+void
+wm_evidence_describe(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ev.desc);
+}

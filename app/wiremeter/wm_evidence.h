@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+#ifndef WM_EVIDENCE_H
+#define WM_EVIDENCE_H
+
+/*
+ * Evidence-grade output in the application (lib/crypt does the work):
+ * the keys the options name, loaded once before EAL and freed at exit;
+ * the inputs --trust-key guards; the output streams --encrypt-outputs
+ * and --sign-key change. Keys are shown by path and identifier only.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "wm_conf.h"
+#include "wm_crypt.h"
+
+/*
+ * Load --capture-key, --sign-key and --trust-key, and check the config
+ * file and the command file against the trust key. 0, or a negative
+ * errno with err naming the file and the reason (exit code 2).
+ */
+int wm_evidence_init(const struct wm_conf *conf, char *err, size_t errlen);
+/* Wipe and free the keys. */
+void wm_evidence_fini(void);
+
+/* The capture key, or NULL. */
+const struct wm_crypt_key *wm_evidence_capture_key(void);
+/* The signing key, or NULL. */
+const struct wm_crypt_pkey *wm_evidence_signer(void);
+
+/*
+ * An input about to be loaded (a BPF or XDP object, a file a command
+ * names): without --trust-key 0; with it, 0 only when FILE.sig verifies,
+ * else -EPERM with err saying why.
+ */
+int wm_evidence_trusted(const char *path, char *err, size_t errlen);
+
+/*
+ * An output stream (--flows-json, --gaps-json): encrypted with
+ * --encrypt-outputs, signed at fclose() with --sign-key, else plain.
+ * NULL with err set on failure.
+ */
+FILE *wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen);
+
+/* "capture key PATH (id HEX)" and the like for show config and the report. */
+void wm_evidence_describe(char *buf, size_t len);
+
+#endif /* WM_EVIDENCE_H */
