@@ -32,6 +32,11 @@ WM_PACKAGES=(
 	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
 	"clang:clang" "llvm:llvm-symbolizer" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"
+	# Evidence-grade output (lib/crypt): AES-256-GCM from IPsec-MB, signatures from OpenSSL;
+	# the functional suite checks signatures with the openssl command and decrypts with
+	# python3-cryptography as an independent reader of the container.
+	"libipsec-mb-dev:/usr/include/intel-ipsec-mb.h" "libssl-dev:/usr/include/openssl/evp.h"
+	"openssl:openssl" "python3-cryptography:/usr/lib/python3/dist-packages/cryptography"
 )
 
 wm_log() { printf '[setup] %s\n' "$*" >&2; }
