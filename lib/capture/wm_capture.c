@@ -420,7 +420,8 @@ struct wm_capture_writer {
 	 */
 	int disk;
 	struct wm_crypt_writer *cw;
-	uint64_t pumped; /* plaintext bytes of fd already sealed */
+	uint64_t pumped;  /* plaintext bytes of fd already sealed */
+	uint64_t punched; /* of those, the bytes freed from the memfd */
 	uint8_t *pump_buf;
 	uint64_t file_good;	/* bytes of whole blocks in it */
 	uint64_t file_start_ns; /* its first packet's time */
@@ -475,6 +476,7 @@ writer_create(struct wm_capture_writer *wr, const char *name, char *err, size_t 
 		return fd;
 	wr->disk = fd;
 	wr->pumped = 0;
+	wr->punched = 0;
 	wr->cw = wm_crypt_writer_open(fd, wr->conf.key, 0);
 	fd = wr->cw != NULL ? memfd_create("wm-capture", MFD_CLOEXEC) : -1;
 	if (fd < 0) {
@@ -489,7 +491,7 @@ writer_create(struct wm_capture_writer *wr, const char *name, char *err, size_t 
 static int
 writer_pump(struct wm_capture_writer *wr)
 {
-	enum { PUMP = 1 << 16 };
+	enum { PUMP = 1 << 16, PUNCH = 1 << 20 };
 
 	while (wr->cw != NULL && wr->pumped < wr->file_good) {
 		size_t want = RTE_MIN((uint64_t)PUMP, wr->file_good - wr->pumped);
@@ -497,10 +499,15 @@ writer_pump(struct wm_capture_writer *wr)
 
 		if (n <= 0 || wm_crypt_writer_write(wr->cw, wr->pump_buf, (size_t)n) != 0)
 			return -EIO;
-		/* Sealed: its plaintext need not stay in memory (shmem frees punched pages). */
-		fallocate(wr->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)wr->pumped,
-			  (off_t)n);
 		wr->pumped += (uint64_t)n;
+	}
+	/* Sealed plaintext need not stay in memory: shmem frees punched pages, a MiB at a time. */
+	if (wr->cw != NULL && wr->pumped - wr->punched >= PUNCH) {
+		uint64_t to = wr->pumped & ~(uint64_t)(PUNCH - 1);
+
+		fallocate(wr->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)wr->punched,
+			  (off_t)(to - wr->punched));
+		wr->punched = to;
 	}
 	return 0;
 }
