@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "wm_app.h"
 #include "wm_evidence.h"
 
@@ -21,6 +23,7 @@ static struct {
 	struct wm_crypt_pkey *trust;
 	bool encrypt_outputs;
 	char desc[1024];
+	json_t *report; /* the report's object, made with the description */
 } ev;
 
 int
@@ -31,6 +34,18 @@ wm_evidence_trusted(const char *path, char *err, size_t errlen)
 	return wm_crypt_verify_file(ev.trust, path, err, errlen) == 0 ? 0 : -EPERM;
 }
 
+/* One key's file and identifier in the report's object: FileKey and IdKey. */
+static void
+report_key(const char *what, const char *path, const char *id)
+{
+	char k[64];
+
+	snprintf(k, sizeof(k), "%sKeyFile", what);
+	json_object_set_new(ev.report, k, json_string(path));
+	snprintf(k, sizeof(k), "%sKeyId", what);
+	json_object_set_new(ev.report, k, json_string(id));
+}
+
 static void
 describe(const struct wm_conf *c)
 {
@@ -38,8 +53,12 @@ describe(const struct wm_conf *c)
 	size_t n = 0;
 
 	ev.desc[0] = '\0';
+	ev.report = json_object();
+	json_object_set_new(ev.report, "encryptOutputs", json_boolean(ev.encrypt_outputs));
 	if (ev.capture_key != NULL) {
 		wm_crypt_key_id_hex(ev.capture_key, id, sizeof(id));
+		report_key("capture", c->capture_key, id);
+		json_object_set_new(ev.report, "aesGcmCodePath", json_string(wm_crypt_arch()));
 		n += (size_t)snprintf(ev.desc + n, sizeof(ev.desc) - n,
 				      "capture key %.300s (id %s, AES-256-GCM via IPsec-MB %s)%s",
 				      c->capture_key, id, wm_crypt_arch(),
@@ -47,11 +66,13 @@ describe(const struct wm_conf *c)
 	}
 	if (ev.signer != NULL && n < sizeof(ev.desc)) {
 		wm_crypt_pkey_id_hex(ev.signer, id, sizeof(id));
+		report_key("sign", c->sign_key, id);
 		n += (size_t)snprintf(ev.desc + n, sizeof(ev.desc) - n, "%ssign key %.300s (id %s)",
 				      n > 0 ? "; " : "", c->sign_key, id);
 	}
 	if (ev.trust != NULL && n < sizeof(ev.desc)) {
 		wm_crypt_pkey_id_hex(ev.trust, id, sizeof(id));
+		report_key("trust", c->trust_key, id);
 		snprintf(ev.desc + n, sizeof(ev.desc) - n, "%strust key %.300s (id %s)",
 			 n > 0 ? "; " : "", c->trust_key, id);
 	}
@@ -90,6 +111,7 @@ wm_evidence_fini(void)
 	wm_crypt_key_free(ev.capture_key);
 	wm_crypt_pkey_free(ev.signer);
 	wm_crypt_pkey_free(ev.trust);
+	json_decref(ev.report);
 	memset(&ev, 0, sizeof(ev));
 }
 
@@ -119,8 +141,8 @@ wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen)
 			      err, errlen);
 }
 
-void
-wm_evidence_describe(char *buf, size_t len)
+json_t *
+wm_evidence_report_json(void)
 {
-	snprintf(buf, len, "%s", ev.desc);
+	return ev.report != NULL ? json_deep_copy(ev.report) : json_object();
 }

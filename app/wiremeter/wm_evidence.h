@@ -46,7 +46,11 @@ int wm_evidence_trusted(const char *path, char *err, size_t errlen);
  */
 FILE *wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen);
 
-/* "capture key PATH (id HEX)" and the like for show config and the report. */
-void wm_evidence_describe(char *buf, size_t len);
+struct json_t;
+/*
+ * The report's "evidence" object: each key's file and identifier (never
+ * the key), whether outputs are encrypted, IPsec-MB's code path.
+ */
+struct json_t *wm_evidence_report_json(void);
 
 #endif /* WM_EVIDENCE_H */

@@ -183,6 +183,11 @@ class RoundTripTests(Case):
         self.assertEqual((version, cipher, hlen, chunk), (1, 1, 64, CHUNK))
         self.assertEqual(hdr[16:32],
                          hashlib.sha256(b"wiremeter key id v1" + KEY).digest()[:16])
+        # The report names the key by file and identifier.
+        ev = wmtest.read_json(os.path.join(ed, "report.json"))["evidence"]
+        self.assertEqual((ev["captureKeyFile"], ev["captureKeyId"]), (KEYFILE, hdr[16:32].hex()))
+        self.assertTrue(ev["encryptOutputs"])
+        self.assertEqual(ev["signKeyFile"], SIGNKEY)
         self.assertEqual(hdr[40:48], bytes(8))
         gcm = AESGCM(KEY)
         prefix = hdr[32:40]
