@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -22,12 +23,15 @@ static struct {
 	struct wm_crypt_pkey *signer;
 	struct wm_crypt_pkey *trust;
 	bool encrypt_outputs;
+	bool trust_preloaded; /* from the command line, before the config file was read */
+	char *input;	      /* the verified command file's bytes, behind a memory stream */
 	char desc[1024];
 	json_t *report; /* the report's object, made with the description */
 } ev;
 
-int
-wm_evidence_trusted(const char *path, char *err, size_t errlen)
+/* Without a trust key 0; with it, 0 only when path.sig verifies, else -EPERM. */
+static int
+trusted(const char *path, char *err, size_t errlen)
 {
 	if (ev.trust == NULL || path == NULL)
 		return 0;
@@ -78,15 +82,51 @@ describe(const struct wm_conf *c)
 	}
 }
 
+/* Files the trust key guards are read whole (a config, commands, a BPF object). */
+#define TRUSTED_MAX (16u << 20)
+
+static char *
+read_trusted(const char *path, size_t *len, char *why, size_t whylen)
+{
+	return wm_crypt_read_verified(ev.trust, path, TRUSTED_MAX, len, why, whylen);
+}
+
+int
+wm_evidence_preload(int argc, char **argv, struct wm_conf *c, char *err, size_t errlen)
+{
+	const char *path = NULL;
+	int i;
+
+	/* The last one wins, as getopt's would; "--trust-key=FILE" or "--trust-key FILE". */
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--trust-key=", 12) == 0)
+			path = argv[i] + 12;
+		else if (strcmp(argv[i], "--trust-key") == 0 && i + 1 < argc)
+			path = argv[++i];
+	}
+	if (path == NULL)
+		return 0;
+	ev.trust = wm_crypt_trust_key_load(path, err, errlen);
+	if (ev.trust == NULL)
+		return -EINVAL;
+	ev.trust_preloaded = true;
+	c->file_read = read_trusted;
+	return 0;
+}
+
 int
 wm_evidence_init(const struct wm_conf *c, char *err, size_t errlen)
 {
-	if (c->trust_key != NULL &&
-	    (ev.trust = wm_crypt_trust_key_load(c->trust_key, err, errlen)) == NULL)
-		return -EINVAL;
-	/* What was loaded before the keys: the config file, and the command file read later. */
-	if (wm_evidence_trusted(c->config_file, err, errlen) != 0 ||
-	    wm_evidence_trusted(c->cmdline_file, err, errlen) != 0)
+	/* A trust key only the config named: the config was read unchecked; check it now. */
+	if (!ev.trust_preloaded && c->trust_key != NULL) {
+		ev.trust = wm_crypt_trust_key_load(c->trust_key, err, errlen);
+		if (ev.trust == NULL)
+			return -EINVAL;
+		if (trusted(c->config_file, err, errlen) != 0)
+			return -EPERM;
+	}
+	/* The command file is read later (the console); refuse it now rather than then. */
+	if (trusted(c->cmdline_file, err, errlen) != 0)
 		return -EPERM;
 	if (c->capture_key != NULL &&
 	    (ev.capture_key = wm_crypt_key_load(c->capture_key, err, errlen)) == NULL)
@@ -112,6 +152,7 @@ wm_evidence_fini(void)
 	wm_crypt_pkey_free(ev.signer);
 	wm_crypt_pkey_free(ev.trust);
 	json_decref(ev.report);
+	free(ev.input);
 	memset(&ev, 0, sizeof(ev));
 }
 
@@ -125,6 +166,54 @@ const struct wm_crypt_pkey *
 wm_evidence_signer(void)
 {
 	return ev.signer;
+}
+
+char *
+wm_evidence_read_input(const char *path, size_t *len, char *err, size_t errlen)
+{
+	char *buf;
+	FILE *f;
+	long n;
+
+	if (ev.trust != NULL)
+		return read_trusted(path, len, err, errlen);
+	f = fopen(path, "rb");
+	buf = NULL;
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    (size_t)n <= TRUSTED_MAX && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+		buf[n] = '\0';
+		*len = (size_t)n;
+	} else {
+		snprintf(err, errlen, "%s: %s", path, f == NULL ? strerror(errno) : "cannot read");
+		free(buf);
+		buf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
+FILE *
+wm_evidence_fopen_input(const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	FILE *f;
+
+	if (ev.trust == NULL) {
+		f = fopen(path, "r");
+		if (f == NULL)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return f;
+	}
+	free(ev.input);
+	ev.input = read_trusted(path, &len, err, errlen);
+	if (ev.input == NULL)
+		return NULL;
+	f = fmemopen(ev.input, len, "r");
+	if (f == NULL)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return f;
 }
 
 FILE *

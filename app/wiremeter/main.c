@@ -325,7 +325,10 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		app_argv[i] = argv[dd + (int)i];
 	wm_conf_defaults(&app->conf);
 	app->conf.uri_check = wm_ipfix_transport_check;
-	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
+	/* --trust-key before the rest: the config file is checked before it is parsed. */
+	rc = wm_evidence_preload(app_argc, app_argv, &app->conf, err, sizeof(err));
+	if (rc == 0)
+		rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
 	free(app_argv);
 	if (rc == WM_CONF_EXIT)
 		return WM_CONF_EXIT;

@@ -19,9 +19,17 @@
 #include "wm_crypt.h"
 
 /*
- * Load --capture-key, --sign-key and --trust-key, and check the config
- * file and the command file against the trust key. 0, or a negative
- * errno with err naming the file and the reason (exit code 2).
+ * Before the options are parsed: a --trust-key among them is loaded now,
+ * and c->file_read set, so the config file is checked before it is parsed
+ * (the very bytes parsed). 0, or a negative errno with err set.
+ */
+int wm_evidence_preload(int argc, char **argv, struct wm_conf *c, char *err, size_t errlen);
+
+/*
+ * Load --capture-key and --sign-key (and --trust-key when only the config
+ * named it: the config file is then checked after the fact), check the
+ * command file against the trust key. 0, or a negative errno with err
+ * naming the file and the reason (exit code 2).
  */
 int wm_evidence_init(const struct wm_conf *conf, char *err, size_t errlen);
 /* Wipe and free the keys. */
@@ -33,11 +41,19 @@ const struct wm_crypt_key *wm_evidence_capture_key(void);
 const struct wm_crypt_pkey *wm_evidence_signer(void);
 
 /*
- * An input about to be loaded (a BPF or XDP object, a file a command
- * names): without --trust-key 0; with it, 0 only when FILE.sig verifies,
- * else -EPERM with err saying why.
+ * An input to load (a BPF or XDP object, a file a command names), whole:
+ * with --trust-key only when FILE.sig verifies these very bytes. The bytes
+ * (NUL-terminated, the caller frees them), or NULL with err naming the
+ * file and the reason.
  */
-int wm_evidence_trusted(const char *path, char *err, size_t errlen);
+char *wm_evidence_read_input(const char *path, size_t *len, char *err, size_t errlen);
+
+/*
+ * An input to read (--cmdline-file): without --trust-key the file; with
+ * it, its verified bytes (read once, checked, then read from memory).
+ * NULL with err set.
+ */
+FILE *wm_evidence_fopen_input(const char *path, char *err, size_t errlen);
 
 /*
  * An output stream (--flows-json, --gaps-json): encrypted with

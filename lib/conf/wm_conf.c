@@ -1179,7 +1179,18 @@ wm_conf_load_file(struct wm_conf *c, const char *path, char *err, size_t errlen)
 	if (access(path, R_OK) != 0)
 		return fail(err, errlen, -ENOENT, "config %s: cannot read: %s", path,
 			    strerror(errno));
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (c->file_read != NULL) {
+		char why[1024], *text;
+		size_t len;
+
+		text = c->file_read(path, &len, why, sizeof(why));
+		if (text == NULL)
+			return fail(err, errlen, -EPERM, "%s", why);
+		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		free(text);
+	} else {
+		root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	}
 	if (root == NULL)
 		return fail(err, errlen, -EINVAL, "config %s: line %d column %d: %s", path,
 			    jerr.line, jerr.column, jerr.text);

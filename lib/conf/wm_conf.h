@@ -142,6 +142,14 @@ struct wm_conf {
 	 * any string. Returns 0, or a negative errno with @p why set.
 	 */
 	int (*uri_check)(const char *uri, char *why, size_t whylen);
+	/**
+	 * Reads the config file in the library's place, set like uri_check:
+	 * its bytes (NUL-terminated, malloc'd; the library frees them), checked
+	 * as the caller wants (a signature, --trust-key), so that what is parsed
+	 * is what was checked; or NULL with @p why naming the file and the
+	 * reason. NULL: the library reads the file itself.
+	 */
+	char *(*file_read)(const char *path, size_t *len, char *why, size_t whylen);
 	uint32_t tunnels;	     /**< enum wm_conf_tunnels */
 	uint32_t ipfix_mode;	     /**< enum wm_conf_ipfix_mode */
 	uint32_t observation_domain; /**< first worker's Observation Domain ID */

@@ -227,6 +227,21 @@ int wm_crypt_sign_file(const struct wm_crypt_pkey *k, const char *path, char *er
  */
 int wm_crypt_verify_file(const struct wm_crypt_pkey *k, const char *path, char *err, size_t errlen);
 
+/**
+ * Read a file whole and check those very bytes against @p path.sig, so
+ * that what is used is what was verified (no window to swap the file).
+ *
+ * @param max
+ *   Largest file accepted.
+ * @param len
+ *   Its length.
+ * @return
+ *   The bytes (NUL-terminated, the caller frees them), or NULL with @p err
+ *   naming the file and the reason.
+ */
+void *wm_crypt_read_verified(const struct wm_crypt_pkey *k, const char *path, size_t max,
+			     size_t *len, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

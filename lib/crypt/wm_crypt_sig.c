@@ -142,26 +142,49 @@ wm_crypt_pkey_id_hex(const struct wm_crypt_pkey *k, char *buf, size_t len)
 	snprintf(buf, len, "%s", k->id);
 }
 
-/* The statement for the file as it is now, signed by key id 'id'. */
+/* SHA-256 and size of the file at path, read through. 0 or a negative errno. */
 static int
-statement_make(const char *path, const char *id, char *out, size_t len, char *err, size_t errlen)
+digest_file(const char *path, unsigned char d[32], uint64_t *size)
 {
-	unsigned char d[32], *buf = malloc(65536);
+	unsigned char *buf = malloc(65536);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	char hex[65], *copy = strdup(path);
-	uint64_t size = 0;
-	ssize_t n = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	ssize_t n = 0;
 
-	if (fd < 0 || buf == NULL || md == NULL || copy == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+	*size = 0;
+	if (fd < 0 || buf == NULL || md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		rc = fd < 0 ? -errno : -ENOMEM;
 	while (rc == 0 && (n = read(fd, buf, 65536)) > 0) {
 		EVP_DigestUpdate(md, buf, (size_t)n);
-		size += (uint64_t)n;
+		*size += (uint64_t)n;
 	}
 	if (rc == 0 && (n < 0 || EVP_DigestFinal_ex(md, d, NULL) != 1))
 		rc = -EIO;
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The statement for the file at path signed by key id 'id': of its bytes
+ * 'data' when given (what the caller read and will use), else of the file
+ * as it is now.
+ */
+static int
+statement_make(const char *path, const void *data, size_t data_len, const char *id, char *out,
+	       size_t len, char *err, size_t errlen)
+{
+	char hex[65], *copy = strdup(path);
+	unsigned char d[32];
+	uint64_t size = data_len;
+	int rc = copy == NULL ? -ENOMEM : 0;
+
+	if (rc == 0 && data != NULL)
+		rc = EVP_Digest(data, data_len, d, NULL, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	else if (rc == 0)
+		rc = digest_file(path, d, &size);
 	if (rc == 0) {
 		wm_crypt_hex(d, sizeof(d), hex, sizeof(hex));
 		snprintf(out, len, SIG_FORMAT "name: %s\nsize: %llu\nsha256: %s\nkey: %s\n",
@@ -169,10 +192,6 @@ statement_make(const char *path, const char *id, char *out, size_t len, char *er
 	} else {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 	}
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(md);
-	free(buf);
 	free(copy);
 	return rc;
 }
@@ -192,7 +211,7 @@ wm_crypt_sign_file(const struct wm_crypt_pkey *k, const char *path, char *err, s
 	size_t siglen = sizeof(sig);
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
 	FILE *f;
-	int rc = statement_make(path, k->id, stmt, sizeof(stmt), err, errlen);
+	int rc = statement_make(path, NULL, 0, k->id, stmt, sizeof(stmt), err, errlen);
 
 	if (rc == 0 &&
 	    (mctx == NULL || EVP_DigestSignInit(mctx, NULL, pkey_md(k), NULL, k->pkey) != 1 ||
@@ -241,8 +260,10 @@ sig_read(const char *path, char *buf, size_t len)
 	return n;
 }
 
-int
-wm_crypt_verify_file(const struct wm_crypt_pkey *k, const char *path, char *err, size_t errlen)
+/* Check path.sig against k and against the file's bytes (data, or the file read now). */
+static int
+verify(const struct wm_crypt_pkey *k, const char *path, const void *data, size_t data_len,
+       char *err, size_t errlen)
 {
 	char text[SIG_FILE_MAX], now[STMT_MAX], *tag, *key;
 	unsigned char sig[400];
@@ -277,7 +298,7 @@ wm_crypt_verify_file(const struct wm_crypt_pkey *k, const char *path, char *err,
 	    EVP_DigestVerifyInit(mctx, NULL, pkey_md(k), NULL, k->pkey) != 1 ||
 	    EVP_DigestVerify(mctx, sig, (size_t)siglen, (unsigned char *)text, stmt_len) != 1)
 		FAIL(WM_CRYPT_E_SIG_BAD, "%s: bad signature (%s.sig does not verify)", path, path);
-	if (statement_make(path, k->id, now, sizeof(now), err, errlen) != 0) {
+	if (statement_make(path, data, data_len, k->id, now, sizeof(now), err, errlen) != 0) {
 		rc = -WM_CRYPT_E_IO;
 		goto out;
 	}
@@ -287,4 +308,36 @@ wm_crypt_verify_file(const struct wm_crypt_pkey *k, const char *path, char *err,
 out:
 	EVP_MD_CTX_free(mctx);
 	return rc;
+}
+
+int
+wm_crypt_verify_file(const struct wm_crypt_pkey *k, const char *path, char *err, size_t errlen)
+{
+	return verify(k, path, NULL, 0, err, errlen);
+}
+
+void *
+wm_crypt_read_verified(const struct wm_crypt_pkey *k, const char *path, size_t max, size_t *len,
+		       char *err, size_t errlen)
+{
+	char *buf = malloc(max + 1);
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && buf != NULL)
+		n = read(fd, buf, max + 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0 || (size_t)n > max) {
+		snprintf(err, errlen, "%s: %s", path, n < 0 ? strerror(errno) : "too large");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (verify(k, path, buf, (size_t)n, err, errlen) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
 }

@@ -28,7 +28,9 @@ with --capture-key, --encrypt-outputs and --sign-key.
   TrustTests      --trust-key: a signed config and command file load;
                   unsigned, changed and wrongly signed ones are refused.
   LeakTests       no byte of the key, raw or hex, in any output, log line,
-                  the console's show config or the report.
+                  the console's show config or the report; nor in the telemetry
+                  answers of a live run (which name the key file), whose
+                  capture started through telemetry is a container.
 
 Prints "N passed, M failed[, K skipped]" last; exits 77 when tshark, openssl
 or scapy is missing (a failure under CI=true).
@@ -36,10 +38,12 @@ or scapy is missing (a failure under CI=true).
 import hashlib
 import os
 import shutil
+import signal
 import stat
 import struct
 import subprocess
 import sys
+import time
 import unittest
 
 import wmtest
@@ -451,6 +455,58 @@ class LeakTests(Case):
             self.assertNotIn(KEY[16:], text, name)
 
 
+def telemetry(pfx, command):
+    """One command through Debian's dpdk-telemetry.py; its answer as text."""
+    p = subprocess.run(["dpdk-telemetry.py", "-f", pfx], input=command + "\n",
+                       capture_output=True, text=True, timeout=30)
+    for line in p.stdout.splitlines():
+        if line.strip().startswith("{"):
+            return line
+    raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
+
+
+class TelemetryLeakTests(Case):
+    def test_telemetry_names_the_file_not_the_key(self):
+        """An endless replay with a key: the telemetry answers name the key file,
+        never the key; a capture started through telemetry is a container."""
+        d = wmtest.fresh_dir("tel")
+        pfx = wmtest.prefix(STEM, "tel")
+        sample = os.path.join(ROOT, "tests", "data", "sample.pcap")
+        err = open(os.path.join(d, "stderr.txt"), "w+")
+        cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
+                                   "net_pcap0,rx_pcap=%s,infinite_rx=1" % sample],
+                             ["--capture-key", KEYFILE, "--stats-interval", "0"])
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=d)
+        try:
+            sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
+            for _ in range(600):  # a bound on the wait, not a timing assertion
+                err.seek(0)
+                if os.path.exists(sock) and "worker(s)" in err.read():
+                    break
+                time.sleep(0.1)
+            answers = [telemetry(pfx, c) for c in (
+                "/wiremeter/config", "/wiremeter/stats",
+                "/wiremeter/capture/start,file %s/t.pcapng count 20" % d)]
+            for _ in range(600):
+                a = telemetry(pfx, "/wiremeter/capture")
+                if '"running": 0' in a:
+                    break
+                time.sleep(0.1)
+            answers.append(a)
+        finally:
+            wmtest.stop(proc, signal.SIGINT, 60)
+            err.close()
+            wmtest.eal_cleanup(pfx)
+        self.assertIn(KEYFILE, answers[0])
+        for a in answers:
+            for n in (KEY.hex(), KEY.hex().upper()):
+                self.assertNotIn(n, a)
+        rc, plain, e = tool("decrypt", "--key", KEYFILE, os.path.join(d, "t.pcapng"))
+        self.assertEqual(rc, 0, e)
+        self.assertTrue(plain.startswith(b"\x0a\x0d\x0d\x0a"))
+
+
 def gen_keypair(key, pub, algo):
     subprocess.run(["openssl", "genpkey"] + algo + ["-out", key], check=True,
                    capture_output=True)
@@ -486,7 +542,8 @@ def main():
     def add(ap):
         ap.add_argument("--tool", required=True, help="path of wiremeter-tool")
     opt, rest = wmtest.args(add, strict=False)
-    missing = wmtest.missing_tools([("tshark", "tshark"), ("openssl", "openssl")])
+    missing = wmtest.missing_tools([("tshark", "tshark"), ("openssl", "openssl"),
+                                    ("dpdk-telemetry.py", "dpdk")])
     missing += wmtest.missing_modules([("scapy", "python3-scapy"),
                                        ("cryptography", "python3-cryptography")])
     rc = wmtest.setup_traces(missing, os.path.join(ROOT, "scripts", "gen_traces.py"), TRACES)
@@ -496,7 +553,7 @@ def main():
         setup(opt)
         suite = unittest.TestSuite()
         for cls in (RoundTripTests, TamperTests, KeyFileTests, SignatureTests, TrustTests,
-                    LeakTests):
+                    LeakTests, TelemetryLeakTests):
             suite.addTests(unittest.TestLoader().loadTestsFromTestCase(cls))
         return wmtest.run_and_verdict(suite, STEM)
     finally:

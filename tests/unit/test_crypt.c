@@ -444,6 +444,21 @@ sign_case(const char *type)
 	CU_ASSERT(strstr(err, "missing signature") != NULL);
 	CU_ASSERT_EQUAL(wm_crypt_sign_file(sk, path, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(wm_crypt_verify_file(pk, path, err, sizeof(err)), 0);
+	/* Read once and checked: the bytes come back; too large a file is refused. */
+	{
+		size_t len = 0;
+		char *text = wm_crypt_read_verified(pk, path, 1000, &len, err, sizeof(err));
+
+		CU_ASSERT_FATAL(text != NULL);
+		CU_ASSERT_EQUAL(len, 20);
+		CU_ASSERT_STRING_EQUAL(text, "{\"idle_timeout\": 5}\n");
+		free(text);
+		CU_ASSERT_PTR_NULL(wm_crypt_read_verified(pk, path, 19, &len, err, sizeof(err)));
+		CU_ASSERT(strstr(err, "too large") != NULL);
+		CU_ASSERT_PTR_NULL(
+			wm_crypt_read_verified(other, path, 1000, &len, err, sizeof(err)));
+		CU_ASSERT(strstr(err, "wrong key") != NULL);
+	}
 	CU_ASSERT_EQUAL(wm_crypt_verify_file(other, path, err, sizeof(err)), -WM_CRYPT_E_SIG_KEY);
 	CU_ASSERT(strstr(err, "wrong key") != NULL);
 	/* One byte of the file changed. */
