@@ -426,6 +426,13 @@ class TrustTests(Case):
         for which in (0, 1):
             self.refused("changed%d" % which, which, change, "differs from its signature")
 
+    def test_checked_before_parsed(self):
+        """A swapped config that is not even JSON is refused for its signature,
+        not for its syntax: it is checked before it is parsed."""
+        d, app, paths = self.start("garbage", "{not json", None)
+        line = wmtest.assert_usage_error(self, self.go("garbage", app, d), paths[0])
+        self.assertIn("missing signature", line)
+
     def test_wrongly_signed_refused(self):
         for which in (0, 1):
             self.refused("wrong%d" % which, which,
