@@ -54,12 +54,28 @@ static IMB_MGR *mgr;
 static IMB_ARCH mgr_arch;
 static pthread_once_t mgr_once = PTHREAD_ONCE_INIT;
 
+/*
+ * IPsec-MB's best code path for the CPU (init_mb_mgr_auto). Debian's
+ * IPsec-MB 1.3 has no code for a CPU without AES-NI (it finds no arch):
+ * the software fallback is then OpenSSL's EVP AES-256-GCM (mgr stays
+ * NULL). WM_CRYPT_NO_AESNI=1 in the environment forces the fallback, so
+ * that it is tested here too.
+ */
 static void
 mgr_init(void)
 {
+	const char *soft = getenv("WM_CRYPT_NO_AESNI");
+
+	mgr_arch = IMB_ARCH_NONE;
+	if (soft != NULL && strcmp(soft, "1") == 0)
+		return;
 	mgr = alloc_mb_mgr(0);
 	if (mgr != NULL)
 		init_mb_mgr_auto(mgr, &mgr_arch);
+	if (mgr != NULL && (mgr_arch == IMB_ARCH_NONE || imb_get_errno(mgr) != 0)) {
+		free_mb_mgr(mgr);
+		mgr = NULL;
+	}
 }
 
 const char *
@@ -72,7 +88,7 @@ wm_crypt_arch(void)
 	};
 
 	pthread_once(&mgr_once, mgr_init);
-	return mgr != NULL && mgr_arch < IMB_ARCH_NUM ? names[mgr_arch] : "none";
+	return mgr != NULL && mgr_arch < IMB_ARCH_NUM ? names[mgr_arch] : "software (OpenSSL EVP)";
 }
 
 void *
@@ -177,9 +193,8 @@ key_prepare(struct wm_crypt_key *k)
 		return -EIO;
 	memcpy(k->id, d, sizeof(k->id));
 	pthread_once(&mgr_once, mgr_init);
-	if (mgr == NULL)
-		return -ENOMEM;
-	IMB_AES256_GCM_PRE(mgr, k->key, &k->gcm);
+	if (mgr != NULL)
+		IMB_AES256_GCM_PRE(mgr, k->key, &k->gcm);
 	return 0;
 }
 
@@ -254,6 +269,30 @@ wm_crypt_key_id_hex(const struct wm_crypt_key *k, char *buf, size_t len)
 	wm_crypt_hex(k->id, sizeof(k->id), buf, len);
 }
 
+/*
+ * The software fallback: OpenSSL's EVP AES-256-GCM. Seal (enc: the tag is
+ * written to 'tag') or open (the tag in 'tag' is checked). 0 or -EIO.
+ */
+static int
+evp_gcm(const struct wm_crypt_key *k, bool enc, const uint8_t *iv, const void *aad, size_t aad_len,
+	const void *in, size_t len, void *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int ol, ok;
+
+	ok = c != NULL && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, k->key, iv, enc) == 1 &&
+	     (aad_len == 0 || EVP_CipherUpdate(c, NULL, &ol, aad, (int)aad_len) == 1) &&
+	     (len == 0 || EVP_CipherUpdate(c, out, &ol, in, (int)len) == 1);
+	if (ok && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, WM_CRYPT_TAG_LEN, tag) == 1 &&
+		     EVP_CipherFinal_ex(c, (uint8_t *)out + len, &ol) == 1;
+	else if (ok)
+		ok = EVP_CipherFinal_ex(c, (uint8_t *)out + len, &ol) == 1 &&
+		     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, WM_CRYPT_TAG_LEN, tag) == 1;
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -EIO;
+}
+
 void
 wm_crypt_gcm_seal(const struct wm_crypt_key *k, const uint8_t iv[WM_CRYPT_IV_LEN], const void *aad,
 		  size_t aad_len, const void *in, size_t len, void *out,
@@ -262,6 +301,11 @@ wm_crypt_gcm_seal(const struct wm_crypt_key *k, const uint8_t iv[WM_CRYPT_IV_LEN
 	struct gcm_context_data ctx;
 	uint8_t none = 0;
 
+	if (mgr == NULL) {
+		if (evp_gcm(k, true, iv, aad, aad_len, in, len, out, tag) != 0)
+			memset(tag, 0, WM_CRYPT_TAG_LEN); /* a tag no reader accepts */
+		return;
+	}
 	IMB_AES256_GCM_ENC(mgr, &k->gcm, &ctx, len != 0 ? out : &none, len != 0 ? in : &none, len,
 			   iv, aad, aad_len, tag, WM_CRYPT_TAG_LEN);
 	explicit_bzero(&ctx, sizeof(ctx));
@@ -277,6 +321,12 @@ wm_crypt_gcm_open(const struct wm_crypt_key *k, const uint8_t iv[WM_CRYPT_IV_LEN
 	uint8_t none = 0;
 	int diff;
 
+	if (mgr == NULL) {
+		memcpy(got, tag, sizeof(got));
+		return evp_gcm(k, false, iv, aad, aad_len, in, len, out, got) == 0
+			       ? 0
+			       : -WM_CRYPT_E_CHUNK_AUTH;
+	}
 	IMB_AES256_GCM_DEC(mgr, &k->gcm, &ctx, len != 0 ? out : &none, len != 0 ? in : &none, len,
 			   iv, aad, aad_len, got, sizeof(got));
 	explicit_bzero(&ctx, sizeof(ctx));

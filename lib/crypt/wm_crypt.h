@@ -97,7 +97,10 @@ void wm_crypt_key_free(struct wm_crypt_key *k);
  */
 void wm_crypt_key_id_hex(const struct wm_crypt_key *k, char *buf, size_t len);
 
-/** The IPsec-MB code path in use: "avx512", "avx2", "avx", "sse" or "no-aesni". */
+/**
+ * The AES-GCM code in use: IPsec-MB's "avx512", "avx2", "avx" or "sse"; or,
+ * on a CPU IPsec-MB has no code for, "software (OpenSSL EVP)".
+ */
 const char *wm_crypt_arch(void);
 
 /**
