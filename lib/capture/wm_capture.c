@@ -599,6 +599,13 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 
 		if (old[0] != '\0' && unlink(old) == 0)
 			wr->st.removed++;
+		/* Its signature goes with it. */
+		if (old[0] != '\0' && wr->conf.sign != NULL) {
+			char sig[sizeof(wr->names[0]) + 4];
+
+			snprintf(sig, sizeof(sig), "%s.sig", old);
+			unlink(sig);
+		}
 		snprintf(old, sizeof(wr->names[0]), "%s", name);
 	}
 	fd = writer_create(wr, name, err, errlen);

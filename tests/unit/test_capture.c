@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <pcap/pcap.h>
 
 #include <rte_cycles.h>
@@ -350,6 +352,30 @@ test_capture_encrypted_is_the_plain_file(void)
 	wm_crypt_key_free(k);
 }
 
+/* A new Ed25519 key pair through PEM files, as wiremeter loads them. */
+static void
+sign_keys(struct wm_crypt_pkey **sk, struct wm_crypt_pkey **pk)
+{
+	EVP_PKEY *p = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char priv[512], pub[512], err[512];
+	FILE *f;
+
+	CU_ASSERT_FATAL(p != NULL);
+	path_in_dir(priv, sizeof(priv), "sign.pem");
+	path_in_dir(pub, sizeof(pub), "sign.pub");
+	f = fopen(priv, "w");
+	fchmod(fileno(f), 0600);
+	PEM_write_PrivateKey(f, p, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	f = fopen(pub, "w");
+	PEM_write_PUBKEY(f, p);
+	fclose(f);
+	EVP_PKEY_free(p);
+	*sk = wm_crypt_sign_key_load(priv, err, sizeof(err));
+	*pk = wm_crypt_trust_key_load(pub, err, sizeof(err));
+	CU_ASSERT_FATAL(*sk != NULL && *pk != NULL);
+}
+
 static void
 test_capture_encrypted_ring_files(void)
 {
@@ -360,12 +386,26 @@ test_capture_encrypted_ring_files(void)
 	static struct read_pkt rp[1000];
 	int n, f, fd, m, got = 0;
 
+	struct wm_crypt_pkey *sk, *pk;
+
+	sign_keys(&sk, &pk);
 	path_in_dir(path, sizeof(path), "ering.pcapng");
 	fc.path = path;
 	fc.key = k;
+	fc.sign = sk;
 	write_n(&fc, 1000);
+	/* Two files, each signed; the signatures of the files the ring deleted went too. */
 	n = ring_files("ering_", names, 8);
-	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	for (f = 0; f < 4; f += 2) {
+		CU_ASSERT(strstr(names[f + 1], ".sig") != NULL);
+		CU_ASSERT_EQUAL(wm_crypt_verify_file(pk, names[f], pl, sizeof(pl)), 0);
+		if (f > 0)
+			memcpy(names[f / 2], names[f], sizeof(names[0]));
+	}
+	n = 2;
+	wm_crypt_pkey_free(sk);
+	wm_crypt_pkey_free(pk);
 	/* Each file is a container of its own; its plaintext is a whole pcapng file. */
 	for (f = 0; f < n; f++) {
 		long len = decrypt_file(names[f], k, &fd);
