@@ -31,6 +31,7 @@ usage(FILE *f)
 		   "       wiremeter-tool verify --pubkey PUB.pem FILE...\n"
 		   "       wiremeter-tool sign --key PRIV.pem FILE...\n"
 		   "       wiremeter-tool keygen KEYFILE\n"
+		   "       wiremeter-tool info FILE...\n"
 		   "\n"
 		   "decrypt  writes the plain file of a wiremeter container (to stdout when OUT\n"
 		   "         is - or not given), each chunk only once it has authenticated; a\n"
@@ -38,7 +39,9 @@ usage(FILE *f)
 		   "         so it exists only whole.\n"
 		   "verify   checks FILE against FILE.sig and the public key.\n"
 		   "sign     writes FILE.sig (Ed25519 or ECDSA P-256 private key).\n"
-		   "keygen   writes a new random 256-bit key as 64 hex digits, mode 0600.\n");
+		   "keygen   writes a new random 256-bit key as 64 hex digits, mode 0600.\n"
+		   "info     what a container's header says (no key needed): the key\n"
+		   "         identifier it wants, the chunk size, the version.\n");
 }
 
 /* The --key/--pubkey value and the operands after it; NULL on a usage error. */
@@ -190,6 +193,37 @@ cmd_keygen(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_info(int argc, char **argv)
+{
+	struct wm_crypt_info info;
+	int i, failed = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		int rc = fd < 0 ? -WM_CRYPT_E_IO : wm_crypt_info_fd(fd, &info);
+
+		if (fd >= 0)
+			close(fd);
+		if (rc != 0) {
+			fprintf(stderr, "wiremeter-tool: %s: %s\n", argv[i],
+				rc == -WM_CRYPT_E_NOT_CONTAINER ? "not a wiremeter container"
+				: rc == -WM_CRYPT_E_TRUNCATED	? "ends before its final chunk"
+								: strerror(errno));
+			failed++;
+			continue;
+		}
+		printf("%s: wiremeter container version %u, AES-256-GCM, chunk %u bytes, "
+		       "key id %s, nonce prefix %s\n",
+		       argv[i], info.version, info.chunk_size, info.key_id, info.nonce_prefix);
+	}
+	return failed != 0 ? EXIT_FAILED : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -205,6 +239,8 @@ main(int argc, char **argv)
 		return cmd_sign_or_verify(argc - 1, argv + 1, true);
 	if (strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;

@@ -613,6 +613,25 @@ read_chunk(int in, int out, const struct wm_crypt_key *k, const uint8_t *hdr, ui
 }
 
 int
+wm_crypt_info_fd(int in, struct wm_crypt_info *info)
+{
+	uint8_t hdr[WM_CRYPT_HDR_LEN];
+	ssize_t n = read_full(in, hdr, sizeof(hdr));
+
+	if (n < 0)
+		return -WM_CRYPT_E_IO;
+	if (!wm_crypt_is_container(hdr, (size_t)n))
+		return -WM_CRYPT_E_NOT_CONTAINER;
+	if (n < WM_CRYPT_HDR_LEN)
+		return -WM_CRYPT_E_TRUNCATED;
+	info->version = hdr[OFF_VERSION];
+	info->chunk_size = get32(hdr + OFF_CHUNK);
+	wm_crypt_hex(hdr + OFF_KEYID, WM_CRYPT_KEYID_LEN, info->key_id, sizeof(info->key_id));
+	wm_crypt_hex(hdr + OFF_PREFIX, PREFIX_LEN, info->nonce_prefix, sizeof(info->nonce_prefix));
+	return 0;
+}
+
+int
 wm_crypt_decrypt_fd(int in, int out, const struct wm_crypt_key *k, char *err, size_t errlen)
 {
 	uint8_t hdr[WM_CRYPT_HDR_LEN], *ct = NULL, *pt = NULL;

@@ -167,6 +167,22 @@ uint64_t wm_crypt_writer_bytes(const struct wm_crypt_writer *w);
  */
 int wm_crypt_decrypt_fd(int in, int out, const struct wm_crypt_key *k, char *err, size_t errlen);
 
+/** What a container's header says, readable without the key. */
+struct wm_crypt_info {
+	unsigned int version;  /**< format version */
+	uint32_t chunk_size;   /**< plaintext bytes per chunk */
+	char key_id[33];       /**< the key identifier, hex */
+	char nonce_prefix[17]; /**< the nonce prefix, hex */
+};
+
+/**
+ * Read a container's header (no key needed, nothing authenticated).
+ *
+ * @return
+ *   0, or -WM_CRYPT_E_NOT_CONTAINER, -WM_CRYPT_E_TRUNCATED, -WM_CRYPT_E_IO.
+ */
+int wm_crypt_info_fd(int in, struct wm_crypt_info *info);
+
 /** Do the first @p len bytes of a file start with the container's magic? */
 bool wm_crypt_is_container(const void *head, size_t len);
 

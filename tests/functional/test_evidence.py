@@ -187,6 +187,11 @@ class RoundTripTests(Case):
         self.assertEqual((version, cipher, hlen, chunk), (1, 1, 64, CHUNK))
         self.assertEqual(hdr[16:32],
                          hashlib.sha256(b"wiremeter key id v1" + KEY).digest()[:16])
+        # wiremeter-tool info says which key the file wants, without it.
+        rc, out, err = tool("info", os.path.join(ed, "cap.pcapng"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("key id %s" % hdr[16:32].hex(), out.decode())
+        self.assertIn("chunk %d bytes" % CHUNK, out.decode())
         # The report names the key by file and identifier.
         ev = wmtest.read_json(os.path.join(ed, "report.json"))["evidence"]
         self.assertEqual((ev["captureKeyFile"], ev["captureKeyId"]), (KEYFILE, hdr[16:32].hex()))

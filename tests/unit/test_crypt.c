@@ -216,6 +216,18 @@ test_crypt_container_round_trip(void)
 		/* Header, then per chunk a length field and a tag around the data. */
 		CU_ASSERT_EQUAL(cl, WM_CRYPT_HDR_LEN + chunks * (4 + WM_CRYPT_TAG_LEN) + n);
 		CU_ASSERT(wm_crypt_is_container(c, cl));
+		{
+			struct wm_crypt_info info;
+			char id[33];
+			int fd = fd_of(c, cl);
+
+			CU_ASSERT_EQUAL(wm_crypt_info_fd(fd, &info), 0);
+			close(fd);
+			wm_crypt_key_id_hex(k, id, sizeof(id));
+			CU_ASSERT_STRING_EQUAL(info.key_id, id);
+			CU_ASSERT_EQUAL(info.chunk_size, 64);
+			CU_ASSERT_EQUAL(info.version, 1);
+		}
 		CU_ASSERT_EQUAL(open_buf(k, c, cl, &out, &ol, err), 0);
 		CU_ASSERT_EQUAL(ol, n);
 		CU_ASSERT(memcmp(out, pt, n) == 0);
