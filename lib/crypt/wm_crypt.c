@@ -132,7 +132,8 @@ wm_crypt_open_private(const char *path, int *fd_out, char *err, size_t errlen)
 	}
 	if ((st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
-			 "%s: readable by group or others (mode %04o): refused; chmod 600 it", path,
+			 "%s: %s by group or others (mode %04o): refused; chmod 600 it", path,
+			 (st.st_mode & 044) != 0 ? "readable" : "writable or executable",
 			 (unsigned int)(st.st_mode & 07777));
 		close(fd);
 		return -EPERM;

@@ -386,6 +386,9 @@ test_crypt_key_files(void)
 	CU_ASSERT(strstr(err, "readable by group or others") != NULL);
 	CU_ASSERT(strstr(err, path) != NULL);
 	CU_ASSERT(strstr(err, "0001") == NULL); /* no key byte in the message */
+	put_file("gw.key", hex, strlen(hex), 0620, path);
+	CU_ASSERT_PTR_NULL(wm_crypt_key_load(path, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "writable or executable by group or others (mode 0620)") != NULL);
 	put_file("short.key", hex, 40, 0600, path);
 	CU_ASSERT_PTR_NULL(wm_crypt_key_load(path, err, sizeof(err)));
 	CU_ASSERT(strstr(err, "not a key") != NULL);
