@@ -519,9 +519,11 @@ writer_pump(struct wm_capture_writer *wr)
 static int
 writer_end_file(struct wm_capture_writer *wr)
 {
-	char err[512];
+	char err[512], name[sizeof(wr->st.file)];
 	int rc = writer_pump(wr), c;
 
+	/* Signed where it is when it closes (moved since it was opened, as logrotate does). */
+	wm_crypt_fd_name(wr->disk >= 0 ? wr->disk : wr->fd, wr->st.file, name, sizeof(name));
 	rte_pcapng_close(wr->pc);
 	wr->pc = NULL;
 	if (wr->cw != NULL) {
@@ -533,7 +535,7 @@ writer_end_file(struct wm_capture_writer *wr)
 		rc = -errno;
 	wr->disk = -1;
 	if (rc == 0 && wr->conf.sign != NULL)
-		rc = wm_crypt_sign_file(wr->conf.sign, wr->st.file, err, sizeof(err));
+		rc = wm_crypt_sign_file(wr->conf.sign, name, err, sizeof(err));
 	if (rc != 0)
 		wr->st.errors++;
 	return rc;

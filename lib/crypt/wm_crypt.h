@@ -236,6 +236,13 @@ void wm_crypt_pkey_id_hex(const struct wm_crypt_pkey *k, char *buf, size_t len);
 int wm_crypt_sign_file(const struct wm_crypt_pkey *k, const char *path, char *err, size_t errlen);
 
 /**
+ * The current name of the file open at @p fd (logrotate may have moved it
+ * since it was opened), to sign it where it is; @p fallback when the
+ * kernel cannot say (/proc not mounted, the file deleted).
+ */
+void wm_crypt_fd_name(int fd, const char *fallback, char *buf, size_t len);
+
+/**
  * Check @p path against @p path.sig and the public key @p k.
  *
  * @param err

@@ -44,17 +44,33 @@ stream_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)done;
 }
 
+void
+wm_crypt_fd_name(int fd, const char *fallback, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n <= 0 || buf[0] != '/' || strstr(buf, " (deleted)") != NULL)
+		snprintf(buf, len, "%s", fallback);
+	else
+		buf[n] = '\0';
+}
+
 static int
 stream_close(void *cookie)
 {
 	struct stream *s = cookie;
-	char err[512];
+	char err[512], name[4096];
 	int rc = wm_crypt_writer_close(s->cw);
 
+	/* Signed where it is now: a reopen after logrotate moved it closes it there. */
+	wm_crypt_fd_name(s->fd, s->path, name, sizeof(name));
 	if (close(s->fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && s->sign != NULL)
-		rc = wm_crypt_sign_file(s->sign, s->path, err, sizeof(err));
+		rc = wm_crypt_sign_file(s->sign, name, err, sizeof(err));
 	free(s);
 	if (rc != 0) {
 		errno = rc < 0 && rc > -4096 ? -rc : EIO;

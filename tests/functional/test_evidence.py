@@ -27,6 +27,9 @@ with --capture-key, --encrypt-outputs and --sign-key.
                   them, and refuse them after one changed byte; a P-256 key.
   TrustTests      --trust-key: a signed config and command file load;
                   unsigned, changed and wrongly signed ones are refused.
+  ReopenTests     SIGHUP with --encrypt-outputs: after logrotate moved the file,
+                  a new container (both whole and signed); in place, the
+                  container goes on (a closed one cannot grow).
   LeakTests       no byte of the key, raw or hex, in any output, log line,
                   the console's show config or the report; nor in the telemetry
                   answers of a live run (which name the key file), whose
@@ -519,6 +522,71 @@ class TelemetryLeakTests(Case):
         self.assertTrue(plain.startswith(b"\x0a\x0d\x0d\x0a"))
 
 
+class ReopenTests(Case):
+    def endless(self, tag, flows):
+        d = wmtest.fresh_dir("reopen_" + tag)
+        pfx = wmtest.prefix(STEM, "reopen" + tag)
+        sample = os.path.join(ROOT, "tests", "data", "sample.pcap")
+        err = open(os.path.join(d, "stderr.txt"), "w+")
+        cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
+                                   "net_pcap0,rx_pcap=%s,infinite_rx=1" % sample],
+                             ["--flows-json", flows, "--capture-key", KEYFILE,
+                              "--encrypt-outputs", "--sign-key", SIGNKEY,
+                              "--active-timeout", "0.2", "--stats-interval", "0"])
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=d)
+        sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
+        for _ in range(600):  # a bound on the wait, not a timing assertion
+            err.seek(0)
+            if os.path.exists(sock) and "worker(s)" in err.read():
+                break
+            time.sleep(0.1)
+        return proc, pfx, err
+
+    def finish(self, proc, pfx, err, moved):
+        try:
+            if moved is not None:
+                os.rename(moved, moved + ".1")
+            proc.send_signal(signal.SIGHUP)
+            if moved is not None:
+                for _ in range(600):
+                    if os.path.exists(moved):
+                        break
+                    time.sleep(0.1)
+        finally:
+            rc = wmtest.stop(proc, signal.SIGINT, 60)
+            err.seek(0)
+            text = err.read()
+            err.close()
+            wmtest.eal_cleanup(pfx)
+        self.assertEqual(rc, 0, text)
+        return text
+
+    def records(self, path):
+        rc, out, err = tool("decrypt", "--key", KEYFILE, path)
+        self.assertEqual(rc, 0, err)
+        rc, _, err = tool("verify", "--pubkey", PUBKEY, path)
+        self.assertEqual(rc, 0, err)
+        return out.splitlines()
+
+    def test_sighup_after_a_move_starts_a_new_container(self):
+        d = wmtest.fresh_dir("reopen_moved_out")
+        flows = os.path.join(d, "flows.jsonl")
+        proc, pfx, err = self.endless("moved", flows)
+        self.finish(proc, pfx, err, flows)
+        # Both whole containers, both signed; the new one has the records of the end.
+        self.records(flows + ".1")
+        self.assertGreater(len(self.records(flows)), 0)
+
+    def test_sighup_in_place_keeps_the_container(self):
+        d = wmtest.fresh_dir("reopen_kept_out")
+        flows = os.path.join(d, "flows.jsonl")
+        proc, pfx, err = self.endless("kept", flows)
+        text = self.finish(proc, pfx, err, None)
+        self.assertIn("a closed container cannot grow", text)
+        self.assertGreater(len(self.records(flows)), 0)
+
+
 def gen_keypair(key, pub, algo):
     subprocess.run(["openssl", "genpkey"] + algo + ["-out", key], check=True,
                    capture_output=True)
@@ -565,7 +633,7 @@ def main():
         setup(opt)
         suite = unittest.TestSuite()
         for cls in (RoundTripTests, TamperTests, KeyFileTests, SignatureTests, TrustTests,
-                    LeakTests, TelemetryLeakTests):
+                    LeakTests, TelemetryLeakTests, ReopenTests):
             suite.addTests(unittest.TestLoader().loadTestsFromTestCase(cls))
         return wmtest.run_and_verdict(suite, STEM)
     finally:
