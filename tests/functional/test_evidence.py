@@ -480,26 +480,34 @@ def telemetry(pfx, command):
     raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
 
 
+def start_endless(tag, app):
+    """wiremeter on an endless replay of the sample trace with the options
+    app, up and running (its telemetry socket there, its workers started);
+    (process, prefix, stderr file, run dir)."""
+    d = wmtest.fresh_dir(tag)
+    pfx = wmtest.prefix(STEM, tag)
+    sample = os.path.join(ROOT, "tests", "data", "sample.pcap")
+    err = open(os.path.join(d, "stderr.txt"), "w+")
+    cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
+                               "net_pcap0,rx_pcap=%s,infinite_rx=1" % sample],
+                         app + ["--stats-interval", "0"])
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=err, cwd=d)
+    sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
+    for _ in range(600):  # a bound on the wait, not a timing assertion
+        err.seek(0)
+        if os.path.exists(sock) and "worker(s)" in err.read():
+            break
+        time.sleep(0.1)
+    return proc, pfx, err, d
+
+
 class TelemetryLeakTests(Case):
     def test_telemetry_names_the_file_not_the_key(self):
         """An endless replay with a key: the telemetry answers name the key file,
         never the key; a capture started through telemetry is a container."""
-        d = wmtest.fresh_dir("tel")
-        pfx = wmtest.prefix(STEM, "tel")
-        sample = os.path.join(ROOT, "tests", "data", "sample.pcap")
-        err = open(os.path.join(d, "stderr.txt"), "w+")
-        cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
-                                   "net_pcap0,rx_pcap=%s,infinite_rx=1" % sample],
-                             ["--capture-key", KEYFILE, "--stats-interval", "0"])
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err, cwd=d)
+        proc, pfx, err, d = start_endless("tel", ["--capture-key", KEYFILE])
         try:
-            sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
-            for _ in range(600):  # a bound on the wait, not a timing assertion
-                err.seek(0)
-                if os.path.exists(sock) and "worker(s)" in err.read():
-                    break
-                time.sleep(0.1)
             answers = [telemetry(pfx, c) for c in (
                 "/wiremeter/config", "/wiremeter/stats",
                 "/wiremeter/capture/start,file %s/t.pcapng count 20" % d)]
@@ -524,23 +532,9 @@ class TelemetryLeakTests(Case):
 
 class ReopenTests(Case):
     def endless(self, tag, flows):
-        d = wmtest.fresh_dir("reopen_" + tag)
-        pfx = wmtest.prefix(STEM, "reopen" + tag)
-        sample = os.path.join(ROOT, "tests", "data", "sample.pcap")
-        err = open(os.path.join(d, "stderr.txt"), "w+")
-        cmd = wmtest.command(pfx, ["-l", "0-1", "--vdev",
-                                   "net_pcap0,rx_pcap=%s,infinite_rx=1" % sample],
-                             ["--flows-json", flows, "--capture-key", KEYFILE,
-                              "--encrypt-outputs", "--sign-key", SIGNKEY,
-                              "--active-timeout", "0.2", "--stats-interval", "0"])
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err, cwd=d)
-        sock = os.path.join(wmtest.RUNTIME, pfx, "dpdk_telemetry.v2")
-        for _ in range(600):  # a bound on the wait, not a timing assertion
-            err.seek(0)
-            if os.path.exists(sock) and "worker(s)" in err.read():
-                break
-            time.sleep(0.1)
+        proc, pfx, err, _ = start_endless("reopen_" + tag, [
+            "--flows-json", flows, "--capture-key", KEYFILE, "--encrypt-outputs",
+            "--sign-key", SIGNKEY, "--active-timeout", "0.2"])
         return proc, pfx, err
 
     def finish(self, proc, pfx, err, moved):
