@@ -32,6 +32,11 @@
 #           written (packets in its file over the time from its first to its
 #           last packet, by capinfos) and its dropped count, next to
 #           wiremeter's.
+#   evidence  AES-256-GCM on one core through IPsec-MB and through OpenSSL's
+#           EVP on the same 1 MiB buffers, and the container writer
+#           (tests/bench/bench_crypt.c), in GB/s; then the capture of
+#           everything (IMIX, 1k flows) to tmpfs without and with
+#           --capture-key, packets written per second and dropped.
 #   peers   the file path, whole process, as a user runs it: the same
 #           generated pcaps through softflowd, nfpcapd (nfdump) and pmacctd
 #           from Debian and through wiremeter with its defaults (no
@@ -58,7 +63,7 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
-#   BENCH_SECTIONS which sections run (default "throughput export seq capture peers")
+#   BENCH_SECTIONS which sections run (default "throughput export seq capture evidence peers")
 #   BENCH_PEERS    the peers section's files, frames:flows:packets (default
 #                  "imix:65536:1048576 imix:1048576:2097152 64:1024:10485760")
 #   BENCH_PEER_TIMEOUT  seconds a peer run may take before it is killed (default 600)
@@ -85,7 +90,7 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
-BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture peers"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture evidence peers"}
 BENCH_PEERS=${BENCH_PEERS:-"imix:65536:1048576 imix:1048576:2097152 64:1024:10485760"}
 BENCH_PEER_TIMEOUT=${BENCH_PEER_TIMEOUT:-600}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
@@ -635,6 +640,18 @@ if has_section seq; then
 	fi
 fi
 
+# The last run's capture: "N Mpps written, captureDropped {...}" from its report.
+capture_written() {
+	/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r.get("capture", {})
+d = r.get("durationSeconds") or 0
+print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d / 1e6 if d else 0,
+      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null ||
+		echo "n/a: ${WM_ERR:-no report}"
+}
+
 PEER_ROWS=()
 CAP_LINES=()
 if has_section capture; then
@@ -659,14 +676,7 @@ if has_section capture; then
 		rm -f "${capfile%.pcapng}"*
 		# last-report.json is an older run's when this one failed.
 		[[ -n $WM_ERR ]] && rm -f "$BENCH_DIR/last-report.json"
-		WRITTEN=$(/usr/bin/python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-c = r.get("capture", {})
-d = r.get("durationSeconds") or 0
-print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d / 1e6 if d else 0,
-      c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null ||
-			echo "n/a: ${WM_ERR:-no report}")
+		WRITTEN=$(capture_written)
 		line="capture $frames: none ${NONE_MPPS:-n/a} Mpps ${NONE_CPP:-n/a} cycles/packet;"
 		line+=" selecting nothing ${IDLE_MPPS:-n/a} Mpps ${IDLE_CPP:-n/a} cycles/packet;"
 		line+=" everything ${WM:-n/a} Mpps ${WM_CPP:-n/a} cycles/packet, $WRITTEN"
@@ -684,6 +694,38 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
 		CAP_LINES+=("$line")
 		printf '%s\n' "$line"
 	done
+fi
+
+EVIDENCE_LINES=()
+if has_section evidence; then
+	CUR="evidence"
+	say "evidence: AES-256-GCM through IPsec-MB and OpenSSL EVP, 1 MiB chunks"
+	if [[ -x $WM_BUILD/tests/bench_crypt ]]; then
+		mapfile -t EVIDENCE_LINES < <("$WM_BUILD/tests/bench_crypt" 2048)
+		printf '%s\n' "${EVIDENCE_LINES[@]}"
+	else
+		EVIDENCE_LINES=("n/a: no $WM_BUILD/tests/bench_crypt (build failed)")
+	fi
+	pcap=$(/usr/bin/python3 "$WM_ROOT/scripts/gen_bench_trace.py" --frames imix \
+		--flows 1024 --packets "$BENCH_PACKETS" --dir "$BENCH_DIR") || pcap=""
+	keyfile=$TMP/capture.key
+	if [[ -n $pcap ]] && "$WM_BUILD/app/wiremeter-tool/wiremeter-tool" keygen "$keyfile"; then
+		capfile=/dev/shm/wm_bench_evidence_$$.pcapng
+		for mode in plain encrypted; do
+			key=()
+			[[ $mode == encrypted ]] && key=(--capture-key "$keyfile")
+			say "evidence: capture everything (imix) to tmpfs, $mode, ${BENCH_SECONDS} s"
+			run_wiremeter "$pcap" 1024 --capture "$capfile" \
+				--capture-ring files:2,filesize:100 "${key[@]}"
+			rm -f "${capfile%.pcapng}"*
+			[[ -n $WM_ERR ]] && rm -f "$BENCH_DIR/last-report.json"
+			line="capture imix $mode: ${WM:-n/a} Mpps metered, $(capture_written)"
+			EVIDENCE_LINES+=("$line")
+			printf '%s\n' "$line"
+		done
+	else
+		EVIDENCE_LINES+=("capture with and without a key: n/a: no pcap or no key")
+	fi
 fi
 
 PEER_LINES=()
@@ -805,6 +847,11 @@ EOF
 if [[ ${#CAP_LINES[@]} -gt 0 ]]; then
 	printf '\n### Capture tap (%s, load average before/after %s/%s)\n\n```\n' "$DATE" "$LOAD" "$LOAD_END"
 	printf '%s\n' "${CAP_LINES[@]}"
+	printf '```\n'
+fi
+if [[ ${#EVIDENCE_LINES[@]} -gt 0 ]]; then
+	printf '\n### Encrypted capture (%s, load average before/after %s/%s)\n\n```\n' "$DATE" "$LOAD" "$LOAD_END"
+	printf '%s\n' "${EVIDENCE_LINES[@]}"
 	printf '```\n'
 fi
 if [[ ${#EXPORT_LINES[@]} -gt 0 ]]; then

@@ -36,6 +36,11 @@ WM_PACKAGES=(
 	"libmicrohttpd-dev:/usr/include/microhttpd.h" "prometheus:promtool" "curl:curl" "openssl:openssl"
 	# config/wiremeter.service is checked by systemd-analyze verify.
 	"systemd:systemd-analyze"
+	# Evidence-grade output (lib/crypt): AES-256-GCM from IPsec-MB, signatures from OpenSSL;
+	# the functional suite checks signatures with the openssl command and decrypts with
+	# python3-cryptography as an independent reader of the container.
+	"libipsec-mb-dev:/usr/include/intel-ipsec-mb.h" "libssl-dev:/usr/include/openssl/evp.h"
+	"openssl:openssl" "python3-cryptography:/usr/lib/python3/dist-packages/cryptography"
 )
 
 wm_log() { printf '[setup] %s\n' "$*" >&2; }

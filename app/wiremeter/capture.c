@@ -43,6 +43,7 @@
 #include "wm_cap.h"
 #include "wm_capture.h"
 #include "wm_ctl.h"
+#include "wm_evidence.h"
 #include "wm_flow_key.h"
 #include "wm_stats.h"
 
@@ -549,6 +550,8 @@ do_start(const char *args, char *msg, size_t len)
 		.max_ns = (uint64_t)(s.duration * 1e9),
 		.appname = app_name,
 		.comment = s.filter[0] != '\0' ? s.filter : NULL,
+		.key = wm_evidence_capture_key(),
+		.sign = wm_evidence_signer(),
 	};
 	cap.wr = wm_capture_writer_open(&fc, msg, len);
 	if (cap.wr == NULL) {
@@ -656,6 +659,8 @@ do_dump(const char *file, unsigned int want, char *msg, size_t len)
 	first = want != 0 && want < n ? n - want : 0;
 	snprintf(app_name, sizeof(app_name), "wiremeter %s", WM_VERSION);
 	fc.appname = app_name;
+	fc.key = wm_evidence_capture_key();
+	fc.sign = wm_evidence_signer();
 	wr = wm_capture_writer_open(&fc, msg, len);
 	rc = wr == NULL ? -EIO : wm_capture_writer_write(wr, &all[first], n - first, NULL, NULL);
 	if (wr != NULL && wm_capture_writer_close(wr, NULL, 0, 0, 0) != 0 && rc >= 0)

@@ -52,6 +52,7 @@
 #include "wm_cap.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
+#include "wm_evidence.h"
 #include "wm_flow_key.h"
 #include "wm_format.h"
 #include "wm_mgmt.h"
@@ -1102,11 +1103,13 @@ wm_console_open(struct wm_app *app)
 	con.app = app;
 	con.want_tty = app->conf.interactive != 0;
 	if (app->conf.cmdline_file != NULL) {
-		con.file = fopen(app->conf.cmdline_file, "r");
+		char err[1200];
+
+		/* With --trust-key, the bytes read are the ones verified (wm_evidence.h). */
+		con.file = wm_evidence_fopen_input(app->conf.cmdline_file, err, sizeof(err));
 		if (con.file == NULL) {
-			fprintf(stderr, "wiremeter: error: --cmdline-file %s: %s\n",
-				app->conf.cmdline_file, strerror(errno));
-			return -errno;
+			fprintf(stderr, "wiremeter: error: --cmdline-file %s\n", err);
+			return -EPERM;
 		}
 		con.fcl = cmdline_new(main_ctx, PROMPT, -1, STDOUT_FILENO);
 		if (con.fcl == NULL) {

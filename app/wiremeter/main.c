@@ -41,6 +41,7 @@
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
+#include "wm_evidence.h"
 #include "wm_http_api.h"
 #include "wm_ipfix_transport.h"
 #include "wm_mgmt.h"
@@ -325,11 +326,19 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		app_argv[i] = argv[dd + (int)i];
 	wm_conf_defaults(&app->conf);
 	app->conf.uri_check = wm_ipfix_transport_check;
-	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
+	/* --trust-key before the rest: the config file is checked before it is parsed. */
+	rc = wm_evidence_preload(app_argc, app_argv, &app->conf, err, sizeof(err));
+	if (rc == 0)
+		rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
 	free(app_argv);
 	if (rc == WM_CONF_EXIT)
 		return WM_CONF_EXIT;
 	if (rc < 0) {
+		fprintf(stderr, "wiremeter: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	/* The keys, and the trust key's verdict on the files already read, before anything opens. */
+	if (wm_evidence_init(&app->conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -529,6 +538,7 @@ app_fini(struct wm_app *app, int run_rc)
 		rc = -EIO;
 	}
 	wm_conf_free(&app->conf);
+	wm_evidence_fini();
 	wm_eal_leave();
 	return rc == 0 ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 
 #include "wm_app.h"
 #include "wm_cap.h"
+#include "wm_evidence.h"
 #include "wm_output.h"
 #include "wm_rank.h"
 
@@ -30,6 +31,8 @@ static FILE *gaps_fp;
 int
 wm_output_open(const struct wm_conf *conf)
 {
+	char err[600];
+
 	if (conf->report != NULL) {
 		/* Written at the end; make sure now that it can be. */
 		FILE *f = fopen(conf->report, "w");
@@ -42,20 +45,18 @@ wm_output_open(const struct wm_conf *conf)
 		fclose(f);
 	}
 	if (conf->gaps_json != NULL) {
-		gaps_fp = fopen(conf->gaps_json, "w");
+		gaps_fp = wm_evidence_fopen(conf->gaps_json, false, err, sizeof(err));
 		if (gaps_fp == NULL) {
-			fprintf(stderr, "wiremeter: error: --gaps-json %s: %s\n", conf->gaps_json,
-				strerror(errno));
-			return -errno;
+			fprintf(stderr, "wiremeter: error: --gaps-json %s\n", err);
+			return -EINVAL;
 		}
 	}
 	if (conf->flows_json == NULL)
 		return 0;
-	flows_fp = fopen(conf->flows_json, "w");
+	flows_fp = wm_evidence_fopen(conf->flows_json, false, err, sizeof(err));
 	if (flows_fp == NULL) {
-		fprintf(stderr, "wiremeter: error: --flows-json %s: %s\n", conf->flows_json,
-			strerror(errno));
-		return -errno;
+		fprintf(stderr, "wiremeter: error: --flows-json %s\n", err);
+		return -EINVAL;
 	}
 	flows_buf = malloc(1 << 20);
 	if (flows_buf != NULL)
@@ -71,17 +72,15 @@ wm_output_open(const struct wm_conf *conf)
 static int
 reopen_one(FILE **fp, const char *path, const char *what)
 {
+	char err[600];
 	FILE *f;
 
 	if (*fp == NULL)
 		return 0;
-	f = fopen(path, "a");
+	f = wm_evidence_fopen(path, true, err, sizeof(err));
 	if (f == NULL) {
-		int e = errno;
-
-		WM_LOG(ERR, "%s %s: cannot reopen: %s; still writing the old file", what, path,
-		       strerror(e));
-		return -e;
+		WM_LOG(ERR, "%s %s: cannot reopen; still writing the old file", what, err);
+		return -EIO;
 	}
 	if (fclose(*fp) != 0)
 		WM_LOG(ERR, "%s %s: write failed on the file before reopening", what, path);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -410,7 +411,18 @@ struct wm_capture_writer {
 	char comment[512];
 	char os[160];
 	rte_pcapng_t *pc;
-	int fd;			/* the current file (rte_pcapng writes to it and closes it) */
+	int fd; /* the current file (rte_pcapng writes to it and closes it) */
+	/*
+	 * Encrypted: rte_pcapng writes the plain file to 'fd', a memfd, and
+	 * writer_pump() seals what it has of whole blocks into the container on
+	 * 'disk', punching out what it sealed, so the memfd holds at most what
+	 * the last write added. Plain: disk is -1 and cw NULL.
+	 */
+	int disk;
+	struct wm_crypt_writer *cw;
+	uint64_t pumped;  /* plaintext bytes of fd already sealed */
+	uint64_t punched; /* of those, the bytes freed from the memfd */
+	uint8_t *pump_buf;
 	uint64_t file_good;	/* bytes of whole blocks in it */
 	uint64_t file_start_ns; /* its first packet's time */
 	uint64_t start_ns;	/* the capture's first packet's time */
@@ -435,6 +447,143 @@ wm_capture_ring_name(char *buf, size_t len, const char *path, uint64_t seq, int6
 		 dot != NULL ? dot : "");
 }
 
+/* Encrypted: the container's file and writer gone (a failed open). */
+static void
+writer_uncreate(struct wm_capture_writer *wr)
+{
+	wm_crypt_writer_close(wr->cw);
+	wr->cw = NULL;
+	if (wr->disk >= 0)
+		close(wr->disk);
+	wr->disk = -1;
+}
+
+/*
+ * Create the file; the descriptor rte_pcapng writes to is returned: the
+ * file itself, or (encrypted) a memfd, the file then holding the container.
+ */
+static int
+writer_create(struct wm_capture_writer *wr, const char *name, char *err, size_t errlen)
+{
+	int fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		      0644); /* read: writer_stats_block() */
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	if (wr->conf.key == NULL)
+		return fd;
+	wr->disk = fd;
+	wr->pumped = 0;
+	wr->punched = 0;
+	wr->cw = wm_crypt_writer_open(fd, wr->conf.key, 0);
+	fd = wr->cw != NULL ? memfd_create("wm-capture", MFD_CLOEXEC) : -1;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot start the container: %s", name, strerror(errno));
+		writer_uncreate(wr);
+		return -EIO;
+	}
+	return fd;
+}
+
+/* Encrypted: seal the plaintext the memfd has gained (whole blocks, up to file_good). */
+static int
+writer_pump(struct wm_capture_writer *wr)
+{
+	enum { PUMP = 1 << 16, PUNCH = 1 << 20 };
+
+	while (wr->cw != NULL && wr->pumped < wr->file_good) {
+		size_t want = RTE_MIN((uint64_t)PUMP, wr->file_good - wr->pumped);
+		ssize_t n = pread(wr->fd, wr->pump_buf, want, (off_t)wr->pumped);
+
+		if (n <= 0 || wm_crypt_writer_write(wr->cw, wr->pump_buf, (size_t)n) != 0)
+			return -EIO;
+		wr->pumped += (uint64_t)n;
+	}
+	/* Sealed plaintext need not stay in memory: shmem frees punched pages, a MiB at a time. */
+	if (wr->cw != NULL && wr->pumped - wr->punched >= PUNCH) {
+		uint64_t to = wr->pumped & ~(uint64_t)(PUNCH - 1);
+
+		fallocate(wr->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)wr->punched,
+			  (off_t)(to - wr->punched));
+		wr->punched = to;
+	}
+	return 0;
+}
+
+/*
+ * The current file ends: the rest sealed into the final chunk (encrypted),
+ * the file closed, then signed. 0, or a negative errno (counted).
+ */
+static int
+writer_end_file(struct wm_capture_writer *wr)
+{
+	char err[512], name[sizeof(wr->st.file)];
+	int rc = writer_pump(wr), c;
+
+	/* Signed where it is when it closes (moved since it was opened, as logrotate does). */
+	wm_crypt_fd_name(wr->disk >= 0 ? wr->disk : wr->fd, wr->st.file, name, sizeof(name));
+	rte_pcapng_close(wr->pc);
+	wr->pc = NULL;
+	if (wr->cw != NULL) {
+		c = wm_crypt_writer_close(wr->cw);
+		wr->cw = NULL;
+		rc = rc != 0 ? rc : c;
+	}
+	if (wr->disk >= 0 && close(wr->disk) != 0 && rc == 0)
+		rc = -errno;
+	wr->disk = -1;
+	if (rc == 0 && wr->conf.sign != NULL)
+		rc = wm_crypt_sign_file(wr->conf.sign, name, err, sizeof(err));
+	if (rc != 0)
+		wr->st.errors++;
+	return rc;
+}
+
+/*
+ * rte_pcapng (22.11) leaves the padding after its options' values, and the
+ * interface block's reserved field, as it found them in memory: two runs
+ * would differ there, and a file would carry stray memory. Zero them in the
+ * header it has just written (section and interface blocks, fd at its end).
+ */
+static void
+writer_zero_padding(int fd, uint64_t len)
+{
+	uint8_t h[8192];
+	uint64_t b = 0;
+
+	if (len > sizeof(h) || pread(fd, h, len, 0) != (ssize_t)len)
+		return;
+	while (b + 12 <= len) {
+		uint32_t type, blen, o, end;
+
+		memcpy(&type, h + b, 4);
+		memcpy(&blen, h + b + 4, 4);
+		if (blen < 12 || b + blen > len || (type != 0x0a0d0d0a && type != 1))
+			break;
+		o = (uint32_t)b + (type == 1 ? 16 : 24); /* the first option */
+		end = (uint32_t)b + blen - 4;
+		if (type == 1)
+			memset(h + b + 10, 0, 2);
+		while (o + 4 <= end) {
+			uint16_t code, olen;
+			uint32_t padded;
+
+			memcpy(&code, h + o, 2);
+			memcpy(&olen, h + o + 2, 2);
+			padded = RTE_ALIGN((uint32_t)olen, 4);
+			if (code == 0 || o + 4 + padded > end)
+				break;
+			memset(h + o + 4 + olen, 0, padded - olen);
+			o += 4 + padded;
+		}
+		b += blen;
+	}
+	if (pwrite(fd, h, len, 0) != (ssize_t)len)
+		return;
+}
+
 /* Open the next file: the first one, or the next of the ring (deleting the oldest). */
 static int
 writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
@@ -452,24 +601,37 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 
 		if (old[0] != '\0' && unlink(old) == 0)
 			wr->st.removed++;
+		/* Its signature goes with it. */
+		if (old[0] != '\0' && wr->conf.sign != NULL) {
+			char sig[sizeof(wr->names[0]) + 4];
+
+			snprintf(sig, sizeof(sig), "%s.sig", old);
+			unlink(sig);
+		}
 		snprintf(old, sizeof(wr->names[0]), "%s", name);
 	}
-	fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  0644); /* read: writer_stats_block() */
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -errno;
-	}
+	fd = writer_create(wr, name, err, errlen);
+	if (fd < 0)
+		return fd;
 	wr->pc = rte_pcapng_fdopen(fd, wr->os, NULL, wr->appname,
 				   wr->comment[0] != '\0' ? wr->comment : NULL);
 	if (wr->pc == NULL) {
 		snprintf(err, errlen, "%s: cannot write the pcapng header: %s", name,
 			 strerror(errno != 0 ? errno : EIO));
 		close(fd);
+		writer_uncreate(wr);
 		return -EIO;
 	}
 	wr->fd = fd;
 	wr->file_good = (uint64_t)lseek(fd, 0, SEEK_CUR);
+	writer_zero_padding(fd, wr->file_good);
+	if (writer_pump(wr) != 0) {
+		snprintf(err, errlen, "%s: cannot write the container: %s", name, strerror(EIO));
+		rte_pcapng_close(wr->pc);
+		wr->pc = NULL;
+		writer_uncreate(wr);
+		return -EIO;
+	}
 	wr->st.bytes += wr->file_good;
 	wr->st.files++;
 	wr->st.file_pkts = 0;
@@ -487,6 +649,12 @@ wm_capture_writer_open(const struct wm_capture_file_conf *conf, char *err, size_
 		return NULL;
 	}
 	wr->conf = *conf;
+	wr->disk = -1;
+	if (conf->key != NULL && (wr->pump_buf = malloc(1 << 16)) == NULL) {
+		free(wr);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	snprintf(wr->path, sizeof(wr->path), "%s", conf->path);
 	snprintf(wr->appname, sizeof(wr->appname), "%s",
 		 conf->appname != NULL ? conf->appname : "wiremeter");
@@ -497,6 +665,7 @@ wm_capture_writer_open(const struct wm_capture_file_conf *conf, char *err, size_
 	if (conf->ring && conf->ring_files > 0) {
 		wr->names = calloc(conf->ring_files, sizeof(wr->names[0]));
 		if (wr->names == NULL) {
+			free(wr->pump_buf);
 			free(wr);
 			snprintf(err, errlen, "out of memory");
 			return NULL;
@@ -504,6 +673,7 @@ wm_capture_writer_open(const struct wm_capture_file_conf *conf, char *err, size_
 	}
 	if (writer_open_file(wr, err, errlen) != 0) {
 		free(wr->names);
+		free(wr->pump_buf);
 		free(wr);
 		return NULL;
 	}
@@ -570,6 +740,11 @@ writer_flush(struct wm_capture_writer *wr, struct rte_mbuf **mc, unsigned int n,
 	wr->st.pkts += n;
 	wr->st.bytes += bytes;
 	wr->st.file_pkts += n;
+	if (writer_pump(wr) != 0) {
+		wr->st.errors++;
+		wr->st.done = true;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -579,8 +754,10 @@ writer_next_file(struct wm_capture_writer *wr)
 {
 	char err[256];
 
-	rte_pcapng_close(wr->pc);
-	wr->pc = NULL;
+	if (writer_end_file(wr) != 0) {
+		wr->st.done = true;
+		return -EIO;
+	}
 	if (writer_open_file(wr, err, sizeof(err)) != 0) {
 		wr->st.errors++;
 		wr->st.done = true;
@@ -638,7 +815,7 @@ writer_stats_block(struct wm_capture_writer *wr, const struct wm_capture_port_st
 	    (ssize_t)len == rc) {
 		wr->file_good += (uint64_t)rc;
 		wr->st.bytes += (uint64_t)rc;
-		return 0;
+		return writer_pump(wr);
 	}
 	if (ftruncate(wr->fd, (off_t)wr->file_good) == 0)
 		lseek(wr->fd, (off_t)wr->file_good, SEEK_SET);
@@ -657,9 +834,10 @@ wm_capture_writer_close(struct wm_capture_writer *wr, const struct wm_capture_po
 	/* After a write error the disk is full: the file ends with its last packet. */
 	for (i = 0; i < n_ports && wr->pc != NULL && wr->st.errors == 0 && rc == 0; i++)
 		rc = writer_stats_block(wr, &ps[i], start_ns, end_ns);
-	if (wr->pc != NULL)
-		rte_pcapng_close(wr->pc);
+	if (wr->pc != NULL && writer_end_file(wr) != 0 && rc == 0)
+		rc = -EIO;
 	free(wr->names);
+	free(wr->pump_buf);
 	free(wr);
 	return rc;
 }

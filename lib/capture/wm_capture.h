@@ -38,6 +38,8 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
+#include "wm_crypt.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -323,6 +325,13 @@ struct wm_capture_file_conf {
 	uint64_t max_ns;     /**< end it after so much packet time (0: no limit) */
 	const char *appname; /**< the section header's application, e.g. "wiremeter 0.1.0" */
 	const char *comment; /**< the section header's comment (the filter), or NULL */
+	/**
+	 * Write each file as an encrypted container (wm_crypt.h) under this key,
+	 * or NULL for plain pcapng. The plaintext is byte for byte the plain file.
+	 */
+	const struct wm_crypt_key *key;
+	/** Sign each file as it is closed (FILE.sig, wm_crypt_sign_file()), or NULL. */
+	const struct wm_crypt_pkey *sign;
 };
 
 /** What a writer has done. */

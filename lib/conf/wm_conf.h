@@ -142,6 +142,14 @@ struct wm_conf {
 	 * any string. Returns 0, or a negative errno with @p why set.
 	 */
 	int (*uri_check)(const char *uri, char *why, size_t whylen);
+	/**
+	 * Reads the config file in the library's place, set like uri_check:
+	 * its bytes (NUL-terminated, malloc'd; the library frees them), checked
+	 * as the caller wants (a signature, --trust-key), so that what is parsed
+	 * is what was checked; or NULL with @p why naming the file and the
+	 * reason. NULL: the library reads the file itself.
+	 */
+	char *(*file_read)(const char *path, size_t *len, char *why, size_t whylen);
 	uint32_t tunnels;	     /**< enum wm_conf_tunnels */
 	uint32_t ipfix_mode;	     /**< enum wm_conf_ipfix_mode */
 	uint32_t observation_domain; /**< first worker's Observation Domain ID */
@@ -187,6 +195,11 @@ struct wm_conf {
 	char *http;	       /**< --http ADDR:PORT, or NULL (off) */
 	char *http_token_file; /**< --http-token-file: the bearer token, or NULL */
 	char *http_tls;	       /**< --http-tls CERT,KEY, or NULL */
+	/* Evidence-grade output (JSON object "evidence"): key files by path only. */
+	char *capture_key;	  /**< --capture-key: AES-256 key file; captures encrypted */
+	uint32_t encrypt_outputs; /**< --encrypt-outputs: the JSON outputs encrypted too (0/1) */
+	char *sign_key;		  /**< --sign-key: PEM private key signing each file closed */
+	char *trust_key; /**< --trust-key: PEM public key the files loaded must be signed by */
 };
 
 /** wm_conf_parse_args() result when --help or --version was asked. */

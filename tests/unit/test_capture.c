@@ -14,10 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <pcap/pcap.h>
 
 #include <rte_cycles.h>
@@ -278,6 +282,152 @@ test_capture_ring_keeps_n_files(void)
 	}
 	for (i = 0; i < got; i++)
 		CU_ASSERT_EQUAL(rp[i].ns, T0 + (uint64_t)(40 - got + i));
+}
+
+/* n copies of 1000 bytes through a writer of fc, one write each; closed without statistics. */
+static void
+write_n(struct wm_capture_file_conf *fc, int n)
+{
+	struct wm_capture_writer *wr;
+	char err[256];
+	int i;
+
+	wr = wm_capture_writer_open(fc, err, sizeof(err));
+	CU_ASSERT_FATAL(wr != NULL);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *mc = copy_of(1000, (uint8_t)i, T0 + (uint64_t)i * 1000);
+
+		CU_ASSERT_EQUAL(wm_capture_writer_write(wr, &mc, 1, NULL, NULL), 1);
+		rte_pktmbuf_free(mc);
+	}
+	CU_ASSERT_EQUAL(wm_capture_writer_close(wr, NULL, 0, 0, 0), 0);
+}
+
+/* A container decrypted into a memfd; the plaintext's size, or -1. */
+static long
+decrypt_file(const char *path, const struct wm_crypt_key *k, int *out)
+{
+	char err[256];
+	int in = open(path, O_RDONLY), rc;
+
+	*out = memfd_create("plain", 0);
+	rc = wm_crypt_decrypt_fd(in, *out, k, err, sizeof(err));
+	close(in);
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", path, err);
+	return rc != 0 ? -1 : (long)lseek(*out, 0, SEEK_END);
+}
+
+static void
+test_capture_encrypted_is_the_plain_file(void)
+{
+	struct wm_capture_file_conf fc = {.appname = "test"};
+	uint8_t key[WM_CRYPT_KEY_LEN] = {7}, *a, *b;
+	struct wm_crypt_key *k = wm_crypt_key_from_bytes(key);
+	char plain[512], enc[512];
+	long n;
+	int fd;
+	FILE *f;
+
+	CU_ASSERT_FATAL(k != NULL);
+	path_in_dir(plain, sizeof(plain), "plain.pcapng");
+	path_in_dir(enc, sizeof(enc), "enc.pcapng");
+	fc.path = plain;
+	write_n(&fc, 3300); /* 3.4 MB: three 1 MiB chunks and a last one */
+	fc.path = enc;
+	fc.key = k;
+	write_n(&fc, 3300);
+	n = decrypt_file(enc, k, &fd);
+	f = fopen(plain, "rb");
+	CU_ASSERT_FATAL(n > 3 * (1 << 20) && f != NULL);
+	a = malloc((size_t)n + 1);
+	b = malloc((size_t)n + 1);
+	CU_ASSERT_EQUAL(fread(a, 1, (size_t)n + 1, f), (size_t)n);
+	CU_ASSERT_EQUAL(pread(fd, b, (size_t)n, 0), n);
+	CU_ASSERT(memcmp(a, b, (size_t)n) == 0);
+	fclose(f);
+	close(fd);
+	free(a);
+	free(b);
+	wm_crypt_key_free(k);
+}
+
+/* A new Ed25519 key pair through PEM files, as wiremeter loads them. */
+static void
+sign_keys(struct wm_crypt_pkey **sk, struct wm_crypt_pkey **pk)
+{
+	EVP_PKEY *p = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	char priv[512], pub[512], err[512];
+	FILE *f;
+
+	CU_ASSERT_FATAL(p != NULL);
+	path_in_dir(priv, sizeof(priv), "sign.pem");
+	path_in_dir(pub, sizeof(pub), "sign.pub");
+	f = fopen(priv, "w");
+	fchmod(fileno(f), 0600);
+	PEM_write_PrivateKey(f, p, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	f = fopen(pub, "w");
+	PEM_write_PUBKEY(f, p);
+	fclose(f);
+	EVP_PKEY_free(p);
+	*sk = wm_crypt_sign_key_load(priv, err, sizeof(err));
+	*pk = wm_crypt_trust_key_load(pub, err, sizeof(err));
+	CU_ASSERT_FATAL(*sk != NULL && *pk != NULL);
+}
+
+static void
+test_capture_encrypted_ring_files(void)
+{
+	struct wm_capture_file_conf fc = {.ring = true, .ring_files = 2, .ring_bytes = 400000};
+	uint8_t key[WM_CRYPT_KEY_LEN] = {9};
+	struct wm_crypt_key *k = wm_crypt_key_from_bytes(key);
+	char path[512], names[8][512], pl[1024];
+	static struct read_pkt rp[1000];
+	int n, f, fd, m, got = 0;
+
+	struct wm_crypt_pkey *sk, *pk;
+
+	sign_keys(&sk, &pk);
+	path_in_dir(path, sizeof(path), "ering.pcapng");
+	fc.path = path;
+	fc.key = k;
+	fc.sign = sk;
+	write_n(&fc, 1000);
+	/* Two files, each signed; the signatures of the files the ring deleted went too. */
+	n = ring_files("ering_", names, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	for (f = 0; f < 4; f += 2) {
+		CU_ASSERT(strstr(names[f + 1], ".sig") != NULL);
+		CU_ASSERT_EQUAL(wm_crypt_verify_file(pk, names[f], pl, sizeof(pl)), 0);
+		if (f > 0)
+			memcpy(names[f / 2], names[f], sizeof(names[0]));
+	}
+	n = 2;
+	wm_crypt_pkey_free(sk);
+	wm_crypt_pkey_free(pk);
+	/* Each file is a container of its own; its plaintext is a whole pcapng file. */
+	for (f = 0; f < n; f++) {
+		long len = decrypt_file(names[f], k, &fd);
+		FILE *out;
+		uint8_t *buf = malloc((size_t)len);
+
+		CU_ASSERT_FATAL(len > 0 && len <= 400000);
+		snprintf(pl, sizeof(pl), "%.500s.plain", names[f]);
+		out = fopen(pl, "wb");
+		CU_ASSERT_EQUAL(pread(fd, buf, (size_t)len, 0), len);
+		fwrite(buf, 1, (size_t)len, out);
+		fclose(out);
+		free(buf);
+		close(fd);
+		m = read_file(pl, &rp[got], 1000 - got);
+		CU_ASSERT_FATAL(m > 0);
+		got += m;
+	}
+	CU_ASSERT(got > 0 && got < 1000);
+	for (f = 0; f < got; f++)
+		CU_ASSERT_EQUAL(rp[f].ns, T0 + (uint64_t)(1000 - got + f) * 1000);
+	wm_crypt_key_free(k);
 }
 
 /* The comment options of a pcapng file's packet blocks, in order ("" for none). */
@@ -603,6 +753,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_capture_merge_waits_at_most_the_delay),
 	WM_TEST(test_capture_empty_pool_gives_null),
 	WM_TEST(test_capture_ring_name_as_dumpcap),
+	WM_TEST(test_capture_encrypted_is_the_plain_file),
+	WM_TEST(test_capture_encrypted_ring_files),
 };
 
 static int
