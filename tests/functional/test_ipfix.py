@@ -1419,7 +1419,8 @@ def flows_as_lines(flows):
 class LiveRun:
     """wiremeter on IF_A in NS_A exporting to a collector (nc, TCP or UDP) in NS_A."""
 
-    def __init__(self, d, extra, proto="tcp"):
+    def __init__(self, d, extra, proto="tcp", collector=None, idle="1"):
+        """collector: the --ipfix URI instead of proto://127.0.0.1:PORT."""
         self.d = d
         self.proto = proto
         kind = "SOCK_STREAM" if proto == "tcp" else "SOCK_DGRAM"
@@ -1435,8 +1436,8 @@ class LiveRun:
                     "-l", "0-1", "--no-pci", "--log-level=*:notice",
                     "--vdev", "net_af_packet0,iface=" + IF_A, "--",
                     "--flows-json", self.flows, "--report", self.report,
-                    "--stats-interval", "1", "--idle-timeout", "1", "--ipfix-flush", "0.2",
-                    "--ipfix", "%s://127.0.0.1:%d" % (proto, self.port)] + extra
+                    "--stats-interval", "1", "--idle-timeout", idle, "--ipfix-flush", "0.2",
+                    "--ipfix", collector or "%s://127.0.0.1:%d" % (proto, self.port)] + extra
         self.wm = self.nc = self.sender = None
         self.parts = []
         self.rc = None
@@ -1582,23 +1583,29 @@ class LiveRun:
         return run, p
 
 
+def live_testbed_up():
+    """Make the testbed; None, or why it cannot be made (then it is down)."""
+    why = None
+    if os.geteuid() != 0:
+        why = "not root: cannot create network namespaces"
+    elif shutil.which("nc") is None:
+        why = "nc is missing (apt-get install -y netcat-openbsd)"
+    else:
+        try:
+            testbed_up()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            why = "cannot build the namespaces and veth pair: %s" % exc
+    if why:
+        testbed_down()
+    return why
+
+
 class LiveCollectorTests(unittest.TestCase):
     """A TCP collector that goes away and comes back; live traffic on a veth pair."""
 
     @classmethod
     def setUpClass(cls):
-        cls.why = None
-        if os.geteuid() != 0:
-            cls.why = "not root: cannot create network namespaces"
-        elif shutil.which("nc") is None:
-            cls.why = "nc is missing (apt-get install -y netcat-openbsd)"
-        else:
-            try:
-                testbed_up()
-            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                cls.why = "cannot build the namespaces and veth pair: %s" % exc
-        if cls.why:
-            testbed_down()
+        cls.why = live_testbed_up()
 
     @classmethod
     def tearDownClass(cls):
@@ -1894,6 +1901,68 @@ class ConfigErrorTests(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------
+# Records reach their files on time (issue 17, item 0)
+# ---------------------------------------------------------------------------
+
+class FlushTests(unittest.TestCase):
+    """A live port: each record is in --flows-json, --gaps-json's company and
+    the file: collector within idle timeout + 2 s of its flow's last packet,
+    while wiremeter keeps running (the files are not left in a stdio buffer)."""
+
+    IDLE = 2
+
+    @classmethod
+    def setUpClass(cls):
+        cls.why = live_testbed_up()
+
+    @classmethod
+    def tearDownClass(cls):
+        testbed_down()
+
+    def setUp(self):
+        if self.why:
+            self.skipTest(self.why)
+
+    def test_records_in_files_while_running(self):
+        """flows-json and file: IPFIX hold each record idle + 2 s after its last packet"""
+        d = wmtest.fresh_dir("flush_live")
+        ipfix = os.path.join(d, "out.ipfix")
+        # The default --ipfix-flush (1 s): the one the issue's user had.
+        live = LiveRun(d, [], collector="file:" + ipfix, idle=str(self.IDLE))
+        live.cmd.remove("--ipfix-flush")
+        live.cmd.remove("0.2")
+        p = []
+        try:
+            live.start()
+            for phase, n in ((1, 3), (2, 5)):
+                flows = phase_flows(7, phase, n)
+                live.send(flows)
+                last_pkt = time.time()
+                want = flows_as_lines(flows)
+                deadline = last_pkt + self.IDLE + 2
+                lines = recs = []
+                while time.time() < deadline:
+                    lines = [r for r in wmtest.read_jsonl(live.flows)[0] or []
+                             if r.get("destinationIPv4Address") == flows[0][1]]
+                    recs = [r for r in flow_records(decode_prefix(ipfix))
+                            if r.get("destinationIPv4Address") == flows[0][1]]
+                    if len(lines) >= n and len(recs) >= n:
+                        break
+                    time.sleep(0.1)
+                if live.wm.poll() is not None:
+                    p.append("wiremeter ended during phase %d" % phase)
+                p += ["phase %d, --flows-json: %s" % (phase, x)
+                      for x in compare_records(want, lines, "lines", limit=4)]
+                p += ["phase %d, file: collector: %s" % (phase, x)
+                      for x in compare_records(want, recs, "records", limit=4)]
+        finally:
+            live.stop()
+        if p:
+            self.fail("output in %s (records wanted within %d s of the last packet)\n%s"
+                      % (d, self.IDLE + 2, "\n".join(p)))
+
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -1905,7 +1974,8 @@ def build_suite():
             if mode == "biflow" or name in UNIFLOW_FILE_TRACES:
                 setattr(FileExportTests, "test_file_%s_%s" % (mode, name), _file_test(name, mode))
     return wmtest.only(OPT.only, (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests,
-                                  UnreachableTests, LiveCollectorTests, ConfigErrorTests))
+                                  UnreachableTests, LiveCollectorTests, ConfigErrorTests,
+                                  FlushTests))
 
 
 def main():
