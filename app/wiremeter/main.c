@@ -39,6 +39,7 @@
 #include "wm_app.h"
 #include "wm_cap.h"
 #include "wm_console.h"
+#include "wm_collector.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
 #include "wm_ipfix_transport.h"
@@ -323,7 +324,7 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 	for (i = 1; i < (unsigned int)app_argc; i++)
 		app_argv[i] = argv[dd + (int)i];
 	wm_conf_defaults(&app->conf);
-	app->conf.uri_check = wm_ipfix_transport_check;
+	app->conf.uri_check = wm_collector_check;
 	rc = wm_conf_parse_args(&app->conf, app_argc, app_argv, err, sizeof(err));
 	free(app_argv);
 	if (rc == WM_CONF_EXIT)
