@@ -258,7 +258,7 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 	}
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1) {
-		wm_collector_error(&t->xs, "TLS to %s: out of memory", t->base.uri);
+		wm_collector_error(&t->xs, "TLS: out of memory");
 		tls_attempt_failed(t);
 		return;
 	}
@@ -284,12 +284,11 @@ tls_handshake_failed(struct wm_tls *t, int ssl_err)
 	if (vr != X509_V_OK) {
 		t->xs.tls_verify_failures++;
 		ERR_clear_error();
-		wm_collector_error(&t->xs,
-				   "TLS to %s: the collector's certificate does not verify: %s",
-				   t->base.uri, X509_verify_cert_error_string(vr));
+		wm_collector_error(&t->xs, "TLS: the collector's certificate does not verify: %s",
+				   X509_verify_cert_error_string(vr));
 	} else {
 		tls_reason(ssl_err, why, sizeof(why));
-		wm_collector_error(&t->xs, "TLS to %s: handshake failed: %s", t->base.uri, why);
+		wm_collector_error(&t->xs, "TLS: handshake failed: %s", why);
 	}
 	tls_attempt_failed(t);
 }
@@ -319,7 +318,7 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 		if (now_ns - t->phase_start_ns < WM_TLS_PHASE_TIMEOUT_NS)
 			return;
 		t->xs.tls_failures++;
-		wm_collector_error(&t->xs, "TLS to %s: no handshake within %llu s", t->base.uri,
+		wm_collector_error(&t->xs, "TLS: no handshake within %llu s",
 				   (unsigned long long)(WM_TLS_PHASE_TIMEOUT_NS / 1000000000ull));
 		tls_attempt_failed(t);
 		return;

@@ -3,7 +3,8 @@
  */
 
 /*
- * The token bucket, the paced UDP link, and the dispatch of collector
+ * The token bucket, the paced UDP link (every udp:// collector: with
+ * --ipfix-rate 0 it only counts refusals), and the dispatch of collector
  * URIs between this library (udp:// paced, tls://) and drivers/ipfix
  * (udp:// unpaced, tcp://, file:).
  *
@@ -122,7 +123,8 @@ struct wm_paced {
 	struct wm_ipfix_transport base;	  /* first: see transport_priv.h */
 	struct wm_ipfix_transport *inner; /* drivers/ipfix's UDP transport */
 	struct wm_tbucket tb;
-	bool bits; /* a token is a bit (else a message) */
+	bool paced; /* the bucket is used (else only refusals are counted) */
+	bool bits;  /* a token is a bit (else a message) */
 	struct wm_collector_stats xs;
 };
 
@@ -172,21 +174,19 @@ paced_send(struct wm_ipfix_transport *t, const void *msg, size_t len, uint64_t c
 	uint64_t cost = p->bits ? (uint64_t)len * 8 : 1;
 	int rc;
 
-	if (!wm_tbucket_take(&p->tb, cost, wm_collector_now_ns())) {
+	if (p->paced && !wm_tbucket_take(&p->tb, cost, wm_collector_now_ns())) {
 		p->xs.paced++;
 		return -EAGAIN;
 	}
 	rc = wm_ipfix_transport_send(p->inner, msg, len, cookie);
-	if (rc != 0)
+	if (rc != 0 && p->paced)
 		wm_tbucket_refund(&p->tb, cost);
 	if (rc == -ECONNREFUSED) {
 		p->xs.refused++;
-		wm_collector_error(&p->xs,
-				   "%s refused datagrams (ICMP port unreachable): "
-				   "nothing listens there",
-				   p->base.uri);
+		wm_collector_error(
+			&p->xs, "datagrams refused (ICMP port unreachable): nothing listens there");
 	} else if (rc != 0 && rc != -EAGAIN) {
-		wm_collector_error(&p->xs, "sending to %s: %s", p->base.uri, strerror(-rc));
+		wm_collector_error(&p->xs, "send failed: %s", strerror(-rc));
 	}
 	paced_sync(p);
 	return rc;
@@ -251,6 +251,7 @@ paced_open(const char *uri, const struct wm_collector_params *prm, char *err, si
 	p->base.ops = &paced_ops;
 	p->base.kind = WM_IPFIX_TRANSPORT_UDP;
 	p->inner = inner;
+	p->paced = prm->rate_per_s > 0;
 	p->bits = prm->rate_bits;
 	wm_tbucket_init(&p->tb, (uint64_t)(prm->rate_per_s + 0.5),
 			p->bits ? WM_COLLECTOR_BURST_BYTES * 8 : WM_COLLECTOR_BURST_MSGS,
@@ -299,7 +300,7 @@ wm_collector_open(const char *uri, const struct wm_collector_params *p, char *er
 	}
 	if (uri_is(uri, "tls"))
 		return wm_collector_tls_open(uri, p, err, errlen);
-	if (uri_is(uri, "udp") && p->rate_per_s > 0)
+	if (uri_is(uri, "udp"))
 		return paced_open(uri, p, err, errlen);
 	return wm_ipfix_transport_open(uri, err, errlen);
 }
@@ -334,5 +335,5 @@ wm_collector_rate(const struct wm_ipfix_transport *t, bool *bits)
 	if (t->ops != &paced_ops)
 		return 0;
 	*bits = paced_of_const(t)->bits;
-	return paced_of_const(t)->tb.rate;
+	return paced_of_const(t)->paced ? paced_of_const(t)->tb.rate : 0;
 }
