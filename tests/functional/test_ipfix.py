@@ -1429,8 +1429,9 @@ def flows_as_lines(flows):
 class LiveRun:
     """wiremeter on IF_A in NS_A exporting to a collector (nc, TCP or UDP) in NS_A."""
 
-    def __init__(self, d, extra, proto="tcp", collector=None, idle="1"):
-        """collector: the --ipfix URI instead of proto://127.0.0.1:PORT."""
+    def __init__(self, d, extra, proto="tcp", collector=None, idle="1", scheme=None):
+        """collector: the --ipfix URI instead of proto://127.0.0.1:PORT;
+        scheme: that URI's scheme instead of proto (tls over tcp)."""
         self.d = d
         self.proto = proto
         kind = "SOCK_STREAM" if proto == "tcp" else "SOCK_DGRAM"
@@ -1447,7 +1448,8 @@ class LiveRun:
                     "--vdev", "net_af_packet0,iface=" + IF_A, "--",
                     "--flows-json", self.flows, "--report", self.report,
                     "--stats-interval", "1", "--idle-timeout", idle, "--ipfix-flush", "0.2",
-                    "--ipfix", collector or "%s://127.0.0.1:%d" % (proto, self.port)] + extra
+                    "--ipfix", collector or "%s://127.0.0.1:%d" % (scheme or proto, self.port)
+                    ] + extra
         self.wm = self.nc = self.sender = None
         self.parts = []
         self.rc = None
@@ -2142,6 +2144,354 @@ class RefusedTests(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------
+# IPFIX over TLS (issue 17): a TLS collector on Python's ssl module
+# ---------------------------------------------------------------------------
+
+RECEIVER = os.path.join(HERE, "tls_receiver.py")
+
+
+def make_pki(d):
+    """A test PKI in d: ca (and ca2, another CA), the collector's
+    certificates (good: DNS collector.test and IP 127.0.0.1; expired;
+    badname: DNS other.test only; otherca: signed by ca2) and a client
+    certificate; keys are mode 0600. {name: (cert, key)}, ca and ca2 as
+    (cert, key) too."""
+    import datetime as dt
+    import ipaddress as ipa
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    out = {}
+
+    def write(name, cert, key):
+        cp, kp = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
+        with open(cp, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        fd = os.open(kp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        out[name] = (cp, kp)
+        return cert, key
+
+    def cert(cn, key, issuer, issuer_key, ca=False, sans=(), eku=None, start=None, days=30):
+        start = start or now - dt.timedelta(days=1)
+        b = (x509.CertificateBuilder()
+             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+             .issuer_name(issuer).public_key(key.public_key())
+             .serial_number(x509.random_serial_number())
+             .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if sans:
+            b = b.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
+        if eku:
+            b = b.add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
+        return b.sign(issuer_key, hashes.SHA256())
+
+    cas = {}
+    for name in ("ca", "ca2"):
+        k = ec.generate_private_key(ec.SECP256R1())
+        subj = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wiremeter test " + name)])
+        cas[name] = write(name, cert("wiremeter test " + name, k, subj, k, ca=True), k)
+    good_sans = (x509.DNSName("collector.test"), x509.IPAddress(ipa.ip_address("127.0.0.1")))
+    server = ExtendedKeyUsageOID.SERVER_AUTH
+    for name, ca, sans, start, days in (
+            ("good", "ca", good_sans, None, 30),
+            ("expired", "ca", good_sans, now - dt.timedelta(days=60), 30),
+            ("badname", "ca", (x509.DNSName("other.test"),), None, 30),
+            ("otherca", "ca2", good_sans, None, 30)):
+        k = ec.generate_private_key(ec.SECP256R1())
+        ca_cert, ca_key = cas[ca]
+        write(name, cert("collector " + name, k, ca_cert.subject, ca_key, sans=sans,
+                         eku=server, start=start, days=days), k)
+    k = ec.generate_private_key(ec.SECP256R1())
+    write("client", cert("wiremeter exporter", k, cas["ca"][0].subject, cas["ca"][1],
+                         eku=ExtendedKeyUsageOID.CLIENT_AUTH), k)
+    return out
+
+
+class TlsReceiver:
+    """tls_receiver.py on a free port (in namespace ns when given); what each
+    session carried is in out.1, out.2, ... and its log in the run folder."""
+
+    def __init__(self, d, cert_key, client_ca=None, ns=None, port=None, tag="tls", tls12=False):
+        self.d, self.ns = d, ns
+        self.port = port or wmtest.free_port(socket.SOCK_STREAM)
+        self.out = os.path.join(d, tag + ".session")
+        self.log = os.path.join(d, tag + ".log")
+        cmd = [PYTHON, RECEIVER, str(self.port), cert_key[0], cert_key[1], self.out]
+        if client_ca:
+            cmd += ["--client-ca", client_ca]
+        if tls12:
+            cmd.append("--tls12")
+        if ns:
+            cmd = ["ip", "netns", "exec", ns] + cmd
+        with open(self.log, "a") as lf:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=lf,
+                                         stdin=subprocess.DEVNULL, text=True)
+        if self.proc.stdout.readline().strip() != "listening":
+            self.stop()
+            raise AssertionError("tls_receiver did not start:\n" + read_text(self.log))
+
+    def stop(self):
+        wmtest.stop(self.proc, signal.SIGTERM, 15)
+
+    def sessions(self):
+        return sorted(glob.glob(self.out + ".*"), key=lambda p: int(p.rsplit(".", 1)[1]))
+
+    def messages(self):
+        """(messages of every session in order, problems): strict decoding of each."""
+        msgs, p = [], []
+        for path in self.sessions():
+            m, err = decode(path)
+            if err:
+                p.append(err)
+            if m and not m[0].templates:
+                p.append("%s does not start with templates" % os.path.basename(path))
+            p += ["%s: %s" % (os.path.basename(path), x)
+                  for x in ipfix_decode.sequence_problems(m)]
+            msgs += m
+        return msgs, p
+
+
+PKI = {}
+
+
+def pki():
+    if not PKI:
+        PKI.update(make_pki(wmtest.fresh_dir("pki")))
+    return PKI
+
+
+def tls_args(ca="ca", client=False):
+    a = ["--ipfix-ca", pki()[ca][0]]
+    if client:
+        a += ["--ipfix-cert", pki()["client"][0], "--ipfix-key", pki()["client"][1]]
+    return a
+
+
+class TlsTests(unittest.TestCase):
+    """tls:// to a Python ssl collector: every record once and strictly
+    decodable; a wrong CA, an expired certificate and a wrong name refused,
+    named and counted, and retried; mutual authentication; a collector
+    restarted mid-export loses nothing; the wire shows TLS, not IPFIX."""
+
+    def tls_run(self, tag, recv_kw, app_extra, trace="idle_many", uri_host="127.0.0.1"):
+        d = wmtest.fresh_dir(tag)
+        rx = TlsReceiver(d, **recv_kw)
+        try:
+            run = run_wiremeter(trace_args(trace) + [
+                "--ipfix", "tls://%s:%d" % (uri_host, rx.port)] + app_extra, d)
+        finally:
+            rx.stop()
+        return d, rx, run
+
+    def every_record_once(self, run, rx, handshakes=1):
+        p = []
+        if run.rc != 0:
+            p.append("wiremeter failed\n" + run.describe())
+        msgs, mp = rx.messages()
+        p += mp
+        p += compare_records(expected_records(run.lines, "biflow"), flow_records(msgs),
+                             "records over TLS vs JSON lines")
+        c = collector_entry(run, "tls://") or {}
+        for k, v in (("transport", "tls"), ("notSentFlowTotalCount", 0),
+                     ("exportedFlowRecordTotalCount", len(run.lines)),
+                     ("tlsHandshakes", handshakes), ("tlsHandshakeFailures", 0)):
+            if c.get(k) != v:
+                p.append("report: %s = %r, expected %r" % (k, c.get(k), v))
+        return p
+
+    def test_tls_every_record_once(self):
+        """tls://127.0.0.1: the CA and the IP checked; every record once, strictly decoded"""
+        d, rx, run = self.tls_run("tls_ok", {"cert_key": pki()["good"]}, tls_args())
+        p = self.every_record_once(run, rx)
+        if "session 1: TLSv1.3" not in read_text(rx.log):
+            p.append("the session was not TLS 1.3:\n" + read_text(rx.log))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_tls12_server_name(self):
+        """TLS 1.2 collector, --ipfix-server-name collector.test: every record once"""
+        d = wmtest.fresh_dir("tls12_name")
+        rx = TlsReceiver(d, pki()["good"], tls12=True)
+        try:
+            run = run_wiremeter(trace_args("tcp_bidir") + [
+                "--ipfix", "tls://127.0.0.1:%d" % rx.port,
+                "--ipfix-server-name", "collector.test"] + tls_args(), d)
+        finally:
+            rx.stop()
+        p = self.every_record_once(run, rx)
+        if "session 1: TLSv1.2" not in read_text(rx.log):
+            p.append("the session was not TLS 1.2:\n" + read_text(rx.log))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_tls_mutual_authentication(self):
+        """collector requiring a client certificate: ours is shown, every record once"""
+        d, rx, run = self.tls_run("tls_mutual", {"cert_key": pki()["good"],
+                                                 "client_ca": pki()["ca"][0]},
+                                  tls_args(client=True))
+        p = self.every_record_once(run, rx)
+        if "peer=wiremeter exporter" not in read_text(rx.log):
+            p.append("the collector did not see our certificate:\n" + read_text(rx.log))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_tls_key_open_to_others_refused(self):
+        """--ipfix-key readable by others: refused at start, exit code 2, named"""
+        d = wmtest.fresh_dir("tls_key_mode")
+        key = os.path.join(d, "client.key")
+        shutil.copy(pki()["client"][1], key)
+        os.chmod(key, 0o644)
+        run = run_wiremeter(trace_args("tcp_bidir") + [
+            "--ipfix", "tls://127.0.0.1:%d" % wmtest.free_port(socket.SOCK_STREAM),
+            "--ipfix-cert", pki()["client"][0], "--ipfix-key", key], d)
+        self.assertEqual(run.rc, 2, run.describe())
+        self.assertIn("is open to group or others (mode 0644): chmod 600 it", run.err)
+
+    def test_tls_refusals_named_counted_retried(self):
+        """wrong CA, expired certificate, wrong name: refused, named, counted, retried"""
+        d = wmtest.fresh_dir("tls_refused")
+        cases = (("otherca", "unable to get local issuer certificate"),
+                 ("expired", "certificate has expired"),
+                 ("badname", "IP address mismatch"))
+        rxs = []
+        try:
+            for name, _ in cases:
+                rxs.append(TlsReceiver(d, pki()[name], tag=name))
+            args = trace_args("tcp_bidir")
+            for rx in rxs:
+                args += ["--ipfix", "tls://127.0.0.1:%d" % rx.port]
+            run = run_wiremeter(args + tls_args(), d, timeout=90)
+        finally:
+            for rx in rxs:
+                rx.stop()
+        p = []
+        if run.rc != 0:
+            p.append("wiremeter failed\n" + run.describe())
+        for (name, reason), rx in zip(cases, rxs):
+            c = collector_entry(run, ":%d" % rx.port) or {}
+            if rx.sessions():
+                p.append("%s: the collector had a session" % name)
+            if not (c.get("tlsVerifyFailures") or 0) >= 2:
+                p.append("%s: tlsVerifyFailures %r: not refused and retried"
+                         % (name, c.get("tlsVerifyFailures")))
+            if c.get("tlsHandshakes") != 0:
+                p.append("%s: tlsHandshakes %r" % (name, c.get("tlsHandshakes")))
+            want_err = "the collector's certificate does not verify: " + reason
+            if c.get("lastError") != "TLS: " + want_err:
+                p.append("%s: lastError %r, expected %r" % (name, c.get("lastError"),
+                                                            "TLS: " + want_err))
+            if "tls://127.0.0.1:%d: TLS: %s" % (rx.port, want_err) not in run.err:
+                p.append("%s: not logged with its reason" % name)
+            # The records waited in the queue, then counted as not sent at exit.
+            if c.get("notSentFlowTotalCount") != len(run.lines) or \
+                    c.get("exportedFlowRecordTotalCount") != 0:
+                p.append("%s: sent %r, not sent %r of %d" % (
+                    name, c.get("exportedFlowRecordTotalCount"),
+                    c.get("notSentFlowTotalCount"), len(run.lines)))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_tls_wire_is_tls(self):
+        """tshark on the captured session: a TLS handshake, application data, no IPFIX"""
+        d = wmtest.fresh_dir("tls_wire")
+        cap = os.path.join(d, "lo.pcapng")
+        port = wmtest.free_port(socket.SOCK_STREAM)
+        dc_err = os.path.join(d, "dumpcap.err")
+        with open(dc_err, "w") as ef:
+            dc = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % port,
+                                   "-w", cap], stdout=subprocess.DEVNULL, stderr=ef,
+                                  stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 15
+            while time.time() < deadline and "Capturing on" not in read_text(dc_err):
+                time.sleep(0.05)
+            rx = TlsReceiver(d, pki()["good"], port=port)
+            try:
+                run = run_wiremeter(trace_args("idle_many") + [
+                    "--ipfix", "tls://127.0.0.1:%d" % port] + tls_args(), d)
+            finally:
+                rx.stop()
+            time.sleep(0.5)
+        finally:
+            wmtest.stop(dc, signal.SIGINT, 15)
+        p = self.every_record_once(run, rx)
+
+        def tshark(*a):
+            return subprocess.run(["tshark", "-r", cap, "-d", "tcp.port==%d,tls" % port] +
+                                  list(a), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, timeout=120).stdout
+        hs = tshark("-Y", "tls.handshake.type", "-T", "fields", "-e", "tls.handshake.type")
+        types = {t for line in hs.split() for t in line.split(",")}
+        if not {"1", "2"} <= types:
+            p.append("tshark found no ClientHello (1) and ServerHello (2): %r" % sorted(types))
+        if not tshark("-Y", "tls.app_data").strip():
+            p.append("tshark found no TLS application data")
+        # Decoded as IPFIX (cflow) the stream must show nothing: it is not in clear.
+        cflow = subprocess.run(["tshark", "-r", cap, "-d", "tcp.port==%d,cflow" % port, "-Y",
+                                "cflow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=120).stdout
+        if cflow.strip():
+            p.append("tshark decodes IPFIX in the clear:\n" + tail(cflow, 5))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_tls_collector_restart_loses_nothing(self):
+        """live port, TLS collector stopped and restarted: every record, 2 sessions"""
+        why = live_testbed_up()
+        if why:
+            self.skipTest(why)
+        d = wmtest.fresh_dir("tls_restart")
+        f1, f2, f3 = phase_flows(3, 1, 20), phase_flows(3, 2, 30), phase_flows(3, 3, 10)
+        live = LiveRun(d, tls_args(), scheme="tls")
+        rxs = []
+
+        def records(i):
+            return flow_records(decode_prefix(rxs[i].out + ".1"))
+        try:
+            rxs.append(TlsReceiver(d, pki()["good"], ns=NS_A, port=live.port, tag="part1"))
+            live.start()
+            live.wait_until("the templates over TLS",
+                            lambda: len(decode_prefix(rxs[0].out + ".1")) > 0, 15)
+            live.send(f1)
+            live.wait_until("20 records in part1", lambda: len(records(0)) >= 20, 15)
+            rxs[0].stop()       # reads what it was sent, then closes
+            live.send(f2)
+            live.wait_until("phase 2 exported", lambda: (live.stats() or (0,))[0] >= 50, 15)
+            rxs.append(TlsReceiver(d, pki()["good"], ns=NS_A, port=live.port, tag="part2"))
+            live.wait_until("the queue emptied into part2",
+                            lambda: len(records(1)) > 0 and live.settled(50), 30)
+            live.send(f3)
+            live.wait_until("phase 3 sent", lambda: live.settled(60), 15)
+        finally:
+            live.stop()
+            for rx in rxs:
+                rx.stop()
+            testbed_down()
+        run, p = live.outcome(f1 + f2 + f3, limit=5)
+        msgs = []
+        for rx in rxs:
+            m, mp = rx.messages()
+            msgs.append(m)
+            p += mp
+        p += compare_records(expected_records(run.lines, "biflow"),
+                             flow_records(msgs[0]) + flow_records(msgs[1]),
+                             "part1 + part2 vs JSON lines")
+        c = collector_entry(run, "tls://") or {}
+        for k, want in (("notSentFlowTotalCount", 0), ("sessions", 2), ("tlsHandshakes", 2)):
+            if c.get(k) != want:
+                p.append("report: %s = %r, expected %d" % (k, c.get(k), want))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+
+# ---------------------------------------------------------------------------
 # Records reach their files on time (issue 17, item 0)
 # ---------------------------------------------------------------------------
 
@@ -2218,7 +2568,7 @@ def build_suite():
                 setattr(FileExportTests, "test_file_%s_%s" % (mode, name), _file_test(name, mode))
     return wmtest.only(OPT.only, (NfcapdTests, FileExportTests, MtuTests, MultiCollectorTests,
                                   UnreachableTests, LiveCollectorTests, ConfigErrorTests,
-                                  FlushTests, PacingTests, RefusedTests))
+                                  FlushTests, PacingTests, RefusedTests, TlsTests))
 
 
 def main():
