@@ -823,7 +823,8 @@ collector_link_json(const struct collector *c, json_t *jc)
 		set_u64(jc, "pacingWaits", xs.paced);
 		set_u64(jc, bits ? "pacingBitsPerSecond" : "pacingMessagesPerSecond", rate);
 	}
-	if (strcmp(wm_collector_scheme(c->t), "tls") == 0) {
+	if (strcmp(wm_collector_scheme(c->t), "tls") == 0 ||
+	    strcmp(wm_collector_scheme(c->t), "dtls") == 0) {
 		set_u64(jc, "tlsHandshakes", xs.tls_handshakes);
 		set_u64(jc, "tlsHandshakeFailures", xs.tls_failures);
 		set_u64(jc, "tlsVerifyFailures", xs.tls_verify_failures);

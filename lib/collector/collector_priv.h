@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <openssl/ssl.h>
+
 #include "transport_priv.h"
 #include "wm_collector.h"
 
@@ -31,5 +33,40 @@ struct wm_ipfix_transport *wm_collector_tls_open(const char *uri,
 
 /* tls.c: is @p t a TLS link? Then copy its counters to @p s (unless NULL). */
 bool wm_collector_tls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s);
+
+/* tls.c, for dtls.c too: a client SSL_CTX of method @p m from @p p (NULL with @p err set). */
+SSL_CTX *wm_collector_ssl_ctx(const SSL_METHOD *m, bool dtls, const struct wm_collector_params *p,
+			      char *err, size_t errlen);
+
+/* tls.c: the certificate must name @p name (an IP address or a DNS name, also sent as SNI). */
+void wm_collector_ssl_name(SSL *ssl, const char *name);
+
+/* tls.c: a failed handshake, counted in @p xs and named in its last_error ("TLS: ..."). */
+void wm_collector_ssl_failed(struct wm_collector_stats *xs, SSL *ssl, int ssl_err,
+			     const char *proto);
+
+/* tls.c: the line OpenSSL's error queue (emptied) or errno gives for a failed call. */
+void wm_collector_ssl_reason(int ssl_err, char *buf, size_t len);
+
+/* tls.c: host and port of a checked "tls://" or "dtls://" URI. */
+int wm_collector_ssl_uri(const char *uri, struct wm_ipfix_uri *u, char *err, size_t errlen);
+
+/* dtls.c: open "dtls://HOST:PORT" (checked), paced as udp:// by @p p. */
+struct wm_ipfix_transport *wm_collector_dtls_open(const char *uri,
+						  const struct wm_collector_params *p, char *err,
+						  size_t errlen);
+
+/* dtls.c: is @p t a DTLS link? Then copy its counters to @p s (unless NULL). */
+bool wm_collector_dtls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s);
+
+/* dtls.c: its pacing rate (0: unpaced) and unit. */
+uint64_t wm_collector_dtls_rate(const struct wm_ipfix_transport *t, bool *bits);
+
+/* wm_collector.c: the send cost of a message of @p len bytes in a bucket of bits or messages. */
+static inline uint64_t
+wm_collector_cost(bool bits, size_t len)
+{
+	return bits ? (uint64_t)len * 8 : 1;
+}
 
 #endif /* WM_COLLECTOR_PRIV_H */

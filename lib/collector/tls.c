@@ -145,9 +145,8 @@ tls_update_acked(struct wm_tls *t)
 		t->acked = t->written - (uint64_t)outq;
 }
 
-/* The line OpenSSL's error queue or errno gives for a failed call; the queue is emptied. */
-static void
-tls_reason(int ssl_err, char *buf, size_t len)
+void
+wm_collector_ssl_reason(int ssl_err, char *buf, size_t len)
 {
 	unsigned long e = ERR_get_error();
 
@@ -238,14 +237,20 @@ tls_self_connected(int fd)
 	return llen == plen && memcmp(&local, &peer, llen) == 0;
 }
 
-/* Does the name look like an IP address (checked as one in the certificate)? */
-static bool
-tls_name_is_ip(const char *name)
+/* An IP address is checked as one in the certificate, a name as a DNS name (and sent as SNI). */
+void
+wm_collector_ssl_name(SSL *ssl, const char *name)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
 
-	return inet_pton(AF_INET, name, &a4) == 1 || inet_pton(AF_INET6, name, &a6) == 1;
+	if (inet_pton(AF_INET, name, &a4) == 1 || inet_pton(AF_INET6, name, &a6) == 1) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name);
+		return;
+	}
+	SSL_set_tlsext_host_name(ssl, name);
+	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	SSL_set1_host(ssl, name);
 }
 
 /* TCP is up: a new SSL on the socket, verifying the name, then the handshake. */
@@ -262,35 +267,29 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 		tls_attempt_failed(t);
 		return;
 	}
-	if (tls_name_is_ip(t->name)) {
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), t->name);
-	} else {
-		SSL_set_tlsext_host_name(t->ssl, t->name);
-		SSL_set_hostflags(t->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		SSL_set1_host(t->ssl, t->name);
-	}
+	wm_collector_ssl_name(t->ssl, t->name);
 	t->state = WM_TLS_HANDSHAKE;
 	t->phase_start_ns = now_ns;
 	t->conn_base = t->written;
 }
 
-static void
-tls_handshake_failed(struct wm_tls *t, int ssl_err)
+/* A handshake failed: counted and named (the verify result's reason first). */
+void
+wm_collector_ssl_failed(struct wm_collector_stats *xs, SSL *ssl, int ssl_err, const char *proto)
 {
-	long vr = SSL_get_verify_result(t->ssl);
+	long vr = SSL_get_verify_result(ssl);
 	char why[160];
 
-	t->xs.tls_failures++;
+	xs->tls_failures++;
 	if (vr != X509_V_OK) {
-		t->xs.tls_verify_failures++;
+		xs->tls_verify_failures++;
 		ERR_clear_error();
-		wm_collector_error(&t->xs, "TLS: the collector's certificate does not verify: %s",
+		wm_collector_error(xs, "%s: the collector's certificate does not verify: %s", proto,
 				   X509_verify_cert_error_string(vr));
 	} else {
-		tls_reason(ssl_err, why, sizeof(why));
-		wm_collector_error(&t->xs, "TLS: handshake failed: %s", why);
+		wm_collector_ssl_reason(ssl_err, why, sizeof(why));
+		wm_collector_error(xs, "%s: handshake failed: %s", proto, why);
 	}
-	tls_attempt_failed(t);
 }
 
 /* HANDSHAKE: drive SSL_connect() on; it never waits. */
@@ -323,7 +322,8 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 		tls_attempt_failed(t);
 		return;
 	}
-	tls_handshake_failed(t, e);
+	wm_collector_ssl_failed(&t->xs, t->ssl, e, "TLS");
+	tls_attempt_failed(t);
 }
 
 static void
@@ -571,7 +571,7 @@ static const struct wm_ipfix_transport_ops tls_ops = {
 
 /* A private key must be its owner's alone, as ssh and TLS servers insist. */
 static int
-tls_key_private(const char *path, char *err, size_t errlen)
+ssl_key_private(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -589,9 +589,13 @@ tls_key_private(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* The CA, the client certificate and key, TLS 1.2 at least, peer verification. */
-static SSL_CTX *
-tls_ctx_create(const struct wm_collector_params *p, char *err, size_t errlen)
+/*
+ * The CA, the client certificate and key, peer verification, and the
+ * oldest version: TLS 1.2, or DTLS 1.2 for a DTLS method.
+ */
+SSL_CTX *
+wm_collector_ssl_ctx(const SSL_METHOD *m, bool dtls, const struct wm_collector_params *p, char *err,
+		     size_t errlen)
 {
 	char why[160];
 	SSL_CTX *ctx;
@@ -600,18 +604,18 @@ tls_ctx_create(const struct wm_collector_params *p, char *err, size_t errlen)
 		wm_ipfix_err(err, errlen, "--ipfix-cert and --ipfix-key go together");
 		return NULL;
 	}
-	if (p->key_file != NULL && tls_key_private(p->key_file, err, errlen) != 0)
+	if (p->key_file != NULL && ssl_key_private(p->key_file, err, errlen) != 0)
 		return NULL;
 	ERR_clear_error();
-	ctx = SSL_CTX_new(TLS_client_method());
+	ctx = SSL_CTX_new(m);
 	if (ctx == NULL)
 		goto ssl_fail;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(ctx, dtls ? DTLS1_2_VERSION : TLS1_2_VERSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (p->ca_file != NULL ? SSL_CTX_load_verify_locations(ctx, p->ca_file, NULL) != 1
 			       : SSL_CTX_set_default_verify_paths(ctx) != 1) {
-		tls_reason(SSL_ERROR_SSL, why, sizeof(why));
+		wm_collector_ssl_reason(SSL_ERROR_SSL, why, sizeof(why));
 		wm_ipfix_err(err, errlen, "--ipfix-ca '%s': %s",
 			     p->ca_file != NULL ? p->ca_file : "(system)", why);
 		SSL_CTX_free(ctx);
@@ -621,7 +625,7 @@ tls_ctx_create(const struct wm_collector_params *p, char *err, size_t errlen)
 	    (SSL_CTX_use_certificate_chain_file(ctx, p->cert_file) != 1 ||
 	     SSL_CTX_use_PrivateKey_file(ctx, p->key_file, SSL_FILETYPE_PEM) != 1 ||
 	     SSL_CTX_check_private_key(ctx) != 1)) {
-		tls_reason(SSL_ERROR_SSL, why, sizeof(why));
+		wm_collector_ssl_reason(SSL_ERROR_SSL, why, sizeof(why));
 		wm_ipfix_err(err, errlen, "--ipfix-cert '%s' / --ipfix-key '%s': %s", p->cert_file,
 			     p->key_file, why);
 		SSL_CTX_free(ctx);
@@ -629,16 +633,16 @@ tls_ctx_create(const struct wm_collector_params *p, char *err, size_t errlen)
 	}
 	return ctx;
 ssl_fail:
-	tls_reason(SSL_ERROR_SSL, why, sizeof(why));
+	wm_collector_ssl_reason(SSL_ERROR_SSL, why, sizeof(why));
 	wm_ipfix_err(err, errlen, "TLS: %s", why);
 	return NULL;
 }
 
-/* Host and port of "tls://HOST:PORT" (checked), as drivers/ipfix parses them. */
-static int
-tls_uri(const char *uri, struct wm_ipfix_uri *u, char *err, size_t errlen)
+/* Host and port of "tls://HOST:PORT" or "dtls://..." (checked), as drivers/ipfix has them. */
+int
+wm_collector_ssl_uri(const char *uri, struct wm_ipfix_uri *u, char *err, size_t errlen)
 {
-	const char *hp = uri + 6, *colon = strrchr(hp, ':');
+	const char *hp = strstr(uri, "://") + 3, *colon = strrchr(hp, ':');
 	size_t n;
 
 	memset(u, 0, sizeof(*u));
@@ -655,7 +659,7 @@ tls_uri(const char *uri, struct wm_ipfix_uri *u, char *err, size_t errlen)
 	}
 	memcpy(u->host, hp, n);
 	u->host[n] = '\0';
-	snprintf(u->port, sizeof(u->port), "%s", strrchr(uri + 6, ':') + 1);
+	snprintf(u->port, sizeof(u->port), "%s", strrchr(hp, ':') + 1);
 	return 0;
 }
 
@@ -668,7 +672,7 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 	struct wm_tls *t;
 	int n;
 
-	if (tls_uri(uri, &u, err, errlen) != 0) {
+	if (wm_collector_ssl_uri(uri, &u, err, errlen) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -681,7 +685,7 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 	if (t == NULL)
 		goto nomem;
 	t->fd = -1;
-	t->ctx = tls_ctx_create(p, err, errlen);
+	t->ctx = wm_collector_ssl_ctx(TLS_client_method(), false, p, err, errlen);
 	if (t->ctx == NULL) {
 		free(t);
 		errno = EINVAL;

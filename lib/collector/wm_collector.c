@@ -171,7 +171,7 @@ static int
 paced_send(struct wm_ipfix_transport *t, const void *msg, size_t len, uint64_t cookie)
 {
 	struct wm_paced *p = paced_of(t);
-	uint64_t cost = p->bits ? (uint64_t)len * 8 : 1;
+	uint64_t cost = wm_collector_cost(p->bits, len);
 	int rc;
 
 	if (p->paced && !wm_tbucket_take(&p->tb, cost, wm_collector_now_ns())) {
@@ -271,20 +271,32 @@ uri_is(const char *uri, const char *scheme)
 	return uri != NULL && strncasecmp(uri, scheme, n) == 0 && strncmp(uri + n, "://", 3) == 0;
 }
 
+/*
+ * drivers/ipfix's check, whose list of schemes does not know ours: a
+ * message naming that list names the whole one.
+ */
+static int
+drivers_check(const char *uri, char *why, size_t whylen)
+{
+	static const char theirs[] = "(use udp://, tcp:// or file:)";
+	int rc = wm_ipfix_transport_check(uri, why, whylen);
+	char *at = rc != 0 && why != NULL ? strstr(why, theirs) : NULL;
+
+	if (at != NULL && (size_t)(at - why) < whylen)
+		snprintf(at, whylen - (size_t)(at - why), "%s",
+			 "(use udp://, tcp://, tls://, dtls:// or file:)");
+	return rc;
+}
+
 int
 wm_collector_check(const char *uri, char *why, size_t whylen)
 {
 	char tcp[WM_IPFIX_HOST_MAX + 32];
 
-	if (uri_is(uri, "dtls")) {
-		wm_ipfix_err(why, whylen,
-			     "DTLS is not offered: use tls://HOST:PORT (IPFIX over TLS over TCP)");
-		return -EINVAL;
-	}
-	if (!uri_is(uri, "tls"))
-		return wm_ipfix_transport_check(uri, why, whylen);
-	/* tls://HOST:PORT has tcp://'s grammar: let its parser judge it. */
-	if (snprintf(tcp, sizeof(tcp), "tcp://%s", uri + 6) >= (int)sizeof(tcp)) {
+	if (!uri_is(uri, "tls") && !uri_is(uri, "dtls"))
+		return drivers_check(uri, why, whylen);
+	/* tls:// and dtls:// have tcp://'s grammar: let its parser judge them. */
+	if (snprintf(tcp, sizeof(tcp), "tcp://%s", strstr(uri, "://") + 3) >= (int)sizeof(tcp)) {
 		wm_ipfix_err(why, whylen, "host is longer than %d characters", WM_IPFIX_HOST_MAX);
 		return -EINVAL;
 	}
@@ -300,6 +312,8 @@ wm_collector_open(const char *uri, const struct wm_collector_params *p, char *er
 	}
 	if (uri_is(uri, "tls"))
 		return wm_collector_tls_open(uri, p, err, errlen);
+	if (uri_is(uri, "dtls"))
+		return wm_collector_dtls_open(uri, p, err, errlen);
 	if (uri_is(uri, "udp"))
 		return paced_open(uri, p, err, errlen);
 	return wm_ipfix_transport_open(uri, err, errlen);
@@ -310,7 +324,7 @@ wm_collector_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats
 {
 	if (t->ops == &paced_ops)
 		*s = paced_of_const(t)->xs;
-	else if (!wm_collector_tls_stats(t, s))
+	else if (!wm_collector_tls_stats(t, s) && !wm_collector_dtls_stats(t, s))
 		memset(s, 0, sizeof(*s));
 }
 
@@ -325,6 +339,8 @@ wm_collector_scheme(const struct wm_ipfix_transport *t)
 
 	if (wm_collector_tls_stats(t, NULL))
 		return "tls";
+	if (wm_collector_dtls_stats(t, NULL))
+		return "dtls";
 	return names[wm_ipfix_transport_kind(t)];
 }
 
@@ -332,6 +348,8 @@ uint64_t
 wm_collector_rate(const struct wm_ipfix_transport *t, bool *bits)
 {
 	*bits = false;
+	if (wm_collector_dtls_stats(t, NULL))
+		return wm_collector_dtls_rate(t, bits);
 	if (t->ops != &paced_ops)
 		return 0;
 	*bits = paced_of_const(t)->bits;

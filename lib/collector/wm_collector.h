@@ -30,10 +30,11 @@
  *   rule of the exporter.
  * - "tcp://" and "file:" are drivers/ipfix's, unchanged.
  *
- * DTLS over UDP ("dtls://") is not offered: RFC 7011's DTLS needs
- * SCTP-less retransmission of the handshake by timers, and none of
- * nfcapd, nfacctd or ipfixcol2 in Debian 12 accepts it, so nothing
- * could test it (README, "IPFIX over TLS").
+ * - "dtls://HOST:PORT" is IPFIX over DTLS 1.2 over UDP (RFC 7011 §10.3
+ *   with §11): udp://'s semantics and pacing, the certificate checked as
+ *   for tls://, the handshake driven (and its flights retransmitted) by
+ *   wm_ipfix_transport_poll(); messages wait in the caller's queue while
+ *   there is no session (lib/collector/dtls.c).
  *
  * The handle is a struct wm_ipfix_transport: every wm_ipfix_transport_*
  * function works on it (poll, send, take_acked, busy, close, ...).
@@ -115,7 +116,8 @@ struct wm_collector_params {
 };
 
 /**
- * Check a collector URI without opening anything: tls://HOST:PORT here,
+ * Check a collector URI without opening anything: tls:// and dtls://
+ * HOST:PORT here,
  * the others as wm_ipfix_transport_check() does (a struct wm_conf's
  * uri_check).
  *
@@ -154,12 +156,12 @@ struct wm_collector_stats {
  */
 void wm_collector_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s);
 
-/** @return "udp", "tcp", "tls" or "file": the URI's scheme. */
+/** @return "udp", "tcp", "tls", "dtls" or "file": the URI's scheme. */
 const char *wm_collector_scheme(const struct wm_ipfix_transport *t);
 
 /**
  * @return
- *   the pacing rate (0: unpaced) and, in @p bits, its unit; for udp://.
+ *   the pacing rate (0: unpaced) and, in @p bits, its unit; udp:// and dtls://.
  */
 uint64_t wm_collector_rate(const struct wm_ipfix_transport *t, bool *bits);
 

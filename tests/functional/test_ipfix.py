@@ -2258,6 +2258,31 @@ class TlsReceiver:
         return msgs, p
 
 
+class DtlsServer:
+    """openssl s_server -dtls1_2 on a free UDP port: the DTLS peer (Debian's
+    nfacctd is built without its DTLS, --enable-gnutls). It writes what
+    the session carried, decrypted, to out (-quiet: nothing else there)."""
+
+    def __init__(self, d, cert_key, tag="dtls"):
+        self.port = wmtest.free_port(socket.SOCK_DGRAM)
+        self.out = os.path.join(d, tag + ".session")
+        self.log = os.path.join(d, tag + ".log")
+        with open(self.out, "wb") as of, open(self.log, "w") as lf:
+            # stdin stays open: s_server ends its session at EOF on it.
+            self.proc = subprocess.Popen(
+                ["openssl", "s_server", "-dtls1_2", "-quiet", "-accept",
+                 "127.0.0.1:%d" % self.port, "-cert", cert_key[0], "-key", cert_key[1]],
+                stdin=subprocess.PIPE, stdout=of, stderr=lf)
+        deadline = time.time() + 10
+        while time.time() < deadline and udp_socket_state(self.port) is None:
+            if self.proc.poll() is not None:
+                raise AssertionError("openssl s_server ended:\n" + read_text(self.log))
+            time.sleep(0.05)
+
+    def stop(self):
+        wmtest.stop(self.proc, signal.SIGTERM, 15)
+
+
 PKI = {}
 
 
@@ -2360,17 +2385,21 @@ class TlsTests(unittest.TestCase):
         cases = (("otherca", "unable to get local issuer certificate"),
                  ("expired", "certificate has expired"),
                  ("badname", "IP address mismatch"))
-        rxs = []
+        rxs, dtls = [], None
         try:
             for name, _ in cases:
                 rxs.append(TlsReceiver(d, pki()[name], tag=name))
-            args = trace_args("tcp_bidir")
+            # And a DTLS collector with a certificate of another CA.
+            dtls = DtlsServer(d, pki()["otherca"])
+            args = trace_args("tcp_bidir") + ["--ipfix", "dtls://127.0.0.1:%d" % dtls.port]
             for rx in rxs:
                 args += ["--ipfix", "tls://127.0.0.1:%d" % rx.port]
             run = run_wiremeter(args + tls_args(), d, timeout=90)
         finally:
             for rx in rxs:
                 rx.stop()
+            if dtls:
+                dtls.stop()
         p = []
         if run.rc != 0:
             p.append("wiremeter failed\n" + run.describe())
@@ -2395,6 +2424,14 @@ class TlsTests(unittest.TestCase):
                 p.append("%s: sent %r, not sent %r of %d" % (
                     name, c.get("exportedFlowRecordTotalCount"),
                     c.get("notSentFlowTotalCount"), len(run.lines)))
+        c = collector_entry(run, "dtls://") or {}
+        want = ("DTLS: the collector's certificate does not verify: unable to get local issuer "
+                "certificate")
+        if c.get("lastError") != want or not (c.get("tlsVerifyFailures") or 0) >= 2 or \
+                c.get("tlsHandshakes") != 0 or c.get("transport") != "dtls":
+            p.append("dtls: lastError %r, tlsVerifyFailures %r, tlsHandshakes %r, transport %r"
+                     % (c.get("lastError"), c.get("tlsVerifyFailures"), c.get("tlsHandshakes"),
+                        c.get("transport")))
         if p:
             self.fail("output in %s\n%s" % (d, "\n".join(p)))
 
@@ -2439,6 +2476,34 @@ class TlsTests(unittest.TestCase):
                                text=True, timeout=120).stdout
         if cflow.strip():
             p.append("tshark decodes IPFIX in the clear:\n" + tail(cflow, 5))
+        if p:
+            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+
+    def test_dtls_every_record_once(self):
+        """dtls:// to openssl s_server (DTLS 1.2): every record once, strictly decoded"""
+        d = wmtest.fresh_dir("dtls_ok")
+        srv = DtlsServer(d, pki()["good"])
+        try:
+            run = run_wiremeter(trace_args("idle_many") + [
+                "--ipfix", "dtls://127.0.0.1:%d" % srv.port] + tls_args(), d)
+            time.sleep(0.5)
+        finally:
+            srv.stop()
+        p = []
+        if run.rc != 0:
+            p.append("wiremeter failed\n" + run.describe())
+        msgs, err = decode(srv.out)
+        if err:
+            p.append(err)
+        p += ipfix_decode.sequence_problems(msgs)
+        p += compare_records(expected_records(run.lines, "biflow"), flow_records(msgs),
+                             "records over DTLS vs JSON lines")
+        c = collector_entry(run, "dtls://") or {}
+        for k, v in (("transport", "dtls"), ("notSentFlowTotalCount", 0),
+                     ("exportedFlowRecordTotalCount", len(run.lines)), ("tlsHandshakes", 1),
+                     ("pacingBitsPerSecond", 10 ** 7)):
+            if c.get(k) != v:
+                p.append("report: %s = %r, expected %r" % (k, c.get(k), v))
         if p:
             self.fail("output in %s\n%s" % (d, "\n".join(p)))
 

@@ -244,11 +244,13 @@ test_collector_check(void)
 	CU_ASSERT_EQUAL(wm_collector_check("TLS://[::1]:4739", why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(wm_collector_check("tls://collector.example", why, sizeof(why)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(why, "missing port");
-	CU_ASSERT_EQUAL(wm_collector_check("dtls://c:4739", why, sizeof(why)), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(
-		why, "DTLS is not offered: use tls://HOST:PORT (IPFIX over TLS over TCP)");
+	CU_ASSERT_EQUAL(wm_collector_check("dtls://c:4739", why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(wm_collector_check("dtls://c:0", why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "port '0' is not a number 1-65535");
 	CU_ASSERT_EQUAL(wm_collector_check("udp://127.0.0.1:4739", why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(wm_collector_check("sctp://127.0.0.1:4739", why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(
+		why, "unknown scheme 'sctp' (use udp://, tcp://, tls://, dtls:// or file:)");
 }
 
 /* A key others may read is refused before anything is loaded; cert and key go together. */
