@@ -19,6 +19,41 @@
 #include "transport_priv.h"
 #include "wm_collector.h"
 
+/*
+ * What every link of this library has first: the transport base, its
+ * scheme, its counters, and its pacing (udp:// and dtls://; tls:// has
+ * TCP's flow control and leaves it off).
+ */
+struct wm_collector_link {
+	struct wm_ipfix_transport base; /* first: see transport_priv.h */
+	const char *scheme;		/* "udp", "tls" or "dtls" */
+	bool paced;			/* the bucket is used */
+	bool bits;			/* a token is a bit (else a message) */
+	struct wm_tbucket tb;
+	struct wm_collector_stats xs;
+};
+
+extern const struct wm_ipfix_transport_ops wm_collector_paced_ops;
+extern const struct wm_ipfix_transport_ops wm_collector_tls_ops;
+extern const struct wm_ipfix_transport_ops wm_collector_dtls_ops;
+
+/*
+ * Set a new link's base (ops, kind, a copy of the URI) and its pacing
+ * from @p p when @p pace. @return 0, or -ENOMEM.
+ */
+int wm_collector_link_init(struct wm_collector_link *l, const struct wm_ipfix_transport_ops *ops,
+			   enum wm_ipfix_transport_kind kind, const char *scheme, const char *uri,
+			   const struct wm_collector_params *p, bool pace);
+
+/* May a message of @p len bytes go now? Takes its tokens, or counts a wait. */
+bool wm_collector_pace(struct wm_collector_link *l, size_t len);
+
+/* Give back the tokens of a message that did not go. */
+void wm_collector_unpace(struct wm_collector_link *l, size_t len);
+
+/* A datagram refused (ICMP port unreachable): counted and named. */
+void wm_collector_refused(struct wm_collector_link *l);
+
 /* Set @p xs's last_error (one line) and count it in errors_seen. */
 void wm_collector_error(struct wm_collector_stats *xs, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -30,9 +65,6 @@ uint64_t wm_collector_now_ns(void);
 struct wm_ipfix_transport *wm_collector_tls_open(const char *uri,
 						 const struct wm_collector_params *p, char *err,
 						 size_t errlen);
-
-/* tls.c: is @p t a TLS link? Then copy its counters to @p s (unless NULL). */
-bool wm_collector_tls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s);
 
 /* tls.c, for dtls.c too: a client SSL_CTX of method @p m from @p p (NULL with @p err set). */
 SSL_CTX *wm_collector_ssl_ctx(const SSL_METHOD *m, bool dtls, const struct wm_collector_params *p,
@@ -55,18 +87,5 @@ int wm_collector_ssl_uri(const char *uri, struct wm_ipfix_uri *u, char *err, siz
 struct wm_ipfix_transport *wm_collector_dtls_open(const char *uri,
 						  const struct wm_collector_params *p, char *err,
 						  size_t errlen);
-
-/* dtls.c: is @p t a DTLS link? Then copy its counters to @p s (unless NULL). */
-bool wm_collector_dtls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s);
-
-/* dtls.c: its pacing rate (0: unpaced) and unit. */
-uint64_t wm_collector_dtls_rate(const struct wm_ipfix_transport *t, bool *bits);
-
-/* wm_collector.c: the send cost of a message of @p len bytes in a bucket of bits or messages. */
-static inline uint64_t
-wm_collector_cost(bool bits, size_t len)
-{
-	return bits ? (uint64_t)len * 8 : 1;
-}
 
 #endif /* WM_COLLECTOR_PRIV_H */

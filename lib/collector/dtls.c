@@ -66,8 +66,8 @@ enum wm_dtls_state {
 
 /* One DTLS link. Owned by one thread (the management lcore). */
 struct wm_dtls {
-	struct wm_ipfix_transport base; /* first: see transport_priv.h */
-	struct wm_ipfix_addr addr;	/* resolved once, at open */
+	struct wm_collector_link link; /* first: see collector_priv.h */
+	struct wm_ipfix_addr addr;     /* resolved once, at open */
 	char name[WM_IPFIX_HOST_MAX + 1];
 	SSL_CTX *ctx;
 	SSL *ssl; /* this session's; NULL when DOWN */
@@ -78,16 +78,10 @@ struct wm_dtls {
 	uint64_t retry_at_ns;	    /* DOWN: when to try */
 	uint64_t last_now_ns;	    /* now_ns of the last poll */
 	uint64_t hs_start_ns;	    /* when the handshake began, or WM_DTLS_TIME_UNSET */
-	bool paced;		    /* the bucket is used */
-	bool bits;		    /* a token is a bit (else a message) */
-	struct wm_tbucket tb;	    /* as udp://'s */
 	uint8_t *pend;		    /* a record SSL_write has not finished */
 	size_t pend_len;	    /* its length; 0 when none */
 	struct wm_ipfix_track done; /* sent; cookies not yet taken */
-	struct wm_collector_stats xs;
 };
-
-static const struct wm_ipfix_transport_ops dtls_ops;
 
 static struct wm_dtls *
 dtls_of(struct wm_ipfix_transport *t)
@@ -112,9 +106,9 @@ dtls_down(struct wm_dtls *t)
 		close(t->fd);
 	t->fd = -1;
 	if (t->state == WM_DTLS_UP)
-		t->base.stats.disconnects++;
+		t->link.base.stats.disconnects++;
 	else
-		t->base.stats.connect_failures++;
+		t->link.base.stats.connect_failures++;
 	t->state = WM_DTLS_DOWN;
 	t->pend_len = 0;
 	t->new_session = false;
@@ -130,12 +124,12 @@ dtls_start(struct wm_dtls *t, uint64_t now_ns)
 {
 	BIO *bio;
 
-	t->base.stats.connect_attempts++;
+	t->link.base.stats.connect_attempts++;
 	t->hs_start_ns = now_ns;
 	t->state = WM_DTLS_HANDSHAKE;
 	t->fd = socket(t->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0 || connect(t->fd, (const struct sockaddr *)&t->addr.ss, t->addr.len) != 0) {
-		wm_collector_error(&t->xs, "DTLS: cannot connect a UDP socket: %s",
+		wm_collector_error(&t->link.xs, "DTLS: cannot connect a UDP socket: %s",
 				   strerror(errno));
 		dtls_down(t);
 		return;
@@ -144,7 +138,7 @@ dtls_start(struct wm_dtls *t, uint64_t now_ns)
 	bio = BIO_new_dgram(t->fd, BIO_NOCLOSE);
 	if (t->ssl == NULL || bio == NULL) {
 		BIO_free(bio);
-		wm_collector_error(&t->xs, "DTLS: out of memory");
+		wm_collector_error(&t->link.xs, "DTLS: out of memory");
 		dtls_down(t);
 		return;
 	}
@@ -168,8 +162,8 @@ dtls_handshake_step(struct wm_dtls *t, uint64_t now_ns)
 		t->state = WM_DTLS_UP;
 		t->backoff_ns = WM_DTLS_BACKOFF_MIN_NS;
 		t->new_session = true;
-		t->base.stats.sessions++;
-		t->xs.tls_handshakes++;
+		t->link.base.stats.sessions++;
+		t->link.xs.tls_handshakes++;
 		return;
 	}
 	e = SSL_get_error(t->ssl, rc);
@@ -178,17 +172,17 @@ dtls_handshake_step(struct wm_dtls *t, uint64_t now_ns)
 			(void)DTLSv1_handle_timeout(t->ssl);
 			return;
 		}
-		t->xs.tls_failures++;
+		t->link.xs.tls_failures++;
 		wm_collector_error(
-			&t->xs, "DTLS: no handshake within %llu s",
+			&t->link.xs, "DTLS: no handshake within %llu s",
 			(unsigned long long)(WM_DTLS_HANDSHAKE_TIMEOUT_NS / 1000000000ull));
 	} else if (e == SSL_ERROR_SYSCALL && errno == ECONNREFUSED) {
-		t->xs.tls_failures++;
-		t->xs.refused++;
-		wm_collector_error(&t->xs, "DTLS: handshake refused (ICMP port unreachable): "
-					   "nothing listens there");
+		t->link.xs.tls_failures++;
+		t->link.xs.refused++;
+		wm_collector_error(&t->link.xs, "DTLS: handshake refused (ICMP port unreachable): "
+						"nothing listens there");
 	} else {
-		wm_collector_ssl_failed(&t->xs, t->ssl, e, "DTLS");
+		wm_collector_ssl_failed(&t->link.xs, t->ssl, e, "DTLS");
 	}
 	dtls_down(t);
 }
@@ -210,14 +204,12 @@ dtls_peer_check(struct wm_dtls *t)
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 			return true;
 		if (e == SSL_ERROR_SYSCALL && errno == ECONNREFUSED) {
-			t->xs.refused++;
-			wm_collector_error(&t->xs, "datagrams refused (ICMP port unreachable): "
-						   "nothing listens there");
+			wm_collector_refused(&t->link);
 		} else {
 			char why[160];
 
 			wm_collector_ssl_reason(e, why, sizeof(why));
-			wm_collector_error(&t->xs, "DTLS: the collector ended the session: %s",
+			wm_collector_error(&t->link.xs, "DTLS: the collector ended the session: %s",
 					   why);
 		}
 		return false;
@@ -245,12 +237,11 @@ dtls_write(struct wm_dtls *t, const void *msg, size_t len)
 		return -EAGAIN;
 	ERR_clear_error();
 	if (e == SSL_ERROR_SYSCALL && errno == ECONNREFUSED) {
-		t->xs.refused++;
-		wm_collector_error(&t->xs, "datagrams refused (ICMP port unreachable): "
-					   "nothing listens there");
+		wm_collector_refused(&t->link);
 		return -ECONNREFUSED;
 	}
-	wm_collector_error(&t->xs, "DTLS: write failed: %s", strerror(errno != 0 ? errno : EIO));
+	wm_collector_error(&t->link.xs, "DTLS: write failed: %s",
+			   strerror(errno != 0 ? errno : EIO));
 	return -EPIPE;
 }
 
@@ -291,17 +282,14 @@ static int
 dtls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t cookie)
 {
 	struct wm_dtls *t = dtls_of(base);
-	uint64_t cost = wm_collector_cost(t->bits, len);
 	int rc;
 
 	if (t->state != WM_DTLS_UP)
 		return -ENOTCONN;
 	if (t->pend_len > 0 || wm_ipfix_track_count(&t->done) == WM_IPFIX_TRACK_CAP)
 		return -EAGAIN;
-	if (t->paced && !wm_tbucket_take(&t->tb, cost, wm_collector_now_ns())) {
-		t->xs.paced++;
+	if (!wm_collector_pace(&t->link, len))
 		return -EAGAIN;
-	}
 	rc = dtls_write(t, msg, len);
 	if (rc == -EAGAIN) {
 		/* In OpenSSL's buffer: taken, finished by a later poll. */
@@ -310,13 +298,14 @@ dtls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t
 		rc = 0;
 	}
 	if (rc != 0) {
-		t->base.stats.errors++;
+		wm_collector_unpace(&t->link, len);
+		t->link.base.stats.errors++;
 		dtls_down(t);
 		return rc == -ECONNREFUSED ? rc : -ENOTCONN;
 	}
 	wm_ipfix_track_push(&t->done, cookie, 0);
-	t->base.stats.messages++;
-	t->base.stats.bytes += len;
+	t->link.base.stats.messages++;
+	t->link.base.stats.bytes += len;
 	return 0;
 }
 
@@ -363,7 +352,7 @@ dtls_close(struct wm_ipfix_transport *base)
 	return 0;
 }
 
-static const struct wm_ipfix_transport_ops dtls_ops = {
+const struct wm_ipfix_transport_ops wm_collector_dtls_ops = {
 	.poll = dtls_poll,
 	.up = dtls_up,
 	.send = dtls_send,
@@ -401,48 +390,25 @@ wm_collector_dtls_open(const char *uri, const struct wm_collector_params *p, cha
 		return NULL;
 	}
 	t->fd = -1;
-	t->base.ops = &dtls_ops;
-	t->base.kind = WM_IPFIX_TRANSPORT_UDP;
-	t->base.uri = strdup(uri);
 	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
-	if (t->base.uri == NULL || t->pend == NULL || wm_ipfix_track_init(&t->done) != 0)
+	if (wm_collector_link_init(&t->link, &wm_collector_dtls_ops, WM_IPFIX_TRANSPORT_UDP, "dtls",
+				   uri, p, true) != 0 ||
+	    t->pend == NULL || wm_ipfix_track_init(&t->done) != 0)
 		goto nomem;
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name != NULL ? p->server_name : u.host);
-	t->paced = p->rate_per_s > 0;
-	t->bits = p->rate_bits;
-	wm_tbucket_init(&t->tb, (uint64_t)(p->rate_per_s + 0.5),
-			t->bits ? WM_COLLECTOR_BURST_BYTES * 8 : WM_COLLECTOR_BURST_MSGS,
-			wm_collector_now_ns());
 	t->backoff_ns = WM_DTLS_BACKOFF_MIN_NS;
 	t->state = WM_DTLS_DOWN;
 	t->retry_at_ns = 0; /* the first poll begins the handshake */
 	t->hs_start_ns = WM_DTLS_TIME_UNSET;
-	return &t->base;
+	return &t->link.base;
 
 nomem:
 	if (t != NULL) {
-		free(t->base.uri);
-		t->base.uri = NULL;
-		dtls_close(&t->base);
+		free(t->link.base.uri);
+		t->link.base.uri = NULL;
+		dtls_close(&t->link.base);
 	}
 	wm_ipfix_err(err, errlen, "out of memory");
 	errno = ENOMEM;
 	return NULL;
-}
-
-bool
-wm_collector_dtls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s)
-{
-	if (t->ops != &dtls_ops)
-		return false;
-	if (s != NULL)
-		*s = dtls_of_const(t)->xs;
-	return true;
-}
-
-uint64_t
-wm_collector_dtls_rate(const struct wm_ipfix_transport *t, bool *bits)
-{
-	*bits = dtls_of_const(t)->bits;
-	return dtls_of_const(t)->paced ? dtls_of_const(t)->tb.rate : 0;
 }

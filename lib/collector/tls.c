@@ -86,7 +86,7 @@ enum wm_tls_state {
 
 /* One TLS link. Owned by one thread (the management lcore). */
 struct wm_tls {
-	struct wm_ipfix_transport base; /* first: see transport_priv.h */
+	struct wm_collector_link link; /* first: see collector_priv.h */
 	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
 	unsigned int n_addrs;
 	unsigned int addr_idx;		  /* the address of this or the next attempt */
@@ -108,10 +108,7 @@ struct wm_tls {
 	size_t pend_len;	 /* its length; 0 when nothing is pending */
 	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
 	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
-	struct wm_collector_stats xs;
 };
-
-static const struct wm_ipfix_transport_ops tls_ops;
 
 static struct wm_tls *
 tls_of(struct wm_ipfix_transport *t)
@@ -191,7 +188,7 @@ static void
 tls_attempt_failed(struct wm_tls *t)
 {
 	tls_drop(t);
-	t->base.stats.connect_failures++;
+	t->link.base.stats.connect_failures++;
 	t->addr_idx = (t->addr_idx + 1) % t->n_addrs;
 	tls_schedule_retry(t);
 }
@@ -215,8 +212,8 @@ tls_conn_lost(struct wm_tls *t)
 	for (i = keep; i < n; i++)
 		wm_ipfix_track_push(&t->unacked, wm_ipfix_track_at(&t->inflight, i)->cookie, 0);
 	t->inflight.tail -= n - keep;
-	t->base.stats.resent += n - keep;
-	t->base.stats.disconnects++;
+	t->link.base.stats.resent += n - keep;
+	t->link.base.stats.disconnects++;
 	t->pend_len = 0;
 	t->new_session = false;
 	tls_schedule_retry(t);
@@ -263,7 +260,7 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 	}
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1) {
-		wm_collector_error(&t->xs, "TLS: out of memory");
+		wm_collector_error(&t->link.xs, "TLS: out of memory");
 		tls_attempt_failed(t);
 		return;
 	}
@@ -308,21 +305,21 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 		t->acked = t->conn_base;
 		t->backoff_ns = WM_TLS_BACKOFF_MIN_NS;
 		t->new_session = true;
-		t->base.stats.sessions++;
-		t->xs.tls_handshakes++;
+		t->link.base.stats.sessions++;
+		t->link.xs.tls_handshakes++;
 		return;
 	}
 	e = SSL_get_error(t->ssl, rc);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		if (now_ns - t->phase_start_ns < WM_TLS_PHASE_TIMEOUT_NS)
 			return;
-		t->xs.tls_failures++;
-		wm_collector_error(&t->xs, "TLS: no handshake within %llu s",
+		t->link.xs.tls_failures++;
+		wm_collector_error(&t->link.xs, "TLS: no handshake within %llu s",
 				   (unsigned long long)(WM_TLS_PHASE_TIMEOUT_NS / 1000000000ull));
 		tls_attempt_failed(t);
 		return;
 	}
-	wm_collector_ssl_failed(&t->xs, t->ssl, e, "TLS");
+	wm_collector_ssl_failed(&t->link.xs, t->ssl, e, "TLS");
 	tls_attempt_failed(t);
 }
 
@@ -332,7 +329,7 @@ tls_connect_start(struct wm_tls *t, uint64_t now_ns)
 	const struct wm_ipfix_addr *a = &t->addrs[t->addr_idx];
 	int one = 1, user_timeout = WM_TLS_USER_TIMEOUT_MS;
 
-	t->base.stats.connect_attempts++;
+	t->link.base.stats.connect_attempts++;
 	t->phase_start_ns = now_ns;
 	t->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
@@ -503,8 +500,8 @@ tls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 		t->pend_len = len;
 	}
 	wm_ipfix_track_push(&t->inflight, cookie, n > 0 ? t->written : WM_TLS_END_PENDING);
-	t->base.stats.messages++;
-	t->base.stats.bytes += len;
+	t->link.base.stats.messages++;
+	t->link.base.stats.bytes += len;
 	return 0;
 }
 
@@ -559,7 +556,7 @@ tls_close(struct wm_ipfix_transport *base)
 	return 0;
 }
 
-static const struct wm_ipfix_transport_ops tls_ops = {
+const struct wm_ipfix_transport_ops wm_collector_tls_ops = {
 	.poll = tls_poll,
 	.up = tls_up,
 	.send = tls_send,
@@ -691,11 +688,10 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 		errno = EINVAL;
 		return NULL;
 	}
-	t->base.ops = &tls_ops;
-	t->base.kind = WM_IPFIX_TRANSPORT_TCP;
-	t->base.uri = strdup(uri);
 	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
-	if (t->base.uri == NULL || t->pend == NULL || wm_ipfix_track_init(&t->inflight) != 0 ||
+	if (wm_collector_link_init(&t->link, &wm_collector_tls_ops, WM_IPFIX_TRANSPORT_TCP, "tls",
+				   uri, p, false) != 0 ||
+	    t->pend == NULL || wm_ipfix_track_init(&t->inflight) != 0 ||
 	    wm_ipfix_track_init(&t->unacked) != 0)
 		goto nomem;
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name != NULL ? p->server_name : u.host);
@@ -707,25 +703,15 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 	t->last_now_ns = WM_TLS_TIME_UNSET;
 	/* Connect errors are not open's: they are retried, as after any failure. */
 	tls_connect_start(t, WM_TLS_TIME_UNSET);
-	return &t->base;
+	return &t->link.base;
 
 nomem:
 	if (t != NULL) {
-		free(t->base.uri);
-		t->base.uri = NULL;
-		tls_close(&t->base);
+		free(t->link.base.uri);
+		t->link.base.uri = NULL;
+		tls_close(&t->link.base);
 	}
 	wm_ipfix_err(err, errlen, "out of memory");
 	errno = ENOMEM;
 	return NULL;
-}
-
-bool
-wm_collector_tls_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s)
-{
-	if (t->ops != &tls_ops)
-		return false;
-	if (s != NULL)
-		*s = tls_of_const(t)->xs;
-	return true;
 }

@@ -117,15 +117,68 @@ wm_collector_now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- what every link shares ---- */
+
+int
+wm_collector_link_init(struct wm_collector_link *l, const struct wm_ipfix_transport_ops *ops,
+		       enum wm_ipfix_transport_kind kind, const char *scheme, const char *uri,
+		       const struct wm_collector_params *p, bool pace)
+{
+	l->base.ops = ops;
+	l->base.kind = kind;
+	l->base.uri = strdup(uri);
+	l->scheme = scheme;
+	l->paced = pace && p->rate_per_s > 0;
+	l->bits = p->rate_bits;
+	wm_tbucket_init(&l->tb, (uint64_t)(p->rate_per_s + 0.5),
+			l->bits ? WM_COLLECTOR_BURST_BYTES * 8 : WM_COLLECTOR_BURST_MSGS,
+			wm_collector_now_ns());
+	return l->base.uri != NULL ? 0 : -ENOMEM;
+}
+
+static uint64_t
+link_cost(const struct wm_collector_link *l, size_t len)
+{
+	return l->bits ? (uint64_t)len * 8 : 1;
+}
+
+bool
+wm_collector_pace(struct wm_collector_link *l, size_t len)
+{
+	if (!l->paced || wm_tbucket_take(&l->tb, link_cost(l, len), wm_collector_now_ns()))
+		return true;
+	l->xs.paced++;
+	return false;
+}
+
+/* Tokens of a message the socket did not take go back: only datagrams that left count. */
+void
+wm_collector_unpace(struct wm_collector_link *l, size_t len)
+{
+	if (l->paced)
+		wm_tbucket_refund(&l->tb, link_cost(l, len));
+}
+
+void
+wm_collector_refused(struct wm_collector_link *l)
+{
+	l->xs.refused++;
+	wm_collector_error(&l->xs,
+			   "datagrams refused (ICMP port unreachable): nothing listens there");
+}
+
+static bool
+link_of(const struct wm_ipfix_transport *t)
+{
+	return t->ops == &wm_collector_paced_ops || t->ops == &wm_collector_tls_ops ||
+	       t->ops == &wm_collector_dtls_ops;
+}
+
 /* ---- the paced UDP link ---- */
 
 struct wm_paced {
-	struct wm_ipfix_transport base;	  /* first: see transport_priv.h */
+	struct wm_collector_link link;	  /* first: see collector_priv.h */
 	struct wm_ipfix_transport *inner; /* drivers/ipfix's UDP transport */
-	struct wm_tbucket tb;
-	bool paced; /* the bucket is used (else only refusals are counted) */
-	bool bits;  /* a token is a bit (else a message) */
-	struct wm_collector_stats xs;
 };
 
 static struct wm_paced *
@@ -143,7 +196,7 @@ paced_of_const(const struct wm_ipfix_transport *t)
 static void
 paced_sync(struct wm_paced *p)
 {
-	p->base.stats = *wm_ipfix_transport_stats(p->inner);
+	p->link.base.stats = *wm_ipfix_transport_stats(p->inner);
 }
 
 static int
@@ -162,32 +215,21 @@ paced_up(const struct wm_ipfix_transport *t)
 	return wm_ipfix_transport_up(paced_of_const(t)->inner);
 }
 
-/*
- * The bucket first; tokens of a message the socket did not take (full,
- * or refused) go back, so only datagrams that left count against the
- * rate.
- */
 static int
 paced_send(struct wm_ipfix_transport *t, const void *msg, size_t len, uint64_t cookie)
 {
 	struct wm_paced *p = paced_of(t);
-	uint64_t cost = wm_collector_cost(p->bits, len);
 	int rc;
 
-	if (p->paced && !wm_tbucket_take(&p->tb, cost, wm_collector_now_ns())) {
-		p->xs.paced++;
+	if (!wm_collector_pace(&p->link, len))
 		return -EAGAIN;
-	}
 	rc = wm_ipfix_transport_send(p->inner, msg, len, cookie);
-	if (rc != 0 && p->paced)
-		wm_tbucket_refund(&p->tb, cost);
-	if (rc == -ECONNREFUSED) {
-		p->xs.refused++;
-		wm_collector_error(
-			&p->xs, "datagrams refused (ICMP port unreachable): nothing listens there");
-	} else if (rc != 0 && rc != -EAGAIN) {
-		wm_collector_error(&p->xs, "send failed: %s", strerror(-rc));
-	}
+	if (rc != 0)
+		wm_collector_unpace(&p->link, len);
+	if (rc == -ECONNREFUSED)
+		wm_collector_refused(&p->link);
+	else if (rc != 0 && rc != -EAGAIN)
+		wm_collector_error(&p->link.xs, "send failed: %s", strerror(-rc));
 	paced_sync(p);
 	return rc;
 }
@@ -220,7 +262,7 @@ paced_close(struct wm_ipfix_transport *t)
 	return rc;
 }
 
-static const struct wm_ipfix_transport_ops paced_ops = {
+const struct wm_ipfix_transport_ops wm_collector_paced_ops = {
 	.poll = paced_poll,
 	.up = paced_up,
 	.send = paced_send,
@@ -239,25 +281,20 @@ paced_open(const char *uri, const struct wm_collector_params *prm, char *err, si
 	if (inner == NULL)
 		return NULL;
 	p = calloc(1, sizeof(*p));
-	if (p != NULL)
-		p->base.uri = strdup(uri);
-	if (p == NULL || p->base.uri == NULL) {
+	if (p == NULL ||
+	    wm_collector_link_init(&p->link, &wm_collector_paced_ops, WM_IPFIX_TRANSPORT_UDP, "udp",
+				   uri, prm, true) != 0) {
 		wm_ipfix_transport_close(inner);
+		if (p != NULL)
+			free(p->link.base.uri);
 		free(p);
 		wm_ipfix_err(err, errlen, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
-	p->base.ops = &paced_ops;
-	p->base.kind = WM_IPFIX_TRANSPORT_UDP;
 	p->inner = inner;
-	p->paced = prm->rate_per_s > 0;
-	p->bits = prm->rate_bits;
-	wm_tbucket_init(&p->tb, (uint64_t)(prm->rate_per_s + 0.5),
-			p->bits ? WM_COLLECTOR_BURST_BYTES * 8 : WM_COLLECTOR_BURST_MSGS,
-			wm_collector_now_ns());
 	paced_sync(p);
-	return &p->base;
+	return &p->link.base;
 }
 
 /* ---- dispatch ---- */
@@ -322,9 +359,9 @@ wm_collector_open(const char *uri, const struct wm_collector_params *p, char *er
 void
 wm_collector_stats(const struct wm_ipfix_transport *t, struct wm_collector_stats *s)
 {
-	if (t->ops == &paced_ops)
-		*s = paced_of_const(t)->xs;
-	else if (!wm_collector_tls_stats(t, s) && !wm_collector_dtls_stats(t, s))
+	if (link_of(t))
+		*s = ((const struct wm_collector_link *)t)->xs;
+	else
 		memset(s, 0, sizeof(*s));
 }
 
@@ -337,21 +374,19 @@ wm_collector_scheme(const struct wm_ipfix_transport *t)
 		[WM_IPFIX_TRANSPORT_FILE] = "file",
 	};
 
-	if (wm_collector_tls_stats(t, NULL))
-		return "tls";
-	if (wm_collector_dtls_stats(t, NULL))
-		return "dtls";
+	if (link_of(t))
+		return ((const struct wm_collector_link *)t)->scheme;
 	return names[wm_ipfix_transport_kind(t)];
 }
 
 uint64_t
 wm_collector_rate(const struct wm_ipfix_transport *t, bool *bits)
 {
+	const struct wm_collector_link *l = (const struct wm_collector_link *)t;
+
 	*bits = false;
-	if (wm_collector_dtls_stats(t, NULL))
-		return wm_collector_dtls_rate(t, bits);
-	if (t->ops != &paced_ops)
+	if (!link_of(t) || !l->paced)
 		return 0;
-	*bits = paced_of_const(t)->bits;
-	return paced_of_const(t)->paced ? paced_of_const(t)->tb.rate : 0;
+	*bits = l->bits;
+	return l->tb.rate;
 }

@@ -1612,8 +1612,16 @@ def live_testbed_up():
     return why
 
 
-class LiveCollectorTests(unittest.TestCase):
-    """A TCP collector that goes away and comes back; live traffic on a veth pair."""
+def need_live(test):
+    """Make the testbed for one test (the caller takes it down), or skip it."""
+    why = live_testbed_up()
+    if why:
+        test.skipTest(why)
+
+
+class LiveTestCase(unittest.TestCase):
+    """Tests on the veth testbed: made once for the class, skipped with the
+    reason when it cannot be made, always taken down."""
 
     @classmethod
     def setUpClass(cls):
@@ -1626,6 +1634,10 @@ class LiveCollectorTests(unittest.TestCase):
     def setUp(self):
         if self.why:
             self.skipTest(self.why)
+
+
+class LiveCollectorTests(LiveTestCase):
+    """A TCP collector that goes away and comes back; live traffic on a veth pair."""
 
     def scenario(self, tag, extra, n1, n2, n3):
         """Phase 1 with the collector up, phase 2 with it down, phase 3 after it is back."""
@@ -2128,9 +2140,7 @@ class RefusedTests(unittest.TestCase):
 
     def test_udp_refused_stats_line(self):
         """live port, udp:// where nothing listens: the stats line says 'refused N'"""
-        why = live_testbed_up()
-        if why:
-            self.skipTest(why)
+        need_live(self)
         d = wmtest.fresh_dir("udp_refused_live")
         live = LiveRun(d, ["--ipfix-rate", "0"], proto="udp")  # no nc: nothing listens
         try:
@@ -2509,9 +2519,7 @@ class TlsTests(unittest.TestCase):
 
     def test_tls_collector_restart_loses_nothing(self):
         """live port, TLS collector stopped and restarted: every record, 2 sessions"""
-        why = live_testbed_up()
-        if why:
-            self.skipTest(why)
+        need_live(self)
         d = wmtest.fresh_dir("tls_restart")
         f1, f2, f3 = phase_flows(3, 1, 20), phase_flows(3, 2, 30), phase_flows(3, 3, 10)
         live = LiveRun(d, tls_args(), scheme="tls")
@@ -2560,24 +2568,12 @@ class TlsTests(unittest.TestCase):
 # Records reach their files on time (issue 17, item 0)
 # ---------------------------------------------------------------------------
 
-class FlushTests(unittest.TestCase):
+class FlushTests(LiveTestCase):
     """A live port: each record is in --flows-json, --gaps-json's company and
     the file: collector within idle timeout + 2 s of its flow's last packet,
     while wiremeter keeps running (the files are not left in a stdio buffer)."""
 
     IDLE = 2
-
-    @classmethod
-    def setUpClass(cls):
-        cls.why = live_testbed_up()
-
-    @classmethod
-    def tearDownClass(cls):
-        testbed_down()
-
-    def setUp(self):
-        if self.why:
-            self.skipTest(self.why)
 
     def test_records_in_files_while_running(self):
         """flows-json and file: IPFIX hold each record idle + 2 s after its last packet"""
