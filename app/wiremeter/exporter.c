@@ -6,7 +6,8 @@
  * The exporting process on the main lcore. Workers hand over finished
  * IPFIX data messages; this file copies each into every collector's
  * queue, gives the buffer back at once, and sends from the queues
- * through the transports (drivers/ipfix) without ever blocking.
+ * through the collectors' links (lib/collector, on drivers/ipfix's transports)
+ * without ever blocking.
  *
  * Per collector:
  * - a bounded queue of message copies. Three monotonic counters cut it:
