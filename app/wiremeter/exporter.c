@@ -676,8 +676,10 @@ wm_exporter_finish(struct wm_app *app)
 		for (; c->first < c->end; c->first++)
 			count_not_sent(c, &c->slots[c->first % c->cap]);
 		c->next = c->end;
-		WM_LOG(WARNING, "IPFIX collector %s: unreachable at exit",
-		       wm_ipfix_transport_uri(c->t));
+		/* Up yet not drained: too slow, or paced below what was queued. */
+		WM_LOG(WARNING, "IPFIX collector %s: %s at exit", wm_ipfix_transport_uri(c->t),
+		       wm_ipfix_transport_up(c->t) ? "queue not drained within the grace period"
+						   : "unreachable");
 	}
 }
 
