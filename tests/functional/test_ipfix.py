@@ -1930,8 +1930,9 @@ class ConfigErrorTests(unittest.TestCase):
 
 # A burst the functional traces do not make: 20000 two-packet biflows, all
 # exported at once when the replay ends (about 1400 datagrams back to
-# back unpaced). nfcapd and nfacctd with the kernel's default receive
-# buffer (208 KiB) dropped 235 and 492 of them here without pacing.
+# back unpaced; twice that in uniflow mode). nfcapd and nfacctd with the
+# kernel's default receive buffer (208 KiB) dropped up to 235 and 1042 of
+# them here without pacing (README, "Pacing").
 BURST_FLOWS = 20000
 BENCH_GEN = os.path.normpath(os.path.join(HERE, "..", "..", "scripts", "gen_bench_trace.py"))
 
