@@ -250,20 +250,70 @@ wm_collector_ssl_name(SSL *ssl, const char *name)
 	SSL_set1_host(ssl, name);
 }
 
+/*
+ * OpenSSL's socket BIO writes with write(2): a collector that reset the
+ * connection would raise SIGPIPE, whose default action ends the process.
+ * This BIO is the socket BIO with its write made send(MSG_NOSIGNAL), as
+ * drivers/ipfix/tcp.c writes; the dead connection is then an EPIPE that
+ * SSL_write() reports. The method is made once and lives as long as the
+ * process.
+ */
+static int
+nosig_write(BIO *b, const char *buf, int len)
+{
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	n = send((int)BIO_get_fd(b, NULL), buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR || errno == ENOBUFS))
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static BIO *
+nosig_socket_bio(int fd)
+{
+	static BIO_METHOD *m;
+	const BIO_METHOD *s = BIO_s_socket();
+	BIO *b;
+
+	if (m == NULL) {
+		m = BIO_meth_new(BIO_TYPE_SOCKET, "socket, send(MSG_NOSIGNAL)");
+		if (m == NULL || BIO_meth_set_write(m, nosig_write) != 1 ||
+		    BIO_meth_set_read(m, BIO_meth_get_read(s)) != 1 ||
+		    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(s)) != 1 ||
+		    BIO_meth_set_create(m, BIO_meth_get_create(s)) != 1 ||
+		    BIO_meth_set_destroy(m, BIO_meth_get_destroy(s)) != 1) {
+			BIO_meth_free(m);
+			m = NULL;
+			return NULL;
+		}
+	}
+	b = BIO_new(m);
+	if (b != NULL)
+		BIO_set_fd(b, fd, BIO_NOCLOSE);
+	return b;
+}
+
 /* TCP is up: a new SSL on the socket, verifying the name, then the handshake. */
 static void
 tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 {
+	BIO *bio;
+
 	if (tls_self_connected(t->fd)) {
 		tls_attempt_failed(t);
 		return;
 	}
 	t->ssl = SSL_new(t->ctx);
-	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1) {
+	bio = nosig_socket_bio(t->fd);
+	if (t->ssl == NULL || bio == NULL) {
+		BIO_free(bio);
 		wm_collector_error(&t->link.xs, "TLS: out of memory");
 		tls_attempt_failed(t);
 		return;
 	}
+	SSL_set_bio(t->ssl, bio, bio);
 	wm_collector_ssl_name(t->ssl, t->name);
 	t->state = WM_TLS_HANDSHAKE;
 	t->phase_start_ns = now_ns;
