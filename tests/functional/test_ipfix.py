@@ -2316,12 +2316,12 @@ class TlsTests(unittest.TestCase):
     named and counted, and retried; mutual authentication; a collector
     restarted mid-export loses nothing; the wire shows TLS, not IPFIX."""
 
-    def tls_run(self, tag, recv_kw, app_extra, trace="idle_many", uri_host="127.0.0.1"):
+    def tls_run(self, tag, recv_kw, app_extra, trace="idle_many"):
         d = wmtest.fresh_dir(tag)
         rx = TlsReceiver(d, **recv_kw)
         try:
             run = run_wiremeter(trace_args(trace) + [
-                "--ipfix", "tls://%s:%d" % (uri_host, rx.port)] + app_extra, d)
+                "--ipfix", "tls://127.0.0.1:%d" % rx.port] + app_extra, d)
         finally:
             rx.stop()
         return d, rx, run
@@ -2342,41 +2342,33 @@ class TlsTests(unittest.TestCase):
                 p.append("report: %s = %r, expected %r" % (k, c.get(k), v))
         return p
 
-    def test_tls_every_record_once(self):
-        """tls://127.0.0.1: the CA and the IP checked; every record once, strictly decoded"""
-        d, rx, run = self.tls_run("tls_ok", {"cert_key": pki()["good"]}, tls_args())
+    def received_once(self, d, rx, run, logged, what):
+        """Every record once, and the collector's log says @p logged."""
         p = self.every_record_once(run, rx)
-        if "session 1: TLSv1.3" not in read_text(rx.log):
-            p.append("the session was not TLS 1.3:\n" + read_text(rx.log))
+        if logged not in read_text(rx.log):
+            p.append("%s:\n%s" % (what, read_text(rx.log)))
         if p:
             self.fail("output in %s\n%s" % (d, "\n".join(p)))
 
+    def test_tls_every_record_once(self):
+        """tls://127.0.0.1: the CA and the IP checked; every record once, strictly decoded"""
+        d, rx, run = self.tls_run("tls_ok", {"cert_key": pki()["good"]}, tls_args())
+        self.received_once(d, rx, run, "session 1: TLSv1.3", "the session was not TLS 1.3")
+
     def test_tls12_server_name(self):
         """TLS 1.2 collector, --ipfix-server-name collector.test: every record once"""
-        d = wmtest.fresh_dir("tls12_name")
-        rx = TlsReceiver(d, pki()["good"], tls12=True)
-        try:
-            run = run_wiremeter(trace_args("tcp_bidir") + [
-                "--ipfix", "tls://127.0.0.1:%d" % rx.port,
-                "--ipfix-server-name", "collector.test"] + tls_args(), d)
-        finally:
-            rx.stop()
-        p = self.every_record_once(run, rx)
-        if "session 1: TLSv1.2" not in read_text(rx.log):
-            p.append("the session was not TLS 1.2:\n" + read_text(rx.log))
-        if p:
-            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+        d, rx, run = self.tls_run("tls12_name", {"cert_key": pki()["good"], "tls12": True},
+                                  ["--ipfix-server-name", "collector.test"] + tls_args(),
+                                  trace="tcp_bidir")
+        self.received_once(d, rx, run, "session 1: TLSv1.2", "the session was not TLS 1.2")
 
     def test_tls_mutual_authentication(self):
         """collector requiring a client certificate: ours is shown, every record once"""
         d, rx, run = self.tls_run("tls_mutual", {"cert_key": pki()["good"],
                                                  "client_ca": pki()["ca"][0]},
                                   tls_args(client=True))
-        p = self.every_record_once(run, rx)
-        if "peer=wiremeter exporter" not in read_text(rx.log):
-            p.append("the collector did not see our certificate:\n" + read_text(rx.log))
-        if p:
-            self.fail("output in %s\n%s" % (d, "\n".join(p)))
+        self.received_once(d, rx, run, "peer=wiremeter exporter",
+                           "the collector did not see our certificate")
 
     def test_tls_key_open_to_others_refused(self):
         """--ipfix-key readable by others: refused at start, exit code 2, named"""
