@@ -29,6 +29,10 @@ WM_PACKAGES=(
 	"nfdump:nfcapd" "libfixbuf-tools:ipfixDump" "netcat-openbsd:nc"
 	# The flow meters bench.sh's peers section runs on the same files (nfpcapd is nfdump's).
 	"softflowd:softflowd" "pmacct:pmacctd"
+	# IPFIX over TLS (lib/collector): OpenSSL 3's headers; the tests' certificates (expired
+	# ones too) come from python3-cryptography, their collector from Python's ssl.
+	"libssl-dev:/usr/include/openssl/ssl.h" "openssl:openssl"
+	"python3-cryptography:/usr/lib/python3/dist-packages/cryptography"
 	# The fuzzers (libFuzzer) and the sanitizer runtimes: clang's, and gcc's for the ASan build.
 	"clang:clang" "llvm:llvm-symbolizer" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 	"libasan8:/usr/lib/x86_64-linux-gnu/libasan.so.8" "libubsan1:/usr/lib/x86_64-linux-gnu/libubsan.so.1"

@@ -793,11 +793,11 @@ cmd_show_ipfix_parsed(void *parsed, struct cmdline *cl, void *data)
 			       ", octets %" PRIu64 ", not sent %" PRIu64 " (packets %" PRIu64
 			       "), queued %" PRIu64 " messages, dropped (queue full) %" PRIu64
 			       ", resent %" PRIu64 ", sessions %" PRIu64 ", disconnects %" PRIu64
-			       ", send errors %" PRIu64 "\n",
+			       ", send errors %" PRIu64 ", refused datagrams %" PRIu64 "\n",
 			       col[i].uri, col[i].messages, col[i].flow_records, col[i].octets,
 			       col[i].not_sent_flows, col[i].not_sent_pkts, col[i].queued,
 			       col[i].dropped_msgs, col[i].resent, col[i].sessions,
-			       col[i].disconnects, col[i].send_errors);
+			       col[i].disconnects, col[i].send_errors, col[i].refused);
 }
 
 static cmdline_parse_token_string_t cmd_show_ipfix_what =

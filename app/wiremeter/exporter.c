@@ -6,7 +6,8 @@
  * The exporting process on the main lcore. Workers hand over finished
  * IPFIX data messages; this file copies each into every collector's
  * queue, gives the buffer back at once, and sends from the queues
- * through the transports (drivers/ipfix) without ever blocking.
+ * through the collectors' links (lib/collector, on drivers/ipfix's transports)
+ * without ever blocking.
  *
  * Per collector:
  * - a bounded queue of message copies. Three monotonic counters cut it:
@@ -57,6 +58,7 @@
 #define WM_LOGTYPE wm_logtype_ipfix
 
 #include "wm_app.h"
+#include "wm_collector.h"
 #include "wm_ipfix_transport.h"
 
 /* Messages taken from one worker's ring per poll: bounded work. */
@@ -120,6 +122,8 @@ struct collector {
 	unsigned int ctrl_next;
 	bool in_session;		/* templates went out on this session */
 	bool was_up;			/* the transport was up at the last poll (for the log) */
+	uint64_t errors_logged;		/* the link's errors_seen when last looked at */
+	char last_logged[224];		/* the link failure logged last */
 	struct wm_ipfix_period refresh; /* template (UDP) and statistics refresh, on the TSC */
 	struct domain_state *dom;	/* one per worker */
 	uint64_t resent;		/* messages sent again after a disconnect */
@@ -145,6 +149,14 @@ wm_exporter_enabled(void)
 int
 wm_exporter_open(const struct wm_conf *conf)
 {
+	const struct wm_collector_params prm = {
+		.rate_per_s = conf->ipfix_rate_per_s,
+		.rate_bits = conf->ipfix_rate_bits != 0,
+		.ca_file = conf->ipfix_ca,
+		.cert_file = conf->ipfix_cert,
+		.key_file = conf->ipfix_key,
+		.server_name = conf->ipfix_server_name,
+	};
 	struct timespec ts;
 	char err[256];
 	unsigned int i;
@@ -153,7 +165,7 @@ wm_exporter_open(const struct wm_conf *conf)
 	ex.init_time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (i = 0; i < conf->n_ipfix; i++) {
 		struct wm_ipfix_transport *t =
-			wm_ipfix_transport_open(conf->ipfix[i], err, sizeof(err));
+			wm_collector_open(conf->ipfix[i], &prm, err, sizeof(err));
 
 		if (t == NULL) {
 			fprintf(stderr, "wiremeter: error: --ipfix %s: %s\n", conf->ipfix[i], err);
@@ -511,6 +523,27 @@ collector_acks(struct collector *c)
 	}
 }
 
+/*
+ * A failure of the link (a refused datagram, a TLS handshake or
+ * certificate that failed) is logged with its reason when it differs
+ * from the last one logged; repeats of it are only counted (the report
+ * and the console have the counts).
+ */
+static void
+collector_log_errors(struct collector *c)
+{
+	struct wm_collector_stats xs;
+
+	wm_collector_stats(c->t, &xs);
+	if (xs.errors_seen == c->errors_logged)
+		return;
+	c->errors_logged = xs.errors_seen;
+	if (strcmp(xs.last_error, c->last_logged) == 0)
+		return;
+	snprintf(c->last_logged, sizeof(c->last_logged), "%s", xs.last_error);
+	WM_LOG(WARNING, "IPFIX collector %s: %s", wm_ipfix_transport_uri(c->t), xs.last_error);
+}
+
 static unsigned int
 collector_poll(struct collector *c, uint64_t now_tsc, uint64_t now_ns)
 {
@@ -519,6 +552,7 @@ collector_poll(struct collector *c, uint64_t now_tsc, uint64_t now_ns)
 
 	rc = wm_ipfix_transport_poll(c->t, now_ns);
 	collector_acks(c);
+	collector_log_errors(c);
 	if (rc == WM_IPFIX_TRANSPORT_NEW_SESSION) {
 		unsigned int d;
 
@@ -655,8 +689,10 @@ wm_exporter_finish(struct wm_app *app)
 		for (; c->first < c->end; c->first++)
 			count_not_sent(c, &c->slots[c->first % c->cap]);
 		c->next = c->end;
-		WM_LOG(WARNING, "IPFIX collector %s: unreachable at exit",
-		       wm_ipfix_transport_uri(c->t));
+		/* Up yet not drained: too slow, or paced below what was queued. */
+		WM_LOG(WARNING, "IPFIX collector %s: %s at exit", wm_ipfix_transport_uri(c->t),
+		       wm_ipfix_transport_up(c->t) ? "queue not drained within the grace period"
+						   : "unreachable");
 	}
 }
 
@@ -722,6 +758,15 @@ collector_sum(const struct collector *c, struct domain_state *sum)
 	}
 }
 
+static uint64_t
+collector_refused(const struct collector *c)
+{
+	struct wm_collector_stats xs;
+
+	wm_collector_stats(c->t, &xs);
+	return xs.refused;
+}
+
 void
 wm_exporter_totals(struct wm_exporter_totals *t)
 {
@@ -736,6 +781,7 @@ wm_exporter_totals(struct wm_exporter_totals *t)
 		t->records_sent += sum.flow_records;
 		t->records_not_sent += sum.not_sent_flows;
 		t->queued += c->end - c->next;
+		t->refused += collector_refused(c);
 	}
 }
 
@@ -765,20 +811,42 @@ wm_exporter_collectors(struct wm_exporter_collector *out, unsigned int max)
 		o->sessions = ts->sessions;
 		o->disconnects = ts->disconnects;
 		o->send_errors = ts->errors;
+		o->refused = collector_refused(c);
 	}
 	return i;
 }
-
-static const char *const kind_names[] = {
-	[WM_IPFIX_TRANSPORT_UDP] = "udp",
-	[WM_IPFIX_TRANSPORT_TCP] = "tcp",
-	[WM_IPFIX_TRANSPORT_FILE] = "file",
-};
 
 static void
 set_u64(json_t *o, const char *key, uint64_t v)
 {
 	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+/*
+ * What the link adds (lib/collector): refusals and pacing for UDP,
+ * handshakes and their failures for TLS, and the last failure's reason.
+ */
+static void
+collector_link_json(const struct collector *c, json_t *jc)
+{
+	struct wm_collector_stats xs;
+	bool bits;
+	uint64_t rate = wm_collector_rate(c->t, &bits);
+
+	wm_collector_stats(c->t, &xs);
+	if (wm_ipfix_transport_kind(c->t) == WM_IPFIX_TRANSPORT_UDP) {
+		set_u64(jc, "refusedDatagrams", xs.refused);
+		set_u64(jc, "pacingWaits", xs.paced);
+		set_u64(jc, bits ? "pacingBitsPerSecond" : "pacingMessagesPerSecond", rate);
+	}
+	if (strcmp(wm_collector_scheme(c->t), "tls") == 0 ||
+	    strcmp(wm_collector_scheme(c->t), "dtls") == 0) {
+		set_u64(jc, "tlsHandshakes", xs.tls_handshakes);
+		set_u64(jc, "tlsHandshakeFailures", xs.tls_failures);
+		set_u64(jc, "tlsVerifyFailures", xs.tls_verify_failures);
+	}
+	json_object_set_new(jc, "lastError",
+			    xs.errors_seen != 0 ? json_string(xs.last_error) : json_null());
 }
 
 /* One collector in the report: its figures summed over the domains, and its transport's. */
@@ -791,8 +859,7 @@ collector_json(const struct collector *c)
 
 	collector_sum(c, &sum);
 	json_object_set_new(jc, "uri", json_string(wm_ipfix_transport_uri(c->t)));
-	json_object_set_new(jc, "transport",
-			    json_string(kind_names[wm_ipfix_transport_kind(c->t)]));
+	json_object_set_new(jc, "transport", json_string(wm_collector_scheme(c->t)));
 	/* sent* with notSent*: every packet and octet metered. */
 #define X(f, k) set_u64(jc, k, sum.f);
 	DOMAIN_FOREACH_SUM(X)
@@ -802,6 +869,7 @@ collector_json(const struct collector *c)
 	set_u64(jc, "sessions", ts->sessions);
 	set_u64(jc, "disconnects", ts->disconnects);
 	set_u64(jc, "sendErrors", ts->errors);
+	collector_link_json(c, jc);
 	return jc;
 }
 
@@ -852,5 +920,9 @@ wm_exporter_summary(struct wm_app *app)
 		       " not sent, %" PRIu64 " resent after reconnect\n",
 		       wm_ipfix_transport_uri(c->t), sum.messages, sum.flow_records,
 		       sum.not_sent_flows, c->resent);
+		if (collector_refused(c) != 0)
+			printf("ipfix %s: refused %" PRIu64
+			       " datagrams (ICMP port unreachable: nothing listened there)\n",
+			       wm_ipfix_transport_uri(c->t), collector_refused(c));
 	}
 }

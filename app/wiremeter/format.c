@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -49,6 +50,10 @@ wm_stats_line_format(const struct wm_stats_figures *f, char *buf, size_t len)
 		snprintf(ipfix, sizeof(ipfix),
 			 " | ipfix sent %" PRIu64 " queued %" PRIu64 " not sent %" PRIu64,
 			 f->ex.records_sent, f->ex.queued, f->ex.records_not_sent);
+	/* Said only once it happened: a collector's host answered "nobody listens". */
+	if (f->ipfix && f->ex.refused != 0)
+		snprintf(ipfix + strlen(ipfix), sizeof(ipfix) - strlen(ipfix), " refused %" PRIu64,
+			 f->ex.refused);
 	return snprintf(
 		buf, len,
 		"[%.1fs] rx %s Mpps %s Gbps | flows %s active %s exported | seq lost %s "

@@ -39,6 +39,7 @@
 #include "wm_app.h"
 #include "wm_cap.h"
 #include "wm_console.h"
+#include "wm_collector.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
 #include "wm_evidence.h"
@@ -325,7 +326,7 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 	for (i = 1; i < (unsigned int)app_argc; i++)
 		app_argv[i] = argv[dd + (int)i];
 	wm_conf_defaults(&app->conf);
-	app->conf.uri_check = wm_ipfix_transport_check;
+	app->conf.uri_check = wm_collector_check;
 	/* --trust-key before the rest: the config file is checked before it is parsed. */
 	rc = wm_evidence_preload(app_argc, app_argv, &app->conf, err, sizeof(err));
 	if (rc == 0)

@@ -189,6 +189,7 @@ wm_mgmt_run(struct wm_app *app)
 	uint64_t hz = app->tsc_hz, start = rte_rdtsc(), stop_tsc = 0, first = UINT64_MAX;
 	uint64_t interval = (uint64_t)(app->conf.stats_interval * (double)hz);
 	uint64_t next_stats = start + interval, next_eof_check = start;
+	uint64_t flush_period = (uint64_t)(app->conf.ipfix_flush * (double)hz);
 	struct stats_prev prev = {.tsc = start};
 	bool stopping = false;
 	unsigned int wi;
@@ -237,6 +238,7 @@ wm_mgmt_run(struct wm_app *app)
 				;
 			break;
 		}
+		wm_output_flush_tick(n, now, flush_period);
 		if (n == 0)
 			usleep(100);
 	}

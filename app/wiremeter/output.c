@@ -104,6 +104,34 @@ wm_output_reopen(const struct wm_conf *conf)
 	return rc != 0 ? rc : r;
 }
 
+/*
+ * fflush(NULL) flushes every output stream of the process: the two JSON
+ * files here and the stdio streams of the file: collectors, which
+ * drivers/ipfix/file.c keeps to itself. Each holds whole lines or whole
+ * messages (they are written with one fwrite each), so a reader tailing a
+ * file never sees half of one at a flush. Nothing else in the process
+ * writes through stdio in bulk (the capture writes through its own fd).
+ */
+void
+wm_output_flush_tick(unsigned int work, uint64_t now_tsc, uint64_t period_tsc)
+{
+	static bool dirty;    /* work since the last flush */
+	static uint64_t last; /* when the last flush was, or the last loop with nothing to flush */
+
+	if (work > 0)
+		dirty = true;
+	if (!dirty) {
+		last = now_tsc;
+		return;
+	}
+	if (work == 0 || now_tsc - last >= period_tsc) {
+		if (fflush(NULL) != 0)
+			wm_totals.write_errors++;
+		dirty = false;
+		last = now_tsc;
+	}
+}
+
 int
 wm_output_close(void)
 {

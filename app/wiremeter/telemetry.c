@@ -407,6 +407,7 @@ stats_ipfix(struct rte_tel_data *d, const struct wm_ctl_snapshot *snap)
 		rte_tel_data_add_dict_u64(p, "sessions", c->sessions);
 		rte_tel_data_add_dict_u64(p, "disconnects", c->disconnects);
 		rte_tel_data_add_dict_u64(p, "sendErrors", c->send_errors);
+		rte_tel_data_add_dict_u64(p, "refusedDatagrams", c->refused);
 		snprintf(name, sizeof(name), "collector%u", i);
 		add_section(d, name, p);
 	}

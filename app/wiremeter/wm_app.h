@@ -527,6 +527,7 @@ struct wm_exporter_totals {
 	uint64_t records_sent;	   /* data records handed to a transport, over all collectors */
 	uint64_t records_not_sent; /* records dropped or refused, over all collectors */
 	uint64_t queued;	   /* messages waiting in collectors' queues */
+	uint64_t refused; /* UDP datagrams refused (ICMP port unreachable), all collectors */
 };
 void wm_exporter_totals(struct wm_exporter_totals *t);
 
@@ -543,6 +544,7 @@ struct wm_exporter_collector {
 	uint64_t dropped_msgs;	  /* messagesDroppedQueueFull */
 	uint64_t resent;	  /* messagesResent */
 	uint64_t sessions, disconnects, send_errors;
+	uint64_t refused; /* refusedDatagrams */
 };
 /* Fill up to max collectors' figures; returns how many. Main lcore only. */
 unsigned int wm_exporter_collectors(struct wm_exporter_collector *out, unsigned int max);

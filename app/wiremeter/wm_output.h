@@ -62,6 +62,14 @@ int wm_output_close(void);
  * first negative errno; a file that cannot be reopened stays as it was.
  */
 int wm_output_reopen(const struct wm_conf *conf);
+/*
+ * Called once per loop of the main lcore with the work that loop did:
+ * flushes the files it writes (JSON lines, gap lines, file: collectors)
+ * when a loop that found work is followed by one that found none, and at
+ * least every @p period_tsc while work never stops, so a record is in its
+ * file soon after the main lcore took it, not when 1 MB has gathered.
+ */
+void wm_output_flush_tick(unsigned int work, uint64_t now_tsc, uint64_t period_tsc);
 /* A flow record and the snapshots of its streams (as many as wm_seq_count(e)). */
 void wm_output_record(const struct wm_flow_export *e, const struct wm_seq_snapshot *streams,
 		      unsigned int n_streams);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -88,6 +89,8 @@ static int spec_http(struct wm_conf *c, const char *v, char *why, size_t whylen)
 static int spec_http_tls(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_rate(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_server_name(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
 static const struct opt_desc opts[] = {
 	{"idle-timeout", "idle_timeout", OPT_SECONDS, OFF(idle_timeout), 0, 86400, true,
@@ -116,7 +119,7 @@ static const struct opt_desc opts[] = {
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
 	{"ipfix", "ipfix", OPT_URI_LIST, 0, 0, 0, false,
-	 "export IPFIX to udp://HOST:PORT, tcp://HOST:PORT or file:PATH (repeatable)"},
+	 "export IPFIX to udp://, tcp://, tls:// or dtls://HOST:PORT, or file:PATH (repeatable)"},
 	{"ipfix-mode", "ipfix_mode", OPT_CHOICE, OFF(ipfix_mode), 0, 0, false,
 	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
 	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
@@ -132,6 +135,19 @@ static const struct opt_desc opts[] = {
 	 "IPFIX messages queued per collector before dropping (default 8192)"},
 	{"ipfix-pen", "ipfix_pen", OPT_COUNT, OFF(ipfix_pen), 1, UINT32_MAX, false,
 	 "Private Enterprise Number of wiremeter's own IPFIX elements (default 32473)"},
+	{"ipfix-rate", "ipfix_rate", OPT_SPEC, OFF(ipfix_rate), 0, 0, false,
+	 "pace each UDP collector: N messages/s, or Nbit, Nkbit, NMbit, NGbit a second; 0: "
+	 "unpaced (default 10Mbit)",
+	 NULL, 0, spec_rate},
+	{"ipfix-ca", "ipfix_ca", OPT_INFILE, OFF(ipfix_ca), 0, 0, false,
+	 "tls://, dtls:// collectors: the CA certificates (PEM) that verify them (default: the system's)"},
+	{"ipfix-cert", "ipfix_cert", OPT_INFILE, OFF(ipfix_cert), 0, 0, false,
+	 "tls://, dtls:// collectors: our client certificate (PEM), for mutual authentication"},
+	{"ipfix-key", "ipfix_key", OPT_INFILE, OFF(ipfix_key), 0, 0, false,
+	 "tls://, dtls:// collectors: the private key (PEM) of --ipfix-cert, readable by its owner only"},
+	{"ipfix-server-name", "ipfix_server_name", OPT_SPEC, OFF(ipfix_server_name), 0, 0, false,
+	 "tls://, dtls:// collectors: the name their certificate must carry (default: the URI's HOST)",
+	 NULL, 0, spec_server_name},
 
 	/* Sequence-gap tracking: the JSON object "seq" (SEQUENCE.md). */
 	{"gaps-json", "gaps_json", OPT_PATH, OFF(gaps_json), 0, 0, false,
@@ -271,6 +287,8 @@ wm_conf_defaults(struct wm_conf *c)
 	c->ipfix_pen = 32473;
 	c->template_refresh = 60;
 	c->ipfix_flush = 1;
+	c->ipfix_rate_per_s = WM_CONF_IPFIX_RATE_DEFAULT;
+	c->ipfix_rate_bits = 1;
 
 	c->rx_descriptors = 1024;
 	c->seq_streams = 65536;
@@ -323,6 +341,12 @@ wm_conf_free(struct wm_conf *c)
 	free(c->capture.on_loss);
 	free(c->capture.on_loss_events);
 	free(c->capture.history_on_exit);
+	free(c->ipfix_rate);
+	free(c->ipfix_ca);
+	free(c->ipfix_cert);
+	free(c->ipfix_key);
+	free(c->ipfix_server_name);
+	c->ipfix_rate = c->ipfix_ca = c->ipfix_cert = c->ipfix_key = c->ipfix_server_name = NULL;
 	memset(&c->capture, 0, sizeof(c->capture));
 	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
 	c->lcores = c->cmdline_file = NULL;
@@ -890,6 +914,74 @@ spec_http_tls(struct wm_conf *c, const char *v, char *why, size_t whylen)
 	if (access(comma + 1, R_OK) != 0)
 		return fail(why, whylen, -ENOENT, "cannot read '%s': %s", comma + 1,
 			    strerror(errno));
+	return 0;
+}
+
+/*
+ * --ipfix-rate: a number, then nothing (messages a second) or one of tc's
+ * rate units (bits a second, SI prefixes); 0 turns pacing off.
+ */
+int
+wm_conf_rate_parse(const char *v, double *per_s, bool *bits, char *why, size_t whylen)
+{
+	static const struct {
+		const char *unit;
+		double scale;
+	} units[] = {{"bit", 1}, {"kbit", 1e3}, {"mbit", 1e6}, {"gbit", 1e9}};
+	char *end;
+	double n;
+	size_t i;
+
+	errno = 0;
+	n = strtod(v, &end);
+	if (end == v || errno != 0 || !(n >= 0) || n > 1e12 || isspace((unsigned char)*v))
+		return fail(why, whylen, -EINVAL,
+			    "expected N messages a second, or N with bit, kbit, Mbit or Gbit");
+	if (*end == '\0') {
+		*per_s = n;
+		*bits = false;
+		return 0;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].unit) == 0) {
+			*per_s = n * units[i].scale;
+			*bits = true;
+			return 0;
+		}
+	}
+	return fail(why, whylen, -EINVAL, "unknown unit '%s' (use bit, kbit, Mbit or Gbit)", end);
+}
+
+static int
+spec_rate(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	bool bits = true;
+
+	if (v == NULL) {
+		c->ipfix_rate_per_s = WM_CONF_IPFIX_RATE_DEFAULT;
+		c->ipfix_rate_bits = 1;
+		return 0;
+	}
+	if (wm_conf_rate_parse(v, &c->ipfix_rate_per_s, &bits, why, whylen) != 0)
+		return -EINVAL;
+	c->ipfix_rate_bits = bits;
+	return 0;
+}
+
+/* A DNS name or an address, as a certificate names its host. */
+static int
+spec_server_name(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	const char *p;
+
+	(void)c;
+	if (v == NULL)
+		return 0;
+	if (v[0] == '\0' || strlen(v) > 253)
+		return fail(why, whylen, -EINVAL, "expected a host name of 1 to 253 characters");
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("-._:", *p) == NULL)
+			return fail(why, whylen, -EINVAL, "'%c' cannot be in a host name", *p);
 	return 0;
 }
 

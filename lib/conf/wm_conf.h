@@ -118,6 +118,23 @@ struct wm_conf_capture {
 int wm_conf_capture_ring_parse(const char *spec, struct wm_conf_capture *cap, char *why,
 			       size_t whylen);
 
+/**
+ * --ipfix-rate's default, in bits a second per UDP collector (README,
+ * "Pacing"): what nfcapd and nfacctd with the kernel's default receive
+ * buffer (net.core.rmem_default, 208 KiB) keep up with on a busy host.
+ */
+#define WM_CONF_IPFIX_RATE_DEFAULT 10e6
+
+/**
+ * Parse a rate as --ipfix-rate takes it: "N" messages a second, or N
+ * with a unit of tc's ("bit", "kbit", "Mbit", "Gbit", any case) bits a
+ * second; "0" is no pacing.
+ *
+ * @return
+ *   0 with @p per_s and @p bits set, or -EINVAL with @p why set.
+ */
+int wm_conf_rate_parse(const char *v, double *per_s, bool *bits, char *why, size_t whylen);
+
 /** The whole running configuration. Owned by the main lcore; read-only after start. */
 struct wm_conf {
 	double idle_timeout;		/**< seconds; > 0 */
@@ -158,6 +175,14 @@ struct wm_conf {
 	uint32_t ipfix_pen;	     /**< PEN of wiremeter's own elements */
 	double template_refresh;     /**< seconds between template resends (UDP) */
 	double ipfix_flush;	     /**< seconds a partly filled message may wait */
+	/* Export transports (lib/collector): UDP pacing, TLS. */
+	char *ipfix_rate;	  /**< --ipfix-rate as given, or NULL for the default */
+	double ipfix_rate_per_s;  /**< per UDP collector: messages or bits a second; 0 unpaced */
+	uint32_t ipfix_rate_bits; /**< ipfix_rate_per_s counts bits (1) or messages (0) */
+	char *ipfix_ca;	  /**< tls://: CA certificates (PEM) to verify the collector, or NULL */
+	char *ipfix_cert; /**< tls://: our certificate (PEM) for mutual authentication */
+	char *ipfix_key;  /**< tls://: its private key (PEM), readable by its owner only */
+	char *ipfix_server_name; /**< tls://: the name the certificate must carry (default HOST) */
 
 	/* Sequence-gap tracking (JSON object "seq"; SEQUENCE.md). */
 	char *gaps_json;				   /**< gap event JSON lines, or NULL */
