@@ -41,6 +41,7 @@
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_ealargs.h"
+#include "wm_engine.h"
 #include "wm_ipfix_transport.h"
 #include "wm_mgmt.h"
 #include "wm_output.h"
@@ -89,6 +90,31 @@ version_asked(int argc, char **argv)
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--version") == 0)
+			return true;
+	return false;
+}
+
+/* "wiremeter --engines", before any "--" or after it: the engines, as JSON. */
+static bool
+engines_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--engines") == 0)
+			return true;
+	return false;
+}
+
+/* Do EAL's options (before "--") name devices themselves? */
+static bool
+eal_names_devices(int dd, char **argv)
+{
+	int i;
+
+	for (i = 1; i < dd; i++)
+		if (strcmp(argv[i], "--vdev") == 0 || strncmp(argv[i], "--vdev=", 7) == 0 ||
+		    strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--allow") == 0)
 			return true;
 	return false;
 }
@@ -353,6 +379,9 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* --iface: each interface's engine, as vdevs for EAL (or the in-kernel meter). */
+	if (wm_engine_select(&app->conf, eal_names_devices(dd, argv)) != 0)
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -420,7 +449,10 @@ subsystems_init(struct wm_app *app)
 	rc = wm_filter_init(app);
 	if (rc == 0)
 		rc = workers_create(app);
-	if (rc == 0)
+	/* --engine xdp: the kernel meters; no DPDK port. */
+	if (rc == 0 && app->conf.engine == WM_CONF_ENGINE_XDP)
+		rc = wm_engine_xdp_open(app);
+	else if (rc == 0)
 		rc = wm_ports_init(app);
 	if (rc == 0)
 		rc = swrss_rings_create(app);
@@ -431,6 +463,7 @@ subsystems_init(struct wm_app *app)
 	if (rc == 0)
 		rc = wm_capture_init(app);
 	if (rc != 0) {
+		wm_engine_xdp_close(app);
 		wm_ports_stop(app);
 		wm_eal_leave();
 		return EXIT_USAGE;
@@ -460,6 +493,11 @@ app_init(struct wm_app *app, int argc, char **argv, int *code)
 	signals_init();
 	if (version_asked(argc, argv)) {
 		*code = version_print(app, argv[0]);
+		return false;
+	}
+	if (engines_asked(argc, argv)) {
+		wm_engines_print();
+		*code = 0;
 		return false;
 	}
 	/* Split at "--": EAL's options before, ours after. */
@@ -510,6 +548,7 @@ app_fini(struct wm_app *app, int run_rc)
 	wm_ctl_free(app);
 	wm_exporter_close(app);
 	wm_ports_stop(app);
+	wm_engine_xdp_close(app);
 	workers_free(app);
 	wm_filter_free(app);
 	rte_pdump_uninit();

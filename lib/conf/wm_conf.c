@@ -73,6 +73,8 @@ struct opt_desc {
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 static const char *const tunnel_modes[] = {"inner", "outer", NULL};
+static const char *const engines[] = {"auto", "dpdk", "af_xdp", "af_packet", "pcap", "xdp", NULL};
+static const char *const xdp_modes[] = {"auto", "native", "skb", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
@@ -85,6 +87,8 @@ static const char *const tunnel_modes[] = {"inner", "outer", NULL};
 static int spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_ifaces(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_rules(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
 static const struct opt_desc opts[] = {
 	{"idle-timeout", "idle_timeout", OPT_SECONDS, OFF(idle_timeout), 0, 86400, true,
@@ -228,6 +232,22 @@ static const struct opt_desc opts[] = {
 	 "Rx descriptors per queue (default 1024)"},
 	{"cmdline-file", "cmdline_file", OPT_INFILE, OFF(cmdline_file), 0, 0, false,
 	 "run the console commands in FILE at start, as testpmd does"},
+
+	/* Engines: how an interface is read (README "Engines"). */
+	{"iface", "ifaces", OPT_SPEC, OFF(ifaces_spec), 0, 0, false,
+	 "meter kernel interfaces IF[,IF...] with the fastest engine that works", NULL, 0,
+	 spec_ifaces},
+	{"engine", "engine", OPT_CHOICE, OFF(engine), 0, 0, false,
+	 "auto (default), dpdk, af_xdp, af_packet, pcap, or xdp (in-kernel metering)", engines},
+	{"xdp-flows", "xdp.flows", OPT_COUNT, OFF(xdp_flows), 1, 1u << 24, false,
+	 "--engine xdp: flows the kernel's map holds per interface (default 65536)"},
+	{"xdp-mode", "xdp.mode", OPT_CHOICE, OFF(xdp_mode), 0, 0, false,
+	 "XDP attach mode: auto (default: native, else skb), native or skb", xdp_modes},
+	{"xdp-poll", "xdp.poll", OPT_SECONDS, OFF(xdp_poll), 0, 60, true,
+	 "--engine xdp: seconds between reads of the kernel's flow map (default 0.1)"},
+	{"xdp-filter", "xdp.filter", OPT_SPEC, OFF(xdp_filter), 0, 0, false,
+	 "AF_XDP prefilter: only packets matching RULES reach wiremeter, the rest the kernel", NULL,
+	 0, spec_rules},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -266,6 +286,8 @@ wm_conf_defaults(struct wm_conf *c)
 	c->capture.snaplen = 262144;
 	c->capture.loss_events = WM_CONF_LOSS_GAP;
 	c->capture.mbufs = 4096;
+	c->xdp_flows = 65536;
+	c->xdp_poll = 0.1;
 }
 
 void
@@ -293,6 +315,10 @@ wm_conf_free(struct wm_conf *c)
 	free(c->capture.on_loss);
 	free(c->capture.on_loss_events);
 	free(c->capture.history_on_exit);
+	free(c->ifaces_spec);
+	free(c->xdp_filter);
+	c->ifaces_spec = c->xdp_filter = NULL;
+	c->n_ifaces = 0;
 	memset(&c->capture, 0, sizeof(c->capture));
 	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
 	c->lcores = c->cmdline_file = NULL;
@@ -818,6 +844,42 @@ spec_ring(struct wm_conf *c, const char *v, char *why, size_t whylen)
 	c->capture.ring_files = 0;
 	c->capture.ring_filesize_mb = 0;
 	c->capture.ring_duration = 0;
+	return 0;
+}
+
+/* "eth1,eth2": interface names; whether they exist is the application's to say. */
+static int
+spec_ifaces(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	const char *p = v, *comma;
+	size_t len;
+
+	c->n_ifaces = 0;
+	while (p != NULL) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= WM_CONF_IFNAME_LEN)
+			return fail(why, whylen, -EINVAL,
+				    "'%.*s' is not an interface name (1 to %d "
+				    "characters)",
+				    (int)len, p, WM_CONF_IFNAME_LEN - 1);
+		if (c->n_ifaces == WM_CONF_MAX_IFACES)
+			return fail(why, whylen, -EINVAL, "more than %d interfaces",
+				    WM_CONF_MAX_IFACES);
+		memcpy(c->ifaces[c->n_ifaces], p, len);
+		c->ifaces[c->n_ifaces++][len] = '\0';
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The rules are parsed where they are used (drivers/xdp, wm_xdp_rules_parse()). */
+static int
+spec_rules(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	(void)c;
+	if (v != NULL && v[0] == '\0')
+		return fail(why, whylen, -EINVAL, "an empty rule list");
 	return 0;
 }
 

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * One way to name an interface (--iface): the fastest engine that works
+ * on it, tried in order (the device's DPDK PMD, AF_XDP, af_packet), each
+ * refusal said with its reason; --engine forces one, or asks for the
+ * in-kernel meter (xdp). The checks run before EAL, so a PMD engine is
+ * given to EAL as the vdev it would have needed by hand, and an engine
+ * that would fail at probe time is never tried there.
+ */
+
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_telemetry.h>
+
+#include "wm_app.h"
+#include "wm_engine.h"
+#include "wm_xdp.h"
+
+#define CAP_NET_ADMIN_ 12
+#define CAP_NET_RAW_ 13
+#define CAP_SYS_ADMIN_ 21
+#define CAP_BPF_ 39
+
+/* What each engine is, for --engines and the choice lines. */
+struct engine_desc {
+	const char *name;
+	bool zero_copy;	     /* can skip the copy to user space */
+	bool kernel_offload; /* the kernel does the metering */
+	const char *queues;  /* how many Rx queues it reads */
+	const char *pmd;     /* its vdev driver, NULL when not a vdev */
+};
+
+static const struct engine_desc engines[] = {
+	[WM_CONF_ENGINE_DPDK] = {"dpdk", true, false, "the NIC's", NULL},
+	[WM_CONF_ENGINE_AF_XDP] = {"af_xdp", true, false, "the interface's channels", "net_af_xdp"},
+	[WM_CONF_ENGINE_AF_PACKET] = {"af_packet", false, false, "one (fanout)", "net_af_packet"},
+	[WM_CONF_ENGINE_PCAP] = {"pcap", false, false, "one", "net_pcap"},
+	[WM_CONF_ENGINE_XDP] = {"xdp", false, true, "every CPU's (per-CPU maps)", NULL},
+};
+
+/* The XDP meters of --engine xdp, one per --iface; the main lcore's. */
+static struct wm_xdp_meter *meters[WM_CONF_MAX_IFACES];
+static char meter_if[WM_CONF_MAX_IFACES][WM_CONF_IFNAME_LEN];
+static unsigned int n_meters;
+
+/* Does this process hold capability cap (CapEff of /proc/self/status)? */
+static bool
+has_cap(unsigned int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return (eff >> cap) & 1;
+}
+
+/* The interface's kernel driver (ethtool), "" when it has none it says. */
+static void
+if_driver(const char *ifname, char *drv, size_t len)
+{
+	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	drv[0] = '\0';
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		snprintf(drv, len, "%s", info.driver);
+	close(fd);
+}
+
+/* Drivers whose AF_XDP sockets can be zero-copy (XSK buffer pool support). */
+static bool
+zc_driver(const char *drv)
+{
+	static const char *const zc[] = {"i40e",   "ice", "ixgbe",	"igc", "mlx5_core",
+					 "stmmac", "igb", "virtio_net", NULL};
+	unsigned int i;
+
+	for (i = 0; zc[i] != NULL; i++)
+		if (strcmp(drv, zc[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Can engine e read ifname? Returns true, or false with why set; for
+ * AF_XDP, *note says zero-copy or copy mode.
+ */
+static bool
+engine_usable(enum wm_conf_engine e, const char *ifname, char *why, size_t len, char *note,
+	      size_t nlen)
+{
+	char drv[32], fs[256];
+
+	if_driver(ifname, drv, sizeof(drv));
+	switch (e) {
+	case WM_CONF_ENGINE_DPDK:
+		/* A device bound to vfio-pci or uio has no kernel interface to name. */
+		snprintf(why, len,
+			 "not bound to a DPDK driver (kernel driver %s; "
+			 "dpdk-devbind.py --bind vfio-pci, then -a PCI)",
+			 drv[0] ? drv : "none");
+		return false;
+	case WM_CONF_ENGINE_AF_XDP:
+		if (!has_cap(CAP_NET_ADMIN_) || !(has_cap(CAP_BPF_) || has_cap(CAP_SYS_ADMIN_))) {
+			snprintf(why, len, "missing capability CAP_NET_ADMIN and CAP_BPF");
+			return false;
+		}
+		if (!wm_xdp_bpffs(fs, sizeof(fs))) {
+			snprintf(why, len, "bpffs not mounted (mount -t bpf bpf /sys/fs/bpf)");
+			return false;
+		}
+		if (wm_xdp_probe(ifname, why, len) == 0)
+			snprintf(note, nlen, "%s", zc_driver(drv) ? "zero-copy" : "copy mode");
+		else
+			snprintf(note, nlen, "copy mode, generic XDP: %s", why);
+		return true;
+	case WM_CONF_ENGINE_XDP:
+		if (!has_cap(CAP_NET_ADMIN_) || !(has_cap(CAP_BPF_) || has_cap(CAP_SYS_ADMIN_))) {
+			snprintf(why, len, "missing capability CAP_NET_ADMIN and CAP_BPF");
+			return false;
+		}
+		if (wm_xdp_probe(NULL, why, len) != 0)
+			return false;
+		if (wm_xdp_probe(ifname, note, nlen) != 0)
+			snprintf(note + strlen(note), nlen - strlen(note), ": generic (skb) XDP");
+		else
+			snprintf(note, nlen, "native XDP");
+		return true;
+	default:
+		if (!has_cap(CAP_NET_RAW_)) {
+			snprintf(why, len, "missing capability CAP_NET_RAW");
+			return false;
+		}
+		return true;
+	}
+}
+
+/* Add the vdev of a PMD engine for interface i to the config's EAL devices. */
+static int
+vdev_add(struct wm_conf *c, enum wm_conf_engine e, unsigned int i)
+{
+	char dev[256];
+
+	if (c->n_ports == WM_CONF_MAX_PORTS)
+		return -ENOSPC;
+	snprintf(dev, sizeof(dev), "%s%u,iface=%s", engines[e].pmd, 100 + i, c->ifaces[i]);
+	if (e == WM_CONF_ENGINE_PCAP)
+		snprintf(dev, sizeof(dev), "net_pcap%u,iface=%s", 100 + i, c->ifaces[i]);
+	c->ports[c->n_ports] = strdup(dev);
+	if (c->ports[c->n_ports] == NULL)
+		return -ENOMEM;
+	c->n_ports++;
+	return 0;
+}
+
+/* Choose interface i's engine, say why, and hand it to EAL; 0 or -EINVAL. */
+static int
+select_one(struct wm_conf *c, unsigned int i)
+{
+	static const enum wm_conf_engine order[] = {WM_CONF_ENGINE_DPDK, WM_CONF_ENGINE_AF_XDP,
+						    WM_CONF_ENGINE_AF_PACKET};
+	const char *ifname = c->ifaces[i];
+	char tried[1024] = "", why[256], note[256] = "";
+	enum wm_conf_engine e = (enum wm_conf_engine)c->engine;
+	unsigned int k;
+	bool ok = false;
+
+	if (if_nametoindex(ifname) == 0) {
+		fprintf(stderr, "wiremeter: error: --iface %s: no such interface\n", ifname);
+		return -EINVAL;
+	}
+	if (e != WM_CONF_ENGINE_AUTO) {
+		ok = engine_usable(e, ifname, why, sizeof(why), note, sizeof(note));
+		if (!ok) {
+			fprintf(stderr,
+				"wiremeter: error: --iface %s: engine %s cannot start: %s\n",
+				ifname, engines[e].name, why);
+			return -EINVAL;
+		}
+	}
+	for (k = 0; !ok && k < RTE_DIM(order); k++) {
+		e = order[k];
+		ok = engine_usable(e, ifname, why, sizeof(why), note, sizeof(note));
+		if (!ok)
+			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "; %s: %s",
+				 engines[e].name, why);
+	}
+	if (!ok) {
+		fprintf(stderr, "wiremeter: error: --iface %s: no engine can start%s\n", ifname,
+			tried);
+		return -EINVAL;
+	}
+	fprintf(stderr, "wiremeter: %s--iface %s: %s%s%s%s\n", tried[0] ? "warning: " : "", ifname,
+		engines[e].name, note[0] ? " (" : "", note, note[0] ? ")" : "");
+	if (tried[0] != '\0')
+		fprintf(stderr, "wiremeter: warning: --iface %s: not %s\n", ifname, tried + 2);
+	if (e == WM_CONF_ENGINE_XDP)
+		return 0;
+	if (vdev_add(c, e, i) != 0) {
+		fprintf(stderr, "wiremeter: error: --iface %s: too many devices\n", ifname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+wm_engine_select(struct wm_conf *c, bool eal_names_devices)
+{
+	unsigned int i;
+
+	if (c->n_ifaces == 0) {
+		if (c->engine == WM_CONF_ENGINE_XDP) {
+			fprintf(stderr, "wiremeter: error: --engine xdp: name the interfaces with "
+					"--iface\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (eal_names_devices && c->engine != WM_CONF_ENGINE_XDP) {
+		fprintf(stderr, "wiremeter: error: --iface: EAL's --vdev/-a name the devices "
+				"already; use one or the other\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_ifaces; i++)
+		if (select_one(c, i) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+/* Every engine, its capabilities and whether it can run here, as a JSON array. */
+static json_t *
+engines_json(void)
+{
+	json_t *arr = json_array();
+	unsigned int e;
+
+	for (e = WM_CONF_ENGINE_DPDK; e <= WM_CONF_ENGINE_XDP; e++) {
+		const struct engine_desc *d = &engines[e];
+		bool root = e != WM_CONF_ENGINE_DPDK;
+		char why[256] = "", fs[256];
+		bool avail = true;
+
+		if (e == WM_CONF_ENGINE_AF_XDP && !wm_xdp_bpffs(fs, sizeof(fs))) {
+			avail = false;
+			snprintf(why, sizeof(why), "bpffs not mounted");
+		} else if ((e == WM_CONF_ENGINE_XDP || e == WM_CONF_ENGINE_AF_XDP) &&
+			   wm_xdp_probe(NULL, why, sizeof(why)) != 0) {
+			avail = false;
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:b, s:s, s:s?, s:b, s:s?}",
+						     "name", d->name, "zeroCopy", d->zero_copy,
+						     "needsRoot", root, "kernelOffload",
+						     d->kernel_offload, "queues", d->queues, "vdev",
+						     d->pmd, "available", avail, "why",
+						     avail ? NULL : why));
+	}
+	return arr;
+}
+
+void
+wm_engines_print(void)
+{
+	json_t *arr = engines_json();
+
+	json_dumpf(arr, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(arr);
+}
+
+/* /wiremeter/engines: the same as --engines, as telemetry dicts. */
+static int
+tel_engines(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	json_t *arr = engines_json();
+	size_t i;
+	json_t *v;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	json_array_foreach(arr, i, v) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_int(e, "zeroCopy",
+					  json_is_true(json_object_get(v, "zeroCopy")));
+		rte_tel_data_add_dict_int(e, "needsRoot",
+					  json_is_true(json_object_get(v, "needsRoot")));
+		rte_tel_data_add_dict_int(e, "kernelOffload",
+					  json_is_true(json_object_get(v, "kernelOffload")));
+		rte_tel_data_add_dict_string(e, "queues",
+					     json_string_value(json_object_get(v, "queues")));
+		rte_tel_data_add_dict_int(e, "available",
+					  json_is_true(json_object_get(v, "available")));
+		if (json_object_get(v, "why") != NULL)
+			rte_tel_data_add_dict_string(e, "why",
+						     json_string_value(json_object_get(v, "why")));
+		rte_tel_data_add_dict_container(d, json_string_value(json_object_get(v, "name")), e,
+						0);
+	}
+	json_decref(arr);
+	return 0;
+}
+
+/* /wiremeter/xdp: per interface, the in-kernel meter's mode and counters. */
+static int
+tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i, c;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < n_meters; i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+		uint64_t cnt[WM_XDP_C_MAX];
+
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_string(e, "mode", wm_xdp_meter_mode(meters[i]));
+		if (wm_xdp_meter_counters(meters[i], cnt) == 0)
+			for (c = 0; c < WM_XDP_C_MAX; c++)
+				rte_tel_data_add_dict_u64(e, wm_xdp_counter_name(c), cnt[c]);
+		rte_tel_data_add_dict_container(d, meter_if[i], e, 0);
+	}
+	return 0;
+}
+
+RTE_INIT(wm_engine_telemetry)
+{
+	rte_telemetry_register_cmd(
+		"/wiremeter/engines", tel_engines,
+		"The engines and their capabilities (as --engines). No parameters");
+	rte_telemetry_register_cmd("/wiremeter/xdp", tel_xdp,
+				   "--engine xdp: per interface, the XDP program's mode and "
+				   "counters. No parameters");
+}
+
+int
+wm_engine_xdp_open(struct wm_app *app)
+{
+	const struct wm_conf *c = &app->conf;
+	char err[512], fs[256];
+	bool pin = wm_xdp_bpffs(fs, sizeof(fs));
+	unsigned int i;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		struct wm_xdp_meter_params p = {
+			.ifname = c->ifaces[i],
+			.max_flows = c->xdp_flows,
+			.idle_ns = RTE_MAX((uint64_t)(c->idle_timeout * 1e9), 1ull),
+			.active_ns = RTE_MAX((uint64_t)(c->active_timeout * 1e9), 1ull),
+			.linger_ns = (uint64_t)(c->tcp_linger * 1e9),
+			.mode = (enum wm_xdp_mode)c->xdp_mode,
+			.bpffs = pin ? fs : NULL,
+			.in_port = (uint16_t)i,
+		};
+		struct wm_worker *w = app->workers[i % app->n_workers];
+
+		meters[i] = wm_xdp_meter_open(&p, err, sizeof(err));
+		if (meters[i] == NULL) {
+			fprintf(stderr, "wiremeter: error: --iface %s: %s\n", c->ifaces[i], err);
+			return -EINVAL;
+		}
+		snprintf(meter_if[i], sizeof(meter_if[i]), "%s", c->ifaces[i]);
+		n_meters = i + 1;
+		w->xdp[w->n_xdp++] = meters[i];
+		WM_LOG(NOTICE, "--iface %s: in-kernel metering, %s XDP, %u flows%s%s", c->ifaces[i],
+		       wm_xdp_meter_mode(meters[i]), c->xdp_flows,
+		       pin ? ", maps pinned under " : "", pin ? fs : "");
+	}
+	return 0;
+}
+
+void
+wm_engine_xdp_close(struct wm_app *app)
+{
+	unsigned int i;
+
+	RTE_SET_USED(app);
+	for (i = 0; i < n_meters; i++)
+		wm_xdp_meter_close(meters[i]);
+	n_meters = 0;
+}
+
+json_t *
+wm_engine_report_json(const struct wm_app *app)
+{
+	json_t *o = json_object();
+	unsigned int i, c;
+
+	RTE_SET_USED(app);
+	for (i = 0; i < n_meters; i++) {
+		json_t *e = json_object();
+		uint64_t cnt[WM_XDP_C_MAX];
+
+		json_object_set_new(e, "mode", json_string(wm_xdp_meter_mode(meters[i])));
+		if (wm_xdp_meter_counters(meters[i], cnt) == 0)
+			for (c = 0; c < WM_XDP_C_MAX; c++)
+				json_object_set_new(e, wm_xdp_counter_name(c),
+						    json_integer((json_int_t)cnt[c]));
+		json_object_set_new(o, meter_if[i], e);
+	}
+	return o;
+}
+
+unsigned int
+wm_engine_xdp_take(struct wm_xdp_meter *m, bool flush, void *out, unsigned int max)
+{
+	int n = max == 0 ? 0 : wm_xdp_meter_poll(m, flush, out, max);
+
+	if (n < 0) {
+		WM_LOG(WARNING, "XDP: reading the flow map: %s", strerror(-n));
+		return 0;
+	}
+	return (unsigned int)n;
+}
