@@ -187,8 +187,8 @@ select_one(struct wm_conf *c, unsigned int i)
 	const char *ifname = c->ifaces[i];
 	char tried[1024] = "", why[256], note[256] = "";
 	enum wm_conf_engine e = (enum wm_conf_engine)c->engine;
+	bool ok = false, fallback = false;
 	unsigned int k;
-	bool ok = false;
 
 	if (if_nametoindex(ifname) == 0) {
 		fprintf(stderr, "wiremeter: error: --iface %s: no such interface\n", ifname);
@@ -206,6 +206,8 @@ select_one(struct wm_conf *c, unsigned int i)
 	for (k = 0; !ok && k < RTE_DIM(order); k++) {
 		e = order[k];
 		ok = engine_usable(e, ifname, why, sizeof(why), note, sizeof(note));
+		/* A kernel interface is never a DPDK port: said, but no fallback. */
+		fallback |= !ok && e != WM_CONF_ENGINE_DPDK;
 		if (!ok)
 			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "; %s: %s",
 				 engines[e].name, why);
@@ -215,10 +217,10 @@ select_one(struct wm_conf *c, unsigned int i)
 			tried);
 		return -EINVAL;
 	}
-	fprintf(stderr, "wiremeter: %s--iface %s: %s%s%s%s\n", tried[0] ? "warning: " : "", ifname,
-		engines[e].name, note[0] ? " (" : "", note, note[0] ? ")" : "");
-	if (tried[0] != '\0')
-		fprintf(stderr, "wiremeter: warning: --iface %s: not %s\n", ifname, tried + 2);
+	/* One line: the choice, then each engine tried first and why not (a fallback warns). */
+	fprintf(stderr, "wiremeter: %s--iface %s: %s%s%s%s%s%s\n", fallback ? "warning: " : "",
+		ifname, engines[e].name, note[0] ? " (" : "", note, note[0] ? ")" : "",
+		tried[0] ? "; not " : "", tried[0] ? tried + 2 : "");
 	if (e == WM_CONF_ENGINE_XDP)
 		return 0;
 	if (vdev_add(c, e, i) != 0) {
