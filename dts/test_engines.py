@@ -23,6 +23,9 @@ number written here:
   namespace) it picks af_xdp and meters the trace; without bpffs it falls
   back to af_packet and says why; a missing interface or a forced engine
   that cannot start is one line and exit code 2;
+- --xdp-filter (AF_XDP prefilter): with a rule selecting one UDP port,
+  exactly the trace's packets to that port are metered, while a ping and
+  a TCP connection to wmeng-a's own stack work before, during and after;
 - --engines parses and names each engine; the XDP programs load on this
   kernel (a kernel without XDP is the only skip, with the kernel's reason).
 
@@ -288,10 +291,86 @@ class TestIface(EngineTest):
             self.fail("the XDP programs do not load here: %s" % engines["xdp"]["why"])
 
 
+class TestPrefilter(EngineTest):
+    """--xdp-filter: the host's own traffic on the metered interface still
+    reaches its kernel (ping, a TCP connection), before, during and after a
+    replay, while exactly the matching packets are metered."""
+
+    ADDR_A, ADDR_B = "10.99.0.1", "10.99.0.2"
+    PORT = 7000      # a UDP port of the trace (traffic.py's one-way stream)
+
+    def setUp(self):
+        for ns, ifname, addr in ((NS_A, IF_A, self.ADDR_A), (NS_B, IF_B, self.ADDR_B)):
+            wmtest.sh(["ip", "-n", ns, "addr", "add", addr + "/24", "dev", ifname])
+            wmtest.sh(["ip", "-n", ns, "link", "set", "dev", ifname, "arp", "on"])
+
+    def tearDown(self):
+        for ns, ifname in ((NS_A, IF_A), (NS_B, IF_B)):
+            wmtest.sh(["ip", "-n", ns, "addr", "flush", "dev", ifname], check=False)
+            wmtest.sh(["ip", "-n", ns, "link", "set", "dev", ifname, "arp", "off"], check=False)
+
+    def host_traffic_works(self):
+        """A ping and a TCP exchange from b to a's kernel; problems, empty when fine."""
+        problems = []
+        r = wmtest.sh(["ip", "netns", "exec", NS_B, "ping", "-c", "3", "-i", "0.2", "-W", "2",
+                       self.ADDR_A], check=False, timeout=30)
+        if r.returncode != 0:
+            problems.append("ping failed: " + r.stdout[-300:])
+        server = subprocess.Popen(
+            ["ip", "netns", "exec", NS_A, wmtest.PYTHON, "-c",
+             "import socket; s = socket.create_server(('%s', 5555)); print('up', flush=True); "
+             "c, _ = s.accept(); c.sendall(c.recv(100)[::-1]); c.close()" % self.ADDR_A],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            server.stdout.readline()
+            r = wmtest.sh(["ip", "netns", "exec", NS_B, wmtest.PYTHON, "-c",
+                           "import socket; c = socket.create_connection(('%s', 5555), 5); "
+                           "c.sendall(b'wiremeter'); print(c.recv(100).decode())"
+                           % self.ADDR_A], check=False, timeout=30)
+            if r.stdout.strip() != "retemeriw":
+                problems.append("TCP exchange failed: %r %r" % (r.stdout, r.stderr[-300:]))
+        finally:
+            wmtest.stop(server, timeout=5)
+        return problems
+
+    def test_prefilter_meters_matching_only(self):
+        rule = "proto=udp dport=%d" % self.PORT
+        with Wiremeter("prefilter", ["--iface", IF_A, "--xdp-filter", rule], bpffs=True) as wm:
+            before = self.host_traffic_works()
+            ping = subprocess.Popen(["ip", "netns", "exec", NS_B, "ping", "-c", "10", "-i", "0.2",
+                                     "-W", "2", self.ADDR_A], stdout=subprocess.PIPE, text=True)
+            sent = replay(TRACE["path"])
+            during = ping.wait(60)
+            after = self.host_traffic_works()
+            time.sleep(SETTLE_S)
+        self.assertEqual(wm.rc, 0, wm.stderr())
+        self.assertEqual(sent, TRACE["packets"])
+        self.assertEqual(before, [])
+        self.assertEqual(during, 0, "ping during the replay: " + ping.stdout.read()[-300:])
+        self.assertEqual(after, [])
+        self.assertIn("--iface %s: af_xdp" % IF_A, wm.stderr())
+        want = [t for t in TRACE["flows"] if t["protocolIdentifier"] == 17 and
+                self.PORT in (t["destinationTransportPort"], t["sourceTransportPort"])]
+        self.assertGreater(len(want), 0, "the trace has no flow to port %d" % self.PORT)
+        saved = TRACE["flows"]
+        try:
+            TRACE["flows"] = want
+            self.check_truth(wm.records())
+        finally:
+            TRACE["flows"] = saved
+        pf = wmtest.read_json(wm.report)["xdp"]["prefilter"]
+        matched = sum(t["packetDeltaCount"] + t["reversePacketDeltaCount"] for t in want)
+        self.assertEqual(pf["matched"], matched, pf)
+        self.assertEqual(pf["noSocket"], 0, pf)
+        # Everything else the trace sent, and the host's own traffic, passed.
+        self.assertGreater(pf["passed"], TRACE["packets"] - matched, pf)
+
+
 def main():
     global ARGS
     ARGS, _ = wmtest.args(add=wmtest.only_option, description=__doc__.splitlines()[0])
-    missing = wmtest.missing_tools([("ip", "iproute2"), ("tcpreplay", "tcpreplay")]) + \
+    missing = wmtest.missing_tools([("ip", "iproute2"), ("tcpreplay", "tcpreplay"),
+                                    ("ping", "iputils-ping")]) + \
         wmtest.missing_modules([("scapy", "python3-scapy")])
     if missing:
         return wmtest.missing_exit(missing)
@@ -301,7 +380,7 @@ def main():
     make_traces(ARGS.workdir)
     try:
         TESTBED.up()
-        result = wmtest.run_suite(wmtest.only(ARGS.only, [TestXdp, TestIface]))
+        result = wmtest.run_suite(wmtest.only(ARGS.only, [TestXdp, TestIface, TestPrefilter]))
     finally:
         TESTBED.down()
         wmtest.eal_cleanup_all("wmeng")

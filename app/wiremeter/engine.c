@@ -56,6 +56,9 @@ static struct wm_xdp_meter *meters[WM_CONF_MAX_IFACES];
 static char meter_if[WM_CONF_MAX_IFACES][WM_CONF_IFNAME_LEN];
 static unsigned int n_meters;
 
+/* --xdp-filter: the prefilter's object file (net_af_xdp's xdp_prog=), "" when none. */
+static char filter_path[256];
+
 /* Does this process hold capability cap (CapEff of /proc/self/status)? */
 static bool
 has_cap(unsigned int cap)
@@ -164,13 +167,13 @@ engine_usable(enum wm_conf_engine e, const char *ifname, char *why, size_t len, 
 static int
 vdev_add(struct wm_conf *c, enum wm_conf_engine e, unsigned int i)
 {
-	char dev[256];
+	char dev[512];
 
 	if (c->n_ports == WM_CONF_MAX_PORTS)
 		return -ENOSPC;
 	snprintf(dev, sizeof(dev), "%s%u,iface=%s", engines[e].pmd, 100 + i, c->ifaces[i]);
-	if (e == WM_CONF_ENGINE_PCAP)
-		snprintf(dev, sizeof(dev), "net_pcap%u,iface=%s", 100 + i, c->ifaces[i]);
+	if (e == WM_CONF_ENGINE_AF_XDP && filter_path[0] != '\0')
+		snprintf(dev + strlen(dev), sizeof(dev) - strlen(dev), ",xdp_prog=%s", filter_path);
 	c->ports[c->n_ports] = strdup(dev);
 	if (c->ports[c->n_ports] == NULL)
 		return -ENOMEM;
@@ -192,6 +195,14 @@ select_one(struct wm_conf *c, unsigned int i)
 
 	if (if_nametoindex(ifname) == 0) {
 		fprintf(stderr, "wiremeter: error: --iface %s: no such interface\n", ifname);
+		return -EINVAL;
+	}
+	/* The prefilter is an AF_XDP program: no other engine can apply it. */
+	if (filter_path[0] != '\0' && e == WM_CONF_ENGINE_AUTO)
+		e = WM_CONF_ENGINE_AF_XDP;
+	if (filter_path[0] != '\0' && e != WM_CONF_ENGINE_AF_XDP) {
+		fprintf(stderr, "wiremeter: error: --xdp-filter: needs the af_xdp engine, not %s\n",
+			engines[e].name);
 		return -EINVAL;
 	}
 	if (e != WM_CONF_ENGINE_AUTO) {
@@ -230,6 +241,39 @@ select_one(struct wm_conf *c, unsigned int i)
 	return 0;
 }
 
+/* --xdp-filter: the rules parsed and put in the prefilter's pinned maps; 0 or -EINVAL. */
+static int
+filter_prepare(const struct wm_conf *c)
+{
+	struct wm_xdp_rule rules[WM_XDP_MAX_RULES];
+	char err[512], fs[256];
+	unsigned int n;
+
+	if (wm_xdp_rules_parse(c->xdp_filter, rules, &n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wiremeter: error: --xdp-filter: %s\n", err);
+		return -EINVAL;
+	}
+	if (c->n_ifaces == 0) {
+		fprintf(stderr,
+			"wiremeter: error: --xdp-filter: name the interfaces with --iface\n");
+		return -EINVAL;
+	}
+	if (!wm_xdp_bpffs(fs, sizeof(fs)) || strcmp(fs, WM_XDP_PIN_ROOT) != 0) {
+		fprintf(stderr,
+			"wiremeter: error: --xdp-filter: bpffs is not mounted on %s (its "
+			"rules are maps pinned there)\n",
+			WM_XDP_PIN_ROOT);
+		return -EINVAL;
+	}
+	if (wm_xdp_filter_prepare(rules, n, filter_path, sizeof(filter_path), err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "wiremeter: error: --xdp-filter: %s\n", err);
+		filter_path[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 wm_engine_select(struct wm_conf *c, bool eal_names_devices)
 {
@@ -248,9 +292,13 @@ wm_engine_select(struct wm_conf *c, bool eal_names_devices)
 				"already; use one or the other\n");
 		return -EINVAL;
 	}
+	if (c->xdp_filter != NULL && filter_prepare(c) != 0)
+		return -EINVAL;
 	for (i = 0; i < c->n_ifaces; i++)
-		if (select_one(c, i) != 0)
+		if (select_one(c, i) != 0) {
+			wm_xdp_filter_cleanup(filter_path);
 			return -EINVAL;
+		}
 	return 0;
 }
 
@@ -333,6 +381,7 @@ tel_engines(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	uint64_t cnt[WM_XDP_C_MAX];
 	unsigned int i, c;
 
 	RTE_SET_USED(cmd);
@@ -340,7 +389,6 @@ tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < n_meters; i++) {
 		struct rte_tel_data *e = rte_tel_data_alloc();
-		uint64_t cnt[WM_XDP_C_MAX];
 
 		rte_tel_data_start_dict(e);
 		rte_tel_data_add_dict_string(e, "mode", wm_xdp_meter_mode(meters[i]));
@@ -348,6 +396,15 @@ tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
 			for (c = 0; c < WM_XDP_C_MAX; c++)
 				rte_tel_data_add_dict_u64(e, wm_xdp_counter_name(c), cnt[c]);
 		rte_tel_data_add_dict_container(d, meter_if[i], e, 0);
+	}
+	if (filter_path[0] != '\0' && wm_xdp_filter_counters(cnt) == 0) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_u64(e, "matched", cnt[WM_XDP_C_MATCHED]);
+		rte_tel_data_add_dict_u64(e, "passed", cnt[WM_XDP_C_PASSED]);
+		rte_tel_data_add_dict_u64(e, "noSocket", cnt[WM_XDP_C_NO_SOCKET]);
+		rte_tel_data_add_dict_container(d, "prefilter", e, 0);
 	}
 	return 0;
 }
@@ -407,6 +464,24 @@ wm_engine_xdp_close(struct wm_app *app)
 	for (i = 0; i < n_meters; i++)
 		wm_xdp_meter_close(meters[i]);
 	n_meters = 0;
+	if (filter_path[0] != '\0')
+		wm_xdp_filter_cleanup(filter_path);
+	filter_path[0] = '\0';
+}
+
+/* The prefilter's counters, summed over its interfaces. */
+static json_t *
+filter_json(void)
+{
+	json_t *o = json_object();
+	uint64_t c[WM_XDP_C_MAX];
+
+	if (wm_xdp_filter_counters(c) == 0) {
+		json_object_set_new(o, "matched", json_integer((json_int_t)c[WM_XDP_C_MATCHED]));
+		json_object_set_new(o, "passed", json_integer((json_int_t)c[WM_XDP_C_PASSED]));
+		json_object_set_new(o, "noSocket", json_integer((json_int_t)c[WM_XDP_C_NO_SOCKET]));
+	}
+	return o;
 }
 
 json_t *
@@ -427,6 +502,8 @@ wm_engine_report_json(const struct wm_app *app)
 						    json_integer((json_int_t)cnt[c]));
 		json_object_set_new(o, meter_if[i], e);
 	}
+	if (filter_path[0] != '\0')
+		json_object_set_new(o, "prefilter", filter_json());
 	return o;
 }
 

@@ -30,6 +30,11 @@
 /* The programs' objects, embedded at build time (embed_obj.py). */
 extern const unsigned char wm_xdp_meter_obj[];
 extern const size_t wm_xdp_meter_obj_len;
+extern const unsigned char wm_xdp_filter_obj[];
+extern const size_t wm_xdp_filter_obj_len;
+
+/* The prefilter's pinned maps (wm_xdp_filter.bpf.c). */
+static const char *const filter_maps[] = {"wm_pf_rules", "wm_pf_cfg", "wm_pf_counters"};
 
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
@@ -535,4 +540,137 @@ wm_xdp_meter_poll(struct wm_xdp_meter *m, bool flush, struct wm_flow_export *out
 	if (k < max)
 		states_expire(m, flush, now);
 	return (int)k;
+}
+
+/* Write the embedded prefilter object to a new file; its path in path. */
+static int
+filter_file(char *path, size_t pathlen)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, pathlen, "/tmp/wiremeter-xdp-filter-%d-XXXXXX", (int)getpid());
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (f == NULL ||
+	    fwrite(wm_xdp_filter_obj, 1, wm_xdp_filter_obj_len, f) != wm_xdp_filter_obj_len) {
+		if (f != NULL)
+			fclose(f);
+		unlink(path);
+		return -EIO;
+	}
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+static void
+filter_unpin(void)
+{
+	char p[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(filter_maps) / sizeof(filter_maps[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", WM_XDP_PIN_ROOT, filter_maps[i]);
+		unlink(p);
+	}
+}
+
+static int
+filter_map_fd(const char *name)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", WM_XDP_PIN_ROOT, name);
+	return bpf_obj_get(p);
+}
+
+int
+wm_xdp_filter_set_rules(const struct wm_xdp_rule *rules, unsigned int n)
+{
+	int rfd = filter_map_fd("wm_pf_rules"), cfd = filter_map_fd("wm_pf_cfg"), rc = 0;
+	struct wm_xdp_cfg cfg = {.n_rules = 0};
+	uint32_t i, zero = 0;
+
+	if (rfd < 0 || cfd < 0) {
+		rc = -ENOENT;
+		goto out;
+	}
+	/* Fewer rules first, so no packet meets a half-written list. */
+	if (bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY) != 0)
+		rc = -errno;
+	for (i = 0; rc == 0 && i < n; i++)
+		if (bpf_map_update_elem(rfd, &i, &rules[i], BPF_ANY) != 0)
+			rc = -errno;
+	cfg.n_rules = n;
+	if (rc == 0 && bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY) != 0)
+		rc = -errno;
+out:
+	if (rfd >= 0)
+		close(rfd);
+	if (cfd >= 0)
+		close(cfd);
+	return rc;
+}
+
+int
+wm_xdp_filter_prepare(const struct wm_xdp_rule *rules, unsigned int n, char *path, size_t pathlen,
+		      char *err, size_t errlen)
+{
+	struct bpf_object *obj;
+	int rc;
+
+	libbpf_init();
+	rc = filter_file(path, pathlen);
+	if (rc != 0) {
+		snprintf(err, errlen, "XDP prefilter: cannot write its program file: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	/* Maps of an earlier run (maybe another layout) would be reused: gone first. */
+	filter_unpin();
+	obj = bpf_object__open_file(path, NULL);
+	rc = obj == NULL ? -errno : bpf_object__load(obj);
+	bpf_object__close(obj); /* the pinned maps stay */
+	if (rc == 0)
+		rc = wm_xdp_filter_set_rules(rules, n);
+	if (rc != 0) {
+		snprintf(err, errlen, "XDP prefilter: cannot load it or pin its maps under %s: %s",
+			 WM_XDP_PIN_ROOT, strerror(-rc));
+		wm_xdp_filter_cleanup(path);
+	}
+	return rc;
+}
+
+int
+wm_xdp_filter_counters(uint64_t c[WM_XDP_C_MAX])
+{
+	int fd = filter_map_fd("wm_pf_counters"), n = libbpf_num_possible_cpus();
+	uint64_t *v;
+	uint32_t i;
+	int cpu, rc = 0;
+
+	memset(c, 0, WM_XDP_C_MAX * sizeof(c[0]));
+	if (fd < 0)
+		return -ENOENT;
+	v = n > 0 ? calloc((size_t)n, sizeof(*v)) : NULL;
+	for (i = 0; v != NULL && rc == 0 && i < WM_XDP_C_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, v) != 0)
+			rc = -errno;
+		for (cpu = 0; rc == 0 && cpu < n; cpu++)
+			c[i] += v[cpu];
+	}
+	if (v == NULL)
+		rc = -ENOMEM;
+	free(v);
+	close(fd);
+	return rc;
+}
+
+void
+wm_xdp_filter_cleanup(const char *path)
+{
+	filter_unpin();
+	if (path != NULL && path[0] != '\0')
+		unlink(path);
 }

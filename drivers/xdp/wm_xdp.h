@@ -151,6 +151,85 @@ void wm_xdp_meter_detach(struct wm_xdp_meter *m);
 int wm_xdp_probe(const char *ifname, char *why, size_t whylen);
 
 /**
+ * Parse a prefilter rule list (--xdp-filter):
+ *
+ *   RULES := RULE [";" RULE]...      a packet matches when any rule does
+ *   RULE  := FIELD [" " FIELD]...    a rule matches when all its fields do
+ *   FIELD := proto=tcp|udp|icmp|icmp6|sctp|esp|gre|N
+ *          | port=P[-Q] | sport=P[-Q] | dport=P[-Q]   (one per rule)
+ *          | net=PREFIX | src=PREFIX | dst=PREFIX     (one per rule)
+ *          | vlan=N | ethertype=ipv4|ipv6|arp|N
+ *
+ * @param text
+ *   The list.
+ * @param rules
+ *   Room for WM_XDP_MAX_RULES rules.
+ * @param n
+ *   Set to the number of rules.
+ * @param err
+ *   One line naming the field at fault, on failure.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0, or -EINVAL with @p err set.
+ */
+int wm_xdp_rules_parse(const char *text, struct wm_xdp_rule *rules, unsigned int *n, char *err,
+		       size_t errlen);
+
+/** Where the prefilter's maps are pinned (by name): libbpf's default, which net_af_xdp uses. */
+#define WM_XDP_PIN_ROOT "/sys/fs/bpf"
+
+/**
+ * Prepare the AF_XDP prefilter for net_af_xdp's xdp_prog= devarg: write
+ * the program's object to a new file, create its maps pinned by name
+ * under WM_XDP_PIN_ROOT (leftovers of an earlier run are replaced) and
+ * fill the rules; the PMD's load of the file reuses those maps.
+ *
+ * @param rules
+ *   The rules (wm_xdp_rules_parse()).
+ * @param n
+ *   Their number.
+ * @param path
+ *   Set to the object file's path.
+ * @param pathlen
+ *   Size of @p path.
+ * @param err
+ *   One line saying what failed.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0, or a negative errno with @p err set.
+ */
+int wm_xdp_filter_prepare(const struct wm_xdp_rule *rules, unsigned int n, char *path,
+			  size_t pathlen, char *err, size_t errlen);
+
+/**
+ * Replace the prefilter's rules in its pinned maps; the program reads
+ * them at the next packet.
+ *
+ * @return
+ *   0, or a negative errno.
+ */
+int wm_xdp_filter_set_rules(const struct wm_xdp_rule *rules, unsigned int n);
+
+/**
+ * The prefilter's counters (WM_XDP_C_MATCHED, _PASSED, _NO_SOCKET; the
+ * others 0), summed over the CPUs, from its pinned map.
+ *
+ * @return
+ *   0, or a negative errno (no prefilter).
+ */
+int wm_xdp_filter_counters(uint64_t c[WM_XDP_C_MAX]);
+
+/**
+ * Remove the prefilter's pinned maps and its object file.
+ *
+ * @param path
+ *   The object file (wm_xdp_filter_prepare()).
+ */
+void wm_xdp_filter_cleanup(const char *path);
+
+/**
  * The name of a counter (enum wm_xdp_counter), as telemetry and the
  * report show it.
  *

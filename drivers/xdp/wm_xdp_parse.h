@@ -176,12 +176,12 @@ wm_parse(void *data, void *end, struct wm_xdp_key *k, struct wm_xdp_pkt *p)
 		et = (wm_u16)(t[2] << 8 | t[3]);
 		l3 = t + 4;
 	}
+	k->ethertype = et; /* after the tags; the record shows it for L2 flows only */
 	if (et == ETH_P_IP)
 		return wm_parse_ipv4(l3, end, k, p);
 	if (et == ETH_P_IPV6)
 		return wm_parse_ipv6(l3, end, k, p);
 	k->kind = WM_XDP_KIND_L2;
-	k->ethertype = et;
 	wm_copy(p->src, eth->h_source, 6);
 	wm_copy(p->dst, eth->h_dest, 6);
 	p->len = (wm_u32)(end - l3);
