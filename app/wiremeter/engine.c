@@ -287,6 +287,14 @@ wm_engine_select(struct wm_conf *c, bool eal_names_devices)
 		}
 		return 0;
 	}
+	/* The kernel meters every packet: a packet filter or a file has no place in it. */
+	if (c->engine == WM_CONF_ENGINE_XDP && (c->filter != NULL || c->n_pcaps > 0)) {
+		fprintf(stderr,
+			"wiremeter: error: --engine xdp: %s does not apply to in-kernel "
+			"metering\n",
+			c->filter != NULL ? "--filter" : "--pcap");
+		return -EINVAL;
+	}
 	if (eal_names_devices && c->engine != WM_CONF_ENGINE_XDP) {
 		fprintf(stderr, "wiremeter: error: --iface: EAL's --vdev/-a name the devices "
 				"already; use one or the other\n");
