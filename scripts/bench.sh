@@ -48,6 +48,11 @@
 #           replays each file (packetsMetered / durationSeconds of its
 #           report) against its in-memory rate on the same file when the
 #           throughput section measured it.
+#   engines the same traffic on a veth pair (tcpreplay --topspeed of a 64 B,
+#           1k-flow pcap for BENCH_SECONDS) metered by --engine xdp (in the
+#           kernel), AF_XDP and af_packet: Mpps metered and sent, wiremeter's
+#           CPU and the machine's (dts/bench_engines.py). veth limits the
+#           rate; the comparison is the point.
 #
 # A benchmark, not a test: it always exits 0. A figure it cannot measure is
 # printed as n/a with the reason.
@@ -58,7 +63,7 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
-#   BENCH_SECTIONS which sections run (default "throughput export seq capture peers")
+#   BENCH_SECTIONS which sections run (default "throughput export seq capture peers engines")
 #   BENCH_PEERS    the peers section's files, frames:flows:packets (default
 #                  "imix:65536:1048576 imix:1048576:2097152 64:1024:10485760")
 #   BENCH_PEER_TIMEOUT  seconds a peer run may take before it is killed (default 600)
@@ -85,7 +90,7 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
-BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture peers"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture peers engines"}
 BENCH_PEERS=${BENCH_PEERS:-"imix:65536:1048576 imix:1048576:2097152 64:1024:10485760"}
 BENCH_PEER_TIMEOUT=${BENCH_PEER_TIMEOUT:-600}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
@@ -635,6 +640,14 @@ if has_section seq; then
 	fi
 fi
 
+ENGINE_LINES=()
+if has_section engines; then
+	say "engines: xdp, af_xdp and af_packet on a veth pair, ${BENCH_SECONDS} s each"
+	mapfile -t ENGINE_LINES < <(/usr/bin/python3 "$WM_ROOT/dts/bench_engines.py" \
+		--wiremeter "$WM_BIN" --workdir "$BENCH_DIR/engines" --seconds "$BENCH_SECONDS")
+	printf '%s\n' "${ENGINE_LINES[@]}"
+fi
+
 PEER_ROWS=()
 CAP_LINES=()
 if has_section capture; then
@@ -828,6 +841,11 @@ if [[ ${#PEER_ROWS[@]} -gt 0 ]]; then
 	printf '| file | softflowd | nfpcapd | pmacctd | wiremeter | fastest peer / wiremeter | wiremeter metering the file |\n'
 	printf '|---|---|---|---|---|---|---|\n'
 	printf '%s\n' "${PEER_ROWS[@]}"
+fi
+if [[ ${#ENGINE_LINES[@]} -gt 0 ]]; then
+	printf '\n### Engines on a veth pair (%s)\n\n```\n' "$DATE"
+	printf '%s\n' "${ENGINE_LINES[@]}"
+	printf '```\n'
 fi
 if [[ ${#NOTES[@]} -gt 0 ]]; then
 	echo
