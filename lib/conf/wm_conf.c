@@ -235,8 +235,8 @@ static const struct opt_desc opts[] = {
 
 	/* Engines: how an interface is read (README "Engines"). */
 	{"iface", "ifaces", OPT_SPEC, OFF(ifaces_spec), 0, 0, false,
-	 "meter kernel interfaces IF[,IF...] with the fastest engine that works", NULL, 0,
-	 spec_ifaces},
+	 "meter kernel interface IF (repeatable; or IF,IF) with the fastest engine that works",
+	 NULL, 0, spec_ifaces},
 	{"engine", "engine", OPT_CHOICE, OFF(engine), 0, 0, false,
 	 "auto (default), dpdk, af_xdp, af_packet, pcap, or xdp (in-kernel metering)", engines},
 	{"xdp-flows", "xdp.flows", OPT_COUNT, OFF(xdp_flows), 1, 1u << 24, false,
@@ -1280,11 +1280,30 @@ usage(const char *prog)
 			printf("  %-24s %s\n", opts[i].key, opts[i].help);
 }
 
+/*
+ * --iface is repeatable: the first replaces the config file's "ifaces",
+ * each later one adds its interfaces to the list (kept as one string).
+ */
+static int
+iface_flag(struct wm_conf *c, const struct opt_desc *o, const char *v, bool *seen, char *err,
+	   size_t errlen)
+{
+	char *joined = NULL;
+	int rc;
+
+	if (*seen && c->ifaces_spec != NULL && asprintf(&joined, "%s,%s", c->ifaces_spec, v) < 0)
+		return fail(err, errlen, -ENOMEM, "--iface: out of memory");
+	*seen = true;
+	rc = apply_flag(c, o, joined != NULL ? joined : v, err, errlen);
+	free(joined);
+	return rc;
+}
+
 int
 wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option lopts[N_OPTS + 4];
-	bool flag_pcaps = false, flag_ipfix = false;
+	bool flag_pcaps = false, flag_ipfix = false, flag_ifaces = false;
 	size_t i, n = 0;
 	int opt, idx, rc;
 
@@ -1360,7 +1379,10 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			return fail(err, errlen, -EINVAL, "unknown option '%s' (see --help)",
 				    argv[optind - 1]);
 		default:
-			rc = apply_flag(c, &opts[opt - 256], optarg, err, errlen);
+			rc = opts[opt - 256].spec == spec_ifaces
+				     ? iface_flag(c, &opts[opt - 256], optarg, &flag_ifaces, err,
+						  errlen)
+				     : apply_flag(c, &opts[opt - 256], optarg, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
