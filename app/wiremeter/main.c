@@ -82,26 +82,17 @@ signals_init(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* "wiremeter --version", before any "--": EAL would take it for a bad option. */
+/*
+ * Is flag on the command line: before any "--" (--version, which EAL would
+ * take for a bad option), or anywhere (--engines)?
+ */
 static bool
-version_asked(int argc, char **argv)
+flag_asked(int argc, char **argv, const char *flag, bool past_dd)
 {
 	int i;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--version") == 0)
-			return true;
-	return false;
-}
-
-/* "wiremeter --engines", before any "--" or after it: the engines, as JSON. */
-static bool
-engines_asked(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--engines") == 0)
+	for (i = 1; i < argc && (past_dd || strcmp(argv[i], "--") != 0); i++)
+		if (strcmp(argv[i], flag) == 0)
 			return true;
 	return false;
 }
@@ -491,11 +482,11 @@ app_init(struct wm_app *app, int argc, char **argv, int *code)
 	int dd, rc;
 
 	signals_init();
-	if (version_asked(argc, argv)) {
+	if (flag_asked(argc, argv, "--version", false)) {
 		*code = version_print(app, argv[0]);
 		return false;
 	}
-	if (engines_asked(argc, argv)) {
+	if (flag_asked(argc, argv, "--engines", true)) {
 		wm_engines_print();
 		*code = 0;
 		return false;

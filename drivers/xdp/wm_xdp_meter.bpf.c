@@ -37,10 +37,7 @@ struct {
 static __always_inline void
 count(wm_u32 c)
 {
-	wm_u64 *v = bpf_map_lookup_elem(&wm_counters, &c);
-
-	if (v != NULL)
-		*v += 1;
+	wm_count(&wm_counters, c);
 }
 
 /*

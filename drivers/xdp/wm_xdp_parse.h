@@ -39,6 +39,16 @@ struct wm_xdp_pkt {
 	wm_u8 mac_src[6], mac_dst[6];
 };
 
+/* Add one to counter c of a per-CPU array map of u64. */
+static __always_inline void
+wm_count(void *map, wm_u32 c)
+{
+	wm_u64 *v = bpf_map_lookup_elem(map, &c);
+
+	if (v != NULL)
+		*v += 1;
+}
+
 /* n is a constant at every call: the copy is a few loads and stores. */
 #define wm_copy(d, s, n) __builtin_memcpy((d), (s), (n))
 

@@ -73,20 +73,35 @@ parse_proto(const char *v, struct wm_xdp_rule *r)
 	return 0;
 }
 
+/*
+ * "HEAD[SEP TAIL]": HEAD copied into head (at most len - 1 characters, not
+ * empty), *tail set after SEP or NULL. 0, or -1 when HEAD does not fit.
+ */
+static int
+split(const char *v, char sep, char *head, size_t len, const char **tail)
+{
+	const char *at = strchr(v, sep);
+	size_t n = at != NULL ? (size_t)(at - v) : strlen(v);
+
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(head, v, n);
+	head[n] = '\0';
+	*tail = at != NULL ? at + 1 : NULL;
+	return 0;
+}
+
 static int
 parse_ports(const char *v, struct wm_xdp_rule *r)
 {
+	const char *dash;
 	char lo[16];
-	const char *dash = strchr(v, '-');
-	size_t len = dash != NULL ? (size_t)(dash - v) : strlen(v);
 	long a, b;
 
-	if (len == 0 || len >= sizeof(lo))
+	if (split(v, '-', lo, sizeof(lo), &dash) != 0)
 		return -1;
-	memcpy(lo, v, len);
-	lo[len] = '\0';
 	a = number(lo, 65535);
-	b = dash != NULL ? number(dash + 1, 65535) : a;
+	b = dash != NULL ? number(dash, 65535) : a;
 	if (a < 0 || b < 0 || b < a)
 		return -1;
 	r->port_lo = (uint16_t)a;
@@ -98,16 +113,13 @@ parse_ports(const char *v, struct wm_xdp_rule *r)
 static int
 parse_prefix(const char *v, struct wm_xdp_rule *r)
 {
+	const char *slash;
 	char buf[64];
-	const char *slash = strchr(v, '/');
-	size_t len = slash != NULL ? (size_t)(slash - v) : strlen(v);
 	long bits;
 	int i;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (split(v, '/', buf, sizeof(buf), &slash) != 0)
 		return -1;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
 	memset(r->addr, 0, sizeof(r->addr));
 	memset(r->mask, 0, sizeof(r->mask));
 	if (inet_pton(AF_INET, buf, r->addr) == 1)
@@ -116,7 +128,7 @@ parse_prefix(const char *v, struct wm_xdp_rule *r)
 		r->family = 6;
 	else
 		return -1;
-	bits = slash != NULL ? number(slash + 1, r->family == 4 ? 32 : 128)
+	bits = slash != NULL ? number(slash, r->family == 4 ? 32 : 128)
 			     : (r->family == 4 ? 32 : 128);
 	if (bits < 0)
 		return -1;

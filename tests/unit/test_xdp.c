@@ -39,54 +39,71 @@ parse(const char *text)
 	return wm_xdp_rules_parse(text, rules, &n_rules, err, sizeof(err));
 }
 
+/* The text parses into exactly these rules, every field compared. */
+static void
+rules_are(const char *text, const struct wm_xdp_rule *want, unsigned int n)
+{
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
+	CU_ASSERT_EQUAL_FATAL(n_rules, n);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(memcmp(&rules[i], &want[i], sizeof(want[i])), 0);
+		if (memcmp(&rules[i], &want[i], sizeof(want[i])) != 0)
+			fprintf(stderr, "\n  '%s': rule %u differs (what %#x, want %#x)\n", text, i,
+				rules[i].what, want[i].what);
+	}
+}
+
 static void
 test_xdp_rules_ports_and_protocols(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse("proto=udp dport=5000-5010; proto=6,port=443; proto=132"), 0);
-	CU_ASSERT_EQUAL(n_rules, 3);
-	CU_ASSERT_EQUAL(rules[0].what, WM_XDP_R_PROTO | WM_XDP_R_DPORT);
-	CU_ASSERT_EQUAL(rules[0].proto, 17);
-	CU_ASSERT_EQUAL(rules[0].port_lo, 5000);
-	CU_ASSERT_EQUAL(rules[0].port_hi, 5010);
-	CU_ASSERT_EQUAL(rules[1].what, WM_XDP_R_PROTO | WM_XDP_R_PORT);
-	CU_ASSERT_EQUAL(rules[1].proto, 6);
-	CU_ASSERT_EQUAL(rules[1].port_lo, 443);
-	CU_ASSERT_EQUAL(rules[1].port_hi, 443);
-	CU_ASSERT_EQUAL(rules[2].what, WM_XDP_R_PROTO);
-	CU_ASSERT_EQUAL(rules[2].proto, 132);
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_PROTO | WM_XDP_R_DPORT,
+		 .proto = 17,
+		 .port_lo = 5000,
+		 .port_hi = 5010},
+		{.what = WM_XDP_R_PROTO | WM_XDP_R_PORT,
+		 .proto = 6,
+		 .port_lo = 443,
+		 .port_hi = 443},
+		{.what = WM_XDP_R_PROTO, .proto = 132},
+	};
+
+	rules_are("proto=udp dport=5000-5010; proto=6,port=443; proto=132", want, 3);
 }
 
 static void
 test_xdp_rules_prefixes(void)
 {
-	static const uint8_t v6_addr[16] = {0x20, 0x01, 0x0d, 0xb8, 0x80};
-	static const uint8_t v6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0x80};
-	static const uint8_t v4_mask[16] = {0xff, 0xff, 0xf0};
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_NET,
+		 .family = 4,
+		 .addr = {10, 1, 16},
+		 .mask = {0xff, 0xff, 0xf0}},
+		{.what = WM_XDP_R_SRC,
+		 .family = 6,
+		 .addr = {0x20, 0x01, 0x0d, 0xb8, 0x80},
+		 .mask = {0xff, 0xff, 0xff, 0xff, 0x80}},
+		{.what = WM_XDP_R_DST,
+		 .family = 4,
+		 .addr = {192, 0, 2, 9},
+		 .mask = {0xff, 0xff, 0xff, 0xff}},
+	};
 
-	CU_ASSERT_EQUAL_FATAL(parse("net=10.1.31.7/20; src=2001:db8:ffff::1/33;dst=192.0.2.9"), 0);
-	CU_ASSERT_EQUAL(n_rules, 3);
-	CU_ASSERT_EQUAL(rules[0].what, WM_XDP_R_NET);
-	CU_ASSERT_EQUAL(rules[0].family, 4);
-	CU_ASSERT_EQUAL(memcmp(rules[0].addr, (uint8_t[16]){10, 1, 16}, 16), 0);
-	CU_ASSERT_EQUAL(memcmp(rules[0].mask, v4_mask, 16), 0);
-	CU_ASSERT_EQUAL(rules[1].what, WM_XDP_R_SRC);
-	CU_ASSERT_EQUAL(rules[1].family, 6);
-	CU_ASSERT_EQUAL(memcmp(rules[1].addr, v6_addr, 16), 0);
-	CU_ASSERT_EQUAL(memcmp(rules[1].mask, v6_mask, 16), 0);
-	CU_ASSERT_EQUAL(rules[2].what, WM_XDP_R_DST);
-	CU_ASSERT_EQUAL(memcmp(rules[2].mask, (uint8_t[16]){0xff, 0xff, 0xff, 0xff}, 16), 0);
+	rules_are("net=10.1.31.7/20; src=2001:db8:ffff::1/33;dst=192.0.2.9", want, 3);
 }
 
 static void
 test_xdp_rules_l2(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse("vlan=100 ethertype=0x88e5; ethertype=arp; ethertype=ipv6"), 0);
-	CU_ASSERT_EQUAL(n_rules, 3);
-	CU_ASSERT_EQUAL(rules[0].what, WM_XDP_R_VLAN | WM_XDP_R_ETHERTYPE);
-	CU_ASSERT_EQUAL(rules[0].vlan, 100);
-	CU_ASSERT_EQUAL(rules[0].ethertype, 0x88e5);
-	CU_ASSERT_EQUAL(rules[1].ethertype, 0x0806);
-	CU_ASSERT_EQUAL(rules[2].ethertype, 0x86dd);
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_VLAN | WM_XDP_R_ETHERTYPE, .vlan = 100, .ethertype = 0x88e5},
+		{.what = WM_XDP_R_ETHERTYPE, .ethertype = 0x0806},
+		{.what = WM_XDP_R_ETHERTYPE, .ethertype = 0x86dd},
+	};
+
+	rules_are("vlan=100 ethertype=0x88e5; ethertype=arp; ethertype=ipv6", want, 3);
 }
 
 /* A bad list is -EINVAL with one line that names the field at fault. */
