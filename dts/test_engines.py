@@ -277,6 +277,11 @@ class TestIface(EngineTest):
         self.usage_error(["--engine", "xdp"], "--iface")
         self.usage_error(["--iface", ""], "--iface")
         self.usage_error(["--engine", "ebpf"], "--engine", "ebpf")
+        # A PCI address is the dpdk engine's, and only when bound to vfio-pci or uio.
+        self.usage_error(["--iface", "0000:ff:1f.7"], "0000:ff:1f.7", "not bound to a DPDK driver")
+        self.usage_error(["--engine", "xdp", "--iface", IF_A, "--filter", "udp"], "--filter")
+        self.usage_error(["--iface", IF_A, "--xdp-filter", "proto=udp port=1-"],
+                         "--xdp-filter", "port=1-")
 
     def test_engines_json(self):
         r = wmtest.sh([ARGS.wiremeter, "--engines"])

@@ -11,7 +11,10 @@
  * that would fail at probe time is never tried there.
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <inttypes.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
@@ -93,6 +96,91 @@ if_driver(const char *ifname, char *drv, size_t len)
 	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
 		snprintf(drv, len, "%s", info.driver);
 	close(fd);
+}
+
+/* The kernel drivers that hand a PCI device to DPDK. */
+static const char *const dpdk_drivers[] = {"vfio-pci", "uio_pci_generic", "igb_uio", NULL};
+
+/* A PCI device's driver (sysfs), "" when unbound or unknown; pci with its domain. */
+static void
+pci_driver(const char *pci, char *drv, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s%s/driver",
+		 strlen(pci) < 10 ? "0000:" : "", pci);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	snprintf(drv, len, "%s", strrchr(target, '/') != NULL ? strrchr(target, '/') + 1 : "");
+}
+
+static bool
+dpdk_driver(const char *drv)
+{
+	unsigned int i;
+
+	for (i = 0; dpdk_drivers[i] != NULL; i++)
+		if (strcmp(drv, dpdk_drivers[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Is any PCI device bound to a DPDK driver? */
+static bool
+dpdk_devices(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; !any && dpdk_drivers[i] != NULL; i++) {
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/drivers/%s", dpdk_drivers[i]);
+		d = opendir(dir);
+		while (d != NULL && !any && (e = readdir(d)) != NULL)
+			any = strchr(e->d_name, ':') != NULL;
+		if (d != NULL)
+			closedir(d);
+	}
+	return any;
+}
+
+/*
+ * --iface with a PCI address: the dpdk engine, when the device is bound to
+ * vfio-pci or uio (EAL takes it with -a); 0 or -EINVAL.
+ */
+static int
+select_pci(struct wm_conf *c, unsigned int i)
+{
+	const char *pci = c->ifaces[i];
+	char drv[64];
+
+	pci_driver(pci, drv, sizeof(drv));
+	if (c->engine != WM_CONF_ENGINE_AUTO && c->engine != WM_CONF_ENGINE_DPDK) {
+		fprintf(stderr,
+			"wiremeter: error: --iface %s: a PCI device is read by the dpdk "
+			"engine, not %s\n",
+			pci, engines[c->engine].name);
+		return -EINVAL;
+	}
+	if (!dpdk_driver(drv)) {
+		fprintf(stderr,
+			"wiremeter: error: --iface %s: not bound to a DPDK driver (%s%s; "
+			"dpdk-devbind.py --bind vfio-pci %s)\n",
+			pci, drv[0] != '\0' ? "kernel driver " : "no such device or no driver", drv,
+			pci);
+		return -EINVAL;
+	}
+	if (c->n_ports == WM_CONF_MAX_PORTS || (c->ports[c->n_ports] = strdup(pci)) == NULL) {
+		fprintf(stderr, "wiremeter: error: --iface %s: too many devices\n", pci);
+		return -EINVAL;
+	}
+	c->n_ports++;
+	fprintf(stderr, "wiremeter: --iface %s: dpdk (%s)\n", pci, drv);
+	return 0;
 }
 
 /* Drivers whose AF_XDP sockets can be zero-copy (XSK buffer pool support). */
@@ -193,6 +281,9 @@ select_one(struct wm_conf *c, unsigned int i)
 	bool ok = false, fallback = false;
 	unsigned int k;
 
+	if (wm_conf_port_is_pci(ifname) && filter_path[0] == '\0' &&
+	    c->engine != WM_CONF_ENGINE_XDP)
+		return select_pci(c, i);
 	if (if_nametoindex(ifname) == 0) {
 		fprintf(stderr, "wiremeter: error: --iface %s: no such interface\n", ifname);
 		return -EINVAL;
@@ -323,7 +414,10 @@ engines_json(void)
 		char why[256] = "", fs[256];
 		bool avail = true;
 
-		if (e == WM_CONF_ENGINE_AF_XDP && !wm_xdp_bpffs(fs, sizeof(fs))) {
+		if (e == WM_CONF_ENGINE_DPDK && !dpdk_devices()) {
+			avail = false;
+			snprintf(why, sizeof(why), "no PCI device bound to vfio-pci or uio");
+		} else if (e == WM_CONF_ENGINE_AF_XDP && !wm_xdp_bpffs(fs, sizeof(fs))) {
 			avail = false;
 			snprintf(why, sizeof(why), "bpffs not mounted");
 		} else if ((e == WM_CONF_ENGINE_XDP || e == WM_CONF_ENGINE_AF_XDP) &&
@@ -490,6 +584,27 @@ filter_json(void)
 		json_object_set_new(o, "noSocket", json_integer((json_int_t)c[WM_XDP_C_NO_SOCKET]));
 	}
 	return o;
+}
+
+void
+wm_engine_stats_suffix(char *buf, size_t len)
+{
+	uint64_t c[WM_XDP_C_MAX], metered = 0, failed = 0;
+	unsigned int i;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n_meters; i++)
+		if (wm_xdp_meter_counters(meters[i], c) == 0) {
+			metered += c[WM_XDP_C_METERED];
+			failed += c[WM_XDP_C_FAILED_INSERTS];
+		}
+	if (n_meters > 0)
+		n = (size_t)snprintf(buf, len, " | xdp metered %" PRIu64 " failed %" PRIu64,
+				     metered, failed);
+	if (filter_path[0] != '\0' && n < len && wm_xdp_filter_counters(c) == 0)
+		snprintf(buf + n, len - n, " | prefilter matched %" PRIu64 " passed %" PRIu64,
+			 c[WM_XDP_C_MATCHED], c[WM_XDP_C_PASSED]);
 }
 
 json_t *

@@ -12,6 +12,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "wm_conf.h"
 
@@ -35,6 +36,12 @@ int wm_engine_xdp_open(struct wm_app *app);
 
 /* Detach and free the meters, once no worker runs. */
 void wm_engine_xdp_close(struct wm_app *app);
+
+/*
+ * The stats line's end: " | xdp metered M failed F" (in-kernel meters) and
+ * " | prefilter matched M passed P"; "" when neither runs.
+ */
+void wm_engine_stats_suffix(char *buf, size_t len);
 
 /* The report's "xdp" section: per interface, the mode and the program's counters. */
 struct json_t *wm_engine_report_json(const struct wm_app *app);
