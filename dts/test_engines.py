@@ -26,6 +26,7 @@ number written here:
 - --xdp-filter (AF_XDP prefilter): with a rule selecting one UDP port,
   exactly the trace's packets to that port are metered, while a ping and
   a TCP connection to wmeng-a's own stack work before, during and after;
+  the console's "xdp filter" replaces the rules the running program uses;
 - --engines parses and names each engine; the XDP programs load on this
   kernel (a kernel without XDP is the only skip, with the kernel's reason).
 
@@ -369,6 +370,32 @@ class TestPrefilter(EngineTest):
         self.assertEqual(pf["noSocket"], 0, pf)
         # Everything else the trace sent, and the host's own traffic, passed.
         self.assertGreater(pf["passed"], TRACE["packets"] - matched, pf)
+
+    def test_prefilter_rules_change_live(self):
+        """The console's "xdp filter" rewrites the rules the PMD's program runs."""
+        cmds = os.path.join(wmtest.fresh_dir("prefilter-cmds"), "cmds.txt")
+        with open(cmds, "w") as f:
+            f.write("xdp filter proto=tcp port=80\n")
+        with Wiremeter("prefilter-live", ["--iface", IF_A, "--xdp-filter",
+                                          "proto=udp dport=%d" % self.PORT,
+                                          "--cmdline-file", cmds], bpffs=True) as wm:
+            out = os.path.join(wm.dir, "stdout.txt")
+            deadline = time.time() + 30
+            while time.time() < deadline and "prefilter: 1 rule(s)" not in open(out).read():
+                time.sleep(0.1)
+            self.assertIn("prefilter: 1 rule(s): proto=tcp port=80", open(out).read())
+            self.assertEqual(replay(TRACE["path"]), TRACE["packets"])
+            time.sleep(SETTLE_S)
+        self.assertEqual(wm.rc, 0, wm.stderr())
+        want = [t for t in TRACE["flows"] if t["protocolIdentifier"] == 6 and
+                80 in (t["destinationTransportPort"], t["sourceTransportPort"])]
+        self.assertGreater(len(want), 0)
+        saved = TRACE["flows"]
+        try:
+            TRACE["flows"] = want
+            self.check_truth(wm.records())
+        finally:
+            TRACE["flows"] = saved
 
 
 def main():

@@ -28,6 +28,10 @@
 #include <jansson.h>
 #include <rte_telemetry.h>
 
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_string.h>
+
 #include "wm_app.h"
 #include "wm_engine.h"
 #include "wm_xdp.h"
@@ -585,6 +589,55 @@ filter_json(void)
 	}
 	return o;
 }
+
+/* ---- console: xdp filter RULES ---- */
+
+struct cmd_xdp_filter_result {
+	cmdline_fixed_string_t xdp;
+	cmdline_fixed_string_t filter;
+	cmdline_multi_string_t rules;
+};
+
+/* New rules go into the pinned maps the running program reads: no reload, no lost packet. */
+static void
+cmd_xdp_filter_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_xdp_filter_result *res = parsed;
+	struct wm_xdp_rule rules[WM_XDP_MAX_RULES];
+	unsigned int n;
+	char err[256];
+	int rc;
+
+	RTE_SET_USED(data);
+	if (filter_path[0] == '\0') {
+		cmdline_printf(cl, "no prefilter: start with --iface IF --xdp-filter RULES\n");
+		return;
+	}
+	if (wm_xdp_rules_parse(res->rules, rules, &n, err, sizeof(err)) != 0) {
+		cmdline_printf(cl, "xdp filter: %s\n", err);
+		return;
+	}
+	rc = wm_xdp_filter_set_rules(rules, n);
+	if (rc != 0)
+		cmdline_printf(cl, "xdp filter: cannot write its maps: %s\n", strerror(-rc));
+	else
+		cmdline_printf(cl, "prefilter: %u rule(s): %s\n", n, res->rules);
+}
+
+static cmdline_parse_token_string_t cmd_xdp_filter_xdp =
+	TOKEN_STRING_INITIALIZER(struct cmd_xdp_filter_result, xdp, "xdp");
+static cmdline_parse_token_string_t cmd_xdp_filter_filter =
+	TOKEN_STRING_INITIALIZER(struct cmd_xdp_filter_result, filter, "filter");
+static cmdline_parse_token_string_t cmd_xdp_filter_rules =
+	TOKEN_STRING_INITIALIZER(struct cmd_xdp_filter_result, rules, TOKEN_STRING_MULTI);
+
+cmdline_parse_inst_t wm_cmd_xdp_filter = {
+	.f = cmd_xdp_filter_parsed,
+	.data = NULL,
+	.help_str = "xdp filter RULES: replace the AF_XDP prefilter's rules (--xdp-filter syntax)",
+	.tokens = {(void *)&cmd_xdp_filter_xdp, (void *)&cmd_xdp_filter_filter,
+		   (void *)&cmd_xdp_filter_rules, NULL},
+};
 
 void
 wm_engine_stats_suffix(char *buf, size_t len)

@@ -28,6 +28,10 @@ struct wm_xdp_meter;
  */
 int wm_engine_select(struct wm_conf *c, bool eal_names_devices);
 
+struct cmdline_inst;
+/* Console: "xdp filter RULES" replaces the prefilter's rules in its maps, no reload. */
+extern struct cmdline_inst wm_cmd_xdp_filter;
+
 /* --engines: the machine's engines and their capabilities as JSON on stdout. */
 void wm_engines_print(void);
 
