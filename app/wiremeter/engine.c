@@ -83,23 +83,43 @@ has_cap(unsigned int cap)
 	return (eff >> cap) & 1;
 }
 
+/* An ethtool request on the interface; 0 or -1. */
+static int
+if_ethtool(const char *ifname, void *req)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = req;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Rx channels (combined, else Rx-only), 1 when the driver does not say. */
+static unsigned int
+if_rx_channels(const char *ifname)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+
+	if (if_ethtool(ifname, &ch) != 0)
+		return 1;
+	return ch.combined_count > 0 ? ch.combined_count : ch.rx_count > 0 ? ch.rx_count : 1;
+}
+
 /* The interface's kernel driver (ethtool), "" when it has none it says. */
 static void
 if_driver(const char *ifname, char *drv, size_t len)
 {
 	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
 	drv[0] = '\0';
-	if (fd < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+	if (if_ethtool(ifname, &info) == 0)
 		snprintf(drv, len, "%s", info.driver);
-	close(fd);
 }
 
 /* The kernel drivers that hand a PCI device to DPDK. */
@@ -264,6 +284,10 @@ vdev_add(struct wm_conf *c, enum wm_conf_engine e, unsigned int i)
 	if (c->n_ports == WM_CONF_MAX_PORTS)
 		return -ENOSPC;
 	snprintf(dev, sizeof(dev), "%s%u,iface=%s", engines[e].pmd, 100 + i, c->ifaces[i]);
+	/* Every Rx channel gets a socket: RSS spreads the traffic over all of them. */
+	if (e == WM_CONF_ENGINE_AF_XDP && if_rx_channels(c->ifaces[i]) > 1)
+		snprintf(dev + strlen(dev), sizeof(dev) - strlen(dev), ",queue_count=%u",
+			 if_rx_channels(c->ifaces[i]));
 	if (e == WM_CONF_ENGINE_AF_XDP && filter_path[0] != '\0')
 		snprintf(dev + strlen(dev), sizeof(dev) - strlen(dev), ",xdp_prog=%s", filter_path);
 	c->ports[c->n_ports] = strdup(dev);
