@@ -495,8 +495,12 @@ app_init(struct wm_app *app, int argc, char **argv, int *code)
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
 		;
 	rc = app_options(app, argc, argv, dd);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = app_eal(app, dd, argv);
+		/* The prefilter's file and pinned maps, made with the options, go too. */
+		if (rc != 0)
+			wm_engine_xdp_close(app);
+	}
 	if (rc == 0)
 		rc = subsystems_init(app);
 	*code = rc == WM_CONF_EXIT ? 0 : rc;
