@@ -200,6 +200,16 @@ class Wiremeter:
         return wmtest.read_json(self.report)["xdp"][IF_A]
 
 
+def telemetry(prefix, command):
+    """One command through Debian's dpdk-telemetry.py; its answer."""
+    p = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=command + "\n",
+                       capture_output=True, text=True, timeout=30)
+    for line in p.stdout.splitlines():
+        if line.strip().startswith("{"):
+            return json.loads(line)[command]
+    raise AssertionError("no answer to %s: %r %r" % (command, p.stdout, p.stderr))
+
+
 def oriented(rec):
     return (rec["protocolIdentifier"], rec["sourceIPv4Address"], rec["destinationIPv4Address"],
             rec["sourceTransportPort"], rec["destinationTransportPort"])
@@ -267,6 +277,30 @@ class TestXdp(EngineTest):
         self.assertEqual(len(afp), 8, afp)
         problems = wmtest.compare_records(without_times(afp), without_times(xdp), json.dumps)
         self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_xdp_config_file_and_telemetry(self):
+        """Every option a JSON key; /wiremeter/xdp and /wiremeter/engines answer."""
+        cfg = os.path.join(wmtest.fresh_dir("xdp-config-file"), "config.json")
+        with open(cfg, "w") as f:
+            json.dump({"engine": "xdp", "ifaces": IF_A,
+                       "xdp": {"flows": 1024, "mode": "skb", "poll": 0.05}}, f)
+        with Wiremeter("xdp-config", ["-c", cfg]) as wm:
+            self.assertEqual(replay(TRACE["path"]), TRACE["packets"])
+            # The veth peer's NAPI may still be running the program on the last frames.
+            deadline = time.time() + 20
+            tel = telemetry(wm.prefix, "/wiremeter/xdp")[IF_A]
+            while tel["packets"] < TRACE["packets"] and time.time() < deadline:
+                time.sleep(0.2)
+                tel = telemetry(wm.prefix, "/wiremeter/xdp")[IF_A]
+            engines = telemetry(wm.prefix, "/wiremeter/engines")
+        self.assertEqual(wm.rc, 0, wm.stderr())
+        self.assertIn("--iface %s: in-kernel metering, skb XDP, 1024 flows" % IF_A, wm.stderr())
+        self.assertEqual(tel["mode"], "skb")
+        self.assertEqual(tel["packets"], TRACE["packets"])
+        self.assertEqual(tel["metered"], TRACE["packets"])
+        self.assertEqual(sorted(engines), ["af_packet", "af_xdp", "dpdk", "pcap", "xdp"])
+        self.assertEqual(engines["xdp"]["kernelOffload"], 1)
+        self.check_truth(wm.records())
 
     def test_xdp_idle_timeout(self):
         wm = self.metered_run("xdp-idle", ["--engine", "xdp", "--iface", IF_A,
@@ -471,7 +505,7 @@ def main():
     global ARGS
     ARGS, _ = wmtest.args(add=wmtest.only_option, description=__doc__.splitlines()[0])
     missing = wmtest.missing_tools([("ip", "iproute2"), ("tcpreplay", "tcpreplay"),
-                                    ("ping", "iputils-ping")]) + \
+                                    ("ping", "iputils-ping"), ("dpdk-telemetry.py", "dpdk")]) + \
         wmtest.missing_modules([("scapy", "python3-scapy")])
     if missing:
         return wmtest.missing_exit(missing)
