@@ -454,6 +454,7 @@ xdp_worker_main(struct wm_worker *w)
 		if (w->ipfix_enc != NULL)
 			ipfix_age(w);
 		wm_ctl_worker_poll(w);
+		wm_capture_worker_poll(w); /* no packet to capture; the controller waits for it */
 		w->polls++;
 		rte_delay_us_sleep(1000);
 		slept += 1000;
