@@ -222,6 +222,37 @@ zc_driver(const char *drv)
 }
 
 /*
+ * Drivers with native (driver-mode) XDP. Known by name, not by attaching
+ * a program to try: on many NICs an attach resets the rings, and the link
+ * with them, which a choice made at start must not do to a host's traffic.
+ */
+static bool
+native_xdp_driver(const char *drv)
+{
+	static const char *const native[] = {
+		"veth",	   "virtio_net", "tun",	      "ixgbe", "i40e", "ice", "igb", "igc",
+		"mlx4_en", "mlx5_core",	 "bnxt_en",   "ena",   "qede", "nfp", "sfc", "hv_netvsc",
+		"ixgbevf", "stmmac",	 "dpaa2-eth", "cpsw",  "bond", NULL};
+	unsigned int i;
+
+	for (i = 0; native[i] != NULL; i++)
+		if (strcmp(drv, native[i]) == 0)
+			return true;
+	return false;
+}
+
+/* May this process load XDP programs, and does the kernel take ours? Else why not. */
+static bool
+bpf_usable(char *why, size_t len)
+{
+	if (!has_cap(CAP_NET_ADMIN_) || !(has_cap(CAP_BPF_) || has_cap(CAP_SYS_ADMIN_))) {
+		snprintf(why, len, "missing capability CAP_NET_ADMIN and CAP_BPF");
+		return false;
+	}
+	return wm_xdp_probe(NULL, why, len) == 0;
+}
+
+/*
  * Can engine e read ifname? Returns true, or false with why set; for
  * AF_XDP, *note says zero-copy or copy mode.
  */
@@ -241,30 +272,24 @@ engine_usable(enum wm_conf_engine e, const char *ifname, char *why, size_t len, 
 			 drv[0] ? drv : "none");
 		return false;
 	case WM_CONF_ENGINE_AF_XDP:
-		if (!has_cap(CAP_NET_ADMIN_) || !(has_cap(CAP_BPF_) || has_cap(CAP_SYS_ADMIN_))) {
-			snprintf(why, len, "missing capability CAP_NET_ADMIN and CAP_BPF");
+		if (!bpf_usable(why, len))
 			return false;
-		}
 		if (!wm_xdp_bpffs(fs, sizeof(fs))) {
 			snprintf(why, len, "bpffs not mounted (mount -t bpf bpf /sys/fs/bpf)");
 			return false;
 		}
-		if (wm_xdp_probe(ifname, why, len) == 0)
-			snprintf(note, nlen, "%s", zc_driver(drv) ? "zero-copy" : "copy mode");
-		else
-			snprintf(note, nlen, "copy mode, generic XDP: %s", why);
+		snprintf(note, nlen, "%s",
+			 zc_driver(drv)		  ? "zero-copy"
+			 : native_xdp_driver(drv) ? "copy mode"
+						  : "copy mode, generic XDP");
 		return true;
 	case WM_CONF_ENGINE_XDP:
-		if (!has_cap(CAP_NET_ADMIN_) || !(has_cap(CAP_BPF_) || has_cap(CAP_SYS_ADMIN_))) {
-			snprintf(why, len, "missing capability CAP_NET_ADMIN and CAP_BPF");
+		if (!bpf_usable(why, len))
 			return false;
-		}
-		if (wm_xdp_probe(NULL, why, len) != 0)
-			return false;
-		if (wm_xdp_probe(ifname, note, nlen) != 0)
-			snprintf(note + strlen(note), nlen - strlen(note), ": generic (skb) XDP");
-		else
-			snprintf(note, nlen, "native XDP");
+		snprintf(note, nlen, "%s",
+			 native_xdp_driver(drv) ? "native XDP"
+						: "generic (skb) XDP: no native XDP "
+						  "in this driver");
 		return true;
 	default:
 		if (!has_cap(CAP_NET_RAW_)) {

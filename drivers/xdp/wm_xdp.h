@@ -136,7 +136,8 @@ void wm_xdp_meter_detach(struct wm_xdp_meter *m);
 /**
  * Can the metering program run here? Loads it (small maps) into the
  * kernel and, with @p ifname, attaches it in native (driver) mode and
- * detaches it at once; nothing stays loaded.
+ * detaches it at once; nothing stays loaded. An attach resets the rings
+ * (and the link) of many NICs: wiremeter's engine choice only loads.
  *
  * @param ifname
  *   The interface to try native XDP on, or NULL to try only the load.
