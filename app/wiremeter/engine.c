@@ -122,6 +122,18 @@ if_driver(const char *ifname, char *drv, size_t len)
 		snprintf(drv, len, "%s", info.driver);
 }
 
+/* Is name one of list's (NULL-terminated)? */
+static bool
+in_list(const char *const *list, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
 /* The kernel drivers that hand a PCI device to DPDK. */
 static const char *const dpdk_drivers[] = {"vfio-pci", "uio_pci_generic", "igb_uio", NULL};
 
@@ -137,17 +149,6 @@ pci_driver(const char *pci, char *drv, size_t len)
 	n = readlink(link, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	snprintf(drv, len, "%s", strrchr(target, '/') != NULL ? strrchr(target, '/') + 1 : "");
-}
-
-static bool
-dpdk_driver(const char *drv)
-{
-	unsigned int i;
-
-	for (i = 0; dpdk_drivers[i] != NULL; i++)
-		if (strcmp(drv, dpdk_drivers[i]) == 0)
-			return true;
-	return false;
 }
 
 /* Is any PCI device bound to a DPDK driver? */
@@ -190,7 +191,7 @@ select_pci(struct wm_conf *c, unsigned int i)
 			pci, engines[c->engine].name);
 		return -EINVAL;
 	}
-	if (!dpdk_driver(drv)) {
+	if (!in_list(dpdk_drivers, drv)) {
 		fprintf(stderr,
 			"wiremeter: error: --iface %s: not bound to a DPDK driver (%s%s; "
 			"dpdk-devbind.py --bind vfio-pci %s)\n",
@@ -213,12 +214,8 @@ zc_driver(const char *drv)
 {
 	static const char *const zc[] = {"i40e",   "ice", "ixgbe",	"igc", "mlx5_core",
 					 "stmmac", "igb", "virtio_net", NULL};
-	unsigned int i;
 
-	for (i = 0; zc[i] != NULL; i++)
-		if (strcmp(drv, zc[i]) == 0)
-			return true;
-	return false;
+	return in_list(zc, drv);
 }
 
 /*
@@ -233,12 +230,8 @@ native_xdp_driver(const char *drv)
 		"veth",	   "virtio_net", "tun",	      "ixgbe", "i40e", "ice", "igb", "igc",
 		"mlx4_en", "mlx5_core",	 "bnxt_en",   "ena",   "qede", "nfp", "sfc", "hv_netvsc",
 		"ixgbevf", "stmmac",	 "dpaa2-eth", "cpsw",  "bond", NULL};
-	unsigned int i;
 
-	for (i = 0; native[i] != NULL; i++)
-		if (strcmp(drv, native[i]) == 0)
-			return true;
-	return false;
+	return in_list(native, drv);
 }
 
 /* May this process load XDP programs, and does the kernel take ours? Else why not. */
