@@ -53,6 +53,11 @@
 #           replays each file (packetsMetered / durationSeconds of its
 #           report) against its in-memory rate on the same file when the
 #           throughput section measured it.
+#   engines the same traffic on a veth pair (tcpreplay --topspeed of a 64 B,
+#           1k-flow pcap for BENCH_SECONDS) metered by --engine xdp (in the
+#           kernel), AF_XDP and af_packet: Mpps metered and sent, wiremeter's
+#           CPU and the machine's (dts/bench_engines.py). veth limits the
+#           rate; the comparison is the point.
 #
 # A benchmark, not a test: it always exits 0. A figure it cannot measure is
 # printed as n/a with the reason.
@@ -63,7 +68,7 @@
 #   BENCH_PACKETS  packets per pcap (default 1048576; each file is looped)
 #   BENCH_FRAMES   frame mixes (default "64 imix")
 #   BENCH_FLOWS    flow counts (default "1024 65536 1048576")
-#   BENCH_SECTIONS which sections run (default "throughput export seq capture evidence peers")
+#   BENCH_SECTIONS which sections run (default "throughput export seq capture evidence peers engines")
 #   BENCH_PEERS    the peers section's files, frames:flows:packets (default
 #                  "imix:65536:1048576 imix:1048576:2097152 64:1024:10485760")
 #   BENCH_PEER_TIMEOUT  seconds a peer run may take before it is killed (default 600)
@@ -90,7 +95,7 @@ BENCH_DIR=${BENCH_DIR:-$WM_BUILD/bench}
 BENCH_PACKETS=${BENCH_PACKETS:-1048576}
 BENCH_FRAMES=${BENCH_FRAMES:-"64 imix"}
 BENCH_FLOWS=${BENCH_FLOWS:-"1024 65536 1048576"}
-BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture evidence peers"}
+BENCH_SECTIONS=${BENCH_SECTIONS:-"throughput export seq capture evidence peers engines"}
 BENCH_PEERS=${BENCH_PEERS:-"imix:65536:1048576 imix:1048576:2097152 64:1024:10485760"}
 BENCH_PEER_TIMEOUT=${BENCH_PEER_TIMEOUT:-600}
 WARMUP=2		# seconds of Rx before testpmd's measurement starts
@@ -651,6 +656,13 @@ print("%.2f Mpps written, captureDropped %s" % (c.get("packetsWritten", 0) / d /
       c.get("captureDropped")))' "$BENCH_DIR/last-report.json" 2>/dev/null ||
 		echo "n/a: ${WM_ERR:-no report}"
 }
+ENGINE_LINES=()
+if has_section engines; then
+	say "engines: xdp, af_xdp and af_packet on a veth pair, ${BENCH_SECONDS} s each"
+	mapfile -t ENGINE_LINES < <(/usr/bin/python3 "$WM_ROOT/dts/bench_engines.py" \
+		--wiremeter "$WM_BIN" --workdir "$BENCH_DIR/engines" --seconds "$BENCH_SECONDS")
+	printf '%s\n' "${ENGINE_LINES[@]}"
+fi
 
 PEER_ROWS=()
 CAP_LINES=()
@@ -875,6 +887,11 @@ if [[ ${#PEER_ROWS[@]} -gt 0 ]]; then
 	printf '| file | softflowd | nfpcapd | pmacctd | wiremeter | fastest peer / wiremeter | wiremeter metering the file |\n'
 	printf '|---|---|---|---|---|---|---|\n'
 	printf '%s\n' "${PEER_ROWS[@]}"
+fi
+if [[ ${#ENGINE_LINES[@]} -gt 0 ]]; then
+	printf '\n### Engines on a veth pair (%s)\n\n```\n' "$DATE"
+	printf '%s\n' "${ENGINE_LINES[@]}"
+	printf '```\n'
 fi
 if [[ ${#NOTES[@]} -gt 0 ]]; then
 	echo

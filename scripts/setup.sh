@@ -20,6 +20,9 @@ WM_PACKAGES=(
 	"dpdk-dev:dpdk-testpmd" "libjansson-dev:/usr/include/jansson.h"
 	"libcunit1-dev:/usr/include/CUnit/CUnit.h" "libpcap-dev:/usr/include/pcap/pcap.h"
 	"libbpf-dev:/usr/include/bpf/libbpf.h" "libxdp-dev:/usr/include/xdp/libxdp.h"
+	# drivers/xdp: clang (above) compiles the XDP programs; bpftool shows their pinned maps;
+	# the engines suite pings the metered interface's own stack (dts/test_engines.py).
+	"bpftool:bpftool" "iputils-ping:ping"
 	"python3-scapy:/usr/lib/python3/dist-packages/scapy" "tshark:tshark"
 	"python3-pexpect:/usr/lib/python3/dist-packages/pexpect"
 	"tcpreplay:tcpreplay" "tcpdump:tcpdump" "clang-format:clang-format" "iproute2:ip" "procps:sysctl" "util-linux:mount"

@@ -50,6 +50,7 @@
 #define WM_LOGTYPE wm_logtype_console
 
 #include "wm_cap.h"
+#include "wm_engine.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
 #include "wm_evidence.h"
@@ -1069,6 +1070,7 @@ static cmdline_parse_ctx_t main_ctx[] = {
 	&cmd_flush_flows,
 	&wm_cmd_capture,
 	&wm_cmd_show_capture,
+	&wm_cmd_xdp_filter,
 	&cmd_sleep,
 	&cmd_quit,
 	NULL,

@@ -44,6 +44,7 @@
 #include "wm_ealargs.h"
 #include "wm_evidence.h"
 #include "wm_http_api.h"
+#include "wm_engine.h"
 #include "wm_ipfix_transport.h"
 #include "wm_mgmt.h"
 #include "wm_output.h"
@@ -84,14 +85,30 @@ signals_init(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* "wiremeter --version", before any "--": EAL would take it for a bad option. */
+/*
+ * Is flag on the command line: before any "--" (--version, which EAL would
+ * take for a bad option), or anywhere (--engines)?
+ */
 static bool
-version_asked(int argc, char **argv)
+flag_asked(int argc, char **argv, const char *flag, bool past_dd)
 {
 	int i;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--version") == 0)
+	for (i = 1; i < argc && (past_dd || strcmp(argv[i], "--") != 0); i++)
+		if (strcmp(argv[i], flag) == 0)
+			return true;
+	return false;
+}
+
+/* Do EAL's options (before "--") name devices themselves? */
+static bool
+eal_names_devices(int dd, char **argv)
+{
+	int i;
+
+	for (i = 1; i < dd; i++)
+		if (strcmp(argv[i], "--vdev") == 0 || strncmp(argv[i], "--vdev=", 7) == 0 ||
+		    strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--allow") == 0)
 			return true;
 	return false;
 }
@@ -369,6 +386,9 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* --iface: each interface's engine, as vdevs for EAL (or the in-kernel meter). */
+	if (wm_engine_select(&app->conf, eal_names_devices(dd, argv)) != 0)
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -436,7 +456,10 @@ subsystems_init(struct wm_app *app)
 	rc = wm_filter_init(app);
 	if (rc == 0)
 		rc = workers_create(app);
-	if (rc == 0)
+	/* --engine xdp: the kernel meters; no DPDK port. */
+	if (rc == 0 && app->conf.engine == WM_CONF_ENGINE_XDP)
+		rc = wm_engine_xdp_open(app);
+	else if (rc == 0)
 		rc = wm_ports_init(app);
 	if (rc == 0)
 		rc = swrss_rings_create(app);
@@ -447,6 +470,7 @@ subsystems_init(struct wm_app *app)
 	if (rc == 0)
 		rc = wm_capture_init(app);
 	if (rc != 0) {
+		wm_engine_xdp_close(app);
 		wm_ports_stop(app);
 		wm_eal_leave();
 		return EXIT_USAGE;
@@ -474,16 +498,25 @@ app_init(struct wm_app *app, int argc, char **argv, int *code)
 	int dd, rc;
 
 	signals_init();
-	if (version_asked(argc, argv)) {
+	if (flag_asked(argc, argv, "--version", false)) {
 		*code = version_print(app, argv[0]);
+		return false;
+	}
+	if (flag_asked(argc, argv, "--engines", true)) {
+		wm_engines_print();
+		*code = 0;
 		return false;
 	}
 	/* Split at "--": EAL's options before, ours after. */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
 		;
 	rc = app_options(app, argc, argv, dd);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = app_eal(app, dd, argv);
+		/* The prefilter's file and pinned maps, made with the options, go too. */
+		if (rc != 0)
+			wm_engine_xdp_close(app);
+	}
 	if (rc == 0)
 		rc = subsystems_init(app);
 	*code = rc == WM_CONF_EXIT ? 0 : rc;
@@ -530,6 +563,7 @@ app_fini(struct wm_app *app, int run_rc)
 	wm_ctl_free(app);
 	wm_exporter_close(app);
 	wm_ports_stop(app);
+	wm_engine_xdp_close(app);
 	workers_free(app);
 	wm_filter_free(app);
 	rte_pdump_uninit();

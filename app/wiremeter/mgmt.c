@@ -24,6 +24,7 @@
 #include "wm_cap.h"
 #include "wm_console.h"
 #include "wm_ctl.h"
+#include "wm_engine.h"
 #include "wm_format.h"
 #include "wm_mgmt.h"
 #include "wm_output.h"
@@ -136,7 +137,7 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	static struct wm_stats s; /* the main lcore's; too big for its stack */
 	double dt = (double)(now_tsc - prev->tsc) / (double)app->tsc_hz;
 	struct wm_stats_figures f = {0};
-	char line[512], cap[128];
+	char line[512], cap[128], eng[160];
 
 	wm_stats_take_main(app, &s);
 	if (dt <= 0)
@@ -153,7 +154,8 @@ stats_line(struct wm_app *app, uint64_t now_tsc, uint64_t start_tsc, struct stat
 	f.ex = s.ex;
 	wm_stats_line_format(&f, line, sizeof(line));
 	wm_capture_stats_suffix(app, cap, sizeof(cap));
-	fprintf(stderr, "%s%s\n", line, cap);
+	wm_engine_stats_suffix(eng, sizeof(eng));
+	fprintf(stderr, "%s%s%s\n", line, cap, eng);
 	prev->tsc = now_tsc;
 	prev->ipackets = s.ipackets;
 	prev->ibytes = s.ibytes;

@@ -22,6 +22,7 @@
 #include "wm_app.h"
 #include "wm_cap.h"
 #include "wm_evidence.h"
+#include "wm_engine.h"
 #include "wm_format.h"
 #include "wm_output.h"
 #include "wm_stats.h"
@@ -477,6 +478,7 @@ report_json(struct wm_app *app, const struct report *r, double duration_s)
 	json_object_set_new(root, "seqStreams", seq_report_json(app));
 	json_object_set_new(root, "files", wm_report_files_json(app));
 	json_object_set_new(root, "evidence", wm_evidence_report_json());
+	json_object_set_new(root, "xdp", wm_engine_report_json(app));
 	if (json_dump_file(root, app->conf.report, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "wiremeter: error: --report %s: cannot write\n", app->conf.report);
 		rc = -EIO;

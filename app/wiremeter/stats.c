@@ -12,6 +12,27 @@
 #include "wm_app.h"
 #include "wm_output.h"
 #include "wm_stats.h"
+#include "wm_xdp.h"
+
+/*
+ * --engine xdp: the kernel's programs count what the worker would have
+ * (their maps, read by syscall); a failed insert (full map) is in none
+ * of these, but in the report's xdp section.
+ */
+static void
+take_xdp(const struct wm_worker *w, struct wm_stats_counters *wc)
+{
+	uint64_t c[WM_XDP_C_MAX];
+	unsigned int i;
+
+	for (i = 0; i < w->n_xdp; i++) {
+		if (wm_xdp_meter_counters(w->xdp[i], c) != 0)
+			continue;
+		wc->c.rx += c[WM_XDP_C_METERED] + c[WM_XDP_C_UNPARSED];
+		wc->c.metered += c[WM_XDP_C_METERED];
+		wc->c.parse_errors += c[WM_XDP_C_UNPARSED];
+	}
+}
 
 static void
 take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_counters *wc)
@@ -34,6 +55,7 @@ take_worker(const struct wm_worker *w, struct wm_stats *s, struct wm_stats_count
 		WM_FOREACH_PORT_COUNTER(WM_X)
 #undef WM_X
 	}
+	take_xdp(w, wc);
 #define WM_X(f, k, show) wc->f = wm_read_u64(&fs->f);
 	WM_FOREACH_FLOW_COUNTER(WM_X)
 #undef WM_X

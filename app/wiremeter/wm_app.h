@@ -201,7 +201,8 @@ struct wm_worker_cap {
 	uint8_t gap_queued[WM_BURST];
 	bool holding;
 };
-struct wm_ctl_slot; /* a management request (ctl.c) */
+struct wm_ctl_slot;  /* a management request (ctl.c) */
+struct wm_xdp_meter; /* an in-kernel meter (drivers/xdp/wm_xdp.h) */
 
 /*
  * Which streams count 64-bit sequence numbers (ESP ESN, MACsec XPN):
@@ -235,6 +236,7 @@ struct wm_worker_conf {
 	const struct wm_distributor *feed;
 	uint32_t ts_mult[WM_MAX_PORTS]; /* per port: Rx timestamp unit in ns, 0 = the TSC */
 	struct wm_seq_ext seq_ext;	/* cold: read when a stream starts */
+	uint64_t xdp_poll_us;		/* --engine xdp: between reads of the kernel's flows */
 } __rte_cache_aligned;
 
 /*
@@ -341,6 +343,13 @@ struct wm_worker {
 	uint64_t cap_queued;	/* of them, copied and queued to the writer */
 	uint64_t cap_drop_pool; /* of them, not captured: the capture pool was empty */
 	uint64_t cap_drop_ring; /* of them, not captured: the capture ring was full */
+
+	/*
+	 * --engine xdp: the kernel meters, this worker reads the meters'
+	 * flow maps (engine.c) instead of Rx queues; set before launch.
+	 */
+	struct wm_xdp_meter *xdp[WM_CONF_MAX_IFACES];
+	unsigned int n_xdp;
 
 	struct wm_ctl_worker ctl;
 	volatile bool stop; /* set by the main lcore: stop Rx, flush, finish */

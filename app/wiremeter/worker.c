@@ -27,6 +27,8 @@
 
 #include "wm_cap.h"
 #include "wm_ctl.h"
+#include "wm_engine.h"
+#include "wm_xdp.h"
 #include "wm_worker.h"
 
 /* Expire on every EXPIRE_EVERY-th poll, busy or idle, with a bounded budget. */
@@ -409,11 +411,72 @@ worker_finish(struct wm_worker *w)
 	}
 }
 
+/* --engine xdp: the flows the kernel's meters hand over, into the pending buffer. */
+static bool
+xdp_take(struct wm_worker *w, bool flush)
+{
+	unsigned int i, room, n;
+	bool full = false;
+
+	for (i = 0; i < w->n_xdp; i++) {
+		room = pending_room(w, WM_PENDING_MAX);
+		n = wm_engine_xdp_take(w->xdp[i], flush, &w->pending[w->n_pending], room);
+		w->n_pending += n;
+		full |= n == room;
+	}
+	return full;
+}
+
+/*
+ * --engine xdp: no Rx; every xdp_poll_us the meters' due flows go the
+ * workers' record path, and management requests are answered every
+ * millisecond meanwhile. At the end the programs are detached first, so
+ * the forced-end records are final.
+ */
+static int
+xdp_worker_main(struct wm_worker *w)
+{
+	uint64_t slept = 0;
+	unsigned int i;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		if (slept >= w->conf.xdp_poll_us) {
+			bool more;
+
+			/* All that is due, unless the export ring is full: then next time. */
+			do {
+				more = xdp_take(w, false);
+				pending_flush(w);
+			} while (more && w->n_pending < WM_PENDING_MAX);
+			slept = 0;
+		}
+		pending_flush(w);
+		if (w->ipfix_enc != NULL)
+			ipfix_age(w);
+		wm_ctl_worker_poll(w);
+		wm_capture_worker_poll(w); /* no packet to capture; the controller waits for it */
+		w->polls++;
+		rte_delay_us_sleep(1000);
+		slept += 1000;
+	}
+	for (i = 0; i < w->n_xdp; i++)
+		wm_xdp_meter_detach(w->xdp[i]);
+	while (xdp_take(w, true) || w->n_pending > 0)
+		pending_flush(w);
+	if (w->ipfix_cur != NULL && !wm_ipfix_msg_empty(&w->ipfix_msg))
+		ipfix_handoff(w);
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int
 wm_worker_main(void *arg)
 {
 	struct wm_worker *w = arg;
 	unsigned int q;
+
+	if (w->n_xdp > 0)
+		return xdp_worker_main(w);
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		pending_flush(w);

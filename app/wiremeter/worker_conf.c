@@ -58,6 +58,7 @@ wm_worker_conf_fill(const struct wm_app *app, struct wm_worker *w)
 	for (p = 0; p < WM_MAX_PORTS; p++)
 		c->ts_mult[p] = app->ports[p].ts_mult;
 	seq_ext_fill(&app->conf, &c->seq_ext);
+	c->xdp_poll_us = (uint64_t)(app->conf.xdp_poll * 1e6);
 	if (w->dist != NULL)
 		wm_distributor_conf_fill(w->dist, app);
 }

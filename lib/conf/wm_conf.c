@@ -75,6 +75,8 @@ struct opt_desc {
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
 static const char *const tunnel_modes[] = {"inner", "outer", NULL};
+static const char *const engines[] = {"auto", "dpdk", "af_xdp", "af_packet", "pcap", "xdp", NULL};
+static const char *const xdp_modes[] = {"auto", "native", "skb", NULL};
 
 #define OFF(f) offsetof(struct wm_conf, f)
 
@@ -91,6 +93,8 @@ static int spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen)
 static int spec_loss_events(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_rate(struct wm_conf *c, const char *v, char *why, size_t whylen);
 static int spec_server_name(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_ifaces(struct wm_conf *c, const char *v, char *why, size_t whylen);
+static int spec_rules(struct wm_conf *c, const char *v, char *why, size_t whylen);
 
 static const struct opt_desc opts[] = {
 	{"idle-timeout", "idle_timeout", OPT_SECONDS, OFF(idle_timeout), 0, 86400, true,
@@ -266,6 +270,22 @@ static const struct opt_desc opts[] = {
 	 "sign each capture and output file as it closes (FILE.sig) with this PEM private key"},
 	{"trust-key", "evidence.trust_key", OPT_INFILE, OFF(trust_key), 0, 0, false,
 	 "load only config, command and BPF files whose FILE.sig this PEM public key verifies"},
+
+	/* Engines: how an interface is read (README "Engines"). */
+	{"iface", "ifaces", OPT_SPEC, OFF(ifaces_spec), 0, 0, false,
+	 "meter kernel interface IF (repeatable; or IF,IF) with the fastest engine that works",
+	 NULL, 0, spec_ifaces},
+	{"engine", "engine", OPT_CHOICE, OFF(engine), 0, 0, false,
+	 "auto (default), dpdk, af_xdp, af_packet, pcap, or xdp (in-kernel metering)", engines},
+	{"xdp-flows", "xdp.flows", OPT_COUNT, OFF(xdp_flows), 1, 1u << 24, false,
+	 "--engine xdp: flows the kernel's map holds per interface (default 65536)"},
+	{"xdp-mode", "xdp.mode", OPT_CHOICE, OFF(xdp_mode), 0, 0, false,
+	 "XDP attach mode: auto (default: native, else skb), native or skb", xdp_modes},
+	{"xdp-poll", "xdp.poll", OPT_SECONDS, OFF(xdp_poll), 0, 60, true,
+	 "--engine xdp: seconds between reads of the kernel's flow map (default 0.1)"},
+	{"xdp-filter", "xdp.filter", OPT_SPEC, OFF(xdp_filter), 0, 0, false,
+	 "AF_XDP prefilter: only packets matching RULES reach wiremeter, the rest the kernel", NULL,
+	 0, spec_rules},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -306,6 +326,8 @@ wm_conf_defaults(struct wm_conf *c)
 	c->capture.snaplen = 262144;
 	c->capture.loss_events = WM_CONF_LOSS_GAP;
 	c->capture.mbufs = 4096;
+	c->xdp_flows = 65536;
+	c->xdp_poll = 0.1;
 }
 
 void
@@ -347,6 +369,10 @@ wm_conf_free(struct wm_conf *c)
 	free(c->ipfix_key);
 	free(c->ipfix_server_name);
 	c->ipfix_rate = c->ipfix_ca = c->ipfix_cert = c->ipfix_key = c->ipfix_server_name = NULL;
+	free(c->ifaces_spec);
+	free(c->xdp_filter);
+	c->ifaces_spec = c->xdp_filter = NULL;
+	c->n_ifaces = 0;
 	memset(&c->capture, 0, sizeof(c->capture));
 	c->flows_json = c->report = c->config_file = c->filter = c->gaps_json = NULL;
 	c->lcores = c->cmdline_file = NULL;
@@ -985,6 +1011,42 @@ spec_server_name(struct wm_conf *c, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* "eth1,eth2": interface names; whether they exist is the application's to say. */
+static int
+spec_ifaces(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	const char *p = v, *comma;
+	size_t len;
+
+	c->n_ifaces = 0;
+	while (p != NULL) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= WM_CONF_IFNAME_LEN)
+			return fail(why, whylen, -EINVAL,
+				    "'%.*s' is not an interface name (1 to %d "
+				    "characters)",
+				    (int)len, p, WM_CONF_IFNAME_LEN - 1);
+		if (c->n_ifaces == WM_CONF_MAX_IFACES)
+			return fail(why, whylen, -EINVAL, "more than %d interfaces",
+				    WM_CONF_MAX_IFACES);
+		memcpy(c->ifaces[c->n_ifaces], p, len);
+		c->ifaces[c->n_ifaces++][len] = '\0';
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The rules are parsed where they are used (drivers/xdp, wm_xdp_rules_parse()). */
+static int
+spec_rules(struct wm_conf *c, const char *v, char *why, size_t whylen)
+{
+	(void)c;
+	if (v != NULL && v[0] == '\0')
+		return fail(why, whylen, -EINVAL, "an empty rule list");
+	return 0;
+}
+
 static int
 spec_loss(struct wm_conf *c, const char *v, char *why, size_t whylen)
 {
@@ -1394,11 +1456,30 @@ usage(const char *prog)
 			printf("  %-24s %s\n", opts[i].key, opts[i].help);
 }
 
+/*
+ * --iface is repeatable: the first replaces the config file's "ifaces",
+ * each later one adds its interfaces to the list (kept as one string).
+ */
+static int
+iface_flag(struct wm_conf *c, const struct opt_desc *o, const char *v, bool *seen, char *err,
+	   size_t errlen)
+{
+	char *joined = NULL;
+	int rc;
+
+	if (*seen && c->ifaces_spec != NULL && asprintf(&joined, "%s,%s", c->ifaces_spec, v) < 0)
+		return fail(err, errlen, -ENOMEM, "--iface: out of memory");
+	*seen = true;
+	rc = apply_flag(c, o, joined != NULL ? joined : v, err, errlen);
+	free(joined);
+	return rc;
+}
+
 int
 wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t errlen)
 {
 	struct option lopts[N_OPTS + 5];
-	bool flag_pcaps = false, flag_ipfix = false;
+	bool flag_pcaps = false, flag_ipfix = false, flag_ifaces = false;
 	size_t i, n = 0;
 	int opt, idx, rc;
 
@@ -1478,7 +1559,10 @@ wm_conf_parse_args(struct wm_conf *c, int argc, char **argv, char *err, size_t e
 			return fail(err, errlen, -EINVAL, "unknown option '%s' (see --help)",
 				    argv[optind - 1]);
 		default:
-			rc = apply_flag(c, &opts[opt - 256], optarg, err, errlen);
+			rc = opts[opt - 256].spec == spec_ifaces
+				     ? iface_flag(c, &opts[opt - 256], optarg, &flag_ifaces, err,
+						  errlen)
+				     : apply_flag(c, &opts[opt - 256], optarg, err, errlen);
 			if (rc < 0)
 				return rc;
 		}

@@ -44,6 +44,28 @@ enum wm_conf_ipfix_mode {
 	WM_CONF_IPFIX_UNIFLOW, /**< a forward and a reverse record */
 };
 
+/** Capture engines (--engine): how an --iface is read. */
+enum wm_conf_engine {
+	WM_CONF_ENGINE_AUTO,	  /**< the fastest that works: dpdk, af_xdp, af_packet */
+	WM_CONF_ENGINE_DPDK,	  /**< the device's own PMD (bound to vfio-pci or uio) */
+	WM_CONF_ENGINE_AF_XDP,	  /**< net_af_xdp */
+	WM_CONF_ENGINE_AF_PACKET, /**< net_af_packet */
+	WM_CONF_ENGINE_PCAP,	  /**< net_pcap on the live interface */
+	WM_CONF_ENGINE_XDP,	  /**< in-kernel metering by an XDP program (drivers/xdp) */
+};
+
+/** Most interfaces --iface names. */
+#define WM_CONF_MAX_IFACES 8
+/** Longest interface name, with its NUL (IFNAMSIZ). */
+#define WM_CONF_IFNAME_LEN 16
+
+/** XDP attach modes (--xdp-mode), as enum wm_xdp_mode. */
+enum wm_conf_xdp_mode {
+	WM_CONF_XDP_AUTO,   /**< native, else generic */
+	WM_CONF_XDP_NATIVE, /**< the driver's XDP only */
+	WM_CONF_XDP_SKB,    /**< generic (skb) XDP only */
+};
+
 /** Largest flow table per worker. */
 #define WM_CONF_MAX_FLOW_CAPACITY (1u << 30)
 
@@ -211,6 +233,16 @@ struct wm_conf {
 	uint32_t rx_descriptors; /**< Rx descriptors per queue */
 
 	struct wm_conf_capture capture; /**< packet capture */
+
+	/* Engines and interfaces (drivers/xdp, app/wiremeter/engine.c). */
+	uint32_t engine;				     /**< enum wm_conf_engine */
+	char *ifaces_spec;				     /**< --iface as given, "eth1,eth2" */
+	char ifaces[WM_CONF_MAX_IFACES][WM_CONF_IFNAME_LEN]; /**< its interfaces */
+	unsigned int n_ifaces;
+	uint32_t xdp_flows; /**< --engine xdp: flow map entries per interface */
+	uint32_t xdp_mode;  /**< enum wm_conf_xdp_mode */
+	double xdp_poll;    /**< seconds between reads of the flow map */
+	char *xdp_filter;   /**< AF_XDP prefilter rules as given, or NULL (wm_xdp.h) */
 
 	/* The console. */
 	uint32_t interactive; /**< -i: a wiremeter> prompt on stdin (0/1); no config key */

@@ -289,6 +289,18 @@ add_pcap(struct wm_ealargs *ea, unsigned int i, const char *path, unsigned int l
  * the --pcap files as replay ports, and --no-pci for a replay alone.
  * Returns whether the config's ports were added, or -EINVAL.
  */
+/* Does the config name a PCI device among its ports? */
+static bool
+conf_pci(const struct wm_conf *conf)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_ports; i++)
+		if (wm_conf_port_is_pci(conf->ports[i]))
+			return true;
+	return false;
+}
+
 static int
 add_devices(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *conf,
 	    unsigned int lcores, FILE *msg)
@@ -319,8 +331,12 @@ add_devices(struct wm_ealargs *ea, int argc, char **argv, const struct wm_conf *
 	/*
 	 * A pcap replay alone should not probe the host's PCI devices (the
 	 * kernel owns them); naming a device or a vdev keeps EAL's default.
+	 * Kernel interfaces (--iface) are the kernel's too: their engines are
+	 * vdevs or the in-kernel meter, never a PCI device.
 	 */
 	if (conf->n_pcaps > 0 && !has_arg(argc, argv, pci_opts) && !conf_ports)
+		add(ea, "--no-pci");
+	else if (conf->n_ifaces > 0 && !has_arg(argc, argv, pci_opts) && !conf_pci(conf))
 		add(ea, "--no-pci");
 	return conf_ports;
 }

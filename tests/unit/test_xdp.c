@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The wiremeter authors
+ */
+
+/*
+ * CUnit suite for drivers/xdp: the prefilter's rule parser (exact rule
+ * fields, and one error line per bad list), the map layout the BPF C and
+ * the loader share (sizes and offsets, and the compiled objects' maps
+ * read back with libbpf, so a struct changed on one side only fails
+ * here), and the programs passing the kernel's verifier.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <bpf/libbpf.h>
+
+#include "wm_cunit.h"
+#include "wm_xdp.h"
+
+extern const unsigned char wm_xdp_meter_obj[];
+extern const size_t wm_xdp_meter_obj_len;
+extern const unsigned char wm_xdp_filter_obj[];
+extern const size_t wm_xdp_filter_obj_len;
+
+static struct wm_xdp_rule rules[WM_XDP_MAX_RULES];
+static unsigned int n_rules;
+static char err[256];
+
+static int
+parse(const char *text)
+{
+	err[0] = '\0';
+	return wm_xdp_rules_parse(text, rules, &n_rules, err, sizeof(err));
+}
+
+/* The text parses into exactly these rules, every field compared. */
+static void
+rules_are(const char *text, const struct wm_xdp_rule *want, unsigned int n)
+{
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
+	CU_ASSERT_EQUAL_FATAL(n_rules, n);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(memcmp(&rules[i], &want[i], sizeof(want[i])), 0);
+		if (memcmp(&rules[i], &want[i], sizeof(want[i])) != 0)
+			fprintf(stderr, "\n  '%s': rule %u differs (what %#x, want %#x)\n", text, i,
+				rules[i].what, want[i].what);
+	}
+}
+
+static void
+test_xdp_rules_ports_and_protocols(void)
+{
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_PROTO | WM_XDP_R_DPORT,
+		 .proto = 17,
+		 .port_lo = 5000,
+		 .port_hi = 5010},
+		{.what = WM_XDP_R_PROTO | WM_XDP_R_PORT,
+		 .proto = 6,
+		 .port_lo = 443,
+		 .port_hi = 443},
+		{.what = WM_XDP_R_PROTO, .proto = 132},
+	};
+
+	rules_are("proto=udp dport=5000-5010; proto=6,port=443; proto=132", want, 3);
+}
+
+static void
+test_xdp_rules_prefixes(void)
+{
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_NET,
+		 .family = 4,
+		 .addr = {10, 1, 16},
+		 .mask = {0xff, 0xff, 0xf0}},
+		{.what = WM_XDP_R_SRC,
+		 .family = 6,
+		 .addr = {0x20, 0x01, 0x0d, 0xb8, 0x80},
+		 .mask = {0xff, 0xff, 0xff, 0xff, 0x80}},
+		{.what = WM_XDP_R_DST,
+		 .family = 4,
+		 .addr = {192, 0, 2, 9},
+		 .mask = {0xff, 0xff, 0xff, 0xff}},
+	};
+
+	rules_are("net=10.1.31.7/20; src=2001:db8:ffff::1/33;dst=192.0.2.9", want, 3);
+}
+
+static void
+test_xdp_rules_l2(void)
+{
+	static const struct wm_xdp_rule want[] = {
+		{.what = WM_XDP_R_VLAN | WM_XDP_R_ETHERTYPE, .vlan = 100, .ethertype = 0x88e5},
+		{.what = WM_XDP_R_ETHERTYPE, .ethertype = 0x0806},
+		{.what = WM_XDP_R_ETHERTYPE, .ethertype = 0x86dd},
+	};
+
+	rules_are("vlan=100 ethertype=0x88e5; ethertype=arp; ethertype=ipv6", want, 3);
+}
+
+/* A bad list is -EINVAL with one line that names the field at fault. */
+static void
+bad(const char *text, const char *names)
+{
+	CU_ASSERT_EQUAL(parse(text), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, names));
+	if (strstr(err, names) == NULL)
+		fprintf(stderr, "\n  '%s': error '%s' does not name '%s'\n", text, err, names);
+}
+
+static void
+test_xdp_rules_errors(void)
+{
+	char many[WM_XDP_MAX_RULES * 12 + 16] = "";
+	unsigned int i;
+
+	bad("proto=xyz", "proto=xyz");
+	bad("port=10-5", "port=10-5");
+	bad("port=65536", "port=65536");
+	bad("dport=1 sport=2", "one port constraint per rule");
+	bad("src=10.0.0.1 net=10.0.0.0/8", "one address constraint per rule");
+	bad("proto=tcp proto=udp", "one proto per rule");
+	bad("net=10.0.0.0/33", "net=10.0.0.0/33");
+	bad("net=10.0.0", "net=10.0.0");
+	bad("vlan=4096", "vlan=4096");
+	bad("colour=red", "colour=red");
+	bad("udp", "'udp' is not KEY=VALUE");
+	bad("", "no rule");
+	bad(" ; ", "no rule");
+	for (i = 0; i <= WM_XDP_MAX_RULES; i++)
+		strcat(many, "proto=17;");
+	bad(many, "more than 64 rules");
+}
+
+/* The struct layout both sides compile: no hole, the sizes the comments give. */
+static void
+test_xdp_layout_structs(void)
+{
+	CU_ASSERT_EQUAL(sizeof(struct wm_xdp_key), 52);
+	CU_ASSERT_EQUAL(offsetof(struct wm_xdp_key, spi), 32);
+	CU_ASSERT_EQUAL(offsetof(struct wm_xdp_key, kind), 46);
+	CU_ASSERT_EQUAL(sizeof(struct wm_xdp_val), 72);
+	CU_ASSERT_EQUAL(offsetof(struct wm_xdp_val, first_ns), 32);
+	CU_ASSERT_EQUAL(offsetof(struct wm_xdp_val, mac_src), 58);
+	CU_ASSERT_EQUAL(sizeof(struct wm_xdp_state), 32);
+	CU_ASSERT_EQUAL(sizeof(struct wm_xdp_rule), 48);
+	CU_ASSERT_EQUAL(WM_XDP_C_MAX, 7);
+	CU_ASSERT_STRING_EQUAL(wm_xdp_counter_name(WM_XDP_C_FAILED_INSERTS), "failedInserts");
+	CU_ASSERT_STRING_EQUAL(wm_xdp_counter_name(WM_XDP_C_MAX), "");
+}
+
+/* A map of the compiled object has the key and value sizes of the loader's structs. */
+static void
+map_is(struct bpf_object *o, const char *name, enum bpf_map_type type, size_t key, size_t val)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o, name);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(bpf_map__type(m), type);
+	CU_ASSERT_EQUAL(bpf_map__key_size(m), key);
+	CU_ASSERT_EQUAL(bpf_map__value_size(m), val);
+}
+
+static void
+test_xdp_layout_objects(void)
+{
+	struct bpf_object *m = bpf_object__open_mem(wm_xdp_meter_obj, wm_xdp_meter_obj_len, NULL);
+	struct bpf_object *f = bpf_object__open_mem(wm_xdp_filter_obj, wm_xdp_filter_obj_len, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	map_is(m, "wm_flows", BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct wm_xdp_key),
+	       sizeof(struct wm_xdp_val));
+	map_is(m, "wm_state", BPF_MAP_TYPE_HASH, sizeof(struct wm_xdp_key),
+	       sizeof(struct wm_xdp_state));
+	map_is(m, "wm_counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8);
+	CU_ASSERT_EQUAL(bpf_map__max_entries(bpf_object__find_map_by_name(m, "wm_counters")),
+			WM_XDP_C_MAX);
+	map_is(f, "wm_pf_rules", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct wm_xdp_rule));
+	map_is(f, "wm_pf_cfg", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct wm_xdp_cfg));
+	/* net_af_xdp puts its sockets in the map of this name. */
+	map_is(f, "xsks_map", BPF_MAP_TYPE_XSKMAP, 4, 4);
+	bpf_object__close(m);
+	bpf_object__close(f);
+}
+
+/* The kernel's verifier takes the metering program (it needs root to try). */
+static void
+test_xdp_program_loads(void)
+{
+	char why[256] = "";
+
+	if (geteuid() != 0) {
+		const char *ci = getenv("CI");
+
+		fprintf(stderr, "\n  not root: the kernel's verifier cannot be asked\n");
+		CU_ASSERT_FALSE(ci != NULL && strcmp(ci, "true") == 0);
+		return;
+	}
+	CU_ASSERT_EQUAL(wm_xdp_probe(NULL, why, sizeof(why)), 0);
+	if (why[0] != '\0')
+		fprintf(stderr, "\n  %s\n", why);
+}
+
+int
+main(void)
+{
+	static const struct wm_test tests[] = {
+		WM_TEST(test_xdp_rules_ports_and_protocols),
+		WM_TEST(test_xdp_rules_prefixes),
+		WM_TEST(test_xdp_rules_l2),
+		WM_TEST(test_xdp_rules_errors),
+		WM_TEST(test_xdp_layout_structs),
+		WM_TEST(test_xdp_layout_objects),
+		WM_TEST(test_xdp_program_loads),
+	};
+
+	return wm_cunit_run("xdp", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
+}
