@@ -188,10 +188,11 @@ parse(const struct wm_worker *w, const struct rte_mbuf *m, bool parsed, struct w
  * Parse and meter one burst. Every packet ends in exactly one of:
  * filtered, metered, parse error. The caller frees the mbufs. Returns the
  * latest packet time of the burst. @p parsed: the distributor dealt the
- * burst and left each packet's parse in its mbuf.
+ * burst and left each packet's parse in its mbuf. Inlined into one
+ * function per value of @p parsed, so neither pays for the other's branch.
  */
-static uint64_t
-process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool parsed)
+static __rte_always_inline uint64_t
+burst_stage(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool parsed)
 {
 	struct wm_pkt_meta metas[WM_BURST];
 	const struct wm_pkt_meta *ok[WM_BURST];
@@ -267,6 +268,20 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool pars
 	return latest;
 }
 
+/* A burst from the worker's own queues. */
+static __rte_noinline uint64_t
+process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	return burst_stage(w, pkts, n, false);
+}
+
+/* A burst the distributor dealt, each packet parsed already. */
+static __rte_noinline uint64_t
+process_burst_dealt(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	return burst_stage(w, pkts, n, true);
+}
+
 /* Can the pending buffer take every record one more burst may end? */
 static inline bool
 room_for_burst(const struct wm_worker *w)
@@ -292,7 +307,7 @@ rx_and_process(struct wm_worker *w, unsigned int qi)
 		return;
 	n = wm_rxq_burst(&w->rxq[qi], pkts);
 	if (n > 0) {
-		latest = process_burst(w, pkts, n, false);
+		latest = process_burst(w, pkts, n);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
 	wm_rxq_seen(&w->conf, &w->rxq[qi], n, latest);
@@ -309,7 +324,7 @@ ring_in_process(struct wm_worker *w)
 	n = rte_ring_dequeue_burst(w->sw_in, (void **)pkts, WM_BURST, NULL);
 	if (n == 0)
 		return 0;
-	process_burst(w, pkts, (uint16_t)n, true);
+	process_burst_dealt(w, pkts, (uint16_t)n);
 	if (w->conf.clock_dynfield >= 0) {
 		uint64_t c = *RTE_MBUF_DYNFIELD(pkts[n - 1], w->conf.clock_dynfield, uint64_t *);
 
