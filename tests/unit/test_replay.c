@@ -298,10 +298,27 @@ synth(uint32_t lt, const uint8_t *d, uint32_t len, uint16_t want_et, uint32_t wa
 static void
 test_replay_link_types(void)
 {
+	static const struct {
+		uint32_t lt;
+		uint8_t hdr[4];
+		uint32_t len;
+		uint16_t et;
+		uint32_t strip;
+	} ppp[] = {
+		{9, {0xff, 0x03, 0x00, 0x21}, 40, 0x0800, 4},
+		{50, {0xff, 0x03, 0x00, 0x21}, 40, 0x0800, 4},
+		{50, {0x0f, 0x00, 0x00, 0x57}, 40, 0x86dd, 4},
+		{9, {0x00, 0x57}, 40, 0x86dd, 2},
+		{9, {0x21}, 40, 0x0800, 1},
+		{9, {0x02, 0x81}, 40, 0x8847, 2},
+		{9, {0xff, 0x03, 0xc0, 0x21}, 40, 0x880b, 2},
+		{9, {0xff, 0x03, 0xc0, 0x21}, 3, 0x880b, 2},
+	};
 	static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
 	struct wm_replay_rec eth = {.linktype = 1};
 	uint8_t p[128], h[WM_REPLAY_ETH_HDR];
 	uint32_t strip;
+	unsigned int i;
 	size_t m;
 
 	CU_ASSERT_FALSE(wm_replay_eth_synth(&eth, h, &strip));
@@ -335,22 +352,15 @@ test_replay_link_types(void)
 	synth(108, p, 40, 0x86dd, 4, NULL);
 	p[3] = 0, p[0] = 28;
 	synth(0, p, 40, 0x86dd, 4, NULL);
-	/* PPP: FF 03 or Cisco's 0F 00 or nothing, then a protocol of two bytes or one. */
-	p[0] = 0xff, p[1] = 0x03, p[2] = 0x00, p[3] = 0x21;
-	synth(9, p, 40, 0x0800, 4, NULL);
-	synth(50, p, 40, 0x0800, 4, NULL);
-	p[0] = 0x0f, p[1] = 0x00, p[2] = 0x00, p[3] = 0x57;
-	synth(50, p, 40, 0x86dd, 4, NULL);
-	p[0] = 0x00, p[1] = 0x57;
-	synth(9, p, 40, 0x86dd, 2, NULL);
-	p[0] = 0x21;
-	synth(9, p, 40, 0x0800, 1, NULL);
-	p[0] = 0x02, p[1] = 0x81;
-	synth(9, p, 40, 0x8847, 2, NULL);
-	/* LCP (C0 21) has no EtherType: its protocol field stays, behind 0x880B. */
-	p[0] = 0xff, p[1] = 0x03, p[2] = 0xc0, p[3] = 0x21;
-	synth(9, p, 40, 0x880b, 2, NULL);
-	synth(9, p, 3, 0x880b, 2, NULL);
+	/*
+	 * PPP: FF 03 or Cisco's 0F 00 or nothing, then a protocol of two bytes
+	 * or one; LCP (C0 21) has no EtherType: its protocol field stays, behind
+	 * 0x880B, also when the frame ends there.
+	 */
+	for (i = 0; i < RTE_DIM(ppp); i++) {
+		memcpy(p, ppp[i].hdr, 4);
+		synth(ppp[i].lt, p, ppp[i].len, ppp[i].et, ppp[i].strip, NULL);
+	}
 	CU_ASSERT_TRUE(wm_replay_linktype_supported(276));
 	CU_ASSERT_TRUE(wm_replay_linktype_supported(9));
 	CU_ASSERT_TRUE(wm_replay_linktype_supported(50));
