@@ -51,6 +51,9 @@ PARSE_ERRORS = {
     # The same datagram as a raw IPv4 capture, handed over by the replay port.
     ("suricata-verify/defrag/bug-6887-defrag-ipv4-tcp-syn/frag-ip-tcp-syn.pcap",
      "tcpTruncated"): (1, TINY_FRAGMENT),
+    # And as a PPP capture (the replay port hands PPP over since issue 12).
+    ("suricata-verify/defrag/bug-6887-defrag-ppp-ipv4-tcp-syn/frag-ppp-ip-tcp-syn.pcap",
+     "tcpTruncated"): (1, TINY_FRAGMENT),
     ("tcpdump/esp_truncated.pcap", "espTruncated"):
         (1, "NAT-T ESP cut by the 46-byte snap length after 5 bytes: no sequence number"),
     ("tcpdump/ip6_frag_asan.pcap", "ipv6BadExtChain"):
