@@ -711,6 +711,9 @@ replay_start(struct rte_eth_dev *dev)
 		q->pace_started = false;
 		q->pace_k = 0;
 		q->ierrors = 0;
+		/* A restart reads the files from their start: nothing held is left. */
+		q->held_at = q->n_held = 0;
+		q->solo = false;
 		pass_start(q);
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
