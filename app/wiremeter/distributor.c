@@ -126,15 +126,16 @@ deal(struct wm_distributor *d, const struct wm_worker_conf *c, struct rte_mbuf *
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		struct wm_pkt_meta meta;
+		struct wm_parsed *pp = rte_mbuf_to_priv(pkts[i]);
 		unsigned int wi = 0;
 		uint64_t ts;
 
 		/* A malformed packet goes to worker 0, which counts it. */
-		if (wm_pkt_parse_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
-				       rte_pktmbuf_data_len(pkts[i]), rte_pktmbuf_pkt_len(pkts[i]),
-				       c->pkt_opts, &meta) == WM_PKT_OK)
-			wi = swrss_worker(&meta, d->n_workers);
+		pp->err = (uint8_t)wm_pkt_parse_frame(
+			rte_pktmbuf_mtod(pkts[i], const uint8_t *), rte_pktmbuf_data_len(pkts[i]),
+			rte_pktmbuf_pkt_len(pkts[i]), c->pkt_opts, &pp->meta);
+		if (pp->err == WM_PKT_OK)
+			wi = swrss_worker(&pp->meta, d->n_workers);
 		d->stash[wi].pkts[d->stash[wi].n++] = pkts[i];
 		ts = wm_pkt_time(c, pkts[i], 0);
 		if (ts > clock)

@@ -453,8 +453,10 @@ port_pool(struct wm_app *app, uint16_t pid, struct port_plan *pl)
 		pl->n_mbufs = app->conf.mbufs;
 	}
 	snprintf(pname, sizeof(pname), "wm_pool_p%u", pid);
-	p->pool = rte_pktmbuf_pool_create(pname, (unsigned int)pl->n_mbufs, POOL_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, pl->socket);
+	/* A distributor leaves its parse in the mbuf for the worker (struct wm_parsed). */
+	p->pool = rte_pktmbuf_pool_create(pname, (unsigned int)pl->n_mbufs, POOL_CACHE,
+					  p->sw_rss ? WM_PARSED_PRIV : 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  pl->socket);
 	if (p->pool == NULL) {
 		fprintf(stderr,
 			"wiremeter: error: port %u: cannot create a pool of %lu mbufs on socket %d: "

@@ -30,12 +30,13 @@
 #define WM_SHOW_BOTH (WM_SHOW_TEL | WM_SHOW_REPORT)
 
 /* A flow table's counters (struct wm_flow_stats): field, key name, views. */
-#define WM_FOREACH_FLOW_COUNTER(X)                \
-	X(active, "flowsActive", WM_SHOW_TEL)     \
-	X(created, "flowsCreated", WM_SHOW_BOTH)  \
-	X(exported, "flowsExported", WM_SHOW_TEL) \
-	X(evicted, "flowsEvicted", WM_SHOW_BOTH)  \
-	X(not_metered, "notMetered", WM_SHOW_REPORT)
+#define WM_FOREACH_FLOW_COUNTER(X)                   \
+	X(active, "flowsActive", WM_SHOW_TEL)        \
+	X(created, "flowsCreated", WM_SHOW_BOTH)     \
+	X(exported, "flowsExported", WM_SHOW_TEL)    \
+	X(evicted, "flowsEvicted", WM_SHOW_BOTH)     \
+	X(not_metered, "notMetered", WM_SHOW_REPORT) \
+	X(tunnels_unrecorded, "tunnelsUnrecorded", WM_SHOW_BOTH)
 
 /* A fragment table's counters (struct wm_frag_stats): field, key name, views. */
 #define WM_FOREACH_FRAG_COUNTER(X)                            \

@@ -109,6 +109,19 @@ wm_rxqs_clock(const struct wm_rxq *q, unsigned int n)
 	return lo != UINT64_MAX ? lo : hi;
 }
 
+/*
+ * What the distributor's parse of a packet found, kept in the mbuf's
+ * private area (the pools of software-RSS ports have room for it), so the
+ * worker the packet is dealt to takes it instead of parsing again.
+ */
+struct wm_parsed {
+	struct wm_pkt_meta meta;
+	uint8_t err; /* enum wm_pkt_error */
+};
+
+/* Private bytes of an mbuf of a software-RSS port's pool. */
+#define WM_PARSED_PRIV RTE_ALIGN_CEIL(sizeof(struct wm_parsed), RTE_MBUF_PRIV_ALIGN)
+
 /* Packets dealt to one worker that its ring has not taken yet. */
 struct wm_swrss_stash {
 	struct rte_mbuf *pkts[WM_BURST];

@@ -171,13 +171,30 @@ filter_drops(const struct wm_worker_conf *c, struct rte_mbuf *m)
 	return rc == 0;
 }
 
+/* A packet's parse: its own, or the one the distributor left in the mbuf (@p parsed). */
+static inline enum wm_pkt_error
+parse(const struct wm_worker *w, const struct rte_mbuf *m, bool parsed, struct wm_pkt_meta *meta)
+{
+	const struct wm_parsed *pp;
+
+	if (!parsed)
+		return wm_pkt_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
+					  rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+					  w->conf.pkt_opts, meta);
+	pp = rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m);
+	*meta = pp->meta;
+	return (enum wm_pkt_error)pp->err;
+}
+
 /*
  * Parse and meter one burst. Every packet ends in exactly one of:
  * filtered, metered, parse error. The caller frees the mbufs. Returns the
- * latest packet time of the burst.
+ * latest packet time of the burst. @p parsed: the distributor dealt the
+ * burst and left each packet's parse in its mbuf. Inlined into one
+ * function per value of @p parsed, so neither pays for the other's branch.
  */
-static uint64_t
-process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+static __rte_always_inline uint64_t
+burst_stage(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool parsed)
 {
 	struct wm_pkt_meta metas[WM_BURST];
 	const struct wm_pkt_meta *ok[WM_BURST];
@@ -209,9 +226,7 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			w->cap.skip |= 1ull << i; /* for the capture tap */
 			continue;
 		}
-		err = wm_pkt_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
-					 rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
-					 w->conf.pkt_opts, meta);
+		err = parse(w, m, parsed, meta);
 		if (unlikely(err != WM_PKT_OK)) {
 			w->parse_err[err]++;
 			pc->parse_errors++;
@@ -253,6 +268,20 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		wm_capture_tap(w, pkts, metas, n, tsc);
 	w->busy_cycles += rte_rdtsc() - tsc;
 	return latest;
+}
+
+/* A burst from the worker's own queues. */
+static __rte_noinline uint64_t
+process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	return burst_stage(w, pkts, n, false);
+}
+
+/* A burst the distributor dealt, each packet parsed already. */
+static __rte_noinline uint64_t
+process_burst_dealt(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	return burst_stage(w, pkts, n, true);
 }
 
 /* Can the pending buffer take every record one more burst may end? */
@@ -297,7 +326,7 @@ ring_in_process(struct wm_worker *w)
 	n = rte_ring_dequeue_burst(w->sw_in, (void **)pkts, WM_BURST, NULL);
 	if (n == 0)
 		return 0;
-	process_burst(w, pkts, (uint16_t)n);
+	process_burst_dealt(w, pkts, (uint16_t)n);
 	if (w->conf.clock_dynfield >= 0) {
 		uint64_t c = *RTE_MBUF_DYNFIELD(pkts[n - 1], w->conf.clock_dynfield, uint64_t *);
 

@@ -51,6 +51,7 @@ _Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys
 #define REC_FIN_A 0x04	/* FIN seen from the key's a side */
 #define REC_FIN_B 0x08
 #define REC_CLOSED 0x10 /* RST, or FIN both ways: lingering */
+#define REC_TUNNEL 0x20 /* holds an entry of the tunnel side table */
 
 #define NIL UINT32_MAX
 
@@ -97,8 +98,9 @@ struct wm_flow_cold {
 
 /*
  * What carried a flow, from its first packet (wm_pkt_meta's encapsulation
- * fields): written at creation, read at export only, so it lives apart
- * from the hot and cold lines. encap 0: not tunnelled, nothing else set.
+ * fields): written at creation, read at export only. Only tunnelled flows
+ * have one, in a side table of chunks (tunnel_at()); a free entry holds
+ * the next free one's index in segment_id.
  */
 struct wm_flow_tunnel {
 	uint8_t outer_src[16], outer_dst[16];
@@ -107,17 +109,31 @@ struct wm_flow_tunnel {
 	uint8_t encap, encap_flags, n_mpls;
 };
 
+/* Side-table entries a chunk holds: chunks are allocated when first needed, never moved. */
+#define TUN_CHUNK_SHIFT 12
+#define TUN_CHUNK (1u << TUN_CHUNK_SHIFT)
+
 _Static_assert(sizeof(struct wm_flow_rec) == RTE_CACHE_LINE_SIZE, "one hot line per flow");
 _Static_assert(sizeof(struct wm_flow_cold) == WM_FLOW_COLD_SIZE, "half a cold line per flow");
 _Static_assert(sizeof(struct wm_flow_tunnel) == WM_FLOW_TUNNEL_SIZE, "wm_flow_table_bytes()");
 
 struct wm_flow_table {
 	struct rte_hash *hash;
-	struct wm_flow_rec *recs;   /* n_slots records, then LIST_COUNT list heads */
-	struct wm_flow_cold *cold;  /* the same, cold halves */
-	struct wm_flow_tunnel *tun; /* n_slots encapsulations, by position */
-	uint32_t capacity;	    /* most flows at once */
-	uint32_t n_slots;	    /* hash positions: records before the list heads */
+	struct wm_flow_rec *recs;  /* n_slots records, then LIST_COUNT list heads */
+	struct wm_flow_cold *cold; /* the same, cold halves */
+	/*
+	 * The tunnel side table: tun_of[pos] is 1 + the index of a flow's
+	 * entry, 0 for an untunnelled flow. Entries below tun_top were handed
+	 * out once; tun_free chains the freed ones (1 + index, 0: none).
+	 */
+	uint32_t *tun_of;
+	struct wm_flow_tunnel **tun_chunks; /* tun_n_chunks allocated, room for all slots */
+	uint32_t tun_n_chunks;
+	uint32_t tun_top;
+	uint32_t tun_free;
+	int socket_id;
+	uint32_t capacity; /* most flows at once */
+	uint32_t n_slots;  /* hash positions: records before the list heads */
 	uint64_t idle_ns;
 	uint64_t active_ns;
 	uint64_t linger_ns;
@@ -168,6 +184,65 @@ list_head(struct wm_flow_table *t, int list)
 
 LIST_FNS(lru, recs, lru_prev, lru_next)
 LIST_FNS(act, cold, act_prev, act_next)
+
+/* Chunks of the tunnel side table for n_slots flows, all of them tunnelled. */
+static inline uint32_t
+tun_chunks_max(uint32_t n_slots)
+{
+	return (n_slots + TUN_CHUNK - 1) >> TUN_CHUNK_SHIFT;
+}
+
+static inline struct wm_flow_tunnel *
+tunnel_at(const struct wm_flow_table *t, uint32_t i)
+{
+	return &t->tun_chunks[i >> TUN_CHUNK_SHIFT][i & (TUN_CHUNK - 1)];
+}
+
+/* A flow's encapsulation; NULL when its first packet came in no tunnel. */
+static inline const struct wm_flow_tunnel *
+tunnel_of(const struct wm_flow_table *t, uint32_t pos)
+{
+	if (likely(!(t->recs[pos].state & REC_TUNNEL)))
+		return NULL;
+	return tunnel_at(t, t->tun_of[pos] - 1);
+}
+
+/*
+ * Take an entry of the side table: 1 + its index, or 0 when the heap has
+ * no room for a new chunk. At most n_slots flows hold one at a time, so
+ * tun_top never passes the chunks tun_chunks has room for.
+ */
+static uint32_t
+tunnel_alloc(struct wm_flow_table *t)
+{
+	struct wm_flow_tunnel *c;
+	uint32_t i = t->tun_free;
+
+	if (i != 0) {
+		t->tun_free = tunnel_at(t, i - 1)->segment_id;
+		return i;
+	}
+	if (t->tun_top == t->tun_n_chunks << TUN_CHUNK_SHIFT) {
+		c = rte_malloc_socket("wm_flow_tun", sizeof(*c) * TUN_CHUNK, RTE_CACHE_LINE_SIZE,
+				      t->socket_id);
+		if (c == NULL)
+			return 0;
+		t->tun_chunks[t->tun_n_chunks++] = c;
+	}
+	return ++t->tun_top;
+}
+
+/* Give a flow's side-table entry back (the flow holds one: REC_TUNNEL). */
+static inline void
+tunnel_free(struct wm_flow_table *t, uint32_t pos)
+{
+	uint32_t i = t->tun_of[pos];
+
+	tunnel_at(t, i - 1)->segment_id = t->tun_free;
+	t->tun_free = i;
+	t->tun_of[pos] = 0;
+	t->recs[pos].state &= ~REC_TUNNEL;
+}
 
 /*
  * The key's hash: CRC32-C over its six 8-byte words, inlined on the
@@ -232,6 +307,7 @@ wm_flow_table_create(const struct wm_flow_params *p)
 		return NULL;
 	}
 	t->capacity = p->capacity;
+	t->socket_id = p->socket_id;
 	t->idle_ns = p->idle_ns;
 	t->active_ns = p->active_ns;
 	t->linger_ns = p->linger_ns;
@@ -264,14 +340,13 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->cold = rte_zmalloc_socket(
 		"wm_flow_cold", sizeof(struct wm_flow_cold) * ((size_t)t->n_slots + LIST_COUNT),
 		RTE_CACHE_LINE_SIZE, p->socket_id);
-	t->tun = rte_zmalloc_socket("wm_flow_tun", sizeof(struct wm_flow_tunnel) * t->n_slots,
-				    RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (t->recs == NULL || t->cold == NULL || t->tun == NULL) {
-		rte_free(t->recs);
-		rte_free(t->cold);
-		rte_free(t->tun);
-		rte_hash_free(t->hash);
-		rte_free(t);
+	t->tun_of = rte_zmalloc_socket("wm_flow_tun_of", sizeof(uint32_t) * t->n_slots,
+				       RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->tun_chunks = rte_zmalloc_socket("wm_flow_tun_chunks",
+					   sizeof(t->tun_chunks[0]) * tun_chunks_max(t->n_slots),
+					   RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->recs == NULL || t->cold == NULL || t->tun_of == NULL || t->tun_chunks == NULL) {
+		wm_flow_table_free(t);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
@@ -297,7 +372,10 @@ wm_flow_table_free(struct wm_flow_table *t)
 	rte_hash_free(t->hash);
 	rte_free(t->recs);
 	rte_free(t->cold);
-	rte_free(t->tun);
+	for (uint32_t i = 0; i < t->tun_n_chunks; i++)
+		rte_free(t->tun_chunks[i]);
+	rte_free(t->tun_chunks);
+	rte_free(t->tun_of);
 	rte_free(t);
 }
 
@@ -455,7 +533,7 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	memcpy(e->dmac, c->dmac, 6);
 	e->seq[0] = c->seq[0];
 	e->seq[1] = c->seq[1];
-	if (tu->encap != 0) {
+	if (tu != NULL) {
 		e->encap = tu->encap;
 		e->encap_flags = tu->encap_flags;
 		e->n_mpls = tu->n_mpls;
@@ -535,7 +613,7 @@ static void
 rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, uint8_t reason,
 		 struct wm_flow_export *e)
 {
-	export_fill(pos_key(t, pos), r, &t->cold[pos], &t->tun[pos], reason, e);
+	export_fill(pos_key(t, pos), r, &t->cold[pos], tunnel_of(t, pos), reason, e);
 	stats_exported(t, reason);
 	if (unlikely((e->seq[0] | e->seq[1]) != 0))
 		t->hooks.seq_export(t->hooks.ctx, e);
@@ -547,13 +625,23 @@ rec_export_delta(struct wm_flow_table *t, uint32_t pos, struct wm_flow_rec *r, u
 	r->max_len = 0;
 }
 
-/* Keep what carried the flow's first packet; a slot's old value must not survive. */
+/* Keep what carried the flow's first packet, in a side-table entry of its own. */
 static inline void
-tunnel_note(struct wm_flow_tunnel *tu, const struct wm_pkt_meta *m)
+tunnel_note(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m)
 {
-	tu->encap = m->encap;
+	struct wm_flow_tunnel *tu;
+	uint32_t i;
+
 	if (likely(m->encap == 0))
 		return;
+	i = tunnel_alloc(t);
+	if (unlikely(i == 0)) {
+		/* No memory for a chunk: the flow is metered, its records without tunnel fields. */
+		t->stats.tunnels_unrecorded++;
+		return;
+	}
+	tu = tunnel_at(t, i - 1);
+	tu->encap = m->encap;
 	tu->encap_flags = m->encap_flags;
 	tu->n_mpls = m->n_mpls;
 	tu->segment_id = m->segment_id;
@@ -561,6 +649,8 @@ tunnel_note(struct wm_flow_tunnel *tu, const struct wm_pkt_meta *m)
 	memcpy(tu->mpls, m->mpls, sizeof(tu->mpls));
 	memcpy(tu->outer_src, m->outer_src, 16);
 	memcpy(tu->outer_dst, m->outer_dst, 16);
+	t->tun_of[pos] = i;
+	t->recs[pos].state |= REC_TUNNEL;
 }
 
 /*
@@ -575,7 +665,7 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 	unsigned int n = 0;
 
 	if (rec_has_delta(r)) {
-		export_fill(&key, r, &t->cold[pos], &t->tun[pos], reason, e);
+		export_fill(&key, r, &t->cold[pos], tunnel_of(t, pos), reason, e);
 		stats_exported(t, reason);
 		if (unlikely((e->seq[0] | e->seq[1]) != 0))
 			t->hooks.seq_export(t->hooks.ctx, e);
@@ -584,9 +674,11 @@ rec_remove(struct wm_flow_table *t, uint32_t pos, uint8_t reason, struct wm_flow
 		/* No record to carry the handles: the hook gets them with the key. */
 		struct wm_flow_export gone;
 
-		export_fill(&key, r, &t->cold[pos], &t->tun[pos], reason, &gone);
+		export_fill(&key, r, &t->cold[pos], tunnel_of(t, pos), reason, &gone);
 		t->hooks.seq_drop(t->hooks.ctx, &gone);
 	}
+	if (unlikely(r->state & REC_TUNNEL))
+		tunnel_free(t, pos);
 	lru_unlink(t, pos);
 	act_unlink(t, pos);
 	rte_hash_del_key_with_hash(t->hash, &key, flow_key_hash(&key, sizeof(key), 0));
@@ -627,7 +719,7 @@ rec_init(struct wm_flow_table *t, uint32_t pos, const struct wm_pkt_meta *m, uns
 	c->icmp_type_code = m->icmp_type_code;
 	memcpy(c->smac, m->eth + m->mac_off + 6, 6);
 	memcpy(c->dmac, m->eth + m->mac_off, 6);
-	tunnel_note(&t->tun[pos], m);
+	tunnel_note(t, pos, m);
 	lru_move_front(t, pos);
 	if (t->recs[t->cold[t->n_slots + LIST_ACTIVE].act_prev].period_ns > r->period_ns)
 		t->unordered = true;
@@ -1053,7 +1145,7 @@ wm_flow_table_walk(const struct wm_flow_table *t, uint32_t *cursor, unsigned int
 			continue;
 		if ((flags & WM_FLOW_WALK_SEQ) && (c->seq[0] | c->seq[1]) == 0)
 			continue;
-		export_fill(pos_key(t, i), &t->recs[i], c, &t->tun[i], 0, &e);
+		export_fill(pos_key(t, i), &t->recs[i], c, tunnel_of(t, i), 0, &e);
 		cb(&e, arg);
 		visited++;
 	}
@@ -1141,12 +1233,12 @@ wm_flow_table_top(const struct wm_flow_table *t, struct wm_flow_top *top, unsign
 		if (!(r->state & REC_IN_USE))
 			continue;
 		if (top->n < top->max) {
-			export_fill(pos_key(t, i), r, &t->cold[i], &t->tun[i], 0, &h[top->n]);
+			export_fill(pos_key(t, i), r, &t->cold[i], tunnel_of(t, i), 0, &h[top->n]);
 			top_sift_up(h, top->n, top->sort);
 			top->n++;
 		} else if (top_value_rec(r, top->sort) > top_value(&h[0], top->sort)) {
 			/* Larger than the smallest held: it takes the root's place. */
-			export_fill(pos_key(t, i), r, &t->cold[i], &t->tun[i], 0, &h[0]);
+			export_fill(pos_key(t, i), r, &t->cold[i], tunnel_of(t, i), 0, &h[0]);
 			top_sift_down(h, top->n, 0, top->sort);
 		}
 	}
@@ -1181,7 +1273,7 @@ wm_flow_table_lookup(const struct wm_flow_table *t, const struct wm_pkt_meta *m,
 	pos = rte_hash_lookup_with_hash(t->hash, &k, flow_key_hash(&k, sizeof(k), 0));
 	if (pos < 0)
 		return -ENOENT;
-	export_fill(&k, &t->recs[pos], &t->cold[pos], &t->tun[pos], 0, out);
+	export_fill(&k, &t->recs[pos], &t->cold[pos], tunnel_of(t, pos), 0, out);
 	return 0;
 }
 

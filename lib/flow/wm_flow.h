@@ -178,7 +178,12 @@ struct wm_flow_hooks {
 #define WM_FLOW_REC_SIZE 64
 /** Bytes of a flow's cold record (key side, written at creation, read at export). */
 #define WM_FLOW_COLD_SIZE 32
-/** Bytes of a flow's encapsulation (outer endpoints, segment id, TEID, labels), apart. */
+/**
+ * Bytes of a tunnelled flow's encapsulation (outer endpoints, segment id,
+ * TEID, labels). Only flows whose first packet came in a tunnel have one,
+ * in a side table that grows from the heap in chunks as they come, so
+ * wm_flow_table_bytes() counts only the 4-byte index every slot has.
+ */
 #define WM_FLOW_TUNNEL_SIZE 56
 
 /** Largest capacity wm_flow_table_create() takes. */
@@ -200,8 +205,9 @@ wm_flow_pow2_(uint64_t x)
  * DPDK 22.11's rte_hash with the extendable table (a 64-byte key slot
  * per flow, buckets and overflow buckets of 8 entries for the next power
  * of two, its free-slot rings). An estimate for sizing memory before EAL
- * starts, checked against the heap by the unit suite. About 240 bytes a
- * flow when the capacity is a power of two.
+ * starts, checked against the heap by the unit suite. About 189 bytes a
+ * flow when the capacity is a power of two; a tunnelled flow takes
+ * WM_FLOW_TUNNEL_SIZE more while it lives.
  *
  * @param capacity
  *   Flows, as given to wm_flow_table_create().
@@ -219,8 +225,8 @@ wm_flow_table_bytes(uint32_t capacity)
 	       + wm_flow_pow2_(slots + 1) * 4	/* free key slots ring */
 	       + wm_flow_pow2_(buckets + 1) * 4 /* free overflow buckets ring */
 	       + (slots + 3) * (WM_FLOW_REC_SIZE + WM_FLOW_COLD_SIZE) /* records, list heads */
-	       + slots * WM_FLOW_TUNNEL_SIZE			      /* encapsulations */
-	       + 65536; /* headers, rings, the table struct */
+	       + slots * 4 + (slots / 4096 + 1) * 8 /* tunnel side-table index, chunk pointers */
+	       + 65536;				    /* headers, rings, the table struct */
 }
 
 /** Parameters of wm_flow_table_create(). */
@@ -244,6 +250,8 @@ struct wm_flow_stats {
 	uint64_t pkts;	      /**< packets metered */
 	uint64_t octets;      /**< octets metered */
 	uint64_t not_metered; /**< packets no flow could be made for (stays 0) */
+	/** Tunnelled flows whose encapsulation found no memory: their records have no tunnel fields. */
+	uint64_t tunnels_unrecorded;
 };
 
 struct wm_flow_table;

@@ -195,7 +195,7 @@ class BadPcap(unittest.TestCase):
     def test_unsupported_link_type(self):
         self.usage_error("wifi.pcap", pcap_hdr()[:20] + struct.pack("<I", 105) + good(0),
                          "link type 105 is not one the replay port reads (EN10MB, LINUX_SLL, "
-                         "LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP)")
+                         "LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP, PPP, PPP_HDLC)")
 
     def test_vdev_not_ethernet(self):
         # net_pcap, named with --vdev, still reads Ethernet only.

@@ -10,9 +10,8 @@ every capture comes from and what its expected files mean), or the folder
 - every Ethernet capture of MANIFEST.tsv meters with exit 0, conservation on
   every port, and records that hold every metered packet; every parse error
   left is listed in PARSE_ERRORS below with the reason it is right;
-- captures of a link type the replay port does not hand over (PPP) are
-  refused with a message naming the link type; Linux cooked, raw IP and
-  loopback captures meter like Ethernet ones (issue 13, item 4);
+- Linux cooked, raw IP, loopback and PPP captures meter like Ethernet ones
+  (issue 13, item 4; PPP since issue 12's replay port hands it over);
 - ipfixprobe's `basic` (mixed.pcap) and `vlan` golden outputs: every biflow's
   packets and bytes both ways, exactly (idle 30 s, active 300 s, as its test);
 - Suricata-verify's eve-flow-vlan* and eve-flow-esp checks on their flows;
@@ -52,6 +51,9 @@ PARSE_ERRORS = {
     # The same datagram as a raw IPv4 capture, handed over by the replay port.
     ("suricata-verify/defrag/bug-6887-defrag-ipv4-tcp-syn/frag-ip-tcp-syn.pcap",
      "tcpTruncated"): (1, TINY_FRAGMENT),
+    # And as a PPP capture (the replay port hands PPP over since issue 12).
+    ("suricata-verify/defrag/bug-6887-defrag-ppp-ipv4-tcp-syn/frag-ppp-ip-tcp-syn.pcap",
+     "tcpTruncated"): (1, TINY_FRAGMENT),
     ("tcpdump/esp_truncated.pcap", "espTruncated"):
         (1, "NAT-T ESP cut by the 46-byte snap length after 5 bytes: no sequence number"),
     ("tcpdump/ip6_frag_asan.pcap", "ipv6BadExtChain"):
@@ -77,13 +79,6 @@ ZEEK_SKIP = {
     # Likewise: its downlink GTP-U packets are sent in two outer IP fragments.
     "core.tunnels.gtp.different_dl_and_ul": "outer IP fragments are not reassembled",
 }
-
-# Link types the replay port (drivers/net/wm_replay) does not hand over:
-# refused with a message naming the link type. Linux cooked v1/v2, raw IP
-# and BSD loopback are handed over with a synthesised Ethernet header and
-# meter as every Ethernet capture must (issue 13, item 4).
-NOT_HANDED_OVER = ("ppp",)
-
 
 def corpus_path(*parts):
     return os.path.join(OPT.corpus, *parts)
@@ -274,17 +269,13 @@ class Corpus(unittest.TestCase):
 
     def test_every_capture_meters(self):
         """Exit 0, conservation, every metered packet in a record, and only the
-        listed parse errors, on every capture the replay port hands over; others
-        refused by the name of their link type."""
+        listed parse errors, on every capture: the replay port hands over every
+        link type of the corpus (Linux cooked v1/v2, raw IP, BSD loopback and
+        PPP with a synthesised Ethernet header)."""
         problems, seen = [], set()
         for row in manifest():
             path = corpus_path(row["file"])
             rc, err, recs, rep = meter(row["file"], path)
-            if row["linktype"] in NOT_HANDED_OVER:
-                if rc != 2 or "link type" not in err:
-                    problems.append("%s (%s): rc %s, expected a refusal naming the link type:"
-                                    " %s" % (row["file"], row["linktype"], rc, err.strip()))
-                continue
             if rc != 0 or rep is None:
                 problems.append("%s: rc %s: %s" % (row["file"], rc, err.strip()[-300:]))
                 continue

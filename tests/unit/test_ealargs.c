@@ -480,9 +480,9 @@ t_vectors(void)
 	add_port("net_pcap0,rx_pcap=x.pcap,infinite_rx=1");
 	EXPECT_SAID("--lcores=0@0,(1-8)@1",
 		    "wm --lcores=0@0,(1-8)@1 -a 0000:01:00.0 --vdev "
-		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2160",
-		    "wiremeter: 928 MB of hugepages free, about 1605 MB needed: running with "
-		    "--no-huge -m 2160\n");
+		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2056",
+		    "wiremeter: 928 MB of hugepages free, about 1501 MB needed: running with "
+		    "--no-huge -m 2056\n");
 	reset();
 	host.hugepages_free_mb = 928;
 	conf.flow_capacity = 262144;
@@ -492,17 +492,17 @@ t_vectors(void)
 	add_pcap("a.pcap");
 	EXPECT_SAID("",
 		    "wm -l 0-1 --vdev net_pcap0,rx_pcap=x.pcap,infinite_rx=1 -a 0000:02:00.1 "
-		    "--vdev net_wmreplay_wm0,file=a.pcap --no-huge -m1421",
-		    "wiremeter: 928 MB of hugepages free, about 990 MB needed: running with "
-		    "--no-huge -m 1421\n");
+		    "--vdev net_wmreplay_wm0,file=a.pcap --no-huge -m1408",
+		    "wiremeter: 928 MB of hugepages free, about 977 MB needed: running with "
+		    "--no-huge -m 1408\n");
 	reset();
 	host.hugepages_free_mb = 928;
 	conf.flow_capacity = 262144;
 	EXPECT_SAID("--vdev=net_pcap9,rx_pcap=y,infinite_rx=1 -a 0000:01:00.0",
 		    "wm --vdev=net_pcap9,rx_pcap=y,infinite_rx=1 -a 0000:01:00.0 "
-		    "--lcores=0@0,1@1 --no-huge -m1386",
-		    "wiremeter: 928 MB of hugepages free, about 969 MB needed: running with "
-		    "--no-huge -m 1386\n");
+		    "--lcores=0@0,1@1 --no-huge -m1373",
+		    "wiremeter: 928 MB of hugepages free, about 956 MB needed: running with "
+		    "--no-huge -m 1373\n");
 }
 
 /*

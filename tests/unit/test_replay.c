@@ -298,10 +298,27 @@ synth(uint32_t lt, const uint8_t *d, uint32_t len, uint16_t want_et, uint32_t wa
 static void
 test_replay_link_types(void)
 {
+	static const struct {
+		uint32_t lt;
+		uint8_t hdr[4];
+		uint32_t len;
+		uint16_t et;
+		uint32_t strip;
+	} ppp[] = {
+		{9, {0xff, 0x03, 0x00, 0x21}, 40, 0x0800, 4},
+		{50, {0xff, 0x03, 0x00, 0x21}, 40, 0x0800, 4},
+		{50, {0x0f, 0x00, 0x00, 0x57}, 40, 0x86dd, 4},
+		{9, {0x00, 0x57}, 40, 0x86dd, 2},
+		{9, {0x21}, 40, 0x0800, 1},
+		{9, {0x02, 0x81}, 40, 0x8847, 2},
+		{9, {0xff, 0x03, 0xc0, 0x21}, 40, 0x880b, 2},
+		{9, {0xff, 0x03, 0xc0, 0x21}, 3, 0x880b, 2},
+	};
 	static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
 	struct wm_replay_rec eth = {.linktype = 1};
 	uint8_t p[128], h[WM_REPLAY_ETH_HDR];
 	uint32_t strip;
+	unsigned int i;
 	size_t m;
 
 	CU_ASSERT_FALSE(wm_replay_eth_synth(&eth, h, &strip));
@@ -335,7 +352,18 @@ test_replay_link_types(void)
 	synth(108, p, 40, 0x86dd, 4, NULL);
 	p[3] = 0, p[0] = 28;
 	synth(0, p, 40, 0x86dd, 4, NULL);
+	/*
+	 * PPP: FF 03 or Cisco's 0F 00 or nothing, then a protocol of two bytes
+	 * or one; LCP (C0 21) has no EtherType: its protocol field stays, behind
+	 * 0x880B, also when the frame ends there.
+	 */
+	for (i = 0; i < RTE_DIM(ppp); i++) {
+		memcpy(p, ppp[i].hdr, 4);
+		synth(ppp[i].lt, p, ppp[i].len, ppp[i].et, ppp[i].strip, NULL);
+	}
 	CU_ASSERT_TRUE(wm_replay_linktype_supported(276));
+	CU_ASSERT_TRUE(wm_replay_linktype_supported(9));
+	CU_ASSERT_TRUE(wm_replay_linktype_supported(50));
 	CU_ASSERT_FALSE(wm_replay_linktype_supported(105));
 }
 
@@ -368,7 +396,7 @@ test_replay_bad_headers(void)
 	start(true);
 	pcap_hdr(0xa1b2c3d4, 105);
 	bad_header("link type 105 is not one the replay port reads (EN10MB, LINUX_SLL, "
-		   "LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP)");
+		   "LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP, PPP, PPP_HDLC)");
 	start(false);
 	ng_shb();
 	ng_epb(0, 1, fr, (uint32_t)n);
@@ -462,6 +490,9 @@ save(const char *name, char *path, size_t len)
 	fclose(f);
 }
 
+/* The pool port_open() gives the queues. */
+static struct rte_mempool *port_pool;
+
 /* A started port on these arguments, nq queues; its id, or -1. */
 static int
 port_open(const char *args, uint16_t nq, char *name, size_t len)
@@ -475,7 +506,8 @@ port_open(const char *args, uint16_t nq, char *name, size_t len)
 	if (rte_eth_dev_configure(pid, nq, 0, &conf) != 0)
 		return -1;
 	for (q = 0; q < nq; q++)
-		if (rte_eth_rx_queue_setup(pid, q, 256, 0, NULL, pool) != 0)
+		if (rte_eth_rx_queue_setup(pid, q, 256, 0, NULL,
+					   port_pool != NULL ? port_pool : pool) != 0)
 			return -1;
 	if (rte_eth_dev_start(pid) != 0)
 		return -1;
@@ -604,6 +636,163 @@ test_replay_port_cooked_copied(void)
 	CU_ASSERT_EQUAL(st.copied, 1);
 	CU_ASSERT_EQUAL(st.zero_copy, 0);
 	port_close((uint16_t)pid, name);
+}
+
+/*
+ * A pool of 5 mbufs, and a reader that keeps each burst until after the
+ * next one: the port runs short in every burst. Every record still comes
+ * out, once, in order, with its bytes (Ethernet in place, cooked copied);
+ * the short bursts are counted as waits, never in rx_nombuf.
+ */
+static void
+test_replay_port_tiny_pool(void)
+{
+	struct rte_mbuf *b[2][32];
+	struct rte_eth_stats es;
+	struct wm_replay_stats st;
+	char path[512], args[700], name[64];
+	uint8_t fr[64], sll[80];
+	size_t n = eth_udp(fr, 1, 2, 1, 2), m;
+	unsigned int i, got = 0, idle = 0, cur = 0;
+	uint16_t c[2] = {0, 0};
+	int pid;
+
+	memset(sll, 0, 16);
+	sll[14] = 0x08;
+	m = 16 + ipv4_udp(sll + 16, 3, 4, 5, 6);
+	start(false);
+	pcap_hdr(0xa1b23c4d, 113);
+	for (i = 0; i < 100; i++)
+		pcap_rec(1, i, sll, (uint32_t)m);
+	save("tiny_sll.pcap", path, sizeof(path));
+	start(false);
+	pcap_hdr(0xa1b23c4d, 1);
+	for (i = 0; i < 200; i++)
+		pcap_rec(1, 100 + i, fr, (uint32_t)n);
+	snprintf(args, sizeof(args), "file=%s,", path);
+	save("tiny_eth.pcap", path, sizeof(path));
+	snprintf(args + strlen(args), sizeof(args) - strlen(args), "file=%s", path);
+	port_pool = rte_pktmbuf_pool_create("t_tiny", 5, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(port_pool);
+	pid = port_open(args, 1, name, sizeof(name));
+	CU_ASSERT_FATAL(pid >= 0);
+	while (idle < 3) {
+		c[cur] = rte_eth_rx_burst((uint16_t)pid, 0, b[cur], 32);
+		for (i = 0; i < c[cur]; i++, got++) {
+			const struct rte_mbuf *x = b[cur][i];
+
+			CU_ASSERT_EQUAL(ts_of(x), 1000000000ull + got);
+			/* Cooked frames first (their times are earlier), then Ethernet. */
+			const uint8_t *want = got < 100 ? sll + 16 : fr;
+			size_t off = got < 100 ? 14 : 0, len = got < 100 ? m - 16 : n;
+
+			CU_ASSERT_EQUAL(
+				memcmp(rte_pktmbuf_mtod_offset(x, uint8_t *, off), want, len), 0);
+		}
+		/* The burst before the last goes back only now. */
+		cur ^= 1;
+		rte_pktmbuf_free_bulk(b[cur], c[cur]);
+		idle = c[0] == 0 && c[1] == 0 ? idle + 1 : 0;
+	}
+	CU_ASSERT_EQUAL(got, 300);
+	CU_ASSERT_EQUAL(rte_eth_stats_get((uint16_t)pid, &es), 0);
+	CU_ASSERT_EQUAL(es.ipackets, 300);
+	CU_ASSERT_EQUAL(es.rx_nombuf, 0);
+	CU_ASSERT_EQUAL(wm_replay_stats_get((uint16_t)pid, &st), 0);
+	/* 300 records through 5 mbufs, 2 to 5 a burst: every burst came up short. */
+	CU_ASSERT(st.mbuf_waits >= 300 / 5);
+	CU_ASSERT_EQUAL(st.copied, 100);
+	CU_ASSERT_EQUAL(st.zero_copy, 200);
+	port_close((uint16_t)pid, name);
+	rte_mempool_free(port_pool);
+	port_pool = NULL;
+}
+
+/* A classic pcap header with a snap length of 256 KB (libpcap's largest). */
+static void
+pcap_hdr_big(void)
+{
+	put32(0xa1b2c3d4);
+	put16(2);
+	put16(4);
+	put32(0);
+	put32(0);
+	put32(WM_REPLAY_MAX_CAPLEN);
+	put32(1);
+}
+
+/*
+ * A frame of two external segments on a pool of two mbufs, while the
+ * reader holds one: the port runs dry in the middle of the frame, gives
+ * back what it took, and serves the frame whole next time. On a pool of
+ * one mbuf the frame can never be served: it alone is dropped, counted
+ * in rx_nombuf, and the packets after it come out.
+ */
+static void
+big_frame_run(unsigned int pool_size)
+{
+	static uint8_t big[70000];
+	struct rte_mbuf *first, *b[4];
+	struct rte_eth_stats es;
+	char path[512], args[700], name[64];
+	uint8_t fr[64];
+	size_t n = eth_udp(fr, 1, 2, 1, 2);
+	uint16_t k;
+	int pid;
+
+	memcpy(big, fr, n);
+	for (size_t i = n; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	start(false);
+	pcap_hdr_big();
+	pcap_rec(1, 0, fr, (uint32_t)n);
+	pcap_rec(1, 1, big, sizeof(big));
+	pcap_rec(1, 2, fr, (uint32_t)n);
+	save("bigframe.pcap", path, sizeof(path));
+	snprintf(args, sizeof(args), "file=%s", path);
+	port_pool = rte_pktmbuf_pool_create("t_two", pool_size, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(port_pool);
+	pid = port_open(args, 1, name, sizeof(name));
+	CU_ASSERT_FATAL(pid >= 0);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_rx_burst((uint16_t)pid, 0, &first, 1), 1);
+	/* One mbuf held: the big frame cannot have both its segments. */
+	CU_ASSERT_EQUAL(rte_eth_rx_burst((uint16_t)pid, 0, b, 4), 0);
+	rte_pktmbuf_free(first);
+	/* A burst may find out first that the frame needs a burst of its own. */
+	k = rte_eth_rx_burst((uint16_t)pid, 0, b, 4);
+	k = k == 0 ? rte_eth_rx_burst((uint16_t)pid, 0, b, 4) : k;
+	CU_ASSERT_EQUAL(rte_eth_stats_get((uint16_t)pid, &es), 0);
+	if (pool_size >= 2) {
+		CU_ASSERT_EQUAL_FATAL(k, 1);
+		CU_ASSERT_EQUAL(b[0]->nb_segs, 2);
+		CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(b[0]), sizeof(big));
+		CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_mtod(b[0]->next, uint8_t *), big + 65535,
+				       sizeof(big) - 65535),
+				0);
+		CU_ASSERT_EQUAL(es.rx_nombuf, 0);
+		rte_pktmbuf_free(b[0]);
+		k = rte_eth_rx_burst((uint16_t)pid, 0, b, 4);
+	} else {
+		/* Dropped in the burst that had the whole pool for it; the next packet follows. */
+		CU_ASSERT_EQUAL(es.rx_nombuf, 1);
+	}
+	CU_ASSERT_EQUAL_FATAL(k, 1);
+	CU_ASSERT_EQUAL(ts_of(b[0]), 1000000000ull + 2000);
+	rte_pktmbuf_free(b[0]);
+	CU_ASSERT_EQUAL(rte_eth_rx_burst((uint16_t)pid, 0, b, 4), 0);
+	CU_ASSERT_TRUE(wm_replay_ended((uint16_t)pid));
+	port_close((uint16_t)pid, name);
+	/* Every mbuf came home: no segment or slot reference was left behind. */
+	CU_ASSERT_TRUE(rte_mempool_full(port_pool));
+	rte_mempool_free(port_pool);
+	port_pool = NULL;
+}
+
+static void
+test_replay_port_dry_mid_frame(void)
+{
+	big_frame_run(2);
+	big_frame_run(1);
 }
 
 /* Two files of interleaved times come out as one stream in time order. */
@@ -879,6 +1068,8 @@ main(void)
 		WM_TEST(test_replay_later_unsupported_interface),
 		WM_TEST(test_replay_port_zero_copy_and_end),
 		WM_TEST(test_replay_port_cooked_copied),
+		WM_TEST(test_replay_port_tiny_pool),
+		WM_TEST(test_replay_port_dry_mid_frame),
 		WM_TEST(test_replay_port_merge),
 		WM_TEST(test_replay_port_queues_biflows),
 		WM_TEST(test_replay_port_loop),

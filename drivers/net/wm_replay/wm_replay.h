@@ -29,12 +29,24 @@
  * queue's pool attached to the mapping (rte_pktmbuf_attach_extbuf): no
  * byte is copied, and the mapping lives until the last such mbuf is freed.
  * A frame of another link type (LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6,
- * NULL, LOOP) is handed out with a synthesised Ethernet header
- * (destination 00:00:00:00:00:00, source the cooked header's 6-byte
- * address or zero, EtherType the cooked header's protocol, or that of the
- * IP version or BSD address family) in its first segment, which is
- * copied; the rest of its bytes stay in place. Frames copied are counted
+ * NULL, LOOP, PPP, PPP_HDLC) is handed out with a synthesised Ethernet
+ * header (destination 00:00:00:00:00:00, source the cooked header's
+ * 6-byte address or zero, EtherType the cooked header's protocol, or that
+ * of the IP version, BSD address family or PPP protocol) in its first
+ * segment, which is copied; the rest of its bytes stay in place. PPP:
+ * the address and control bytes (FF 03, or Cisco's 0F/8F 00) and the
+ * protocol field (one or two bytes, RFC 1661) are replaced by the header
+ * for IPv4 (0x0021: 0x0800), IPv6 (0x0057: 0x86DD) and MPLS (0x0281:
+ * 0x8847, 0x0283: 0x8848); any other protocol keeps its protocol field
+ * behind EtherType 0x880B (PPP). Frames copied are counted
  * (xstat "copied_packets", wm_replay_stats_get()).
+ *
+ * Short of mbufs: when the queue's pool cannot give an mbuf for every
+ * record of a burst, the burst hands out what it has mbufs for and the
+ * other records wait, in order, for the next burst: no record is lost
+ * (xstat "rx_mbuf_waits" counts such bursts; rx_nombuf stays 0). Only a
+ * frame that needs more mbufs than the whole pool holds is dropped, and
+ * counted in rx_nombuf.
  *
  * Time: every mbuf carries its file time in nanoseconds since the epoch
  * in the Rx timestamp dynfield (RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, flag
@@ -72,6 +84,8 @@ struct wm_replay_stats {
 	uint64_t zero_copy; /**< handed out in place, attached to the mapping */
 	uint64_t copied;    /**< copied (at least their first segment) */
 	uint64_t passes;    /**< passes over the files queue 0 finished */
+	/** Bursts cut short because the pool had no mbufs: their records waited, none lost. */
+	uint64_t mbuf_waits;
 };
 
 /**

@@ -93,7 +93,16 @@ struct replay_rxq {
 	uint64_t ts_min, ts_max, n_seen; /* over the first pass, every record (any queue's) */
 	uint64_t pace_tsc0, pace_ts0, pace_k;
 	bool pace_started;
-	uint64_t ipackets, ibytes, ierrors, nombuf, zero_copy, copied;
+	/*
+	 * Records taken from the files and not handed out yet: a burst the
+	 * pool had no mbufs for waits here, in order, for the next one. The
+	 * held ones are held[held_at, held_at + n_held).
+	 */
+	struct wm_replay_rec held[BURST_MAX];
+	uint32_t held_hash[BURST_MAX];
+	uint16_t held_at, n_held;
+	bool solo; /* the first held record failed behind others' mbufs: it has a burst alone */
+	uint64_t ipackets, ibytes, ierrors, nombuf, zero_copy, copied, mbuf_waits;
 };
 
 struct replay_txq {
@@ -544,44 +553,106 @@ rx_fill(struct replay_rxq *q, struct rte_mbuf *m, const struct wm_replay_rec *r,
 	return ok;
 }
 
+/* Take the next records into held[], when none are held; false when there are none now. */
+static bool
+held_fill(struct replay_rxq *q, uint16_t nb)
+{
+	bool paced = false;
+
+	if (q->n_held > 0)
+		return true;
+	q->held_at = 0;
+	while (q->n_held < nb && next_rec(q, &q->held[q->n_held], &q->held_hash[q->n_held], &paced))
+		q->n_held++;
+	if (q->n_held == 0 && !paced)
+		queue_end(q);
+	return q->n_held > 0;
+}
+
+/*
+ * The pool ran dry filling record @p i of a burst of @p n: it and the
+ * records after it wait for the next burst, and the mbufs and the slot
+ * references taken for them go back (@p eth_left: references of sl taken
+ * for the Ethernet frames after i; frame i's went with its mbuf).
+ */
+static void
+held_keep(struct replay_rxq *q, struct rte_mbuf **bufs, uint16_t i, uint16_t n,
+	  struct replay_slot *sl, uint16_t eth_left)
+{
+	rte_pktmbuf_free_bulk(&bufs[i], n - i);
+	if (sl != NULL && eth_left > 0 &&
+	    rte_mbuf_ext_refcnt_update(&sl->sh, (int16_t)-eth_left) == 0)
+		slot_free(NULL, sl);
+	q->mbuf_waits++;
+	if (i > 0)
+		return;
+	/*
+	 * The first record failed: the mbufs taken for the others may be what
+	 * it lacked, so it gets the next burst alone. Alone, with every mbuf
+	 * of the pool free, it never fits (more segments than the pool has
+	 * mbufs): it is dropped and counted in rx_nombuf, and the queue goes on.
+	 */
+	if (n > 1) {
+		q->solo = true;
+	} else if (rte_mempool_full(q->mp)) {
+		q->nombuf++;
+		q->held_at++;
+		q->n_held--;
+		q->solo = false;
+	}
+}
+
+/* Mbufs for up to n records: all n, or as many as the pool has; 0 when it has none. */
+static uint16_t
+rx_alloc(struct replay_rxq *q, struct rte_mbuf **bufs, uint16_t n)
+{
+	unsigned int avail;
+
+	if (likely(rte_pktmbuf_alloc_bulk(q->mp, bufs, n) == 0))
+		return n;
+	/* Cut short: the records beyond what the pool has wait (counted once a burst). */
+	q->mbuf_waits++;
+	avail = rte_mempool_avail_count(q->mp);
+	n = avail < n ? (uint16_t)avail : n;
+	if (n == 0 || rte_pktmbuf_alloc_bulk(q->mp, bufs, n) != 0)
+		return 0;
+	return n;
+}
+
 static uint16_t
 replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct replay_rxq *q = queue;
-	struct wm_replay_rec recs[BURST_MAX];
-	uint32_t hashes[BURST_MAX];
+	const struct wm_replay_rec *recs;
+	const uint32_t *hashes;
 	struct replay_slot *sl;
-	bool paced = false;
-	uint16_t n = 0, i, k, eth = 0;
+	uint16_t n, i, eth = 0;
 	const bool rss = rte_eth_devices[q->port_id].data->nb_rx_queues > 1;
 
 	if (unlikely(q->done))
 		return 0;
 	if (nb > BURST_MAX)
 		nb = BURST_MAX;
-	while (n < nb && next_rec(q, &recs[n], &hashes[n], &paced))
-		n++;
-	if (n == 0) {
-		if (!paced)
-			queue_end(q);
+	if (!held_fill(q, nb))
 		return 0;
-	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, bufs, n) != 0)) {
-		/* Rewinding the cursors is not worth it: the records are lost, and counted. */
-		q->nombuf += n;
+	recs = &q->held[q->held_at];
+	hashes = &q->held_hash[q->held_at];
+	n = rx_alloc(q, bufs, unlikely(q->solo) ? 1 : q->n_held < nb ? q->n_held : nb);
+	if (n == 0)
 		return 0;
-	}
 	/* One reference per Ethernet frame, taken at once on the queue's slot. */
 	for (i = 0; i < n; i++)
 		eth += recs[i].linktype == WM_REPLAY_LT_ETHERNET;
 	sl = eth > 0 ? slot_for(q, eth) : NULL;
-	for (i = 0, k = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
+		const bool is_eth = recs[i].linktype == WM_REPLAY_LT_ETHERNET;
 
-		if (!rx_fill(q, m, &recs[i], sl)) {
-			q->nombuf++;
-			rte_pktmbuf_free(m);
-			continue;
+		/* A frame that took its reference gives it back with its mbuf. */
+		eth -= is_eth;
+		if (unlikely(!rx_fill(q, m, &recs[i], sl))) {
+			held_keep(q, bufs, i, n, sl, eth);
+			break;
 		}
 		/* With one queue no hash is computed (none is needed). */
 		if (rss) {
@@ -589,10 +660,14 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
 		}
 		q->ibytes += m->pkt_len;
-		bufs[k++] = m;
 	}
-	q->ipackets += k;
-	return k;
+	/* held_keep() may have dropped the first record: that is not one of these i. */
+	if (i > 0)
+		q->solo = false;
+	q->held_at += i;
+	q->n_held -= i;
+	q->ipackets += i;
+	return i;
 }
 
 static uint16_t
@@ -636,6 +711,9 @@ replay_start(struct rte_eth_dev *dev)
 		q->pace_started = false;
 		q->pace_k = 0;
 		q->ierrors = 0;
+		/* A restart reads the files from their start: nothing held is left. */
+		q->held_at = q->n_held = 0;
+		q->solo = false;
 		pass_start(q);
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
@@ -788,6 +866,7 @@ replay_stats_reset(struct rte_eth_dev *dev)
 
 	for (i = 0; i < WM_REPLAY_MAX_QUEUES; i++) {
 		in->rxq[i].ipackets = in->rxq[i].ibytes = in->rxq[i].nombuf = 0;
+		in->rxq[i].mbuf_waits = 0;
 		in->txq[i].opackets = in->txq[i].obytes = 0;
 	}
 	return 0;
@@ -802,17 +881,19 @@ stats_sum(const struct replay_internals *in, struct wm_replay_stats *st)
 	for (i = 0; i < WM_REPLAY_MAX_QUEUES; i++) {
 		st->zero_copy += in->rxq[i].zero_copy;
 		st->copied += in->rxq[i].copied;
+		st->mbuf_waits += in->rxq[i].mbuf_waits;
 	}
 	st->passes = in->rxq[0].pass;
 }
 
-static const char *const xstat_names[] = {"zero_copy_packets", "copied_packets", "passes"};
+static const char *const xstat_names[] = {"zero_copy_packets", "copied_packets", "passes",
+					  "rx_mbuf_waits"};
 
 static int
 replay_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 {
 	struct wm_replay_stats st;
-	uint64_t v[3];
+	uint64_t v[RTE_DIM(xstat_names)];
 	unsigned int i;
 
 	if (n < RTE_DIM(xstat_names))
@@ -821,6 +902,7 @@ replay_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned in
 	v[0] = st.zero_copy;
 	v[1] = st.copied;
 	v[2] = st.passes;
+	v[3] = st.mbuf_waits;
 	for (i = 0; i < RTE_DIM(xstat_names); i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];

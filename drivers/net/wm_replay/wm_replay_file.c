@@ -45,6 +45,8 @@ static const struct {
 } linktypes[] = {
 	{WM_REPLAY_LT_NULL, "NULL"},
 	{WM_REPLAY_LT_ETHERNET, "EN10MB"},
+	{WM_REPLAY_LT_PPP, "PPP"},
+	{WM_REPLAY_LT_PPP_HDLC, "PPP_HDLC"},
 	{WM_REPLAY_LT_RAW, "RAW"},
 	{WM_REPLAY_LT_LOOP, "LOOP"},
 	{WM_REPLAY_LT_LINUX_SLL, "LINUX_SLL"},
@@ -75,7 +77,7 @@ linktype_refused(uint32_t lt, char *err, size_t errlen)
 {
 	snprintf(err, errlen,
 		 "link type %u is not one the replay port reads (EN10MB, LINUX_SLL, LINUX_SLL2, "
-		 "RAW, IPV4, IPV6, NULL, LOOP)",
+		 "RAW, IPV4, IPV6, NULL, LOOP, PPP, PPP_HDLC)",
 		 lt);
 	return -EINVAL;
 }
@@ -685,6 +687,47 @@ loop_ethertype(const struct wm_replay_rec *rec)
 	return ip_ethertype(rec, 4);
 }
 
+/*
+ * PPP (RFC 1661), in HDLC-like framing (RFC 1662: FF 03) or Cisco's (0F
+ * or 8F, then 00), or bare: the EtherType of its protocol and the bytes
+ * the Ethernet header replaces. A protocol with no EtherType of its own
+ * keeps its field in the payload, behind the PPP EtherType (0x880B).
+ */
+static uint16_t
+ppp_ethertype(const struct wm_replay_rec *rec, uint32_t *strip)
+{
+	const uint8_t *d = rec->data;
+	uint32_t o = 0, plen;
+	uint16_t proto;
+
+	if (rec->caplen >= 2 &&
+	    ((d[0] == 0xff && d[1] == 0x03) || ((d[0] == 0x0f || d[0] == 0x8f) && d[1] == 0x00)))
+		o = 2;
+	*strip = o;
+	if (rec->caplen <= o)
+		return 0x880b;
+	/* A protocol whose first byte is odd is one byte long (field compression). */
+	plen = (d[o] & 0x01) ? 1 : 2;
+	if (rec->caplen < o + plen)
+		return 0x880b;
+	proto = plen == 1 ? d[o] : rd16(d + o, true);
+	switch (proto) {
+	case 0x0021:
+		*strip = o + plen;
+		return 0x0800;
+	case 0x0057:
+		*strip = o + plen;
+		return 0x86dd;
+	case 0x0281:
+		*strip = o + plen;
+		return 0x8847;
+	case 0x0283:
+		*strip = o + plen;
+		return 0x8848;
+	}
+	return 0x880b;
+}
+
 bool
 wm_replay_eth_synth(const struct wm_replay_rec *rec, uint8_t hdr[WM_REPLAY_ETH_HDR],
 		    uint32_t *strip)
@@ -725,6 +768,10 @@ wm_replay_eth_synth(const struct wm_replay_rec *rec, uint8_t hdr[WM_REPLAY_ETH_H
 	case WM_REPLAY_LT_LOOP:
 		*strip = 4;
 		et = loop_ethertype(rec);
+		break;
+	case WM_REPLAY_LT_PPP:
+	case WM_REPLAY_LT_PPP_HDLC:
+		et = ppp_ethertype(rec, strip);
 		break;
 	}
 	if (*strip > rec->caplen)

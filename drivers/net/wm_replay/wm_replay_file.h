@@ -34,6 +34,8 @@
 enum wm_replay_linktype {
 	WM_REPLAY_LT_NULL = 0,
 	WM_REPLAY_LT_ETHERNET = 1,
+	WM_REPLAY_LT_PPP = 9,
+	WM_REPLAY_LT_PPP_HDLC = 50,
 	WM_REPLAY_LT_RAW = 101,
 	WM_REPLAY_LT_LOOP = 108,
 	WM_REPLAY_LT_LINUX_SLL = 113,
@@ -137,8 +139,10 @@ int wm_replay_cursor_next(struct wm_replay_cursor *c, struct wm_replay_rec *rec)
  * The synthesised header: destination 00:00:00:00:00:00, source the
  * Linux cooked header's link-layer address when it is 6 bytes long (else
  * zero), EtherType the cooked header's protocol, or IPv4/IPv6 from the
- * packet's version nibble (RAW), the link type (IPV4, IPV6), or the BSD
- * address family (NULL in either byte order, LOOP in network order).
+ * packet's version nibble (RAW), the link type (IPV4, IPV6), the BSD
+ * address family (NULL in either byte order, LOOP in network order), or
+ * the PPP protocol (PPP, PPP_HDLC: see wm_replay.h; a protocol with no
+ * EtherType of its own keeps its field, behind EtherType 0x880B).
  */
 bool wm_replay_eth_synth(const struct wm_replay_rec *rec, uint8_t hdr[WM_REPLAY_ETH_HDR],
 			 uint32_t *strip);
