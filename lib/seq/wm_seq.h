@@ -617,10 +617,15 @@ void wm_seq_detect_free(struct wm_seq_detect *det);
  * Heuristic matches (RTP on ports outside rtp_ports, TRex trailers on
  * ports outside tester_ports) return WM_SEQ_DETECT_CANDIDATE until the
  * validation table has seen K consecutive numbers of the same stream in
- * the same 5-tuple; then WM_SEQ_DETECT_YES. A caller whose flow already
+ * the same 5-tuple; then WM_SEQ_DETECT_YES, for every later number of
+ * that stream too, in order or not. A caller whose flow already
  * tracks that stream treats CANDIDATE as YES; otherwise it should not
  * allocate a stream for it. The YES that completes a validation gives the
- * number of candidates before it in id->backlog (see struct wm_seq_id). A flow evicted from the table (collision) validates again.
+ * number of candidates before it in id->backlog (see struct wm_seq_id). A
+ * stream whose entry another took (collision) validates again. A payload
+ * that passes both heuristics is a tester packet when its trailer's stream
+ * is validated, else RTP when that stream is (or no trailer is there),
+ * else a tester candidate.
  *
  * @param det
  *   The detector (its table is updated).

@@ -1836,6 +1836,69 @@ test_seq_detect_tester_rejected(void)
 }
 
 /*
+ * An RTP packet of 32 payload bytes (g.729) on port 10110, the TRex magic
+ * as its 17th payload byte (frame offset 42 + 16) when magic is set.
+ */
+static void
+build_rtp_g729(struct pkt *p, uint16_t sport, uint16_t seq, uint32_t ssrc, bool magic)
+{
+	build_rtp(p, sport, 10110, 2, 18, seq, ssrc, 20);
+	if (magic)
+		p->b[42 + 16] = WM_SEQ_TESTER_MAGIC;
+}
+
+/*
+ * A validated RTP stream stays validated when its numbers are reordered,
+ * and a payload whose bytes happen to look like a TRex trailer stays RTP
+ * (TRex's delay_10_sip_video_call_full.pcap, frames 1246 and 1247: both
+ * were a tester candidate, so neither reached the RTP stream).
+ */
+static void
+test_seq_detect_rtp_validated_keeps(void)
+{
+	struct wm_seq_detect_conf conf;
+	struct wm_seq_detect *det;
+	struct wm_seq_id id;
+	struct pkt p;
+	uint16_t s;
+
+	wm_seq_detect_conf_default(&conf);
+	conf.rtp_heuristic = true;
+	det = detect_new(&conf);
+	for (s = 100; s < 103; s++) {
+		build_rtp_g729(&p, 10110, s, 0x7d6428b7, false);
+		CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	}
+	build_rtp_g729(&p, 10110, 103, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 3);
+	/* A swapped pair: 105 before 104; both still YES, no second backlog. */
+	build_rtp_g729(&p, 10110, 105, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 0);
+	build_rtp_g729(&p, 10110, 104, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.raw, 104);
+	/* The magic inside the voice payload: still this RTP stream's packet. */
+	build_rtp_g729(&p, 10110, 106, 0x7d6428b7, true);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_RTP);
+	CU_ASSERT_EQUAL(id.raw, 106);
+	CU_ASSERT_EQUAL(id.rtp_ssrc, 0x7d6428b7);
+	CU_ASSERT_EQUAL(id.tester_hw_id, 0);
+	/* An SSRC not validated yet: the trailer's candidate, as before. */
+	build_rtp_g729(&p, 10112, 7, 0x11111111, true);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_TESTER);
+	/* A magic byte in a payload that is no RTP (version 0): the trailer's candidate. */
+	build_rtp(&p, 10114, 10110, 0, 18, 7, 1, 20);
+	p.b[42 + 16] = WM_SEQ_TESTER_MAGIC;
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_TESTER);
+	wm_seq_detect_free(det);
+}
+
+/*
  * The trailer ends the UDP payload, not the frame: in a padded 60-byte
  * frame the padding follows it. A trailer cut by a snap length is not
  * read, while an RTP header that was captured is.
@@ -2047,6 +2110,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_seq_detect_tester_trailer),
 	WM_TEST(test_seq_detect_tester_rejected),
 	WM_TEST(test_seq_detect_tester_padding_and_snaplen),
+	WM_TEST(test_seq_detect_rtp_validated_keeps),
 	WM_TEST(test_seq_detect_esp),
 	WM_TEST(test_seq_detect_macsec),
 	WM_TEST(test_seq_detect_truncated),
