@@ -588,9 +588,13 @@ class Stream:
     """A stream as the tracker sees it: the packets it is given, and when its
     flow record(s) are exported."""
 
-    def __init__(self, trace, kind, prof, rec, direction="forward"):
+    def __init__(self, trace, kind, prof, rec, direction="forward", in_record=True):
+        """in_record=False: a later stream of the same direction of the flow (another
+        SSRC or hw_id): a stream of its own, which the report counts and the record,
+        carrying the direction's first stream, does not."""
         self.trace, self.kind, self.prof = trace, kind, prof
         self.rec, self.direction = rec, direction
+        self.in_record = in_record
         self.feed = []            # (ts, raw, epoch)
         self.idents = []          # identity of each fed packet
         self.endpoints = []       # the packet's own endpoints, per fed packet
@@ -733,6 +737,8 @@ class SeqTrace(Trace):
                 s.export(end=True)
             snaps, evs = run_stream(s.prof, s.feed, [n for n, _, _ in s.exports])
             for snap, (n, rec, direction) in zip(snaps, s.exports):
+                if not s.in_record:
+                    continue
                 fields = {"seqStreamKind": s.kind}
                 fields.update(s.idents[n - 1])
                 fields.update(snap)
@@ -753,7 +759,8 @@ class SeqTrace(Trace):
                 "feed": [list(f) for f in s.feed],
                 "feedIdentity": s.idents,
                 "exports": [n for n, _, _ in s.exports],
-                "records": [[rec_index[id(rec)], d] for _, rec, d in s.exports],
+                "records": [[rec_index[id(rec)], d] for _, rec, d in s.exports
+                            if s.in_record],
                 "final": final,
                 "epochs": epochs,
                 "impaired": (final["seqLostCount"] + final["seqLateCount"] +
@@ -1028,7 +1035,8 @@ def trace_seq_rtp():
                  "5004-5005,6000): both directions of one biflow, the forward one across the "
                  "16-bit wrap with a reorder at the wrap (example 7), drops and duplicates, "
                  "the reverse one with a reorder beyond the window; the J=3000 jump (example "
-                 "8) and an unconfirmed jump; a new SSRC mid-flow (epoch change); RTCP on "
+                 "8) and an unconfirmed jump; a second SSRC on one 5-tuple (a stream of its "
+                 "own, not an epoch change); RTCP on "
                  "5005, RTP on 7000 (not configured, heuristic off) and TCP carry no seq "
                  "fields",
                  options=["--seq-rtp-ports", "5004-5005,6000"])
@@ -1062,13 +1070,17 @@ def trace_seq_rtp():
     su = Stream(t, "rtp", rtp, u)
     for n in list(range(1, 51)) + [5100] + list(range(51, 61)):
         t.rtp(t.now(), "10.0.0.3", "10.0.0.4", 30002, 5004, 0x34343434, n, u, 0, su)
-    # Port 6000: SSRC 0x44444444 1..40 (drop 10), then SSRC 0x45454545 from 7000.
+    # Port 6000: SSRC 0x44444444 1..40 (drop 10), then SSRC 0x45454545 from 7000,
+    # interleaved with 0x44444444's 41..50: two streams, neither restarts the other.
     e = t.flow("10.0.0.5", "10.0.0.6", 17, 6000, 6000)
     se = Stream(t, "rtp", rtp, e)
+    se2 = Stream(t, "rtp", rtp, e, in_record=False)
     for n in Order(1, 40).drop(10).drop(39):
         t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x44444444, n, e, 0, se)
-    for n in Order(7000, 7040).drop(7020):
-        t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x45454545, n, e, 0, se)
+    for i, n in enumerate(Order(7000, 7040).drop(7020)):
+        t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x45454545, n, e, 0, se2)
+        if i < 10:
+            t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x44444444, 41 + i, e, 0, se)
     # Not RTP for wiremeter: RTCP (PT 200) on 5005, RTP on 7000, TCP.
     rc = t.flow(RTP_A, RTP_B, 17, 5005, 5005, seq=False)
     for i in range(4):

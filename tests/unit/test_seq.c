@@ -918,6 +918,88 @@ test_seq_pool_full(void)
 	wm_seq_pool_free(NULL);
 }
 
+/*
+ * Sets: two SSRCs on one direction of one 5-tuple are two streams, each
+ * with its own numbers (not a restart of the other); a set is bounded;
+ * ESP's identity is the kind alone.
+ */
+static void
+test_seq_set_streams(void)
+{
+	struct wm_seq_profiles p;
+	struct wm_seq_counters c;
+	struct wm_seq_pool *pool;
+	int a, b, e, x[WM_SEQ_SET_MAX];
+	unsigned int i;
+	uint32_t n;
+
+	wm_seq_profiles_default(&p);
+	pool = wm_seq_pool_create(WM_SEQ_SET_MAX + 4, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	a = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a757d);
+	b = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a759f);
+	CU_ASSERT_FATAL(a >= 0 && b >= 0);
+	/* b joins no set that has not begun; a begins one, b joins it. */
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), -EINVAL);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)a, 0x1a757d), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), -EINVAL);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 0x1a757d), a);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 0x1a759f), b);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_TESTER, 0x1a759f), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 1), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)a), b);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)b), -ENOENT);
+
+	/* Interleaved numbers of the two SSRCs: each stream in order, no restart. */
+	for (n = 1000; n < 1006; n++) {
+		CU_ASSERT(wm_seq_stream_update(pool, (uint32_t)a, n, 0x1a757d, NULL) <=
+			  WM_SEQ_IN_ORDER);
+		CU_ASSERT(wm_seq_stream_update(pool, (uint32_t)b, 40000 + n, 0x1a759f, NULL) <=
+			  WM_SEQ_IN_ORDER);
+	}
+	CU_ASSERT_EQUAL(wm_seq_stream_counters(pool, (uint32_t)a, &c), 0);
+	CU_ASSERT_EQUAL(c.unique, 6);
+	CU_ASSERT_EQUAL(c.restarts, 0);
+	CU_ASSERT_EQUAL(c.gap_events, 0);
+	CU_ASSERT_EQUAL(wm_seq_stream_counters(pool, (uint32_t)b, &c), 0);
+	CU_ASSERT_EQUAL(c.unique, 6);
+	CU_ASSERT_EQUAL(c.first, 41000);
+
+	/* The same (kind, identity) twice is refused; the set stops at WM_SEQ_SET_MAX. */
+	e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a759f);
+	CU_ASSERT_FATAL(e >= 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, 0x1a759f), -EEXIST);
+	CU_ASSERT_EQUAL(wm_seq_stream_release(pool, (uint32_t)e), 0);
+	for (i = 2; i < WM_SEQ_SET_MAX; i++) {
+		e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_TESTER, false, 0);
+		CU_ASSERT_FATAL(e >= 0);
+		CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, i), 0);
+	}
+	e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_TESTER, false, 0);
+	CU_ASSERT_FATAL(e >= 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, 999), -ENOSPC);
+	for (i = 0; i < WM_SEQ_SET_MAX; i++)
+		x[i] = -1;
+	/* A walk sees every member once. */
+	i = 0;
+	for (b = a; b >= 0 && i < WM_SEQ_SET_MAX; b = wm_seq_set_next(pool, (uint32_t)b))
+		x[i++] = b;
+	CU_ASSERT_EQUAL(i, WM_SEQ_SET_MAX);
+	CU_ASSERT_EQUAL(b, -ENOENT);
+	CU_ASSERT_EQUAL(x[0], a);
+
+	/* ESP: identity 0, one stream for the kind in a set of its own. */
+	b = wm_seq_stream_alloc(pool, WM_SEQ_KIND_ESP, false, 0x101);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)b, (uint32_t)b, 0), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)b, WM_SEQ_KIND_ESP, 0), b);
+	/* A released head is no set. */
+	CU_ASSERT_EQUAL(wm_seq_stream_release(pool, (uint32_t)b), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)b, WM_SEQ_KIND_ESP, 0), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)b), -ENOENT);
+	wm_seq_pool_free(pool);
+}
+
 static void
 test_seq_pool_create_invalid(void)
 {
@@ -2099,6 +2181,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_seq_finalize_then_late),
 	WM_TEST(test_seq_window_holds_w),
 	WM_TEST(test_seq_pool_full),
+	WM_TEST(test_seq_set_streams),
 	WM_TEST(test_seq_pool_create_invalid),
 	WM_TEST(test_seq_profiles_default),
 	WM_TEST(test_seq_large_jump_no_walk),
