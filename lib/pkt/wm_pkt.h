@@ -302,6 +302,16 @@ struct wm_frag_stats {
 	uint64_t attributed;   /**< later fragments given their first fragment's ports */
 	uint64_t unattributed; /**< later fragments left on the ports-0 flow */
 	uint64_t table_full;   /**< first fragments not noted: no free slot for their key */
+	uint64_t held;	       /**< later fragments that waited for their first fragment */
+};
+
+/** Later fragments of one datagram that may wait for its first; more are metered at once. */
+#define WM_FRAG_HOLD_MAX 64
+
+/** What wm_frag_table_update() did with a packet. */
+enum wm_frag_verdict {
+	WM_FRAG_METER = 0, /**< meter the packet now */
+	WM_FRAG_HELD = 1,  /**< counted in the table; wm_frag_table_take() gives it back */
 };
 
 struct wm_frag_table;
@@ -328,9 +338,39 @@ void wm_frag_table_free(struct wm_frag_table *t);
  * is remembered gets its ports and loses WM_PKT_F_FRAG_NONFIRST (it keeps
  * WM_PKT_F_FRAG), so it meters on the datagram's flow. Anything else is
  * left as it is. A later fragment that comes before its first fragment
- * stays on the ports-0 flow and is counted as unattributed.
+ * waits in the table by count (WM_FRAG_HELD: the caller does not meter
+ * it now); when its datagram holds WM_FRAG_HOLD_MAX already, or no slot
+ * is free, it stays on the ports-0 flow and is counted as unattributed.
+ *
+ * @return
+ *   WM_FRAG_METER or WM_FRAG_HELD.
  */
-void wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m);
+enum wm_frag_verdict wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m);
+
+/**
+ * Give back held fragments, to be metered as they are: those whose first
+ * fragment has come (with its ports, counted as attributed), then those
+ * whose datagram's deadline is at or before @p now (a bounded scan of up
+ * to @p max slots a call; on the ports-0 flow, counted as unattributed).
+ * Given back, the fragments of a datagram add up to what was held: the
+ * count, the octets, the shortest and the longest IP length, and the
+ * first and last time. Each meta's eth points at its MACs in the table,
+ * valid until the next wm_frag_table_update().
+ *
+ * @param t
+ *   The table.
+ * @param now
+ *   Packet time; UINT64_MAX gives back everything held (the input ended),
+ *   scanning the whole table.
+ * @param out
+ *   Room for @p max metas.
+ * @param max
+ *   Most metas to give back.
+ * @return
+ *   Metas written to @p out; 0 when nothing is due.
+ */
+unsigned int wm_frag_table_take(struct wm_frag_table *t, uint64_t now, struct wm_pkt_meta *out,
+				unsigned int max);
 
 /** The table's counters; other threads may read them with relaxed loads. */
 const struct wm_frag_stats *wm_frag_table_stats(const struct wm_frag_table *t);
