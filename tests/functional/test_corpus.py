@@ -75,8 +75,11 @@ PARSE_ERRORS = {
 ZEEK_SKIP = {
     # AYIYA (UDP 5072) is not one of the encapsulations this meter decodes.
     "core.tunnels.ayiya": "AYIYA not decoded",
-    # Its outer IP packets are fragmented: Zeek reassembles them, this meter
-    # attributes fragments to their flow but does not reassemble.
+    # Its outer IP packets are fragmented: Zeek reassembles them and counts each
+    # inner packet once. This meter does not reassemble: an outer first fragment
+    # is metered as the outer UDP 2152 flow (the inner packet in it is not
+    # whole) and the rest of the datagram joins it through the fragment table,
+    # so the inner connection misses those packets.
     "core.tunnels.gtp.outer_ip_frag": "outer IP fragments are not reassembled",
     # Likewise: its downlink GTP-U packets are sent in two outer IP fragments.
     "core.tunnels.gtp.different_dl_and_ul": "outer IP fragments are not reassembled",
