@@ -3457,6 +3457,17 @@ frag_take_pass(struct wm_frag_table *t, uint32_t slots, uint64_t now, struct wm_
 	return n;
 }
 
+/* A copy of m as another datagram's fragment (ID id) at time ts. */
+static struct wm_pkt_meta
+frag_with(const struct wm_pkt_meta *m, uint32_t id, uint64_t ts)
+{
+	struct wm_pkt_meta c = *m;
+
+	c.frag_id = id;
+	c.ts_ns = ts;
+	return c;
+}
+
 /* Update m and check the verdict. */
 #define FRAG_UPDATE(t, m, verdict) CU_ASSERT_EQUAL(wm_frag_table_update((t), (m)), (verdict))
 
@@ -3671,28 +3682,20 @@ test_pkt_frag_table_full(void)
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 1);
 	/* Once they expire, the slots are free again: eight datagrams hold fragments. */
 	for (id = 100; id < 108; id++) {
-		m = later;
-		m.frag_id = id;
-		m.ts_ns = 1000 + FRAG_TIMEOUT_NS;
+		m = frag_with(&later, id, 1000 + FRAG_TIMEOUT_NS);
 		FRAG_UPDATE(t, &m, WM_FRAG_HELD);
 	}
 	/* Past their deadline, unseen by a take: still theirs, nothing lost. */
-	m = first;
-	m.frag_id = 8;
-	m.ts_ns = 1000 + 3 * FRAG_TIMEOUT_NS;
+	m = frag_with(&first, 8, 1000 + 3 * FRAG_TIMEOUT_NS);
 	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 2);
-	m = later;
-	m.frag_id = 200;
-	m.ts_ns = 1000 + 3 * FRAG_TIMEOUT_NS;
+	m = frag_with(&later, 200, 1000 + 3 * FRAG_TIMEOUT_NS);
 	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 2);
 	CU_ASSERT_EQUAL(wm_frag_table_take(t, 1000 + 3 * FRAG_TIMEOUT_NS, out, 8), 8);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 10);
 	/* Given back, they leave: the ninth first fragment finds a slot. */
-	m = first;
-	m.frag_id = 8;
-	m.ts_ns = 1000 + 3 * FRAG_TIMEOUT_NS;
+	m = frag_with(&first, 8, 1000 + 3 * FRAG_TIMEOUT_NS);
 	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 9);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 2);

@@ -1739,6 +1739,17 @@ id_is_zero(const struct wm_seq_id *id)
 	return memcmp(id, &z, sizeof(z)) == 0;
 }
 
+/* A detector with the RTP heuristic on, the rest by default. */
+static struct wm_seq_detect *
+detect_new_heuristic(void)
+{
+	struct wm_seq_detect_conf conf;
+
+	wm_seq_detect_conf_default(&conf);
+	conf.rtp_heuristic = true;
+	return detect_new(&conf);
+}
+
 /* ---- detection tests ---- */
 
 static void
@@ -1938,15 +1949,11 @@ build_rtp_g729(struct pkt *p, uint16_t sport, uint16_t seq, uint32_t ssrc, bool 
 static void
 test_seq_detect_rtp_validated_keeps(void)
 {
-	struct wm_seq_detect_conf conf;
-	struct wm_seq_detect *det;
+	struct wm_seq_detect *det = detect_new_heuristic();
 	struct wm_seq_id id;
 	struct pkt p;
 	uint16_t s;
 
-	wm_seq_detect_conf_default(&conf);
-	conf.rtp_heuristic = true;
-	det = detect_new(&conf);
 	for (s = 100; s < 103; s++) {
 		build_rtp_g729(&p, 10110, s, 0x7d6428b7, false);
 		CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
