@@ -1140,7 +1140,8 @@ def trace_seq_tester():
 def trace_seq_tester_any():
     t = SeqTrace("seq_tester_any", "TRex trailers on any UDP port (defaults): a stream is "
                  "counted from its first packet once a packet validates it (the 2nd of two "
-                 "consecutive numbers), then drops, a reorder and a duplicate; trailers never "
+                 "consecutive numbers), then drops, a reorder and a duplicate, beside a "
+                 "second hw_id on the same 5-tuple (its own stream); trailers never "
                  "in sequence and a lone trailer are not tracked; with --seq-rtp-heuristic "
                  "on, RTP on port 7000 is counted from its first packet once its 4th "
                  "sequential one validates it, RTCP on 7001 never",
@@ -1148,10 +1149,16 @@ def trace_seq_tester_any():
     a, b = "172.16.1.1", "172.16.1.2"
     r1 = t.flow(a, b, 17, 12345, 23456)
     s1 = Stream(t, "tester", profile("tester"), r1)
+    # A second hw_id on the same 5-tuple, interleaved: a stream of its own (the report
+    # counts it, the record carries hw_id 7's), never a restart of hw_id 7's.
+    s2 = Stream(t, "tester", profile("tester"), r1, in_record=False)
     o = Order(1, 300).drop(50).drop_range(120, 124).move_after(200, 201).dup_after(250, 250)
-    for n in o:
+    o2 = list(Order(1000, 1040).drop(1020))
+    for i, n in enumerate(o):
         # The first packet is a candidate: the tracker is given it when the second validates.
         t.tester(t.now(), a, b, 12345, 23456, 7, n, r1, 0, s1)
+        if i < len(o2):
+            t.tester(t.now(), a, b, 12345, 23456, 11, o2[i], r1, 0, s2)
     r2 = t.flow("172.16.1.3", "172.16.1.4", 17, 12346, 23457, seq=False)
     for n in range(1, 60, 4):
         t.tester(t.now(), "172.16.1.3", "172.16.1.4", 12346, 23457, 8, n, r2)
