@@ -222,11 +222,15 @@ process_burst(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(m->nb_segs > 1) &&
 		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
 			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
-		if (unlikely(meta->flags & WM_PKT_F_FRAG)) {
+		if (unlikely((meta->flags & WM_PKT_F_FRAG) ||
+			     (meta->encap_flags & WM_PKT_E_OUTER_FRAG))) {
 			if (meta->flags & WM_PKT_F_FRAG_NONFIRST)
 				w->frag_nonfirst++;
-			/* Before its first fragment: metered when frag_drain() gives it back. */
-			if (wm_frag_table_update(w->frags, meta) == WM_FRAG_HELD) {
+			/*
+			 * Before its first fragment: metered when frag_drain() gives it
+			 * back. Absorbed: in its tunnel's inner packet, already metered.
+			 */
+			if (wm_frag_table_update(w->frags, meta) != WM_FRAG_METER) {
 				pc->metered++;
 				continue;
 			}

@@ -44,6 +44,7 @@ struct frag_entry {
 	uint64_t deadline_ns; /* free once the packet time passes it, when nothing is held */
 	uint8_t first_seen;   /* the ports are the first fragment's (else only fragments wait) */
 	uint8_t ready;	      /* on the ready ring */
+	uint8_t absorb;	      /* the first carried a decoded tunnel: the rest is its inner packet */
 	uint8_t macs[12];     /* the held fragments' destination and source MACs */
 	uint32_t held;	      /* later fragments held, 0..WM_FRAG_HOLD_MAX */
 	uint32_t given;	      /* of them, given back so far by wm_frag_table_take() */
@@ -194,12 +195,56 @@ frag_note_first(struct wm_frag_table *t, const struct wm_pkt_meta *m)
 	e->sport = m->sport;
 	e->dport = m->dport;
 	e->first_seen = 1;
+	e->absorb = 0;
 	t->stats.first++;
 	/* Fragments that waited for this one: given back by the next take. */
 	if (e->held != 0 && !e->ready) {
 		e->ready = 1;
 		t->ready[t->r_tail++ & t->mask] = slot;
 	}
+}
+
+/*
+ * The outermost packet's first fragment, whose tunnel was decoded: its
+ * inner packet, metered whole, is what the datagram's later fragments
+ * carry, so they are absorbed (counted, metered into no flow), those held
+ * before it included.
+ */
+static void
+frag_note_outer(struct wm_frag_table *t, const struct wm_pkt_meta *m)
+{
+	struct wm_pkt_meta k;
+	struct frag_entry *e;
+	uint32_t slot;
+	bool found;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, m->outer_src, 16);
+	memcpy(k.dst, m->outer_dst, 16);
+	k.frag_id = m->outer_frag_id;
+	k.proto = m->outer_proto;
+	k.kind = (m->encap_flags & WM_PKT_E_OUTER_V4) ? WM_PKT_KIND_IPV4 : WM_PKT_KIND_IPV6;
+	k.ts_ns = m->ts_ns;
+	slot = frag_slot(t, &k, &found);
+	if (slot == UINT32_MAX) {
+		t->stats.table_full++;
+		return;
+	}
+	e = &t->slots[slot];
+	if (found && e->held != 0 && !e->ready && e->given == 0) {
+		t->stats.absorbed += e->held;
+		e->held = 0;
+		t->n_held--;
+	} else if (!found) {
+		e->held = 0;
+		e->ready = 0;
+	}
+	frag_key_set(e, &k, t->timeout_ns);
+	e->sport = 0;
+	e->dport = 0;
+	e->first_seen = 1;
+	e->absorb = !e->ready; /* held ones already on the ready ring go to the ports-0 flow */
+	t->stats.first++;
 }
 
 /* A later fragment before its first: counted in a new or its datagram's entry. */
@@ -215,6 +260,7 @@ frag_hold(struct wm_frag_table *t, const struct wm_pkt_meta *m, uint32_t slot, b
 			frag_key_set(e, m, t->timeout_ns);
 			e->first_seen = 0;
 			e->ready = 0;
+			e->absorb = 0;
 		}
 		e->held = 0;
 		e->given = 0;
@@ -252,6 +298,10 @@ frag_attribute(struct wm_frag_table *t, struct wm_pkt_meta *m)
 	uint32_t slot = frag_slot(t, m, &found);
 	const struct frag_entry *e = slot != UINT32_MAX ? &t->slots[slot] : NULL;
 
+	if (found && e->first_seen && e->absorb) {
+		t->stats.absorbed++;
+		return WM_FRAG_ABSORBED;
+	}
 	if (found && e->first_seen) {
 		m->sport = e->sport;
 		m->dport = e->dport;
@@ -269,6 +319,10 @@ frag_attribute(struct wm_frag_table *t, struct wm_pkt_meta *m)
 enum wm_frag_verdict
 wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m)
 {
+	if ((m->encap_flags & WM_PKT_E_OUTER_FRAG) != 0) {
+		frag_note_outer(t, m);
+		return WM_FRAG_METER;
+	}
 	if (!(m->flags & WM_PKT_F_FRAG) ||
 	    (m->kind != WM_PKT_KIND_IPV4 && m->kind != WM_PKT_KIND_IPV6))
 		return WM_FRAG_METER;

@@ -75,14 +75,22 @@ PARSE_ERRORS = {
 ZEEK_SKIP = {
     # AYIYA (UDP 5072) is not one of the encapsulations this meter decodes.
     "core.tunnels.ayiya": "AYIYA not decoded",
-    # Its outer IP packets are fragmented: Zeek reassembles them and counts each
-    # inner packet once. This meter does not reassemble: an outer first fragment
-    # is metered as the outer UDP 2152 flow (the inner packet in it is not
-    # whole) and the rest of the datagram joins it through the fragment table,
-    # so the inner connection misses those packets.
-    "core.tunnels.gtp.outer_ip_frag": "outer IP fragments are not reassembled",
-    # Likewise: its downlink GTP-U packets are sent in two outer IP fragments.
-    "core.tunnels.gtp.different_dl_and_ul": "outer IP fragments are not reassembled",
+}
+
+# Zeek connections this meter counts otherwise, with the reason: name ->
+# {connection: (orig packets, orig IP bytes, resp packets, resp IP bytes) to add}.
+# Fragmented outer packets (core.tunnels.gtp.outer_ip_frag and
+# different_dl_and_ul) are metered as Zeek counts them: the outer first
+# fragment is its inner packet, whole, and the rest of the outer datagram is
+# absorbed into it (fragmentsAbsorbed), without reassembly.
+ZEEK_ADJUST = {
+    # Four outer first fragments (IDs 0x01ae, 0x7495, 0x766b, 0xed7d) whose
+    # second fragment is not in the capture: Zeek cannot reassemble them and
+    # never sees their inner packets (1480 bytes each); this meter, which
+    # does not reassemble, meters each first fragment's inner packet.
+    "core.tunnels.gtp.outer_ip_frag": {
+        (6, "10.131.47.185", 1923, "79.101.110.141", 80): (0, 0, 4, 4 * 1480),
+    },
 }
 
 # tshark's RTP streams this meter does not track, with the reason.
@@ -368,9 +376,10 @@ class Corpus(unittest.TestCase):
             if not rep["conservation"]["ok"] or not all(p["conservationOk"] for p in rep["ports"]):
                 problems.append("%s: conservation fails: %s" % (row["file"], rep["conservation"]))
             in_records = sum(r["packetDeltaCount"] + r["reversePacketDeltaCount"] for r in recs)
-            if in_records != rep["packetsMetered"]:
-                problems.append("%s: %d packets in records, %d metered" % (
-                    row["file"], in_records, rep["packetsMetered"]))
+            # A fragment absorbed into its tunnel's inner packet is in no record.
+            if in_records + rep["fragmentsAbsorbed"] != rep["packetsMetered"]:
+                problems.append("%s: %d packets in records + %d absorbed, %d metered" % (
+                    row["file"], in_records, rep["fragmentsAbsorbed"], rep["packetsMetered"]))
             for reason, n in rep["parseErrors"].items():
                 if n == 0:
                     continue
@@ -426,6 +435,8 @@ class Corpus(unittest.TestCase):
             if rc != 0:
                 problems.append("%s: rc %s: %s" % (name, rc, err.strip()[-200:]))
                 continue
+            for key, add in ZEEK_ADJUST.get(name, {}).items():
+                exp[key] = [tuple(a + b for a, b in zip(exp[key][0], add))]
             exp = icmp_totals(exp)
             got = {k: v for k, v in icmp_totals(biflows(recs)).items() if k in exp}
             diff = flow_diff(exp, got)

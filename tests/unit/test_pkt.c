@@ -1772,6 +1772,8 @@ meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char
 	FIELD_EQ(encap_flags);
 	FIELD_EQ(n_mpls);
 	FIELD_EQ(frag_id);
+	FIELD_EQ(outer_frag_id);
+	FIELD_EQ(outer_proto);
 	FIELD_EQ(segment_id);
 	FIELD_EQ(gtp_teid);
 	FIELD_EQ(mpls[0]);
@@ -2921,6 +2923,14 @@ test_pkt_tunnel_vxlan(void)
 	exp_encap(&exp, WM_PKT_TUNNEL_VXLAN, 0);
 	exp_segment(&exp, 0x123456);
 	EXPECT_FRAME(build_vxlan_v4, &exp);
+	/*
+	 * The outer packet's first fragment holds the inner headers: its inner
+	 * packet, the outer datagram named for the fragment table.
+	 */
+	exp.encap_flags |= WM_PKT_E_OUTER_FRAG;
+	exp.outer_frag_id = 0x1234;
+	exp.outer_proto = 17;
+	EXPECT_FRAME(build_vxlan_frag, &exp);
 
 	/* The inner frame's VLAN tag is skipped: the flow keeps the outer frame's tags. */
 	memset(&exp, 0, sizeof(exp));
@@ -3166,11 +3176,6 @@ test_pkt_tunnel_undecoded(void)
 	EXPECT_FRAME(build_vxlan_short, &exp);
 	exp.l3_len = 62;
 	EXPECT_FRAME(build_vxlan_inner_cut, &exp);
-
-	exp.flags |= WM_PKT_F_FRAG;
-	exp.l3_len = 100;
-	exp.frag_id = 0x1234;
-	EXPECT_FRAME(build_vxlan_frag, &exp);
 
 	memset(&exp, 0, sizeof(exp));
 	exp_outer_v4_udp(&exp, 49152, 6081, 100);
@@ -3608,6 +3613,45 @@ test_pkt_frag_table_out_of_order(void)
 }
 
 /*
+ * A VXLAN packet in two outer fragments: the first is its inner packet,
+ * metered whole; the rest of the outer datagram, before or after it, is
+ * absorbed (counted, metered into no flow), another datagram is not.
+ */
+static void
+test_pkt_frag_table_outer_absorbed(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m, out[4];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_vxlan_frag, 2000, &first);
+	CU_ASSERT_EQUAL_FATAL(first.encap_flags & WM_PKT_E_OUTER_FRAG, WM_PKT_E_OUTER_FRAG);
+	frag_meta(build_ipv4_frag_last, 1000, &later);
+	memset(later.src, 0, 16);
+	memset(later.dst, 0, 16);
+	memcpy(later.src, t4_src, 4);
+	memcpy(later.dst, t4_dst, 4);
+	later.frag_id = 0x1234;
+	/* One before the first (held), the first, one after it. */
+	m = later;
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	m = first;
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	CU_ASSERT_EQUAL(m.sport, 40000); /* the inner flow's, untouched */
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, 2000, out, 4, 4), 0);
+	m = frag_with(&later, 0x1234, 3000);
+	FRAG_UPDATE(t, &m, WM_FRAG_ABSORBED);
+	m = frag_with(&later, 0x1235, 3000);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->absorbed, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->held, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 1);
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, UINT64_MAX, out, 4, 4), 1);
+	CU_ASSERT_EQUAL(out[0].frag_id, 0x1235);
+	wm_frag_table_free(t);
+}
+
+/*
  * Entries expire in packet time; held fragments whose first never comes
  * are given back on the ports-0 flow at their deadline, none lost; whole
  * packets are left alone.
@@ -4012,6 +4056,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_tunnel_offload_names),
 	WM_TEST(test_pkt_frag_table_attributes),
 	WM_TEST(test_pkt_frag_table_out_of_order),
+	WM_TEST(test_pkt_frag_table_outer_absorbed),
 	WM_TEST(test_pkt_frag_table_expiry),
 	WM_TEST(test_pkt_frag_table_full),
 	WM_TEST(test_pkt_link_types),
