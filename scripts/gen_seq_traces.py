@@ -588,9 +588,13 @@ class Stream:
     """A stream as the tracker sees it: the packets it is given, and when its
     flow record(s) are exported."""
 
-    def __init__(self, trace, kind, prof, rec, direction="forward"):
+    def __init__(self, trace, kind, prof, rec, direction="forward", in_record=True):
+        """in_record=False: a later stream of the same direction of the flow (another
+        SSRC or hw_id): a stream of its own, which the report counts and the record,
+        carrying the direction's first stream, does not."""
         self.trace, self.kind, self.prof = trace, kind, prof
         self.rec, self.direction = rec, direction
+        self.in_record = in_record
         self.feed = []            # (ts, raw, epoch)
         self.idents = []          # identity of each fed packet
         self.endpoints = []       # the packet's own endpoints, per fed packet
@@ -733,6 +737,8 @@ class SeqTrace(Trace):
                 s.export(end=True)
             snaps, evs = run_stream(s.prof, s.feed, [n for n, _, _ in s.exports])
             for snap, (n, rec, direction) in zip(snaps, s.exports):
+                if not s.in_record:
+                    continue
                 fields = {"seqStreamKind": s.kind}
                 fields.update(s.idents[n - 1])
                 fields.update(snap)
@@ -753,7 +759,8 @@ class SeqTrace(Trace):
                 "feed": [list(f) for f in s.feed],
                 "feedIdentity": s.idents,
                 "exports": [n for n, _, _ in s.exports],
-                "records": [[rec_index[id(rec)], d] for _, rec, d in s.exports],
+                "records": [[rec_index[id(rec)], d] for _, rec, d in s.exports
+                            if s.in_record],
                 "final": final,
                 "epochs": epochs,
                 "impaired": (final["seqLostCount"] + final["seqLateCount"] +
@@ -1028,7 +1035,8 @@ def trace_seq_rtp():
                  "5004-5005,6000): both directions of one biflow, the forward one across the "
                  "16-bit wrap with a reorder at the wrap (example 7), drops and duplicates, "
                  "the reverse one with a reorder beyond the window; the J=3000 jump (example "
-                 "8) and an unconfirmed jump; a new SSRC mid-flow (epoch change); RTCP on "
+                 "8) and an unconfirmed jump; a second SSRC on one 5-tuple (a stream of its "
+                 "own, not an epoch change); RTCP on "
                  "5005, RTP on 7000 (not configured, heuristic off) and TCP carry no seq "
                  "fields",
                  options=["--seq-rtp-ports", "5004-5005,6000"])
@@ -1062,13 +1070,17 @@ def trace_seq_rtp():
     su = Stream(t, "rtp", rtp, u)
     for n in list(range(1, 51)) + [5100] + list(range(51, 61)):
         t.rtp(t.now(), "10.0.0.3", "10.0.0.4", 30002, 5004, 0x34343434, n, u, 0, su)
-    # Port 6000: SSRC 0x44444444 1..40 (drop 10), then SSRC 0x45454545 from 7000.
+    # Port 6000: SSRC 0x44444444 1..40 (drop 10), then SSRC 0x45454545 from 7000,
+    # interleaved with 0x44444444's 41..50: two streams, neither restarts the other.
     e = t.flow("10.0.0.5", "10.0.0.6", 17, 6000, 6000)
     se = Stream(t, "rtp", rtp, e)
+    se2 = Stream(t, "rtp", rtp, e, in_record=False)
     for n in Order(1, 40).drop(10).drop(39):
         t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x44444444, n, e, 0, se)
-    for n in Order(7000, 7040).drop(7020):
-        t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x45454545, n, e, 0, se)
+    for i, n in enumerate(Order(7000, 7040).drop(7020)):
+        t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x45454545, n, e, 0, se2)
+        if i < 10:
+            t.rtp(t.now(), "10.0.0.5", "10.0.0.6", 6000, 6000, 0x44444444, 41 + i, e, 0, se)
     # Not RTP for wiremeter: RTCP (PT 200) on 5005, RTP on 7000, TCP.
     rc = t.flow(RTP_A, RTP_B, 17, 5005, 5005, seq=False)
     for i in range(4):
@@ -1128,7 +1140,8 @@ def trace_seq_tester():
 def trace_seq_tester_any():
     t = SeqTrace("seq_tester_any", "TRex trailers on any UDP port (defaults): a stream is "
                  "counted from its first packet once a packet validates it (the 2nd of two "
-                 "consecutive numbers), then drops, a reorder and a duplicate; trailers never "
+                 "consecutive numbers), then drops, a reorder and a duplicate, beside a "
+                 "second hw_id on the same 5-tuple (its own stream); trailers never "
                  "in sequence and a lone trailer are not tracked; with --seq-rtp-heuristic "
                  "on, RTP on port 7000 is counted from its first packet once its 4th "
                  "sequential one validates it, RTCP on 7001 never",
@@ -1136,10 +1149,16 @@ def trace_seq_tester_any():
     a, b = "172.16.1.1", "172.16.1.2"
     r1 = t.flow(a, b, 17, 12345, 23456)
     s1 = Stream(t, "tester", profile("tester"), r1)
+    # A second hw_id on the same 5-tuple, interleaved: a stream of its own (the report
+    # counts it, the record carries hw_id 7's), never a restart of hw_id 7's.
+    s2 = Stream(t, "tester", profile("tester"), r1, in_record=False)
     o = Order(1, 300).drop(50).drop_range(120, 124).move_after(200, 201).dup_after(250, 250)
-    for n in o:
+    o2 = list(Order(1000, 1040).drop(1020))
+    for i, n in enumerate(o):
         # The first packet is a candidate: the tracker is given it when the second validates.
         t.tester(t.now(), a, b, 12345, 23456, 7, n, r1, 0, s1)
+        if i < len(o2):
+            t.tester(t.now(), a, b, 12345, 23456, 11, o2[i], r1, 0, s2)
     r2 = t.flow("172.16.1.3", "172.16.1.4", 17, 12346, 23457, seq=False)
     for n in range(1, 60, 4):
         t.tester(t.now(), "172.16.1.3", "172.16.1.4", 12346, 23457, 8, n, r2)

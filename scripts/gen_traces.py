@@ -616,25 +616,23 @@ def trace_ipv4_frag():
     t = Trace("ipv4_frag", "a UDP datagram in 3 IPv4 fragments (all on the ports' flow, "
               "through the fragment table), a DF-marked reply, a 2-fragment datagram from "
               "the other side landing in the reverse directions, and a 3-fragment datagram "
-              "whose last fragment comes first (that one stays on a ports-0 flow)")
+              "whose last fragment comes first (it waits in the fragment table and joins "
+              "the ports' flow when its first fragment comes)")
     c, s = ("192.0.2.50", 5000), ("198.51.100.50", 5001)
     fp = t.ip_flow(c[0], s[0], 17, c[1], s[1], reason=FORCED)
-    fz = t.ip_flow(c[0], s[0], 17, 0, 0, reason=FORCED)
 
     def frags(a, b, sport, dport, size, mtu_data, ident, t0, d, order=None):
         dgram = bytes(IP(src=a, dst=b) / UDP(sport=sport, dport=dport) /
                       Raw(payload(size, ident & 0xff)))[20:]
         offs = list(range(0, len(dgram), mtu_data))
-        seen_first = False
         for i, k in enumerate(order or range(len(offs))):
             off = offs[k]
             chunk = dgram[off:off + mtu_data]
             more = off + len(chunk) < len(dgram)
             p = e(d) / IP(src=a, dst=b, id=ident, proto=17, frag=off // 8,
                           flags="MF" if more else 0) / Raw(chunk)
-            seen_first = seen_first or off == 0
-            # A later fragment before its first one cannot know the ports.
-            t.ip(at(t0 + i * 1.001), p, fp if seen_first else fz, d)
+            # A later fragment before its first one waits for the ports, then joins.
+            t.ip(at(t0 + i * 1.001), p, fp, d)
 
     frags(c[0], s[0], c[1], s[1], 3000, 1480, 0x1111, 0, 0)       # 1500 + 1500 + 68
     t.ip(at(50.004), udp_pkt(c, s, 1, payload(64, 9), df=True), fp, 1)

@@ -6,10 +6,12 @@
  * Sequence tracking on a worker: lib/seq wired to the flow table.
  *
  * A stream belongs to one direction of one flow. The flow table keeps
- * two handles per flow (initiator's direction first) and calls our hook
- * for every packet the burst loop marked WM_PKT_F_SEQ, in packet order,
- * once the packet is counted in its flow; the hook starts the stream on
- * the first such packet and feeds it. When a record of the flow is
+ * two handles per flow (initiator's direction first), each the first
+ * stream of that direction's set (lib/seq: one stream per kind and SSRC
+ * or hw_id, at most WM_SEQ_SET_MAX), and calls our hook for every packet
+ * the burst loop marked WM_PKT_F_SEQ, in packet order, once the packet is
+ * counted in its flow; the hook starts a stream on the first validated
+ * packet of its identity and feeds it. When a record of the flow is
  * written, its streams' windows are finalized and their counters copied
  * next to the record (pending_seq) at once, in packet order; a flow that
  * ends gives its streams back.
@@ -145,7 +147,45 @@ feed_backlog(struct wm_worker *w, uint32_t idx, const struct wm_seq_id *id)
 	}
 }
 
-/* The flow table's hook: a sequence-bearing packet, counted in its flow. */
+/*
+ * A new stream for the packet's identity, joined to the direction's set
+ * (begun with it when *head is 0). Its handle, or 0 when the pool or the
+ * set is full (counted).
+ */
+static uint32_t
+stream_start(struct wm_worker *w, uint32_t *head, const struct wm_seq_id *id)
+{
+	int idx = wm_seq_stream_alloc(w->seq_pool, (enum wm_seq_kind)id->kind,
+				      stream_ext64(&w->conf.seq_ext, id), id->epoch);
+
+	if (idx < 0) {
+		w->seq_pool_full++;
+		return 0;
+	}
+	if (wm_seq_set_join(w->seq_pool, *head != 0 ? H_IDX(*head) : (uint32_t)idx, (uint32_t)idx,
+			    wm_seq_id_ident(id)) != 0) {
+		/* The direction holds WM_SEQ_SET_MAX streams: no free stream for it. */
+		wm_seq_stream_release(w->seq_pool, (uint32_t)idx);
+		w->seq_pool_full++;
+		return 0;
+	}
+	if (*head == 0)
+		*head = H_MAKE(idx, id->kind);
+	/* A stream slot taken again: the loss history of its last owner goes. */
+	if (unlikely(w->cap.loss != NULL))
+		wm_capture_loss_reset(w->cap.loss, (uint32_t)idx);
+	identity_set(&w->seq_id[idx], id);
+	w->seq_streams++;
+	feed_backlog(w, (uint32_t)idx, id);
+	return H_MAKE(idx, id->kind);
+}
+
+/*
+ * The flow table's hook: a sequence-bearing packet, counted in its flow.
+ * seq[dir] is the first stream of the direction's set; the packet goes to
+ * the member of its kind and identity (SSRC, hw_id), a new one when it is
+ * validated (YES) and none matches.
+ */
 static void
 hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
 {
@@ -154,29 +194,22 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	const struct wm_seq_id *id = &w->burst_ids[i];
 	struct wm_seq_event ev;
 	enum wm_seq_class cls;
-	uint32_t h = seq[dir];
+	uint32_t h = 0;
+	int idx = -ENOENT;
 
-	if (h == 0) {
-		int idx;
-
+	if (seq[dir] != 0)
+		idx = wm_seq_set_find(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
+				      wm_seq_id_ident(id));
+	if (idx >= 0) {
+		h = H_MAKE(idx, id->kind);
+	} else if (w->burst_res[i] == WM_SEQ_DETECT_YES) {
+		h = stream_start(w, &seq[dir], id);
+		if (h == 0)
+			return;
+	} else {
 		/* A heuristic still collecting evidence starts nothing. */
-		if (w->burst_res[i] != WM_SEQ_DETECT_YES)
-			return;
-		idx = wm_seq_stream_alloc(w->seq_pool, (enum wm_seq_kind)id->kind,
-					  stream_ext64(&w->conf.seq_ext, id), id->epoch);
-		if (idx < 0) {
-			w->seq_pool_full++;
-			return;
-		}
-		h = seq[dir] = H_MAKE(idx, id->kind);
-		/* A stream slot taken again: the loss history of its last owner goes. */
-		if (unlikely(w->cap.loss != NULL))
-			wm_capture_loss_reset(w->cap.loss, (uint32_t)idx);
-		identity_set(&w->seq_id[idx], id);
-		w->seq_streams++;
-		feed_backlog(w, (uint32_t)idx, id);
-	} else if (unlikely(H_KIND(h) != id->kind)) {
-		w->seq_other_kind++;
+		if (seq[dir] != 0 && H_KIND(seq[dir]) != id->kind)
+			w->seq_other_kind++;
 		return;
 	}
 	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
@@ -185,7 +218,7 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 		wm_capture_seq_note(w, i, H_IDX(h), cls);
 	if (likely(!wm_seq_class_is_event(cls)))
 		return;
-	/* A new SSRC or TRex flow_seq is a new epoch of the same stream: its identity moves. */
+	/* A new TRex flow_seq, ESP SPI or MACsec AN is a new epoch: the identity moves. */
 	if (cls == WM_SEQ_RESTART)
 		identity_set(&w->seq_id[H_IDX(h)], id);
 	w->gap_events++;
@@ -214,9 +247,35 @@ stream_snapshot(struct wm_worker *w, uint32_t h, unsigned int dir, bool final,
 }
 
 /*
+ * The members after the first of a direction's set, when their flow
+ * ends: their final snapshots go to the main lcore through the end ring
+ * (two an entry), so the report counts every stream; the record carries
+ * only each direction's first. A full ring is counted, never waited for.
+ */
+static void
+set_rest_end(struct wm_worker *w, const struct wm_flow_export *e, uint32_t head, unsigned int dir)
+{
+	struct wm_seq_end end = {.e = *e};
+	int idx = wm_seq_set_next(w->seq_pool, H_IDX(head));
+
+	while (idx >= 0) {
+		int next = wm_seq_set_next(w->seq_pool, (uint32_t)idx);
+
+		stream_snapshot(w, H_MAKE(idx, 0), dir, true, &end.s[end.n++]);
+		if (end.n == RTE_DIM(end.s) || next < 0) {
+			if (rte_ring_enqueue_elem(w->seq_end_ring, &end, sizeof(end)) != 0)
+				w->seq_ends_dropped++;
+			end.n = 0;
+		}
+		idx = next;
+	}
+}
+
+/*
  * The flow table's hook: a record of a flow with streams was just
  * written into the pending buffer, before any later packet is counted.
- * Its streams' snapshots go next to it, forward stream first.
+ * Its streams' snapshots go next to it, forward stream first: the first
+ * stream of each direction's set (the others end with the flow).
  */
 static void
 hook_seq_export(void *ctx, struct wm_flow_export *e)
@@ -228,9 +287,13 @@ hook_seq_export(void *ctx, struct wm_flow_export *e)
 
 	/* Records are only ever written into the pending buffer. */
 	RTE_VERIFY(i >= 0 && i < WM_PENDING_MAX);
-	for (d = 0; d < 2; d++)
-		if (e->seq[d] != 0)
-			stream_snapshot(w, e->seq[d], d, final, &w->pending_seq[i][k++]);
+	for (d = 0; d < 2; d++) {
+		if (e->seq[d] == 0)
+			continue;
+		if (final)
+			set_rest_end(w, e, e->seq[d], d);
+		stream_snapshot(w, e->seq[d], d, final, &w->pending_seq[i][k++]);
+	}
 }
 
 /*
@@ -247,9 +310,12 @@ hook_seq_drop(void *ctx, const struct wm_flow_export *e)
 	unsigned int d;
 
 	end.e.end_reason = e->end_reason;
-	for (d = 0; d < 2; d++)
-		if (e->seq[d] != 0)
-			stream_snapshot(w, e->seq[d], d, true, &end.s[end.n++]);
+	for (d = 0; d < 2; d++) {
+		if (e->seq[d] == 0)
+			continue;
+		set_rest_end(w, e, e->seq[d], d);
+		stream_snapshot(w, e->seq[d], d, true, &end.s[end.n++]);
+	}
 	if (rte_ring_enqueue_elem(w->seq_end_ring, &end, sizeof(end)) != 0)
 		w->seq_ends_dropped++;
 }

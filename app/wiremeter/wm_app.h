@@ -314,7 +314,7 @@ struct wm_worker {
 	uint64_t seq_pkts;	       /* sequence-bearing packets tracked */
 	uint64_t seq_streams;	       /* streams started */
 	uint64_t seq_pool_full;	       /* packets untracked: no free stream */
-	uint64_t seq_other_kind;       /* packets of another kind than their flow's stream */
+	uint64_t seq_other_kind;       /* candidates of another kind than the direction's first */
 	uint64_t gap_events;	       /* gap events (gap, late, duplicate, ...) */
 	uint64_t gaps_dropped;	       /* gap events the ring could not take */
 	uint64_t seq_ends_dropped;     /* ended streams the end ring could not take */

@@ -42,7 +42,9 @@
 #define WM_FOREACH_FRAG_COUNTER(X)                            \
 	X(attributed, "fragmentsAttributed", WM_SHOW_TEL)     \
 	X(unattributed, "fragmentsUnattributed", WM_SHOW_TEL) \
-	X(table_full, "fragmentTableFull", WM_SHOW_TEL)
+	X(table_full, "fragmentTableFull", WM_SHOW_TEL)       \
+	X(held, "fragmentsHeld", WM_SHOW_TEL)                 \
+	X(absorbed, "fragmentsAbsorbed", WM_SHOW_TEL)
 
 /* A worker's own counters (struct wm_worker): field, key name, views. */
 #define WM_FOREACH_WORKER_COUNTER(X)                         \

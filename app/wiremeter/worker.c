@@ -239,10 +239,18 @@ burst_stage(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool parsed
 		if (unlikely(m->nb_segs > 1) &&
 		    (meta->kind == WM_PKT_KIND_L2 || meta->kind == WM_PKT_KIND_MACSEC))
 			meta->l3_len += rte_pktmbuf_pkt_len(m) - rte_pktmbuf_data_len(m);
-		if (unlikely(meta->flags & WM_PKT_F_FRAG)) {
+		if (unlikely((meta->flags & WM_PKT_F_FRAG) ||
+			     (meta->encap_flags & WM_PKT_E_OUTER_FRAG))) {
 			if (meta->flags & WM_PKT_F_FRAG_NONFIRST)
 				w->frag_nonfirst++;
-			wm_frag_table_update(w->frags, meta);
+			/*
+			 * Before its first fragment: metered when frag_drain() gives it
+			 * back. Absorbed: in its tunnel's inner packet, already metered.
+			 */
+			if (wm_frag_table_update(w->frags, meta) != WM_FRAG_METER) {
+				pc->metered++;
+				continue;
+			}
 		}
 		/*
 		 * Counted by index (each field is 0, none, or below its _MAX);
@@ -289,6 +297,29 @@ static inline bool
 room_for_burst(const struct wm_worker *w)
 {
 	return w->n_pending + WM_BURST <= WM_PENDING_MAX;
+}
+
+/*
+ * Meter the fragments the fragment table gives back (their first fragment
+ * came, or their time is up: lib/pkt) like a burst, when the pending
+ * buffer has room for one. Returns how many.
+ */
+static unsigned int
+frag_drain(struct wm_worker *w, uint64_t now)
+{
+	struct wm_pkt_meta metas[WM_BURST];
+	const struct wm_pkt_meta *ok[WM_BURST];
+	unsigned int i, n;
+
+	if (!room_for_burst(w))
+		return 0;
+	n = wm_frag_table_take(w->frags, now, metas, WM_BURST);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		ok[i] = &metas[i];
+	w->n_pending += wm_flow_table_update_bulk(w->flows, ok, n, &w->pending[w->n_pending]);
+	return n;
 }
 
 /* Room in the pending buffer, at most 'budget' records. */
@@ -413,6 +444,12 @@ worker_finish(struct wm_worker *w)
 			pending_flush(w);
 		}
 	}
+	/* Every fragment still held: on its datagram's flow, or on the ports-0 one. */
+	for (;;) {
+		pending_flush(w);
+		if (frag_drain(w, UINT64_MAX) == 0 && room_for_burst(w))
+			break;
+	}
 	/*
 	 * First what is due by the clock, as it would have been had the
 	 * input gone on, so a replay's records do not depend on when its
@@ -515,6 +552,7 @@ wm_worker_main(void *arg)
 			wm_distributor_poll(w->dist, &w->conf);
 		if (w->sw_in != NULL)
 			ring_in_process(w);
+		frag_drain(w, w->now_ns);
 		if (!room_for_burst(w))
 			w->rx_stalls++;
 		w->polls++;

@@ -794,10 +794,12 @@ put_value(uint8_t **p, const struct field_def *f, const struct wm_ipfix_value *v
  * with its number for the wire, an MPLS label stack section (the entry
  * without its TTL; 0 past the stack), an outer endpoint in its family or
  * "" (MPLS at L2 has none). The endpoints are the first packet's, as
- * every tunnel field is, whichever way the record goes.
+ * every tunnel field is: the initiator's way, so a uniflow reverse record
+ * swaps them as it swaps the flow's own.
  */
 static void
-tunnel_value(const struct field_def *f, const struct wm_flow_export *e, struct wm_ipfix_value *v)
+tunnel_value(const struct field_def *f, const struct wm_flow_export *e, bool reverse,
+	     struct wm_ipfix_value *v)
 {
 	const unsigned int i = f->src - F_MPLS1;
 
@@ -814,7 +816,7 @@ tunnel_value(const struct field_def *f, const struct wm_flow_export *e, struct w
 		v->u = i < e->n_mpls && i < WM_PKT_MAX_MPLS ? e->mpls[i] >> 8 : 0;
 		break;
 	default:
-		v->bytes = f->src == F_TSRC ? e->outer_src : e->outer_dst;
+		v->bytes = (f->src == F_TSRC) != reverse ? e->outer_src : e->outer_dst;
 		if (e->encap_flags & WM_PKT_E_OUTER_V4) {
 			v->kind = WM_IPFIX_VALUE_IPV4;
 		} else if (e->encap_flags & WM_PKT_E_OUTER_V6) {
@@ -895,7 +897,7 @@ flow_value(const struct field_def *f, const struct wm_flow_export *e, bool rever
 	case F_MPLS3:
 	case F_TSRC:
 	case F_TDST:
-		tunnel_value(f, e, v);
+		tunnel_value(f, e, reverse, v);
 		break;
 	default:
 		v->u = flow_scalar(f, e);

@@ -486,8 +486,13 @@ tunnel_enter(const struct parse_ctx *c, uint32_t off, uint32_t end, enum wm_pkt_
 	meta->flags |= WM_PKT_F_TUNNEL;
 	if (c->opts & WM_PKT_OPT_OUTER)
 		return WM_PKT_OK;
-	/* A fragment's payload is not a whole inner packet. */
-	if (c->depth >= WM_PKT_MAX_ENCAP || (meta->flags & WM_PKT_F_FRAG)) {
+	/*
+	 * A fragment's payload is not a whole inner packet; the outermost
+	 * packet's first fragment holds the inner headers, though, and the
+	 * inner IP header says the inner packet's length: decoded, its later
+	 * fragments are named for the fragment table (WM_PKT_E_OUTER_FRAG).
+	 */
+	if (c->depth >= WM_PKT_MAX_ENCAP || ((meta->flags & WM_PKT_F_FRAG) && c->depth > 0)) {
 		meta->undecoded = (uint8_t)kind;
 		return WM_PKT_OK;
 	}
@@ -499,6 +504,11 @@ tunnel_enter(const struct parse_ctx *c, uint32_t off, uint32_t end, enum wm_pkt_
 	rc = tun_decode(&in, off, &kind, outer.proto, meta);
 	if (rc == 0) {
 		encap_set(meta, &outer, kind);
+		if (outer.flags & WM_PKT_F_FRAG) {
+			meta->encap_flags |= WM_PKT_E_OUTER_FRAG;
+			meta->outer_frag_id = outer.frag_id;
+			meta->outer_proto = outer.proto;
+		}
 		return WM_PKT_OK;
 	}
 	*meta = outer;

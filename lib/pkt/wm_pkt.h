@@ -161,6 +161,11 @@ enum wm_pkt_kind {
 #define WM_PKT_E_TEID 0x02     /**< gtp_teid */
 #define WM_PKT_E_OUTER_V4 0x04 /**< outer_src/outer_dst are IPv4 (first 4 bytes) */
 #define WM_PKT_E_OUTER_V6 0x08 /**< outer_src/outer_dst are IPv6 */
+/**
+ * The outermost IP packet is a first fragment: its later fragments carry
+ * the rest of this inner packet (outer_proto, outer_frag_id name them).
+ */
+#define WM_PKT_E_OUTER_FRAG 0x10
 
 /** Options of wm_pkt_parse_frame(). */
 #define WM_PKT_OPT_OUTER 0x01 /**< describe tunnels by their outer headers (--tunnels outer) */
@@ -208,9 +213,11 @@ struct wm_pkt_meta {
 	uint32_t mpls[WM_PKT_MAX_MPLS]; /**< first label stack entries, top first, raw */
 	uint8_t outer_src[16];		/**< outermost tunnel's IP source (E_OUTER_*) */
 	uint8_t outer_dst[16];		/**< and destination */
-	uint32_t frag_id; /**< IPv4 identification or IPv6 fragment ID (WM_PKT_F_FRAG) */
-	uint64_t ts_ns;	  /**< packet time; set by the caller, not the parser */
-	uint16_t port;	  /**< ingress port; set by the caller, not the parser */
+	uint32_t frag_id;	/**< IPv4 identification or IPv6 fragment ID (WM_PKT_F_FRAG) */
+	uint32_t outer_frag_id; /**< the outermost packet's, with WM_PKT_E_OUTER_FRAG */
+	uint8_t outer_proto;	/**< the outermost packet's protocol, with WM_PKT_E_OUTER_FRAG */
+	uint64_t ts_ns;		/**< packet time; set by the caller, not the parser */
+	uint16_t port;		/**< ingress port; set by the caller, not the parser */
 };
 
 /**
@@ -302,6 +309,22 @@ struct wm_frag_stats {
 	uint64_t attributed;   /**< later fragments given their first fragment's ports */
 	uint64_t unattributed; /**< later fragments left on the ports-0 flow */
 	uint64_t table_full;   /**< first fragments not noted: no free slot for their key */
+	uint64_t held;	       /**< later fragments that waited for their first fragment */
+	uint64_t absorbed; /**< later fragments of a tunnelled packet metered whole as its inner */
+};
+
+/** Later fragments of one datagram that may wait for its first; more are metered at once. */
+#define WM_FRAG_HOLD_MAX 64
+
+/** What wm_frag_table_update() did with a packet. */
+enum wm_frag_verdict {
+	WM_FRAG_METER = 0, /**< meter the packet now */
+	WM_FRAG_HELD = 1,  /**< counted in the table; wm_frag_table_take() gives it back */
+	/**
+	 * Part of an inner packet already metered whole (its outer first
+	 * fragment's tunnel was decoded): counted, metered into no flow.
+	 */
+	WM_FRAG_ABSORBED = 2,
 };
 
 struct wm_frag_table;
@@ -328,9 +351,42 @@ void wm_frag_table_free(struct wm_frag_table *t);
  * is remembered gets its ports and loses WM_PKT_F_FRAG_NONFIRST (it keeps
  * WM_PKT_F_FRAG), so it meters on the datagram's flow. Anything else is
  * left as it is. A later fragment that comes before its first fragment
- * stays on the ports-0 flow and is counted as unattributed.
+ * waits in the table by count (WM_FRAG_HELD: the caller does not meter
+ * it now); when its datagram holds WM_FRAG_HOLD_MAX already, or no slot
+ * is free, it stays on the ports-0 flow and is counted as unattributed.
+ * A packet whose outermost first fragment carried a decoded tunnel
+ * (WM_PKT_E_OUTER_FRAG) is its inner packet, metered whole: the later
+ * fragments of that outer datagram are WM_FRAG_ABSORBED.
+ *
+ * @return
+ *   WM_FRAG_METER, WM_FRAG_HELD or WM_FRAG_ABSORBED.
  */
-void wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m);
+enum wm_frag_verdict wm_frag_table_update(struct wm_frag_table *t, struct wm_pkt_meta *m);
+
+/**
+ * Give back held fragments, to be metered as they are: those whose first
+ * fragment has come (with its ports, counted as attributed), then those
+ * whose datagram's deadline is at or before @p now (a bounded scan of up
+ * to @p max slots a call; on the ports-0 flow, counted as unattributed).
+ * Given back, the fragments of a datagram add up to what was held: the
+ * count, the octets, the shortest and the longest IP length, and the
+ * first and last time. Each meta's eth points at its MACs in the table,
+ * valid until the next wm_frag_table_update().
+ *
+ * @param t
+ *   The table.
+ * @param now
+ *   Packet time; UINT64_MAX gives back everything held (the input ended),
+ *   scanning the whole table.
+ * @param out
+ *   Room for @p max metas.
+ * @param max
+ *   Most metas to give back.
+ * @return
+ *   Metas written to @p out; 0 when nothing is due.
+ */
+unsigned int wm_frag_table_take(struct wm_frag_table *t, uint64_t now, struct wm_pkt_meta *out,
+				unsigned int max);
 
 /** The table's counters; other threads may read them with relaxed loads. */
 const struct wm_frag_stats *wm_frag_table_stats(const struct wm_frag_table *t);

@@ -76,6 +76,9 @@ struct wm_seq_stream {
 	bool pv_check;	      /* raw 0 and wraps are protocol violations */
 	bool open;	      /* the epoch has its first packet */
 	bool in_use;	      /* the slot holds a stream */
+	bool in_set;	      /* joined a set (wm_seq_set_join()) */
+	uint32_t set_next;    /* next member of its set, plus one; 0 after the last */
+	uint32_t ident;	      /* identity in its set: RTP SSRC, TRex hw_id, else 0 */
 	struct wm_seq_counters c;
 	uint64_t bits[]; /* block_mask + 1 blocks used, sized for the pool's largest W */
 };
@@ -389,6 +392,69 @@ wm_seq_stream_release(struct wm_seq_pool *pool, uint32_t idx)
 	pool->free_stack[pool->n_free++] = idx;
 	pool->in_use--;
 	return 0;
+}
+
+/* ---- sets: the streams of one direction of one flow ---- */
+
+/*
+ * A set is a list through its members' set_next, first member first.
+ * Members are appended only, and a set is given back whole (its flow
+ * ended), so a walk from the first member sees every member once and at
+ * most WM_SEQ_SET_MAX of them.
+ */
+int
+wm_seq_set_join(struct wm_seq_pool *pool, uint32_t head, uint32_t idx, uint32_t ident)
+{
+	struct wm_seq_stream *s = stream_get(pool, idx), *h = stream_get(pool, head), *m;
+	unsigned int n = 1;
+
+	if (s == NULL || h == NULL || s->in_set)
+		return -EINVAL;
+	if (head != idx) {
+		if (!h->in_set)
+			return -EINVAL;
+		for (m = h;; m = slot_at(pool, m->set_next - 1), n++) {
+			if (m->kind == s->kind && m->ident == ident)
+				return -EEXIST;
+			if (m->set_next == 0)
+				break;
+		}
+		if (n >= WM_SEQ_SET_MAX)
+			return -ENOSPC;
+		m->set_next = idx + 1;
+	}
+	s->ident = ident;
+	s->set_next = 0;
+	s->in_set = true;
+	return 0;
+}
+
+int
+wm_seq_set_find(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind,
+		uint32_t ident)
+{
+	const struct wm_seq_stream *m = stream_get(pool, head);
+	uint32_t idx = head;
+
+	while (m != NULL && m->in_set) {
+		if (m->kind == kind && m->ident == ident)
+			return (int)idx;
+		if (m->set_next == 0)
+			break;
+		idx = m->set_next - 1;
+		m = stream_get(pool, idx);
+	}
+	return -ENOENT;
+}
+
+int
+wm_seq_set_next(const struct wm_seq_pool *pool, uint32_t idx)
+{
+	const struct wm_seq_stream *s = stream_get(pool, idx);
+
+	if (s == NULL || !s->in_set || s->set_next == 0)
+		return -ENOENT;
+	return (int)(s->set_next - 1);
 }
 
 /* ---- the bitmap ---- */

@@ -365,6 +365,62 @@ void wm_seq_pool_stats(const struct wm_seq_pool *pool, struct wm_seq_pool_stats 
 int wm_seq_stream_alloc(struct wm_seq_pool *pool, enum wm_seq_kind kind, bool ext64,
 			uint64_t epoch);
 
+/** Most streams one set holds (wm_seq_set_join()): the walk of a set is bounded by it. */
+#define WM_SEQ_SET_MAX 8
+
+/**
+ * Make a stream a member of a set: the streams of one direction of one
+ * flow, each a (kind, identity) of its own, so that several SSRCs or
+ * hw_ids on one 5-tuple are separate streams, not restarts of each
+ * other. The set is a list through its members, first member first; its
+ * first member is its handle. O(WM_SEQ_SET_MAX).
+ *
+ * @param pool
+ *   The pool.
+ * @param head
+ *   The set's first member; idx itself to begin a new set.
+ * @param idx
+ *   A stream from wm_seq_stream_alloc() in no set yet.
+ * @param ident
+ *   Its identity in the set (wm_seq_id_ident()).
+ * @return
+ *   0; -ENOSPC when the set holds WM_SEQ_SET_MAX streams already; -EEXIST
+ *   when a member has that kind and identity; -EINVAL when head or idx
+ *   names no live stream or idx is in a set.
+ */
+int wm_seq_set_join(struct wm_seq_pool *pool, uint32_t head, uint32_t idx, uint32_t ident);
+
+/**
+ * The member of a set with a kind and identity. O(WM_SEQ_SET_MAX).
+ *
+ * @param pool
+ *   The pool.
+ * @param head
+ *   The set's first member.
+ * @param kind
+ *   The kind looked for.
+ * @param ident
+ *   The identity looked for (wm_seq_id_ident()).
+ * @return
+ *   The member's handle, or -ENOENT when no member matches (or head names
+ *   no live stream).
+ */
+int wm_seq_set_find(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind,
+		    uint32_t ident);
+
+/**
+ * The member after idx in its set, for a walk from the first member.
+ *
+ * @param pool
+ *   The pool.
+ * @param idx
+ *   A member of a set.
+ * @return
+ *   The next member's handle, or -ENOENT after the last (or when idx
+ *   names no live stream). Read it before releasing idx.
+ */
+int wm_seq_set_next(const struct wm_seq_pool *pool, uint32_t idx);
+
 /**
  * Return a stream's slot to the pool. The caller reads the counters
  * (and finalizes) first if it wants them. O(1).
@@ -560,6 +616,26 @@ struct wm_seq_id {
 };
 
 /**
+ * What tells streams of one kind apart in one set (one direction of one
+ * flow): the RTP SSRC, the TRex hw_id. 0 for ESP and MACsec, whose new
+ * SPI or AN on the same flow is a new epoch of the one stream.
+ *
+ * @param id
+ *   A detection result (WM_SEQ_DETECT_YES or CANDIDATE).
+ * @return
+ *   The identity within the set.
+ */
+static inline uint32_t
+wm_seq_id_ident(const struct wm_seq_id *id)
+{
+	if (id->kind == WM_SEQ_KIND_RTP)
+		return id->rtp_ssrc;
+	if (id->kind == WM_SEQ_KIND_TESTER)
+		return id->tester_hw_id;
+	return 0;
+}
+
+/**
  * A stream's identity and counters at one moment: what an exported flow
  * record carries for each stream it holds (JSON lines, IPFIX, reports).
  */
@@ -617,10 +693,15 @@ void wm_seq_detect_free(struct wm_seq_detect *det);
  * Heuristic matches (RTP on ports outside rtp_ports, TRex trailers on
  * ports outside tester_ports) return WM_SEQ_DETECT_CANDIDATE until the
  * validation table has seen K consecutive numbers of the same stream in
- * the same 5-tuple; then WM_SEQ_DETECT_YES. A caller whose flow already
+ * the same 5-tuple; then WM_SEQ_DETECT_YES, for every later number of
+ * that stream too, in order or not. A caller whose flow already
  * tracks that stream treats CANDIDATE as YES; otherwise it should not
  * allocate a stream for it. The YES that completes a validation gives the
- * number of candidates before it in id->backlog (see struct wm_seq_id). A flow evicted from the table (collision) validates again.
+ * number of candidates before it in id->backlog (see struct wm_seq_id). A
+ * stream whose entry another took (collision) validates again. A payload
+ * that passes both heuristics is a tester packet when its trailer's stream
+ * is validated, else RTP when that stream is (or no trailer is there),
+ * else a tester candidate.
  *
  * @param det
  *   The detector (its table is updated).

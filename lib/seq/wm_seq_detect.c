@@ -15,9 +15,10 @@
  * outside the configured ports) need evidence from several packets. It
  * is kept in a direct-mapped table of fixed size, allocated at creation:
  * one entry per (5-tuple, kind, SSRC or hw_id), holding the last number
- * and how many consecutive numbers were seen. A collision replaces the
- * entry; the stream then validates again. The table belongs to the
- * detector's worker.
+ * and how many consecutive numbers were seen. A validated entry stays
+ * validated whatever numbers follow (reordering, loss): only a collision,
+ * which replaces the entry, makes the stream validate again. The table
+ * belongs to the detector's worker.
  */
 
 #include <errno.h>
@@ -39,7 +40,8 @@ struct validate_entry {
 	uint64_t tag;  /* hash of the stream's identity; 0 when empty */
 	uint32_t last; /* last number seen */
 	uint8_t count; /* consecutive numbers seen, saturating at 255 */
-	uint8_t unused[3];
+	uint8_t valid; /* 1 once count reached k: later numbers need not be consecutive */
+	uint8_t unused[2];
 };
 
 struct wm_seq_detect {
@@ -189,8 +191,11 @@ stream_tag(const struct wm_pkt_meta *m, unsigned int kind, uint32_t ident)
 
 /*
  * Validation: YES once k consecutive numbers (each the previous plus one,
- * modulo 2^width) of the stream were seen, CANDIDATE before. A repeat of
- * the last number leaves the count alone; any other number starts over.
+ * modulo 2^width) of the stream were seen, CANDIDATE before. Before that,
+ * a repeat of the last number leaves the count alone and any other number
+ * starts over; after it, every number of the stream is YES, so that a
+ * reordered or lost packet does not make a validated stream a candidate
+ * again (another kind's candidate would then win, see detect_udp()).
  * The packet that completes a validation says how many came before it
  * (id->backlog, k - 1): their numbers are the k - 1 before its own.
  */
@@ -201,6 +206,10 @@ validate(struct wm_seq_detect *det, const struct wm_pkt_meta *m, unsigned int ki
 	uint64_t tag = stream_tag(m, kind, ident);
 	struct validate_entry *e = &det->table[tag & det->mask];
 
+	if (e->tag == tag && e->valid) {
+		e->last = seq;
+		return WM_SEQ_DETECT_YES;
+	}
 	if (e->tag == tag && seq == ((e->last + 1) & wire_mask)) {
 		if (e->count < UINT8_MAX)
 			e->count++;
@@ -211,7 +220,10 @@ validate(struct wm_seq_detect *det, const struct wm_pkt_meta *m, unsigned int ki
 		e->tag = tag;
 		e->last = seq;
 		e->count = 1;
+		e->valid = 0;
 	}
+	if (e->count >= k)
+		e->valid = 1;
 	return e->count >= k ? WM_SEQ_DETECT_YES : WM_SEQ_DETECT_CANDIDATE;
 }
 
@@ -257,8 +269,10 @@ detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 	   struct wm_seq_id *id)
 {
 	const struct wm_seq_detect_conf *c = &det->conf;
+	enum wm_seq_detect_result tester = WM_SEQ_DETECT_NONE, rtp;
 	const uint8_t *udp, *pl;
 	uint32_t l4 = m->l4_off, ulen, plen, avail;
+	struct wm_seq_id rtp_cand;
 	bool rtp_ok;
 
 	if (l4 == 0 || (m->flags & WM_PKT_F_FRAG_NONFIRST) || (uint64_t)l4 + 8 > len)
@@ -295,18 +309,29 @@ detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 			}
 			if (c->tester_any_udp) {
 				tester_id(t, id);
-				return validate(det, m, WM_SEQ_KIND_TESTER, id->tester_hw_id,
-						id->raw, UINT32_MAX, c->tester_validate_k, id);
+				tester = validate(det, m, WM_SEQ_KIND_TESTER, id->tester_hw_id,
+						  id->raw, UINT32_MAX, c->tester_validate_k, id);
+				if (tester == WM_SEQ_DETECT_YES)
+					return tester;
 			}
 		}
 	}
-
-	if (rtp_ok && c->rtp_heuristic) {
-		rtp_id(pl, id);
-		return validate(det, m, WM_SEQ_KIND_RTP, id->rtp_ssrc, id->raw, UINT16_MAX,
-				c->rtp_heuristic_k, id);
+	if (!rtp_ok || !c->rtp_heuristic)
+		return tester;
+	/*
+	 * Both heuristics see every packet, so each counts its own evidence.
+	 * A payload byte that happens to be the TRex magic makes a mere
+	 * candidate: a validated RTP stream keeps its packet.
+	 */
+	memset(&rtp_cand, 0, sizeof(rtp_cand));
+	rtp_id(pl, &rtp_cand);
+	rtp = validate(det, m, WM_SEQ_KIND_RTP, rtp_cand.rtp_ssrc, rtp_cand.raw, UINT16_MAX,
+		       c->rtp_heuristic_k, &rtp_cand);
+	if (rtp == WM_SEQ_DETECT_YES || tester == WM_SEQ_DETECT_NONE) {
+		*id = rtp_cand;
+		return rtp;
 	}
-	return WM_SEQ_DETECT_NONE;
+	return tester;
 }
 
 enum wm_seq_detect_result

@@ -120,7 +120,7 @@ PREFIXES = []           # EAL file prefixes used, for cleanup
 NF_TRACES = ["tcp_bidir", "tcp_rst", "vlan", "ipv6_ext", "icmp", "esp", "idle_many", "active"]
 # Traces exported to a file in uniflow mode too (every trace is, in biflow mode).
 UNIFLOW_FILE_TRACES = ["tcp_bidir", "tcp_rst", "ipv6_ext", "vlan", "icmp", "esp", "l2",
-                       "macsec", "ipv4_misc", "idle_many", "active", "two_files"]
+                       "macsec", "ipv4_misc", "idle_many", "active", "two_files", "tunnels"]
 
 PEN = 32473             # --ipfix-pen default: wiremeter's own elements (macsecSCI, macsecAN)
 
@@ -283,7 +283,8 @@ def trace_args(name):
 SWAP = [("sourceIPv4Address", "destinationIPv4Address"),
         ("sourceIPv6Address", "destinationIPv6Address"),
         ("sourceTransportPort", "destinationTransportPort"),
-        ("sourceMacAddress", "destinationMacAddress")]
+        ("sourceMacAddress", "destinationMacAddress"),
+        ("tunnelSourceAddress", "tunnelDestinationAddress")]
 REVERSE_KEYS = ("reversePacketDeltaCount", "reverseOctetDeltaCount", "reverseTcpControlBits")
 
 

@@ -754,6 +754,52 @@ test_ipfix_visit_tunnel(void)
 	wm_ipfix_encoder_free(enc);
 }
 
+/*
+ * Uniflow: the reverse record of a tunnelled flow swaps the tunnel's
+ * endpoints as it swaps the flow's (the responder's packets went from
+ * the initiator's tunnel destination to its source).
+ */
+static void
+test_ipfix_uniflow_tunnel_swapped(void)
+{
+	static const uint8_t a[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 1};
+	static const uint8_t b[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 2};
+	struct wm_ipfix_encoder *enc = enc_new(WM_IPFIX_UNIFLOW);
+	struct wm_flow_export e = flow_v4();
+	uint8_t ab[32], ba[32];
+	const uint8_t *r1, *r2;
+	struct wm_ipfix_msg m;
+	uint16_t rl;
+
+	e.encap = WM_PKT_TUNNEL_GTPU;
+	e.encap_flags = WM_PKT_E_TEID | WM_PKT_E_OUTER_V4;
+	e.gtp_teid = 77;
+	inet_pton(AF_INET, "192.0.2.1", e.outer_src);
+	inet_pton(AF_INET, "192.0.2.2", e.outer_dst);
+	memcpy(ab, a, 16);
+	memcpy(ab + 16, b, 16);
+	memcpy(ba, b, 16);
+	memcpy(ba + 16, a, 16);
+	rl = wm_ipfix_record_len(enc, WM_IPFIX_TID_TUN4);
+	wm_ipfix_msg_init(&m, buf, 1400, 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 2);
+	r1 = buf + 20;
+	r2 = r1 + rl;
+	CU_ASSERT_EQUAL(rd32(r2), 0x0a000002); /* the flow's endpoints swapped */
+	CU_ASSERT_PTR_NOT_NULL(memmem(r1, rl, ab, sizeof(ab)));
+	CU_ASSERT_PTR_NULL(memmem(r1, rl, ba, sizeof(ba)));
+	CU_ASSERT_PTR_NOT_NULL(memmem(r2, rl, ba, sizeof(ba)));
+	CU_ASSERT_PTR_NULL(memmem(r2, rl, ab, sizeof(ab)));
+	/* In biflow the one record keeps the initiator's way. */
+	wm_ipfix_encoder_free(enc);
+	enc = enc_new(WM_IPFIX_BIFLOW);
+	wm_ipfix_msg_init(&m, buf, 1400, 1);
+	CU_ASSERT_EQUAL(wm_ipfix_msg_add_flow(&m, enc, &e, NULL, 0), 1);
+	CU_ASSERT_PTR_NOT_NULL(
+		memmem(buf + 20, wm_ipfix_record_len(enc, WM_IPFIX_TID_TUN4), ab, sizeof(ab)));
+	wm_ipfix_encoder_free(enc);
+}
+
 static struct wm_flow_export
 flow_v6(void)
 {
@@ -1048,6 +1094,7 @@ main(void)
 		WM_TEST(test_ipfix_biflow_record_vector),
 		WM_TEST(test_ipfix_template_vectors),
 		WM_TEST(test_ipfix_uniflow_two_records),
+		WM_TEST(test_ipfix_uniflow_tunnel_swapped),
 		WM_TEST(test_ipfix_mtu_boundary),
 		WM_TEST(test_ipfix_uniflow_pair_not_split),
 		WM_TEST(test_ipfix_sets_by_template),

@@ -1772,6 +1772,8 @@ meta_eq(const struct wm_pkt_meta *got, const struct wm_pkt_meta *exp, const char
 	FIELD_EQ(encap_flags);
 	FIELD_EQ(n_mpls);
 	FIELD_EQ(frag_id);
+	FIELD_EQ(outer_frag_id);
+	FIELD_EQ(outer_proto);
 	FIELD_EQ(segment_id);
 	FIELD_EQ(gtp_teid);
 	FIELD_EQ(mpls[0]);
@@ -2921,6 +2923,14 @@ test_pkt_tunnel_vxlan(void)
 	exp_encap(&exp, WM_PKT_TUNNEL_VXLAN, 0);
 	exp_segment(&exp, 0x123456);
 	EXPECT_FRAME(build_vxlan_v4, &exp);
+	/*
+	 * The outer packet's first fragment holds the inner headers: its inner
+	 * packet, the outer datagram named for the fragment table.
+	 */
+	exp.encap_flags |= WM_PKT_E_OUTER_FRAG;
+	exp.outer_frag_id = 0x1234;
+	exp.outer_proto = 17;
+	EXPECT_FRAME(build_vxlan_frag, &exp);
 
 	/* The inner frame's VLAN tag is skipped: the flow keeps the outer frame's tags. */
 	memset(&exp, 0, sizeof(exp));
@@ -3167,11 +3177,6 @@ test_pkt_tunnel_undecoded(void)
 	exp.l3_len = 62;
 	EXPECT_FRAME(build_vxlan_inner_cut, &exp);
 
-	exp.flags |= WM_PKT_F_FRAG;
-	exp.l3_len = 100;
-	exp.frag_id = 0x1234;
-	EXPECT_FRAME(build_vxlan_frag, &exp);
-
 	memset(&exp, 0, sizeof(exp));
 	exp_outer_v4_udp(&exp, 49152, 6081, 100);
 	exp.undecoded = WM_PKT_TUNNEL_GENEVE;
@@ -3411,6 +3416,8 @@ test_pkt_tunnel_offload_names(void)
 /* ---- the fragment table ---- */
 
 #define FRAG_TIMEOUT_NS UINT64_C(5000000000)
+#define FRAG_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define FRAG_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Parse a built frame into m at packet time ts (the frame is copied, eth cleared). */
 static void
@@ -3440,101 +3447,263 @@ expect_ports(const struct wm_pkt_meta *m, uint16_t sport, uint16_t dport, int no
 		line, msg, __FILE__, "", CU_FALSE);
 }
 
-/* In order, out of order, duplicated and overlapping later fragments; IPv4 and IPv6. */
+/*
+ * What a table of 'slots' slots gives back at 'now' over a whole scan (a
+ * call scans at most 'max' slots), into out (room for 'room').
+ */
+static unsigned int
+frag_take_pass(struct wm_frag_table *t, uint32_t slots, uint64_t now, struct wm_pkt_meta *out,
+	       unsigned int max, unsigned int room)
+{
+	unsigned int n = 0, c;
+
+	for (c = 0; c <= slots / max && n + max <= room; c++)
+		n += wm_frag_table_take(t, now, &out[n], max);
+	return n;
+}
+
+/* A copy of m as another datagram's fragment (ID id) at time ts. */
+static struct wm_pkt_meta
+frag_with(const struct wm_pkt_meta *m, uint32_t id, uint64_t ts)
+{
+	struct wm_pkt_meta c = *m;
+
+	c.frag_id = id;
+	c.ts_ns = ts;
+	return c;
+}
+
+/* Update m and check the verdict. */
+#define FRAG_UPDATE(t, m, verdict) CU_ASSERT_EQUAL(wm_frag_table_update((t), (m)), (verdict))
+
+/*
+ * In order, duplicated and overlapping later fragments; IPv4 and IPv6; a
+ * later fragment before its first waits and comes back with its ports.
+ */
 static void
 test_pkt_frag_table_attributes(void)
 {
 	struct wm_frag_table *t = wm_frag_table_create(64, FRAG_TIMEOUT_NS);
-	struct wm_pkt_meta first, later, m;
+	struct wm_pkt_meta first, later, m, out[4];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	frag_meta(build_ipv4_frag_first, 1000, &first);
 	frag_meta(build_ipv4_frag_last, 900, &later);
-	/* Before its first fragment: the ports-0 flow, counted. */
+	/* Before its first fragment: held, nothing to give back yet. */
 	m = later;
-	wm_frag_table_update(t, &m);
-	expect_ports(&m, 0, 0, 1, __LINE__);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, 950, out, 4), 0);
 	m = first;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* Its first came: given back with the first's ports, as it was. */
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, 1000, out, 4), 1);
+	expect_ports(&out[0], 5004, 5005, 0, __LINE__);
+	CU_ASSERT_EQUAL(out[0].l3_len, later.l3_len);
+	CU_ASSERT_EQUAL(out[0].ts_ns, 900);
+	CU_ASSERT_EQUAL(out[0].frag_id, later.frag_id);
+	CU_ASSERT_EQUAL(memcmp(out[0].src, later.src, 16), 0);
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, 1000, out, 4), 0);
 	/* After it, twice (a duplicate), and a middle one overlapping the last. */
 	later.ts_ns = 2000;
 	m = later;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, 5004, 5005, 0, __LINE__);
 	m = later;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, 5004, 5005, 0, __LINE__);
 	frag_meta(build_ipv4_frag_middle, 2500, &m);
 	m.frag_id = first.frag_id;
 	m.proto = first.proto; /* the builder's middle fragment is TCP's */
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, 5004, 5005, 0, __LINE__);
-	/* Another ID, protocol or address is another datagram. */
+	/* Another ID, protocol or address is another datagram: each waits for its first. */
 	m = later;
 	m.frag_id = 0x1235;
-	wm_frag_table_update(t, &m);
-	expect_ports(&m, 0, 0, 1, __LINE__);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
 	m = later;
 	m.proto = 6;
-	wm_frag_table_update(t, &m);
-	expect_ports(&m, 0, 0, 1, __LINE__);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
 	m = later;
 	m.src[3] ^= 1;
-	wm_frag_table_update(t, &m);
-	expect_ports(&m, 0, 0, 1, __LINE__);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
 	/* IPv6: the fragment header's identification. */
 	frag_meta(build_ipv6_frag_first, 3000, &first);
 	m = first;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_NOT_EQUAL(first.sport, 0);
 	frag_meta(build_ipv6_frag_nonfirst, 3001, &later);
 	m = later;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, first.sport, first.dport, 0, __LINE__);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 2);
-	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 4);
-	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 4);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 5);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 0);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->held, 4);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 0);
+	/* The three that never get a first: given back on the ports-0 flow when the input ends. */
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, UINT64_MAX, out, 4), 3);
+	expect_ports(&out[0], 0, 0, 1, __LINE__);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 3);
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, UINT64_MAX, out, 4), 0);
 	wm_frag_table_free(t);
 }
 
-/* Entries expire in packet time; whole packets are left alone. */
+/*
+ * Out of order: five later fragments of different lengths, then the first.
+ * Given back two at a time, they add up to what was held: count, octets,
+ * shortest, longest, and the first and last time.
+ */
+static void
+test_pkt_frag_table_out_of_order(void)
+{
+	static const uint32_t lens[5] = {1500, 28, 700, 1500, 333};
+	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m, out[2];
+	uint64_t octets = 0, got_octets = 0;
+	uint32_t min = UINT32_MAX, max = 0, i, n, total = 0;
+	uint32_t got_min = UINT32_MAX, got_max = 0;
+	uint64_t first_ts = UINT64_MAX, last_ts = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_ipv4_frag_first, 10000, &first);
+	frag_meta(build_ipv4_frag_last, 0, &later);
+	for (i = 0; i < 5; i++) {
+		m = later;
+		m.ts_ns = 5000 + i;
+		m.l3_len = lens[i];
+		octets += lens[i];
+		min = FRAG_MIN(min, lens[i]);
+		max = FRAG_MAX(max, lens[i]);
+		FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	}
+	m = first;
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	while ((n = wm_frag_table_take(t, 10000, out, 2)) != 0) {
+		CU_ASSERT(n <= 2);
+		for (i = 0; i < n; i++) {
+			expect_ports(&out[i], 5004, 5005, 0, __LINE__);
+			got_octets += out[i].l3_len;
+			got_min = FRAG_MIN(got_min, out[i].l3_len);
+			got_max = FRAG_MAX(got_max, out[i].l3_len);
+			first_ts = FRAG_MIN(first_ts, out[i].ts_ns);
+			last_ts = FRAG_MAX(last_ts, out[i].ts_ns);
+			total++;
+		}
+	}
+	CU_ASSERT_EQUAL(total, 5);
+	CU_ASSERT_EQUAL(got_octets, octets);
+	CU_ASSERT_EQUAL(got_min, min);
+	CU_ASSERT_EQUAL(got_max, max);
+	CU_ASSERT_EQUAL(first_ts, 5000);
+	CU_ASSERT_EQUAL(last_ts, 5004);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 5);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->held, 5);
+	/* A datagram holds at most WM_FRAG_HOLD_MAX; the next is metered at once. */
+	for (i = 0; i < WM_FRAG_HOLD_MAX; i++) {
+		m = later;
+		m.frag_id = 0x7777;
+		m.ts_ns = 20000;
+		FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	}
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	expect_ports(&m, 0, 0, 1, __LINE__);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 1);
+	wm_frag_table_free(t);
+}
+
+/*
+ * A VXLAN packet in two outer fragments: the first is its inner packet,
+ * metered whole; the rest of the outer datagram, before or after it, is
+ * absorbed (counted, metered into no flow), another datagram is not.
+ */
+static void
+test_pkt_frag_table_outer_absorbed(void)
+{
+	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
+	struct wm_pkt_meta first, later, m, out[4];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	frag_meta(build_vxlan_frag, 2000, &first);
+	CU_ASSERT_EQUAL_FATAL(first.encap_flags & WM_PKT_E_OUTER_FRAG, WM_PKT_E_OUTER_FRAG);
+	frag_meta(build_ipv4_frag_last, 1000, &later);
+	memset(later.src, 0, 16);
+	memset(later.dst, 0, 16);
+	memcpy(later.src, t4_src, 4);
+	memcpy(later.dst, t4_dst, 4);
+	later.frag_id = 0x1234;
+	/* One before the first (held), the first, one after it. */
+	m = later;
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	m = first;
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	CU_ASSERT_EQUAL(m.sport, 40000); /* the inner flow's, untouched */
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, 2000, out, 4, 4), 0);
+	m = frag_with(&later, 0x1234, 3000);
+	FRAG_UPDATE(t, &m, WM_FRAG_ABSORBED);
+	m = frag_with(&later, 0x1235, 3000);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->absorbed, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->held, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 1);
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, UINT64_MAX, out, 4, 4), 1);
+	CU_ASSERT_EQUAL(out[0].frag_id, 0x1235);
+	wm_frag_table_free(t);
+}
+
+/*
+ * Entries expire in packet time; held fragments whose first never comes
+ * are given back on the ports-0 flow at their deadline, none lost; whole
+ * packets are left alone.
+ */
 static void
 test_pkt_frag_table_expiry(void)
 {
 	struct wm_frag_table *t = wm_frag_table_create(16, FRAG_TIMEOUT_NS);
-	struct wm_pkt_meta first, later, m;
+	struct wm_pkt_meta first, later, m, out[8];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	frag_meta(build_ipv4_frag_first, 1000, &first);
-	wm_frag_table_update(t, &first);
+	FRAG_UPDATE(t, &first, WM_FRAG_METER);
 	frag_meta(build_ipv4_frag_last, 1000 + FRAG_TIMEOUT_NS - 1, &later);
 	m = later;
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	expect_ports(&m, 5004, 5005, 0, __LINE__);
+	/* At the deadline the first is forgotten: this one waits for a first again. */
 	later.ts_ns = 1000 + FRAG_TIMEOUT_NS;
 	m = later;
-	wm_frag_table_update(t, &m);
-	expect_ports(&m, 0, 0, 1, __LINE__);
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	m.ts_ns++;
+	FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, 1000 + 2 * FRAG_TIMEOUT_NS - 1, out, 2, 8), 0);
+	/* Its own deadline passes: both come back, unattributed, as they were. */
+	CU_ASSERT_EQUAL(frag_take_pass(t, 16, 1000 + 2 * FRAG_TIMEOUT_NS, out, 2, 8), 2);
+	expect_ports(&out[0], 0, 0, 1, __LINE__);
+	expect_ports(&out[1], 0, 0, 1, __LINE__);
+	CU_ASSERT_EQUAL(out[0].l3_len + out[1].l3_len, 2 * later.l3_len);
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, UINT64_MAX, out, 4), 0);
 	/* Not a fragment: untouched, not counted. */
 	frag_meta(build_ipv4_udp, 5000, &m);
-	wm_frag_table_update(t, &m);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_EQUAL(m.sport, 53000);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 1);
-	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed + wm_frag_table_stats(t)->unattributed,
-			2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->attributed, 1);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->held, 2);
 	wm_frag_table_free(t);
 	CU_ASSERT_PTR_NULL(wm_frag_table_create(0, FRAG_TIMEOUT_NS));
 	CU_ASSERT_PTR_NULL(wm_frag_table_create(16, 0));
 }
 
-/* A full table: first fragments that find no slot are counted, older ones stay. */
+/*
+ * A full table: first fragments that find no slot are counted, older ones
+ * stay; a slot that holds fragments is not taken even past its deadline.
+ */
 static void
 test_pkt_frag_table_full(void)
 {
 	struct wm_frag_table *t = wm_frag_table_create(8, FRAG_TIMEOUT_NS);
-	struct wm_pkt_meta first, later, m;
+	struct wm_pkt_meta first, later, m, out[8];
 	uint32_t id;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -3544,23 +3713,36 @@ test_pkt_frag_table_full(void)
 	for (id = 0; id < 9; id++) {
 		m = first;
 		m.frag_id = id;
-		wm_frag_table_update(t, &m);
+		FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	}
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 8);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
 	for (id = 0; id < 9; id++) {
 		m = later;
 		m.frag_id = id;
-		wm_frag_table_update(t, &m);
+		FRAG_UPDATE(t, &m, WM_FRAG_METER);
 		expect_ports(&m, id < 8 ? 5004 : 0, id < 8 ? 5005 : 0, id == 8, __LINE__);
 	}
-	/* Once they expire, the slots are free again. */
-	m = first;
-	m.frag_id = 8;
-	m.ts_ns = 1000 + FRAG_TIMEOUT_NS;
-	wm_frag_table_update(t, &m);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 1);
+	/* Once they expire, the slots are free again: eight datagrams hold fragments. */
+	for (id = 100; id < 108; id++) {
+		m = frag_with(&later, id, 1000 + FRAG_TIMEOUT_NS);
+		FRAG_UPDATE(t, &m, WM_FRAG_HELD);
+	}
+	/* Past their deadline, unseen by a take: still theirs, nothing lost. */
+	m = frag_with(&first, 8, 1000 + 3 * FRAG_TIMEOUT_NS);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 2);
+	m = frag_with(&later, 200, 1000 + 3 * FRAG_TIMEOUT_NS);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 2);
+	CU_ASSERT_EQUAL(wm_frag_table_take(t, 1000 + 3 * FRAG_TIMEOUT_NS, out, 8), 8);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->unattributed, 10);
+	/* Given back, they leave: the ninth first fragment finds a slot. */
+	m = frag_with(&first, 8, 1000 + 3 * FRAG_TIMEOUT_NS);
+	FRAG_UPDATE(t, &m, WM_FRAG_METER);
 	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->first, 9);
-	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 1);
+	CU_ASSERT_EQUAL(wm_frag_table_stats(t)->table_full, 2);
 	wm_frag_table_free(t);
 }
 
@@ -3873,6 +4055,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_pkt_offload_lengths),
 	WM_TEST(test_pkt_tunnel_offload_names),
 	WM_TEST(test_pkt_frag_table_attributes),
+	WM_TEST(test_pkt_frag_table_out_of_order),
+	WM_TEST(test_pkt_frag_table_outer_absorbed),
 	WM_TEST(test_pkt_frag_table_expiry),
 	WM_TEST(test_pkt_frag_table_full),
 	WM_TEST(test_pkt_link_types),

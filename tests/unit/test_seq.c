@@ -918,6 +918,88 @@ test_seq_pool_full(void)
 	wm_seq_pool_free(NULL);
 }
 
+/*
+ * Sets: two SSRCs on one direction of one 5-tuple are two streams, each
+ * with its own numbers (not a restart of the other); a set is bounded;
+ * ESP's identity is the kind alone.
+ */
+static void
+test_seq_set_streams(void)
+{
+	struct wm_seq_profiles p;
+	struct wm_seq_counters c;
+	struct wm_seq_pool *pool;
+	int a, b, e, x[WM_SEQ_SET_MAX];
+	unsigned int i;
+	uint32_t n;
+
+	wm_seq_profiles_default(&p);
+	pool = wm_seq_pool_create(WM_SEQ_SET_MAX + 4, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	a = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a757d);
+	b = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a759f);
+	CU_ASSERT_FATAL(a >= 0 && b >= 0);
+	/* b joins no set that has not begun; a begins one, b joins it. */
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), -EINVAL);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)a, 0x1a757d), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)b, 0x1a759f), -EINVAL);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 0x1a757d), a);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 0x1a759f), b);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_TESTER, 0x1a759f), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)a, WM_SEQ_KIND_RTP, 1), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)a), b);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)b), -ENOENT);
+
+	/* Interleaved numbers of the two SSRCs: each stream in order, no restart. */
+	for (n = 1000; n < 1006; n++) {
+		CU_ASSERT(wm_seq_stream_update(pool, (uint32_t)a, n, 0x1a757d, NULL) <=
+			  WM_SEQ_IN_ORDER);
+		CU_ASSERT(wm_seq_stream_update(pool, (uint32_t)b, 40000 + n, 0x1a759f, NULL) <=
+			  WM_SEQ_IN_ORDER);
+	}
+	CU_ASSERT_EQUAL(wm_seq_stream_counters(pool, (uint32_t)a, &c), 0);
+	CU_ASSERT_EQUAL(c.unique, 6);
+	CU_ASSERT_EQUAL(c.restarts, 0);
+	CU_ASSERT_EQUAL(c.gap_events, 0);
+	CU_ASSERT_EQUAL(wm_seq_stream_counters(pool, (uint32_t)b, &c), 0);
+	CU_ASSERT_EQUAL(c.unique, 6);
+	CU_ASSERT_EQUAL(c.first, 41000);
+
+	/* The same (kind, identity) twice is refused; the set stops at WM_SEQ_SET_MAX. */
+	e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 0x1a759f);
+	CU_ASSERT_FATAL(e >= 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, 0x1a759f), -EEXIST);
+	CU_ASSERT_EQUAL(wm_seq_stream_release(pool, (uint32_t)e), 0);
+	for (i = 2; i < WM_SEQ_SET_MAX; i++) {
+		e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_TESTER, false, 0);
+		CU_ASSERT_FATAL(e >= 0);
+		CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, i), 0);
+	}
+	e = wm_seq_stream_alloc(pool, WM_SEQ_KIND_TESTER, false, 0);
+	CU_ASSERT_FATAL(e >= 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)a, (uint32_t)e, 999), -ENOSPC);
+	for (i = 0; i < WM_SEQ_SET_MAX; i++)
+		x[i] = -1;
+	/* A walk sees every member once. */
+	i = 0;
+	for (b = a; b >= 0 && i < WM_SEQ_SET_MAX; b = wm_seq_set_next(pool, (uint32_t)b))
+		x[i++] = b;
+	CU_ASSERT_EQUAL(i, WM_SEQ_SET_MAX);
+	CU_ASSERT_EQUAL(b, -ENOENT);
+	CU_ASSERT_EQUAL(x[0], a);
+
+	/* ESP: identity 0, one stream for the kind in a set of its own. */
+	b = wm_seq_stream_alloc(pool, WM_SEQ_KIND_ESP, false, 0x101);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)b, (uint32_t)b, 0), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)b, WM_SEQ_KIND_ESP, 0), b);
+	/* A released head is no set. */
+	CU_ASSERT_EQUAL(wm_seq_stream_release(pool, (uint32_t)b), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_find(pool, (uint32_t)b, WM_SEQ_KIND_ESP, 0), -ENOENT);
+	CU_ASSERT_EQUAL(wm_seq_set_next(pool, (uint32_t)b), -ENOENT);
+	wm_seq_pool_free(pool);
+}
+
 static void
 test_seq_pool_create_invalid(void)
 {
@@ -1657,6 +1739,17 @@ id_is_zero(const struct wm_seq_id *id)
 	return memcmp(id, &z, sizeof(z)) == 0;
 }
 
+/* A detector with the RTP heuristic on, the rest by default. */
+static struct wm_seq_detect *
+detect_new_heuristic(void)
+{
+	struct wm_seq_detect_conf conf;
+
+	wm_seq_detect_conf_default(&conf);
+	conf.rtp_heuristic = true;
+	return detect_new(&conf);
+}
+
 /* ---- detection tests ---- */
 
 static void
@@ -1832,6 +1925,65 @@ test_seq_detect_tester_rejected(void)
 	build_trex(&p, false, 1025, 4002, 0xab, 3, 9, 78, 30);
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_NONE);
 	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_NONE);
+	wm_seq_detect_free(det);
+}
+
+/*
+ * An RTP packet of 32 payload bytes (g.729) on port 10110, the TRex magic
+ * as its 17th payload byte (frame offset 42 + 16) when magic is set.
+ */
+static void
+build_rtp_g729(struct pkt *p, uint16_t sport, uint16_t seq, uint32_t ssrc, bool magic)
+{
+	build_rtp(p, sport, 10110, 2, 18, seq, ssrc, 20);
+	if (magic)
+		p->b[42 + 16] = WM_SEQ_TESTER_MAGIC;
+}
+
+/*
+ * A validated RTP stream stays validated when its numbers are reordered,
+ * and a payload whose bytes happen to look like a TRex trailer stays RTP
+ * (TRex's delay_10_sip_video_call_full.pcap, frames 1246 and 1247: both
+ * were a tester candidate, so neither reached the RTP stream).
+ */
+static void
+test_seq_detect_rtp_validated_keeps(void)
+{
+	struct wm_seq_detect *det = detect_new_heuristic();
+	struct wm_seq_id id;
+	struct pkt p;
+	uint16_t s;
+
+	for (s = 100; s < 103; s++) {
+		build_rtp_g729(&p, 10110, s, 0x7d6428b7, false);
+		CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	}
+	build_rtp_g729(&p, 10110, 103, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 3);
+	/* A swapped pair: 105 before 104; both still YES, no second backlog. */
+	build_rtp_g729(&p, 10110, 105, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.backlog, 0);
+	build_rtp_g729(&p, 10110, 104, 0x7d6428b7, false);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.raw, 104);
+	/* The magic inside the voice payload: still this RTP stream's packet. */
+	build_rtp_g729(&p, 10110, 106, 0x7d6428b7, true);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_YES);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_RTP);
+	CU_ASSERT_EQUAL(id.raw, 106);
+	CU_ASSERT_EQUAL(id.rtp_ssrc, 0x7d6428b7);
+	CU_ASSERT_EQUAL(id.tester_hw_id, 0);
+	/* An SSRC not validated yet: the trailer's candidate, as before. */
+	build_rtp_g729(&p, 10112, 7, 0x11111111, true);
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_TESTER);
+	/* A magic byte in a payload that is no RTP (version 0): the trailer's candidate. */
+	build_rtp(&p, 10114, 10110, 0, 18, 7, 1, 20);
+	p.b[42 + 16] = WM_SEQ_TESTER_MAGIC;
+	CU_ASSERT_EQUAL(DETECT(det, &p, &id), WM_SEQ_DETECT_CANDIDATE);
+	CU_ASSERT_EQUAL(id.kind, WM_SEQ_KIND_TESTER);
 	wm_seq_detect_free(det);
 }
 
@@ -2036,6 +2188,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_seq_finalize_then_late),
 	WM_TEST(test_seq_window_holds_w),
 	WM_TEST(test_seq_pool_full),
+	WM_TEST(test_seq_set_streams),
 	WM_TEST(test_seq_pool_create_invalid),
 	WM_TEST(test_seq_profiles_default),
 	WM_TEST(test_seq_large_jump_no_walk),
@@ -2047,6 +2200,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_seq_detect_tester_trailer),
 	WM_TEST(test_seq_detect_tester_rejected),
 	WM_TEST(test_seq_detect_tester_padding_and_snaplen),
+	WM_TEST(test_seq_detect_rtp_validated_keeps),
 	WM_TEST(test_seq_detect_esp),
 	WM_TEST(test_seq_detect_macsec),
 	WM_TEST(test_seq_detect_truncated),
