@@ -32,7 +32,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 import wmtest  # noqa: E402
 
-NS_A, NS_B, IF_A, IF_B = "wmbench-a", "wmbench-b", "wmbenchA", "wmbenchB"
+NS_A, NS_B, IF_A, IF_B = wmtest.testbed_names("wmbench")
 TESTBED = wmtest.Testbed(NS_A, NS_B, IF_A, IF_B, "02:77:6d:00:02:0a", "02:77:6d:00:02:0b")
 READY_RE = re.compile(r"\d+ worker\(s\), \d+ port\(s\)")
 HZ = os.sysconf("SC_CLK_TCK")

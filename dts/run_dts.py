@@ -3,8 +3,8 @@
 # Copyright(c) 2026 The wiremeter authors
 """End-to-end suite: wiremeter on a veth pair between two network namespaces.
 
-Testbed: namespaces wmdts-a and wmdts-b joined by the veth pair
-wmdtsA (in a) / wmdtsB (in b), one queue each, IPv6, ARP and multicast
+Testbed: namespaces wmdts-a* and wmdts-b* (named by the pid) joined by the veth pair
+wmdtsA* (in a) / wmdtsB* (in b), one queue each, IPv6, ARP and multicast
 off, no addresses: the only frames on the link are the ones this suite
 replays. wiremeter runs in wmdts-a on wmdtsA through the AF_XDP PMD and
 the af_packet PMD; tcpreplay sends a trace made by traffic.py into
@@ -56,8 +56,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 import wmtest  # noqa: E402  (the helpers every Python suite shares)
 
-NS_A, NS_B = "wmdts-a", "wmdts-b"
-IF_A, IF_B = "wmdtsA", "wmdtsB"
+NS_A, NS_B, IF_A, IF_B = wmtest.testbed_names("wmdts")
 MAC_A, MAC_B = "02:77:6d:00:00:0a", "02:77:6d:00:00:0b"
 
 SKIP = wmtest.SKIP

@@ -51,8 +51,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "functional"))
 import wmtest  # noqa: E402
 
-NS_A, NS_B = "wmeng-a", "wmeng-b"
-IF_A, IF_B = "wmengA", "wmengB"
+NS_A, NS_B, IF_A, IF_B = wmtest.testbed_names("wmeng")
 MAC_A, MAC_B = "02:77:6d:00:01:0a", "02:77:6d:00:01:0b"
 TESTBED = wmtest.Testbed(NS_A, NS_B, IF_A, IF_B, MAC_A, MAC_B)
 READY_RE = re.compile(r"\d+ worker\(s\), \d+ port\(s\)")

@@ -42,7 +42,7 @@ truth file directly where that is simple (record count, packet sums).
   UnreachableTests a TCP collector nobody listens on: everything counted as
                    not sent, a warning, and a file collector next to it unharmed.
   LiveCollectorTests  a live af_packet input on a veth pair in namespaces
-                   wmipx-a/wmipx-b (skipped when they cannot be made); a TCP
+                   wmipx-a*/wmipx-b* (named by the pid; skipped when they cannot be made); a TCP
                    collector (nc) killed mid-run and started again; the same
                    with --ipfix-queue 16 so that messages are dropped and
                    counted as not sent; a UDP collector with
@@ -1390,8 +1390,7 @@ class MultiCollectorTests(unittest.TestCase):
 # Live TCP collector killed and restarted
 # ---------------------------------------------------------------------------
 
-NS_A, NS_B = "wmipx-a", "wmipx-b"
-IF_A, IF_B = "wmipxA", "wmipxB"
+NS_A, NS_B, IF_A, IF_B = wmtest.testbed_names("wmipx")
 MAC_A, MAC_B = "02:77:69:70:00:0a", "02:77:69:70:00:0b"
 READY_RE = re.compile(r"\d+ worker\(s\), \d+ port\(s\)")
 STATS_RE = re.compile(r"flows \d+ active (\d+) exported .*ipfix sent (\d+) queued (\d+) "

@@ -580,6 +580,15 @@ def netns_exists(name):
         ["ip", "netns", "list"], check=False).stdout.split()
 
 
+def testbed_names(stem):
+    """Namespace and veth names of STEM's testbed, unique to this process: two
+    runs of one suite on one machine (two worktrees, a developer's and a CI
+    job's) must never take, or delete, each other's namespaces. Interface
+    names stay within IFNAMSIZ (15 characters) for stems up to 9."""
+    tag = "%04x" % (os.getpid() & 0xffff)
+    return stem + "-a" + tag, stem + "-b" + tag, stem + "A" + tag, stem + "B" + tag
+
+
 class Testbed:
     """Two network namespaces joined by a veth pair (if_a in ns_a, if_b in
     ns_b), one queue each way, no IPv6, ARP or multicast: the only frames on
