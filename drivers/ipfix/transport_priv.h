@@ -32,6 +32,7 @@ struct wm_ipfix_uri {
 	bool host_bracketed;		  /* it was "[...]": an IPv6 literal */
 	char port[6];			  /* decimal, as written: "4739" */
 	const char *path;		  /* file: the path; NULL otherwise */
+	wm_ipfix_fopen_t *fopen_fn;	  /* file: opens path; NULL: file.c's own fopen */
 };
 
 struct wm_ipfix_transport;
@@ -52,6 +53,7 @@ struct wm_ipfix_transport_ops {
 				     unsigned int max);
 	bool (*busy)(const struct wm_ipfix_transport *t);
 	int (*reopen)(struct wm_ipfix_transport *t); /* NULL: nothing to reopen */
+	int (*flush)(struct wm_ipfix_transport *t);  /* NULL: nothing buffered */
 	int (*close)(struct wm_ipfix_transport *t);
 };
 
