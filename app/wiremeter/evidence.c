@@ -216,10 +216,16 @@ wm_evidence_fopen_input(const char *path, char *err, size_t errlen)
 	return f;
 }
 
+bool
+wm_evidence_outputs_guarded(void)
+{
+	return ev.encrypt_outputs || ev.signer != NULL;
+}
+
 FILE *
 wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen)
 {
-	if (!ev.encrypt_outputs && ev.signer == NULL) {
+	if (!wm_evidence_outputs_guarded()) {
 		FILE *f = fopen(path, append ? "a" : "w");
 
 		if (f == NULL)

@@ -59,6 +59,7 @@
 
 #include "wm_app.h"
 #include "wm_collector.h"
+#include "wm_evidence.h"
 #include "wm_ipfix_transport.h"
 
 /* Messages taken from one worker's ring per poll: bounded work. */
@@ -156,6 +157,8 @@ wm_exporter_open(const struct wm_conf *conf)
 		.cert_file = conf->ipfix_cert,
 		.key_file = conf->ipfix_key,
 		.server_name = conf->ipfix_server_name,
+		/* file: collectors are outputs as --flows-json is: encrypted, signed alike. */
+		.file_open = wm_evidence_outputs_guarded() ? wm_evidence_fopen : NULL,
 	};
 	struct timespec ts;
 	char err[256];
@@ -714,6 +717,17 @@ wm_exporter_reopen(void)
 		else
 			WM_LOG(INFO, "IPFIX collector %s: reopened", wm_ipfix_transport_uri(t));
 	}
+}
+
+unsigned int
+wm_exporter_flush(void)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < ex.n_col; i++)
+		if (wm_ipfix_transport_flush(ex.col[i].t) != 0)
+			failed++;
+	return failed;
 }
 
 void

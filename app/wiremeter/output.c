@@ -105,13 +105,21 @@ wm_output_reopen(const struct wm_conf *conf)
 }
 
 /*
- * fflush(NULL) flushes every output stream of the process: the two JSON
- * files here and the stdio streams of the file: collectors, which
- * drivers/ipfix/file.c keeps to itself. Each holds whole lines or whole
- * messages (they are written with one fwrite each), so a reader tailing a
- * file never sees half of one at a flush. Nothing else in the process
- * writes through stdio in bulk (the capture writes through its own fd).
+ * The two JSON files here and the file: collectors (through their
+ * transport's flush). Each holds whole lines or whole messages (they are
+ * written with one fwrite each), so a reader tailing a file never sees
+ * half of one at a flush.
  */
+static void
+flush_all(void)
+{
+	if (flows_fp != NULL && fflush(flows_fp) != 0)
+		wm_totals.write_errors++;
+	if (gaps_fp != NULL && fflush(gaps_fp) != 0)
+		wm_totals.write_errors++;
+	wm_totals.write_errors += wm_exporter_flush();
+}
+
 void
 wm_output_flush_tick(unsigned int work, uint64_t now_tsc, uint64_t period_tsc)
 {
@@ -125,8 +133,7 @@ wm_output_flush_tick(unsigned int work, uint64_t now_tsc, uint64_t period_tsc)
 		return;
 	}
 	if (work == 0 || now_tsc - last >= period_tsc) {
-		if (fflush(NULL) != 0)
-			wm_totals.write_errors++;
+		flush_all();
 		dirty = false;
 		last = now_tsc;
 	}

@@ -529,6 +529,8 @@ void wm_exporter_finish(struct wm_app *app);
 void wm_exporter_close(struct wm_app *app);
 /* SIGHUP: reopen every file: collector (the new file starts with templates). */
 void wm_exporter_reopen(void);
+/* Flush the file: collectors' buffers (whole messages); @return how many failed. */
+unsigned int wm_exporter_flush(void);
 bool wm_exporter_enabled(void);
 
 /* Export figures for the stats line and the report. */

@@ -61,6 +61,8 @@ FILE *wm_evidence_fopen_input(const char *path, char *err, size_t errlen);
  * NULL with err set on failure.
  */
 FILE *wm_evidence_fopen(const char *path, bool append, char *err, size_t errlen);
+/* Does wm_evidence_fopen() encrypt or sign (else it is a plain fopen)? */
+bool wm_evidence_outputs_guarded(void);
 
 struct json_t;
 /*

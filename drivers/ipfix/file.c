@@ -16,6 +16,10 @@
  * failure is final: that send and every later one return -EIO and count
  * an error, nothing more is written, and close reports -EIO.
  *
+ * The caller may give an opener (wm_ipfix_transport_open_via()) for a
+ * file that must be encrypted or signed: this file then writes to the
+ * stream it returns, and its fclose finishes the container and signs it.
+ *
  * A message is done once written to the buffer: its cookie is queued
  * for wm_ipfix_transport_take_acked() at once (bounded like UDP's).
  */
@@ -34,6 +38,7 @@ struct wm_file {
 	FILE *f;
 	char *buf;		    /* f's stdio buffer, freed after fclose */
 	char *path;		    /* owned copy, for reopen */
+	wm_ipfix_fopen_t *fopen_fn; /* the caller's opener, or NULL */
 	bool announced;		    /* poll has returned NEW_SESSION */
 	bool failed;		    /* a write failed: the file is closed to more */
 	struct wm_ipfix_track done; /* written; cookies not yet taken */
@@ -46,16 +51,29 @@ file_of(struct wm_ipfix_transport *t)
 }
 
 /*
- * Open path with mode ("e": O_CLOEXEC, so that no child the app may start
- * inherits the file) behind a 1 MB stdio buffer of its own, returned in
- * *buf to be freed after fclose (NULL when stdio keeps its own).
+ * Open t's path (append: at reopen) behind a 1 MB stdio buffer of its own,
+ * returned in *buf to be freed after fclose (NULL when stdio keeps its
+ * own). The caller's opener, when it gave one, opens the stream (an
+ * encrypted or signed file); else fopen with "e" (O_CLOEXEC), so that no
+ * child the app may start inherits the file. NULL with errno and err set.
  */
 static FILE *
-file_create(const char *path, const char *mode, char **buf)
+file_create(const struct wm_file *t, bool append, char **buf, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, mode);
+	FILE *f;
 
 	*buf = NULL;
+	if (t->fopen_fn != NULL) {
+		errno = 0;
+		f = t->fopen_fn(t->path, append, err, errlen);
+		if (f == NULL && errno == 0)
+			errno = EIO;
+	} else {
+		f = fopen(t->path, append ? "abe" : "wbe");
+		if (f == NULL)
+			wm_ipfix_err(err, errlen, "cannot create '%s': %s", t->path,
+				     strerror(errno));
+	}
 	if (f == NULL)
 		return NULL;
 	*buf = malloc(WM_FILE_BUF_SIZE);
@@ -79,10 +97,10 @@ file_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
 	t->path = strdup(u->path);
 	if (t->path == NULL || wm_ipfix_track_init(&t->done) != 0)
 		goto nomem;
-	t->f = file_create(t->path, "wbe", &t->buf);
+	t->fopen_fn = u->fopen_fn;
+	t->f = file_create(t, false, &t->buf, err, errlen);
 	if (t->f == NULL) {
 		e = errno;
-		wm_ipfix_err(err, errlen, "cannot create '%s': %s", u->path, strerror(e));
 		goto fail;
 	}
 	t->base.stats.sessions = 1;
@@ -173,8 +191,8 @@ static int
 file_reopen(struct wm_ipfix_transport *base)
 {
 	struct wm_file *t = file_of(base);
-	char *buf;
-	FILE *f = file_create(t->path, "abe", &buf);
+	char *buf, err[256];
+	FILE *f = file_create(t, true, &buf, err, sizeof(err));
 	int rc = 0;
 
 	if (f == NULL)
@@ -188,6 +206,22 @@ file_reopen(struct wm_ipfix_transport *base)
 	t->announced = false;
 	t->base.stats.sessions++;
 	return rc;
+}
+
+/* Whole messages only are in the buffer (one fwrite each): a reader sees whole ones. */
+static int
+file_flush(struct wm_ipfix_transport *base)
+{
+	struct wm_file *t = file_of(base);
+
+	if (t->failed)
+		return -EIO;
+	if (fflush(t->f) == 0)
+		return 0;
+	/* Part of a message may have reached the file: final, as for a failed write. */
+	t->failed = true;
+	t->base.stats.errors++;
+	return -EIO;
 }
 
 static int
@@ -216,5 +250,6 @@ const struct wm_ipfix_transport_ops wm_ipfix_file_ops = {
 	.take_unacked = file_take_unacked,
 	.busy = file_busy,
 	.reopen = file_reopen,
+	.flush = file_flush,
 	.close = file_close,
 };

@@ -9,7 +9,7 @@
  * States. DOWN: no socket; the next attempt is due at retry_at_ns.
  * CONNECTING: a non-blocking connect() is in progress; poll() looks at
  * it with a zero-timeout poll(2) and reads SO_ERROR once it is writable,
- * and gives up after WM_TCP_CONNECT_TIMEOUT_NS (a collector behind a
+ * and gives up after WM_IPFIX_CONN_TIMEOUT_NS (a collector behind a
  * black hole would otherwise hold us for the kernel's two minutes of SYN
  * retries). UP: connected; poll() watches for the collector closing or
  * resetting the connection, and finishes a partly written message.
@@ -76,24 +76,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <linux/sockios.h>
 
 #include "transport_priv.h"
 
-/* Unacknowledged data older than this ends the connection (TCP_USER_TIMEOUT). */
-#define USER_TIMEOUT_MS 30000
-
-#define WM_TCP_NS_PER_MS 1000000ull
-#define WM_TCP_BACKOFF_MIN_NS (100 * WM_TCP_NS_PER_MS)
-#define WM_TCP_BACKOFF_MAX_NS (5000 * WM_TCP_NS_PER_MS)
-#define WM_TCP_CONNECT_TIMEOUT_NS (10000 * WM_TCP_NS_PER_MS)
-/* A time not known yet: the next poll fills it in. */
-#define WM_TCP_TIME_UNSET UINT64_MAX
 /* Reads per poll of what a collector should not send, bounding poll's work. */
 #define WM_TCP_DRAIN_MAX 16
 
@@ -105,29 +91,17 @@ enum wm_tcp_state {
 
 /*
  * One TCP transport. Owned by one thread (the management lcore); no
- * field is touched by any other.
+ * field is touched by any other. The connection, its backoff and its
+ * acknowledgement offsets are in c (conn.c, shared with tls://).
  */
 struct wm_tcp {
-	struct wm_ipfix_transport base;		       /* first: see transport_priv.h */
-	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX]; /* resolved once, at open */
-	unsigned int n_addrs;
-	unsigned int addr_idx; /* the address of this or the next attempt */
+	struct wm_ipfix_transport base; /* first: see transport_priv.h */
+	struct wm_ipfix_conn c;
 	enum wm_tcp_state state;
-	int fd;				/* -1 when DOWN */
-	bool new_session;		/* UP reached; poll has not said so yet */
-	uint64_t backoff_ns;		/* delay after the next failure */
-	uint64_t retry_delay_ns;	/* DOWN: delay of the scheduled attempt */
-	uint64_t retry_at_ns;		/* DOWN: when to try, or WM_TCP_TIME_UNSET */
-	uint64_t last_now_ns;		/* now_ns of the last poll, or WM_TCP_TIME_UNSET */
-	uint64_t connect_start_ns;	/* CONNECTING: when it began, or WM_TCP_TIME_UNSET */
-	uint64_t written;		/* bytes handed to the kernel, all connections */
-	uint64_t conn_base;		/* written when this connection was made */
-	uint64_t acked;			/* offset up to which the peer host acked; <= written */
-	uint8_t *pend;			/* rest of a partly written message */
-	size_t pend_off;		/* its next byte to write */
-	size_t pend_len;		/* its end; 0 when nothing is pending */
-	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
-	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
+	bool new_session; /* UP reached; poll has not said so yet */
+	uint8_t *pend;	  /* rest of a partly written message */
+	size_t pend_off;  /* its next byte to write */
+	size_t pend_len;  /* its end; 0 when nothing is pending */
 };
 
 static struct wm_tcp *
@@ -142,58 +116,20 @@ tcp_of_const(const struct wm_ipfix_transport *t)
 	return (const struct wm_tcp *)t;
 }
 
-/*
- * Bytes of this connection its peer has not acknowledged, or -1 when
- * the kernel does not say or says something impossible (more than was
- * written on this connection).
- */
-static int64_t
-tcp_outq(const struct wm_tcp *t)
-{
-	int outq;
-
-	if (t->fd < 0 || ioctl(t->fd, SIOCOUTQ, &outq) != 0 || outq < 0 ||
-	    (uint64_t)outq > t->written - t->conn_base)
-		return -1;
-	return outq;
-}
-
 /* Move acked forward from a SIOCOUTQ reading; it never goes back. */
 static void
 tcp_update_acked(struct wm_tcp *t)
 {
-	int64_t outq;
-
-	if (t->state != WM_TCP_UP)
-		return;
-	outq = tcp_outq(t);
-	if (outq >= 0 && t->written - (uint64_t)outq > t->acked)
-		t->acked = t->written - (uint64_t)outq;
-}
-
-/* DOWN, the next attempt after the current backoff, the backoff doubled. */
-static void
-tcp_schedule_retry(struct wm_tcp *t)
-{
-	t->state = WM_TCP_DOWN;
-	t->retry_delay_ns = t->backoff_ns;
-	t->retry_at_ns = t->last_now_ns == WM_TCP_TIME_UNSET ? WM_TCP_TIME_UNSET
-							     : t->last_now_ns + t->retry_delay_ns;
-	t->backoff_ns *= 2;
-	if (t->backoff_ns > WM_TCP_BACKOFF_MAX_NS)
-		t->backoff_ns = WM_TCP_BACKOFF_MAX_NS;
+	if (t->state == WM_TCP_UP)
+		wm_ipfix_conn_update_acked(&t->c);
 }
 
 /* A connect attempt failed: the next one goes to the next address. */
 static void
 tcp_attempt_failed(struct wm_tcp *t)
 {
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	t->base.stats.connect_failures++;
-	t->addr_idx = (t->addr_idx + 1) % t->n_addrs;
-	tcp_schedule_retry(t);
+	wm_ipfix_conn_attempt_failed(&t->c);
+	t->state = WM_TCP_DOWN;
 }
 
 /*
@@ -203,23 +139,9 @@ tcp_attempt_failed(struct wm_tcp *t)
 static void
 tcp_conn_lost(struct wm_tcp *t)
 {
-	uint32_t n, keep, i;
-
 	tcp_update_acked(t);
-	close(t->fd);
-	t->fd = -1;
-
-	/* inflight is in stream order: the unacknowledged part is a tail. */
-	n = wm_ipfix_track_count(&t->inflight);
-	for (keep = n; keep > 0 && wm_ipfix_track_at(&t->inflight, keep - 1)->end > t->acked;
-	     keep--)
-		;
-	for (i = keep; i < n; i++)
-		wm_ipfix_track_push(&t->unacked, wm_ipfix_track_at(&t->inflight, i)->cookie, 0);
-	t->inflight.tail -= n - keep;
-	t->base.stats.resent += n - keep;
-	t->base.stats.disconnects++;
-
+	wm_ipfix_conn_lost(&t->c);
+	t->state = WM_TCP_DOWN;
 	/*
 	 * The rest of a partly written message is dropped with it; the
 	 * next connection starts at written, after every byte of this one,
@@ -229,100 +151,35 @@ tcp_conn_lost(struct wm_tcp *t)
 	t->pend_off = 0;
 	t->pend_len = 0;
 	t->new_session = false;
-	tcp_schedule_retry(t);
-}
-
-/*
- * A connection to ourselves: connecting to a local port nobody listens
- * on, the kernel may pick that very port as our source and the SYN meets
- * itself (a TCP simultaneous open). Treat it as refused, or we would
- * export into our own receive buffer.
- */
-static bool
-tcp_self_connected(int fd)
-{
-	struct sockaddr_storage local, peer;
-	socklen_t llen = sizeof(local), plen = sizeof(peer);
-
-	memset(&local, 0, sizeof(local));
-	memset(&peer, 0, sizeof(peer));
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
-		return false;
-	return llen == plen && memcmp(&local, &peer, llen) == 0;
 }
 
 static void
 tcp_established(struct wm_tcp *t)
 {
-	if (tcp_self_connected(t->fd)) {
-		tcp_attempt_failed(t);
-		return;
-	}
 	t->state = WM_TCP_UP;
-	t->conn_base = t->written;
-	t->backoff_ns = WM_TCP_BACKOFF_MIN_NS;
+	t->c.conn_base = t->c.written;
 	t->new_session = true;
-	t->base.stats.sessions++;
+	wm_ipfix_conn_established(&t->c);
+}
+
+/* Set the state from wm_ipfix_conn_start() or _check(): 1 made, 0 waiting, -1 failed. */
+static void
+tcp_connect_result(struct wm_tcp *t, int rc)
+{
+	if (rc > 0)
+		tcp_established(t);
+	else if (rc < 0)
+		tcp_attempt_failed(t);
 }
 
 static void
 tcp_connect_start(struct wm_tcp *t, uint64_t now_ns)
 {
-	const struct wm_ipfix_addr *a = &t->addrs[t->addr_idx];
-	int one = 1, user_timeout = USER_TIMEOUT_MS;
+	int rc = wm_ipfix_conn_start(&t->c, now_ns);
 
-	t->base.stats.connect_attempts++;
-	t->connect_start_ns = now_ns;
-	t->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd < 0) {
-		tcp_attempt_failed(t);
-		return;
-	}
-	/* Messages go out whole and at once; Nagle would only delay the last one. */
-	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/*
-	 * A collector host that dies without a word would otherwise hold the
-	 * connection for the kernel's whole retransmission time (about 15
-	 * minutes) while our queue fills: give up on data unacknowledged for
-	 * USER_TIMEOUT_MS, reconnect, and send it again.
-	 */
-	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
-	if (connect(t->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
-		tcp_established(t);
-		return;
-	}
-	if (errno == EINPROGRESS) {
+	if (rc == 0)
 		t->state = WM_TCP_CONNECTING;
-		return;
-	}
-	tcp_attempt_failed(t);
-}
-
-/* CONNECTING: has the connect finished, failed, or taken too long? */
-static void
-tcp_connect_check(struct wm_tcp *t, uint64_t now_ns)
-{
-	struct pollfd p = {.fd = t->fd, .events = POLLOUT};
-	socklen_t len = sizeof(int);
-	int rc, so_error = 0;
-
-	if (t->connect_start_ns == WM_TCP_TIME_UNSET)
-		t->connect_start_ns = now_ns;
-	rc = poll(&p, 1, 0);
-	if (rc < 0)
-		return; /* EINTR or ENOMEM: look again next time */
-	if (rc == 0) {
-		if (now_ns - t->connect_start_ns >= WM_TCP_CONNECT_TIMEOUT_NS)
-			tcp_attempt_failed(t);
-		return;
-	}
-	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0 || so_error != 0 ||
-	    !(p.revents & POLLOUT)) {
-		tcp_attempt_failed(t);
-		return;
-	}
-	tcp_established(t);
+	tcp_connect_result(t, rc);
 }
 
 /*
@@ -335,7 +192,7 @@ tcp_connect_check(struct wm_tcp *t, uint64_t now_ns)
 static bool
 tcp_peer_check(struct wm_tcp *t)
 {
-	struct pollfd p = {.fd = t->fd, .events = POLLIN};
+	struct pollfd p = {.fd = t->c.fd, .events = POLLIN};
 	char scratch[2048];
 	ssize_t n;
 	int i;
@@ -345,7 +202,7 @@ tcp_peer_check(struct wm_tcp *t)
 	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
 		return false;
 	for (i = 0; i < WM_TCP_DRAIN_MAX; i++) {
-		n = recv(t->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+		n = recv(t->c.fd, scratch, sizeof(scratch), MSG_DONTWAIT);
 		if (n > 0)
 			continue;
 		if (n == 0)
@@ -367,10 +224,10 @@ tcp_write(struct wm_tcp *t, const uint8_t *buf, size_t len)
 	ssize_t n;
 
 	while (done < len) {
-		n = send(t->fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = send(t->c.fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
 			done += (size_t)n;
-			t->written += (uint64_t)n;
+			t->c.written += (uint64_t)n;
 			continue;
 		}
 		if (n < 0 &&
@@ -406,10 +263,10 @@ tcp_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 	struct wm_tcp *t = tcp_of(base);
 	int rc;
 
-	t->last_now_ns = now_ns;
+	t->c.last_now_ns = now_ns;
 	switch (t->state) {
 	case WM_TCP_CONNECTING:
-		tcp_connect_check(t, now_ns);
+		tcp_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns));
 		break;
 	case WM_TCP_UP:
 		if (!tcp_peer_check(t)) {
@@ -421,15 +278,15 @@ tcp_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 			tcp_conn_lost(t);
 		break;
 	case WM_TCP_DOWN:
-		if (t->retry_at_ns != WM_TCP_TIME_UNSET && now_ns >= t->retry_at_ns) {
+		if (wm_ipfix_conn_due(&t->c, now_ns)) {
 			tcp_connect_start(t, now_ns);
 			if (t->state == WM_TCP_CONNECTING)
-				tcp_connect_check(t, now_ns);
+				tcp_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns));
 		}
 		break;
 	}
-	if (t->state == WM_TCP_DOWN && t->retry_at_ns == WM_TCP_TIME_UNSET)
-		t->retry_at_ns = now_ns + t->retry_delay_ns;
+	if (t->state == WM_TCP_DOWN)
+		wm_ipfix_conn_down_settle(&t->c, now_ns);
 	if (t->new_session) {
 		t->new_session = false;
 		return WM_IPFIX_TRANSPORT_NEW_SESSION;
@@ -460,11 +317,10 @@ tcp_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 		tcp_conn_lost(t);
 		return -ENOTCONN;
 	}
-	if (wm_ipfix_track_count(&t->inflight) + wm_ipfix_track_count(&t->unacked) >=
-	    WM_IPFIX_TRACK_CAP)
+	if (wm_ipfix_conn_full(&t->c))
 		return -EAGAIN;
 
-	end = t->written + len;
+	end = t->c.written + len;
 	n = tcp_write(t, msg, len);
 	if (n < 0) {
 		tcp_conn_lost(t);
@@ -477,9 +333,7 @@ tcp_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 		t->pend_off = 0;
 		t->pend_len = len - (size_t)n;
 	}
-	wm_ipfix_track_push(&t->inflight, cookie, end);
-	t->base.stats.messages++;
-	t->base.stats.bytes += len;
+	wm_ipfix_conn_taken(&t->c, cookie, end, len);
 	return 0;
 }
 
@@ -487,21 +341,14 @@ static unsigned int
 tcp_take_acked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
 {
 	struct wm_tcp *t = tcp_of(base);
-	unsigned int n = 0;
 
-	tcp_update_acked(t);
-	while (n < max && wm_ipfix_track_count(&t->inflight) > 0 &&
-	       wm_ipfix_track_at(&t->inflight, 0)->end <= t->acked) {
-		cookies[n++] = wm_ipfix_track_at(&t->inflight, 0)->cookie;
-		t->inflight.head++;
-	}
-	return n;
+	return wm_ipfix_conn_take_acked(&t->c, t->state == WM_TCP_UP, cookies, max);
 }
 
 static unsigned int
 tcp_take_unacked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
 {
-	return wm_ipfix_track_take(&tcp_of(base)->unacked, cookies, max);
+	return wm_ipfix_track_take(&tcp_of(base)->c.unacked, cookies, max);
 }
 
 static bool
@@ -509,10 +356,7 @@ tcp_busy(const struct wm_ipfix_transport *base)
 {
 	const struct wm_tcp *t = tcp_of_const(base);
 
-	if (t->pend_len > 0)
-		return true;
-	/* An unreadable queue counts as busy: better wait than drop. */
-	return t->state == WM_TCP_UP && tcp_outq(t) != 0;
+	return wm_ipfix_conn_busy(&t->c, t->state == WM_TCP_UP, t->pend_len > 0);
 }
 
 static int
@@ -525,11 +369,8 @@ tcp_close(struct wm_ipfix_transport *base)
 	 * pending partial message is dropped; a caller that cares waits
 	 * for busy() to be false first.
 	 */
-	if (t->fd >= 0)
-		close(t->fd);
+	wm_ipfix_conn_fini(&t->c);
 	free(t->pend);
-	wm_ipfix_track_fini(&t->inflight);
-	wm_ipfix_track_fini(&t->unacked);
 	free(t);
 	return 0;
 }
@@ -549,20 +390,14 @@ tcp_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		goto nomem;
-	t->fd = -1;
 	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
-	if (t->pend == NULL || wm_ipfix_track_init(&t->inflight) != 0 ||
-	    wm_ipfix_track_init(&t->unacked) != 0)
+	if (wm_ipfix_conn_init(&t->c, &t->base.stats, addrs, (unsigned int)n) != 0 ||
+	    t->pend == NULL)
 		goto nomem;
-	memcpy(t->addrs, addrs, sizeof(addrs[0]) * (size_t)n);
-	t->n_addrs = (unsigned int)n;
-	t->backoff_ns = WM_TCP_BACKOFF_MIN_NS;
 	t->state = WM_TCP_DOWN;
-	t->retry_at_ns = WM_TCP_TIME_UNSET;
-	t->last_now_ns = WM_TCP_TIME_UNSET;
 
 	/* Connect errors are not open's: they are retried, as after any failure. */
-	tcp_connect_start(t, WM_TCP_TIME_UNSET);
+	tcp_connect_start(t, WM_IPFIX_CONN_TIME_UNSET);
 	return &t->base;
 
 nomem:

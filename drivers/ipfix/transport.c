@@ -393,6 +393,12 @@ wm_ipfix_addr_str(const struct wm_ipfix_addr *a, char *buf, size_t len)
 struct wm_ipfix_transport *
 wm_ipfix_transport_open(const char *uri, char *err, size_t errlen)
 {
+	return wm_ipfix_transport_open_via(uri, NULL, err, errlen);
+}
+
+struct wm_ipfix_transport *
+wm_ipfix_transport_open_via(const char *uri, wm_ipfix_fopen_t *fopen_fn, char *err, size_t errlen)
+{
 	const struct wm_ipfix_transport_ops *ops;
 	struct wm_ipfix_transport *t;
 	struct wm_ipfix_uri u;
@@ -401,6 +407,7 @@ wm_ipfix_transport_open(const char *uri, char *err, size_t errlen)
 		errno = EINVAL;
 		return NULL;
 	}
+	u.fopen_fn = fopen_fn;
 	ops = transport_ops[u.kind];
 	t = ops->open(&u, err, errlen);
 	if (t == NULL)
@@ -477,6 +484,12 @@ int
 wm_ipfix_transport_reopen(struct wm_ipfix_transport *t)
 {
 	return t->ops->reopen != NULL ? t->ops->reopen(t) : 0;
+}
+
+int
+wm_ipfix_transport_flush(struct wm_ipfix_transport *t)
+{
+	return t->ops->flush != NULL ? t->ops->flush(t) : 0;
 }
 
 const struct wm_ipfix_transport_stats *

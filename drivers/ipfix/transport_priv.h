@@ -32,6 +32,7 @@ struct wm_ipfix_uri {
 	bool host_bracketed;		  /* it was "[...]": an IPv6 literal */
 	char port[6];			  /* decimal, as written: "4739" */
 	const char *path;		  /* file: the path; NULL otherwise */
+	wm_ipfix_fopen_t *fopen_fn;	  /* file: opens path; NULL: file.c's own fopen */
 };
 
 struct wm_ipfix_transport;
@@ -52,6 +53,7 @@ struct wm_ipfix_transport_ops {
 				     unsigned int max);
 	bool (*busy)(const struct wm_ipfix_transport *t);
 	int (*reopen)(struct wm_ipfix_transport *t); /* NULL: nothing to reopen */
+	int (*flush)(struct wm_ipfix_transport *t);  /* NULL: nothing buffered */
 	int (*close)(struct wm_ipfix_transport *t);
 };
 
@@ -141,6 +143,91 @@ int wm_ipfix_resolve(const struct wm_ipfix_uri *u, int socktype, struct wm_ipfix
 
 /* "HOST:PORT" or "[HOST]:PORT" of an address, for messages. */
 void wm_ipfix_addr_str(const struct wm_ipfix_addr *a, char *buf, size_t len);
+
+/*
+ * A stream connection (tcp:// here, tls:// in lib/collector): what both do
+ * around their bytes. The owner keeps its state machine (DOWN, CONNECTING,
+ * UP, and TLS's HANDSHAKE) and calls these; tcp.c's comment explains the
+ * backoff, the acknowledgements and the disconnects.
+ *
+ * Backoff: 100 ms doubling to 5 s after each failure, back to 100 ms once
+ * a session is made. A connect (and a TLS handshake) gives up after
+ * WM_IPFIX_CONN_TIMEOUT_NS. Times come from the owner's now_ns.
+ */
+#define WM_IPFIX_CONN_NS_PER_MS 1000000ull
+#define WM_IPFIX_CONN_BACKOFF_MIN_NS (100 * WM_IPFIX_CONN_NS_PER_MS)
+#define WM_IPFIX_CONN_BACKOFF_MAX_NS (5000 * WM_IPFIX_CONN_NS_PER_MS)
+#define WM_IPFIX_CONN_TIMEOUT_NS (10000 * WM_IPFIX_CONN_NS_PER_MS)
+/* A time not known yet: the next poll fills it in. */
+#define WM_IPFIX_CONN_TIME_UNSET UINT64_MAX
+
+struct wm_ipfix_conn {
+	struct wm_ipfix_transport_stats *stats;	       /* the owner's counters */
+	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX]; /* resolved once, at open */
+	unsigned int n_addrs;
+	unsigned int addr_idx;		/* the address of this or the next attempt */
+	int fd;				/* -1 when down */
+	uint64_t backoff_ns;		/* delay after the next failure */
+	uint64_t retry_delay_ns;	/* down: delay of the scheduled attempt */
+	uint64_t retry_at_ns;		/* down: when to try, or WM_IPFIX_CONN_TIME_UNSET */
+	uint64_t last_now_ns;		/* now_ns of the owner's last poll, or ..._TIME_UNSET */
+	uint64_t phase_start_ns;	/* when the connect (or handshake) began, or ..._UNSET */
+	uint64_t written;		/* stream bytes handed to the kernel, all connections */
+	uint64_t conn_base;		/* written when this connection was made */
+	uint64_t acked;			/* offset up to which the peer's host acked; <= written */
+	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
+	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
+};
+
+/* Down, no attempt scheduled yet (the first poll starts the clock). 0 or -ENOMEM. */
+int wm_ipfix_conn_init(struct wm_ipfix_conn *c, struct wm_ipfix_transport_stats *stats,
+		       const struct wm_ipfix_addr *addrs, unsigned int n_addrs);
+/* Close the socket, free the rings. */
+void wm_ipfix_conn_fini(struct wm_ipfix_conn *c);
+/* Close the socket (if any); fd is -1 after. */
+void wm_ipfix_conn_close(struct wm_ipfix_conn *c);
+/*
+ * Begin an attempt (counted) to the current address: 1 connected at once,
+ * 0 in progress (wm_ipfix_conn_check()), -1 failed (call
+ * wm_ipfix_conn_attempt_failed()). A connection to ourselves is a failure.
+ */
+int wm_ipfix_conn_start(struct wm_ipfix_conn *c, uint64_t now_ns);
+/* A connect in progress: 1 made, 0 not yet, -1 failed or timed out. */
+int wm_ipfix_conn_check(struct wm_ipfix_conn *c, uint64_t now_ns);
+/* Has the current phase (connect, handshake) run WM_IPFIX_CONN_TIMEOUT_NS? */
+bool wm_ipfix_conn_timed_out(const struct wm_ipfix_conn *c, uint64_t now_ns);
+/* A session is made: the backoff starts over; counted. */
+void wm_ipfix_conn_established(struct wm_ipfix_conn *c);
+/* An attempt failed (counted): socket closed, next address, retry after the backoff. */
+void wm_ipfix_conn_attempt_failed(struct wm_ipfix_conn *c);
+/*
+ * A session ended (counted): the socket closed, every message not wholly
+ * acknowledged moved to unacked, oldest first, a retry scheduled. Update
+ * acked first (wm_ipfix_conn_update_acked()), while the socket is open.
+ */
+void wm_ipfix_conn_lost(struct wm_ipfix_conn *c);
+/* The next attempt after the backoff, the backoff doubled. */
+void wm_ipfix_conn_schedule_retry(struct wm_ipfix_conn *c);
+/* Down: is the next attempt due? */
+bool wm_ipfix_conn_due(struct wm_ipfix_conn *c, uint64_t now_ns);
+/* Down at the end of a poll: an attempt scheduled before any time was known is timed now. */
+void wm_ipfix_conn_down_settle(struct wm_ipfix_conn *c, uint64_t now_ns);
+/*
+ * Bytes of this connection its peer has not acknowledged, or -1 when the
+ * kernel does not say or says something impossible.
+ */
+int64_t wm_ipfix_conn_outq(const struct wm_ipfix_conn *c);
+/* Move acked forward from a SIOCOUTQ reading (only while up); it never goes back. */
+void wm_ipfix_conn_update_acked(struct wm_ipfix_conn *c);
+/* Are inflight and unacked full (send must say -EAGAIN)? */
+bool wm_ipfix_conn_full(const struct wm_ipfix_conn *c);
+/* A message taken whole (counted), done once acked reaches @p end. */
+void wm_ipfix_conn_taken(struct wm_ipfix_conn *c, uint64_t cookie, uint64_t end, size_t len);
+/* Cookies of acknowledged messages, oldest first; acked read again first when @p up. */
+unsigned int wm_ipfix_conn_take_acked(struct wm_ipfix_conn *c, bool up, uint64_t *cookies,
+				      unsigned int max);
+/* In flight: a message @p pending, or (when @p up) bytes not acknowledged or not known. */
+bool wm_ipfix_conn_busy(const struct wm_ipfix_conn *c, bool up, bool pending);
 
 /* snprintf to @p err unless it is NULL or 0 long. */
 void wm_ipfix_err(char *err, size_t errlen, const char *fmt, ...)

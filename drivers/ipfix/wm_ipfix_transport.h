@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -104,6 +105,35 @@ int wm_ipfix_transport_check(const char *uri, char *err, size_t errlen);
  *   The transport, or NULL with @p err set and errno set.
  */
 struct wm_ipfix_transport *wm_ipfix_transport_open(const char *uri, char *err, size_t errlen);
+
+/**
+ * How a file: transport opens its file instead of fopen(): for an output
+ * that must be encrypted or signed (lib/crypt's wm_crypt_fopen() behind
+ * the application's options). The stream it returns is closed with
+ * fclose(), which must finish the file (final chunk, signature).
+ *
+ * @param path
+ *   The file.
+ * @param append
+ *   false at open (create or truncate), true at reopen (append; a
+ *   stream that cannot append may refuse, and the transport then goes on
+ *   writing to the file it had).
+ * @param err
+ *   On NULL: one line naming the file and the reason.
+ * @return
+ *   A write-only stream, or NULL with errno set.
+ */
+typedef FILE *wm_ipfix_fopen_t(const char *path, bool append, char *err, size_t errlen);
+
+/**
+ * wm_ipfix_transport_open(), with @p fopen_fn opening a file: transport's
+ * file (at open and at reopen). Other transports ignore it.
+ *
+ * @param fopen_fn
+ *   The opener; NULL: a plain file, as wm_ipfix_transport_open().
+ */
+struct wm_ipfix_transport *wm_ipfix_transport_open_via(const char *uri, wm_ipfix_fopen_t *fopen_fn,
+						       char *err, size_t errlen);
 
 /** @return the transport's kind. */
 enum wm_ipfix_transport_kind wm_ipfix_transport_kind(const struct wm_ipfix_transport *t);
@@ -212,6 +242,18 @@ bool wm_ipfix_transport_busy(const struct wm_ipfix_transport *t);
  *   then goes on writing to the file it had.
  */
 int wm_ipfix_transport_reopen(struct wm_ipfix_transport *t);
+
+/**
+ * Write out what the transport buffers (file: its stdio buffer, whole
+ * messages only, since each is written with one fwrite) so that a reader
+ * of the file sees every message sent so far. Network transports buffer
+ * nothing of their own here: a no-op. A failed flush is final, as a
+ * failed write is (see file.c).
+ *
+ * @return
+ *   0, or a negative errno (counted in errors).
+ */
+int wm_ipfix_transport_flush(struct wm_ipfix_transport *t);
 
 /** @return the transport's counters. */
 const struct wm_ipfix_transport_stats *wm_ipfix_transport_stats(const struct wm_ipfix_transport *t);

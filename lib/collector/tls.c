@@ -49,17 +49,12 @@
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <linux/sockios.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -67,13 +62,6 @@
 
 #include "collector_priv.h"
 
-#define WM_TLS_NS_PER_MS 1000000ull
-#define WM_TLS_BACKOFF_MIN_NS (100 * WM_TLS_NS_PER_MS)
-#define WM_TLS_BACKOFF_MAX_NS (5000 * WM_TLS_NS_PER_MS)
-#define WM_TLS_PHASE_TIMEOUT_NS (10000 * WM_TLS_NS_PER_MS)
-/* Unacknowledged data older than this ends the connection (TCP_USER_TIMEOUT). */
-#define WM_TLS_USER_TIMEOUT_MS 30000
-#define WM_TLS_TIME_UNSET UINT64_MAX
 #define WM_TLS_END_PENDING UINT64_MAX
 #define WM_TLS_DRAIN_MAX 16
 
@@ -84,30 +72,21 @@ enum wm_tls_state {
 	WM_TLS_UP,
 };
 
-/* One TLS link. Owned by one thread (the management lcore). */
+/*
+ * One TLS link. Owned by one thread (the management lcore). The TCP
+ * connection, its backoff and its acknowledgement offsets (on the TLS
+ * stream's bytes) are in c (drivers/ipfix/conn.c, shared with tcp://).
+ */
 struct wm_tls {
 	struct wm_collector_link link; /* first: see collector_priv.h */
-	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
-	unsigned int n_addrs;
-	unsigned int addr_idx;		  /* the address of this or the next attempt */
+	struct wm_ipfix_conn c;
 	char name[WM_IPFIX_HOST_MAX + 1]; /* what the certificate must name */
 	SSL_CTX *ctx;			  /* CA, client certificate: loaded once at open */
 	SSL *ssl;			  /* this connection's; NULL when DOWN */
 	enum wm_tls_state state;
-	int fd;			 /* -1 when DOWN */
-	bool new_session;	 /* UP reached; poll has not said so yet */
-	uint64_t backoff_ns;	 /* delay after the next failure */
-	uint64_t retry_delay_ns; /* DOWN: delay of the scheduled attempt */
-	uint64_t retry_at_ns;	 /* DOWN: when to try, or WM_TLS_TIME_UNSET */
-	uint64_t last_now_ns;	 /* now_ns of the last poll, or WM_TLS_TIME_UNSET */
-	uint64_t phase_start_ns; /* when CONNECTING or HANDSHAKE began, or WM_TLS_TIME_UNSET */
-	uint64_t conn_base;	 /* written when this connection was made */
-	uint64_t written;	 /* TLS bytes handed to the kernel, all connections */
-	uint64_t acked;		 /* offset up to which the peer's host acked; <= written */
-	uint8_t *pend;		 /* a message SSL_write has not finished */
-	size_t pend_len;	 /* its length; 0 when nothing is pending */
-	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
-	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
+	bool new_session; /* UP reached; poll has not said so yet */
+	uint8_t *pend;	  /* a message SSL_write has not finished */
+	size_t pend_len;  /* its length; 0 when nothing is pending */
 };
 
 static struct wm_tls *
@@ -127,19 +106,14 @@ static void
 tls_sync_written(struct wm_tls *t)
 {
 	if (t->ssl != NULL)
-		t->written = t->conn_base + BIO_number_written(SSL_get_wbio(t->ssl));
+		t->c.written = t->c.conn_base + BIO_number_written(SSL_get_wbio(t->ssl));
 }
 
 static void
 tls_update_acked(struct wm_tls *t)
 {
-	int outq;
-
-	if (t->state != WM_TLS_UP || ioctl(t->fd, SIOCOUTQ, &outq) != 0 || outq < 0 ||
-	    (uint64_t)outq > t->written - t->conn_base)
-		return;
-	if (t->written - (uint64_t)outq > t->acked)
-		t->acked = t->written - (uint64_t)outq;
+	if (t->state == WM_TLS_UP)
+		wm_ipfix_conn_update_acked(&t->c);
 }
 
 void
@@ -158,39 +132,22 @@ wm_collector_ssl_reason(int ssl_err, char *buf, size_t len)
 	ERR_clear_error();
 }
 
-/* Drop the connection (no close_notify: it is dead or never was up). */
+/* Free the session (no close_notify: it is dead or never was up); conn.c closes the socket. */
 static void
-tls_drop(struct wm_tls *t)
+tls_drop_ssl(struct wm_tls *t)
 {
 	if (t->ssl != NULL)
 		SSL_free(t->ssl);
 	t->ssl = NULL;
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-}
-
-/* DOWN, the next attempt after the current backoff, the backoff doubled. */
-static void
-tls_schedule_retry(struct wm_tls *t)
-{
-	t->state = WM_TLS_DOWN;
-	t->retry_delay_ns = t->backoff_ns;
-	t->retry_at_ns = t->last_now_ns == WM_TLS_TIME_UNSET ? WM_TLS_TIME_UNSET
-							     : t->last_now_ns + t->retry_delay_ns;
-	t->backoff_ns *= 2;
-	if (t->backoff_ns > WM_TLS_BACKOFF_MAX_NS)
-		t->backoff_ns = WM_TLS_BACKOFF_MAX_NS;
 }
 
 /* A connect or handshake attempt failed: the next one goes to the next address. */
 static void
 tls_attempt_failed(struct wm_tls *t)
 {
-	tls_drop(t);
-	t->link.base.stats.connect_failures++;
-	t->addr_idx = (t->addr_idx + 1) % t->n_addrs;
-	tls_schedule_retry(t);
+	tls_drop_ssl(t);
+	wm_ipfix_conn_attempt_failed(&t->c);
+	t->state = WM_TLS_DOWN;
 }
 
 /*
@@ -200,38 +157,13 @@ tls_attempt_failed(struct wm_tls *t)
 static void
 tls_conn_lost(struct wm_tls *t)
 {
-	uint32_t n, keep, i;
-
 	tls_sync_written(t);
 	tls_update_acked(t);
-	tls_drop(t);
-	n = wm_ipfix_track_count(&t->inflight);
-	for (keep = n; keep > 0 && wm_ipfix_track_at(&t->inflight, keep - 1)->end > t->acked;
-	     keep--)
-		;
-	for (i = keep; i < n; i++)
-		wm_ipfix_track_push(&t->unacked, wm_ipfix_track_at(&t->inflight, i)->cookie, 0);
-	t->inflight.tail -= n - keep;
-	t->link.base.stats.resent += n - keep;
-	t->link.base.stats.disconnects++;
+	tls_drop_ssl(t);
+	wm_ipfix_conn_lost(&t->c);
+	t->state = WM_TLS_DOWN;
 	t->pend_len = 0;
 	t->new_session = false;
-	tls_schedule_retry(t);
-}
-
-/* Connecting to a local port nobody listens on may meet ourselves (see tcp.c). */
-static bool
-tls_self_connected(int fd)
-{
-	struct sockaddr_storage local, peer;
-	socklen_t llen = sizeof(local), plen = sizeof(peer);
-
-	memset(&local, 0, sizeof(local));
-	memset(&peer, 0, sizeof(peer));
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
-		return false;
-	return llen == plen && memcmp(&local, &peer, llen) == 0;
 }
 
 /* An IP address is checked as one in the certificate, a name as a DNS name (and sent as SNI). */
@@ -301,12 +233,8 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 {
 	BIO *bio;
 
-	if (tls_self_connected(t->fd)) {
-		tls_attempt_failed(t);
-		return;
-	}
 	t->ssl = SSL_new(t->ctx);
-	bio = nosig_socket_bio(t->fd);
+	bio = nosig_socket_bio(t->c.fd);
 	if (t->ssl == NULL || bio == NULL) {
 		BIO_free(bio);
 		wm_collector_error(&t->link.xs, "TLS: out of memory");
@@ -316,8 +244,8 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 	SSL_set_bio(t->ssl, bio, bio);
 	wm_collector_ssl_name(t->ssl, t->name);
 	t->state = WM_TLS_HANDSHAKE;
-	t->phase_start_ns = now_ns;
-	t->conn_base = t->written;
+	t->c.phase_start_ns = now_ns;
+	t->c.conn_base = t->c.written;
 }
 
 /* A handshake failed: counted and named (the verify result's reason first). */
@@ -345,27 +273,26 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 {
 	int rc, e;
 
-	if (t->phase_start_ns == WM_TLS_TIME_UNSET)
-		t->phase_start_ns = now_ns;
+	if (t->c.phase_start_ns == WM_IPFIX_CONN_TIME_UNSET)
+		t->c.phase_start_ns = now_ns;
 	errno = 0;
 	rc = SSL_connect(t->ssl);
 	tls_sync_written(t);
 	if (rc == 1) {
 		t->state = WM_TLS_UP;
-		t->acked = t->conn_base;
-		t->backoff_ns = WM_TLS_BACKOFF_MIN_NS;
+		t->c.acked = t->c.conn_base;
 		t->new_session = true;
-		t->link.base.stats.sessions++;
+		wm_ipfix_conn_established(&t->c);
 		t->link.xs.tls_handshakes++;
 		return;
 	}
 	e = SSL_get_error(t->ssl, rc);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		if (now_ns - t->phase_start_ns < WM_TLS_PHASE_TIMEOUT_NS)
+		if (!wm_ipfix_conn_timed_out(&t->c, now_ns))
 			return;
 		t->link.xs.tls_failures++;
 		wm_collector_error(&t->link.xs, "TLS: no handshake within %llu s",
-				   (unsigned long long)(WM_TLS_PHASE_TIMEOUT_NS / 1000000000ull));
+				   (unsigned long long)(WM_IPFIX_CONN_TIMEOUT_NS / 1000000000ull));
 		tls_attempt_failed(t);
 		return;
 	}
@@ -373,56 +300,34 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 	tls_attempt_failed(t);
 }
 
+/* The TCP connection from wm_ipfix_conn_start() or _check(): 1 made, 0 waiting, -1 failed. */
 static void
-tls_connect_start(struct wm_tls *t, uint64_t now_ns)
+tls_connect_result(struct wm_tls *t, int rc, uint64_t now_ns)
 {
-	const struct wm_ipfix_addr *a = &t->addrs[t->addr_idx];
-	int one = 1, user_timeout = WM_TLS_USER_TIMEOUT_MS;
-
-	t->link.base.stats.connect_attempts++;
-	t->phase_start_ns = now_ns;
-	t->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd < 0) {
+	if (rc < 0) {
 		tls_attempt_failed(t);
 		return;
 	}
-	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
-	if (connect(t->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
-		tls_handshake_start(t, now_ns);
+	if (rc == 0)
 		return;
-	}
-	if (errno == EINPROGRESS) {
+	tls_handshake_start(t, now_ns);
+}
+
+static void
+tls_connect_start(struct wm_tls *t, uint64_t now_ns)
+{
+	int rc = wm_ipfix_conn_start(&t->c, now_ns);
+
+	if (rc == 0)
 		t->state = WM_TLS_CONNECTING;
-		return;
-	}
-	tls_attempt_failed(t);
+	tls_connect_result(t, rc, now_ns);
 }
 
 /* CONNECTING: has the connect finished, failed, or taken too long? */
 static void
 tls_connect_check(struct wm_tls *t, uint64_t now_ns)
 {
-	struct pollfd p = {.fd = t->fd, .events = POLLOUT};
-	socklen_t len = sizeof(int);
-	int rc, so_error = 0;
-
-	if (t->phase_start_ns == WM_TLS_TIME_UNSET)
-		t->phase_start_ns = now_ns;
-	rc = poll(&p, 1, 0);
-	if (rc < 0)
-		return;
-	if (rc == 0) {
-		if (now_ns - t->phase_start_ns >= WM_TLS_PHASE_TIMEOUT_NS)
-			tls_attempt_failed(t);
-		return;
-	}
-	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0 || so_error != 0 ||
-	    !(p.revents & POLLOUT)) {
-		tls_attempt_failed(t);
-		return;
-	}
-	tls_handshake_start(t, now_ns);
+	tls_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns), now_ns);
 	if (t->state == WM_TLS_HANDSHAKE)
 		tls_handshake_step(t, now_ns);
 }
@@ -465,8 +370,8 @@ tls_flush(struct wm_tls *t)
 	tls_sync_written(t);
 	if (n > 0) {
 		/* The pending message is the newest in inflight. */
-		wm_ipfix_track_at(&t->inflight, wm_ipfix_track_count(&t->inflight) - 1)->end =
-			t->written;
+		wm_ipfix_track_at(&t->c.inflight, wm_ipfix_track_count(&t->c.inflight) - 1)->end =
+			t->c.written;
 		t->pend_len = 0;
 		return 0;
 	}
@@ -482,7 +387,7 @@ tls_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 {
 	struct wm_tls *t = tls_of(base);
 
-	t->last_now_ns = now_ns;
+	t->c.last_now_ns = now_ns;
 	switch (t->state) {
 	case WM_TLS_CONNECTING:
 		tls_connect_check(t, now_ns);
@@ -495,15 +400,15 @@ tls_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 			tls_conn_lost(t);
 		break;
 	case WM_TLS_DOWN:
-		if (t->retry_at_ns != WM_TLS_TIME_UNSET && now_ns >= t->retry_at_ns) {
+		if (wm_ipfix_conn_due(&t->c, now_ns)) {
 			tls_connect_start(t, now_ns);
 			if (t->state == WM_TLS_CONNECTING)
 				tls_connect_check(t, now_ns);
 		}
 		break;
 	}
-	if (t->state == WM_TLS_DOWN && t->retry_at_ns == WM_TLS_TIME_UNSET)
-		t->retry_at_ns = now_ns + t->retry_delay_ns;
+	if (t->state == WM_TLS_DOWN)
+		wm_ipfix_conn_down_settle(&t->c, now_ns);
 	if (t->new_session) {
 		t->new_session = false;
 		return WM_IPFIX_TRANSPORT_NEW_SESSION;
@@ -532,8 +437,7 @@ tls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 		tls_conn_lost(t);
 		return -ENOTCONN;
 	}
-	if (wm_ipfix_track_count(&t->inflight) + wm_ipfix_track_count(&t->unacked) >=
-	    WM_IPFIX_TRACK_CAP)
+	if (wm_ipfix_conn_full(&t->c))
 		return -EAGAIN;
 	ERR_clear_error();
 	n = SSL_write(t->ssl, msg, (int)len);
@@ -549,9 +453,7 @@ tls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 		memcpy(t->pend, msg, len);
 		t->pend_len = len;
 	}
-	wm_ipfix_track_push(&t->inflight, cookie, n > 0 ? t->written : WM_TLS_END_PENDING);
-	t->link.base.stats.messages++;
-	t->link.base.stats.bytes += len;
+	wm_ipfix_conn_taken(&t->c, cookie, n > 0 ? t->c.written : WM_TLS_END_PENDING, len);
 	return 0;
 }
 
@@ -559,34 +461,22 @@ static unsigned int
 tls_take_acked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
 {
 	struct wm_tls *t = tls_of(base);
-	unsigned int n = 0;
 
-	tls_update_acked(t);
-	while (n < max && wm_ipfix_track_count(&t->inflight) > 0 &&
-	       wm_ipfix_track_at(&t->inflight, 0)->end <= t->acked) {
-		cookies[n++] = wm_ipfix_track_at(&t->inflight, 0)->cookie;
-		t->inflight.head++;
-	}
-	return n;
+	return wm_ipfix_conn_take_acked(&t->c, t->state == WM_TLS_UP, cookies, max);
 }
 
 static unsigned int
 tls_take_unacked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
 {
-	return wm_ipfix_track_take(&tls_of(base)->unacked, cookies, max);
+	return wm_ipfix_track_take(&tls_of(base)->c.unacked, cookies, max);
 }
 
 static bool
 tls_busy(const struct wm_ipfix_transport *base)
 {
 	const struct wm_tls *t = tls_of_const(base);
-	int outq;
 
-	if (t->pend_len > 0)
-		return true;
-	if (t->state != WM_TLS_UP)
-		return false;
-	return ioctl(t->fd, SIOCOUTQ, &outq) != 0 || outq != 0;
+	return wm_ipfix_conn_busy(&t->c, t->state == WM_TLS_UP, t->pend_len > 0);
 }
 
 static int
@@ -597,11 +487,10 @@ tls_close(struct wm_ipfix_transport *base)
 	/* close_notify, once, without waiting for the peer's (RFC 8446 §6.1). */
 	if (t->state == WM_TLS_UP)
 		(void)SSL_shutdown(t->ssl);
-	tls_drop(t);
+	tls_drop_ssl(t);
+	wm_ipfix_conn_fini(&t->c);
 	SSL_CTX_free(t->ctx);
 	free(t->pend);
-	wm_ipfix_track_fini(&t->inflight);
-	wm_ipfix_track_fini(&t->unacked);
 	free(t);
 	return 0;
 }
@@ -731,7 +620,7 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		goto nomem;
-	t->fd = -1;
+	t->c.fd = -1; /* until wm_ipfix_conn_init(): nothing for tls_close() to close */
 	t->ctx = wm_collector_ssl_ctx(TLS_client_method(), false, p, err, errlen);
 	if (t->ctx == NULL) {
 		free(t);
@@ -741,18 +630,13 @@ wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char
 	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
 	if (wm_collector_link_init(&t->link, &wm_collector_tls_ops, WM_IPFIX_TRANSPORT_TCP, "tls",
 				   uri, p, false) != 0 ||
-	    t->pend == NULL || wm_ipfix_track_init(&t->inflight) != 0 ||
-	    wm_ipfix_track_init(&t->unacked) != 0)
+	    t->pend == NULL ||
+	    wm_ipfix_conn_init(&t->c, &t->link.base.stats, addrs, (unsigned int)n) != 0)
 		goto nomem;
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name != NULL ? p->server_name : u.host);
-	memcpy(t->addrs, addrs, sizeof(addrs[0]) * (size_t)n);
-	t->n_addrs = (unsigned int)n;
-	t->backoff_ns = WM_TLS_BACKOFF_MIN_NS;
 	t->state = WM_TLS_DOWN;
-	t->retry_at_ns = WM_TLS_TIME_UNSET;
-	t->last_now_ns = WM_TLS_TIME_UNSET;
 	/* Connect errors are not open's: they are retried, as after any failure. */
-	tls_connect_start(t, WM_TLS_TIME_UNSET);
+	tls_connect_start(t, WM_IPFIX_CONN_TIME_UNSET);
 	return &t->link.base;
 
 nomem:

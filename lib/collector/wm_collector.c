@@ -353,7 +353,7 @@ wm_collector_open(const char *uri, const struct wm_collector_params *p, char *er
 		return wm_collector_dtls_open(uri, p, err, errlen);
 	if (uri_is(uri, "udp"))
 		return paced_open(uri, p, err, errlen);
-	return wm_ipfix_transport_open(uri, err, errlen);
+	return wm_ipfix_transport_open_via(uri, p->file_open, err, errlen);
 }
 
 void

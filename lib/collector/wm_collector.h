@@ -113,6 +113,8 @@ struct wm_collector_params {
 	const char *cert_file;	 /**< tls://: client certificate chain (PEM), or NULL */
 	const char *key_file;	 /**< tls://: its key (PEM), with cert_file; owner-only */
 	const char *server_name; /**< tls://: name to verify; NULL: the URI's HOST */
+	/** file:: opens the file (encrypted or signed); NULL: a plain file */
+	wm_ipfix_fopen_t *file_open;
 };
 
 /**
@@ -130,8 +132,8 @@ int wm_collector_check(const char *uri, char *why, size_t whylen);
  * Open a collector: udp:// paced by @p p (unless its rate is 0), tls://
  * with @p p's certificates (loaded and checked now: a missing or bad
  * file, or a key readable by group or others, is an error here; the
- * connection is made by wm_ipfix_transport_poll()), the others as
- * wm_ipfix_transport_open().
+ * connection is made by wm_ipfix_transport_poll()), file: through @p p's
+ * file_open, the others as wm_ipfix_transport_open().
  *
  * @return
  *   The transport, or NULL with @p err set and errno set.

@@ -49,6 +49,7 @@ import sys
 import time
 import unittest
 
+import ipfix_decode
 import wmtest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -103,6 +104,16 @@ def readable(path):
         return f.read()
 
 
+def ipfix_records(messages):
+    """The flow and stream records of decoded IPFIX messages, sorted: what two
+    runs on the same input have in common (export times and the options
+    records of the exporter's own counters and clock differ)."""
+    recs = []
+    for m in messages:
+        recs += m.flow_records() + m.other_records()
+    return sorted(repr(sorted(r.items())) for r in recs)
+
+
 def run_pair():
     """The plain and the encrypted run, once, on every trace."""
     for mode in ("plain", "enc"):
@@ -115,7 +126,7 @@ def run_pair():
             app += ["--pcap", p]
         app += ["--capture", "cap.pcapng", "--flows-json", "flows.jsonl", "--gaps-json",
                 "gaps.jsonl", "--report", "report.json", "--stats-interval", "0",
-                "--cmdline-file", cmdfile]
+                "--cmdline-file", cmdfile, "--ipfix", "file:flows.ipfix"]
         if mode == "enc":
             app += ["--capture-key", KEYFILE, "--encrypt-outputs", "--sign-key", SIGNKEY]
         run = wmtest.run_in(wmtest.prefix(STEM, mode), app, d, timeout=300)
@@ -178,6 +189,30 @@ class RoundTripTests(Case):
                 if name == "flows.jsonl":
                     self.assertGreater(len(plain), 0)
                 self.assertEqual(sorted(dec.splitlines()), sorted(plain.splitlines()))
+
+    def test_ipfix_file_decrypts_to_the_plain_records(self):
+        """The file: collector is an output too: a container that decrypts to an
+        IPFIX file with the plain run's records (export times and the exporter's
+        own options records aside: they say when, not what)."""
+        _, pd = self.run_of("plain")
+        _, ed = self.run_of("enc")
+        path = os.path.join(ed, "flows.ipfix")
+        self.assertTrue(readable(path).startswith(b"\x89WMENC\r\n"))
+        rc, dec, err = tool("decrypt", "--key", KEYFILE, path)
+        self.assertEqual(rc, 0, err)
+        got = ipfix_records(ipfix_decode.decode_stream(dec))
+        want = ipfix_records(ipfix_decode.decode_file(os.path.join(pd, "flows.ipfix")))
+        self.assertGreater(len(want), 0)
+        self.assertEqual(got, want)
+        # Tampered: one flipped bit in its (only) chunk's body is refused, nothing written.
+        bad = bytearray(readable(path))
+        bad[HDR + 4 + min(len(dec), CHUNK) // 2] ^= 1
+        with open(path + ".bad", "wb") as f:
+            f.write(bad)
+        rc, out, err = tool("decrypt", "--key", KEYFILE, path + ".bad", "-")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("chunk 0 fails authentication", err)
+        self.assertEqual(out, b"")
 
     def test_independent_decryptor_from_the_readme(self):
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -346,7 +381,7 @@ def openssl_verify(path, pub, ed25519=True):
 class SignatureTests(Case):
     def test_outputs_signed(self):
         _, ed = self.run_of("enc")
-        for name in ("cap.pcapng", "flows.jsonl", "gaps.jsonl", "report.json"):
+        for name in ("cap.pcapng", "flows.jsonl", "gaps.jsonl", "report.json", "flows.ipfix"):
             with self.subTest(name=name):
                 path = os.path.join(ed, name)
                 rc, out, err = tool("verify", "--pubkey", PUBKEY, path)

@@ -1384,6 +1384,122 @@ test_transport_file_cookies_bounded(void)
 	unlink(path);
 }
 
+/* Size of the file at @p path, or -1. */
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * A message sits in the 1 MB buffer until a flush writes it: the file
+ * then holds it whole, while the transport goes on. A network transport
+ * has nothing to flush.
+ */
+static void
+test_transport_file_flush(void)
+{
+	char path[PATH_LEN], uri[PATH_LEN + 8];
+	struct wm_ipfix_transport *t;
+
+	snprintf(path, sizeof(path), "%s/flush.ipfix", dir);
+	snprintf(uri, sizeof(uri), "file:%s", path);
+	t = wm_ipfix_transport_open(uri, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL(t);
+	if (t == NULL)
+		return;
+	CU_ASSERT_EQUAL(send_msg(t, 100, 1), 0);
+	CU_ASSERT_EQUAL(file_size(path), 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_flush(t), 0);
+	CU_ASSERT_EQUAL(file_size(path), 100);
+	CU_ASSERT_EQUAL(send_msg(t, 50, 2), 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_flush(t), 0);
+	CU_ASSERT_EQUAL(file_size(path), 150);
+	CU_ASSERT_EQUAL(stats(t)->errors, 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_close(t), 0);
+	unlink(path);
+
+	/* /dev/full: the flush fails, counted, and so does every later send. */
+	t = wm_ipfix_transport_open("file:/dev/full", NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL(t);
+	if (t == NULL)
+		return;
+	CU_ASSERT_EQUAL(send_msg(t, 16, 1), 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_flush(t), -EIO);
+	CU_ASSERT_EQUAL(stats(t)->errors, 1);
+	CU_ASSERT_EQUAL(send_msg(t, 16, 2), -EIO);
+	CU_ASSERT(wm_ipfix_transport_close(t) < 0);
+
+	t = wm_ipfix_transport_open("udp://127.0.0.1:9", NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL(t);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_flush(t), 0);
+	wm_ipfix_transport_close(t);
+}
+
+/* The opener below: how it was called; refuse makes it fail as an encrypted append does. */
+static struct {
+	unsigned int calls;
+	bool last_append;
+	bool refuse;
+} opener;
+
+static FILE *
+test_opener(const char *path, bool append, char *err, size_t errlen)
+{
+	opener.calls++;
+	opener.last_append = append;
+	if (opener.refuse) {
+		snprintf(err, errlen, "%s: refused", path);
+		errno = EEXIST;
+		return NULL;
+	}
+	return fopen(path, append ? "ab" : "wb");
+}
+
+/*
+ * wm_ipfix_transport_open_via(): the caller's opener opens the file at
+ * open (append false) and at reopen (append true); one that fails at open
+ * fails the open with its message, one that fails at reopen leaves the
+ * transport writing to the file it had.
+ */
+static void
+test_transport_file_opener(void)
+{
+	char path[PATH_LEN], uri[PATH_LEN + 8], err[128];
+	struct wm_ipfix_transport *t;
+
+	snprintf(path, sizeof(path), "%s/via.ipfix", dir);
+	snprintf(uri, sizeof(uri), "file:%s", path);
+	memset(&opener, 0, sizeof(opener));
+	opener.refuse = true;
+	CU_ASSERT_PTR_NULL(wm_ipfix_transport_open_via(uri, test_opener, err, sizeof(err)));
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused"));
+	CU_ASSERT_EQUAL(opener.calls, 1);
+
+	opener.refuse = false;
+	t = wm_ipfix_transport_open_via(uri, test_opener, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(t);
+	if (t == NULL)
+		return;
+	CU_ASSERT_EQUAL(opener.calls, 2);
+	CU_ASSERT_FALSE(opener.last_append);
+	CU_ASSERT_EQUAL(send_msg(t, 100, 1), 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_reopen(t), 0);
+	CU_ASSERT_EQUAL(opener.calls, 3);
+	CU_ASSERT(opener.last_append);
+	CU_ASSERT_EQUAL(file_size(path), 100); /* the old stream was closed whole */
+	CU_ASSERT_EQUAL(send_msg(t, 50, 2), 0);
+	opener.refuse = true;
+	CU_ASSERT_EQUAL(wm_ipfix_transport_reopen(t), -EEXIST);
+	CU_ASSERT_EQUAL(send_msg(t, 20, 3), 0);
+	CU_ASSERT_EQUAL(wm_ipfix_transport_close(t), 0);
+	CU_ASSERT_EQUAL(file_size(path), 170);
+	unlink(path);
+}
+
 /* ---- suite ---- */
 
 static int
@@ -1419,6 +1535,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_transport_file_write),
 	WM_TEST(test_transport_file_write_errors),
 	WM_TEST(test_transport_file_cookies_bounded),
+	WM_TEST(test_transport_file_flush),
+	WM_TEST(test_transport_file_opener),
 };
 
 int
