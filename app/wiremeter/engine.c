@@ -359,6 +359,8 @@ prog_copy(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot copy it for loading: %s", path, strerror(-rc));
 		return -EPERM;
 	}
+	WM_LOG(NOTICE, "evidence: XDP program %s verified; net_af_xdp loads its private copy %s",
+	       path, prog_copies[n_prog_copies]);
 	if (n_prog_copies++ == 0)
 		atexit(prog_copies_remove);
 	return 0;
@@ -422,9 +424,6 @@ wm_engine_trust_progs(struct wm_conf *c, int n_eal, char **eal_argv)
 		free(c->ports[k]);
 		c->ports[k] = dev;
 	}
-	if (n_prog_copies > 0)
-		WM_LOG(INFO, "evidence: %u XDP program(s) verified, loaded from private copies",
-		       n_prog_copies);
 	return 0;
 refused:
 	fprintf(stderr, "wiremeter: error: XDP program (xdp_prog=): %s\n", err);
