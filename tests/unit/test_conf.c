@@ -738,37 +738,29 @@ test_conf_ifaces_array(void)
 static void
 test_conf_ifaces_array_bad(void)
 {
-	char msg[ERR_LEN];
+#define NOT_A_NAME "is not an interface name (a string of 1 to 15 characters, no comma)"
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+		{"[]", "the array names no interface"},
+		{"[\"eth0\", 3]", "element 1 " NOT_A_NAME},
+		{"[\"eth0,eth1\"]", "element 0 " NOT_A_NAME},
+		{"[\"a234567890123456\"]", "element 0 " NOT_A_NAME},
+		{"[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]",
+		 "more than 8 interfaces"},
+		{"{}", "expected a string, got an object"},
+	};
+	char name[64], msg[ERR_LEN];
 	const char *p;
+	size_t i;
 
-	p = write_file("ifaces_empty.json", "{\"ifaces\": []}");
-	snprintf(msg, sizeof(msg), "config %s: key 'ifaces': the array names no interface", p);
-	check_file_error(p, -EINVAL, msg);
-	p = write_file("ifaces_num.json", "{\"ifaces\": [\"eth0\", 3]}");
-	snprintf(msg, sizeof(msg),
-		 "config %s: key 'ifaces': element 1 is not an interface name (a string of 1 to "
-		 "15 characters, no comma)",
-		 p);
-	check_file_error(p, -EINVAL, msg);
-	p = write_file("ifaces_comma.json", "{\"ifaces\": [\"eth0,eth1\"]}");
-	snprintf(msg, sizeof(msg),
-		 "config %s: key 'ifaces': element 0 is not an interface name (a string of 1 to "
-		 "15 characters, no comma)",
-		 p);
-	check_file_error(p, -EINVAL, msg);
-	p = write_file("ifaces_long.json", "{\"ifaces\": [\"a234567890123456\"]}");
-	snprintf(msg, sizeof(msg),
-		 "config %s: key 'ifaces': element 0 is not an interface name (a string of 1 to "
-		 "15 characters, no comma)",
-		 p);
-	check_file_error(p, -EINVAL, msg);
-	p = write_file("ifaces_many.json",
-		       "{\"ifaces\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]}");
-	snprintf(msg, sizeof(msg), "config %s: key 'ifaces': more than 8 interfaces", p);
-	check_file_error(p, -EINVAL, msg);
-	p = write_file("ifaces_obj.json", "{\"ifaces\": {}}");
-	snprintf(msg, sizeof(msg), "config %s: key 'ifaces': expected a string, got an object", p);
-	check_file_error(p, -EINVAL, msg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(name, sizeof(name), "ifaces_bad%zu.json", i);
+		p = write_conf(name, "{\"ifaces\": %s}", bad[i].json);
+		snprintf(msg, sizeof(msg), "config %s: key 'ifaces': %s", p, bad[i].why);
+		check_file_error(p, -EINVAL, msg);
+	}
+#undef NOT_A_NAME
 }
 
 static void
@@ -1195,21 +1187,29 @@ test_conf_help(void)
 static void
 test_conf_help_arg_names(void)
 {
+	static const char *const lines[] = {
+		"\n  --http ADDR:PORT         serve /metrics",
+		"\n  --http-tls CERT,KEY      serve HTTPS",
+		"\n  --iface IF               meter kernel interface",
+		"\n  --xdp-filter RULES       AF_XDP prefilter",
+		"\n  --ipfix-rate RATE        pace each UDP",
+		"\n  --capture-on-loss BEFORE,AFTER\n",
+		"\n  --trust-key PEM          load only",
+		"\n  --engine ENGINE          auto (default)",
+		/* Options without a name of their own keep their type's. */
+		"\n  --report FILE            write the final",
+	};
 	char err[ERR_LEN], out[16384];
 	struct wm_conf c;
+	size_t i;
 
 	wm_conf_defaults(&c);
 	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("--help"), out, sizeof(out)), WM_CONF_EXIT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --http ADDR:PORT         serve /metrics"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --http-tls CERT,KEY      serve HTTPS"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --iface IF               meter kernel interface"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --xdp-filter RULES       AF_XDP prefilter"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --ipfix-rate RATE        pace each UDP"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --capture-on-loss BEFORE,AFTER\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --trust-key PEM          load only"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --engine ENGINE          auto (default)"));
-	/* Options without a name of their own keep their type's. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n  --report FILE            write the final"));
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, lines[i]));
+		if (strstr(out, lines[i]) == NULL)
+			fprintf(stderr, "\n    --help lacks: %s\n", lines[i]);
+	}
 	CU_ASSERT_PTR_NULL(strstr(out, " SPEC "));
 	CU_ASSERT_PTR_NULL(strstr(out, " SPEC\n"));
 	wm_conf_free(&c);
