@@ -29,18 +29,23 @@ number written here:
   exactly the trace's packets to that port are metered, while a ping and
   a TCP connection to wmeng-a's own stack work before, during and after;
   the console's "xdp filter" replaces the rules the running program uses;
+- --trust-key: a signed XDP program (xdp_prog= in a signed config) is
+  loaded from its private copy (0600 in a 0700 directory, removed at exit)
+  and attached to the interface;
 - --engines parses and names each engine; the XDP programs load on this
   kernel (a kernel without XDP is the only skip, with the kernel's reason).
 
 Namespaces and processes are removed on any exit.
 
-Usage: test_engines.py --wiremeter PATH --workdir DIR [-k PATTERN] [-v]
+Usage: test_engines.py --wiremeter PATH --tool PATH --xdp-obj FILE --workdir DIR [-k PATTERN] [-v]
 """
 
 import json
 import os
 import re
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -492,11 +497,51 @@ class TestPrefilter(EngineTest):
         self.check_truth(wm.records(), want)
 
 
+class TestTrustedProgram(EngineTest):
+    """--trust-key: an XDP program of our own (xdp_prog= of a net_af_xdp port
+    in a signed config) verifies, is loaded from its private copy and runs on
+    the interface; the copy is private while it runs and gone after."""
+
+    def test_signed_program_loads(self):
+        d = wmtest.fresh_dir("trusted-prog")
+        key, pub, prog = (os.path.join(d, n) for n in ("sign.pem", "sign.pub", "prog.bpf.o"))
+        wmtest.sh(["openssl", "genpkey", "-algorithm", "ED25519", "-out", key])
+        wmtest.sh(["openssl", "pkey", "-in", key, "-pubout", "-out", pub])
+        shutil.copy(ARGS.xdp_obj, prog)
+        conf = os.path.join(d, "config.json")
+        with open(conf, "w") as f:
+            json.dump({"ports": ["net_af_xdp0,iface=%s,xdp_prog=%s" % (IF_A, prog)]}, f)
+        for path in (prog, conf):
+            wmtest.sh([ARGS.tool, "sign", "--key", key, path])
+        with Wiremeter("trusted-prog-run", ["-c", conf, "--trust-key", pub], bpffs=True) as wm:
+            m = re.search(r"XDP program (\S+) verified; net_af_xdp loads its private copy (\S+)",
+                          wm.stderr())
+            self.assertIsNotNone(m, wm.stderr())
+            self.assertEqual(m.group(1), prog)
+            copy = m.group(2)
+            self.assertEqual(stat.S_IMODE(os.stat(copy).st_mode), 0o600)
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(copy)).st_mode), 0o700)
+            with open(copy, "rb") as a, open(prog, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            link = wmtest.sh(["ip", "-n", NS_A, "link", "show", "dev", IF_A]).stdout
+            self.assertRegex(link, r"prog/xdp id \d+", "no XDP program on the interface")
+        self.assertEqual(wm.rc, 0, wm.stderr())
+        self.assertFalse(os.path.exists(copy), "the private copy outlived the run")
+
+
 def main():
     global ARGS
-    ARGS, _ = wmtest.args(add=wmtest.only_option, description=__doc__.splitlines()[0])
+
+    def add(ap):
+        wmtest.only_option(ap)
+        ap.add_argument("--tool", required=True, help="path of wiremeter-tool")
+        ap.add_argument("--xdp-obj", required=True,
+                        help="the build's prefilter object (drivers/wm_xdp_filter.bpf.o)")
+
+    ARGS, _ = wmtest.args(add=add, description=__doc__.splitlines()[0])
     missing = wmtest.missing_tools([("ip", "iproute2"), ("tcpreplay", "tcpreplay"),
-                                    ("ping", "iputils-ping"), ("dpdk-telemetry.py", "dpdk")]) + \
+                                    ("ping", "iputils-ping"), ("dpdk-telemetry.py", "dpdk"),
+                                    ("openssl", "openssl")]) + \
         wmtest.missing_modules([("scapy", "python3-scapy")])
     if missing:
         return wmtest.missing_exit(missing)
@@ -506,7 +551,8 @@ def main():
     make_traces(ARGS.workdir)
     try:
         TESTBED.up()
-        result = wmtest.run_suite(wmtest.only(ARGS.only, [TestXdp, TestIface, TestPrefilter]))
+        result = wmtest.run_suite(wmtest.only(ARGS.only, [TestXdp, TestIface, TestPrefilter,
+                                                             TestTrustedProgram]))
     finally:
         TESTBED.down()
         wmtest.eal_cleanup_all("wmeng")

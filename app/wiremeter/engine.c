@@ -34,6 +34,7 @@
 
 #include "wm_app.h"
 #include "wm_engine.h"
+#include "wm_evidence.h"
 #include "wm_xdp.h"
 
 #define CAP_NET_ADMIN_ 12
@@ -313,6 +314,121 @@ vdev_add(struct wm_conf *c, enum wm_conf_engine e, unsigned int i)
 		return -ENOMEM;
 	c->n_ports++;
 	return 0;
+}
+
+/* net_af_xdp's devarg naming an XDP program to load instead of its own. */
+#define XDP_PROG_KEY ",xdp_prog="
+#define MAX_PROG_COPIES 64
+
+/* The private copies of verified programs (wm_engine_trust_progs()), removed at exit. */
+static char prog_copies[MAX_PROG_COPIES][PATH_MAX];
+static unsigned int n_prog_copies;
+
+static void
+prog_copies_remove(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_prog_copies; i++)
+		wm_xdp_private_file_remove(prog_copies[i]);
+	n_prog_copies = 0;
+}
+
+/* The verified bytes of path in a private file (the next prog_copies[]); 0, or -EPERM. */
+static int
+prog_copy(const char *path, char *err, size_t errlen)
+{
+	char why[1200];
+	size_t len;
+	char *buf;
+	int rc;
+
+	if (n_prog_copies == MAX_PROG_COPIES) {
+		snprintf(err, errlen, "%s: more than %d XDP programs", path, MAX_PROG_COPIES);
+		return -EPERM;
+	}
+	buf = wm_evidence_read_input(path, &len, why, sizeof(why));
+	if (buf == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -EPERM;
+	}
+	rc = wm_xdp_private_file(buf, len, "prog.bpf.o", prog_copies[n_prog_copies],
+				 sizeof(prog_copies[0]));
+	free(buf);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot copy it for loading: %s", path, strerror(-rc));
+		return -EPERM;
+	}
+	WM_LOG(NOTICE, "evidence: XDP program %s verified; net_af_xdp loads its private copy %s",
+	       path, prog_copies[n_prog_copies]);
+	if (n_prog_copies++ == 0)
+		atexit(prog_copies_remove);
+	return 0;
+}
+
+/* dev with each xdp_prog= pointed at a verified copy (malloc'd); NULL with err set. */
+static char *
+prog_devarg_trusted(const char *dev, char *err, size_t errlen)
+{
+	char *out = strdup(dev), *next, *val, *path;
+	size_t at = 0, vlen;
+
+	while (out != NULL && (val = strstr(out + at, XDP_PROG_KEY)) != NULL) {
+		val += strlen(XDP_PROG_KEY);
+		vlen = strcspn(val, ",");
+		path = strndup(val, vlen);
+		if (path == NULL || prog_copy(path, err, errlen) != 0) {
+			free(path);
+			free(out);
+			return NULL;
+		}
+		free(path);
+		next = NULL;
+		if (asprintf(&next, "%.*s%s%s", (int)(val - out), out,
+			     prog_copies[n_prog_copies - 1], val + vlen) < 0)
+			next = NULL;
+		at = (size_t)(val - out) + strlen(prog_copies[n_prog_copies - 1]);
+		free(out);
+		out = next;
+	}
+	if (out == NULL)
+		snprintf(err, errlen, "%s: out of memory", dev);
+	return out;
+}
+
+int
+wm_engine_trust_progs(struct wm_conf *c, int n_eal, char **eal_argv)
+{
+	char err[1400];
+	unsigned int k;
+	char *dev;
+	int i;
+
+	if (!wm_evidence_trusting())
+		return 0;
+	/* Any EAL argument may be a device (--vdev X, --vdev=X, -a X): all are looked at. */
+	for (i = 1; i < n_eal; i++) {
+		if (strstr(eal_argv[i], XDP_PROG_KEY) == NULL)
+			continue;
+		dev = prog_devarg_trusted(eal_argv[i], err, sizeof(err));
+		if (dev == NULL)
+			goto refused;
+		eal_argv[i] = dev; /* EAL keeps pointers into its argv until exit */
+	}
+	for (k = 0; k < c->n_ports; k++) {
+		if (strstr(c->ports[k], XDP_PROG_KEY) == NULL)
+			continue;
+		dev = prog_devarg_trusted(c->ports[k], err, sizeof(err));
+		if (dev == NULL)
+			goto refused;
+		free(c->ports[k]);
+		c->ports[k] = dev;
+	}
+	return 0;
+refused:
+	fprintf(stderr, "wiremeter: error: XDP program (xdp_prog=): %s\n", err);
+	prog_copies_remove();
+	return -EPERM;
 }
 
 /* Choose interface i's engine, say why, and hand it to EAL; 0 or -EINVAL. */

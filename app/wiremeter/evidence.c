@@ -156,6 +156,12 @@ wm_evidence_fini(void)
 	memset(&ev, 0, sizeof(ev));
 }
 
+bool
+wm_evidence_trusting(void)
+{
+	return ev.trust != NULL;
+}
+
 const struct wm_crypt_key *
 wm_evidence_capture_key(void)
 {

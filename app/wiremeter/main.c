@@ -386,6 +386,9 @@ app_options(struct wm_app *app, int argc, char **argv, int dd)
 		fprintf(stderr, "wiremeter: error: %s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The users' XDP programs (xdp_prog=) verified; ours are embedded, trusted as we are. */
+	if (wm_engine_trust_progs(&app->conf, dd, argv) != 0)
+		return EXIT_USAGE;
 	/* --iface: each interface's engine, as vdevs for EAL (or the in-kernel meter). */
 	if (wm_engine_select(&app->conf, eal_names_devices(dd, argv)) != 0)
 		return EXIT_USAGE;

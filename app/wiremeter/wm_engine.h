@@ -21,6 +21,16 @@ struct json_t;
 struct wm_xdp_meter;
 
 /*
+ * Before EAL, with --trust-key: every XDP program a device names
+ * (net_af_xdp's xdp_prog=, in EAL's args @p eal_argv[1..n_eal-1] or the
+ * config's "ports") must verify against the key; the devarg is then
+ * pointed at a private copy of the verified bytes, so the PMD loads what
+ * was checked. Returns 0, or -EPERM after one line naming the file and
+ * the reason (exit code 2). Without a trust key nothing changes.
+ */
+int wm_engine_trust_progs(struct wm_conf *c, int n_eal, char **eal_argv);
+
+/*
  * Before EAL: pick an engine for every --iface of @p c, print one line
  * per interface (what was chosen, and why each engine tried first could
  * not be used), and add the PMD engines' vdevs to c->ports. Returns 0,

@@ -35,6 +35,8 @@ int wm_evidence_init(const struct wm_conf *conf, char *err, size_t errlen);
 /* Wipe and free the keys. */
 void wm_evidence_fini(void);
 
+/* Is there a trust key (--trust-key, or the key "trust_key" of the config)? */
+bool wm_evidence_trusting(void);
 /* The capture key, or NULL. */
 const struct wm_crypt_key *wm_evidence_capture_key(void);
 /* The signing key, or NULL. */

@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -542,26 +543,56 @@ wm_xdp_meter_poll(struct wm_xdp_meter *m, bool flush, struct wm_flow_export *out
 	return (int)k;
 }
 
-/* Write the embedded prefilter object to a new file; its path in path. */
-static int
-filter_file(char *path, size_t pathlen)
+int
+wm_xdp_private_file(const void *buf, size_t len, const char *name, char *path, size_t pathlen)
 {
-	FILE *f;
-	int fd;
+	char dir[PATH_MAX];
+	const char *p = buf;
+	ssize_t n = 0;
+	int fd, rc = 0;
 
-	snprintf(path, pathlen, "/tmp/wiremeter-xdp-filter-%d-XXXXXX", (int)getpid());
-	fd = mkstemp(path);
-	if (fd < 0)
+	/*
+	 * A program file net_af_xdp opens by name after we wrote (or verified)
+	 * it: a new directory only we can enter (mkdtemp, 0700), the file
+	 * created there and nowhere else (O_EXCL, O_NOFOLLOW: never an existing
+	 * file or a link someone planted), 0600. Between the write and the
+	 * PMD's load no other user can replace, rename or change it.
+	 */
+	snprintf(dir, sizeof(dir), "/tmp/wiremeter-xdp-%d-XXXXXX", (int)getpid());
+	if (mkdtemp(dir) == NULL)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (f == NULL ||
-	    fwrite(wm_xdp_filter_obj, 1, wm_xdp_filter_obj_len, f) != wm_xdp_filter_obj_len) {
-		if (f != NULL)
-			fclose(f);
-		unlink(path);
-		return -EIO;
+	if ((size_t)snprintf(path, pathlen, "%s/%s", dir, name) >= pathlen) {
+		rmdir(dir);
+		return -ENAMETOOLONG;
 	}
-	return fclose(f) == 0 ? 0 : -EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		rc = -errno;
+	for (; rc == 0 && len > 0; p += n, len -= (size_t)n)
+		if ((n = write(fd, p, len)) < 0)
+			rc = -errno;
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc != 0)
+		wm_xdp_private_file_remove(path);
+	return rc;
+}
+
+void
+wm_xdp_private_file_remove(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	unlink(path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		rmdir(dir);
+	}
 }
 
 static void
@@ -621,7 +652,8 @@ wm_xdp_filter_prepare(const struct wm_xdp_rule *rules, unsigned int n, char *pat
 	int rc;
 
 	libbpf_init();
-	rc = filter_file(path, pathlen);
+	rc = wm_xdp_private_file(wm_xdp_filter_obj, wm_xdp_filter_obj_len, "wm_xdp_filter.bpf.o",
+				 path, pathlen);
 	if (rc != 0) {
 		snprintf(err, errlen, "XDP prefilter: cannot write its program file: %s",
 			 strerror(-rc));
@@ -671,6 +703,5 @@ void
 wm_xdp_filter_cleanup(const char *path)
 {
 	filter_unpin();
-	if (path != NULL && path[0] != '\0')
-		unlink(path);
+	wm_xdp_private_file_remove(path);
 }

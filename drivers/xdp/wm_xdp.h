@@ -223,6 +223,35 @@ int wm_xdp_filter_set_rules(const struct wm_xdp_rule *rules, unsigned int n);
 int wm_xdp_filter_counters(uint64_t c[WM_XDP_C_MAX]);
 
 /**
+ * Write a BPF object to a new file for a loader that opens it by name
+ * (net_af_xdp's xdp_prog=): in a new directory only this user can enter
+ * (0700), created with O_EXCL and O_NOFOLLOW, mode 0600, so no one can
+ * replace it between this write and the load.
+ *
+ * @param buf
+ *   The object's bytes (embedded, or verified against --trust-key).
+ * @param len
+ *   Their number.
+ * @param name
+ *   The file's name inside the new directory.
+ * @param path
+ *   Set to the file's path.
+ * @param pathlen
+ *   Size of @p path.
+ * @return
+ *   0, or a negative errno (nothing is left behind).
+ */
+int wm_xdp_private_file(const void *buf, size_t len, const char *name, char *path, size_t pathlen);
+
+/**
+ * Remove a file of wm_xdp_private_file() and its directory.
+ *
+ * @param path
+ *   The file's path; NULL or "" does nothing.
+ */
+void wm_xdp_private_file_remove(const char *path);
+
+/**
  * Remove the prefilter's pinned maps and its object file.
  *
  * @param path

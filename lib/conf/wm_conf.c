@@ -71,6 +71,7 @@ struct opt_desc {
 	const char *const *choices; /* OPT_CHOICE: the words, NULL-terminated */
 	size_t count_offset;	    /* list types: their unsigned int count in struct wm_conf */
 	opt_spec_fn spec;	    /* OPT_SPEC: the parser */
+	const char *arg;	    /* --help's name for the value; NULL: its type's (FILE, N) */
 };
 
 static const char *const ipfix_modes[] = {"biflow", "uniflow", NULL};
@@ -119,13 +120,15 @@ static const struct opt_desc opts[] = {
 	{"tunnels", "tunnels", OPT_CHOICE, OFF(tunnels), 0, 0, false,
 	 "inner (default: the flow inside VXLAN, Geneve, GRE, GTP-U, IP-in-IP, MPLS, Teredo) or "
 	 "outer",
-	 tunnel_modes},
+	 tunnel_modes, .arg = "inner|outer"},
 	{"pcap", "pcap", OPT_PATH_LIST, 0, 0, 0, false,
 	 "meter a pcap file (repeatable); exit when all are read"},
 	{"ipfix", "ipfix", OPT_URI_LIST, 0, 0, 0, false,
-	 "export IPFIX to udp://, tcp://, tls:// or dtls://HOST:PORT, or file:PATH (repeatable)"},
+	 "export IPFIX to udp://, tcp://, tls:// or dtls://HOST:PORT, or file:PATH (repeatable)",
+	 .arg = "URI"},
 	{"ipfix-mode", "ipfix_mode", OPT_CHOICE, OFF(ipfix_mode), 0, 0, false,
-	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes},
+	 "biflow (RFC 5103, default) or uniflow (two records per biflow)", ipfix_modes,
+	 .arg = "biflow|uniflow"},
 	{"observation-domain", "observation_domain", OPT_COUNT, OFF(observation_domain), 1,
 	 UINT32_MAX, false, "Observation Domain ID of worker 0; worker i has ID+i (default 1)"},
 	/* 768: WM_IPFIX_MTU_MIN, a tunnelled flow's uniflow pair and its two stream records. */
@@ -142,16 +145,19 @@ static const struct opt_desc opts[] = {
 	{"ipfix-rate", "ipfix_rate", OPT_SPEC, OFF(ipfix_rate), 0, 0, false,
 	 "pace each UDP collector: N messages/s, or Nbit, Nkbit, NMbit, NGbit a second; 0: "
 	 "unpaced (default 10Mbit)",
-	 NULL, 0, spec_rate},
+	 NULL, 0, spec_rate, .arg = "RATE"},
 	{"ipfix-ca", "ipfix_ca", OPT_INFILE, OFF(ipfix_ca), 0, 0, false,
-	 "tls://, dtls:// collectors: the CA certificates (PEM) that verify them (default: the system's)"},
+	 "tls://, dtls:// collectors: the CA certificates (PEM) that verify them (default: the system's)",
+	 .arg = "PEM"},
 	{"ipfix-cert", "ipfix_cert", OPT_INFILE, OFF(ipfix_cert), 0, 0, false,
-	 "tls://, dtls:// collectors: our client certificate (PEM), for mutual authentication"},
+	 "tls://, dtls:// collectors: our client certificate (PEM), for mutual authentication",
+	 .arg = "PEM"},
 	{"ipfix-key", "ipfix_key", OPT_INFILE, OFF(ipfix_key), 0, 0, false,
-	 "tls://, dtls:// collectors: the private key (PEM) of --ipfix-cert, readable by its owner only"},
+	 "tls://, dtls:// collectors: the private key (PEM) of --ipfix-cert, readable by its owner only",
+	 .arg = "PEM"},
 	{"ipfix-server-name", "ipfix_server_name", OPT_SPEC, OFF(ipfix_server_name), 0, 0, false,
 	 "tls://, dtls:// collectors: the name their certificate must carry (default: the URI's HOST)",
-	 NULL, 0, spec_server_name},
+	 NULL, 0, spec_server_name, .arg = "NAME"},
 
 	/* Sequence-gap tracking: the JSON object "seq" (SEQUENCE.md). */
 	{"gaps-json", "gaps_json", OPT_PATH, OFF(gaps_json), 0, 0, false,
@@ -212,7 +218,8 @@ static const struct opt_desc opts[] = {
 	{"capture-filter", "capture.filter", OPT_FILTER, OFF(capture.filter), 0, 0, false,
 	 "capture the packets this pcap filter selects (default: all, with --capture)"},
 	{"capture-flow", "capture.flow", OPT_PATH, OFF(capture.flow), 0, 0, false,
-	 "capture one biflow, named SRC:SPORT-DST:DPORT/PROTO as the console names flows"},
+	 "capture one biflow, named SRC:SPORT-DST:DPORT/PROTO as the console names flows",
+	 .arg = "FLOW"},
 	{"capture-snaplen", "capture.snaplen", OPT_COUNT, OFF(capture.snaplen), 1, 262144, false,
 	 "bytes kept of each captured packet, 1..262144 (default 262144)"},
 	{"capture-count", "capture.count", OPT_COUNT, OFF(capture.count), 0, UINT32_MAX, false,
@@ -221,15 +228,15 @@ static const struct opt_desc opts[] = {
 	 false, "end the capture after S seconds of packet time (default 0: none)"},
 	{"capture-ring", "capture.ring", OPT_SPEC, OFF(capture.ring), 0, 0, false,
 	 "rotate files as dumpcap -b: files:N,filesize:MB,duration:S (any of them)", NULL, 0,
-	 spec_ring},
+	 spec_ring, .arg = "RING"},
 	{"capture-on-loss", "capture.on_loss", OPT_SPEC, OFF(capture.on_loss), 0, 0, false,
 	 "capture BEFORE,AFTER packets of a sequence stream around each of its events", NULL, 0,
-	 spec_loss},
+	 spec_loss, .arg = "BEFORE,AFTER"},
 	{"capture-on-loss-events", "capture.on_loss_events", OPT_SPEC, OFF(capture.on_loss_events),
 	 0, 0, false,
 	 "events that trigger it: gap,late,duplicate,too-old,jump,proto-violation,restart "
 	 "(default gap)",
-	 NULL, 0, spec_loss_events},
+	 NULL, 0, spec_loss_events, .arg = "EVENTS"},
 	{"capture-history", "capture.history", OPT_COUNT, OFF(capture.history), 0, 1u << 20, false,
 	 "flight recorder: keep the last N packets of each worker (default 0: off)"},
 	{"capture-history-on-exit", "capture.history_on_exit", OPT_PATH,
@@ -255,11 +262,12 @@ static const struct opt_desc opts[] = {
 	/* The HTTP server (lib/http): the app checks the address and the files before EAL. */
 	{"http", "http", OPT_SPEC, OFF(http), 0, 0, false,
 	 "serve /metrics and the REST API on ADDR:PORT ([ADDR]:PORT for IPv6; default off)", NULL,
-	 0, spec_http},
+	 0, spec_http, .arg = "ADDR:PORT"},
 	{"http-token-file", "http_token_file", OPT_INFILE, OFF(http_token_file), 0, 0, false,
 	 "bearer token the HTTP clients must send (a key file: mode 0600, ours)"},
 	{"http-tls", "http_tls", OPT_SPEC, OFF(http_tls), 0, 0, false,
-	 "serve HTTPS with a PEM certificate and key: CERT,KEY", NULL, 0, spec_http_tls},
+	 "serve HTTPS with a PEM certificate and key: CERT,KEY", NULL, 0, spec_http_tls,
+	 .arg = "CERT,KEY"},
 
 	/* Evidence-grade output (the flag --encrypt-outputs takes no value: parse_args). */
 	{"capture-key", "evidence.capture_key", OPT_INFILE, OFF(capture_key), 0, 0, false,
@@ -267,25 +275,29 @@ static const struct opt_desc opts[] = {
 	{NULL, "evidence.encrypt_outputs", OPT_BOOL, OFF(encrypt_outputs), 0, 0, false,
 	 "encrypt --flows-json and --gaps-json too (flag: --encrypt-outputs)"},
 	{"sign-key", "evidence.sign_key", OPT_INFILE, OFF(sign_key), 0, 0, false,
-	 "sign each capture and output file as it closes (FILE.sig) with this PEM private key"},
+	 "sign each capture and output file as it closes (FILE.sig) with this PEM private key",
+	 .arg = "PEM"},
 	{"trust-key", "evidence.trust_key", OPT_INFILE, OFF(trust_key), 0, 0, false,
-	 "load only config, command and BPF files whose FILE.sig this PEM public key verifies"},
+	 "load only config, command and BPF files whose FILE.sig this PEM public key verifies",
+	 .arg = "PEM"},
 
 	/* Engines: how an interface is read (README "Engines"). */
 	{"iface", "ifaces", OPT_SPEC, OFF(ifaces_spec), 0, 0, false,
 	 "meter kernel interface IF (repeatable; or IF,IF) with the fastest engine that works",
-	 NULL, 0, spec_ifaces},
+	 NULL, 0, spec_ifaces, .arg = "IF"},
 	{"engine", "engine", OPT_CHOICE, OFF(engine), 0, 0, false,
-	 "auto (default), dpdk, af_xdp, af_packet, pcap, or xdp (in-kernel metering)", engines},
+	 "auto (default), dpdk, af_xdp, af_packet, pcap, or xdp (in-kernel metering)", engines,
+	 .arg = "ENGINE"},
 	{"xdp-flows", "xdp.flows", OPT_COUNT, OFF(xdp_flows), 1, 1u << 24, false,
 	 "--engine xdp: flows the kernel's map holds per interface (default 65536)"},
 	{"xdp-mode", "xdp.mode", OPT_CHOICE, OFF(xdp_mode), 0, 0, false,
-	 "XDP attach mode: auto (default: native, else skb), native or skb", xdp_modes},
+	 "XDP attach mode: auto (default: native, else skb), native or skb", xdp_modes,
+	 .arg = "MODE"},
 	{"xdp-poll", "xdp.poll", OPT_SECONDS, OFF(xdp_poll), 0, 60, true,
 	 "--engine xdp: seconds between reads of the kernel's flow map (default 0.1)"},
 	{"xdp-filter", "xdp.filter", OPT_SPEC, OFF(xdp_filter), 0, 0, false,
 	 "AF_XDP prefilter: only packets matching RULES reach wiremeter, the rest the kernel", NULL,
-	 0, spec_rules},
+	 0, spec_rules, .arg = "RULES"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -1037,6 +1049,39 @@ spec_ifaces(struct wm_conf *c, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * "ifaces": ["eth1", "eth2"], the JSON form of "eth1,eth2" (kept as that
+ * string, which --iface adds to and show config prints).
+ */
+static int
+set_ifaces_array(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *what,
+		 char *err, size_t errlen)
+{
+	char joined[WM_CONF_MAX_IFACES * WM_CONF_IFNAME_LEN] = "";
+	size_t i, at = 0;
+	json_t *el;
+
+	if (json_array_size(v) == 0)
+		return fail(err, errlen, -EINVAL, "%s: the array names no interface", what);
+	if (json_array_size(v) > WM_CONF_MAX_IFACES)
+		return fail(err, errlen, -EINVAL, "%s: more than %d interfaces", what,
+			    WM_CONF_MAX_IFACES);
+	json_array_foreach(v, i, el) {
+		const char *name = json_string_value(el);
+
+		/* A comma would split one name in two when the string is parsed. */
+		if (name == NULL || name[0] == '\0' || strchr(name, ',') != NULL ||
+		    strlen(name) >= WM_CONF_IFNAME_LEN)
+			return fail(err, errlen, -EINVAL,
+				    "%s: element %zu is not an interface name (a string of 1 to "
+				    "%d characters, no comma)",
+				    what, i, WM_CONF_IFNAME_LEN - 1);
+		at += (size_t)snprintf(joined + at, sizeof(joined) - at, "%s%s", i ? "," : "",
+				       name);
+	}
+	return set_spec(c, o, joined, what, err, errlen);
+}
+
 /* The rules are parsed where they are used (drivers/xdp, wm_xdp_rules_parse()). */
 static int
 spec_rules(struct wm_conf *c, const char *v, char *why, size_t whylen)
@@ -1242,6 +1287,8 @@ apply_json(struct wm_conf *c, const struct opt_desc *o, json_t *v, const char *p
 			return fail(err, errlen, -EINVAL, "%s: expected a file name string", what);
 		return set_infile(c, o, json_string_value(v), what, err, errlen);
 	case OPT_SPEC:
+		if (o->spec == spec_ifaces && json_is_array(v))
+			return set_ifaces_array(c, o, v, what, err, errlen);
 		if (!json_is_string(v))
 			return fail(err, errlen, -EINVAL, "%s: expected a string, got %s", what,
 				    json_kind(v));
@@ -1439,7 +1486,8 @@ usage(const char *prog)
 			[OPT_SPEC] = "SPEC",
 		};
 
-		snprintf(left, sizeof(left), "--%s %s", opts[i].flag, arg_names[opts[i].type]);
+		snprintf(left, sizeof(left), "--%s %s", opts[i].flag,
+			 opts[i].arg != NULL ? opts[i].arg : arg_names[opts[i].type]);
 		/* A flag too wide for the column gets a line of its own. */
 		if (strlen(left) > 24)
 			printf("  %s\n  %-24s %s\n", left, "", opts[i].help);

@@ -420,11 +420,11 @@ class Run:
             tail)
 
 
-def run_in(pfx, app, rundir, timeout):
-    """Run wiremeter (-l 0-1) in rundir, where its stdout, stderr and command
-    line are kept; SIGTERM it (by PID) on timeout, SIGKILL 5 s later."""
+def run_in(pfx, app, rundir, timeout, eal=("-l", "0-1")):
+    """Run wiremeter (EAL options eal) in rundir, where its stdout, stderr and
+    command line are kept; SIGTERM it (by PID) on timeout, SIGKILL 5 s later."""
     os.makedirs(rundir, exist_ok=True)
-    cmd = command(pfx, ["-l", "0-1"], app)
+    cmd = command(pfx, list(eal), app)
     timed_out = False
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

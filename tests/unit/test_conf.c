@@ -702,6 +702,67 @@ test_conf_capture_file_object(void)
 	wm_conf_free(&c);
 }
 
+/* "ifaces": a JSON array of names, or the string form "a,b" --iface takes. */
+static void
+test_conf_ifaces_array(void)
+{
+	const char *arr = write_file("ifaces_arr.json", "{\"ifaces\": [\"veth0\", \"eth1\"]}");
+	const char *str = write_file("ifaces_str.json", "{\"ifaces\": \"veth0,eth1\"}");
+	const char *const paths[] = {arr, str};
+	char err[ERR_LEN] = "";
+	struct wm_conf c;
+	unsigned int i;
+	json_t *j;
+
+	for (i = 0; i < 2; i++) {
+		wm_conf_defaults(&c);
+		CU_ASSERT_EQUAL_FATAL(wm_conf_load_file(&c, paths[i], err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(c.n_ifaces, 2);
+		CU_ASSERT_STRING_EQUAL(c.ifaces[0], "veth0");
+		CU_ASSERT_STRING_EQUAL(c.ifaces[1], "eth1");
+		/* show config prints the list as the flag takes it. */
+		j = wm_conf_to_json(&c);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "ifaces")),
+				       "veth0,eth1");
+		json_decref(j);
+		wm_conf_free(&c);
+	}
+	/* A flag replaces the file's array, as it replaces its string. */
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse(&c, err, ARGS("-c", arr, "--iface", "lo")), 0);
+	CU_ASSERT_EQUAL(c.n_ifaces, 1);
+	CU_ASSERT_STRING_EQUAL(c.ifaces[0], "lo");
+	wm_conf_free(&c);
+}
+
+static void
+test_conf_ifaces_array_bad(void)
+{
+#define NOT_A_NAME "is not an interface name (a string of 1 to 15 characters, no comma)"
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+		{"[]", "the array names no interface"},
+		{"[\"eth0\", 3]", "element 1 " NOT_A_NAME},
+		{"[\"eth0,eth1\"]", "element 0 " NOT_A_NAME},
+		{"[\"a234567890123456\"]", "element 0 " NOT_A_NAME},
+		{"[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]",
+		 "more than 8 interfaces"},
+		{"{}", "expected a string, got an object"},
+	};
+	char name[64], msg[ERR_LEN];
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(name, sizeof(name), "ifaces_bad%zu.json", i);
+		p = write_conf(name, "{\"ifaces\": %s}", bad[i].json);
+		snprintf(msg, sizeof(msg), "config %s: key 'ifaces': %s", p, bad[i].why);
+		check_file_error(p, -EINVAL, msg);
+	}
+#undef NOT_A_NAME
+}
+
 static void
 test_conf_capture_bad_specs(void)
 {
@@ -1119,6 +1180,38 @@ test_conf_help(void)
 	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("-h", "--bogus"), out, sizeof(out)),
 			WM_CONF_EXIT);
 	CU_ASSERT_EQUAL(strncmp(out, usage_start, strlen(usage_start)), 0);
+	wm_conf_free(&c);
+}
+
+/* --help names each value as its help does (ADDR:PORT, CERT,KEY, RULES), never a bare SPEC. */
+static void
+test_conf_help_arg_names(void)
+{
+	static const char *const lines[] = {
+		"\n  --http ADDR:PORT         serve /metrics",
+		"\n  --http-tls CERT,KEY      serve HTTPS",
+		"\n  --iface IF               meter kernel interface",
+		"\n  --xdp-filter RULES       AF_XDP prefilter",
+		"\n  --ipfix-rate RATE        pace each UDP",
+		"\n  --capture-on-loss BEFORE,AFTER\n",
+		"\n  --trust-key PEM          load only",
+		"\n  --engine ENGINE          auto (default)",
+		/* Options without a name of their own keep their type's. */
+		"\n  --report FILE            write the final",
+	};
+	char err[ERR_LEN], out[16384];
+	struct wm_conf c;
+	size_t i;
+
+	wm_conf_defaults(&c);
+	CU_ASSERT_EQUAL(parse_capture(&c, err, ARGS("--help"), out, sizeof(out)), WM_CONF_EXIT);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, lines[i]));
+		if (strstr(out, lines[i]) == NULL)
+			fprintf(stderr, "\n    --help lacks: %s\n", lines[i]);
+	}
+	CU_ASSERT_PTR_NULL(strstr(out, " SPEC "));
+	CU_ASSERT_PTR_NULL(strstr(out, " SPEC\n"));
 	wm_conf_free(&c);
 }
 
@@ -2184,6 +2277,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_capture_flags),
 	WM_TEST(test_conf_capture_file_object),
 	WM_TEST(test_conf_capture_bad_specs),
+	WM_TEST(test_conf_ifaces_array),
+	WM_TEST(test_conf_ifaces_array_bad),
 	WM_TEST(test_conf_negative),
 	WM_TEST(test_conf_zero_not_allowed),
 	WM_TEST(test_conf_seconds_out_of_range),
@@ -2208,6 +2303,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_conf_file_duplicate_key),
 	WM_TEST(test_conf_file_too_many_pcaps),
 	WM_TEST(test_conf_help),
+	WM_TEST(test_conf_help_arg_names),
 	WM_TEST(test_conf_version),
 	WM_TEST(test_conf_free_no_leak),
 	WM_TEST(test_conf_repeated_calls),

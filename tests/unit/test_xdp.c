@@ -7,14 +7,17 @@
  * fields, and one error line per bad list), the map layout the BPF C and
  * the loader share (sizes and offsets, and the compiled objects' maps
  * read back with libbpf, so a struct changed on one side only fails
- * here), and the programs passing the kernel's verifier.
+ * here), the programs passing the kernel's verifier, and the private
+ * files net_af_xdp loads programs from.
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
@@ -210,6 +213,45 @@ test_xdp_program_loads(void)
 		fprintf(stderr, "\n  %s\n", why);
 }
 
+/*
+ * A program file for net_af_xdp: its bytes, mode 0600 in a new 0700
+ * directory of its own, two calls never share one, and removal leaves
+ * neither behind.
+ */
+static void
+test_xdp_private_file(void)
+{
+	static const char data[] = "\x7f"
+				   "ELF and some bytes";
+	char a[PATH_MAX], b[PATH_MAX], dir[PATH_MAX], got[64];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(wm_xdp_private_file(data, sizeof(data), "p.o", a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL_FATAL(wm_xdp_private_file(data, sizeof(data), "p.o", b, sizeof(b)), 0);
+	CU_ASSERT_STRING_NOT_EQUAL(a, b);
+	CU_ASSERT_EQUAL(stat(a, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(st.st_uid, geteuid());
+	snprintf(dir, sizeof(dir), "%s", a);
+	*strrchr(dir, '/') = '\0';
+	CU_ASSERT_EQUAL(stat(dir, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0700);
+	f = fopen(a, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(got, 1, sizeof(got), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(n, sizeof(data));
+	CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0);
+	wm_xdp_private_file_remove(a);
+	wm_xdp_private_file_remove(b);
+	CU_ASSERT_NOT_EQUAL(stat(a, &st), 0);
+	CU_ASSERT_NOT_EQUAL(stat(dir, &st), 0);
+	/* A name too long for the path: an error, and nothing left behind. */
+	CU_ASSERT_EQUAL(wm_xdp_private_file(data, sizeof(data), "p.o", a, 20), -ENAMETOOLONG);
+}
+
 int
 main(void)
 {
@@ -221,6 +263,7 @@ main(void)
 		WM_TEST(test_xdp_layout_structs),
 		WM_TEST(test_xdp_layout_objects),
 		WM_TEST(test_xdp_program_loads),
+		WM_TEST(test_xdp_private_file),
 	};
 
 	return wm_cunit_run("xdp", NULL, NULL, tests, sizeof(tests) / sizeof(tests[0]));
