@@ -89,7 +89,10 @@ def main():
         if not r:
             continue
         raw, _ = lsock.accept()
-        raw.settimeout(10)
+        # wiremeter drives its handshake from the main lcore's loop, which on a
+        # loaded machine may still be starting (pools, tables) seconds after
+        # its connect: a short wait here failed handshakes that were only slow.
+        raw.settimeout(60)
         try:
             conn = ctx.wrap_socket(raw, server_side=True)
         except (ssl.SSLError, OSError) as exc:
