@@ -193,26 +193,27 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	const unsigned int i = (unsigned int)(m - w->burst_metas);
 	const struct wm_seq_id *id = &w->burst_ids[i];
 	struct wm_seq_event ev;
-	enum wm_seq_class cls;
+	enum wm_seq_class cls = WM_SEQ_INVALID;
 	uint32_t h = 0;
 	int idx = -ENOENT;
 
+	/* The common packet: a member of the direction's set, found and fed in one call. */
 	if (seq[dir] != 0)
-		idx = wm_seq_set_find(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
-				      wm_seq_id_ident(id));
+		idx = wm_seq_set_update(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
+					wm_seq_id_ident(id), id->raw, id->epoch, &ev, &cls);
 	if (idx >= 0) {
 		h = H_MAKE(idx, id->kind);
 	} else if (w->burst_res[i] == WM_SEQ_DETECT_YES) {
 		h = stream_start(w, &seq[dir], id);
 		if (h == 0)
 			return;
+		cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
 	} else {
 		/* A heuristic still collecting evidence starts nothing. */
 		if (seq[dir] != 0 && H_KIND(seq[dir]) != id->kind)
 			w->seq_other_kind++;
 		return;
 	}
-	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
 	w->seq_pkts++;
 	if (unlikely(w->cap.loss != NULL) && w->cap.tap != NULL)
 		wm_capture_seq_note(w, i, H_IDX(h), cls);
