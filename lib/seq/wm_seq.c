@@ -429,22 +429,32 @@ wm_seq_set_join(struct wm_seq_pool *pool, uint32_t head, uint32_t idx, uint32_t 
 	return 0;
 }
 
+/* The member of head's set with that kind and identity (its handle in *idx), or NULL. */
+static inline struct wm_seq_stream *
+set_member(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind, uint32_t ident,
+	   uint32_t *idx)
+{
+	struct wm_seq_stream *m = stream_get(pool, head);
+
+	*idx = head;
+	while (m != NULL && m->in_set) {
+		if (m->kind == kind && m->ident == ident)
+			return m;
+		if (m->set_next == 0)
+			break;
+		*idx = m->set_next - 1;
+		m = stream_get(pool, *idx);
+	}
+	return NULL;
+}
+
 int
 wm_seq_set_find(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind,
 		uint32_t ident)
 {
-	const struct wm_seq_stream *m = stream_get(pool, head);
-	uint32_t idx = head;
+	uint32_t idx;
 
-	while (m != NULL && m->in_set) {
-		if (m->kind == kind && m->ident == ident)
-			return (int)idx;
-		if (m->set_next == 0)
-			break;
-		idx = m->set_next - 1;
-		m = stream_get(pool, idx);
-	}
-	return -ENOENT;
+	return set_member(pool, head, kind, ident, &idx) != NULL ? (int)idx : -ENOENT;
 }
 
 int
@@ -854,21 +864,13 @@ int
 wm_seq_set_update(struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind, uint32_t ident,
 		  uint64_t raw, uint64_t epoch, struct wm_seq_event *ev, enum wm_seq_class *cls)
 {
-	struct wm_seq_stream *m = stream_get(pool, head);
-	uint32_t idx = head;
+	uint32_t idx;
+	struct wm_seq_stream *m = set_member(pool, head, kind, ident, &idx);
 
-	/* wm_seq_set_find()'s walk, the stream at hand when found. */
-	while (m != NULL && m->in_set) {
-		if (m->kind == kind && m->ident == ident) {
-			*cls = stream_update(m, raw, epoch, ev);
-			return (int)idx;
-		}
-		if (m->set_next == 0)
-			break;
-		idx = m->set_next - 1;
-		m = stream_get(pool, idx);
-	}
-	return -ENOENT;
+	if (m == NULL)
+		return -ENOENT;
+	*cls = stream_update(m, raw, epoch, ev);
+	return (int)idx;
 }
 
 int
