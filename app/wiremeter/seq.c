@@ -181,6 +181,52 @@ stream_start(struct wm_worker *w, uint32_t *head, const struct wm_seq_id *id)
 }
 
 /*
+ * After a stream counted packet i (class cls, event ev): the capture's
+ * note and the event, if any. Out of line: the common packet needs neither.
+ */
+static __rte_noinline void
+seq_pkt_after(struct wm_worker *w, const struct wm_pkt_meta *m, unsigned int i, uint32_t h,
+	      enum wm_seq_class cls, const struct wm_seq_event *ev)
+{
+	if (unlikely(w->cap.loss != NULL) && w->cap.tap != NULL)
+		wm_capture_seq_note(w, i, H_IDX(h), cls);
+	if (likely(!wm_seq_class_is_event(cls)))
+		return;
+	/* A new TRex flow_seq, ESP SPI or MACsec AN is a new epoch: the identity moves. */
+	if (cls == WM_SEQ_RESTART)
+		identity_set(&w->seq_id[H_IDX(h)], &w->burst_ids[i]);
+	w->gap_events++;
+	if (w->conf.gaps_wanted)
+		gap_push(w, m, &w->seq_id[H_IDX(h)], ev, i);
+}
+
+/*
+ * Packet i matched no member of its direction's set: a new stream when it
+ * is validated (YES), else nothing (a heuristic still collecting evidence).
+ */
+static __rte_noinline void
+seq_pkt_new(struct wm_worker *w, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m,
+	    unsigned int i)
+{
+	const struct wm_seq_id *id = &w->burst_ids[i];
+	struct wm_seq_event ev;
+	enum wm_seq_class cls;
+	uint32_t h;
+
+	if (w->burst_res[i] != WM_SEQ_DETECT_YES) {
+		if (seq[dir] != 0 && H_KIND(seq[dir]) != id->kind)
+			w->seq_other_kind++;
+		return;
+	}
+	h = stream_start(w, &seq[dir], id);
+	if (h == 0)
+		return;
+	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
+	w->seq_pkts++;
+	seq_pkt_after(w, m, i, h, cls, &ev);
+}
+
+/*
  * The flow table's hook: a sequence-bearing packet, counted in its flow.
  * seq[dir] is the first stream of the direction's set; the packet goes to
  * the member of its kind and identity (SSRC, hw_id), a new one when it is
@@ -194,36 +240,22 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	const struct wm_seq_id *id = &w->burst_ids[i];
 	struct wm_seq_event ev;
 	enum wm_seq_class cls;
-	uint32_t h = 0;
-	int idx = -ENOENT;
+	int idx;
 
-	if (seq[dir] != 0)
-		idx = wm_seq_set_find(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
-				      wm_seq_id_ident(id));
-	if (idx >= 0) {
-		h = H_MAKE(idx, id->kind);
-	} else if (w->burst_res[i] == WM_SEQ_DETECT_YES) {
-		h = stream_start(w, &seq[dir], id);
-		if (h == 0)
-			return;
-	} else {
-		/* A heuristic still collecting evidence starts nothing. */
-		if (seq[dir] != 0 && H_KIND(seq[dir]) != id->kind)
-			w->seq_other_kind++;
+	if (unlikely(seq[dir] == 0)) {
+		seq_pkt_new(w, seq, dir, m, i);
 		return;
 	}
-	cls = wm_seq_stream_update(w->seq_pool, H_IDX(h), id->raw, id->epoch, &ev);
-	w->seq_pkts++;
-	if (unlikely(w->cap.loss != NULL) && w->cap.tap != NULL)
-		wm_capture_seq_note(w, i, H_IDX(h), cls);
-	if (likely(!wm_seq_class_is_event(cls)))
+	/* The common packet: a member of the direction's set, found and fed in one call. */
+	idx = wm_seq_set_update(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
+				wm_seq_id_ident(id), id->raw, id->epoch, &ev, &cls);
+	if (unlikely(idx < 0)) {
+		seq_pkt_new(w, seq, dir, m, i);
 		return;
-	/* A new TRex flow_seq, ESP SPI or MACsec AN is a new epoch: the identity moves. */
-	if (cls == WM_SEQ_RESTART)
-		identity_set(&w->seq_id[H_IDX(h)], id);
-	w->gap_events++;
-	if (w->conf.gaps_wanted)
-		gap_push(w, m, &w->seq_id[H_IDX(h)], &ev, i);
+	}
+	w->seq_pkts++;
+	if (unlikely(w->cap.loss != NULL) || unlikely(wm_seq_class_is_event(cls)))
+		seq_pkt_after(w, m, i, H_MAKE(idx, id->kind), cls, &ev);
 }
 
 /*

@@ -429,22 +429,32 @@ wm_seq_set_join(struct wm_seq_pool *pool, uint32_t head, uint32_t idx, uint32_t 
 	return 0;
 }
 
+/* The member of head's set with that kind and identity (its handle in *idx), or NULL. */
+static inline struct wm_seq_stream *
+set_member(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind, uint32_t ident,
+	   uint32_t *idx)
+{
+	struct wm_seq_stream *m = stream_get(pool, head);
+
+	*idx = head;
+	while (m != NULL && m->in_set) {
+		if (m->kind == kind && m->ident == ident)
+			return m;
+		if (m->set_next == 0)
+			break;
+		*idx = m->set_next - 1;
+		m = stream_get(pool, *idx);
+	}
+	return NULL;
+}
+
 int
 wm_seq_set_find(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind,
 		uint32_t ident)
 {
-	const struct wm_seq_stream *m = stream_get(pool, head);
-	uint32_t idx = head;
+	uint32_t idx;
 
-	while (m != NULL && m->in_set) {
-		if (m->kind == kind && m->ident == ident)
-			return (int)idx;
-		if (m->set_next == 0)
-			break;
-		idx = m->set_next - 1;
-		m = stream_get(pool, idx);
-	}
-	return -ENOENT;
+	return set_member(pool, head, kind, ident, &idx) != NULL ? (int)idx : -ENOENT;
 }
 
 int
@@ -730,19 +740,29 @@ cand_start(struct wm_seq_stream *s, uint32_t raw, uint64_t ext, int64_t d, enum 
 	return cls;
 }
 
-enum wm_seq_class
-wm_seq_stream_update(struct wm_seq_pool *pool, uint32_t idx, uint64_t raw64, uint64_t epoch,
-		     struct wm_seq_event *ev)
+/* wm_seq_stream_update() of a live stream, inlined into both callers. */
+static inline __attribute__((always_inline)) enum wm_seq_class
+stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm_seq_event *ev)
 {
-	struct wm_seq_stream *s = stream_get(pool, idx);
 	uint32_t raw;
 	uint64_t ext, back;
 	int64_t d;
 
-	if (s == NULL)
-		return WM_SEQ_INVALID;
 	raw = (uint32_t)raw64 & s->raw_mask;
 	s->c.rx++;
+	/*
+	 * The common packet, the next number of an open epoch with no
+	 * candidates held: what the full path below decides for d == 1 in
+	 * serial arithmetic (J >= 1; with pv_check only a raw 0 or a step
+	 * past 2^32, which is a raw 0 again, would be a violation).
+	 */
+	if (likely(s->open && epoch == s->epoch && s->n_cand == 0 &&
+		   s->ext_mode == SEQ_EXT_SERIAL &&
+		   raw == (((uint32_t)s->last + 1) & s->raw_mask) && (raw != 0 || !s->pv_check) &&
+		   s->jump != 0)) {
+		window_advance(s, s->last + 1);
+		return WM_SEQ_IN_ORDER;
+	}
 
 	if (!s->open || epoch != s->epoch) {
 		/* A first packet, or an explicit new epoch: numbering starts over. */
@@ -827,6 +847,30 @@ wm_seq_stream_update(struct wm_seq_pool *pool, uint32_t idx, uint64_t raw64, uin
 	}
 	s->c.too_old++;
 	return cand_start(s, raw, ext, d, WM_SEQ_TOO_OLD, ev);
+}
+
+enum wm_seq_class
+wm_seq_stream_update(struct wm_seq_pool *pool, uint32_t idx, uint64_t raw64, uint64_t epoch,
+		     struct wm_seq_event *ev)
+{
+	struct wm_seq_stream *s = stream_get(pool, idx);
+
+	if (s == NULL)
+		return WM_SEQ_INVALID;
+	return stream_update(s, raw64, epoch, ev);
+}
+
+int
+wm_seq_set_update(struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind, uint32_t ident,
+		  uint64_t raw, uint64_t epoch, struct wm_seq_event *ev, enum wm_seq_class *cls)
+{
+	uint32_t idx;
+	struct wm_seq_stream *m = set_member(pool, head, kind, ident, &idx);
+
+	if (m == NULL)
+		return -ENOENT;
+	*cls = stream_update(m, raw, epoch, ev);
+	return (int)idx;
 }
 
 int

@@ -409,6 +409,35 @@ int wm_seq_set_find(const struct wm_seq_pool *pool, uint32_t head, enum wm_seq_k
 		    uint32_t ident);
 
 /**
+ * wm_seq_set_find() and wm_seq_stream_update() of the member found, in
+ * one call: the data path's per-packet step for a direction whose set
+ * exists. The same classification and counts as the two calls.
+ *
+ * @param pool
+ *   The pool.
+ * @param head
+ *   The set's first member.
+ * @param kind
+ *   The kind looked for.
+ * @param ident
+ *   The identity looked for (wm_seq_id_ident()).
+ * @param raw
+ *   The number on the wire, as for wm_seq_stream_update().
+ * @param epoch
+ *   The epoch value, as for wm_seq_stream_update().
+ * @param ev
+ *   Filled as by wm_seq_stream_update(); may be NULL.
+ * @param cls
+ *   The member's classification of the packet, when one was found.
+ * @return
+ *   The member's handle, or -ENOENT when no member matches (nothing is
+ *   updated).
+ */
+int wm_seq_set_update(struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind kind,
+		      uint32_t ident, uint64_t raw, uint64_t epoch, struct wm_seq_event *ev,
+		      enum wm_seq_class *cls);
+
+/**
  * The member after idx in its set, for a walk from the first member.
  *
  * @param pool

@@ -264,42 +264,39 @@ tester_id(const uint8_t *t, struct wm_seq_id *id)
 	id->epoch = id->tester_flow_seq;
 }
 
-static enum wm_seq_detect_result
-detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
-	   struct wm_seq_id *id)
+/* Can the trailer be there: whole, captured, at the end of a datagram, looked for at all? */
+static inline bool
+trailer_possible(const struct wm_seq_detect_conf *c, const struct wm_pkt_meta *m, uint32_t plen,
+		 uint32_t avail)
+{
+	/* A fragment holds only part of the datagram, so not its end. */
+	return !(m->flags & WM_PKT_F_FRAG) && plen >= WM_SEQ_TESTER_TRAILER_LEN && avail == plen &&
+	       (c->tester_any_udp || c->n_tester_ports != 0);
+}
+
+/*
+ * A UDP payload pl of plen bytes (avail of them captured) that starts
+ * like RTP v2 or ends with the trailer's magic. Out of line: most UDP
+ * payloads are neither, and their packets should not pay for its frame.
+ */
+static __attribute__((noinline)) enum wm_seq_detect_result
+detect_udp_payload(struct wm_seq_detect *det, const struct wm_pkt_meta *m, const uint8_t *pl,
+		   uint32_t plen, uint32_t avail, struct wm_seq_id *id)
 {
 	const struct wm_seq_detect_conf *c = &det->conf;
 	enum wm_seq_detect_result tester = WM_SEQ_DETECT_NONE, rtp;
-	const uint8_t *udp, *pl;
-	uint32_t l4 = m->l4_off, ulen, plen, avail;
 	struct wm_seq_id rtp_cand;
 	bool rtp_ok;
 
-	if (l4 == 0 || (m->flags & WM_PKT_F_FRAG_NONFIRST) || (uint64_t)l4 + 8 > len)
-		return WM_SEQ_DETECT_NONE;
-	udp = m->eth + l4;
-	ulen = rd16(udp + 4);
-	if (ulen < 8)
-		return WM_SEQ_DETECT_NONE;
-	pl = udp + 8;
-	/* Payload as the UDP header declares it, and as much of it as was captured. */
-	plen = ulen - 8;
-	avail = len - (l4 + 8);
-	if (avail > plen)
-		avail = plen;
-
+	memset(id, 0, sizeof(*id));
 	rtp_ok = rtp_header_ok(pl, avail);
 	if (rtp_ok && port_in(c->rtp_ports, c->n_rtp_ports, m->sport, m->dport)) {
 		rtp_id(pl, id);
 		return WM_SEQ_DETECT_YES;
 	}
 
-	/*
-	 * The trailer ends the UDP payload: it must be whole and captured.
-	 * A fragment holds only part of the datagram, so not its end.
-	 */
-	if (!(m->flags & WM_PKT_F_FRAG) && plen >= WM_SEQ_TESTER_TRAILER_LEN && avail == plen &&
-	    (c->tester_any_udp || c->n_tester_ports != 0)) {
+	/* The trailer ends the UDP payload: it must be whole and captured. */
+	if (trailer_possible(c, m, plen, avail)) {
 		const uint8_t *t = pl + plen - WM_SEQ_TESTER_TRAILER_LEN;
 
 		if (t[0] == WM_SEQ_TESTER_MAGIC) {
@@ -334,19 +331,67 @@ detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 	return tester;
 }
 
+/*
+ * A UDP packet: its payload's bounds, and the full look only for a
+ * payload that starts with RTP's version 2 or ends with the trailer's
+ * magic (what every sequence-bearing UDP payload has), so the common
+ * UDP packet costs a few loads and no call. id is left alone for NONE.
+ */
+static inline enum wm_seq_detect_result
+detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
+	   struct wm_seq_id *id)
+{
+	const uint8_t *udp, *pl;
+	uint32_t l4 = m->l4_off, ulen, plen, avail;
+
+	if (l4 == 0 || (m->flags & WM_PKT_F_FRAG_NONFIRST) || (uint64_t)l4 + 8 > len)
+		return WM_SEQ_DETECT_NONE;
+	udp = m->eth + l4;
+	ulen = rd16(udp + 4);
+	if (ulen < 8)
+		return WM_SEQ_DETECT_NONE;
+	pl = udp + 8;
+	/* Payload as the UDP header declares it, and as much of it as was captured. */
+	plen = ulen - 8;
+	avail = len - (l4 + 8);
+	if (avail > plen)
+		avail = plen;
+	/* RTP on a configured port, the common sequence-bearing packet: decided here. */
+	if (rtp_header_ok(pl, avail) &&
+	    port_in(det->conf.rtp_ports, det->conf.n_rtp_ports, m->sport, m->dport)) {
+		memset(id, 0, sizeof(*id));
+		rtp_id(pl, id);
+		return WM_SEQ_DETECT_YES;
+	}
+	if ((avail >= WM_SEQ_RTP_HDR_LEN && (pl[0] >> 6) == 2) ||
+	    (trailer_possible(&det->conf, m, plen, avail) &&
+	     pl[plen - WM_SEQ_TESTER_TRAILER_LEN] == WM_SEQ_TESTER_MAGIC))
+		return detect_udp_payload(det, m, pl, plen, avail, id);
+	return WM_SEQ_DETECT_NONE;
+}
+
 enum wm_seq_detect_result
 wm_seq_detect_pkt(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
 		  struct wm_seq_id *id)
 {
+	const bool ip = m->kind == WM_PKT_KIND_IPV4 || m->kind == WM_PKT_KIND_IPV6;
 	enum wm_seq_detect_result r;
 
-	memset(id, 0, sizeof(*id));
 	/* The parser reads no further than this either. */
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
 	if (m->eth == NULL)
-		return WM_SEQ_DETECT_NONE;
-
+		goto none;
+	/* UDP first, the common case: its NONE zeroes id once, below. */
+	if (ip && !(m->flags & WM_PKT_F_ESP)) {
+		if (m->proto != IPPROTO_UDP_)
+			goto none;
+		r = detect_udp(det, m, len, id);
+		if (r == WM_SEQ_DETECT_NONE)
+			goto none;
+		return r;
+	}
+	memset(id, 0, sizeof(*id));
 	if (m->kind == WM_PKT_KIND_MACSEC) {
 		id->kind = WM_SEQ_KIND_MACSEC;
 		id->raw = m->macsec_pn;
@@ -355,20 +400,15 @@ wm_seq_detect_pkt(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32
 		id->epoch = m->macsec_an;
 		return WM_SEQ_DETECT_YES;
 	}
-	if (m->kind != WM_PKT_KIND_IPV4 && m->kind != WM_PKT_KIND_IPV6)
-		return WM_SEQ_DETECT_NONE;
 	/* IP protocol 50, or UDP 4500 that passed the non-ESP marker check. */
-	if (m->flags & WM_PKT_F_ESP) {
+	if (ip) {
 		id->kind = WM_SEQ_KIND_ESP;
 		id->raw = m->esp_seq;
 		id->esp_spi = m->spi;
 		id->epoch = m->spi;
 		return WM_SEQ_DETECT_YES;
 	}
-	if (m->proto != IPPROTO_UDP_)
-		return WM_SEQ_DETECT_NONE;
-	r = detect_udp(det, m, len, id);
-	if (r == WM_SEQ_DETECT_NONE)
-		memset(id, 0, sizeof(*id));
-	return r;
+none:
+	memset(id, 0, sizeof(*id));
+	return WM_SEQ_DETECT_NONE;
 }

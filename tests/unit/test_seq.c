@@ -1000,6 +1000,108 @@ test_seq_set_streams(void)
 	wm_seq_pool_free(pool);
 }
 
+/* A pool with one set: an RTP head (SSRC 7), an RTP member (SSRC 9), an ESP member. */
+static struct wm_seq_pool *
+set_pool_new(int h[3])
+{
+	struct wm_seq_profiles p;
+	struct wm_seq_pool *pool;
+
+	wm_seq_profiles_default(&p);
+	pool = wm_seq_pool_create(4, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	h[0] = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 7);
+	h[1] = wm_seq_stream_alloc(pool, WM_SEQ_KIND_RTP, false, 9);
+	h[2] = wm_seq_stream_alloc(pool, WM_SEQ_KIND_ESP, false, 0x101);
+	CU_ASSERT_FATAL(h[0] >= 0 && h[1] >= 0 && h[2] >= 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)h[0], (uint32_t)h[0], 7), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)h[0], (uint32_t)h[1], 9), 0);
+	CU_ASSERT_EQUAL(wm_seq_set_join(pool, (uint32_t)h[0], (uint32_t)h[2], 0), 0);
+	return pool;
+}
+
+/*
+ * wm_seq_set_update() classifies and counts every packet as
+ * wm_seq_set_find() then wm_seq_stream_update() do: in order (its fast
+ * path), gaps, late, duplicates, a 16-bit wrap, a jump that restarts, a
+ * new epoch, ESP's 0 and 2^32 violations; a packet no member matches
+ * changes nothing.
+ */
+static void
+test_seq_set_update_same(void)
+{
+	static const struct {
+		uint8_t kind;
+		uint32_t ident, raw;
+		uint64_t epoch;
+	} pkts[] = {
+		{WM_SEQ_KIND_RTP, 7, 65533, 7},
+		{WM_SEQ_KIND_RTP, 9, 100, 9},
+		{WM_SEQ_KIND_RTP, 7, 65534, 7},
+		{WM_SEQ_KIND_RTP, 7, 65535, 7},
+		{WM_SEQ_KIND_RTP, 7, 0, 7},
+		{WM_SEQ_KIND_RTP, 7, 3, 7},
+		{WM_SEQ_KIND_RTP, 7, 2, 7},
+		{WM_SEQ_KIND_RTP, 7, 2, 7},
+		{WM_SEQ_KIND_RTP, 7, 4, 7},
+		{WM_SEQ_KIND_RTP, 9, 101, 9},
+		{WM_SEQ_KIND_RTP, 9, 30000, 9},
+		{WM_SEQ_KIND_RTP, 9, 30001, 9},
+		{WM_SEQ_KIND_RTP, 9, 30002, 9},
+		{WM_SEQ_KIND_RTP, 9, 30003, 9},
+		{WM_SEQ_KIND_RTP, 9, 30004, 10},
+		{WM_SEQ_KIND_RTP, 9, 30005, 10},
+		{WM_SEQ_KIND_RTP, 5, 1, 5},
+		{WM_SEQ_KIND_TESTER, 7, 5, 7},
+		{WM_SEQ_KIND_ESP, 0, UINT32_MAX - 1, 0x101},
+		{WM_SEQ_KIND_ESP, 0, UINT32_MAX, 0x101},
+		{WM_SEQ_KIND_ESP, 0, 0, 0x101},
+		{WM_SEQ_KIND_ESP, 0, 1, 0x101},
+		{WM_SEQ_KIND_ESP, 0, 2, 0x101},
+	};
+	struct wm_seq_pool *a, *b;
+	unsigned int i, k, seen = 0;
+	int ha[3], hb[3];
+
+	a = set_pool_new(ha);
+	b = set_pool_new(hb);
+	for (i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
+		struct wm_seq_event ea, eb;
+		enum wm_seq_class ca = WM_SEQ_INVALID, cb = WM_SEQ_INVALID;
+		int fa, fb;
+
+		memset(&ea, 0, sizeof(ea));
+		memset(&eb, 0, sizeof(eb));
+		fa = wm_seq_set_find(a, (uint32_t)ha[0], (enum wm_seq_kind)pkts[i].kind,
+				     pkts[i].ident);
+		if (fa >= 0)
+			ca = wm_seq_stream_update(a, (uint32_t)fa, pkts[i].raw, pkts[i].epoch, &ea);
+		fb = wm_seq_set_update(b, (uint32_t)hb[0], (enum wm_seq_kind)pkts[i].kind,
+				       pkts[i].ident, pkts[i].raw, pkts[i].epoch, &eb, &cb);
+		CU_ASSERT_EQUAL(fa, fb);
+		CU_ASSERT_EQUAL(ca, cb);
+		CU_ASSERT_EQUAL(memcmp(&ea, &eb, sizeof(ea)), 0);
+		if (fb >= 0)
+			seen |= 1u << cb;
+	}
+	/* The trace reaches the classes it is meant to compare. */
+	CU_ASSERT(seen & (1u << WM_SEQ_IN_ORDER));
+	CU_ASSERT(seen & (1u << WM_SEQ_GAP));
+	CU_ASSERT(seen & (1u << WM_SEQ_LATE));
+	CU_ASSERT(seen & (1u << WM_SEQ_DUP));
+	CU_ASSERT(seen & (1u << WM_SEQ_RESTART));
+	for (k = 0; k < 3; k++) {
+		struct wm_seq_counters ca, cb;
+
+		CU_ASSERT_EQUAL(wm_seq_stream_counters(a, (uint32_t)ha[k], &ca), 0);
+		CU_ASSERT_EQUAL(wm_seq_stream_counters(b, (uint32_t)hb[k], &cb), 0);
+		CU_ASSERT_EQUAL(memcmp(&ca, &cb, sizeof(ca)), 0);
+		CU_ASSERT(cb.rx > 0);
+	}
+	wm_seq_pool_free(a);
+	wm_seq_pool_free(b);
+}
+
 static void
 test_seq_pool_create_invalid(void)
 {
@@ -2189,6 +2291,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_seq_window_holds_w),
 	WM_TEST(test_seq_pool_full),
 	WM_TEST(test_seq_set_streams),
+	WM_TEST(test_seq_set_update_same),
 	WM_TEST(test_seq_pool_create_invalid),
 	WM_TEST(test_seq_profiles_default),
 	WM_TEST(test_seq_large_jump_no_walk),
