@@ -185,6 +185,16 @@ wm_mgmt_service(void)
 	wm_exporter_poll(&wm_app);
 }
 
+/* Each worker's next tunnel chunk, allocated here so no worker calls the allocator. */
+static void
+tunnel_spares(struct wm_app *app)
+{
+	unsigned int wi;
+
+	for (wi = 0; wi < app->n_workers; wi++)
+		wm_flow_table_refill(app->workers[wi]->flows);
+}
+
 int
 wm_mgmt_run(struct wm_app *app)
 {
@@ -199,6 +209,8 @@ wm_mgmt_run(struct wm_app *app)
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		unsigned int n = drain_rings(app) + wm_exporter_poll(app);
+
+		tunnel_spares(app);
 
 		if (interval != 0 && now >= next_stats) {
 			stats_line(app, now, start, &prev);

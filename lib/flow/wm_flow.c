@@ -109,7 +109,11 @@ struct wm_flow_tunnel {
 	uint8_t encap, encap_flags, n_mpls;
 };
 
-/* Side-table entries a chunk holds: chunks are allocated when first needed, never moved. */
+/*
+ * Side-table entries a chunk holds. Chunks are never moved. The worker never
+ * allocates one: it takes the spare the management lcore keeps ready
+ * (wm_flow_table_refill()), so the data path takes no heap lock.
+ */
 #define TUN_CHUNK_SHIFT 12
 #define TUN_CHUNK (1u << TUN_CHUNK_SHIFT)
 
@@ -128,7 +132,13 @@ struct wm_flow_table {
 	 */
 	uint32_t *tun_of;
 	struct wm_flow_tunnel **tun_chunks; /* tun_n_chunks allocated, room for all slots */
-	uint32_t tun_n_chunks;
+	uint32_t tun_n_chunks;		    /* written by the worker only */
+	/*
+	 * The next chunk, or NULL: only the management lcore stores a chunk
+	 * (when it reads NULL), only the worker stores NULL (when it takes it),
+	 * so the pointer passes between them without a lock.
+	 */
+	struct wm_flow_tunnel *tun_spare;
 	uint32_t tun_top;
 	uint32_t tun_free;
 	int socket_id;
@@ -208,9 +218,11 @@ tunnel_of(const struct wm_flow_table *t, uint32_t pos)
 }
 
 /*
- * Take an entry of the side table: 1 + its index, or 0 when the heap has
- * no room for a new chunk. At most n_slots flows hold one at a time, so
- * tun_top never passes the chunks tun_chunks has room for.
+ * Take an entry of the side table: 1 + its index, or 0 when the chunks are
+ * full and no spare is ready (the heap had none, or more than a chunk of
+ * tunnelled flows came within one management poll). At most n_slots flows
+ * hold one at a time, so tun_top never passes the chunks tun_chunks has
+ * room for.
  */
 static uint32_t
 tunnel_alloc(struct wm_flow_table *t)
@@ -223,11 +235,12 @@ tunnel_alloc(struct wm_flow_table *t)
 		return i;
 	}
 	if (t->tun_top == t->tun_n_chunks << TUN_CHUNK_SHIFT) {
-		c = rte_malloc_socket("wm_flow_tun", sizeof(*c) * TUN_CHUNK, RTE_CACHE_LINE_SIZE,
-				      t->socket_id);
+		c = __atomic_load_n(&t->tun_spare, __ATOMIC_ACQUIRE);
 		if (c == NULL)
 			return 0;
-		t->tun_chunks[t->tun_n_chunks++] = c;
+		__atomic_store_n(&t->tun_spare, NULL, __ATOMIC_RELAXED);
+		t->tun_chunks[t->tun_n_chunks] = c;
+		__atomic_store_n(&t->tun_n_chunks, t->tun_n_chunks + 1, __ATOMIC_RELAXED);
 	}
 	return ++t->tun_top;
 }
@@ -345,7 +358,8 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	t->tun_chunks = rte_zmalloc_socket("wm_flow_tun_chunks",
 					   sizeof(t->tun_chunks[0]) * tun_chunks_max(t->n_slots),
 					   RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (t->recs == NULL || t->cold == NULL || t->tun_of == NULL || t->tun_chunks == NULL) {
+	if (t->recs == NULL || t->cold == NULL || t->tun_of == NULL || t->tun_chunks == NULL ||
+	    wm_flow_table_refill(t) < 0) {
 		wm_flow_table_free(t);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -364,6 +378,26 @@ wm_flow_table_create(const struct wm_flow_params *p)
 	return t;
 }
 
+int
+wm_flow_table_refill(struct wm_flow_table *t)
+{
+	struct wm_flow_tunnel *c;
+	uint32_t used;
+
+	if (t == NULL || __atomic_load_n(&t->tun_spare, __ATOMIC_ACQUIRE) != NULL)
+		return 0;
+	/* A spare is worth its memory only while the chunks can still grow. */
+	used = __atomic_load_n(&t->tun_n_chunks, __ATOMIC_RELAXED);
+	if (used >= tun_chunks_max(t->n_slots))
+		return 0;
+	c = rte_malloc_socket("wm_flow_tun", sizeof(*c) * TUN_CHUNK, RTE_CACHE_LINE_SIZE,
+			      t->socket_id);
+	if (c == NULL)
+		return -ENOMEM;
+	__atomic_store_n(&t->tun_spare, c, __ATOMIC_RELEASE);
+	return 1;
+}
+
 void
 wm_flow_table_free(struct wm_flow_table *t)
 {
@@ -374,6 +408,7 @@ wm_flow_table_free(struct wm_flow_table *t)
 	rte_free(t->cold);
 	for (uint32_t i = 0; i < t->tun_n_chunks; i++)
 		rte_free(t->tun_chunks[i]);
+	rte_free(t->tun_spare);
 	rte_free(t->tun_chunks);
 	rte_free(t->tun_of);
 	rte_free(t);

@@ -181,8 +181,9 @@ struct wm_flow_hooks {
 /**
  * Bytes of a tunnelled flow's encapsulation (outer endpoints, segment id,
  * TEID, labels). Only flows whose first packet came in a tunnel have one,
- * in a side table that grows from the heap in chunks as they come, so
- * wm_flow_table_bytes() counts only the 4-byte index every slot has.
+ * in a side table that grows in chunks as they come (the management lcore
+ * allocates them ahead: wm_flow_table_refill()), so wm_flow_table_bytes()
+ * counts only the 4-byte index every slot has.
  */
 #define WM_FLOW_TUNNEL_SIZE 56
 
@@ -226,6 +227,7 @@ wm_flow_table_bytes(uint32_t capacity)
 	       + wm_flow_pow2_(buckets + 1) * 4 /* free overflow buckets ring */
 	       + (slots + 3) * (WM_FLOW_REC_SIZE + WM_FLOW_COLD_SIZE) /* records, list heads */
 	       + slots * 4 + (slots / 4096 + 1) * 8 /* tunnel side-table index, chunk pointers */
+	       + 4096 * WM_FLOW_TUNNEL_SIZE	    /* the spare chunk kept ready for the worker */
 	       + 65536;				    /* headers, rings, the table struct */
 }
 
@@ -273,6 +275,21 @@ struct wm_flow_table *wm_flow_table_create(const struct wm_flow_params *params);
  *   The table; NULL is allowed.
  */
 void wm_flow_table_free(struct wm_flow_table *t);
+
+/**
+ * Keep a chunk of the tunnel side table ready for the table's worker, so the
+ * worker never calls the allocator. The management lcore calls this on every
+ * poll (one atomic load when a chunk is ready); it is the only caller for a
+ * table once its worker runs. A worker that finds no chunk ready meters the
+ * flow without its tunnel fields and counts it in tunnels_unrecorded.
+ *
+ * @param t
+ *   The table; NULL is allowed (no table, nothing to do).
+ * @return
+ *   1 when a chunk was allocated, 0 when none was needed, -ENOMEM when the
+ *   heap had none (the next call tries again).
+ */
+int wm_flow_table_refill(struct wm_flow_table *t);
 
 /**
  * Meter a burst of parsed packets.

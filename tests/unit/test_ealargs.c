@@ -480,9 +480,9 @@ t_vectors(void)
 	add_port("net_pcap0,rx_pcap=x.pcap,infinite_rx=1");
 	EXPECT_SAID("--lcores=0@0,(1-8)@1",
 		    "wm --lcores=0@0,(1-8)@1 -a 0000:01:00.0 --vdev "
-		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2056",
-		    "wiremeter: 928 MB of hugepages free, about 1501 MB needed: running with "
-		    "--no-huge -m 2056\n");
+		    "net_pcap0,rx_pcap=x.pcap,infinite_rx=1 --no-huge -m2058",
+		    "wiremeter: 928 MB of hugepages free, about 1503 MB needed: running with "
+		    "--no-huge -m 2058\n");
 	reset();
 	host.hugepages_free_mb = 928;
 	conf.flow_capacity = 262144;

@@ -306,8 +306,11 @@ test_flow_tunnel_side_table(void)
 
 	tbl = mk_table(n, 30 * S, 300 * S, 1 * S);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
-	for (i = 0; i < n; i++)
+	/* The management lcore's part: a spare chunk kept ready between bursts. */
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(wm_flow_table_refill(tbl) >= 0);
 		CU_ASSERT_EQUAL(feed(mk_tunnelled(i, T0 + i)), 0);
+	}
 	CU_ASSERT_EQUAL(flush_check_tunnels(), n);
 	CU_ASSERT_EQUAL_FATAL(rte_malloc_get_socket_stats(0, &a), 0);
 	/* Another set of flows, in the other order: every entry comes off the free list. */
@@ -317,6 +320,35 @@ test_flow_tunnel_side_table(void)
 	CU_ASSERT_EQUAL(b.heap_allocsz_bytes, a.heap_allocsz_bytes);
 	CU_ASSERT_EQUAL(flush_check_tunnels(), n);
 	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->tunnels_unrecorded, 0);
+	teardown();
+}
+
+/*
+ * The worker never allocates: with no spare chunk ready (no refill after the
+ * one at creation), the second chunk's flows are metered without their
+ * tunnel fields and counted, and the heap does not move while they come.
+ */
+static void
+test_flow_tunnel_no_spare(void)
+{
+	const uint32_t n = 9000; /* 6000 tunnelled: more than the chunk ready at creation */
+	struct rte_malloc_socket_stats a, b;
+	uint32_t i;
+
+	tbl = mk_table(2 * n, 30 * S, 300 * S, 1 * S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tbl);
+	CU_ASSERT_EQUAL_FATAL(rte_malloc_get_socket_stats(0, &a), 0);
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(feed(mk_tunnelled(i, T0 + i)), 0);
+	CU_ASSERT_EQUAL_FATAL(rte_malloc_get_socket_stats(0, &b), 0);
+	CU_ASSERT_EQUAL(b.heap_allocsz_bytes, a.heap_allocsz_bytes);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->tunnels_unrecorded, 6000 - 4096);
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->active, n);
+	/* A refill makes room again; it allocates only when no spare is ready. */
+	CU_ASSERT_EQUAL(wm_flow_table_refill(tbl), 1);
+	CU_ASSERT_EQUAL(wm_flow_table_refill(tbl), 0);
+	CU_ASSERT_EQUAL(feed(mk_tunnelled(n + 1, T0 + n)), 0); /* n + 1: a tunnelled one */
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->tunnels_unrecorded, 6000 - 4096);
 	teardown();
 }
 
@@ -1215,6 +1247,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_flow_inner_vlan_is_part_of_key),
 	WM_TEST(test_flow_tunnel_fields_from_first_packet),
 	WM_TEST(test_flow_tunnel_side_table),
+	WM_TEST(test_flow_tunnel_no_spare),
 	WM_TEST(test_flow_idle_expire_exact),
 	WM_TEST(test_flow_idle_split_on_packet),
 	WM_TEST(test_flow_active_timeout_deltas),
