@@ -117,13 +117,16 @@ wm_evidence_preload(int argc, char **argv, struct wm_conf *c, char *err, size_t 
 int
 wm_evidence_init(const struct wm_conf *c, char *err, size_t errlen)
 {
-	/* A trust key only the config named: the config was read unchecked; check it now. */
+	/*
+	 * A trust key only the config named cannot guard that config: whoever
+	 * can change the file can remove the key, and it was parsed unchecked.
+	 */
 	if (!ev.trust_preloaded && c->trust_key != NULL) {
-		ev.trust = wm_crypt_trust_key_load(c->trust_key, err, errlen);
-		if (ev.trust == NULL)
-			return -EINVAL;
-		if (trusted(c->config_file, err, errlen) != 0)
-			return -EPERM;
+		snprintf(err, errlen,
+			 "%s: evidence.trust_key cannot protect the config that names it: give "
+			 "--trust-key on the command line",
+			 c->config_file != NULL ? c->config_file : "config");
+		return -EINVAL;
 	}
 	/* The command file is read later (the console); refuse it now rather than then. */
 	if (trusted(c->cmdline_file, err, errlen) != 0)

@@ -43,6 +43,7 @@ Prints "N passed, M failed[, K skipped]" last; exits 77 when tshark, openssl
 or scapy is missing (a failure under CI=true).
 """
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -485,6 +486,17 @@ class TrustTests(Case):
         for which in (0, 1):
             self.refused("wrong%d" % which, which,
                          lambda p: tool("sign", "--key", OTHERKEY, p), "wrong key")
+
+    def test_trust_key_only_from_the_flag(self):
+        """A config naming its own trust key is refused: whoever can change the
+        file could remove the key (and it would be parsed unchecked)."""
+        d = wmtest.fresh_dir("trust_inconfig")
+        p = os.path.join(d, "config.json")
+        with open(p, "w") as f:
+            json.dump({"evidence": {"trust_key": PUBKEY}}, f)
+        app = ["-c", p, "--pcap", PCAPS[0], "--stats-interval", "0"]
+        line = wmtest.assert_usage_error(self, self.go("inconfig", app, d), p)
+        self.assertIn("--trust-key on the command line", line)
 
 
 class TrustProgramTests(Case):
