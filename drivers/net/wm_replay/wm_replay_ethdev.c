@@ -583,7 +583,6 @@ held_keep(struct replay_rxq *q, struct rte_mbuf **bufs, uint16_t i, uint16_t n,
 	if (sl != NULL && eth_left > 0 &&
 	    rte_mbuf_ext_refcnt_update(&sl->sh, (int16_t)-eth_left) == 0)
 		slot_free(NULL, sl);
-	q->mbuf_waits++;
 	if (i > 0)
 		return;
 	/*
@@ -610,8 +609,7 @@ rx_alloc(struct replay_rxq *q, struct rte_mbuf **bufs, uint16_t n)
 
 	if (likely(rte_pktmbuf_alloc_bulk(q->mp, bufs, n) == 0))
 		return n;
-	/* Cut short: the records beyond what the pool has wait (counted once a burst). */
-	q->mbuf_waits++;
+	/* Cut short: the records beyond what the pool has wait (replay_rx counts the burst). */
 	avail = rte_mempool_avail_count(q->mp);
 	n = avail < n ? (uint16_t)avail : n;
 	if (n == 0 || rte_pktmbuf_alloc_bulk(q->mp, bufs, n) != 0)
@@ -626,7 +624,7 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	const struct wm_replay_rec *recs;
 	const uint32_t *hashes;
 	struct replay_slot *sl;
-	uint16_t n, i, eth = 0;
+	uint16_t want, n, i, eth = 0;
 	const bool rss = rte_eth_devices[q->port_id].data->nb_rx_queues > 1;
 
 	if (unlikely(q->done))
@@ -637,7 +635,11 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		return 0;
 	recs = &q->held[q->held_at];
 	hashes = &q->held_hash[q->held_at];
-	n = rx_alloc(q, bufs, unlikely(q->solo) ? 1 : q->n_held < nb ? q->n_held : nb);
+	want = unlikely(q->solo) ? 1 : q->n_held < nb ? q->n_held : nb;
+	n = rx_alloc(q, bufs, want);
+	/* rx_mbuf_waits: bursts cut short, each once, by rx_alloc or by held_keep. */
+	if (unlikely(n < want))
+		q->mbuf_waits++;
 	if (n == 0)
 		return 0;
 	/* One reference per Ethernet frame, taken at once on the queue's slot. */
@@ -651,6 +653,7 @@ replay_rx(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		/* A frame that took its reference gives it back with its mbuf. */
 		eth -= is_eth;
 		if (unlikely(!rx_fill(q, m, &recs[i], sl))) {
+			q->mbuf_waits += n == want;
 			held_keep(q, bufs, i, n, sl, eth);
 			break;
 		}
