@@ -76,6 +76,13 @@ struct cap_evmap {
 	uint64_t index; /* 1-based in that file */
 };
 
+/* A capture file's name, for the gap log and the HTTP list. */
+struct cap_name {
+	uint64_t no; /* the file's number; 0: the slot is empty */
+	bool gone;   /* the ring has deleted it */
+	char name[1024];
+};
+
 /* One worker's held gap events, in order. */
 struct cap_evq {
 	struct wm_gap_event g[EVQ];
@@ -132,8 +139,13 @@ static struct {
 	 */
 	struct cap_evmap *evmap; /* n_workers * EVMAP, NULL without loss capture */
 	uint32_t ev_done[WM_MAX_WORKERS];
-	char names[NAMES][1024]; /* file n (1-based, over every capture) at n % NAMES */
-	struct cap_evq *evq;	 /* n_workers queues, the main lcore's */
+	/*
+	 * File n (1-based, over every capture) at names[n % NAMES], under
+	 * 'lock': the writer thread records it as it opens and marks it gone
+	 * when the ring deletes it; readers take a copy (wm_capture_file_name()).
+	 */
+	struct cap_name names[NAMES];
+	struct cap_evq *evq; /* n_workers queues, the main lcore's */
 } cap = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static bool
@@ -303,6 +315,27 @@ struct write_ctx {
 	unsigned int n;
 };
 
+/* The writer opened file seq of the running capture (file set) or the ring deleted it. */
+static void
+file_noted(void *ctx, uint64_t seq, const char *file)
+{
+	struct cap_name *n;
+	uint64_t no;
+
+	RTE_SET_USED(ctx);
+	pthread_mutex_lock(&cap.lock);
+	no = cap.status.files + seq;
+	n = &cap.names[no % NAMES];
+	if (file != NULL) {
+		n->no = no;
+		n->gone = false;
+		snprintf(n->name, sizeof(n->name), "%s", file);
+	} else if (n->no == no) {
+		n->gone = true;
+	}
+	pthread_mutex_unlock(&cap.lock);
+}
+
 /* A revealing packet was written: where, for its gap event. */
 static void
 note_written(void *arg, const struct rte_mbuf *m, const char *file, uint64_t index)
@@ -319,10 +352,9 @@ note_written(void *arg, const struct rte_mbuf *m, const char *file, uint64_t ind
 		;
 	if (i == x->n)
 		return;
+	RTE_SET_USED(file); /* file_noted() has its name */
 	wm_capture_writer_stats(cap.wr, &ws);
 	file_no = (uint32_t)(cap.status.files + ws.files);
-	if (strcmp(cap.names[file_no % NAMES], file) != 0)
-		snprintf(cap.names[file_no % NAMES], sizeof(cap.names[0]), "%s", file);
 	e = &cap.evmap[x->src[i] * EVMAP + ev % EVMAP];
 	e->ev = ev;
 	e->file = file_no;
@@ -552,6 +584,7 @@ do_start(const char *args, char *msg, size_t len)
 		.comment = s.filter[0] != '\0' ? s.filter : NULL,
 		.key = wm_evidence_capture_key(),
 		.sign = wm_evidence_signer(),
+		.on_file = file_noted,
 	};
 	cap.wr = wm_capture_writer_open(&fc, msg, len);
 	if (cap.wr == NULL) {
@@ -1027,12 +1060,17 @@ wm_capture_gaps_ready(unsigned int wi, struct wm_gap_event *g, unsigned int n, u
 	return k;
 }
 
-const char *
-wm_capture_file_name(uint32_t file_no)
+bool
+wm_capture_file_name(uint64_t file_no, bool live, char *buf, size_t len)
 {
-	const char *name = cap.names[file_no % NAMES];
+	const struct cap_name *n = &cap.names[file_no % NAMES];
+	bool found;
 
-	return name[0] != '\0' ? name : NULL;
+	pthread_mutex_lock(&cap.lock);
+	found = file_no != 0 && n->no == file_no && !(live && n->gone);
+	snprintf(buf, len, "%s", found ? n->name : "");
+	pthread_mutex_unlock(&cap.lock);
+	return found;
 }
 
 /* ---- status, stats line, report ---- */

@@ -401,9 +401,13 @@ gap_endpoints(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
 static int
 gap_capture(const struct wm_gap_event *g, wm_ipfix_field_fn fn, void *ctx)
 {
-	struct wm_ipfix_value file = {.kind = WM_IPFIX_VALUE_STRING,
-				      .s = wm_capture_file_name(g->cap_file)};
-	int rc = fn(ctx, "captureFile", &file);
+	char name[1024];
+	struct wm_ipfix_value file = {.kind = WM_IPFIX_VALUE_STRING, .s = name};
+	int rc;
+
+	/* A copy: the writer thread may reuse the slot meanwhile. */
+	file.s = wm_capture_file_name(g->cap_file, false, name, sizeof(name)) ? name : NULL;
+	rc = fn(ctx, "captureFile", &file);
 
 	return rc == 0 ? gap_u64(fn, ctx, "capturePacket", g->cap_packet) : rc;
 }

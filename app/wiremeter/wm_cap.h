@@ -82,8 +82,13 @@ void wm_capture_fini(struct wm_app *app);
  */
 unsigned int wm_capture_gaps_ready(unsigned int wi, struct wm_gap_event *g, unsigned int n,
 				   unsigned int max);
-/* The name of capture file number file_no (a gap event's cap_file), or NULL when forgotten. */
-const char *wm_capture_file_name(uint32_t file_no);
+/*
+ * Any thread: copy the name of capture file number file_no (1-based over
+ * every capture, a gap event's cap_file) into buf, taken under the
+ * capture's lock. false (buf "") when forgotten, or, with live, when the
+ * ring has deleted it.
+ */
+bool wm_capture_file_name(uint64_t file_no, bool live, char *buf, size_t len);
 
 /* What the capture does now (any thread). */
 struct wm_capture_status {

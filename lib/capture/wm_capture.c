@@ -465,12 +465,16 @@ writer_uncreate(struct wm_capture_writer *wr)
 static int
 writer_create(struct wm_capture_writer *wr, const char *name, char *err, size_t errlen)
 {
-	int fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	/* No symlink followed: one planted in the folder would have root overwrite its target. */
+	int fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		      0644); /* read: writer_stats_block() */
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", name,
+			 e == ELOOP ? "is a symbolic link: refused, not followed" : strerror(e));
+		return -e;
 	}
 	if (wr->conf.key == NULL)
 		return fd;
@@ -601,6 +605,8 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 
 		if (old[0] != '\0' && unlink(old) == 0)
 			wr->st.removed++;
+		if (old[0] != '\0' && wr->conf.on_file != NULL)
+			wr->conf.on_file(wr->conf.on_file_ctx, seq - wr->conf.ring_files, NULL);
 		/* Its signature goes with it. */
 		if (old[0] != '\0' && wr->conf.sign != NULL) {
 			char sig[sizeof(wr->names[0]) + 4];
@@ -635,6 +641,8 @@ writer_open_file(struct wm_capture_writer *wr, char *err, size_t errlen)
 	wr->st.bytes += wr->file_good;
 	wr->st.files++;
 	wr->st.file_pkts = 0;
+	if (wr->conf.on_file != NULL)
+		wr->conf.on_file(wr->conf.on_file_ctx, seq, name);
 	return 0;
 }
 

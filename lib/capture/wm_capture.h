@@ -314,6 +314,12 @@ void wm_capture_merge_free(struct wm_capture_merge *mg);
 unsigned int wm_capture_merge_poll(struct wm_capture_merge *mg, uint64_t now_tsc, bool flush,
 				   struct rte_mbuf **out, unsigned int *src, unsigned int max);
 
+/**
+ * Told of file @p seq (1-based over one writer's files) as it opens, with
+ * its name in @p file, and as the ring deletes it, with @p file NULL.
+ */
+typedef void (*wm_capture_file_fn)(void *ctx, uint64_t seq, const char *file);
+
 /** Where and how a capture is written. */
 struct wm_capture_file_conf {
 	const char *path;    /**< the file; with a ring, its names' prefix and suffix */
@@ -332,6 +338,9 @@ struct wm_capture_file_conf {
 	const struct wm_crypt_key *key;
 	/** Sign each file as it is closed (FILE.sig, wm_crypt_sign_file()), or NULL. */
 	const struct wm_crypt_pkey *sign;
+	/** Called as each file opens and as the ring deletes one (may be NULL). */
+	wm_capture_file_fn on_file;
+	void *on_file_ctx; /**< on_file()'s first argument */
 };
 
 /** What a writer has done. */

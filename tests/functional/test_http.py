@@ -7,6 +7,8 @@
   figures equal telemetry's; every REST endpoint answers what dpdk-telemetry.py
   answers at the same moment; 400 (naming the parameter), 404, 405 and 413; the
   flight recorder downloads as pcapng that tshark reads;
+- a ring capture with --sign-key: GET /api/v1/captures lists exactly the ring's
+  files still on disk; a history download leaves no file (nor its .sig) behind;
 - a real Prometheus server scrapes it, and its query API returns
   wiremeter_packets_metered_total equal to the report's packetsMetered;
 - an endless replay on a non-loopback bind with a bearer token and TLS: 401 for a
@@ -320,6 +322,11 @@ class ReplayTest(unittest.TestCase):
         self.assert_error(400, "/api/v1/capture", "POST", "{", names="body")
         self.assert_error(400, "/api/v1/capture", "POST", '{"count":"many"}', names="count")
         self.assert_error(400, "/api/v1/capture", "POST", '{"file":"../x"}', names="file")
+        # A space or control byte would add words to the controller's text.
+        self.assert_error(400, "/api/v1/capture", "POST", '{"file":"x count 1"}', names="file")
+        self.assert_error(400, "/api/v1/capture", "POST", '{"file":"x\\tcount"}',
+                          names="file")
+        self.assert_error(400, "/api/v1/capture", "POST", '{"file":".hidden"}', names="file")
         self.assert_error(400, "/api/v1/capture", "POST", '{"filter":"udp file /x"}',
                           names="filter")
         self.assert_error(400, "/api/v1/capture", "POST", '{"colour":1}', names="colour")
@@ -351,6 +358,70 @@ class ReplayTest(unittest.TestCase):
                                  capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertEqual(len(out.stdout.split()), expect)
+
+
+class RingSignedTest(unittest.TestCase):
+    """A ring capture with --sign-key: the list shows every file of the ring still on disk;
+    a history download leaves nothing in EAL's runtime folder."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pcap, cls.n_pkts = sample_pcap()
+        cls.dir = os.path.join(wmtest.WORKDIR, "ring")  # not the run's own folder
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        os.makedirs(cls.dir)
+        cls.key = os.path.join(cls.dir, "sign.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", cls.key],
+                       check=True, capture_output=True)
+        os.chmod(cls.key, 0o600)
+        cls.port = free_port()
+        cls.base = "http://127.0.0.1:%d" % cls.port
+        # 1 kB files: the 32 packets fill more files than the ring keeps.
+        cls.wm = replay_run("ringsign", cls.pcap,
+                            ["--http", "127.0.0.1:%d" % cls.port, "--capture-history", "64",
+                             "--capture", os.path.join(cls.dir, "r.pcapng"),
+                             "--capture-ring", "files:3,filesize:0.001",
+                             "--sign-key", cls.key])
+        cls.wm.wait_http(cls.base + "/metrics")
+        wait_replayed(cls.base, cls.n_pkts)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.wm.stop()
+
+    def on_disk(self):
+        return sorted(n for n in os.listdir(self.dir)
+                      if n.startswith("r_") and n.endswith(".pcapng"))
+
+    def test_ring_lists_its_files(self):
+        listed, disk = None, None
+        deadline = time.time() + 60
+        while time.time() < deadline:  # until the writer has caught up with the replay
+            status, ans = curl_json(self.base + "/api/v1/captures")
+            self.assertEqual(status, 200)
+            listed = sorted(f["name"] for f in ans["files"])
+            disk = self.on_disk()
+            if listed == disk and len(disk) == 3:
+                break
+            time.sleep(0.2)
+        self.assertEqual(listed, disk)
+        self.assertEqual(len(disk), 3, disk)
+        # The ring went round: the first file was deleted, and is not listed.
+        self.assertNotRegex(disk[0], r"^r_00001_")
+        status, body, _ = curl(self.base + "/api/v1/captures/" + disk[0])
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), os.path.getsize(os.path.join(self.dir, disk[0])))
+
+    def test_history_leaves_no_signature(self):
+        runtime = [d for d in (os.path.join(wmtest.RUNTIME, self.wm.prefix),
+                               os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
+                                            "dpdk", self.wm.prefix)) if os.path.isdir(d)]
+        self.assertTrue(runtime, "no EAL runtime folder")
+        status, body, _ = curl(self.base + "/api/v1/captures/history?count=5")
+        self.assertEqual(status, 200)
+        self.assertGreater(len(body), 0)
+        left = [n for d in runtime for n in os.listdir(d) if n.startswith("http-history-")]
+        self.assertEqual(left, [])
 
 
 class PrometheusScrapeTest(unittest.TestCase):

@@ -284,6 +284,85 @@ test_capture_ring_keeps_n_files(void)
 		CU_ASSERT_EQUAL(rp[i].ns, T0 + (uint64_t)(40 - got + i));
 }
 
+/* A symlink planted where the capture file goes: refused, its target untouched. */
+static void
+test_capture_symlink_is_refused(void)
+{
+	struct wm_capture_file_conf fc = {0};
+	char path[512], target[512], err[256], buf[16] = "";
+	struct stat sb;
+	FILE *f;
+
+	path_in_dir(target, sizeof(target), "victim");
+	path_in_dir(path, sizeof(path), "planted.pcapng");
+	f = fopen(target, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("keep me", f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(symlink(target, path), 0);
+	fc.path = path;
+	CU_ASSERT_PTR_NULL(wm_capture_writer_open(&fc, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "symbolic link") != NULL);
+	f = fopen(target, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_PTR_NOT_NULL(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(buf, "keep me");
+	CU_ASSERT_EQUAL(lstat(path, &sb), 0);
+	CU_ASSERT(S_ISLNK(sb.st_mode));
+}
+
+/* What on_file() was told: per file seq, its name while it is on disk. */
+static char told[32][512];
+
+static void
+tell(void *ctx, uint64_t seq, const char *file)
+{
+	(*(int *)ctx)++;
+	if (seq < RTE_DIM(told))
+		snprintf(told[seq], sizeof(told[0]), "%s", file != NULL ? file : "");
+}
+
+/* Every file of a ring is told as it opens and as it is deleted: the live ones are on disk. */
+static void
+test_capture_ring_tells_each_file(void)
+{
+	struct wm_capture_file_conf fc = {.ring = true, .ring_files = 3, .ring_bytes = 1000};
+	struct wm_capture_writer_stats st;
+	struct rte_mbuf *mc[40];
+	struct wm_capture_writer *wr;
+	char path[512], err[256], names[8][512];
+	int i, n, calls = 0, live = 0;
+	uint64_t s;
+
+	memset(told, 0, sizeof(told));
+	path_in_dir(path, sizeof(path), "told.pcapng");
+	fc.path = path;
+	fc.on_file = tell;
+	fc.on_file_ctx = &calls;
+	wr = wm_capture_writer_open(&fc, err, sizeof(err));
+	CU_ASSERT_FATAL(wr != NULL);
+	for (i = 0; i < 40; i++)
+		mc[i] = copy_of(100, (uint8_t)i, T0 + (uint64_t)i);
+	CU_ASSERT_EQUAL(wm_capture_writer_write(wr, mc, 40, NULL, NULL), 40);
+	for (i = 0; i < 40; i++)
+		rte_pktmbuf_free(mc[i]);
+	wm_capture_writer_stats(wr, &st);
+	wm_capture_writer_close(wr, NULL, 0, 0, 0);
+	CU_ASSERT_FATAL(st.files > 3 && st.files < RTE_DIM(told));
+	/* One call per file opened, one per file deleted. */
+	CU_ASSERT_EQUAL(calls, (int)(st.files + st.removed));
+	n = ring_files("told_", names, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (s = 1; s <= st.files; s++) {
+		if (told[s][0] == '\0')
+			continue;
+		CU_ASSERT_STRING_EQUAL(told[s], names[live]);
+		live++;
+	}
+	CU_ASSERT_EQUAL(live, 3);
+}
+
 /* n copies of 1000 bytes through a writer of fc, one write each; closed without statistics. */
 static void
 write_n(struct wm_capture_file_conf *fc, int n)
@@ -745,6 +824,8 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_capture_count_ends_the_capture),
 	WM_TEST(test_capture_duration_is_packet_time),
 	WM_TEST(test_capture_ring_keeps_n_files),
+	WM_TEST(test_capture_symlink_is_refused),
+	WM_TEST(test_capture_ring_tells_each_file),
 	WM_TEST(test_capture_comment_on_a_packet),
 	WM_TEST(test_capture_full_disk_leaves_a_whole_file),
 	WM_TEST(test_capture_hist_keeps_last_n_in_order),
