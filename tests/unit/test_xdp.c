@@ -247,15 +247,6 @@ meter_unattached(void)
 	return m;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Flow i in the flow hash, one packet on CPU 0 at t ns (1: long idle, so due). */
 static void
 flow_put(int fd, uint32_t i, uint64_t t)
@@ -343,14 +334,15 @@ test_xdp_poll_bounded_resumes(void)
 	uint8_t *seen = calloc(all, 1);
 	struct wm_xdp_meter *m;
 	unsigned int i, got = 0;
-	uint64_t now = mono_ns();
+	struct timespec now; /* the program's clock: bpf_ktime_get_ns() */
 	int fd;
 
 	if (!have_root() || (m = meter_unattached()) == NULL)
 		goto out;
 	fd = wm_xdp_meter_map_fd(m, "wm_flows");
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < all; i++)
-		flow_put(fd, i, i < fresh ? now : 1);
+		flow_put(fd, i, i < fresh ? (uint64_t)now.tv_sec * 1000000000ull : 1);
 	/* Budget: the due flows are found over three polls, not one. */
 	for (i = 0; i < 3; i++)
 		got += poll_all(m, false, out, all, seen);
