@@ -257,6 +257,7 @@ class TestXdp(EngineTest):
         self.assertEqual(c["packets"], TRACE["packets"])
         self.assertEqual(c["metered"], TRACE["packets"])
         self.assertEqual(c["failedInserts"], 0)
+        self.assertEqual(c["mapErrors"], 0)  # every flow-map read worked
         rep = wmtest.read_json(wm.report)
         self.assertTrue(rep["conservation"]["ok"], rep["conservation"])
         # Closed TCP flows end by themselves (linger passed), the rest at SIGINT.
@@ -302,6 +303,7 @@ class TestXdp(EngineTest):
         self.assertEqual(wm.rc, 0, wm.stderr())
         self.assertIn("--iface %s: in-kernel metering, skb XDP, 1024 flows" % IF_A, wm.stderr())
         self.assertEqual(tel["mode"], "skb")
+        self.assertEqual(tel["mapErrors"], 0)
         self.assertEqual(tel["packets"], TRACE["packets"])
         self.assertEqual(tel["metered"], TRACE["packets"])
         self.assertEqual(sorted(engines), ["af_packet", "af_xdp", "dpdk", "pcap", "xdp"])

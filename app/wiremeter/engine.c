@@ -656,6 +656,7 @@ tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		rte_tel_data_start_dict(e);
 		rte_tel_data_add_dict_string(e, "mode", wm_xdp_meter_mode(meters[i]));
+		rte_tel_data_add_dict_u64(e, "mapErrors", wm_xdp_meter_errors(meters[i]));
 		if (wm_xdp_meter_counters(meters[i], cnt) == 0)
 			for (c = 0; c < WM_XDP_C_MAX; c++)
 				rte_tel_data_add_dict_u64(e, wm_xdp_counter_name(c), cnt[c]);
@@ -797,6 +798,25 @@ cmdline_parse_inst_t wm_cmd_xdp_filter = {
 		   (void *)&cmd_xdp_filter_rules, NULL},
 };
 
+/*
+ * The workers' failed flow-map reads, logged here on the main lcore (at
+ * most once a stats line) when more failed: the workers never log.
+ */
+static void
+map_errors_log(void)
+{
+	static uint64_t logged;
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n_meters; i++)
+		sum += wm_xdp_meter_errors(meters[i]);
+	if (sum > logged)
+		WM_LOG(WARNING, "XDP: %" PRIu64 " flow-map reads failed (%" PRIu64 " in all)",
+		       sum - logged, sum);
+	logged = sum;
+}
+
 void
 wm_engine_stats_suffix(char *buf, size_t len)
 {
@@ -805,6 +825,7 @@ wm_engine_stats_suffix(char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
+	map_errors_log();
 	for (i = 0; i < n_meters; i++)
 		if (wm_xdp_meter_counters(meters[i], c) == 0) {
 			metered += c[WM_XDP_C_METERED];
@@ -830,6 +851,8 @@ wm_engine_report_json(const struct wm_app *app)
 		uint64_t cnt[WM_XDP_C_MAX];
 
 		json_object_set_new(e, "mode", json_string(wm_xdp_meter_mode(meters[i])));
+		json_object_set_new(e, "mapErrors",
+				    json_integer((json_int_t)wm_xdp_meter_errors(meters[i])));
 		if (wm_xdp_meter_counters(meters[i], cnt) == 0)
 			for (c = 0; c < WM_XDP_C_MAX; c++)
 				json_object_set_new(e, wm_xdp_counter_name(c),
@@ -846,9 +869,6 @@ wm_engine_xdp_take(struct wm_xdp_meter *m, bool flush, void *out, unsigned int m
 {
 	int n = max == 0 ? 0 : wm_xdp_meter_poll(m, flush, out, max);
 
-	if (n < 0) {
-		WM_LOG(WARNING, "XDP: reading the flow map: %s", strerror(-n));
-		return 0;
-	}
-	return (unsigned int)n;
+	/* No log on the worker: failed map reads count in wm_xdp_meter_errors(). */
+	return n < 0 ? 0 : (unsigned int)n;
 }

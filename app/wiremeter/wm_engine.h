@@ -57,12 +57,15 @@ void wm_engine_xdp_close(struct wm_app *app);
  */
 void wm_engine_stats_suffix(char *buf, size_t len);
 
-/* The report's "xdp" section: per interface, the mode and the program's counters. */
+/*
+ * The report's "xdp" section: per interface, the mode, the program's
+ * counters and mapErrors (the workers' failed flow-map reads).
+ */
 struct json_t *wm_engine_report_json(const struct wm_app *app);
 
 /*
  * Flows one of a worker's meters hands over (wm_xdp_meter_poll()), at
- * most max; a read error is counted, not fatal.
+ * most max; a read error is counted (mapErrors), not logged, not fatal.
  */
 unsigned int wm_engine_xdp_take(struct wm_xdp_meter *m, bool flush, void *out, unsigned int max);
 

@@ -42,6 +42,16 @@ static const char *const filter_maps[] = {"wm_pf_rules", "wm_pf_cfg", "wm_pf_cou
 /* Keys a poll collects before it deletes them (get_next_key restarts after a delete). */
 #define COLLECT_MAX 1024
 
+/*
+ * Where a map walk resumes: the last key it visited that stays in the map
+ * (only this side deletes, and never that key before the walk moves on);
+ * !valid: from the first key.
+ */
+struct walk {
+	struct wm_xdp_key at;
+	bool valid;
+};
+
 /* One flow's per-CPU shares merged. */
 struct merged {
 	struct wm_xdp_val v; /* sums; "first" fields of the earliest CPU */
@@ -58,6 +68,9 @@ struct wm_xdp_meter {
 	struct wm_xdp_key *due;	   /* COLLECT_MAX keys */
 	uint8_t *due_reason;
 	int64_t mono_to_epoch; /* CLOCK_REALTIME - CLOCK_MONOTONIC at open, ns */
+	bool del_atomic;       /* the kernel has lookup-and-delete on a per-CPU hash (5.14) */
+	uint64_t errors;       /* failed map syscalls; the poller adds, anyone reads (atomic) */
+	struct walk flow_walk, state_walk;
 	struct wm_xdp_meter_params p;
 	char pin_dir[PATH_MAX]; /* "" when not pinned */
 };
@@ -220,6 +233,20 @@ meter_buffers(struct wm_xdp_meter *m)
 	return m->percpu == NULL || m->due == NULL || m->due_reason == NULL ? -ENOMEM : 0;
 }
 
+/*
+ * Lookup-and-delete on a per-CPU hash came with kernel 5.14: asked once,
+ * on a key the new, still empty map cannot hold; ENOENT says it exists.
+ */
+static void
+del_probe(struct wm_xdp_meter *m)
+{
+	struct wm_xdp_key k;
+
+	memset(&k, 0xff, sizeof(k));
+	m->del_atomic =
+		bpf_map_lookup_and_delete_elem(m->flows_fd, &k, m->percpu) == 0 || errno == ENOENT;
+}
+
 struct wm_xdp_meter *
 wm_xdp_meter_open(const struct wm_xdp_meter_params *p, char *err, size_t errlen)
 {
@@ -231,7 +258,7 @@ wm_xdp_meter_open(const struct wm_xdp_meter_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	m->p = *p;
-	m->ifindex = (int)if_nametoindex(p->ifname);
+	m->ifindex = p->ifname == NULL ? -1 : (int)if_nametoindex(p->ifname);
 	if (m->ifindex == 0) {
 		rc = -ENODEV;
 		snprintf(err, errlen, "no interface %s", p->ifname);
@@ -241,11 +268,14 @@ wm_xdp_meter_open(const struct wm_xdp_meter_params *p, char *err, size_t errlen)
 	if (rc == 0)
 		rc = meter_load(m, err, errlen);
 	if (rc == 0)
+		del_probe(m);
+	if (rc == 0 && p->ifname != NULL)
 		rc = meter_attach(m, err, errlen);
 	if (rc != 0)
 		goto fail;
 	m->mono_to_epoch = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	maps_pin(m);
+	if (p->ifname != NULL)
+		maps_pin(m);
 	return m;
 fail:
 	m->xdp_flags = 0; /* nothing attached */
@@ -330,6 +360,26 @@ wm_xdp_meter_counters(const struct wm_xdp_meter *m, uint64_t c[WM_XDP_C_MAX])
 	}
 	free(v);
 	return rc;
+}
+
+uint64_t
+wm_xdp_meter_errors(const struct wm_xdp_meter *m)
+{
+	return __atomic_load_n(&m->errors, __ATOMIC_RELAXED);
+}
+
+int
+wm_xdp_meter_map_fd(const struct wm_xdp_meter *m, const char *name)
+{
+	return bpf_object__find_map_fd_by_name(m->obj, name);
+}
+
+/* A map syscall failed: a key gone meanwhile (ENOENT) is no error. */
+static void
+count_error(struct wm_xdp_meter *m)
+{
+	if (errno != ENOENT)
+		__atomic_fetch_add(&m->errors, 1, __ATOMIC_RELAXED);
 }
 
 /* Sum the CPUs' shares; the "first" fields come from the CPU that saw the flow first. */
@@ -438,35 +488,77 @@ record_fill(const struct wm_xdp_meter *m, const struct wm_xdp_key *k, const stru
 	memcpy(e->dmac, same ? v->mac_dst : v->mac_src, 6);
 }
 
-/* Walk the flow hash; note up to max keys that are due, with their reason. */
-static unsigned int
-collect_due(struct wm_xdp_meter *m, bool flush, uint64_t now, unsigned int max)
+/*
+ * The key after cur (from w's position when !*have), *budget one less;
+ * false at the map's end (the walk starts over next time) or out of budget.
+ */
+static bool
+walk_next(int fd, struct walk *w, struct wm_xdp_key *cur, bool *have, unsigned int *budget)
 {
-	struct wm_xdp_key cur, next;
-	unsigned int n = 0;
-	bool first = true;
+	struct wm_xdp_key next;
+	const struct wm_xdp_key *from = *have ? cur : w->valid ? &w->at : NULL;
 
-	while (n < max && bpf_map_get_next_key(m->flows_fd, first ? NULL : &cur, &next) == 0) {
+	if (*budget == 0)
+		return false;
+	if (bpf_map_get_next_key(fd, from, &next) != 0) {
+		w->valid = false;
+		return false;
+	}
+	(*budget)--;
+	*cur = next;
+	*have = true;
+	return true;
+}
+
+/* Walk the flow hash on; note up to max keys that are due, with their reason. */
+static unsigned int
+collect_due(struct wm_xdp_meter *m, bool flush, uint64_t now, unsigned int max,
+	    unsigned int *budget)
+{
+	struct wm_xdp_key cur;
+	unsigned int n = 0;
+	bool have = false;
+
+	while (n < max && walk_next(m->flows_fd, &m->flow_walk, &cur, &have, budget)) {
 		struct wm_xdp_state st;
 		struct merged g;
-		uint8_t r;
+		uint8_t r = 0;
 		bool has_st;
 
-		cur = next;
-		first = false;
-		if (bpf_map_lookup_elem(m->flows_fd, &cur, m->percpu) != 0)
+		if (bpf_map_lookup_elem(m->flows_fd, &cur, m->percpu) != 0) {
+			count_error(m);
 			continue;
+		}
 		merge(m, &g);
-		if (!g.any)
+		if (g.any) {
+			has_st = bpf_map_lookup_elem(m->state_fd, &cur, &st) == 0;
+			r = flush ? WM_FLOW_END_FORCED
+				  : due_reason(m, &cur, &g, has_st ? &st : NULL, now);
+		}
+		if (r == 0) { /* stays: the next walk goes on from here */
+			m->flow_walk.at = cur;
+			m->flow_walk.valid = true;
 			continue;
-		has_st = bpf_map_lookup_elem(m->state_fd, &cur, &st) == 0;
-		r = flush ? WM_FLOW_END_FORCED : due_reason(m, &cur, &g, has_st ? &st : NULL, now);
-		if (r == 0)
-			continue;
+		}
 		m->due[n] = cur;
 		m->due_reason[n++] = r;
 	}
 	return n;
+}
+
+/*
+ * A flow's counters out of the map into m->percpu; 0 or -1 (errno).
+ * Before 5.14 a lookup, then a delete: what the program adds between
+ * the two is lost (never exported twice).
+ */
+static int
+flow_take(struct wm_xdp_meter *m, const struct wm_xdp_key *k)
+{
+	if (m->del_atomic)
+		return bpf_map_lookup_and_delete_elem(m->flows_fd, k, m->percpu);
+	if (bpf_map_lookup_elem(m->flows_fd, k, m->percpu) != 0)
+		return -1;
+	return bpf_map_delete_elem(m->flows_fd, k);
 }
 
 /* Take one due flow out of the map and write its record; false when it was gone. */
@@ -478,8 +570,10 @@ export_one(struct wm_xdp_meter *m, const struct wm_xdp_key *k, uint8_t reason, u
 	bool has_st = bpf_map_lookup_elem(m->state_fd, k, &st) == 0;
 	struct merged g;
 
-	if (bpf_map_lookup_and_delete_elem(m->flows_fd, k, m->percpu) != 0)
+	if (flow_take(m, k) != 0) {
+		count_error(m);
 		return false;
+	}
 	merge(m, &g);
 	if (!g.any)
 		return false;
@@ -499,47 +593,56 @@ export_one(struct wm_xdp_meter *m, const struct wm_xdp_key *k, uint8_t reason, u
  * once idle, with no record (lib/flow's rule); on flush, all of them.
  */
 static void
-states_expire(struct wm_xdp_meter *m, bool flush, uint64_t now)
+states_expire(struct wm_xdp_meter *m, bool flush, uint64_t now, unsigned int budget)
 {
-	struct wm_xdp_key cur, next;
+	struct wm_xdp_key cur;
 	unsigned int n = 0, i;
-	bool first = true;
+	bool have = false;
 
-	while (n < COLLECT_MAX &&
-	       bpf_map_get_next_key(m->state_fd, first ? NULL : &cur, &next) == 0) {
+	while (n < COLLECT_MAX && walk_next(m->state_fd, &m->state_walk, &cur, &have, &budget)) {
 		struct wm_xdp_state st;
 
-		cur = next;
-		first = false;
-		if (bpf_map_lookup_elem(m->state_fd, &cur, &st) != 0)
+		if (bpf_map_lookup_elem(m->state_fd, &cur, &st) != 0) {
+			count_error(m);
 			continue;
-		if (bpf_map_lookup_elem(m->flows_fd, &cur, m->percpu) == 0)
-			continue; /* packets since: the flow walk decides */
-		if (flush || (st.last_ns != 0 && now - st.last_ns >= m->p.idle_ns) ||
-		    (st.last_ns == 0 && now - st.first_ns >= m->p.idle_ns))
+		}
+		/* No packet since its last export (else the flow walk decides), and idle. */
+		if (bpf_map_lookup_elem(m->flows_fd, &cur, m->percpu) != 0 &&
+		    (flush || now - (st.last_ns != 0 ? st.last_ns : st.first_ns) >= m->p.idle_ns)) {
 			m->due[n++] = cur;
+			continue;
+		}
+		/* Stays; should its flow end, export_one() deletes it: the walk starts over. */
+		m->state_walk.at = cur;
+		m->state_walk.valid = true;
 	}
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(m->state_fd, &m->due[i]);
+		if (bpf_map_delete_elem(m->state_fd, &m->due[i]) != 0)
+			count_error(m);
 }
 
 int
 wm_xdp_meter_poll(struct wm_xdp_meter *m, bool flush, struct wm_flow_export *out, unsigned int max)
 {
 	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-	unsigned int n, i, k = 0, want;
+	unsigned int n, i, k = 0, k0, want;
+	unsigned int budget = flush ? UINT_MAX : WM_XDP_POLL_KEYS;
 
+	if (flush) /* every key, from the first */
+		m->flow_walk.valid = m->state_walk.valid = false;
 	while (k < max) {
 		want = max - k < COLLECT_MAX ? max - k : COLLECT_MAX;
-		n = collect_due(m, flush, now, want);
+		k0 = k;
+		n = collect_due(m, flush, now, want, &budget);
 		for (i = 0; i < n; i++)
 			if (export_one(m, &m->due[i], m->due_reason[i], now, &out[k]))
 				k++;
-		if (n < want)
+		/* A round that exported nothing would collect the same keys again. */
+		if (n < want || k == k0)
 			break;
 	}
 	if (k < max)
-		states_expire(m, flush, now);
+		states_expire(m, flush, now, flush ? UINT_MAX : WM_XDP_POLL_KEYS);
 	return (int)k;
 }
 

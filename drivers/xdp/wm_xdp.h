@@ -46,7 +46,7 @@ enum wm_xdp_mode {
 
 /** What wm_xdp_meter_open() needs. */
 struct wm_xdp_meter_params {
-	const char *ifname;    /**< the interface */
+	const char *ifname;    /**< the interface; NULL: load only, attach and pin nothing */
 	uint32_t max_flows;    /**< entries of the flow hash (>= 1) */
 	uint64_t idle_ns;      /**< a flow with no packet for so long ends (reason 1) */
 	uint64_t active_ns;    /**< a longer flow's delta is exported this often (reason 2) */
@@ -74,11 +74,23 @@ struct wm_xdp_meter *wm_xdp_meter_open(const struct wm_xdp_meter_params *p, char
 				       size_t errlen);
 
 /**
+ * Keys a poll without flush visits at most in each map (flows, states):
+ * a poll is bounded work (a few syscalls a key). The walk resumes where
+ * the last poll stopped, so a map of F flows is covered every
+ * F / WM_XDP_POLL_KEYS polls.
+ */
+#define WM_XDP_POLL_KEYS 4096
+
+/**
  * Take the flows that are due: ended (idle, TCP end) or past the active
  * timeout on the kernel's clock; with @p flush, every flow (forced end).
  * Each goes out once: its counters leave the map as they are read
- * (lookup and delete), so a packet counted after the read starts a new
- * delta. Call again while it returns @p max.
+ * (lookup and delete, probed at open; before kernel 5.14 a lookup then a
+ * delete, and what the program counts between the two is lost), so a
+ * packet counted after the read starts a new delta. Call again while it
+ * returns @p max. Without @p flush it visits WM_XDP_POLL_KEYS keys at
+ * most. A map syscall that fails leaves its key for a later poll and
+ * counts in wm_xdp_meter_errors(); a poll always returns.
  *
  * @param m
  *   The meter.
@@ -89,10 +101,34 @@ struct wm_xdp_meter *wm_xdp_meter_open(const struct wm_xdp_meter_params *p, char
  * @param max
  *   Room in @p out.
  * @return
- *   Records written (0..max), or a negative errno.
+ *   Records written (0..max).
  */
 int wm_xdp_meter_poll(struct wm_xdp_meter *m, bool flush, struct wm_flow_export *out,
 		      unsigned int max);
+
+/**
+ * Map syscalls of wm_xdp_meter_poll() that failed (not a key gone
+ * meanwhile), since open. Any thread may read it while a poll runs.
+ *
+ * @param m
+ *   The meter.
+ * @return
+ *   The count.
+ */
+uint64_t wm_xdp_meter_errors(const struct wm_xdp_meter *m);
+
+/**
+ * A map of the meter's program by name ("wm_flows", "wm_state"), for
+ * tools and tests that read or fill it.
+ *
+ * @param m
+ *   The meter.
+ * @param name
+ *   The map's name.
+ * @return
+ *   Its file descriptor (the meter's), or a negative errno.
+ */
+int wm_xdp_meter_map_fd(const struct wm_xdp_meter *m, const char *name);
 
 /**
  * The program's counters, summed over the CPUs (enum wm_xdp_counter).

@@ -7,8 +7,9 @@
  * fields, and one error line per bad list), the map layout the BPF C and
  * the loader share (sizes and offsets, and the compiled objects' maps
  * read back with libbpf, so a struct changed on one side only fails
- * here), the programs passing the kernel's verifier, and the private
- * files net_af_xdp loads programs from.
+ * here), the programs passing the kernel's verifier, the meter's poll
+ * on its real (unattached) maps, and the private files net_af_xdp loads
+ * programs from.
  */
 
 #include <errno.h>
@@ -18,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "wm_cunit.h"
@@ -213,6 +216,175 @@ test_xdp_program_loads(void)
 		fprintf(stderr, "\n  %s\n", why);
 }
 
+/* Root asks the kernel; without it only a CI run fails (the suite needs root there). */
+static bool
+have_root(void)
+{
+	const char *ci = getenv("CI");
+
+	if (geteuid() == 0)
+		return true;
+	fprintf(stderr, "\n  not root: the kernel cannot create the meter's maps\n");
+	CU_ASSERT_FALSE(ci != NULL && strcmp(ci, "true") == 0);
+	return false;
+}
+
+/* A meter whose program is loaded and attached nowhere: its maps, filled by the test. */
+static struct wm_xdp_meter *
+meter_unattached(void)
+{
+	struct wm_xdp_meter_params p = {
+		.max_flows = 4 * WM_XDP_POLL_KEYS,
+		.idle_ns = 60000000000ull,
+		.active_ns = 3600000000000ull,
+		.linger_ns = 1000000000ull,
+	};
+	struct wm_xdp_meter *m = wm_xdp_meter_open(&p, err, sizeof(err));
+
+	if (m == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(m);
+	return m;
+}
+
+/* Flow i in the flow hash, one packet on CPU 0 at t ns (1: long idle, so due). */
+static void
+flow_put(int fd, uint32_t i, uint64_t t)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wm_xdp_val *v = calloc((size_t)ncpu, sizeof(*v));
+	struct wm_xdp_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = WM_XDP_KIND_IPV4;
+	k.proto = 17;
+	k.a[0] = 10;
+	k.b[0] = 10;
+	k.pa = (uint16_t)i;
+	k.pb = (uint16_t)(i >> 16);
+	v[0].pkts[0] = 1;
+	v[0].octets[0] = 100;
+	v[0].first_ns = t;
+	v[0].last_ns = t;
+	v[0].min_len = v[0].max_len = 100;
+	CU_ASSERT_EQUAL(bpf_map_update_elem(fd, &k, v, BPF_NOEXIST), 0);
+	free(v);
+}
+
+/* Records of polls until one returns less than max; each flow i seen at most once. */
+static unsigned int
+poll_all(struct wm_xdp_meter *m, bool flush, struct wm_flow_export *out, unsigned int max,
+	 uint8_t *seen)
+{
+	unsigned int total = 0, j;
+	int n;
+
+	do {
+		n = wm_xdp_meter_poll(m, flush, out, max);
+		CU_ASSERT(n >= 0);
+		for (j = 0; n > 0 && j < (unsigned int)n; j++) {
+			uint32_t i = (uint32_t)out[j].sport | (uint32_t)out[j].dport << 16;
+
+			CU_ASSERT_EQUAL(seen[i]++, 0);
+		}
+		total += n > 0 ? (unsigned int)n : 0;
+	} while (n == (int)max);
+	return total;
+}
+
+/*
+ * Due flows the kernel will not delete (the map frozen: syscalls may read,
+ * not write): a poll still returns, with nothing, and counts the failures;
+ * the flows stay for a later poll.
+ */
+static void
+test_xdp_poll_failing_export_ends(void)
+{
+	struct wm_flow_export out[16];
+	struct wm_xdp_meter *m;
+	struct wm_xdp_key k;
+	unsigned int i;
+	int fd;
+
+	if (!have_root() || (m = meter_unattached()) == NULL)
+		return;
+	fd = wm_xdp_meter_map_fd(m, "wm_flows");
+	for (i = 0; i < 20; i++) /* more than a poll's room: every round finds as many */
+		flow_put(fd, i, 1);
+	CU_ASSERT_EQUAL(wm_xdp_meter_errors(m), 0);
+	CU_ASSERT_EQUAL(bpf_map_freeze(fd), 0);
+	CU_ASSERT_EQUAL(wm_xdp_meter_poll(m, false, out, 16), 0);
+	CU_ASSERT(wm_xdp_meter_errors(m) >= 16);
+	CU_ASSERT_EQUAL(wm_xdp_meter_poll(m, true, out, 16), 0);
+	CU_ASSERT(wm_xdp_meter_errors(m) >= 32);
+	CU_ASSERT_EQUAL(bpf_map_get_next_key(fd, NULL, &k), 0);
+	wm_xdp_meter_close(m);
+}
+
+/*
+ * A poll visits WM_XDP_POLL_KEYS keys at most and the next goes on where
+ * it stopped: every due flow goes out once, whatever its place in the
+ * hash behind the flows that are not due; a flush takes the rest.
+ */
+static void
+test_xdp_poll_bounded_resumes(void)
+{
+	const unsigned int fresh = 2 * WM_XDP_POLL_KEYS, due = 5, all = fresh + due;
+	struct wm_flow_export *out = calloc(all, sizeof(*out));
+	uint8_t *seen = calloc(all, 1);
+	struct wm_xdp_meter *m;
+	unsigned int i, got = 0;
+	struct timespec now; /* the program's clock: bpf_ktime_get_ns() */
+	int fd;
+
+	if (!have_root() || (m = meter_unattached()) == NULL)
+		goto out;
+	fd = wm_xdp_meter_map_fd(m, "wm_flows");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < all; i++)
+		flow_put(fd, i, i < fresh ? (uint64_t)now.tv_sec * 1000000000ull : 1);
+	/* Budget: the due flows are found over three polls, not one. */
+	for (i = 0; i < 3; i++)
+		got += poll_all(m, false, out, all, seen);
+	CU_ASSERT_EQUAL(got, due);
+	for (i = fresh; i < all; i++)
+		CU_ASSERT_EQUAL(seen[i], 1);
+	CU_ASSERT_EQUAL(poll_all(m, true, out, 1000, seen), fresh);
+	for (i = 0; i < all; i++)
+		CU_ASSERT_EQUAL(seen[i], 1);
+	CU_ASSERT_EQUAL(wm_xdp_meter_errors(m), 0);
+	wm_xdp_meter_close(m);
+out:
+	free(out);
+	free(seen);
+}
+
+/* Every visited key due: one poll exports exactly its budget, the next polls the rest. */
+static void
+test_xdp_poll_budget(void)
+{
+	const unsigned int all = 2 * WM_XDP_POLL_KEYS + 1;
+	struct wm_flow_export *out = calloc(all, sizeof(*out));
+	uint8_t *seen = calloc(all, 1);
+	struct wm_xdp_meter *m;
+	unsigned int i;
+	int fd;
+
+	if (!have_root() || (m = meter_unattached()) == NULL)
+		goto out;
+	fd = wm_xdp_meter_map_fd(m, "wm_flows");
+	for (i = 0; i < all; i++)
+		flow_put(fd, i, 1);
+	CU_ASSERT_EQUAL(poll_all(m, false, out, all, seen), WM_XDP_POLL_KEYS);
+	CU_ASSERT_EQUAL(poll_all(m, false, out, all, seen), WM_XDP_POLL_KEYS);
+	CU_ASSERT_EQUAL(poll_all(m, false, out, all, seen), 1);
+	CU_ASSERT_EQUAL(poll_all(m, false, out, all, seen), 0);
+	wm_xdp_meter_close(m);
+out:
+	free(out);
+	free(seen);
+}
+
 /*
  * A program file for net_af_xdp: its bytes, mode 0600 in a new 0700
  * directory of its own, two calls never share one, and removal leaves
@@ -263,6 +435,9 @@ main(void)
 		WM_TEST(test_xdp_layout_structs),
 		WM_TEST(test_xdp_layout_objects),
 		WM_TEST(test_xdp_program_loads),
+		WM_TEST(test_xdp_poll_failing_export_ends),
+		WM_TEST(test_xdp_poll_bounded_resumes),
+		WM_TEST(test_xdp_poll_budget),
 		WM_TEST(test_xdp_private_file),
 	};
 
