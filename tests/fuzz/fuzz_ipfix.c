@@ -200,11 +200,15 @@ lse(const struct wm_flow_export *e, unsigned int i)
 
 /*
  * A tunnelled flow's own elements: encapsulation, gtpTeid and the tunnel
- * endpoints (ipv6Address: an IPv4 underlay IPv4-mapped, none ::).
+ * endpoints (ipv6Address: an IPv4 underlay IPv4-mapped, none ::). A uniflow
+ * reverse record swaps the endpoints, as it swaps the flow's addresses.
  */
 static bool
-check_tunnel_own(const struct wm_flow_export *e, const struct field *f, const uint8_t *v)
+check_tunnel_own(const struct wm_flow_export *e, const struct field *f, const uint8_t *v,
+		 bool reverse)
 {
+	const uint8_t *first = reverse ? e->outer_dst : e->outer_src;
+	const uint8_t *second = reverse ? e->outer_src : e->outer_dst;
 	uint8_t a[16] = {0};
 
 	switch (f->ie) {
@@ -218,9 +222,9 @@ check_tunnel_own(const struct wm_flow_export *e, const struct field *f, const ui
 	case 9:
 		if (e->encap_flags & WM_PKT_E_OUTER_V4) {
 			a[10] = a[11] = 0xff;
-			memcpy(a + 12, f->ie == 8 ? e->outer_src : e->outer_dst, 4);
+			memcpy(a + 12, f->ie == 8 ? first : second, 4);
 		} else if (e->encap_flags & WM_PKT_E_OUTER_V6) {
-			memcpy(a, f->ie == 8 ? e->outer_src : e->outer_dst, 16);
+			memcpy(a, f->ie == 8 ? first : second, 16);
 		}
 		check_bytes(f, v, a, 16, "tunnelAddress");
 		return true;
@@ -266,7 +270,7 @@ check_flow_field(const struct expect *x, const struct field *f, const uint8_t *v
 			return true;
 		}
 		if (!stream)
-			return check_tunnel_own(e, f, v);
+			return check_tunnel_own(e, f, v, r);
 		switch (f->ie) {
 		case 3:
 			check_string(f, v, n, kind_name(x->s.kind), "seqStreamKind");
@@ -793,7 +797,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n > 0 && ops++ < 256)
 		add_one(&in, &m, enc, buf, cap, when);
 	flush(&m, buf, cap, when);
-	FUZZ_CHECK(st.n_t == WM_IPFIX_N_TEMPLATES, "%u templates decoded", st.n_t);
+	/*
+	 * Every template but the RFC 5610 type records' one, which travels with
+	 * those records (wm_ipfix_msg_add_type_records(): test_ipfix and the
+	 * functional ipfixtypes suite check them).
+	 */
+	FUZZ_CHECK(st.n_t == WM_IPFIX_N_TEMPLATES - 1, "%u templates decoded", st.n_t);
 	free(buf);
 	wm_ipfix_encoder_free(enc);
 	return 0;
