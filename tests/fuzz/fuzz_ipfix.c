@@ -13,6 +13,15 @@
  * specifiers with enterprise numbers, reduced-size and variable-length
  * fields). Every decoded field is compared with the value it must carry.
  *
+ * The RFC 5610 information element type records go first, before the
+ * templates, in messages of their own, as the exporter sends them
+ * (app/wiremeter/exporter.c, ctrl_templates()). Each must decode to the
+ * element wm_ipfix.h lists (WM_IPFIX_FOREACH_EE, then the stream
+ * counters), scoped by the PEN the input picks; and they must agree
+ * with the templates: every enterprise field of a template is described
+ * by exactly one record, with a length its data type allows, and every
+ * record describes a field some template has.
+ *
  * Besides, the encoder's own promises: a record always fits an empty
  * message of at least WM_IPFIX_MTU_MIN bytes, the buffer is never
  * written past its size (it is allocated to exactly that, for ASan),
@@ -38,6 +47,29 @@
 #define MAX_FIELDS 64
 #define MAX_RECORDS 512 /* expected records waiting for their message */
 
+/* RFC 5610: the information element type options template and its elements. */
+#define TID_IETYPE 270
+#define IE_PEN 346
+#define IE_ID 303
+#define IE_TYPE 339
+#define IE_SEMANTICS 344
+#define IE_UNITS 345
+#define IE_RANGE_BEGIN 342
+#define IE_RANGE_END 343
+#define IE_NAME 341
+#define IE_DESCRIPTION 340
+/* informationElementDataType, informationElementSemantics and units, as IANA numbers them. */
+#define DT_UNSIGNED8 1
+#define DT_UNSIGNED16 2
+#define DT_UNSIGNED32 3
+#define DT_UNSIGNED64 4
+#define DT_STRING 13
+#define DT_IPV6_ADDRESS 19
+#define SEM_TOTAL_COUNTER 2 /* after default (0) and quantity (1) */
+#define UNITS_NONE 0
+#define UNITS_PACKETS 3
+#define EE_COUNTERS 10 /* the first stream counter's element */
+
 struct field {
 	uint16_t ie;
 	uint16_t len;
@@ -52,7 +84,28 @@ struct template
 	struct field f[MAX_FIELDS];
 };
 
-enum rec_type { R_FLOW, R_STREAM, R_EXPORT, R_METER, R_IFACE };
+enum rec_type { R_FLOW, R_STREAM, R_EXPORT, R_METER, R_IFACE, R_IETYPE };
+
+/*
+ * An enterprise element as its type record must describe it. A stream
+ * counter's semantics and units are not listed: checked by kind
+ * (check_ietype_counter()).
+ */
+struct ietype {
+	uint16_t id;
+	uint8_t type, sem;
+	const char *name, *descr; /* descr NULL: a stream counter's, any text but none */
+};
+
+/* wiremeter's elements: those wm_ipfix.h lists, then one per stream counter. */
+static const struct ietype ee_listed[] = {
+#define EE_LISTED(sym, id, name, type, sem, descr) {id, type, sem, name, descr},
+	WM_IPFIX_FOREACH_EE(EE_LISTED)
+#undef EE_LISTED
+};
+
+#define N_EE_LISTED (sizeof(ee_listed) / sizeof(ee_listed[0]))
+#define N_EE (N_EE_LISTED + WM_SEQ_CTR_MAX)
 
 /* A record the harness gave the encoder, with what it must decode to. */
 struct expect {
@@ -65,6 +118,7 @@ struct expect {
 	struct wm_ipfix_meter_stats ms;
 	uint32_t ifindex;
 	char name[256], descr[256];
+	struct ietype it; /* R_IETYPE */
 };
 
 static struct {
@@ -76,6 +130,9 @@ static struct {
 	struct expect exp[MAX_RECORDS];
 	unsigned int n_exp, next_exp; /* given, and decoded so far */
 	uint32_t data_records;	      /* data records in finished messages: the next sequence */
+	struct ietype types[N_EE];    /* the type records decoded, in order */
+	unsigned int n_types;
+	bool type_used[N_EE]; /* a template has a field of types[i] */
 } st;
 
 static uint64_t
@@ -97,6 +154,62 @@ template_find(uint16_t id)
 		if (st.t[i].id == id)
 			return &st.t[i];
 	return NULL;
+}
+
+/* Can a field of @p len bytes carry data type @p type (RFC 7011 §6.2: unsigned ones reduced)? */
+static bool
+length_fits(uint8_t type, uint16_t len)
+{
+	switch (type) {
+	case DT_UNSIGNED8:
+		return len == 1;
+	case DT_UNSIGNED16:
+		return len >= 1 && len <= 2;
+	case DT_UNSIGNED32:
+		return len >= 1 && len <= 4;
+	case DT_UNSIGNED64:
+		return len >= 1 && len <= 8;
+	case DT_STRING:
+		return len == VARLEN;
+	case DT_IPV6_ADDRESS:
+		return len == 16;
+	}
+	return false;
+}
+
+/*
+ * The type records went before the templates: each of our enterprise
+ * fields has one, and its length fits the type the record gives.
+ */
+static void
+check_template_types(const struct template *t)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < t->n; i++) {
+		const struct field *f = &t->f[i];
+
+		if (f->pen != st.pen)
+			continue;
+		for (k = 0; k < st.n_types && st.types[k].id != f->ie; k++)
+			;
+		FUZZ_CHECK(k < st.n_types, "template %u: element %u/%u has no type record", t->id,
+			   f->pen, f->ie);
+		FUZZ_CHECK(length_fits(st.types[k].type, f->len),
+			   "template %u: %s (type %u) in %u bytes", t->id, st.types[k].name,
+			   st.types[k].type, f->len);
+		st.type_used[k] = true;
+	}
+}
+
+/* RFC 5610 §3.9: the type records are scoped by privateEnterpriseNumber and informationElementId. */
+static void
+check_ietype_template(const struct template *t)
+{
+	FUZZ_CHECK(t->scope == 2 && t->f[0].pen == 0 && t->f[0].ie == IE_PEN && t->f[0].len == 4 &&
+			   t->f[1].pen == 0 && t->f[1].ie == IE_ID && t->f[1].len == 2,
+		   "template %u: the scope is not (privateEnterpriseNumber, informationElementId)",
+		   t->id);
 }
 
 /* Template and options template sets (RFC 7011 §3.4.1, §3.4.2.2). */
@@ -134,6 +247,9 @@ decode_templates(const uint8_t *p, size_t n, bool options)
 			FUZZ_CHECK(t.f[i].len != 0, "template %u field %u has length 0", t.id, i);
 		}
 		FUZZ_CHECK(template_find(t.id) == NULL, "template %u sent twice", t.id);
+		if (t.id == TID_IETYPE)
+			check_ietype_template(&t);
+		check_template_types(&t);
 		FUZZ_CHECK(st.n_t < MAX_TEMPLATES, "too many templates");
 		st.t[st.n_t++] = t;
 	}
@@ -465,6 +581,56 @@ check_stats_field(const struct expect *x, const struct field *f, const uint8_t *
 	return false;
 }
 
+/*
+ * A type record's field. A stream counter counts packets since its
+ * stream began, or is a quantity, or neither (the first and last
+ * numbers seen): never a delta, and in packets or no unit.
+ */
+static bool
+check_ietype_field(const struct expect *x, const struct field *f, const uint8_t *v, size_t n)
+{
+	const struct ietype *it = &x->it;
+	const bool counter = it->descr == NULL;
+
+	if (f->pen != 0)
+		return false;
+	switch (f->ie) {
+	case IE_PEN:
+		check_uint(f, v, st.pen, "privateEnterpriseNumber");
+		return true;
+	case IE_ID:
+		check_uint(f, v, it->id, "informationElementId");
+		return true;
+	case IE_TYPE:
+		check_uint(f, v, it->type, "informationElementDataType");
+		return true;
+	case IE_SEMANTICS:
+		FUZZ_CHECK(f->len == 1, "informationElementSemantics: length %u", f->len);
+		FUZZ_CHECK(counter ? v[0] <= SEM_TOTAL_COUNTER : v[0] == it->sem,
+			   "%s: semantics %u", it->name, v[0]);
+		return true;
+	case IE_UNITS:
+		FUZZ_CHECK(f->len == 2, "informationElementUnits: length %u", f->len);
+		FUZZ_CHECK(be(v, 2) == UNITS_NONE || (counter && be(v, 2) == UNITS_PACKETS),
+			   "%s: units %" PRIu64, it->name, be(v, 2));
+		return true;
+	case IE_RANGE_BEGIN:
+	case IE_RANGE_END:
+		check_uint(f, v, 0, "informationElementRange (none)");
+		return true;
+	case IE_NAME:
+		check_string(f, v, n, it->name, "informationElementName");
+		return true;
+	case IE_DESCRIPTION:
+		if (!counter)
+			check_string(f, v, n, it->descr, "informationElementDescription");
+		else
+			FUZZ_CHECK(f->len == VARLEN && n > 0, "%s: no description", it->name);
+		return true;
+	}
+	return false;
+}
+
 /* The elements without which a record would not say what it is. */
 static unsigned int
 must_have(const struct expect *x)
@@ -479,6 +645,8 @@ must_have(const struct expect *x)
 		return 8;
 	case R_METER:
 		return 6;
+	case R_IETYPE:
+		return 9; /* all of them: libfixbuf reads no fewer */
 	default:
 		return 3;
 	}
@@ -511,15 +679,25 @@ decode_record(const struct template *t, const uint8_t *p, size_t n, struct wm_ip
 			}
 		}
 		FUZZ_CHECK(off + len <= n, "record cut in field %u (ie %u)", i, f->ie);
-		ok = x->type == R_FLOW || x->type == R_STREAM
-			     ? check_flow_field(x, f, p + off, len)
-			     : check_stats_field(x, f, p + off, len);
+		if (x->type == R_FLOW || x->type == R_STREAM)
+			ok = check_flow_field(x, f, p + off, len);
+		else if (x->type == R_IETYPE)
+			ok = check_ietype_field(x, f, p + off, len);
+		else
+			ok = check_stats_field(x, f, p + off, len);
 		FUZZ_CHECK(ok, "template %u: element %u/%u has no business here", t->id, f->pen,
 			   f->ie);
 		known++;
 		off += len;
 	}
 	FUZZ_CHECK(known >= must_have(x), "template %u: %u elements", t->id, known);
+	if (x->type == R_IETYPE) {
+		FUZZ_CHECK(st.n_types < N_EE, "more type records than elements");
+		for (i = 0; i < st.n_types; i++)
+			FUZZ_CHECK(st.types[i].id != x->it.id, "element %u described twice",
+				   x->it.id);
+		st.types[st.n_types++] = x->it;
+	}
 	sum->records++;
 	if (x->type == R_FLOW) {
 		sum->flows++;
@@ -661,6 +839,50 @@ read_string(struct fuzz_in *in, char *s, size_t size)
 	s[n] = '\0';
 }
 
+/* Type record @p i: wm_ipfix.h's list, then the stream counters, each an unsigned64. */
+static struct ietype
+ietype_expected(unsigned int i)
+{
+	if (i < N_EE_LISTED)
+		return ee_listed[i];
+	return (struct ietype){.id = (uint16_t)(EE_COUNTERS + i - N_EE_LISTED),
+			       .type = DT_UNSIGNED64,
+			       .name = wm_seq_counter_name(i - N_EE_LISTED)};
+}
+
+/*
+ * The RFC 5610 type records, their template first, in as many messages
+ * as they take, each sent when full or when the last record is in: the
+ * exporter's ctrl_templates() begins the templates in a message of
+ * their own.
+ */
+static void
+send_type_records(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc, uint8_t *buf,
+		  uint16_t cap, uint32_t when)
+{
+	unsigned int cursor = 0, from, first, i;
+	int rc;
+
+	FUZZ_CHECK(wm_ipfix_type_records() == N_EE, "%u type records for %zu elements",
+		   wm_ipfix_type_records(), N_EE);
+	while (cursor <= N_EE) {
+		from = cursor;
+		rc = wm_ipfix_msg_add_type_records(m, enc, &cursor);
+		FUZZ_CHECK(rc > 0, "type record %u does not fit an empty message of %u bytes",
+			   cursor, cap);
+		/* cursor 0 is the template; cursor k >= 1 is record k - 1. rc counts records. */
+		first = from > 0 ? from : 1;
+		FUZZ_CHECK(rc == (int)(cursor - first), "%d records appended, cursor %u to %u", rc,
+			   from, cursor);
+		for (i = first; i < cursor; i++) {
+			FUZZ_CHECK(st.n_exp < MAX_RECORDS, "too many records in one message");
+			st.exp[st.n_exp++] = (struct expect){
+				.type = R_IETYPE, .tid = TID_IETYPE, .it = ietype_expected(i - 1)};
+		}
+		flush(m, buf, cap, when);
+	}
+}
+
 /*
  * Add one record (or a flow's group) as the exporter does: when it does
  * not fit, the message goes and the record starts the next one, where it
@@ -758,7 +980,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t how = fuzz_u8(&in);
 	const uint16_t size_pick = fuzz_u16(&in);
 	const uint32_t when = fuzz_u32(&in);
-	unsigned int cursor = 0, ops = 0;
+	unsigned int cursor = 0, ops = 0, i;
 	uint16_t cap, lo;
 	uint8_t *buf;
 
@@ -786,7 +1008,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(buf != NULL, "malloc");
 	wm_ipfix_msg_init(&m, buf, cap, st.domain);
 
-	/* Templates first, as many messages as they take. */
+	/* The type records, then the templates, as many messages as they take. */
+	send_type_records(&m, enc, buf, cap, when);
 	while (cursor < WM_IPFIX_N_TEMPLATES) {
 		int rc = wm_ipfix_msg_add_templates(&m, enc, &cursor);
 
@@ -797,12 +1020,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n > 0 && ops++ < 256)
 		add_one(&in, &m, enc, buf, cap, when);
 	flush(&m, buf, cap, when);
-	/*
-	 * Every template but the RFC 5610 type records' one, which travels with
-	 * those records (wm_ipfix_msg_add_type_records(): test_ipfix and the
-	 * functional ipfixtypes suite check them).
-	 */
-	FUZZ_CHECK(st.n_t == WM_IPFIX_N_TEMPLATES - 1, "%u templates decoded", st.n_t);
+	/* Every template, the type records' one included, and every record describes a field. */
+	FUZZ_CHECK(st.n_t == WM_IPFIX_N_TEMPLATES, "%u templates decoded", st.n_t);
+	FUZZ_CHECK(st.n_types == N_EE, "%u type records decoded", st.n_types);
+	for (i = 0; i < st.n_types; i++)
+		FUZZ_CHECK(st.type_used[i], "type record %s: no template has it", st.types[i].name);
 	free(buf);
 	wm_ipfix_encoder_free(enc);
 	return 0;
