@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -26,11 +27,23 @@
 /* Unacknowledged data older than this ends the connection (TCP_USER_TIMEOUT). */
 #define WM_CONN_USER_TIMEOUT_MS 30000
 
-int
-wm_ipfix_conn_init(struct wm_ipfix_conn *c, struct wm_ipfix_transport_stats *stats,
-		   const struct wm_ipfix_addr *addrs, unsigned int n_addrs)
+static struct wm_ipfix_conn *
+conn_of(struct wm_ipfix_transport *t)
 {
-	memset(c, 0, sizeof(*c));
+	return (struct wm_ipfix_conn *)((char *)t + t->ops->conn_offset);
+}
+
+static const struct wm_ipfix_conn *
+conn_of_const(const struct wm_ipfix_transport *t)
+{
+	return (const struct wm_ipfix_conn *)((const char *)t + t->ops->conn_offset);
+}
+
+/* @p c zeroed: DOWN, pend allocated. 0 or -ENOMEM (wm_ipfix_conn_fini() frees what was made). */
+static int
+conn_init(struct wm_ipfix_conn *c, struct wm_ipfix_transport_stats *stats,
+	  const struct wm_ipfix_addr *addrs, unsigned int n_addrs)
+{
 	c->fd = -1;
 	c->stats = stats;
 	memcpy(c->addrs, addrs, sizeof(addrs[0]) * n_addrs);
@@ -38,9 +51,38 @@ wm_ipfix_conn_init(struct wm_ipfix_conn *c, struct wm_ipfix_transport_stats *sta
 	c->backoff_ns = WM_IPFIX_CONN_BACKOFF_MIN_NS;
 	c->retry_at_ns = WM_IPFIX_CONN_TIME_UNSET;
 	c->last_now_ns = WM_IPFIX_CONN_TIME_UNSET;
-	if (wm_ipfix_track_init(&c->inflight) != 0 || wm_ipfix_track_init(&c->unacked) != 0)
+	c->state = WM_IPFIX_CONN_DOWN;
+	c->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
+	if (c->pend == NULL || wm_ipfix_track_init(&c->inflight) != 0 ||
+	    wm_ipfix_track_init(&c->unacked) != 0)
 		return -ENOMEM;
 	return 0;
+}
+
+struct wm_ipfix_transport *
+wm_ipfix_conn_alloc(const struct wm_ipfix_uri *u, const struct wm_ipfix_transport_ops *ops,
+		    size_t size, char *err, size_t errlen)
+{
+	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
+	struct wm_ipfix_transport *t;
+	int n;
+
+	n = wm_ipfix_resolve(u, SOCK_STREAM, addrs, WM_IPFIX_ADDR_MAX, err, errlen);
+	if (n < 0) {
+		errno = -n;
+		return NULL;
+	}
+	t = calloc(1, size);
+	if (t != NULL) {
+		t->ops = ops;
+		if (conn_init(conn_of(t), &t->stats, addrs, (unsigned int)n) == 0)
+			return t;
+		wm_ipfix_conn_fini(conn_of(t));
+		free(t);
+	}
+	wm_ipfix_err(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return NULL;
 }
 
 void
@@ -49,6 +91,8 @@ wm_ipfix_conn_fini(struct wm_ipfix_conn *c)
 	wm_ipfix_conn_close(c);
 	wm_ipfix_track_fini(&c->inflight);
 	wm_ipfix_track_fini(&c->unacked);
+	free(c->pend);
+	c->pend = NULL;
 }
 
 void
@@ -73,8 +117,11 @@ wm_ipfix_conn_outq(const struct wm_ipfix_conn *c)
 void
 wm_ipfix_conn_update_acked(struct wm_ipfix_conn *c)
 {
-	int64_t outq = wm_ipfix_conn_outq(c);
+	int64_t outq;
 
+	if (c->state != WM_IPFIX_CONN_UP)
+		return;
+	outq = wm_ipfix_conn_outq(c);
 	if (outq >= 0 && c->written - (uint64_t)outq > c->acked)
 		c->acked = c->written - (uint64_t)outq;
 }
@@ -95,6 +142,7 @@ void
 wm_ipfix_conn_attempt_failed(struct wm_ipfix_conn *c)
 {
 	wm_ipfix_conn_close(c);
+	c->state = WM_IPFIX_CONN_DOWN;
 	c->stats->connect_failures++;
 	c->addr_idx = (c->addr_idx + 1) % c->n_addrs;
 	wm_ipfix_conn_schedule_retry(c);
@@ -105,7 +153,17 @@ wm_ipfix_conn_lost(struct wm_ipfix_conn *c)
 {
 	uint32_t n, keep, i;
 
+	wm_ipfix_conn_update_acked(c);
 	wm_ipfix_conn_close(c);
+	c->state = WM_IPFIX_CONN_DOWN;
+	/*
+	 * The rest of a partly written message is dropped with the
+	 * connection; the next one starts at written, after every byte of
+	 * this one, so no entry left in inflight (all <= acked) is confused
+	 * with the new connection's.
+	 */
+	c->pend_len = 0;
+	c->new_session = false;
 	/* inflight is in stream order: the unacknowledged part is a tail. */
 	n = wm_ipfix_track_count(&c->inflight);
 	for (keep = n; keep > 0 && wm_ipfix_track_at(&c->inflight, keep - 1)->end > c->acked;
@@ -122,6 +180,8 @@ wm_ipfix_conn_lost(struct wm_ipfix_conn *c)
 void
 wm_ipfix_conn_established(struct wm_ipfix_conn *c)
 {
+	c->state = WM_IPFIX_CONN_UP;
+	c->new_session = true;
 	c->backoff_ns = WM_IPFIX_CONN_BACKOFF_MIN_NS;
 	c->stats->sessions++;
 }
@@ -168,7 +228,10 @@ wm_ipfix_conn_start(struct wm_ipfix_conn *c, uint64_t now_ns)
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
 	if (connect(c->fd, (const struct sockaddr *)&a->ss, a->len) == 0)
 		return conn_self_connected(c->fd) ? -1 : 1;
-	return errno == EINPROGRESS ? 0 : -1;
+	if (errno != EINPROGRESS)
+		return -1;
+	c->state = WM_IPFIX_CONN_CONNECTING;
+	return 0;
 }
 
 int
@@ -203,11 +266,15 @@ wm_ipfix_conn_due(struct wm_ipfix_conn *c, uint64_t now_ns)
 	return c->retry_at_ns != WM_IPFIX_CONN_TIME_UNSET && now_ns >= c->retry_at_ns;
 }
 
-void
-wm_ipfix_conn_down_settle(struct wm_ipfix_conn *c, uint64_t now_ns)
+int
+wm_ipfix_conn_poll_end(struct wm_ipfix_conn *c, uint64_t now_ns)
 {
-	if (c->retry_at_ns == WM_IPFIX_CONN_TIME_UNSET)
+	if (c->state == WM_IPFIX_CONN_DOWN && c->retry_at_ns == WM_IPFIX_CONN_TIME_UNSET)
 		c->retry_at_ns = now_ns + c->retry_delay_ns;
+	if (!c->new_session)
+		return 0;
+	c->new_session = false;
+	return WM_IPFIX_TRANSPORT_NEW_SESSION;
 }
 
 bool
@@ -225,13 +292,21 @@ wm_ipfix_conn_taken(struct wm_ipfix_conn *c, uint64_t cookie, uint64_t end, size
 	c->stats->bytes += len;
 }
 
-unsigned int
-wm_ipfix_conn_take_acked(struct wm_ipfix_conn *c, bool up, uint64_t *cookies, unsigned int max)
+/* ---- the ops every stream transport shares ---- */
+
+bool
+wm_ipfix_conn_op_up(const struct wm_ipfix_transport *t)
 {
+	return conn_of_const(t)->state == WM_IPFIX_CONN_UP;
+}
+
+unsigned int
+wm_ipfix_conn_op_take_acked(struct wm_ipfix_transport *t, uint64_t *cookies, unsigned int max)
+{
+	struct wm_ipfix_conn *c = conn_of(t);
 	unsigned int n = 0;
 
-	if (up)
-		wm_ipfix_conn_update_acked(c);
+	wm_ipfix_conn_update_acked(c);
 	while (n < max && wm_ipfix_track_count(&c->inflight) > 0 &&
 	       wm_ipfix_track_at(&c->inflight, 0)->end <= c->acked) {
 		cookies[n++] = wm_ipfix_track_at(&c->inflight, 0)->cookie;
@@ -240,9 +315,17 @@ wm_ipfix_conn_take_acked(struct wm_ipfix_conn *c, bool up, uint64_t *cookies, un
 	return n;
 }
 
-bool
-wm_ipfix_conn_busy(const struct wm_ipfix_conn *c, bool up, bool pending)
+unsigned int
+wm_ipfix_conn_op_take_unacked(struct wm_ipfix_transport *t, uint64_t *cookies, unsigned int max)
 {
+	return wm_ipfix_track_take(&conn_of(t)->unacked, cookies, max);
+}
+
+bool
+wm_ipfix_conn_op_busy(const struct wm_ipfix_transport *t)
+{
+	const struct wm_ipfix_conn *c = conn_of_const(t);
+
 	/* An unreadable queue counts as busy: better wait than drop. */
-	return pending || (up && wm_ipfix_conn_outq(c) != 0);
+	return c->pend_len > 0 || (c->state == WM_IPFIX_CONN_UP && wm_ipfix_conn_outq(c) != 0);
 }

@@ -83,53 +83,22 @@
 /* Reads per poll of what a collector should not send, bounding poll's work. */
 #define WM_TCP_DRAIN_MAX 16
 
-enum wm_tcp_state {
-	WM_TCP_DOWN,
-	WM_TCP_CONNECTING,
-	WM_TCP_UP,
-};
-
 /*
  * One TCP transport. Owned by one thread (the management lcore); no
- * field is touched by any other. The connection, its backoff and its
- * acknowledgement offsets are in c (conn.c, shared with tls://).
+ * field is touched by any other. The connection, its state, backoff,
+ * acknowledgement offsets and pending message are in c (conn.c, shared
+ * with tls://).
  */
 struct wm_tcp {
 	struct wm_ipfix_transport base; /* first: see transport_priv.h */
 	struct wm_ipfix_conn c;
-	enum wm_tcp_state state;
-	bool new_session; /* UP reached; poll has not said so yet */
-	uint8_t *pend;	  /* rest of a partly written message */
-	size_t pend_off;  /* its next byte to write */
-	size_t pend_len;  /* its end; 0 when nothing is pending */
+	size_t pend_off; /* the next byte of c.pend to write (up to c.pend_len) */
 };
 
 static struct wm_tcp *
 tcp_of(struct wm_ipfix_transport *t)
 {
 	return (struct wm_tcp *)t;
-}
-
-static const struct wm_tcp *
-tcp_of_const(const struct wm_ipfix_transport *t)
-{
-	return (const struct wm_tcp *)t;
-}
-
-/* Move acked forward from a SIOCOUTQ reading; it never goes back. */
-static void
-tcp_update_acked(struct wm_tcp *t)
-{
-	if (t->state == WM_TCP_UP)
-		wm_ipfix_conn_update_acked(&t->c);
-}
-
-/* A connect attempt failed: the next one goes to the next address. */
-static void
-tcp_attempt_failed(struct wm_tcp *t)
-{
-	wm_ipfix_conn_attempt_failed(&t->c);
-	t->state = WM_TCP_DOWN;
 }
 
 /*
@@ -139,47 +108,20 @@ tcp_attempt_failed(struct wm_tcp *t)
 static void
 tcp_conn_lost(struct wm_tcp *t)
 {
-	tcp_update_acked(t);
 	wm_ipfix_conn_lost(&t->c);
-	t->state = WM_TCP_DOWN;
-	/*
-	 * The rest of a partly written message is dropped with it; the
-	 * next connection starts at written, after every byte of this one,
-	 * so no entry left in inflight (all <= acked) is confused with the
-	 * new connection's.
-	 */
 	t->pend_off = 0;
-	t->pend_len = 0;
-	t->new_session = false;
 }
 
-static void
-tcp_established(struct wm_tcp *t)
-{
-	t->state = WM_TCP_UP;
-	t->c.conn_base = t->c.written;
-	t->new_session = true;
-	wm_ipfix_conn_established(&t->c);
-}
-
-/* Set the state from wm_ipfix_conn_start() or _check(): 1 made, 0 waiting, -1 failed. */
+/* From wm_ipfix_conn_start() or _check(): 1 made, 0 waiting, -1 failed. */
 static void
 tcp_connect_result(struct wm_tcp *t, int rc)
 {
-	if (rc > 0)
-		tcp_established(t);
-	else if (rc < 0)
-		tcp_attempt_failed(t);
-}
-
-static void
-tcp_connect_start(struct wm_tcp *t, uint64_t now_ns)
-{
-	int rc = wm_ipfix_conn_start(&t->c, now_ns);
-
-	if (rc == 0)
-		t->state = WM_TCP_CONNECTING;
-	tcp_connect_result(t, rc);
+	if (rc > 0) {
+		t->c.conn_base = t->c.written;
+		wm_ipfix_conn_established(&t->c);
+	} else if (rc < 0) {
+		wm_ipfix_conn_attempt_failed(&t->c);
+	}
 }
 
 /*
@@ -244,16 +186,16 @@ tcp_flush(struct wm_tcp *t)
 {
 	ssize_t n;
 
-	if (t->pend_len == 0)
+	if (t->c.pend_len == 0)
 		return 0;
-	n = tcp_write(t, t->pend + t->pend_off, t->pend_len - t->pend_off);
+	n = tcp_write(t, t->c.pend + t->pend_off, t->c.pend_len - t->pend_off);
 	if (n < 0)
 		return (int)n;
 	t->pend_off += (size_t)n;
-	if (t->pend_off < t->pend_len)
+	if (t->pend_off < t->c.pend_len)
 		return -EAGAIN;
 	t->pend_off = 0;
-	t->pend_len = 0;
+	t->c.pend_len = 0;
 	return 0;
 }
 
@@ -264,11 +206,11 @@ tcp_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 	int rc;
 
 	t->c.last_now_ns = now_ns;
-	switch (t->state) {
-	case WM_TCP_CONNECTING:
+	switch (t->c.state) {
+	case WM_IPFIX_CONN_CONNECTING:
 		tcp_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns));
 		break;
-	case WM_TCP_UP:
+	case WM_IPFIX_CONN_UP:
 		if (!tcp_peer_check(t)) {
 			tcp_conn_lost(t);
 			break;
@@ -277,27 +219,17 @@ tcp_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 		if (rc < 0 && rc != -EAGAIN)
 			tcp_conn_lost(t);
 		break;
-	case WM_TCP_DOWN:
+	case WM_IPFIX_CONN_DOWN:
 		if (wm_ipfix_conn_due(&t->c, now_ns)) {
-			tcp_connect_start(t, now_ns);
-			if (t->state == WM_TCP_CONNECTING)
+			tcp_connect_result(t, wm_ipfix_conn_start(&t->c, now_ns));
+			if (t->c.state == WM_IPFIX_CONN_CONNECTING)
 				tcp_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns));
 		}
 		break;
+	case WM_IPFIX_CONN_HANDSHAKE: /* TLS's only */
+		break;
 	}
-	if (t->state == WM_TCP_DOWN)
-		wm_ipfix_conn_down_settle(&t->c, now_ns);
-	if (t->new_session) {
-		t->new_session = false;
-		return WM_IPFIX_TRANSPORT_NEW_SESSION;
-	}
-	return 0;
-}
-
-static bool
-tcp_up(const struct wm_ipfix_transport *base)
-{
-	return tcp_of_const(base)->state == WM_TCP_UP;
+	return wm_ipfix_conn_poll_end(&t->c, now_ns);
 }
 
 static int
@@ -308,7 +240,7 @@ tcp_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 	ssize_t n;
 	int rc;
 
-	if (t->state != WM_TCP_UP)
+	if (t->c.state != WM_IPFIX_CONN_UP)
 		return -ENOTCONN;
 	rc = tcp_flush(t);
 	if (rc == -EAGAIN)
@@ -329,34 +261,12 @@ tcp_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 	if (n == 0)
 		return -EAGAIN;
 	if ((size_t)n < len) {
-		memcpy(t->pend, (const uint8_t *)msg + n, len - (size_t)n);
+		memcpy(t->c.pend, (const uint8_t *)msg + n, len - (size_t)n);
 		t->pend_off = 0;
-		t->pend_len = len - (size_t)n;
+		t->c.pend_len = len - (size_t)n;
 	}
 	wm_ipfix_conn_taken(&t->c, cookie, end, len);
 	return 0;
-}
-
-static unsigned int
-tcp_take_acked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
-{
-	struct wm_tcp *t = tcp_of(base);
-
-	return wm_ipfix_conn_take_acked(&t->c, t->state == WM_TCP_UP, cookies, max);
-}
-
-static unsigned int
-tcp_take_unacked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
-{
-	return wm_ipfix_track_take(&tcp_of(base)->c.unacked, cookies, max);
-}
-
-static bool
-tcp_busy(const struct wm_ipfix_transport *base)
-{
-	const struct wm_tcp *t = tcp_of_const(base);
-
-	return wm_ipfix_conn_busy(&t->c, t->state == WM_TCP_UP, t->pend_len > 0);
 }
 
 static int
@@ -370,7 +280,6 @@ tcp_close(struct wm_ipfix_transport *base)
 	 * for busy() to be false first.
 	 */
 	wm_ipfix_conn_fini(&t->c);
-	free(t->pend);
 	free(t);
 	return 0;
 }
@@ -378,43 +287,22 @@ tcp_close(struct wm_ipfix_transport *base)
 static struct wm_ipfix_transport *
 tcp_open(const struct wm_ipfix_uri *u, char *err, size_t errlen)
 {
-	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
+	struct wm_ipfix_transport *base;
 	struct wm_tcp *t;
-	int n;
 
-	n = wm_ipfix_resolve(u, SOCK_STREAM, addrs, WM_IPFIX_ADDR_MAX, err, errlen);
-	if (n < 0) {
-		errno = -n;
+	base = wm_ipfix_conn_alloc(u, &wm_ipfix_tcp_ops, sizeof(*t), err, errlen);
+	if (base == NULL)
 		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		goto nomem;
-	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
-	if (wm_ipfix_conn_init(&t->c, &t->base.stats, addrs, (unsigned int)n) != 0 ||
-	    t->pend == NULL)
-		goto nomem;
-	t->state = WM_TCP_DOWN;
-
+	t = tcp_of(base);
 	/* Connect errors are not open's: they are retried, as after any failure. */
-	tcp_connect_start(t, WM_IPFIX_CONN_TIME_UNSET);
-	return &t->base;
-
-nomem:
-	if (t != NULL)
-		tcp_close(&t->base);
-	wm_ipfix_err(err, errlen, "out of memory");
-	errno = ENOMEM;
-	return NULL;
+	tcp_connect_result(t, wm_ipfix_conn_start(&t->c, WM_IPFIX_CONN_TIME_UNSET));
+	return base;
 }
 
 const struct wm_ipfix_transport_ops wm_ipfix_tcp_ops = {
 	.open = tcp_open,
 	.poll = tcp_poll,
-	.up = tcp_up,
 	.send = tcp_send,
-	.take_acked = tcp_take_acked,
-	.take_unacked = tcp_take_unacked,
-	.busy = tcp_busy,
 	.close = tcp_close,
+	WM_IPFIX_CONN_OPS(struct wm_tcp, c),
 };

@@ -55,6 +55,8 @@ struct wm_ipfix_transport_ops {
 	int (*reopen)(struct wm_ipfix_transport *t); /* NULL: nothing to reopen */
 	int (*flush)(struct wm_ipfix_transport *t);  /* NULL: nothing buffered */
 	int (*close)(struct wm_ipfix_transport *t);
+	/* Stream transports: where their struct wm_ipfix_conn is in the object (offsetof). */
+	size_t conn_offset;
 };
 
 extern const struct wm_ipfix_transport_ops wm_ipfix_udp_ops;
@@ -146,9 +148,11 @@ void wm_ipfix_addr_str(const struct wm_ipfix_addr *a, char *buf, size_t len);
 
 /*
  * A stream connection (tcp:// here, tls:// in lib/collector): what both do
- * around their bytes. The owner keeps its state machine (DOWN, CONNECTING,
- * UP, and TLS's HANDSHAKE) and calls these; tcp.c's comment explains the
- * backoff, the acknowledgements and the disconnects.
+ * around their bytes. Each embeds one and names it in its ops (conn_offset),
+ * so that the wm_ipfix_conn_op_*() functions serve as its ops; its own
+ * poll, send and close drive the state (DOWN, CONNECTING, UP, and TLS's
+ * HANDSHAKE) through these calls. tcp.c's comment explains the backoff,
+ * the acknowledgements and the disconnects.
  *
  * Backoff: 100 ms doubling to 5 s after each failure, back to 100 ms once
  * a session is made. A connect (and a TLS handshake) gives up after
@@ -160,6 +164,18 @@ void wm_ipfix_addr_str(const struct wm_ipfix_addr *a, char *buf, size_t len);
 #define WM_IPFIX_CONN_TIMEOUT_NS (10000 * WM_IPFIX_CONN_NS_PER_MS)
 /* A time not known yet: the next poll fills it in. */
 #define WM_IPFIX_CONN_TIME_UNSET UINT64_MAX
+
+/*
+ * Where a stream connection is. tcp:// never uses HANDSHAKE. The owner
+ * moves it through the wm_ipfix_conn_*() calls below, and sets HANDSHAKE
+ * itself.
+ */
+enum wm_ipfix_conn_state {
+	WM_IPFIX_CONN_DOWN,	  /* no socket; the next attempt is due at retry_at_ns */
+	WM_IPFIX_CONN_CONNECTING, /* a non-blocking connect() is in progress */
+	WM_IPFIX_CONN_HANDSHAKE,  /* tls://: SSL_connect() is in progress */
+	WM_IPFIX_CONN_UP,	  /* messages go out */
+};
 
 struct wm_ipfix_conn {
 	struct wm_ipfix_transport_stats *stats;	       /* the owner's counters */
@@ -177,18 +193,29 @@ struct wm_ipfix_conn {
 	uint64_t acked;			/* offset up to which the peer's host acked; <= written */
 	struct wm_ipfix_track inflight; /* taken, cookie not given back; by end */
 	struct wm_ipfix_track unacked;	/* lost with a connection, for take_unacked */
+	enum wm_ipfix_conn_state state;
+	bool new_session; /* UP reached; poll has not said so yet */
+	uint8_t *pend;	  /* WM_IPFIX_TRANSPORT_MSG_MAX bytes */
+	size_t pend_len;  /* bytes of an unfinished message in pend; 0: none pending */
 };
 
-/* Down, no attempt scheduled yet (the first poll starts the clock). 0 or -ENOMEM. */
-int wm_ipfix_conn_init(struct wm_ipfix_conn *c, struct wm_ipfix_transport_stats *stats,
-		       const struct wm_ipfix_addr *addrs, unsigned int n_addrs);
-/* Close the socket, free the rings. */
+/*
+ * A stream transport's object: @p u resolved (blocking: only from open),
+ * @p size bytes zeroed, base.ops set to @p ops, and the conn at
+ * ops->conn_offset DOWN with those addresses, no attempt scheduled yet
+ * (the first poll starts the clock). NULL with errno and @p err set.
+ * The owner's close releases it (wm_ipfix_conn_fini(), then free()).
+ */
+struct wm_ipfix_transport *wm_ipfix_conn_alloc(const struct wm_ipfix_uri *u,
+					       const struct wm_ipfix_transport_ops *ops,
+					       size_t size, char *err, size_t errlen);
+/* Close the socket, free the rings and pend. */
 void wm_ipfix_conn_fini(struct wm_ipfix_conn *c);
 /* Close the socket (if any); fd is -1 after. */
 void wm_ipfix_conn_close(struct wm_ipfix_conn *c);
 /*
  * Begin an attempt (counted) to the current address: 1 connected at once,
- * 0 in progress (wm_ipfix_conn_check()), -1 failed (call
+ * 0 in progress (CONNECTING: wm_ipfix_conn_check()), -1 failed (call
  * wm_ipfix_conn_attempt_failed()). A connection to ourselves is a failure.
  */
 int wm_ipfix_conn_start(struct wm_ipfix_conn *c, uint64_t now_ns);
@@ -196,38 +223,58 @@ int wm_ipfix_conn_start(struct wm_ipfix_conn *c, uint64_t now_ns);
 int wm_ipfix_conn_check(struct wm_ipfix_conn *c, uint64_t now_ns);
 /* Has the current phase (connect, handshake) run WM_IPFIX_CONN_TIMEOUT_NS? */
 bool wm_ipfix_conn_timed_out(const struct wm_ipfix_conn *c, uint64_t now_ns);
-/* A session is made: the backoff starts over; counted. */
+/* A session is made (UP, said by the next poll): the backoff starts over; counted. */
 void wm_ipfix_conn_established(struct wm_ipfix_conn *c);
-/* An attempt failed (counted): socket closed, next address, retry after the backoff. */
+/* An attempt failed (counted): DOWN, socket closed, next address, retry after the backoff. */
 void wm_ipfix_conn_attempt_failed(struct wm_ipfix_conn *c);
 /*
- * A session ended (counted): the socket closed, every message not wholly
- * acknowledged moved to unacked, oldest first, a retry scheduled. Update
- * acked first (wm_ipfix_conn_update_acked()), while the socket is open.
+ * A session ended (counted): acked read a last time while the socket is
+ * open, the socket closed, every message not wholly acknowledged (the
+ * pending one included) moved to unacked, oldest first, pend emptied,
+ * DOWN with a retry scheduled.
  */
 void wm_ipfix_conn_lost(struct wm_ipfix_conn *c);
 /* The next attempt after the backoff, the backoff doubled. */
 void wm_ipfix_conn_schedule_retry(struct wm_ipfix_conn *c);
-/* Down: is the next attempt due? */
+/* DOWN: is the next attempt due? */
 bool wm_ipfix_conn_due(struct wm_ipfix_conn *c, uint64_t now_ns);
-/* Down at the end of a poll: an attempt scheduled before any time was known is timed now. */
-void wm_ipfix_conn_down_settle(struct wm_ipfix_conn *c, uint64_t now_ns);
+/*
+ * The end of the owner's poll: DOWN, an attempt scheduled before any time
+ * was known is timed now. @return WM_IPFIX_TRANSPORT_NEW_SESSION once per
+ * session made, else 0: what poll returns.
+ */
+int wm_ipfix_conn_poll_end(struct wm_ipfix_conn *c, uint64_t now_ns);
 /*
  * Bytes of this connection its peer has not acknowledged, or -1 when the
  * kernel does not say or says something impossible.
  */
 int64_t wm_ipfix_conn_outq(const struct wm_ipfix_conn *c);
-/* Move acked forward from a SIOCOUTQ reading (only while up); it never goes back. */
+/* UP: move acked forward from a SIOCOUTQ reading; it never goes back. Else nothing. */
 void wm_ipfix_conn_update_acked(struct wm_ipfix_conn *c);
 /* Are inflight and unacked full (send must say -EAGAIN)? */
 bool wm_ipfix_conn_full(const struct wm_ipfix_conn *c);
 /* A message taken whole (counted), done once acked reaches @p end. */
 void wm_ipfix_conn_taken(struct wm_ipfix_conn *c, uint64_t cookie, uint64_t end, size_t len);
-/* Cookies of acknowledged messages, oldest first; acked read again first when @p up. */
-unsigned int wm_ipfix_conn_take_acked(struct wm_ipfix_conn *c, bool up, uint64_t *cookies,
-				      unsigned int max);
-/* In flight: a message @p pending, or (when @p up) bytes not acknowledged or not known. */
-bool wm_ipfix_conn_busy(const struct wm_ipfix_conn *c, bool up, bool pending);
+
+/*
+ * The ops a stream transport shares: they find the connection at the
+ * ops' conn_offset. up: UP. take_acked: cookies of acknowledged messages,
+ * oldest first (acked read again first when UP). take_unacked: the
+ * cookies a lost connection left. busy: a message pending, or (UP) bytes
+ * not acknowledged or not known.
+ */
+bool wm_ipfix_conn_op_up(const struct wm_ipfix_transport *t);
+unsigned int wm_ipfix_conn_op_take_acked(struct wm_ipfix_transport *t, uint64_t *cookies,
+					 unsigned int max);
+unsigned int wm_ipfix_conn_op_take_unacked(struct wm_ipfix_transport *t, uint64_t *cookies,
+					   unsigned int max);
+bool wm_ipfix_conn_op_busy(const struct wm_ipfix_transport *t);
+
+/* Those ops, in the ops table of a transport whose struct @p type holds its conn at @p member. */
+#define WM_IPFIX_CONN_OPS(type, member)                                               \
+	.up = wm_ipfix_conn_op_up, .take_acked = wm_ipfix_conn_op_take_acked,         \
+	.take_unacked = wm_ipfix_conn_op_take_unacked, .busy = wm_ipfix_conn_op_busy, \
+	.conn_offset = offsetof(type, member)
 
 /* snprintf to @p err unless it is NULL or 0 long. */
 void wm_ipfix_err(char *err, size_t errlen, const char *fmt, ...)

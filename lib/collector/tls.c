@@ -11,7 +11,7 @@
  * CONNECTING: a non-blocking connect() is in progress. HANDSHAKE: TCP is
  * up, SSL_connect() is driven by each poll until it completes (UP) or
  * fails. UP: messages go out with SSL_write(). CONNECTING and HANDSHAKE
- * each give up after WM_TLS_PHASE_TIMEOUT_NS (a peer that takes the TCP
+ * each give up after WM_IPFIX_CONN_TIMEOUT_NS (a peer that takes the TCP
  * connection and says nothing would otherwise hold us forever).
  *
  * Failures. A connect, handshake or verification failure and a lost
@@ -65,17 +65,11 @@
 #define WM_TLS_END_PENDING UINT64_MAX
 #define WM_TLS_DRAIN_MAX 16
 
-enum wm_tls_state {
-	WM_TLS_DOWN,
-	WM_TLS_CONNECTING,
-	WM_TLS_HANDSHAKE,
-	WM_TLS_UP,
-};
-
 /*
  * One TLS link. Owned by one thread (the management lcore). The TCP
- * connection, its backoff and its acknowledgement offsets (on the TLS
- * stream's bytes) are in c (drivers/ipfix/conn.c, shared with tcp://).
+ * connection, its state, backoff, acknowledgement offsets (on the TLS
+ * stream's bytes) and the message SSL_write has not finished (whole, in
+ * c.pend) are in c (drivers/ipfix/conn.c, shared with tcp://).
  */
 struct wm_tls {
 	struct wm_collector_link link; /* first: see collector_priv.h */
@@ -83,10 +77,6 @@ struct wm_tls {
 	char name[WM_IPFIX_HOST_MAX + 1]; /* what the certificate must name */
 	SSL_CTX *ctx;			  /* CA, client certificate: loaded once at open */
 	SSL *ssl;			  /* this connection's; NULL when DOWN */
-	enum wm_tls_state state;
-	bool new_session; /* UP reached; poll has not said so yet */
-	uint8_t *pend;	  /* a message SSL_write has not finished */
-	size_t pend_len;  /* its length; 0 when nothing is pending */
 };
 
 static struct wm_tls *
@@ -95,25 +85,12 @@ tls_of(struct wm_ipfix_transport *t)
 	return (struct wm_tls *)t;
 }
 
-static const struct wm_tls *
-tls_of_const(const struct wm_ipfix_transport *t)
-{
-	return (const struct wm_tls *)t;
-}
-
 /* written from the socket BIO's count, after any SSL call that may write. */
 static void
 tls_sync_written(struct wm_tls *t)
 {
 	if (t->ssl != NULL)
 		t->c.written = t->c.conn_base + BIO_number_written(SSL_get_wbio(t->ssl));
-}
-
-static void
-tls_update_acked(struct wm_tls *t)
-{
-	if (t->state == WM_TLS_UP)
-		wm_ipfix_conn_update_acked(&t->c);
 }
 
 void
@@ -147,7 +124,6 @@ tls_attempt_failed(struct wm_tls *t)
 {
 	tls_drop_ssl(t);
 	wm_ipfix_conn_attempt_failed(&t->c);
-	t->state = WM_TLS_DOWN;
 }
 
 /*
@@ -158,12 +134,8 @@ static void
 tls_conn_lost(struct wm_tls *t)
 {
 	tls_sync_written(t);
-	tls_update_acked(t);
-	tls_drop_ssl(t);
 	wm_ipfix_conn_lost(&t->c);
-	t->state = WM_TLS_DOWN;
-	t->pend_len = 0;
-	t->new_session = false;
+	tls_drop_ssl(t);
 }
 
 /* An IP address is checked as one in the certificate, a name as a DNS name (and sent as SNI). */
@@ -243,7 +215,7 @@ tls_handshake_start(struct wm_tls *t, uint64_t now_ns)
 	}
 	SSL_set_bio(t->ssl, bio, bio);
 	wm_collector_ssl_name(t->ssl, t->name);
-	t->state = WM_TLS_HANDSHAKE;
+	t->c.state = WM_IPFIX_CONN_HANDSHAKE;
 	t->c.phase_start_ns = now_ns;
 	t->c.conn_base = t->c.written;
 }
@@ -279,9 +251,7 @@ tls_handshake_step(struct wm_tls *t, uint64_t now_ns)
 	rc = SSL_connect(t->ssl);
 	tls_sync_written(t);
 	if (rc == 1) {
-		t->state = WM_TLS_UP;
 		t->c.acked = t->c.conn_base;
-		t->new_session = true;
 		wm_ipfix_conn_established(&t->c);
 		t->link.xs.tls_handshakes++;
 		return;
@@ -313,22 +283,12 @@ tls_connect_result(struct wm_tls *t, int rc, uint64_t now_ns)
 	tls_handshake_start(t, now_ns);
 }
 
-static void
-tls_connect_start(struct wm_tls *t, uint64_t now_ns)
-{
-	int rc = wm_ipfix_conn_start(&t->c, now_ns);
-
-	if (rc == 0)
-		t->state = WM_TLS_CONNECTING;
-	tls_connect_result(t, rc, now_ns);
-}
-
 /* CONNECTING: has the connect finished, failed, or taken too long? */
 static void
 tls_connect_check(struct wm_tls *t, uint64_t now_ns)
 {
 	tls_connect_result(t, wm_ipfix_conn_check(&t->c, now_ns), now_ns);
-	if (t->state == WM_TLS_HANDSHAKE)
+	if (t->c.state == WM_IPFIX_CONN_HANDSHAKE)
 		tls_handshake_step(t, now_ns);
 }
 
@@ -363,16 +323,16 @@ tls_flush(struct wm_tls *t)
 {
 	int n, e;
 
-	if (t->pend_len == 0)
+	if (t->c.pend_len == 0)
 		return 0;
 	ERR_clear_error();
-	n = SSL_write(t->ssl, t->pend, (int)t->pend_len);
+	n = SSL_write(t->ssl, t->c.pend, (int)t->c.pend_len);
 	tls_sync_written(t);
 	if (n > 0) {
 		/* The pending message is the newest in inflight. */
 		wm_ipfix_track_at(&t->c.inflight, wm_ipfix_track_count(&t->c.inflight) - 1)->end =
 			t->c.written;
-		t->pend_len = 0;
+		t->c.pend_len = 0;
 		return 0;
 	}
 	e = SSL_get_error(t->ssl, n);
@@ -388,38 +348,26 @@ tls_poll(struct wm_ipfix_transport *base, uint64_t now_ns)
 	struct wm_tls *t = tls_of(base);
 
 	t->c.last_now_ns = now_ns;
-	switch (t->state) {
-	case WM_TLS_CONNECTING:
+	switch (t->c.state) {
+	case WM_IPFIX_CONN_CONNECTING:
 		tls_connect_check(t, now_ns);
 		break;
-	case WM_TLS_HANDSHAKE:
+	case WM_IPFIX_CONN_HANDSHAKE:
 		tls_handshake_step(t, now_ns);
 		break;
-	case WM_TLS_UP:
+	case WM_IPFIX_CONN_UP:
 		if (!tls_peer_check(t) || tls_flush(t) == -EPIPE)
 			tls_conn_lost(t);
 		break;
-	case WM_TLS_DOWN:
+	case WM_IPFIX_CONN_DOWN:
 		if (wm_ipfix_conn_due(&t->c, now_ns)) {
-			tls_connect_start(t, now_ns);
-			if (t->state == WM_TLS_CONNECTING)
+			tls_connect_result(t, wm_ipfix_conn_start(&t->c, now_ns), now_ns);
+			if (t->c.state == WM_IPFIX_CONN_CONNECTING)
 				tls_connect_check(t, now_ns);
 		}
 		break;
 	}
-	if (t->state == WM_TLS_DOWN)
-		wm_ipfix_conn_down_settle(&t->c, now_ns);
-	if (t->new_session) {
-		t->new_session = false;
-		return WM_IPFIX_TRANSPORT_NEW_SESSION;
-	}
-	return 0;
-}
-
-static bool
-tls_up(const struct wm_ipfix_transport *base)
-{
-	return tls_of_const(base)->state == WM_TLS_UP;
+	return wm_ipfix_conn_poll_end(&t->c, now_ns);
 }
 
 static int
@@ -428,7 +376,7 @@ tls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 	struct wm_tls *t = tls_of(base);
 	int n, e;
 
-	if (t->state != WM_TLS_UP)
+	if (t->c.state != WM_IPFIX_CONN_UP)
 		return -ENOTCONN;
 	n = tls_flush(t);
 	if (n == -EAGAIN)
@@ -450,33 +398,11 @@ tls_send(struct wm_ipfix_transport *base, const void *msg, size_t len, uint64_t 
 			return -ENOTCONN;
 		}
 		/* Part of it may be on the wire: it is taken, and finished later. */
-		memcpy(t->pend, msg, len);
-		t->pend_len = len;
+		memcpy(t->c.pend, msg, len);
+		t->c.pend_len = len;
 	}
 	wm_ipfix_conn_taken(&t->c, cookie, n > 0 ? t->c.written : WM_TLS_END_PENDING, len);
 	return 0;
-}
-
-static unsigned int
-tls_take_acked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
-{
-	struct wm_tls *t = tls_of(base);
-
-	return wm_ipfix_conn_take_acked(&t->c, t->state == WM_TLS_UP, cookies, max);
-}
-
-static unsigned int
-tls_take_unacked(struct wm_ipfix_transport *base, uint64_t *cookies, unsigned int max)
-{
-	return wm_ipfix_track_take(&tls_of(base)->c.unacked, cookies, max);
-}
-
-static bool
-tls_busy(const struct wm_ipfix_transport *base)
-{
-	const struct wm_tls *t = tls_of_const(base);
-
-	return wm_ipfix_conn_busy(&t->c, t->state == WM_TLS_UP, t->pend_len > 0);
 }
 
 static int
@@ -485,24 +411,20 @@ tls_close(struct wm_ipfix_transport *base)
 	struct wm_tls *t = tls_of(base);
 
 	/* close_notify, once, without waiting for the peer's (RFC 8446 §6.1). */
-	if (t->state == WM_TLS_UP)
+	if (t->c.state == WM_IPFIX_CONN_UP)
 		(void)SSL_shutdown(t->ssl);
 	tls_drop_ssl(t);
 	wm_ipfix_conn_fini(&t->c);
 	SSL_CTX_free(t->ctx);
-	free(t->pend);
 	free(t);
 	return 0;
 }
 
 const struct wm_ipfix_transport_ops wm_collector_tls_ops = {
 	.poll = tls_poll,
-	.up = tls_up,
 	.send = tls_send,
-	.take_acked = tls_take_acked,
-	.take_unacked = tls_take_unacked,
-	.busy = tls_busy,
 	.close = tls_close,
+	WM_IPFIX_CONN_OPS(struct wm_tls, c),
 };
 
 /* A private key must be its owner's alone, as ssh and TLS servers insist. */
@@ -603,48 +525,37 @@ struct wm_ipfix_transport *
 wm_collector_tls_open(const char *uri, const struct wm_collector_params *p, char *err,
 		      size_t errlen)
 {
-	struct wm_ipfix_addr addrs[WM_IPFIX_ADDR_MAX];
+	struct wm_ipfix_transport *base;
 	struct wm_ipfix_uri u;
 	struct wm_tls *t;
-	int n;
 
 	if (wm_collector_ssl_uri(uri, &u, err, errlen) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	n = wm_ipfix_resolve(&u, SOCK_STREAM, addrs, WM_IPFIX_ADDR_MAX, err, errlen);
-	if (n < 0) {
-		errno = -n;
+	base = wm_ipfix_conn_alloc(&u, &wm_collector_tls_ops, sizeof(*t), err, errlen);
+	if (base == NULL)
 		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		goto nomem;
-	t->c.fd = -1; /* until wm_ipfix_conn_init(): nothing for tls_close() to close */
+	t = tls_of(base);
 	t->ctx = wm_collector_ssl_ctx(TLS_client_method(), false, p, err, errlen);
 	if (t->ctx == NULL) {
-		free(t);
+		tls_close(base);
 		errno = EINVAL;
 		return NULL;
 	}
-	t->pend = malloc(WM_IPFIX_TRANSPORT_MSG_MAX);
 	if (wm_collector_link_init(&t->link, &wm_collector_tls_ops, WM_IPFIX_TRANSPORT_TCP, "tls",
-				   uri, p, false) != 0 ||
-	    t->pend == NULL ||
-	    wm_ipfix_conn_init(&t->c, &t->link.base.stats, addrs, (unsigned int)n) != 0)
+				   uri, p, false) != 0)
 		goto nomem;
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name != NULL ? p->server_name : u.host);
-	t->state = WM_TLS_DOWN;
 	/* Connect errors are not open's: they are retried, as after any failure. */
-	tls_connect_start(t, WM_IPFIX_CONN_TIME_UNSET);
-	return &t->link.base;
+	tls_connect_result(t, wm_ipfix_conn_start(&t->c, WM_IPFIX_CONN_TIME_UNSET),
+			   WM_IPFIX_CONN_TIME_UNSET);
+	return base;
 
 nomem:
-	if (t != NULL) {
-		free(t->link.base.uri);
-		t->link.base.uri = NULL;
-		tls_close(&t->link.base);
-	}
+	free(base->uri);
+	base->uri = NULL;
+	tls_close(base);
 	wm_ipfix_err(err, errlen, "out of memory");
 	errno = ENOMEM;
 	return NULL;
