@@ -797,6 +797,129 @@ test_replay_port_dry_mid_frame(void)
 	big_frame_run(1);
 }
 
+/* The dry-pool file: frame 3 is a big one of several mbufs, the others are small. */
+#define DRY_BIG 140000u
+#define DRY_FRAMES 6
+
+/* Frame i of the dry-pool file into p (raw: an IPv4 packet, else Ethernet); its length. */
+static uint32_t
+dry_frame(uint8_t *p, unsigned int i, bool raw)
+{
+	uint32_t n = (uint32_t)(raw ? ipv4_udp(p, (uint8_t)i, 9, 1, 2)
+				    : eth_udp(p, (uint8_t)i, 9, 1, 2));
+	uint32_t k;
+
+	if (i != 3)
+		return n;
+	for (k = n; k < DRY_BIG; k++)
+		p[k] = (uint8_t)(k * 7);
+	return DRY_BIG;
+}
+
+/* Packet m is frame i: its time and its bytes (a raw one behind the made-up Ethernet header). */
+static void
+dry_check(const struct rte_mbuf *m, unsigned int i, bool raw)
+{
+	static uint8_t want[DRY_BIG], got[DRY_BIG];
+	const uint32_t hdr = raw ? 14 : 0, n = dry_frame(want, i, raw);
+	const uint8_t *p;
+
+	CU_ASSERT_EQUAL(ts_of(m), 1000 + i);
+	CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_pkt_len(m), hdr + n);
+	p = rte_pktmbuf_read(m, hdr, n, got);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(memcmp(p, want, n), 0);
+}
+
+/* One burst of up to nb; rx_mbuf_waits must grow by exactly @p cut (0 or 1) with it. */
+static uint16_t
+dry_burst(uint16_t pid, struct rte_mbuf **b, uint16_t nb, uint64_t *waits, uint64_t cut)
+{
+	struct wm_replay_stats st;
+	uint16_t n = rte_eth_rx_burst(pid, 0, b, nb);
+
+	CU_ASSERT_EQUAL(wm_replay_stats_get(pid, &st), 0);
+	CU_ASSERT_EQUAL(st.mbuf_waits, *waits + cut);
+	*waits = st.mbuf_waits;
+	return n;
+}
+
+/*
+ * The pool runs dry in the middle of frame 3, which takes segs mbufs
+ * (zero copy: three external segments of 65535 bytes at most; raw: its
+ * first segment copied, three attached), while the reader keeps frames
+ * 0 to 2. The pool has 3 + segs mbufs: enough in total. Bursts are cut
+ * short both ways, each counted once in rx_mbuf_waits: the pool empty
+ * after the frame's first segments, and rx_alloc() short of mbufs for
+ * the burst before the frame fails too. Frame 3 then comes out whole,
+ * every frame in order, rx_nombuf 0, and every mbuf comes home.
+ */
+static void
+dry_mid_frame_run(bool raw)
+{
+	const uint16_t segs = raw ? 4 : 3;
+	static uint8_t fr[DRY_BIG];
+	struct rte_mbuf *kept[3], *other[4], *b[4];
+	struct rte_eth_stats es;
+	char path[512], args[700], name[64];
+	unsigned int i, next = 4;
+	uint64_t waits = 0;
+	uint16_t pid, n;
+	int rc;
+
+	start(false);
+	ng_shb();
+	ng_idb(raw ? 101 : 1, 9);
+	for (i = 0; i < DRY_FRAMES; i++)
+		ng_epb(0, 1000 + i, fr, dry_frame(fr, i, raw));
+	save("dry.pcapng", path, sizeof(path));
+	snprintf(args, sizeof(args), "file=%s", path);
+	port_pool = rte_pktmbuf_pool_create("t_dry", 3 + segs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(port_pool);
+	rc = port_open(args, 1, name, sizeof(name));
+	CU_ASSERT_FATAL(rc >= 0);
+	pid = (uint16_t)rc;
+	CU_ASSERT_EQUAL_FATAL(dry_burst(pid, kept, 2, &waits, 0), 2);
+	/* segs + 1 free: frames 2 to 4 get an mbuf each, frame 3 lacks its last; frame 2 goes. */
+	CU_ASSERT_EQUAL_FATAL(dry_burst(pid, kept + 2, 3, &waits, 1), 1);
+	/* One free: the burst gets one mbuf of the two it wants, and frame 3 fails at its second. */
+	CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_alloc_bulk(port_pool, other, segs - 1), 0);
+	CU_ASSERT_EQUAL(dry_burst(pid, b, 4, &waits, 1), 0);
+	rte_pktmbuf_free_bulk(other, segs - 1);
+	/* segs free: frames 3 and 4 get theirs, frame 3 lacks its last again and goes alone next. */
+	CU_ASSERT_EQUAL(dry_burst(pid, b, 4, &waits, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(dry_burst(pid, b, 4, &waits, 0), 1);
+	CU_ASSERT_EQUAL(b[0]->nb_segs, segs);
+	for (i = 0; i < 3; i++)
+		dry_check(kept[i], i, raw);
+	dry_check(b[0], 3, raw);
+	rte_pktmbuf_free_bulk(kept, 3);
+	rte_pktmbuf_free(b[0]);
+	/* The rest, in order, with the whole pool: no more waits. */
+	while ((n = dry_burst(pid, b, 4, &waits, 0)) > 0) {
+		for (i = 0; i < n; i++)
+			dry_check(b[i], next++, raw);
+		rte_pktmbuf_free_bulk(b, n);
+	}
+	CU_ASSERT_EQUAL(next, DRY_FRAMES);
+	CU_ASSERT_EQUAL(waits, 3);
+	CU_ASSERT_EQUAL(rte_eth_stats_get(pid, &es), 0);
+	CU_ASSERT_EQUAL(es.ipackets, DRY_FRAMES);
+	CU_ASSERT_EQUAL(es.rx_nombuf, 0);
+	CU_ASSERT_TRUE(wm_replay_ended(pid));
+	port_close(pid, name);
+	CU_ASSERT_TRUE(rte_mempool_full(port_pool));
+	rte_mempool_free(port_pool);
+	port_pool = NULL;
+}
+
+static void
+test_replay_port_dry_mid_frame_waits(void)
+{
+	dry_mid_frame_run(false);
+	dry_mid_frame_run(true);
+}
+
 /* Two files of interleaved times come out as one stream in time order. */
 static void
 test_replay_port_merge(void)
@@ -1072,6 +1195,7 @@ main(void)
 		WM_TEST(test_replay_port_cooked_copied),
 		WM_TEST(test_replay_port_tiny_pool),
 		WM_TEST(test_replay_port_dry_mid_frame),
+		WM_TEST(test_replay_port_dry_mid_frame_waits),
 		WM_TEST(test_replay_port_merge),
 		WM_TEST(test_replay_port_queues_biflows),
 		WM_TEST(test_replay_port_loop),
