@@ -331,8 +331,10 @@ unsigned int wm_ipfix_type_records(void);
  *   advanced past what was added. All are out when it passes
  *   wm_ipfix_type_records().
  * @return
- *   The number of template and data records appended, or -ENOSPC when
- *   not even one fits.
+ *   The number of data records appended (the template, when it went,
+ *   is not counted), or -ENOSPC when no data record fits: the template
+ *   may have gone all the same (the cursor tells), which cannot happen
+ *   in a message of at least WM_IPFIX_MTU_MIN bytes.
  */
 int wm_ipfix_msg_add_type_records(struct wm_ipfix_msg *m, const struct wm_ipfix_encoder *enc,
 				  unsigned int *cursor);
