@@ -1124,6 +1124,56 @@ test_replay_port_preopened(void)
 	CU_ASSERT_STRING_EQUAL(why, "the file is empty");
 }
 
+/*
+ * A mapped file's toucher reads every page of it, and closing the file
+ * stops it first: a sparse file far larger than what it can have read
+ * when the close comes is unmapped with no fault, and the records read
+ * before are those of the file.
+ */
+static void
+test_replay_file_toucher(void)
+{
+	struct wm_replay_cursor c;
+	struct wm_replay_file f;
+	struct wm_replay_rec r;
+	char path[512], err[256];
+	uint8_t fr[64];
+	size_t n = eth_udp(fr, 1, 2, 1, 2);
+	unsigned int i, spins;
+
+	start(false);
+	pcap_hdr(0xa1b2c3d4, 1);
+	for (i = 0; i < 3; i++)
+		pcap_rec(1, i, fr, (uint32_t)n);
+	save("touch.pcap", path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(wm_replay_file_open(&f, path, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.toucher);
+	/* It ends by itself: every byte's page read (a bounded wait, not a timing). */
+	for (spins = 0; wm_replay_file_touched(&f) < f.size && spins < 100000; spins++)
+		usleep(100);
+	CU_ASSERT_EQUAL(wm_replay_file_touched(&f), f.size);
+	wm_replay_cursor_init(&c, &f, NULL);
+	for (i = 0; wm_replay_cursor_next(&c, &r) == 1; i++)
+		CU_ASSERT_EQUAL(r.ts_ns, 1000000000ull + i * 1000);
+	CU_ASSERT_EQUAL(i, 3);
+	wm_replay_file_close(&f);
+	CU_ASSERT_PTR_NULL(f.toucher);
+	CU_ASSERT_PTR_NULL(f.map);
+
+	/*
+	 * 1 GiB of holes after the records: closed at once, while the toucher
+	 * walks them (a close that unmapped first would fault it).
+	 */
+	CU_ASSERT_EQUAL_FATAL(truncate(path, (off_t)1 << 30), 0);
+	CU_ASSERT_EQUAL_FATAL(wm_replay_file_open(&f, path, err, sizeof(err)), 0);
+	wm_replay_cursor_init(&c, &f, NULL);
+	CU_ASSERT_EQUAL(wm_replay_cursor_next(&c, &r), 1);
+	CU_ASSERT_EQUAL(r.caplen, n);
+	wm_replay_file_close(&f);
+	CU_ASSERT_PTR_NULL(f.toucher);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+}
+
 static void
 test_replay_port_bad_args(void)
 {
@@ -1191,6 +1241,7 @@ main(void)
 		WM_TEST(test_replay_bad_headers),
 		WM_TEST(test_replay_refused_and_stopped),
 		WM_TEST(test_replay_later_unsupported_interface),
+		WM_TEST(test_replay_file_toucher),
 		WM_TEST(test_replay_port_zero_copy_and_end),
 		WM_TEST(test_replay_port_cooked_copied),
 		WM_TEST(test_replay_port_tiny_pool),

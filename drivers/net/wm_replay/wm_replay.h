@@ -28,6 +28,11 @@
  * Packets: an Ethernet frame is handed out in place, in an mbuf from the
  * queue's pool attached to the mapping (rte_pktmbuf_attach_extbuf): no
  * byte is copied, and the mapping lives until the last such mbuf is freed.
+ * From its open until its close, each file has a thread of its own
+ * ("wm-replay-touch") that reads one byte of each page of the mapping,
+ * once, front to back: the first read of a page costs a fault (and, on a
+ * VM with shadow page tables, microseconds even after MAP_POPULATE), paid
+ * there rather than on the Rx path.
  * A frame of another link type (LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6,
  * NULL, LOOP, PPP, PPP_HDLC) is handed out with a synthesised Ethernet
  * header (destination 00:00:00:00:00:00, source the cooked header's

@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -252,6 +254,80 @@ wm_replay_file_check(struct wm_replay_file *f, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/*
+ * A mapping's toucher (wm_replay_file_touched()). Its thread alone writes
+ * done and sum; stop is written by the closer, which then joins it.
+ */
+struct wm_replay_toucher {
+	pthread_t tid;
+	const volatile uint8_t *map;
+	uint64_t size;
+	uint64_t page;
+	uint64_t done; /* bytes whose pages were read (atomic) */
+	bool stop;     /* the file is closing (atomic) */
+	uint8_t sum;   /* what was read, kept so that the reads stay */
+};
+
+/* Pages between two looks at stop: closing waits for at most this many. */
+#define TOUCH_STOP_PAGES 256
+
+static void *
+toucher_main(void *arg)
+{
+	struct wm_replay_toucher *t = arg;
+	uint64_t off = 0;
+	uint8_t sum = 0;
+
+	while (off < t->size && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t end = off + TOUCH_STOP_PAGES * t->page;
+
+		for (end = end < t->size ? end : t->size; off < end; off += t->page)
+			sum += t->map[off];
+		__atomic_store_n(&t->done, off < t->size ? off : t->size, __ATOMIC_RELEASE);
+	}
+	t->sum = sum;
+	return NULL;
+}
+
+/* Start touching f's pages; without a thread the cursors fault them in themselves. */
+static void
+toucher_start(struct wm_replay_file *f)
+{
+	struct wm_replay_toucher *t = calloc(1, sizeof(*t));
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (t == NULL)
+		return;
+	t->map = f->map;
+	t->size = f->size;
+	t->page = page > 0 ? (uint64_t)page : 4096;
+	if (pthread_create(&t->tid, NULL, toucher_main, t) != 0) {
+		free(t);
+		return;
+	}
+	pthread_setname_np(t->tid, "wm-replay-touch");
+	f->toucher = t;
+}
+
+static void
+toucher_stop(struct wm_replay_file *f)
+{
+	struct wm_replay_toucher *t = f->toucher;
+
+	if (t == NULL)
+		return;
+	__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);
+	pthread_join(t->tid, NULL);
+	free(t);
+	f->toucher = NULL;
+}
+
+uint64_t
+wm_replay_file_touched(const struct wm_replay_file *f)
+{
+	return f->toucher != NULL ? __atomic_load_n(&f->toucher->done, __ATOMIC_ACQUIRE) : 0;
+}
+
 int
 wm_replay_file_open(struct wm_replay_file *f, const char *path, char *err, size_t errlen)
 {
@@ -280,8 +356,12 @@ wm_replay_file_open(struct wm_replay_file *f, const char *path, char *err, size_
 		snprintf(err, errlen, "the file is empty");
 		return -EINVAL;
 	}
-	/* Read ahead: a replay walks the file front to back. */
-	map = mmap(NULL, f->size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	/*
+	 * Not populated here: the toucher faults the pages in, off this
+	 * thread, and the kernel reads ahead of it (a replay walks the file
+	 * front to back).
+	 */
+	map = mmap(NULL, f->size, PROT_READ, MAP_SHARED, fd, 0);
 	rc = -errno;
 	close(fd); /* the mapping keeps the file */
 	if (map == MAP_FAILED) {
@@ -293,6 +373,8 @@ wm_replay_file_open(struct wm_replay_file *f, const char *path, char *err, size_
 	rc = wm_replay_file_check(f, err, errlen);
 	if (rc != 0)
 		wm_replay_file_close(f);
+	else
+		toucher_start(f);
 	return rc;
 }
 
@@ -337,6 +419,7 @@ wm_replay_file_adopt(struct wm_replay_file *f, const char *path)
 void
 wm_replay_file_close(struct wm_replay_file *f)
 {
+	toucher_stop(f);
 	if (f->map != NULL)
 		munmap((void *)(uintptr_t)f->map, f->size);
 	f->map = NULL;

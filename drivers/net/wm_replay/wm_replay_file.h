@@ -44,10 +44,14 @@ enum wm_replay_linktype {
 	WM_REPLAY_LT_LINUX_SLL2 = 276,
 };
 
+struct wm_replay_toucher;
+
 /* A mapped capture file; read-only once opened, shared by every cursor on it. */
 struct wm_replay_file {
 	const uint8_t *map; /* the whole file, PROT_READ, MAP_SHARED */
 	uint64_t size;
+	/* The thread touching its pages ahead of the cursors; NULL for a checked buffer. */
+	struct wm_replay_toucher *toucher;
 	bool ng;	    /* pcapng; else classic pcap */
 	bool swapped;	    /* classic pcap: fields in the other byte order */
 	uint32_t rec_hdr;   /* classic pcap: record header bytes (16, or 24 for Kuznetzov's) */
@@ -109,8 +113,23 @@ int wm_replay_file_check(struct wm_replay_file *f, char *err, size_t errlen);
  */
 bool wm_replay_file_adopt(struct wm_replay_file *f, const char *path);
 
-/* Unmap. */
+/*
+ * Unmap, once the toucher has stopped (wm_replay_file_touched()): no
+ * thread reads the mapping after this returns.
+ */
 void wm_replay_file_close(struct wm_replay_file *f);
+
+/*
+ * Bytes of @p f whose pages its toucher has read so far: the pages before
+ * that offset cost a cursor no fault. The toucher starts when the file is
+ * opened and reads one byte a page, front to back, once: a mapping costs
+ * a fault the first time each page is read, and on a virtual machine that
+ * fills its own page tables lazily (shadow paging) each page costs that
+ * again even when mmap() populated it, microseconds a page. Paid by a
+ * thread of its own, the cost leaves the Rx path and overlaps the
+ * application's start. 0 for a file checked in memory, which has no toucher.
+ */
+uint64_t wm_replay_file_touched(const struct wm_replay_file *f);
 
 /* Does the replay port read this link type? */
 bool wm_replay_linktype_supported(uint32_t linktype);
