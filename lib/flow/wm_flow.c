@@ -467,6 +467,19 @@ mac_word(const uint8_t *mac)
 	return x;
 }
 
+/* Put endpoint (x, px) on the key's a side and (y, py) on its b side. */
+static inline void
+key_sides(uint64_t w[6], union flow_key_ports *kp, const uint64_t x[2], uint16_t px,
+	  const uint64_t y[2], uint16_t py)
+{
+	w[0] = x[0];
+	w[1] = x[1];
+	w[2] = y[0];
+	w[3] = y[1];
+	kp->pa = px;
+	kp->pb = py;
+}
+
 /*
  * Build the key of a packet into w[] (the key's six words, see struct
  * wm_flow_key), in registers. Returns the packet's direction in key
@@ -483,13 +496,11 @@ key_words(const struct wm_pkt_meta *m, uint64_t w[6])
 	uint64_t s[2], d[2], x, y;
 	unsigned int dir = 0;
 
-	w[2] = w[3] = 0;
 	switch (m->kind) {
 	case WM_PKT_KIND_MACSEC:
 		/* The SCI's bytes, most significant first, then zeros. */
-		x = rte_cpu_to_be_64(m->macsec_sci);
-		w[0] = x;
-		w[1] = 0;
+		w[0] = rte_cpu_to_be_64(m->macsec_sci);
+		w[1] = w[2] = w[3] = 0;
 		kp.pa = m->macsec_an;
 		goto out;
 	case WM_PKT_KIND_L2:
@@ -516,7 +527,8 @@ key_words(const struct wm_pkt_meta *m, uint64_t w[6])
 		/* An SA is one direction: (source, destination, SPI), unswapped. */
 		kp.kind |= KEY_F_ESP;
 		ks.spi = m->spi;
-		goto fwd;
+		key_sides(w, &kp, s, sp, d, dp);
+		goto out;
 	}
 	if (s[0] != d[0])
 		dir = s[0] > d[0];
@@ -524,22 +536,10 @@ key_words(const struct wm_pkt_meta *m, uint64_t w[6])
 		dir = s[1] > d[1];
 	else
 		dir = sp > dp;
-	if (dir) {
-		w[0] = d[0];
-		w[1] = d[1];
-		w[2] = s[0];
-		w[3] = s[1];
-		kp.pa = dp;
-		kp.pb = sp;
-		goto out;
-	}
-fwd:
-	w[0] = s[0];
-	w[1] = s[1];
-	w[2] = d[0];
-	w[3] = d[1];
-	kp.pa = sp;
-	kp.pb = dp;
+	if (dir)
+		key_sides(w, &kp, d, dp, s, sp);
+	else
+		key_sides(w, &kp, s, sp, d, dp);
 out:
 	w[4] = kp.w;
 	w[5] = ks.w;
