@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
@@ -20,24 +21,44 @@
 /* wm.flow (meson sets RTE_LOG_DEFAULT_LOGTYPE): set-up only, never the packet path. */
 RTE_LOG_REGISTER_DEFAULT(wm_flow_logtype, NOTICE);
 
+/* The key's last two 64-bit words (struct wm_flow_key). */
+union flow_key_ports {
+	struct {
+		uint16_t pa; /* port of a, ICMP 0, or MACsec AN, or EtherType */
+		uint16_t pb; /* port of b */
+		uint16_t vlan;
+		uint8_t proto;
+		uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
+	};
+	uint64_t w;
+};
+
+union flow_key_spi {
+	struct {
+		uint32_t spi;
+		uint16_t cvlan; /* innermost VLAN id of a stack of two or more */
+		uint16_t pad;
+	};
+	uint64_t w;
+};
+
 /*
  * The normalized flow key, 48 bytes so rte_hash uses its 48-byte compare.
  * For bidirectional kinds the (a, pa) side is the smaller endpoint, so
  * both directions build the same key; the record remembers which side
  * spoke first. ESP and MACsec keys are directional (an SA or an SC is one
  * direction), so they are never swapped.
+ *
+ * Its last two words are unions so that the packet path builds a key in
+ * six 64-bit registers, hashes them and stores them whole: a key written
+ * field by field and read back as words for the CRC stalls every load on
+ * store forwarding.
  */
 struct wm_flow_key {
 	uint8_t a[16]; /* IP address, MAC, or MACsec SCI (big-endian) */
 	uint8_t b[16]; /* IP address or MAC */
-	uint16_t pa;   /* port of a, ICMP 0, or MACsec AN, or EtherType */
-	uint16_t pb;   /* port of b */
-	uint16_t vlan;
-	uint8_t proto;
-	uint8_t kind; /* WM_PKT_KIND_* plus KEY_F_* */
-	uint32_t spi;
-	uint16_t cvlan; /* innermost VLAN id of a stack of two or more */
-	uint16_t pad;
+	union flow_key_ports p;
+	union flow_key_spi s;
 };
 
 _Static_assert(sizeof(struct wm_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
@@ -263,19 +284,27 @@ tunnel_free(struct wm_flow_table *t, uint32_t pos)
  * when it needs a signature itself, so both always agree.
  */
 static inline uint32_t
-flow_key_hash(const void *key, uint32_t len, uint32_t init)
+key_words_hash(const uint64_t *w, uint32_t init)
 {
-	uint64_t w[6];
 	uint32_t h = init;
 
-	RTE_SET_USED(len);
-	memcpy(w, key, sizeof(w)); /* the key may be 4-byte aligned */
 	h = rte_hash_crc_8byte(w[0], h);
 	h = rte_hash_crc_8byte(w[1], h);
 	h = rte_hash_crc_8byte(w[2], h);
 	h = rte_hash_crc_8byte(w[3], h);
 	h = rte_hash_crc_8byte(w[4], h);
 	return rte_hash_crc_8byte(w[5], h);
+}
+
+/* rte_hash's hash_func: the same CRC, from a stored key's bytes. */
+static inline uint32_t
+flow_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t w[6];
+
+	RTE_SET_USED(len);
+	memcpy(w, key, sizeof(w)); /* the key may be 4-byte aligned */
+	return key_words_hash(w, init);
 }
 
 /* Hooks of a table whose caller keeps nothing per flow. */
@@ -420,100 +449,112 @@ wm_flow_table_stats(const struct wm_flow_table *t)
 	return &t->stats;
 }
 
-/*
- * Order endpoints (address, port) so both directions normalize alike.
- * Any total order works, so compare native 64-bit words, not bytes.
- */
-static inline bool
-endpoint_le(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+/* An address's two 64-bit words, as they lie in memory. */
+static inline void
+addr_words(const uint8_t *addr, uint64_t *w)
 {
-	uint64_t a0, a1, b0, b1;
-
-	memcpy(&a0, a, 8);
-	memcpy(&a1, a + 8, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&b1, b + 8, 8);
-	if (a0 != b0)
-		return a0 < b0;
-	if (a1 != b1)
-		return a1 < b1;
-	return pa <= pb;
+	memcpy(&w[0], addr, 8);
+	memcpy(&w[1], addr + 8, 8);
 }
 
-static inline bool
-endpoint_le_mac(const uint8_t *a, const uint8_t *b)
+/* A MAC address as a key word: its 6 bytes, then zeros. */
+static inline uint64_t
+mac_word(const uint8_t *mac)
 {
-	uint64_t x = 0, y = 0;
+	uint64_t x = 0;
 
-	memcpy(&x, a, 6);
-	memcpy(&y, b, 6);
-	return x <= y;
+	memcpy(&x, mac, 6);
+	return x;
+}
+
+/* Put endpoint (x, px) on the key's a side and (y, py) on its b side. */
+static inline void
+key_sides(uint64_t w[6], union flow_key_ports *kp, const uint64_t x[2], uint16_t px,
+	  const uint64_t y[2], uint16_t py)
+{
+	w[0] = x[0];
+	w[1] = x[1];
+	w[2] = y[0];
+	w[3] = y[1];
+	kp->pa = px;
+	kp->pb = py;
 }
 
 /*
- * Build the key of a packet. Returns the packet's direction in key
- * terms: 0 when the sender is the key's a side, 1 when it is b.
+ * Build the key of a packet into w[] (the key's six words, see struct
+ * wm_flow_key), in registers. Returns the packet's direction in key
+ * terms: 0 when the sender is the key's a side, 1 when it is b. For
+ * bidirectional kinds the smaller endpoint is a: any total order works,
+ * so native 64-bit words are compared, not bytes.
  */
 static inline unsigned int
-key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k)
+key_words(const struct wm_pkt_meta *m, uint64_t w[6])
 {
-	const uint8_t *smac = m->eth + m->mac_off + 6, *dmac = m->eth + m->mac_off;
+	union flow_key_ports kp = {.vlan = m->vlan, .kind = m->kind};
+	union flow_key_spi ks = {.cvlan = m->cvlan};
 	uint16_t sp = m->sport, dp = m->dport;
+	uint64_t s[2], d[2], x, y;
 	unsigned int dir = 0;
-
-	memset(k, 0, sizeof(*k));
-	k->vlan = m->vlan;
-	k->cvlan = m->cvlan;
-	k->kind = m->kind;
 
 	switch (m->kind) {
 	case WM_PKT_KIND_MACSEC:
-		for (int i = 0; i < 8; i++)
-			k->a[i] = (uint8_t)(m->macsec_sci >> (56 - 8 * i));
-		k->pa = m->macsec_an;
-		return 0;
+		/* The SCI's bytes, most significant first, then zeros. */
+		w[0] = rte_cpu_to_be_64(m->macsec_sci);
+		w[1] = w[2] = w[3] = 0;
+		kp.pa = m->macsec_an;
+		goto out;
 	case WM_PKT_KIND_L2:
-		k->pb = m->ethertype;
-		if (endpoint_le_mac(smac, dmac)) {
-			memcpy(k->a, smac, 6);
-			memcpy(k->b, dmac, 6);
-		} else {
-			memcpy(k->a, dmac, 6);
-			memcpy(k->b, smac, 6);
-			dir = 1;
-		}
-		return dir;
+		kp.pb = m->ethertype;
+		x = mac_word(m->eth + m->mac_off + 6);
+		y = mac_word(m->eth + m->mac_off);
+		dir = x > y;
+		w[0] = dir ? y : x;
+		w[2] = dir ? x : y;
+		w[1] = w[3] = 0;
+		goto out;
 	default:
 		break;
 	}
 
-	k->proto = m->proto;
+	kp.proto = m->proto;
+	addr_words(m->src, s);
+	addr_words(m->dst, d);
 	if (m->flags & WM_PKT_F_FRAG_NONFIRST) {
 		/* No L4 header: every later fragment meters on ports 0. */
-		k->kind |= KEY_F_FRAG;
+		kp.kind |= KEY_F_FRAG;
 		sp = dp = 0;
 	} else if (m->flags & WM_PKT_F_ESP) {
 		/* An SA is one direction: (source, destination, SPI), unswapped. */
-		k->kind |= KEY_F_ESP;
-		k->spi = m->spi;
-		memcpy(k->a, m->src, 16);
-		memcpy(k->b, m->dst, 16);
-		k->pa = sp;
-		k->pb = dp;
-		return 0;
+		kp.kind |= KEY_F_ESP;
+		ks.spi = m->spi;
+		key_sides(w, &kp, s, sp, d, dp);
+		goto out;
 	}
-	if (endpoint_le(m->src, sp, m->dst, dp)) {
-		memcpy(k->a, m->src, 16);
-		memcpy(k->b, m->dst, 16);
-		k->pa = sp;
-		k->pb = dp;
-	} else {
-		memcpy(k->a, m->dst, 16);
-		memcpy(k->b, m->src, 16);
-		k->pa = dp;
-		k->pb = sp;
-		dir = 1;
-	}
+	if (s[0] != d[0])
+		dir = s[0] > d[0];
+	else if (s[1] != d[1])
+		dir = s[1] > d[1];
+	else
+		dir = sp > dp;
+	if (dir)
+		key_sides(w, &kp, d, dp, s, sp);
+	else
+		key_sides(w, &kp, s, sp, d, dp);
+out:
+	w[4] = kp.w;
+	w[5] = ks.w;
+	return dir;
+}
+
+/* The key of a packet, its hash, and its direction (key_words()). */
+static inline unsigned int
+key_from_meta(const struct wm_pkt_meta *m, struct wm_flow_key *k, hash_sig_t *sig)
+{
+	uint64_t w[6];
+	unsigned int dir = key_words(m, w);
+
+	*sig = key_words_hash(w, 0);
+	memcpy(k, w, sizeof(*k));
 	return dir;
 }
 
@@ -525,30 +566,30 @@ export_fill(const struct wm_flow_key *k, const struct wm_flow_rec *r, const stru
 	unsigned int kind;
 	bool swap = (r->state & REC_INIT_B) != 0;
 
-	kind = k->kind & 0x0f;
+	kind = k->p.kind & 0x0f;
 	memset(e, 0, sizeof(*e));
 	e->kind = (uint8_t)kind;
-	e->proto = k->proto;
-	e->vlan = k->vlan;
-	e->cvlan = k->cvlan;
-	e->spi = k->spi;
-	if (k->kind & KEY_F_ESP)
+	e->proto = k->p.proto;
+	e->vlan = k->p.vlan;
+	e->cvlan = k->s.cvlan;
+	e->spi = k->s.spi;
+	if (k->p.kind & KEY_F_ESP)
 		e->flags |= WM_FLOW_REC_F_ESP;
-	if (k->kind & KEY_F_FRAG)
+	if (k->p.kind & KEY_F_FRAG)
 		e->flags |= WM_FLOW_REC_F_FRAG;
 	if (kind == WM_FLOW_KIND_MACSEC) {
 		for (int i = 0; i < 8; i++)
 			e->sci = (e->sci << 8) | k->a[i];
-		e->an = (uint8_t)k->pa;
+		e->an = (uint8_t)k->p.pa;
 		e->ethertype = WM_PKT_ETHERTYPE_MACSEC;
 	} else if (kind == WM_FLOW_KIND_L2) {
-		e->ethertype = k->pb;
+		e->ethertype = k->p.pb;
 	}
 	memcpy(e->src, swap ? k->b : k->a, 16);
 	memcpy(e->dst, swap ? k->a : k->b, 16);
 	if (kind != WM_FLOW_KIND_L2 && kind != WM_FLOW_KIND_MACSEC) {
-		e->sport = swap ? k->pb : k->pa;
-		e->dport = swap ? k->pa : k->pb;
+		e->sport = swap ? k->p.pb : k->p.pa;
+		e->dport = swap ? k->p.pa : k->p.pb;
 	}
 	e->start_ns = r->first_ns;
 	e->end_ns = r->last_ns;
@@ -1007,8 +1048,7 @@ wm_flow_table_update_bulk(struct wm_flow_table *t, const struct wm_pkt_meta *con
 	made.n = 0;
 	memset(made.filter, 0, sizeof(made.filter));
 	for (i = 0; i < n; i++) {
-		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i]);
-		sigs[i] = flow_key_hash(&keys[i], sizeof(keys[i]), 0);
+		dirs[i] = (uint8_t)key_from_meta(metas[i], &keys[i], &sigs[i]);
 		kptr[i] = &keys[i];
 	}
 	rte_hash_lookup_with_hash_bulk(t->hash, kptr, sigs, n, pos);
@@ -1300,12 +1340,13 @@ wm_flow_table_lookup(const struct wm_flow_table *t, const struct wm_pkt_meta *m,
 	static const uint8_t no_eth[12];
 	struct wm_pkt_meta q = *m;
 	struct wm_flow_key k;
+	hash_sig_t sig;
 	int32_t pos;
 
 	if (q.eth == NULL)
 		q.eth = no_eth;
-	key_from_meta(&q, &k);
-	pos = rte_hash_lookup_with_hash(t->hash, &k, flow_key_hash(&k, sizeof(k), 0));
+	key_from_meta(&q, &k, &sig);
+	pos = rte_hash_lookup_with_hash(t->hash, &k, sig);
 	if (pos < 0)
 		return -ENOENT;
 	export_fill(&k, &t->recs[pos], &t->cold[pos], tunnel_of(t, pos), 0, out);

@@ -989,6 +989,75 @@ test_flow_fragments_on_port_zero(void)
 	teardown();
 }
 
+/*
+ * The key's sides, for each way the packet path orders them: MACs (L2),
+ * IPv6 addresses equal in their first 8 bytes, and equal addresses with
+ * the ports deciding. Either direction meters into one flow whose
+ * initiator is the first packet's sender.
+ */
+static void
+test_flow_key_sides_merge_biflows(void)
+{
+	static const uint8_t eth_ba[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}; /* from ...:02 */
+	struct wm_pkt_meta l2, v6, lo;
+
+	setup_default();
+	/* L2: the first frame comes from the larger MAC, 02:..:02. */
+	memset(&l2, 0, sizeof(l2));
+	l2.kind = WM_PKT_KIND_L2;
+	l2.ethertype = 0x88cc;
+	l2.l3_len = 46;
+	l2.ts_ns = T0;
+	l2.eth = eth_ba;
+	feed(l2);
+	l2.eth = frame_ab; /* the answer, from 02:..:01 */
+	feed(l2);
+	feed(l2);
+	/* IPv6 fd00::1:<7> from fd00::1:<3>: the second word decides. */
+	memset(&v6, 0, sizeof(v6));
+	v6.kind = WM_PKT_KIND_IPV6;
+	v6.proto = 17;
+	v6.src[0] = v6.dst[0] = 0xfd;
+	v6.src[13] = v6.dst[13] = 1;
+	v6.src[15] = 7;
+	v6.dst[15] = 3;
+	v6.sport = 5000;
+	v6.dport = 53;
+	v6.l3_len = 60;
+	v6.ts_ns = T0 + 1;
+	v6.eth = frame_ab;
+	feed(v6);
+	memcpy(v6.src, v6.dst, 16);
+	v6.dst[15] = 7;
+	v6.sport = 53;
+	v6.dport = 5000;
+	feed(v6);
+	/* 10.0.0.1:9000 -> 10.0.0.1:80 and back: the ports decide. */
+	lo = mk4(1, 9000, 1, 80, 6, 40, T0 + 2);
+	feed(lo);
+	feed(mk4(1, 80, 1, 9000, 6, 40, T0 + 3));
+	CU_ASSERT_EQUAL(wm_flow_table_stats(tbl)->created, 3);
+	CU_ASSERT_EQUAL_FATAL(wm_flow_table_flush(tbl, WM_FLOW_END_FORCED, out, 8), 3);
+	CU_ASSERT_EQUAL(out[0].kind, WM_FLOW_KIND_L2);
+	CU_ASSERT_EQUAL(out[0].ethertype, 0x88cc);
+	CU_ASSERT_EQUAL(out[0].src[5], 2);
+	CU_ASSERT_EQUAL(out[0].dst[5], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[0].pkts[1], 2);
+	CU_ASSERT_EQUAL(out[1].kind, WM_FLOW_KIND_IPV6);
+	CU_ASSERT_EQUAL(out[1].src[15], 7);
+	CU_ASSERT_EQUAL(out[1].dst[15], 3);
+	CU_ASSERT_EQUAL(out[1].sport, 5000);
+	CU_ASSERT_EQUAL(out[1].dport, 53);
+	CU_ASSERT_EQUAL(out[1].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[1].pkts[1], 1);
+	CU_ASSERT_EQUAL(out[2].sport, 9000);
+	CU_ASSERT_EQUAL(out[2].dport, 80);
+	CU_ASSERT_EQUAL(out[2].pkts[0], 1);
+	CU_ASSERT_EQUAL(out[2].pkts[1], 1);
+	teardown();
+}
+
 static void
 test_flow_macsec_keyed_by_sci_an(void)
 {
@@ -1274,6 +1343,7 @@ static const struct wm_test tests[] = {
 	WM_TEST(test_flow_seq_export_hook_in_packet_order),
 	WM_TEST(test_flow_fragments_on_port_zero),
 	WM_TEST(test_flow_macsec_keyed_by_sci_an),
+	WM_TEST(test_flow_key_sides_merge_biflows),
 	WM_TEST(test_flow_expire_budget_bounds_work),
 	WM_TEST(test_flow_walk_visits_each_flow_once),
 	WM_TEST(test_flow_top_selects_largest),
