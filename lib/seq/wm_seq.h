@@ -451,6 +451,23 @@ int wm_seq_set_update(struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind 
 int wm_seq_set_next(const struct wm_seq_pool *pool, uint32_t idx);
 
 /**
+ * Ask the CPU for the cache lines that wm_seq_stream_update() of the
+ * common packet (the next number) will touch: the stream's first line and
+ * its bitmap's (up to two lines of it, the whole bitmap of a window up to
+ * 960). A hint only: nothing is read or written, and a handle that names
+ * no live stream is harmless. For a caller that learns its streams a
+ * while before it updates them (a burst).
+ *
+ * @param pool
+ *   The pool.
+ * @param idx
+ *   A handle from wm_seq_stream_alloc().
+ * @param kind
+ *   The stream's kind (it sizes the bitmap).
+ */
+void wm_seq_stream_prefetch(const struct wm_seq_pool *pool, uint32_t idx, enum wm_seq_kind kind);
+
+/**
  * Return a stream's slot to the pool. The caller reads the counters
  * (and finalizes) first if it wants them. O(1).
  *
