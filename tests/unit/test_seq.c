@@ -1076,6 +1076,10 @@ test_seq_set_update_same(void)
 				     pkts[i].ident);
 		if (fa >= 0)
 			ca = wm_seq_stream_update(a, (uint32_t)fa, pkts[i].raw, pkts[i].epoch, &ea);
+		/* A prefetch is a hint only: b still counts as a, whatever it was given. */
+		wm_seq_stream_prefetch(b, (uint32_t)hb[0], (enum wm_seq_kind)pkts[i].kind);
+		wm_seq_stream_prefetch(b, UINT32_MAX, WM_SEQ_KIND_RTP);
+		wm_seq_stream_prefetch(b, (uint32_t)hb[0], WM_SEQ_KIND_MAX);
 		fb = wm_seq_set_update(b, (uint32_t)hb[0], (enum wm_seq_kind)pkts[i].kind,
 				       pkts[i].ident, pkts[i].raw, pkts[i].epoch, &eb, &cb);
 		CU_ASSERT_EQUAL(fa, fb);
