@@ -513,11 +513,20 @@ static inline void
 wm_seq_detect(struct wm_worker *w, struct wm_pkt_meta *meta, uint32_t len, unsigned int i)
 {
 	enum wm_seq_detect_result r;
+	struct wm_seq_udp_payload u;
 
 	/* Only MACsec, ESP and UDP can carry one. */
 	if (meta->kind != WM_PKT_KIND_MACSEC && meta->proto != 17 && meta->proto != 50)
 		return;
-	r = wm_seq_detect_pkt(w->seq_det, meta, len, &w->burst_ids[i]);
+	if (meta->proto == 17 && !(meta->flags & WM_PKT_F_ESP) &&
+	    (meta->kind == WM_PKT_KIND_IPV4 || meta->kind == WM_PKT_KIND_IPV6)) {
+		/* Most UDP payloads are neither RTP nor TRex's: told from their bytes, with no call. */
+		if (!wm_seq_udp_payload(meta, len, &u) || !wm_seq_udp_payload_maybe(meta, &u))
+			return;
+		r = wm_seq_detect_udp(w->seq_det, meta, &u, &w->burst_ids[i]);
+	} else {
+		r = wm_seq_detect_pkt(w->seq_det, meta, len, &w->burst_ids[i]);
+	}
 	w->burst_res[i] = (uint8_t)r;
 	if (r != WM_SEQ_DETECT_NONE)
 		meta->flags |= WM_PKT_F_SEQ;
