@@ -227,26 +227,19 @@ seq_pkt_new(struct wm_worker *w, uint32_t seq[2], unsigned int dir, const struct
 }
 
 /*
- * The flow table's hook: a sequence-bearing packet, counted in its flow.
- * seq[dir] is the first stream of the direction's set; the packet goes to
- * the member of its kind and identity (SSRC, hw_id), a new one when it is
- * validated (YES) and none matches.
+ * Track packet i, of a direction whose set exists (seq[dir] != 0): the
+ * member of its kind and identity (SSRC, hw_id) found and fed in one
+ * call, else a new member when it is validated (YES).
  */
-static void
-hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
+static inline void
+seq_pkt_track(struct wm_worker *w, uint32_t seq[2], unsigned int dir, unsigned int i)
 {
-	struct wm_worker *w = ctx;
-	const unsigned int i = (unsigned int)(m - w->burst_metas);
+	const struct wm_pkt_meta *m = &w->burst_metas[i];
 	const struct wm_seq_id *id = &w->burst_ids[i];
 	struct wm_seq_event ev;
 	enum wm_seq_class cls;
 	int idx;
 
-	if (unlikely(seq[dir] == 0)) {
-		seq_pkt_new(w, seq, dir, m, i);
-		return;
-	}
-	/* The common packet: a member of the direction's set, found and fed in one call. */
 	idx = wm_seq_set_update(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)id->kind,
 				wm_seq_id_ident(id), id->raw, id->epoch, &ev, &cls);
 	if (unlikely(idx < 0)) {
@@ -256,6 +249,59 @@ hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_m
 	w->seq_pkts++;
 	if (unlikely(w->cap.loss != NULL) || unlikely(wm_seq_class_is_event(cls)))
 		seq_pkt_after(w, m, i, H_MAKE(idx, id->kind), cls, &ev);
+}
+
+void
+wm_seq_drain_held(struct wm_worker *w)
+{
+	const unsigned int n = w->n_seq_held;
+	unsigned int j;
+
+	/* Emptied first: a hook called from here (none today) must not see these again. */
+	w->n_seq_held = 0;
+	for (j = 0; j < n; j++) {
+		const struct wm_seq_held *q = &w->seq_held[j];
+
+		seq_pkt_track(w, q->seq, q->dir, q->i);
+	}
+}
+
+/*
+ * The flow table's hook: a sequence-bearing packet, counted in its flow.
+ * seq[dir] is the first stream of the direction's set.
+ *
+ * A packet of a direction with a set is held (its stream's lines asked
+ * for) and tracked by wm_seq_drain_held() after the flow table's burst,
+ * when those lines have come: the table's work for the rest of the burst
+ * hides their latency. Held packets are tracked in packet order, and
+ * before anything else that reads or changes streams: the export and drop
+ * hooks (a record carries its streams' counts up to that moment, and a
+ * flow's handles, which a held packet points at, live until those hooks
+ * return) and the first packet of a direction (its stream takes the next
+ * free slot in packet order). So the counts, handles and events are those
+ * of tracking each packet at once.
+ */
+static void
+hook_seq_pkt(void *ctx, uint32_t seq[2], unsigned int dir, const struct wm_pkt_meta *m)
+{
+	struct wm_worker *w = ctx;
+	const unsigned int i = (unsigned int)(m - w->burst_metas);
+	struct wm_seq_held *q;
+
+	if (unlikely(seq[dir] == 0)) {
+		/* No set yet: a flow without handles may end with no hook, so not held. */
+		wm_seq_drain(w);
+		seq_pkt_new(w, seq, dir, m, i);
+		return;
+	}
+	/* A burst holds at most WM_BURST; a larger caller's burst still stays in order. */
+	if (unlikely(w->n_seq_held == RTE_DIM(w->seq_held)))
+		wm_seq_drain_held(w);
+	q = &w->seq_held[w->n_seq_held++];
+	q->seq = seq;
+	q->dir = (uint8_t)dir;
+	q->i = (uint8_t)i;
+	wm_seq_stream_prefetch(w->seq_pool, H_IDX(seq[dir]), (enum wm_seq_kind)H_KIND(seq[dir]));
 }
 
 /*
@@ -319,6 +365,7 @@ hook_seq_export(void *ctx, struct wm_flow_export *e)
 
 	/* Records are only ever written into the pending buffer. */
 	RTE_VERIFY(i >= 0 && i < WM_PENDING_MAX);
+	wm_seq_drain(w);
 	for (d = 0; d < 2; d++) {
 		if (e->seq[d] == 0)
 			continue;
@@ -341,6 +388,7 @@ hook_seq_drop(void *ctx, const struct wm_flow_export *e)
 	struct wm_seq_end end = {.e = *e};
 	unsigned int d;
 
+	wm_seq_drain(w);
 	end.e.end_reason = e->end_reason;
 	for (d = 0; d < 2; d++) {
 		if (e->seq[d] == 0)

@@ -308,6 +308,13 @@ struct wm_worker {
 	struct wm_seq_id burst_ids[WM_BURST];  /* detection of the burst being metered */
 	uint8_t burst_res[WM_BURST];	       /* enum wm_seq_detect_result, same index */
 	const struct wm_pkt_meta *burst_metas; /* its metas, to index burst_ids */
+	/* Packets the flow table's hook held for wm_seq_drain(), in packet order. */
+	struct wm_seq_held {
+		uint32_t *seq; /* their flow's handles (the flow lives while they wait) */
+		uint8_t dir;   /* the packet's direction in its flow */
+		uint8_t i;     /* its index in burst_metas and burst_ids */
+	} seq_held[WM_BURST];
+	unsigned int n_seq_held;
 	struct rte_ring *seq_ring;     /* SPSC to main: struct wm_seq_snapshot, before their flow */
 	struct rte_ring *gap_ring;     /* SPSC to main: struct wm_gap_event */
 	struct rte_ring *seq_end_ring; /* SPSC to main: struct wm_seq_end */
@@ -506,15 +513,41 @@ static inline void
 wm_seq_detect(struct wm_worker *w, struct wm_pkt_meta *meta, uint32_t len, unsigned int i)
 {
 	enum wm_seq_detect_result r;
+	struct wm_seq_udp_payload u;
 
 	/* Only MACsec, ESP and UDP can carry one. */
 	if (meta->kind != WM_PKT_KIND_MACSEC && meta->proto != 17 && meta->proto != 50)
 		return;
-	r = wm_seq_detect_pkt(w->seq_det, meta, len, &w->burst_ids[i]);
+	if (meta->proto == 17 && !(meta->flags & WM_PKT_F_ESP) &&
+	    (meta->kind == WM_PKT_KIND_IPV4 || meta->kind == WM_PKT_KIND_IPV6)) {
+		/* Most UDP payloads are neither RTP nor TRex's: told from their bytes, with no call. */
+		if (!wm_seq_udp_payload(meta, len, &u) || !wm_seq_udp_payload_maybe(meta, &u))
+			return;
+		r = wm_seq_detect_udp(w->seq_det, meta, &u, &w->burst_ids[i]);
+	} else {
+		r = wm_seq_detect_pkt(w->seq_det, meta, len, &w->burst_ids[i]);
+	}
 	w->burst_res[i] = (uint8_t)r;
 	if (r != WM_SEQ_DETECT_NONE)
 		meta->flags |= WM_PKT_F_SEQ;
 }
+
+/* seq.c: track the packets the hook held (see wm_seq_drain()). */
+void wm_seq_drain_held(struct wm_worker *w);
+
+/*
+ * Track the sequence-bearing packets the flow table's hook held during a
+ * burst: call after each wm_flow_table_update_bulk() of burst metas,
+ * while those metas live, before anything reads the burst's sequence
+ * results (the capture tap).
+ */
+static inline void
+wm_seq_drain(struct wm_worker *w)
+{
+	if (w->n_seq_held != 0)
+		wm_seq_drain_held(w);
+}
+
 static inline unsigned int
 wm_seq_count(const struct wm_flow_export *e)
 {

@@ -270,6 +270,7 @@ burst_stage(struct wm_worker *w, struct rte_mbuf **pkts, uint16_t n, bool parsed
 		w->burst_metas = metas; /* for the sequence hook */
 		w->n_pending +=
 			wm_flow_table_update_bulk(w->flows, ok, n_ok, &w->pending[w->n_pending]);
+		wm_seq_drain(w); /* the packets the sequence hook held */
 	}
 	/* The capture tap, after metering: one predictable branch when no capture is on. */
 	if (unlikely(w->cap.tap != NULL))

@@ -18,7 +18,8 @@
  * - base <= floor <= T + 1. Positions below floor are final: a hole
  *   there was counted lost. floor moves above base only when the window
  *   is finalized at export.
- * - Every position of [base, T] is exactly one of: received (ep_unique),
+ * - Every position of [base, T] is exactly one of: received (ep_unique,
+ *   that is c.unique - unique0),
  *   final and never received (ep_lost), or pending: in the window, at or
  *   above floor, bit clear. Hence T - base + 1 = ep_unique + ep_lost +
  *   pending, the invariant the tests check after every packet.
@@ -40,6 +41,9 @@
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
 #endif
+#ifndef unlikely
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
 
 /* How the wire number is extended to 64 bits. */
 enum seq_ext_mode {
@@ -52,36 +56,44 @@ enum seq_ext_mode {
  * One stream slot. Written only by the pool's worker. The counters that
  * are gauges or positions (pending, first, last) are computed when read;
  * their fields in c stay zero.
+ *
+ * The first cache line holds all that the common packet reads or writes
+ * (set_member() and stream_update()'s fast path, rx and unique the first
+ * two counters): with its bitmap block, two lines per packet.
  */
 struct wm_seq_stream {
-	uint64_t last;	      /* T: highest extended number of the epoch */
-	uint64_t base;	      /* the epoch's first extended number */
-	uint64_t floor;	      /* lowest position not yet final */
-	uint64_t epoch;	      /* the caller's epoch value */
-	uint64_t ep_unique;   /* unique in this epoch, for the invariant */
-	uint64_t ep_lost;     /* lost in this epoch, for the invariant */
-	uint64_t jump;	      /* J */
-	uint64_t cand_ext;    /* extended number the first candidate restarts at */
-	uint32_t cand_raw;    /* raw number of the first candidate */
-	uint32_t window;      /* W */
-	uint32_t raw_mask;    /* 0xffff or 0xffffffff */
-	uint32_t block_mask;  /* N - 1 */
-	uint8_t n_cand;	      /* consecutive candidates held, 0 when none */
+	uint64_t last;	     /* T: highest extended number of the epoch */
+	uint64_t epoch;	     /* the caller's epoch value */
+	uint64_t floor;	     /* lowest position not yet final */
+	uint32_t window;     /* W */
+	uint32_t block_mask; /* N - 1 */
+	uint32_t set_next;   /* next member of its set, plus one; 0 after the last */
+	uint32_t ident;	     /* identity in its set: RTP SSRC, TRex hw_id, else 0 */
+	uint8_t n_cand;	     /* consecutive candidates held, 0 when none */
+	uint8_t ext_mode;    /* enum seq_ext_mode */
+	uint8_t width;	     /* wire width in bits: 16 or 32 */
+	uint8_t kind;	     /* enum wm_seq_kind */
+	bool pv_check;	     /* raw 0 and wraps are protocol violations */
+	bool open;	     /* the epoch has its first packet */
+	bool in_use;	     /* the slot holds a stream */
+	bool in_set;	     /* joined a set (wm_seq_set_join()) */
+	struct wm_seq_counters c;
+	/* Read only off the common path. */
+	uint64_t base;	   /* the epoch's first extended number */
+	uint64_t unique0;  /* c.unique before the epoch's first: ep_unique = c.unique - unique0 */
+	uint64_t ep_lost;  /* lost in this epoch, for the invariant */
+	uint64_t jump;	   /* J */
+	uint64_t cand_ext; /* extended number the first candidate restarts at */
+	uint32_t cand_raw; /* raw number of the first candidate */
 	uint8_t cand_counted; /* candidates counted provisionally under cand_cls */
 	uint8_t cand_cls;     /* enum wm_seq_class of the first candidate */
 	uint8_t k;	      /* K */
-	uint8_t kind;	      /* enum wm_seq_kind */
-	uint8_t ext_mode;     /* enum seq_ext_mode */
-	uint8_t width;	      /* wire width in bits: 16 or 32 */
-	bool pv_check;	      /* raw 0 and wraps are protocol violations */
-	bool open;	      /* the epoch has its first packet */
-	bool in_use;	      /* the slot holds a stream */
-	bool in_set;	      /* joined a set (wm_seq_set_join()) */
-	uint32_t set_next;    /* next member of its set, plus one; 0 after the last */
-	uint32_t ident;	      /* identity in its set: RTP SSRC, TRex hw_id, else 0 */
-	struct wm_seq_counters c;
-	uint64_t bits[]; /* block_mask + 1 blocks used, sized for the pool's largest W */
+	/* block_mask + 1 blocks used, sized for the pool's largest W; a line of its own */
+	uint64_t bits[] __attribute__((aligned(64)));
 };
+
+_Static_assert(offsetof(struct wm_seq_stream, c.unique) + sizeof(uint64_t) <= 64,
+	       "the common packet's fields fit the slot's first cache line");
 
 /*
  * The pool: fixed slots and a stack of free handles. Allocated once at
@@ -89,9 +101,10 @@ struct wm_seq_stream {
  */
 struct wm_seq_pool {
 	struct wm_seq_profiles prof;
-	uint8_t *slots;	      /* capacity slots of stride bytes, 64-byte aligned */
-	uint32_t *free_stack; /* n_free free handles, next one on top */
-	size_t stride;	      /* bytes per slot, a multiple of 64 */
+	uint8_t *slots;			     /* capacity slots of stride bytes, 64-byte aligned */
+	uint32_t *free_stack;		     /* n_free free handles, next one on top */
+	size_t stride;			     /* bytes per slot, a multiple of 64 */
+	uint8_t bits_lines[WM_SEQ_KIND_MAX]; /* bitmap lines a stream of the kind uses: 1 or 2 */
 	uint32_t capacity;
 	uint32_t n_free;
 	uint32_t in_use;
@@ -273,6 +286,7 @@ wm_seq_pool_create(uint32_t capacity, const struct wm_seq_profiles *profiles)
 	void *mem = NULL;
 	size_t bytes;
 	uint32_t i;
+	unsigned int k;
 
 	if (capacity == 0 || capacity > INT32_MAX || wm_seq_profiles_validate(profiles) != 0 ||
 	    wm_seq_pool_memsize(capacity, profiles) == 0) {
@@ -286,6 +300,12 @@ wm_seq_pool_create(uint32_t capacity, const struct wm_seq_profiles *profiles)
 	}
 	pool->prof = *profiles;
 	pool->stride = slot_stride(profiles);
+	for (k = 0; k < WM_SEQ_KIND_MAX; k++) {
+		uint32_t lines =
+			window_blocks(profiles->kind[k].window) * sizeof(uint64_t) / SEQ_CACHE_LINE;
+
+		pool->bits_lines[k] = (uint8_t)(lines == 0 ? 1 : lines > 2 ? 2 : lines);
+	}
 	pool->capacity = capacity;
 	bytes = pool->stride * capacity;
 	if (posix_memalign(&mem, SEQ_CACHE_LINE, bytes) != 0)
@@ -363,13 +383,13 @@ wm_seq_stream_alloc(struct wm_seq_pool *pool, enum wm_seq_kind kind, bool ext64,
 	/* The bitmap is cleared when the first packet opens the epoch. */
 	memset(s, 0, sizeof(*s));
 	s->epoch = epoch;
+	/* J >= 1 (validated): the fast path's d == 1 is never a suspect jump. */
 	s->jump = pr->jump;
 	s->window = pr->window;
 	s->block_mask = window_blocks(pr->window) - 1;
 	s->k = pr->restart_k;
 	s->kind = (uint8_t)kind;
 	s->width = (uint8_t)kind_width(kind);
-	s->raw_mask = s->width == 16 ? 0xffff : 0xffffffff;
 	s->ext_mode = SEQ_EXT_SERIAL;
 	if (ext64 && kind == WM_SEQ_KIND_ESP)
 		s->ext_mode = SEQ_EXT_ESN;
@@ -379,6 +399,20 @@ wm_seq_stream_alloc(struct wm_seq_pool *pool, enum wm_seq_kind kind, bool ext64,
 	s->in_use = true;
 	pool->in_use++;
 	return (int)idx;
+}
+
+void
+wm_seq_stream_prefetch(const struct wm_seq_pool *pool, uint32_t idx, enum wm_seq_kind kind)
+{
+	const struct wm_seq_stream *s;
+
+	if (idx >= pool->capacity || (unsigned int)kind >= WM_SEQ_KIND_MAX)
+		return;
+	s = slot_at(pool, idx);
+	__builtin_prefetch(s);
+	__builtin_prefetch(s->bits);
+	if (pool->bits_lines[kind] > 1)
+		__builtin_prefetch((const uint8_t *)s->bits + SEQ_CACHE_LINE);
 }
 
 int
@@ -465,6 +499,13 @@ wm_seq_set_next(const struct wm_seq_pool *pool, uint32_t idx)
 	if (s == NULL || !s->in_set || s->set_next == 0)
 		return -ENOENT;
 	return (int)(s->set_next - 1);
+}
+
+/* The wire number's bits: 0xffff or 0xffffffff. */
+static inline uint32_t
+raw_mask(const struct wm_seq_stream *s)
+{
+	return (uint32_t)((UINT64_C(1) << s->width) - 1);
 }
 
 /* ---- the bitmap ---- */
@@ -571,7 +612,7 @@ epoch_open(struct wm_seq_stream *s, uint64_t first)
 	s->last = first;
 	s->base = first;
 	s->floor = first;
-	s->ep_unique = 1;
+	s->unique0 = s->c.unique;
 	s->ep_lost = 0;
 	s->n_cand = 0;
 	s->open = true;
@@ -617,11 +658,12 @@ window_advance(struct wm_seq_stream *s, uint64_t ext)
 		bits_clear(s, old_lo, leave_hi);
 		count_lost(s, lost);
 	}
-	s->c.wraps += (ext >> s->width) - (t >> s->width);
+	/* Written only when it moves: c.wraps is off the first line. */
+	if (unlikely((ext >> s->width) != (t >> s->width)))
+		s->c.wraps += (ext >> s->width) - (t >> s->width);
 	s->last = ext;
 	bit_set(s, ext);
 	s->c.unique++;
-	s->ep_unique++;
 }
 
 /* ---- classification ---- */
@@ -740,29 +782,15 @@ cand_start(struct wm_seq_stream *s, uint32_t raw, uint64_t ext, int64_t d, enum 
 	return cls;
 }
 
-/* wm_seq_stream_update() of a live stream, inlined into both callers. */
-static inline __attribute__((always_inline)) enum wm_seq_class
-stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm_seq_event *ev)
+/*
+ * stream_update() of every packet but the common one, out of line: the
+ * common packet's path then saves no registers.
+ */
+static __attribute__((noinline)) enum wm_seq_class
+stream_update_slow(struct wm_seq_stream *s, uint32_t raw, uint64_t epoch, struct wm_seq_event *ev)
 {
-	uint32_t raw;
 	uint64_t ext, back;
 	int64_t d;
-
-	raw = (uint32_t)raw64 & s->raw_mask;
-	s->c.rx++;
-	/*
-	 * The common packet, the next number of an open epoch with no
-	 * candidates held: what the full path below decides for d == 1 in
-	 * serial arithmetic (J >= 1; with pv_check only a raw 0 or a step
-	 * past 2^32, which is a raw 0 again, would be a violation).
-	 */
-	if (likely(s->open && epoch == s->epoch && s->n_cand == 0 &&
-		   s->ext_mode == SEQ_EXT_SERIAL &&
-		   raw == (((uint32_t)s->last + 1) & s->raw_mask) && (raw != 0 || !s->pv_check) &&
-		   s->jump != 0)) {
-		window_advance(s, s->last + 1);
-		return WM_SEQ_IN_ORDER;
-	}
 
 	if (!s->open || epoch != s->epoch) {
 		/* A first packet, or an explicit new epoch: numbering starts over. */
@@ -786,7 +814,7 @@ stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm
 	ext = seq_extend(s, raw, &d);
 
 	/* The next number after the candidates: one more candidate. */
-	if (s->n_cand != 0 && raw == ((s->cand_raw + s->n_cand) & s->raw_mask)) {
+	if (s->n_cand != 0 && raw == ((s->cand_raw + s->n_cand) & raw_mask(s))) {
 		/* Judged against the candidates, not T: only a raw 0 is a violation. */
 		if (s->pv_check && raw == 0)
 			s->c.proto_violation++;
@@ -837,7 +865,6 @@ stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm
 			bit_set(s, ext);
 			s->c.late++;
 			s->c.unique++;
-			s->ep_unique++;
 			if (back > s->c.max_reorder)
 				s->c.max_reorder = back;
 			event_fill(ev, WM_SEQ_LATE, s->last, ext);
@@ -847,6 +874,28 @@ stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm
 	}
 	s->c.too_old++;
 	return cand_start(s, raw, ext, d, WM_SEQ_TOO_OLD, ev);
+}
+
+/* wm_seq_stream_update() of a live stream, inlined into both callers. */
+static inline __attribute__((always_inline)) enum wm_seq_class
+stream_update(struct wm_seq_stream *s, uint64_t raw64, uint64_t epoch, struct wm_seq_event *ev)
+{
+	const uint32_t raw = (uint32_t)raw64 & raw_mask(s);
+
+	s->c.rx++;
+	/*
+	 * The common packet, the next number of an open epoch with no
+	 * candidates held: what the full path decides for d == 1 in serial
+	 * arithmetic (J >= 1; with pv_check only a raw 0 or a step past
+	 * 2^32, which is a raw 0 again, would be a violation).
+	 */
+	if (likely(s->open && epoch == s->epoch && s->n_cand == 0 &&
+		   s->ext_mode == SEQ_EXT_SERIAL &&
+		   raw == (((uint32_t)s->last + 1) & raw_mask(s)) && (raw != 0 || !s->pv_check))) {
+		window_advance(s, s->last + 1);
+		return WM_SEQ_IN_ORDER;
+	}
+	return stream_update_slow(s, raw, epoch, ev);
 }
 
 enum wm_seq_class
@@ -913,7 +962,7 @@ wm_seq_stream_epoch(const struct wm_seq_pool *pool, uint32_t idx, struct wm_seq_
 		return 0;
 	out->first = s->base;
 	out->last = s->last;
-	out->unique = s->ep_unique;
+	out->unique = s->c.unique - s->unique0;
 	out->lost = s->ep_lost;
 	out->pending = window_pending(s);
 	return 0;

@@ -451,6 +451,23 @@ int wm_seq_set_update(struct wm_seq_pool *pool, uint32_t head, enum wm_seq_kind 
 int wm_seq_set_next(const struct wm_seq_pool *pool, uint32_t idx);
 
 /**
+ * Ask the CPU for the cache lines that wm_seq_stream_update() of the
+ * common packet (the next number) will touch: the stream's first line and
+ * its bitmap's (up to two lines of it, the whole bitmap of a window up to
+ * 960). A hint only: nothing is read or written, and a handle that names
+ * no live stream is harmless. For a caller that learns its streams a
+ * while before it updates them (a burst).
+ *
+ * @param pool
+ *   The pool.
+ * @param idx
+ *   A handle from wm_seq_stream_alloc().
+ * @param kind
+ *   The stream's kind (it sizes the bitmap).
+ */
+void wm_seq_stream_prefetch(const struct wm_seq_pool *pool, uint32_t idx, enum wm_seq_kind kind);
+
+/**
  * Return a stream's slot to the pool. The caller reads the counters
  * (and finalizes) first if it wants them. O(1).
  *
@@ -680,6 +697,68 @@ struct wm_seq_snapshot {
 	struct wm_seq_counters c;
 };
 
+/** A UDP datagram's payload as detection sees it (wm_seq_udp_payload()). */
+struct wm_seq_udp_payload {
+	const uint8_t *pl; /**< its first byte */
+	uint32_t plen;	   /**< its length as the UDP header declares it */
+	uint32_t avail;	   /**< bytes of it captured, at most plen */
+};
+
+/**
+ * The payload of a parsed UDP packet, for detection.
+ *
+ * @param m
+ *   A packet wm_pkt_parse() accepted, protocol UDP.
+ * @param len
+ *   Bytes available at m->eth, at most UINT16_MAX (as wm_seq_detect_pkt() clamps it).
+ * @param u
+ *   Filled when the packet has a UDP header (not a later fragment).
+ * @return
+ *   false when there is no payload to look at.
+ */
+static inline bool
+wm_seq_udp_payload(const struct wm_pkt_meta *m, uint32_t len, struct wm_seq_udp_payload *u)
+{
+	const uint32_t l4 = m->l4_off;
+	const uint8_t *udp;
+	uint32_t ulen;
+
+	if (l4 == 0 || (m->flags & WM_PKT_F_FRAG_NONFIRST) || (uint64_t)l4 + 8 > len)
+		return false;
+	udp = m->eth + l4;
+	ulen = ((uint32_t)udp[4] << 8) | udp[5];
+	if (ulen < 8)
+		return false;
+	u->pl = udp + 8;
+	u->plen = ulen - 8;
+	u->avail = len - (l4 + 8);
+	if (u->avail > u->plen)
+		u->avail = u->plen;
+	return true;
+}
+
+/**
+ * Whether a UDP payload has what every sequence-bearing one has: RTP's
+ * version 2 in a whole fixed header, or TRex's magic where a whole,
+ * captured trailer starts (on any port: the detector's ports are not
+ * looked at).
+ *
+ * @param m
+ *   The packet.
+ * @param u
+ *   Its payload (wm_seq_udp_payload()).
+ * @return
+ *   false when wm_seq_detect_pkt() can only say NONE for it.
+ */
+static inline bool
+wm_seq_udp_payload_maybe(const struct wm_pkt_meta *m, const struct wm_seq_udp_payload *u)
+{
+	return (u->avail >= WM_SEQ_RTP_HDR_LEN && (u->pl[0] >> 6) == 2) ||
+	       (!(m->flags & WM_PKT_F_FRAG) && u->plen >= WM_SEQ_TESTER_TRAILER_LEN &&
+		u->avail == u->plen &&
+		u->pl[u->plen - WM_SEQ_TESTER_TRAILER_LEN] == WM_SEQ_TESTER_MAGIC);
+}
+
 /** A per-worker detector (opaque): configuration and validation table. */
 struct wm_seq_detect;
 
@@ -745,6 +824,27 @@ void wm_seq_detect_free(struct wm_seq_detect *det);
  */
 enum wm_seq_detect_result wm_seq_detect_pkt(struct wm_seq_detect *det, const struct wm_pkt_meta *m,
 					    uint32_t len, struct wm_seq_id *id);
+
+/**
+ * wm_seq_detect_pkt() of a UDP packet over IP (not ESP NAT-T) whose
+ * payload the caller took already: the same result and id. A caller that
+ * calls it only when wm_seq_udp_payload_maybe() is true skips, with no
+ * call, the UDP packets whose result can only be NONE.
+ *
+ * @param det
+ *   The detector (its table is updated).
+ * @param m
+ *   The parsed packet: IPv4 or IPv6, protocol UDP, WM_PKT_F_ESP clear.
+ * @param u
+ *   Its payload, from wm_seq_udp_payload().
+ * @param id
+ *   Filled for YES and CANDIDATE; zeroed otherwise.
+ * @return
+ *   An enum wm_seq_detect_result.
+ */
+enum wm_seq_detect_result wm_seq_detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m,
+					    const struct wm_seq_udp_payload *u,
+					    struct wm_seq_id *id);
 
 #ifdef __cplusplus
 }

@@ -338,36 +338,35 @@ detect_udp_payload(struct wm_seq_detect *det, const struct wm_pkt_meta *m, const
  * UDP packet costs a few loads and no call. id is left alone for NONE.
  */
 static inline enum wm_seq_detect_result
-detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32_t len,
-	   struct wm_seq_id *id)
+detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m,
+	   const struct wm_seq_udp_payload *up, struct wm_seq_id *id)
 {
-	const uint8_t *udp, *pl;
-	uint32_t l4 = m->l4_off, ulen, plen, avail;
+	const struct wm_seq_udp_payload u = *up;
 
-	if (l4 == 0 || (m->flags & WM_PKT_F_FRAG_NONFIRST) || (uint64_t)l4 + 8 > len)
-		return WM_SEQ_DETECT_NONE;
-	udp = m->eth + l4;
-	ulen = rd16(udp + 4);
-	if (ulen < 8)
-		return WM_SEQ_DETECT_NONE;
-	pl = udp + 8;
-	/* Payload as the UDP header declares it, and as much of it as was captured. */
-	plen = ulen - 8;
-	avail = len - (l4 + 8);
-	if (avail > plen)
-		avail = plen;
 	/* RTP on a configured port, the common sequence-bearing packet: decided here. */
-	if (rtp_header_ok(pl, avail) &&
+	if (rtp_header_ok(u.pl, u.avail) &&
 	    port_in(det->conf.rtp_ports, det->conf.n_rtp_ports, m->sport, m->dport)) {
 		memset(id, 0, sizeof(*id));
-		rtp_id(pl, id);
+		rtp_id(u.pl, id);
 		return WM_SEQ_DETECT_YES;
 	}
-	if ((avail >= WM_SEQ_RTP_HDR_LEN && (pl[0] >> 6) == 2) ||
-	    (trailer_possible(&det->conf, m, plen, avail) &&
-	     pl[plen - WM_SEQ_TESTER_TRAILER_LEN] == WM_SEQ_TESTER_MAGIC))
-		return detect_udp_payload(det, m, pl, plen, avail, id);
+	/* wm_seq_udp_payload_maybe(), and a trailer only where the configuration looks for one. */
+	if ((u.avail >= WM_SEQ_RTP_HDR_LEN && (u.pl[0] >> 6) == 2) ||
+	    (trailer_possible(&det->conf, m, u.plen, u.avail) &&
+	     u.pl[u.plen - WM_SEQ_TESTER_TRAILER_LEN] == WM_SEQ_TESTER_MAGIC))
+		return detect_udp_payload(det, m, u.pl, u.plen, u.avail, id);
 	return WM_SEQ_DETECT_NONE;
+}
+
+enum wm_seq_detect_result
+wm_seq_detect_udp(struct wm_seq_detect *det, const struct wm_pkt_meta *m,
+		  const struct wm_seq_udp_payload *u, struct wm_seq_id *id)
+{
+	enum wm_seq_detect_result r = detect_udp(det, m, u, id);
+
+	if (r == WM_SEQ_DETECT_NONE)
+		memset(id, 0, sizeof(*id));
+	return r;
 }
 
 enum wm_seq_detect_result
@@ -384,9 +383,11 @@ wm_seq_detect_pkt(struct wm_seq_detect *det, const struct wm_pkt_meta *m, uint32
 		goto none;
 	/* UDP first, the common case: its NONE zeroes id once, below. */
 	if (ip && !(m->flags & WM_PKT_F_ESP)) {
-		if (m->proto != IPPROTO_UDP_)
+		struct wm_seq_udp_payload u;
+
+		if (m->proto != IPPROTO_UDP_ || !wm_seq_udp_payload(m, len, &u))
 			goto none;
-		r = detect_udp(det, m, len, id);
+		r = detect_udp(det, m, &u, id);
 		if (r == WM_SEQ_DETECT_NONE)
 			goto none;
 		return r;

@@ -1076,6 +1076,10 @@ test_seq_set_update_same(void)
 				     pkts[i].ident);
 		if (fa >= 0)
 			ca = wm_seq_stream_update(a, (uint32_t)fa, pkts[i].raw, pkts[i].epoch, &ea);
+		/* A prefetch is a hint only: b still counts as a, whatever it was given. */
+		wm_seq_stream_prefetch(b, (uint32_t)hb[0], (enum wm_seq_kind)pkts[i].kind);
+		wm_seq_stream_prefetch(b, UINT32_MAX, WM_SEQ_KIND_RTP);
+		wm_seq_stream_prefetch(b, (uint32_t)hb[0], WM_SEQ_KIND_MAX);
 		fb = wm_seq_set_update(b, (uint32_t)hb[0], (enum wm_seq_kind)pkts[i].kind,
 				       pkts[i].ident, pkts[i].raw, pkts[i].epoch, &eb, &cb);
 		CU_ASSERT_EQUAL(fa, fb);
@@ -1783,6 +1787,19 @@ build_macsec(struct pkt *p, uint8_t an, uint32_t pn, uint64_t sci)
 }
 
 /* Parse and detect from a heap copy of exactly len bytes. */
+/*
+ * A UDP packet that wm_seq_detect_pkt() just judged r: the worker's test
+ * before wm_seq_detect_udp() says "no call" only where r is NONE.
+ */
+static void
+detect_udp_same(const struct wm_pkt_meta *m, uint32_t len, enum wm_seq_detect_result r)
+{
+	struct wm_seq_udp_payload u;
+
+	if (!wm_seq_udp_payload(m, len, &u) || !wm_seq_udp_payload_maybe(m, &u))
+		CU_ASSERT_EQUAL(r, WM_SEQ_DETECT_NONE);
+}
+
 static enum wm_seq_detect_result
 detect_exact(struct wm_seq_detect *det, const uint8_t *src, uint32_t len, struct wm_seq_id *id,
 	     enum wm_pkt_error *perr)
@@ -1799,6 +1816,10 @@ detect_exact(struct wm_seq_detect *det, const uint8_t *src, uint32_t len, struct
 		*perr = err;
 	memset(id, 0xa5, sizeof(*id));
 	r = wm_seq_detect_pkt(det, &m, len, id);
+	/* The worker tests UDP payloads before it calls wm_seq_detect_udp(). */
+	if (err == WM_PKT_OK && m.proto == 17 && !(m.flags & WM_PKT_F_ESP) &&
+	    (m.kind == WM_PKT_KIND_IPV4 || m.kind == WM_PKT_KIND_IPV6))
+		detect_udp_same(&m, len, r);
 	free(buf);
 	return r;
 }
